@@ -1,0 +1,95 @@
+# mailban -- ban SMTP abusers seen in sendmail's mail.log.
+# Plain make.  `make check` installs missing Debian packages (as root),
+# builds, and runs every test; `make sanitize` does the same under
+# AddressSanitizer/UBSan in build-san/.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/mailban
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/mailban
+CRONDIR	?= /etc/cron.d
+BUILD	?= build
+
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+CFLAGS	?= -O2 -g
+override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -I$(BUILD) -Isrc \
+	   $(shell pkg-config --cflags libpcre2-8 sqlite3 2>/dev/null) -I/usr/include/iniparser
+LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz
+
+# Modules: one per arrow of the data flow (DESIGN.md); commands: main and
+# one file per subcommand.  Unit tests link the modules through an archive,
+# so each test pulls in only the objects it uses.
+CMDS	 = $(patsubst src/%.c,%,$(wildcard src/main.c src/cmd_*.c))
+MODULES	 = $(filter-out $(CMDS),$(patsubst src/%.c,%,$(wildcard src/*.c)))
+MOD_OBJ	 = $(MODULES:%=$(BUILD)/%.o)
+CMD_OBJ	 = $(CMDS:%=$(BUILD)/%.o)
+LIB	 = $(BUILD)/libmailban.a
+UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNITS:%=$(BUILD)/tests/%)
+
+all: $(BUILD)/mailban
+
+$(BUILD)/mailban: $(CMD_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(LDLIBS)
+
+$(LIB): $(MOD_OBJ)
+	rm -f $@ && $(AR) rcs $@ $(MOD_OBJ)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The schema is embedded in the binary as a C string.
+$(BUILD)/schema.inc: sql/schema.sql scripts/embed.sh
+	@mkdir -p $(BUILD)/tests
+	sh scripts/embed.sh SCHEMA_SQL < sql/schema.sql > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all units
+	@sh tests/run.sh $(BUILD)
+
+units: $(UNIT_BIN)
+
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" all units
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+
+demo: deps all
+	@sh scripts/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailban \
+	    $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)
+	install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	install -m 0755 $(BUILD)/mailban $(DESTDIR)$(SBINDIR)/mailban
+	install -m 0644 mailban.8 $(DESTDIR)$(MANDIR)/man8/mailban.8
+	install -m 0644 sql/schema.sql $(DESTDIR)$(DATADIR)/schema.sql
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf"; \
+	    install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf.dist; \
+	else install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf; fi
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' cron.d/mailban > $(DESTDIR)$(CRONDIR)/mailban.tmp
+	chmod 0644 $(DESTDIR)$(CRONDIR)/mailban.tmp && mv $(DESTDIR)$(CRONDIR)/mailban.tmp $(DESTDIR)$(CRONDIR)/mailban
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mailban $(DESTDIR)$(MANDIR)/man8/mailban.8 \
+	    $(DESTDIR)$(CRONDIR)/mailban $(DESTDIR)$(DATADIR)/schema.sql
+	-rmdir $(DESTDIR)$(DATADIR)
+	@echo "kept $(SYSCONFDIR)/mailban and $(STATEDIR)"
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all check units sanitize demo deps install uninstall clean
+
+-include $(MOD_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,47 @@
+/*
+ * addr.h -- IP addresses and CIDR lists.  No I/O, no DNS, ever.
+ * An address that reaches the firewall has been through addr_parse() and
+ * is printed by addr_str() (inet_ntop), so only canonical text is emitted.
+ */
+#ifndef MAILBAN_ADDR_H
+#define MAILBAN_ADDR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#define ADDR_STRLEN	46	/* INET6_ADDRSTRLEN */
+
+struct addr {
+	int		a_family;	/* AF_INET or AF_INET6 */
+	unsigned char	a_b[16];	/* network order; IPv4 uses the first 4 */
+};
+
+/*
+ * Parse s[0..len): IPv4 dotted quad (exactly 4 decimal parts, each 0-255,
+ * no leading '+'), or IPv6, optionally prefixed "IPv6:" (sendmail) and/or
+ * enclosed in [ ].  IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes AF_INET.
+ * Returns 0, or -1 if it is not exactly one address (no hostnames).
+ */
+int		 addr_parse(const char *s, size_t len, struct addr *out);
+/* Canonical text (lower-case, compressed IPv6).  buf >= ADDR_STRLEN. */
+const char	*addr_str(const struct addr *, char *buf, size_t len);
+int		 addr_cmp(const struct addr *, const struct addr *);
+
+struct cidr {
+	struct addr	c_net;		/* host bits cleared */
+	int		c_prefix;	/* 0-32 or 0-128 */
+};
+
+struct cidrlist {
+	struct cidr	*cl_v;
+	size_t		 cl_n, cl_cap;
+};
+
+/* Add "a.b.c.d", "a.b.c.d/n", "x::y", "x::y/n".  NULL or a reason
+ * ("prefix 33 is out of range (use 0 to 32)"). */
+const char	*cidrlist_add(struct cidrlist *, const char *text);
+int		 cidrlist_contains(const struct cidrlist *, const struct addr *);
+void		 cidrlist_free(struct cidrlist *);	/* NULL is fine */
+
+#endif

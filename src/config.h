@@ -1,0 +1,68 @@
+/*
+ * config.h -- the ini file (libiniparser), validated before anything runs.
+ * config_load() reports EVERY problem, one line each, as
+ *   mailban: FILE:LINE: [section] key: what is wrong (what to write instead)
+ * and fails once at the end (exit 78 in main).  Unknown sections' keys,
+ * unknown keys, bad numbers, durations, CIDRs and fail2ban-style indented
+ * continuation lines are all errors.  Regexes are only collected here;
+ * filter_compile() checks them (it reports with the same file/line/key).
+ */
+#ifndef MAILBAN_CONFIG_H
+#define MAILBAN_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "addr.h"
+
+enum mode { MODE_NORMAL = 0, MODE_EXTRA = 1, MODE_AGGRESSIVE = 2 };
+
+struct pattern {
+	char	*p_key;		/* as written: "failregex.3", "failregex.extra.1" */
+	int	 p_number;	/* N of the key; failregex alone is 1 */
+	int	 p_minmode;	/* active when jail mode >= this (enum mode) */
+	int	 p_line;	/* line in p_file, for messages */
+	char	*p_text;	/* the regex with tags, as written */
+};
+
+struct jail {
+	char		*j_name;	/* section name, e.g. "sendmail-reject" */
+	int		 j_enabled;
+	int		 j_mode;	/* enum mode */
+	long long	 j_maxretry;	/* 1..1000 */
+	long long	 j_findtime;	/* seconds > 0 */
+	long long	 j_bantime;	/* seconds > 0, or -1 = permanent */
+	struct pattern	*j_fail;	/* failregex*, sorted by (minmode, number) */
+	size_t		 j_nfail;
+	struct pattern	*j_ignore;	/* ignoreregex* */
+	size_t		 j_nignore;
+	int		 j_line;	/* line of the [section] header */
+};
+
+struct config {
+	char		*c_file;	/* path of the main file as given */
+	char		*c_logpath;	/* /var/log/mail.log */
+	char		*c_database;	/* /var/lib/mailban/mailban.db */
+	char		*c_chain;	/* fail2ban-mail: [A-Za-z0-9_.-]{1,28} */
+	char		*c_ports;	/* canonical "25" or "25,465,587" */
+	size_t		 c_nports;	/* 1..15 (multiport limit) */
+	char		*c_blocktype;	/* "REJECT --reject-with tcp-reset" */
+	char		*c_blocktype6;	/* the same for ip6tables (icmp types differ);
+					 * defaults to c_blocktype */
+	char	       **c_daemons;	/* syslog tags whose lines are matched */
+	size_t		 c_ndaemons;
+	struct cidrlist	 c_ignoreip;
+	char		*c_iptables_save, *c_iptables_restore;	/* absolute paths */
+	char		*c_ip6tables_save, *c_ip6tables_restore;
+	long long	 c_dbpurgeage;	/* seconds; failures older are purged */
+	long long	 c_maxbans;	/* per family safety cap */
+	struct jail	*c_jails;	/* every non-DEFAULT section, file order */
+	size_t		 c_njails;
+};
+
+/* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
+int	 config_load(const char *path, struct config **out);
+void	 config_free(struct config *);	/* NULL is fine */
+/* The effective configuration as an ini text (mailban config). */
+void	 config_print(const struct config *, FILE *);
+
+#endif

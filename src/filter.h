@@ -1,0 +1,63 @@
+/*
+ * filter.h -- which lines are failures, and of which address.
+ * Compiles every enabled jail's failregex/ignoreregex with PCRE2 (JIT),
+ * expanding fail2ban's tags first:
+ *   <HOST> <ADDR>  an IPv4 or IPv6 address, optionally "IPv6:"-prefixed
+ *   <IP4> <IP6>    one family only
+ *   (?P<host>...)  a named group, as fail2ban 0.8 configs wrote it
+ * A failregex must have a host group (one of the above) unless it is a
+ * "no-host" pattern for sendmail's queue-id correlation (see MATCH_NOHOST).
+ * Matching sees only the syslog message of a sendmail daemon (c_daemons),
+ * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 word chars)
+ * split off.  The host group's text must parse with addr_parse(); if not,
+ * the line is MATCH_BADADDR (counted, never banned, never resolved).
+ * No I/O except the error messages of filter_compile().
+ */
+#ifndef MAILBAN_FILTER_H
+#define MAILBAN_FILTER_H
+
+#include <stddef.h>
+#include "addr.h"
+#include "config.h"
+#include "syslog.h"
+
+struct filterset;
+
+enum matchkind {
+	MATCH_FAIL = 1,		/* a failure of m_addr */
+	MATCH_IGNORED,		/* a failregex matched but ignoreregex too */
+	MATCH_BADADDR,		/* host group is not an address: skipped */
+	MATCH_NOHOST,		/* failure without address ("No such user here");
+				 * m_qid names the queue id to correlate */
+	MATCH_NOFAIL		/* not a failure itself, but gives m_addr for
+				 * queue id m_qid (the "from=..., relay=" line) */
+};
+
+#define FILTER_QIDMAX	24
+
+struct match {
+	enum matchkind	 m_kind;
+	size_t		 m_jail;	/* index in config c_jails */
+	int		 m_pattern;	/* index in that jail's j_fail */
+	struct addr	 m_addr;	/* MATCH_FAIL, MATCH_NOFAIL */
+	char		 m_qid[FILTER_QIDMAX + 1];	/* "" when the line has none */
+};
+
+/*
+ * Compile the enabled jails of cfg.  Reports every bad pattern as one line
+ *   mailban: FILE:LINE: [jail] failregex.2: offset 7: missing closing
+ *   parenthesis: PATTERN
+ * and "no host group" / lower-case tag mistakes with the fix.  -1 if any.
+ * cfg must outlive the filterset.
+ */
+int	 filter_compile(const struct config *cfg, struct filterset **out);
+void	 filter_free(struct filterset *);	/* NULL is fine */
+
+/*
+ * Match one parsed line against every enabled jail.  Writes at most max
+ * results (one per jail at most: the first failregex that matches, in
+ * j_fail order) and returns how many.  0: not a failure for any jail.
+ */
+size_t	 filter_line(struct filterset *, const struct sysline *, struct match *out, size_t max);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * firewall.h -- make the live chains equal the active bans.
+ * Per family (AF_INET: iptables, AF_INET6: ip6tables), in table filter:
+ * read the live rules with `*-save -t filter`, compute the difference with
+ * the wanted addresses, and apply it with ONE `*-restore -w --noflush`
+ * whose script holds only that difference:
+ *   - declare ":CHAIN - [0:0]" only when the chain does not exist (in a
+ *     --noflush script the declaration flushes the chain);
+ *   - "-D" only rules seen in the save output, spelled as saved (one absent
+ *     -D fails the whole script);
+ *   - the jump "-I INPUT 1 -p tcp -m tcp --dport 25 -j CHAIN" (multiport
+ *     "--dports 25,465,587" for several ports) when missing; a stale jump to
+ *     CHAIN (other ports) is deleted;
+ *   - one "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" per wanted address;
+ *     any other rule in CHAIN is deleted.
+ * Nothing changes -> nothing runs.  Children: fork/execve with a fixed
+ * argv, PATH/LC_ALL=C environment, script on a pipe; never a shell.
+ * Every address in a script comes from addr_str() of a parsed address.
+ */
+#ifndef MAILBAN_FIREWALL_H
+#define MAILBAN_FIREWALL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "addr.h"
+#include "config.h"
+
+struct fwplan {
+	char	*fp_script;	/* NULL when there is nothing to do */
+	size_t	 fp_len;
+	size_t	 fp_add;	/* ban rules added */
+	size_t	 fp_del;	/* rules deleted from CHAIN */
+	int	 fp_newchain;	/* chain created */
+	int	 fp_newjump;	/* jump (re)inserted */
+};
+
+/*
+ * Pure: from the save output and the wanted addresses of that family
+ * (want may hold duplicates and other-family addresses: they are skipped)
+ * build the restore script.  0, or -1 if the save text is not understood.
+ */
+int	 firewall_plan(const struct config *, int family, const char *save, size_t savelen,
+	    const struct addr *want, size_t nwant, struct fwplan *out);
+void	 firewall_plan_free(struct fwplan *);
+
+/* Run `save -t filter`; *out (free it) is its stdout. */
+int	 firewall_save(const struct config *, int family, char **out, size_t *len);
+/* Run `restore -w --noflush` with the script on stdin. */
+int	 firewall_restore(const struct config *, int family, const char *script, size_t len);
+
+/*
+ * save + plan + restore.  dry: print the script to dry (with a comment
+ * line naming the family) and change nothing.  *plan gets the counts.
+ */
+int	 firewall_sync(const struct config *, int family, const struct addr *want,
+	    size_t nwant, FILE *dry, struct fwplan *plan);
+
+/* Remove the jumps and the chain (mailban stop). */
+int	 firewall_stop(const struct config *, int family);
+
+#endif

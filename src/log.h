@@ -1,0 +1,18 @@
+/*
+ * log.h -- the one place messages leave the program.
+ * Every message is one line "mailban: ..." on stderr; with log_syslog(1)
+ * it also goes to syslog (daemon facility).  log_error() returns -1 so that
+ * "return log_error(...)" reports and fails in one step.  Report once, where
+ * the context is known; callers pass the -1 up without logging again.
+ */
+#ifndef MAILBAN_LOG_H
+#define MAILBAN_LOG_H
+
+extern int log_verbose;		/* 0 quiet (cron), 1 -v */
+
+void	 log_syslog(int on);
+int	 log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* only with -v */
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * reader.h -- read the complete new lines of a log that rotates.
+ * A position is (path, dev, inode, offset, fingerprint).  The offset is
+ * always just after the last '\n' consumed: a half-written last line waits
+ * for the next run.  The fingerprint is the FNV-1a hash of the first
+ * lp_fplen = min(offset, READER_FPMAX) bytes, which are stable in an
+ * append-only file (an empty first line does not fool it: the bytes after
+ * it count too).
+ *   same inode, size >= offset, fingerprint ok -> go on from offset
+ *   same inode, size < offset (copytruncate)  -> from 0
+ *   same inode, fingerprint differs (reuse)   -> from 0
+ *   other inode -> find the old file among the rotated siblings in the same
+ *     directory (mail.log.1, mail.log-20261126, ...; not compressed ones)
+ *     by dev+inode+fingerprint, finish it from offset, then read every
+ *     newer uncompressed sibling (oldest first, by mtime), then the new
+ *     file from 0.  Old file not found: warn once (bytes lost), read new.
+ *   no file yet -> nothing to do, not an error.
+ * Lines over READER_LINEMAX bytes are skipped and counted, never cut.
+ * A trailing '\r' is removed.  Reads in large blocks, splits with memchr.
+ */
+#ifndef MAILBAN_READER_H
+#define MAILBAN_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define READER_FPMAX	4096
+#define READER_LINEMAX	(64 * 1024)
+
+struct logpos {
+	uint64_t lp_dev, lp_ino;
+	int64_t	 lp_offset;
+	uint64_t lp_fp;		/* hash_fnv1a(first lp_fplen bytes, HASH_FNV_SEED) */
+	int64_t	 lp_fplen;
+};
+
+struct reader_stats {
+	uint64_t rs_lines;	/* complete lines handed to the callback */
+	uint64_t rs_bytes;	/* bytes consumed (incl. skipped lines) */
+	uint64_t rs_long;	/* overlong lines skipped */
+	uint64_t rs_files;	/* files read from */
+	uint64_t rs_lost;	/* bytes known lost (old file vanished) */
+	int	 rs_rotated;	/* 1 if a rotation was followed */
+	int	 rs_truncated;	/* 1 if the file was truncated/replaced */
+};
+
+/*
+ * Called once per complete line (no '\n', no trailing '\r').  file is the
+ * path being read.  Return 0 to go on, -1 to stop (reader returns -1).
+ */
+typedef int	(*reader_fn)(void *arg, const char *file, const char *line, size_t len);
+
+/*
+ * Read what is new in path since *pos (have_pos 0: never read, start at 0).
+ * On success *pos is the new position (of path's current file) and 0 is
+ * returned; on error (reported) -1 and *pos is unchanged.
+ */
+int	 reader_follow(const char *path, struct logpos *pos, int have_pos,
+	    reader_fn fn, void *arg, struct reader_stats *st);
+
+/* Read a whole open stream (a file given to `mailban test`, or stdin). */
+int	 reader_stream(int fd, const char *name, reader_fn fn, void *arg,
+	    struct reader_stats *st);
+
+#endif

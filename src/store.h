@@ -1,0 +1,117 @@
+/*
+ * store.h -- the SQLite database: the whole state, and the report.
+ * Only store.c speaks SQL.  Schema: sql/schema.sql, embedded at build time
+ * (src/schema.inc), versioned with PRAGMA user_version and upgraded in place.
+ * WAL, synchronous=FULL, busy_timeout 10 s, foreign keys on, file mode 0600.
+ * Addresses are stored as canonical text (addr_str) so that reports with
+ * the sqlite3 CLI read naturally; times as UTC epoch seconds.
+ * Errors are reported here (with sqlite3_errmsg and the file) and -1 returned.
+ */
+#ifndef MAILBAN_STORE_H
+#define MAILBAN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "reader.h"
+
+struct store;
+
+#define STORE_RDONLY	0x1	/* status, reports */
+#define STORE_CREATE	0x2	/* create the file (0600) and schema if absent */
+
+int	 store_open(const char *path, int flags, struct store **out);
+void	 store_close(struct store *);	/* NULL is fine */
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int	 store_begin(struct store *);
+int	 store_commit(struct store *);
+void	 store_rollback(struct store *);
+
+/* Reader position of a configured logpath: 1 found, 0 none, -1 error. */
+int	 store_pos_get(struct store *, const char *path, struct logpos *out);
+int	 store_pos_put(struct store *, const char *path, const struct logpos *);
+
+/* Highest failure id so far (0 if none): failures added after it are "new". */
+int	 store_failure_maxid(struct store *, int64_t *out);
+/* One failure.  pattern: index in the jail's j_fail. */
+int	 store_failure_add(struct store *, const char *jail, const struct addr *,
+	    int64_t time, int pattern);
+
+/* Every (jail, address) with a failure of id > after_id, with the earliest
+ * time among those: the window is re-evaluated from there. */
+struct touched {
+	char	*t_jail;
+	char	 t_addr[ADDR_STRLEN];
+	int64_t	 t_from;
+};
+int	 store_touched(struct store *, int64_t after_id, struct touched **v, size_t *n);
+void	 store_touched_free(struct touched *, size_t);
+
+/*
+ * Prepare the window of (jail, addr) from time `from`: delete the automatic
+ * bans of that pair that start at or after `from` (un-consuming their
+ * failures), then return in *until the latest end of its bans that started
+ * before `from` (0 if none; TIME_FOREVER if permanent), and in *f/*n the
+ * unconsumed failures with time >= from - findtime, sorted by (time, id).
+ * Caller frees *f with free().
+ */
+struct pfail;
+int	 store_window(struct store *, const char *jail, const char *addr,
+	    int64_t from, long long findtime, int64_t *until, struct pfail **f, size_t *n);
+/* Record an automatic ban consuming the failures ids[0..nids). */
+int	 store_ban_add(struct store *, const char *jail, const char *addr,
+	    int64_t start, int64_t end, const int64_t *ids, size_t nids);
+
+/* One active ban, for the firewall and `mailban status`. */
+struct banrow {
+	char	 b_addr[ADDR_STRLEN];
+	char	*b_jail;
+	int64_t	 b_start;
+	int64_t	 b_end;		/* TIME_FOREVER for permanent */
+	int64_t	 b_failures;
+};
+/* Bans in force at `now` (start <= now < end), ordered by address, then
+ * start; an address banned by two jails appears twice. */
+int	 store_active(struct store *, int64_t now, struct banrow **v, size_t *n);
+void	 store_banrows_free(struct banrow *, size_t);
+
+/* One row in the `runs` table per cron run (and its summary for -v). */
+struct runrec {
+	int64_t	 r_started;	/* wall clock, epoch */
+	int64_t	 r_now;		/* the run's reference time (--now) */
+	int64_t	 r_lines, r_bytes, r_skipped, r_failures;
+	int64_t	 r_newbans, r_expired, r_added, r_removed;
+	int64_t	 r_ms;
+	const char *r_status;	/* "ok", "firewall failed: ..." */
+};
+int	 store_run_add(struct store *, const struct runrec *);
+/* The last run, for status: 1 found, 0 none, -1 error.  r_status is
+ * allocated (free it). */
+int	 store_run_last(struct store *, struct runrec *out);
+/* Reader positions, for status: calls fn for each. */
+int	 store_pos_each(struct store *, int (*fn)(void *, const char *path,
+	    const struct logpos *, int64_t updated), void *arg);
+
+/*
+ * Queue-id correlation (sendmail's "<user@x>... No such user here" lines
+ * carry no address; the same queue id's "from=..., relay=... [addr]" line
+ * does).  Kept in the table `pending` so it works across cron runs; rows
+ * older than findtime are expired by store_pending_expire().
+ */
+/* The address already seen for (jail, qid): 1 found (*addr set), 0, -1. */
+int	 store_pending_addr(struct store *, const char *jail, const char *qid,
+	    char addr[ADDR_STRLEN]);
+/* Remember an address (addr != NULL) or one waiting failure (addr NULL). */
+int	 store_pending_put(struct store *, const char *jail, const char *qid,
+	    const char *addr, int64_t time);
+/* Remove the failures waiting for (jail, qid); *count is how many there were. */
+int	 store_pending_take(struct store *, const char *jail, const char *qid, int64_t *count);
+/* Drop every pending row with time < before. */
+int	 store_pending_expire(struct store *, int64_t before);
+
+/* Delete failures with time < before (a ban keeps its failure count, and
+ * bans are kept as history); returns rows deleted in *n.  (dbpurgeage) */
+int	 store_purge(struct store *, int64_t before, int64_t *n);
+
+#endif

@@ -15,7 +15,7 @@ BUILD	?= build
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
-override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -I$(BUILD) -Isrc \
+override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -iquote $(BUILD) -iquote src \
 	   $(shell pkg-config --cflags libpcre2-8 sqlite3 2>/dev/null) -I/usr/include/iniparser
 LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz
 

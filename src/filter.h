@@ -7,8 +7,17 @@
  *   (?P<host>...)  a named group, as fail2ban 0.8 configs wrote it
  * A failregex must have a host group (one of the above) unless it is a
  * "no-host" pattern for sendmail's queue-id correlation (see MATCH_NOHOST).
+ * Markers:
+ *   <NOHOST>       at the very start: a failure without address
+ *                  (MATCH_NOHOST); the pattern must have no host group
+ *   <F-NOFAIL>...</F-NOFAIL>  (fail2ban's) anywhere: the match only gives
+ *                  the address of its queue id (MATCH_NOFAIL)
+ * Both apply only to lines with a queue id.  Other fail2ban markers
+ * (<F-USER>...</F-USER>, <F-MLFID>, ...) are dropped, their text kept.
+ * Several host groups may appear (compiled with PCRE2_DUPNAMES): the
+ * lowest-numbered one that took part in the match gives the address.
  * Matching sees only the syslog message of a sendmail daemon (c_daemons),
- * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 word chars)
+ * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 letters or digits)
  * split off.  The host group's text must parse with addr_parse(); if not,
  * the line is MATCH_BADADDR (counted, never banned, never resolved).
  * No I/O except the error messages of filter_compile().
@@ -44,7 +53,9 @@ struct match {
 };
 
 /*
- * Compile the enabled jails of cfg.  Reports every bad pattern as one line
+ * Compile the enabled jails of cfg: every pattern is checked, also those
+ * of modes above the jail's (a typo must not wait for a mode change); only
+ * the active ones are kept.  Reports every bad pattern as one line
  *   mailban: FILE:LINE: [jail] failregex.2: offset 7: missing closing
  *   parenthesis: PATTERN
  * and "no host group" / lower-case tag mistakes with the fix.  -1 if any.
@@ -59,5 +70,17 @@ void	 filter_free(struct filterset *);	/* NULL is fine */
  * j_fail order) and returns how many.  0: not a failure for any jail.
  */
 size_t	 filter_line(struct filterset *, const struct sysline *, struct match *out, size_t max);
+
+/*
+ * The prefilter's literal: a run of plain characters that every match of
+ * the PCRE2 pattern re[0..len) (tags already expanded) provably contains,
+ * outside alternations, optional and quantified parts.  Copies it to buf
+ * (at most size bytes, no NUL) and returns its length, 0 if none can be
+ * proven.  *where tells where it must be: 1 right after a leading '^' (the
+ * start of the message), 2 right before a final '$' (the end), 0 anywhere.
+ * An anchored run of 4 or more bytes is preferred (one memcmp), else the
+ * longest run of 3 or more.  Exposed for the unit tests.
+ */
+size_t	 filter_literal(const char *re, size_t len, char *buf, size_t size, int *where);
 
 #endif

@@ -13,6 +13,14 @@
  *     CHAIN (other ports) is deleted;
  *   - one "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" per wanted address;
  *     any other rule in CHAIN is deleted.
+ * A live rule "-A CHAIN -s ADDR/32 -p tcp -j TARGET OPTIONS" also counts as
+ * the wanted one when TARGET is the first word of the blocktype, whatever
+ * OPTIONS say: iptables-save prints options in its canonical spelling
+ * ("tcp-rst" comes back as "tcp-reset"), and comparing them would replace
+ * the rule on every run.  So a change of the blocktype's options only
+ * applies to new bans (or after `mailban stop`); a new target word applies
+ * to all.  Only one rule per address is kept (the exact one if present).
+ * Rules in other chains jumping to CHAIN are left alone (stop deletes them).
  * Nothing changes -> nothing runs.  Children: fork/execve with a fixed
  * argv, PATH/LC_ALL=C environment, script on a pipe; never a shell.
  * Every address in a script comes from addr_str() of a parsed address.
@@ -38,12 +46,28 @@ struct fwplan {
  * Pure: from the save output and the wanted addresses of that family
  * (want may hold duplicates and other-family addresses: they are skipped)
  * build the restore script.  0, or -1 if the save text is not understood.
+ * Safety cap: with more than c_maxbans (> 0) distinct addresses of the
+ * family, only the first c_maxbans in the CALLER'S order of want are
+ * banned, and one warning is logged; so order want by priority.
+ * On success the caller frees *out with firewall_plan_free().
  */
 int	 firewall_plan(const struct config *, int family, const char *save, size_t savelen,
 	    const struct addr *want, size_t nwant, struct fwplan *out);
-void	 firewall_plan_free(struct fwplan *);
+void	 firewall_plan_free(struct fwplan *);	/* NULL is fine; zeroes it */
+/*
+ * Pure, for stop: "-D" every rule of any filter chain that jumps to CHAIN,
+ * then "-F CHAIN" and "-X CHAIN" if it exists.  fp_del counts the rules
+ * flushed.  fp_script NULL when there is nothing to remove.
+ */
+int	 firewall_plan_stop(const struct config *, int family, const char *save,
+	    size_t savelen, struct fwplan *out);
 
-/* Run `save -t filter`; *out (free it) is its stdout. */
+/*
+ * Run `save -t filter`; *out (free it; NUL-terminated) is its stdout.
+ * Failures are reported once: "cannot run PATH: REASON", "iptables-save
+ * exited N: FIRST STDERR LINE; chain left unchanged", "... killed by signal
+ * N; ...", or a 120 s timeout (the child is killed).
+ */
 int	 firewall_save(const struct config *, int family, char **out, size_t *len);
 /* Run `restore -w --noflush` with the script on stdin. */
 int	 firewall_restore(const struct config *, int family, const char *script, size_t len);
@@ -51,11 +75,14 @@ int	 firewall_restore(const struct config *, int family, const char *script, siz
 /*
  * save + plan + restore.  dry: print the script to dry (with a comment
  * line naming the family) and change nothing.  *plan gets the counts.
+ * plan may be NULL; else it also keeps fp_script (what was applied or
+ * printed) and the caller frees it with firewall_plan_free(), on success
+ * and on failure alike (it is zeroed on failure).
  */
 int	 firewall_sync(const struct config *, int family, const struct addr *want,
 	    size_t nwant, FILE *dry, struct fwplan *plan);
 
-/* Remove the jumps and the chain (mailban stop). */
+/* Remove the jumps and the chain (mailban stop); see firewall_plan_stop(). */
 int	 firewall_stop(const struct config *, int family);
 
 #endif

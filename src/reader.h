@@ -17,6 +17,9 @@
  *   no file yet -> nothing to do, not an error.
  * Lines over READER_LINEMAX bytes are skipped and counted, never cut.
  * A trailing '\r' is removed.  Reads in large blocks, splits with memchr.
+ * path may be a symbolic link only to a file in its own directory; rotated
+ * siblings must be regular files (links are never followed).  A rotated
+ * file's unterminated last line is counted in rs_lost, never passed on.
  */
 #ifndef MAILBAN_READER_H
 #define MAILBAN_READER_H
@@ -34,6 +37,7 @@ struct logpos {
 	int64_t	 lp_fplen;
 };
 
+/* The reader adds to these: the caller zeroes them (st may be NULL). */
 struct reader_stats {
 	uint64_t rs_lines;	/* complete lines handed to the callback */
 	uint64_t rs_bytes;	/* bytes consumed (incl. skipped lines) */
@@ -45,8 +49,11 @@ struct reader_stats {
 };
 
 /*
- * Called once per complete line (no '\n', no trailing '\r').  file is the
- * path being read.  Return 0 to go on, -1 to stop (reader returns -1).
+ * Called once per complete line (no '\n', no trailing '\r'; NULs are kept,
+ * len is exact).  file is the path being read: path itself, or a rotated
+ * sibling as path's directory part + its name ("/var/log/mail.log.1").
+ * Return 0 to go on, -1 to stop (reader returns -1 without a message: the
+ * callback reports its own error).
  */
 typedef int	(*reader_fn)(void *arg, const char *file, const char *line, size_t len);
 
@@ -58,7 +65,11 @@ typedef int	(*reader_fn)(void *arg, const char *file, const char *line, size_t l
 int	 reader_follow(const char *path, struct logpos *pos, int have_pos,
 	    reader_fn fn, void *arg, struct reader_stats *st);
 
-/* Read a whole open stream (a file given to `mailban test`, or stdin). */
+/*
+ * Read a whole open stream (a file given to `mailban test`, or stdin) from
+ * its current position.  A stream is complete at EOF, so a last line
+ * without '\n' is passed on too.
+ */
 int	 reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	    struct reader_stats *st);
 

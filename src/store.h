@@ -1,7 +1,7 @@
 /*
  * store.h -- the SQLite database: the whole state, and the report.
  * Only store.c speaks SQL.  Schema: sql/schema.sql, embedded at build time
- * (src/schema.inc), versioned with PRAGMA user_version and upgraded in place.
+ * (build/schema.inc), versioned with PRAGMA user_version and upgraded in place.
  * WAL, synchronous=FULL, busy_timeout 10 s, foreign keys on, file mode 0600.
  * Addresses are stored as canonical text (addr_str) so that reports with
  * the sqlite3 CLI read naturally; times as UTC epoch seconds.
@@ -20,6 +20,14 @@ struct store;
 #define STORE_RDONLY	0x1	/* status, reports */
 #define STORE_CREATE	0x2	/* create the file (0600) and schema if absent */
 
+/*
+ * path ":memory:" is an empty database that lives until store_close().
+ * Refused, with one message naming the file: a missing file (without
+ * STORE_CREATE), a symbolic link, a file not owned by the effective user
+ * (root), or writable by group or others, a file that is not a mailban
+ * database, one written by a newer mailban, and (STORE_RDONLY) one that
+ * needs an upgrade.  STORE_RDONLY works while another connection writes.
+ */
 int	 store_open(const char *path, int flags, struct store **out);
 void	 store_close(struct store *);	/* NULL is fine */
 
@@ -34,7 +42,13 @@ int	 store_pos_put(struct store *, const char *path, const struct logpos *);
 
 /* Highest failure id so far (0 if none): failures added after it are "new". */
 int	 store_failure_maxid(struct store *, int64_t *out);
-/* One failure.  pattern: index in the jail's j_fail. */
+/*
+ * One failure.  pattern: index in the jail's j_fail.  Inside a transaction
+ * the row is buffered and written, sorted, by the next call that reads
+ * failures or by store_commit(): an error writing it (disk full) is
+ * reported by that call.  Ids of one (jail, addr) with equal times follow
+ * the order of the calls; ids grow from one transaction to the next.
+ */
 int	 store_failure_add(struct store *, const char *jail, const struct addr *,
 	    int64_t time, int pattern);
 
@@ -52,14 +66,19 @@ void	 store_touched_free(struct touched *, size_t);
  * Prepare the window of (jail, addr) from time `from`: delete the automatic
  * bans of that pair that start at or after `from` (un-consuming their
  * failures), then return in *until the latest end of its bans that started
- * before `from` (0 if none; TIME_FOREVER if permanent), and in *f/*n the
+ * before `from` (0 if none; TIME_FOREVER if permanent), and in *f and *n the
  * unconsumed failures with time >= from - findtime, sorted by (time, id).
  * Caller frees *f with free().
+ * Manual bans and lifted (unbanned) bans are decisions of an admin: never
+ * deleted here, their failures stay consumed.  Manual bans do not count
+ * for *until; a lifted ban counts only up to the time it was lifted.
  */
 struct pfail;
 int	 store_window(struct store *, const char *jail, const char *addr,
 	    int64_t from, long long findtime, int64_t *until, struct pfail **f, size_t *n);
-/* Record an automatic ban consuming the failures ids[0..nids). */
+/* Record an automatic ban consuming the failures ids[0..nids) (end
+ * TIME_FOREVER: permanent).  A failure that is not an unconsumed failure
+ * of (jail, addr) is an internal error: reported, -1. */
 int	 store_ban_add(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const int64_t *ids, size_t nids);
 
@@ -71,8 +90,10 @@ struct banrow {
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
 };
-/* Bans in force at `now` (start <= now < end), ordered by address, then
- * start; an address banned by two jails appears twice. */
+/* Bans in force at `now` (start <= now < end, not lifted), ordered by
+ * address, then start; an address banned by two jails appears twice.
+ * b_addr is re-parsed and canonical; a row edited into something that is
+ * not an IP address is skipped with a warning. */
 int	 store_active(struct store *, int64_t now, struct banrow **v, size_t *n);
 void	 store_banrows_free(struct banrow *, size_t);
 
@@ -83,13 +104,15 @@ struct runrec {
 	int64_t	 r_lines, r_bytes, r_skipped, r_failures;
 	int64_t	 r_newbans, r_expired, r_added, r_removed;
 	int64_t	 r_ms;
-	const char *r_status;	/* "ok", "firewall failed: ..." */
+	const char *r_status;	/* "ok", "firewall failed: ..."; NULL as "" */
 };
 int	 store_run_add(struct store *, const struct runrec *);
 /* The last run, for status: 1 found, 0 none, -1 error.  r_status is
  * allocated (free it). */
 int	 store_run_last(struct store *, struct runrec *out);
-/* Reader positions, for status: calls fn for each. */
+/* Reader positions, for status: calls fn for each, by path.  fn returns
+ * 0 to go on, -1 to stop (store_pos_each then returns -1, reporting
+ * nothing); it must not call store_pos_each. */
 int	 store_pos_each(struct store *, int (*fn)(void *, const char *path,
 	    const struct logpos *, int64_t updated), void *arg);
 

@@ -7,8 +7,11 @@
  * then " HOST TAG[PID]: MESSAGE" (the [PID] is optional).
  * Year inference for BSD: y = the latest year that does not put the line
  * more than one day (86400 s) after sc_ref.  Then, while reading one stream
- * forward, years never go back: y = max(y, last year seen), and a month jump
- * backwards of more than 6 months (Dec 31 -> Jan 1) moves to last year + 1.
+ * forward, when y puts the line more than half a year away from the
+ * previous line, the previous line's year or the one after it is taken if
+ * it is closer: years stay monotonic in a chronological log (Dec 31 ->
+ * Jan 1 moves to the next year), and a log whose lines go back in time
+ * (fail2ban's annotated samples) keeps the first rule.
  * No I/O; time zone comes from the process TZ (tzset by the caller).
  */
 #ifndef MAILBAN_SYSLOG_H
@@ -36,10 +39,28 @@ struct syslog_ctx {
 	int64_t	 sc_ref;	/* reference time (now, or a file's mtime) */
 	int	 sc_lastyear;	/* 0 until the first BSD line */
 	int	 sc_lastmon;	/* 1..12 */
+	int64_t	 sc_last;	/* time of the last BSD line */
+	/* Private to syslog.c (set by syslog_init): */
+	int64_t	 sc_refseen;	/* sc_ref that sc_refyear belongs to */
+	int	 sc_refyear;	/* local year of sc_ref */
+	int	 sc_hvalid;	/* sc_hkey/sc_hoff hold a cached hour */
+	int64_t	 sc_hkey;	/* local hour (naive seconds / 3600) */
+	int64_t	 sc_hoff;	/* its UTC offset: utc = naive - sc_hoff */
 };
 
+/* Call again after any change of TZ: the context caches UTC offsets. */
 void	 syslog_init(struct syslog_ctx *, int64_t ref);
-/* 0 and *out, or -1: not a syslog line, or an impossible date/time. */
+/*
+ * 0 and *out, or -1: not a syslog line, or an impossible date/time.
+ * Never reads line[len] or beyond; NUL is an ordinary byte (a host or
+ * tag containing one is refused, a message may contain one).
+ * Local times convert as mktime(tm_isdst = -1) does, except the repeated
+ * hour when clocks go back, which always gives its first occurrence
+ * (summer time): mktime's choice there depends on its previous call.
+ * A nonexistent local time (clocks go forward) uses the offset in force
+ * before the change, as glibc's mktime: 02:30 -> 03:30 summer time.
+ * A leap second (:60) counts as :59.
+ */
 int	 syslog_parse(struct syslog_ctx *, const char *line, size_t len, struct sysline *out);
 
 #endif

@@ -42,6 +42,7 @@ need_root_netns() {
 		if [ "$(id -u)" != 0 ]; then
 			echo "not ok 1 - $0 needs root for unshare -n (run make check as root)"; exit 1
 		fi
+		rm -rf "$T"
 		MAILBAN_IN_NETNS=1 exec unshare -n sh "$0" "$@"
 	fi
 }

@@ -1,0 +1,38 @@
+/*
+ * cmd.h -- what the subcommands share: exit codes, loading the config
+ * and filters, the run lock, option helpers.  Only main() exits.
+ */
+#ifndef MAILBAN_CMD_H
+#define MAILBAN_CMD_H
+
+#include <stdint.h>
+#include "config.h"
+#include "filter.h"
+
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	64	/* EX_USAGE */
+#define EXIT_CONFIG	78	/* EX_CONFIG */
+
+#define DEFAULT_CONFIG	"/etc/mailban/mailban.conf"
+
+/* Config + filters, or an exit code (EXIT_CONFIG) after the errors. */
+int	 cmd_load(const char *path, struct config **cfg, struct filterset **fs);
+/*
+ * Take the run lock (flock on DATABASE.lock).  0: held, *fd set;
+ * 1: another run holds it; -1: error (reported).
+ */
+int	 cmd_lock(const struct config *, int *fd);
+void	 cmd_unlock(int fd);
+/* --now: epoch or RFC 3339; reports a usage error and returns -1. */
+int	 cmd_now(const char *arg, int64_t *now);
+/* Print a usage error naming the command, return EXIT_USAGE. */
+int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int	 cmd_run(int, char **);
+int	 cmd_status(int, char **);
+int	 cmd_config(int, char **);
+int	 cmd_test(int, char **);
+int	 cmd_scan(int, char **);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * cmd_run.c -- `mailban run`: one cron cycle.
+ *   lock -> read the new complete lines -> record failures, new reader
+ *   position and the bans they cause in ONE transaction -> commit ->
+ *   reconcile both chains with the active bans.
+ * A run killed at any instant leaves the database as before or as after
+ * the transaction; the firewall is derived from the database on every run,
+ * so a failed or interrupted firewall step heals on the next run.
+ * --dry-run does all of it inside the transaction, prints the restore
+ * scripts, and rolls back: nothing changes.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "firewall.h"
+#include "ingest.h"
+#include "log.h"
+#include "reader.h"
+#include "store.h"
+#include "util.h"
+
+static int64_t
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int
+by_start(const void *a, const void *b)
+{
+	const struct banrow	*x = a, *y = b;
+
+	if (x->b_start != y->b_start)
+		return x->b_start < y->b_start ? -1 : 1;
+	return strcmp(x->b_addr, y->b_addr);
+}
+
+/*
+ * The addresses to hold in the chains: active bans, whitelist excluded
+ * (whitelist wins even over bans recorded before it was configured),
+ * oldest ban first, so that past the maxbans cap it is the new bans that
+ * are not applied.
+ */
+static struct addr *
+wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
+{
+	struct addr	*v = xcalloc(n + 1, sizeof(*v));
+	size_t		 i, k = 0;
+
+	qsort(rows, n, sizeof(*rows), by_start);
+	for (i = 0; i < n; i++) {
+		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
+			continue;	/* not ours: the schema only holds canonical text */
+		if (cidrlist_contains(&cfg->c_ignoreip, &v[k]))
+			continue;
+		k++;
+	}
+	*nwant = k;
+	return v;
+}
+
+static long long
+max_findtime(const struct config *cfg)
+{
+	long long	m = 0;
+	size_t		i;
+
+	for (i = 0; i < cfg->c_njails; i++)
+		if (cfg->c_jails[i].j_findtime > m)
+			m = cfg->c_jails[i].j_findtime;
+	return m;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*cfgpath = DEFAULT_CONFIG;
+	struct config		*cfg = NULL;
+	struct filterset	*fs = NULL;
+	struct store		*st = NULL;
+	struct ingest		 in;
+	struct reader_stats	 rs;
+	struct logpos		 pos;
+	struct banrow		*rows = NULL;
+	struct addr		*want = NULL;
+	struct fwplan		 p4 = { 0 }, p6 = { 0 };
+	struct runrec		 rr;
+	struct timespec		 t0;
+	struct stat		 sb;
+	int64_t			 now = -1, maxid, newbans = 0, purged;
+	size_t			 nrows = 0, nwant = 0;
+	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw4, fw6;
+	int			 intx = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfgpath = optarg; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'n': dry = 1; break;
+		case 'v': log_verbose = 1; break;
+		case 'h':
+			puts("usage: mailban run [-c FILE] [--now TIME] [--dry-run] [-v]");
+			return EXIT_OK;
+		default:
+			return cmd_usage("run", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cmd_usage("run", "unexpected argument \"%s\"", argv[optind]);
+	if (now == -1)
+		now = time(NULL);
+	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	if (!dry) {
+		log_syslog(1);
+		switch (cmd_lock(cfg, &lockfd)) {
+		case 1:
+			rc = EXIT_OK;	/* another run is at work: quietly leave it */
+			goto out;
+		case -1:
+			goto out;
+		}
+	}
+	/* A dry run must not create the database: use an empty one in memory. */
+	if (store_open(dry && stat(cfg->c_database, &sb) == -1 ? ":memory:" : cfg->c_database,
+	    STORE_CREATE, &st) == -1)
+		goto out;
+	if (store_begin(st) == -1)
+		goto out;
+	intx = 1;
+	memset(&pos, 0, sizeof(pos));
+	memset(&rs, 0, sizeof(rs));
+	if ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
+	    store_failure_maxid(st, &maxid) == -1)
+		goto out;
+	ingest_init(&in, cfg, fs, st, now);
+	if (reader_follow(cfg->c_logpath, &pos, have, ingest_line, &in, &rs) == -1 ||
+	    store_pos_put(st, cfg->c_logpath, &pos) == -1 ||
+	    ingest_window(st, cfg, maxid, &newbans) == -1 ||
+	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
+	    store_purge(st, now - cfg->c_dbpurgeage, &purged) == -1 ||
+	    store_active(st, now, &rows, &nrows) == -1) {
+		ingest_free(&in);
+		goto out;
+	}
+	ingest_free(&in);
+	want = wanted(cfg, rows, nrows, &nwant);
+	if (dry) {
+		fw4 = firewall_sync(cfg, AF_INET, want, nwant, stdout, &p4);
+		fw6 = firewall_sync(cfg, AF_INET6, want, nwant, stdout, &p6);
+		rc = fw4 == -1 || fw6 == -1 ? EXIT_RUNTIME : EXIT_OK;
+		goto out;	/* rolls back */
+	}
+	if (store_commit(st) == -1)
+		goto out;
+	intx = 0;
+	fw4 = firewall_sync(cfg, AF_INET, want, nwant, NULL, &p4);
+	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, NULL, &p6);
+	memset(&rr, 0, sizeof(rr));
+	rr.r_started = time(NULL);
+	rr.r_now = now;
+	rr.r_lines = (int64_t)rs.rs_lines;
+	rr.r_bytes = (int64_t)rs.rs_bytes;
+	rr.r_skipped = (int64_t)(in.in_stats.is_unparsed + in.in_stats.is_badaddr + rs.rs_long);
+	rr.r_failures = (int64_t)in.in_stats.is_failures;
+	rr.r_newbans = newbans;
+	rr.r_expired = (int64_t)(p4.fp_del + p6.fp_del);
+	rr.r_added = (int64_t)(p4.fp_add + p6.fp_add);
+	rr.r_removed = (int64_t)(p4.fp_del + p6.fp_del);
+	rr.r_ms = ms_since(&t0);
+	rr.r_status = fw4 == -1 || fw6 == -1 ? "firewall failed" : "ok";
+	if (store_begin(st) == -1 || store_run_add(st, &rr) == -1 || store_commit(st) == -1)
+		goto out;
+	if (log_verbose)
+		printf("mailban: run: %" PRId64 " lines (%" PRId64 " skipped), %" PRId64
+		    " failures, %" PRId64 " new bans, %zu active, rules +%" PRId64 " -%" PRId64
+		    ", %" PRId64 " ms\n", rr.r_lines, rr.r_skipped, rr.r_failures, newbans,
+		    nwant, rr.r_added, rr.r_removed, rr.r_ms);
+	rc = fw4 == -1 || fw6 == -1 ? EXIT_RUNTIME : EXIT_OK;
+out:
+	if (intx)
+		store_rollback(st);
+	firewall_plan_free(&p4);
+	firewall_plan_free(&p6);
+	store_banrows_free(rows, nrows);
+	free(want);
+	store_close(st);
+	cmd_unlock(lockfd);
+	filter_free(fs);
+	config_free(cfg);
+	return rc;
+}

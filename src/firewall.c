@@ -1,0 +1,933 @@
+/*
+ * firewall.c -- make the live chain of each family equal the wanted bans.
+ *
+ * Inputs: the configuration (chain, ports, blocktype, tool paths, maxbans),
+ * the wanted addresses, and the text of `iptables-save -t filter` (or the
+ * ip6tables one).  Output: ONE `*-restore -w --noflush` script holding only
+ * the difference, or nothing at all when the chain is already right.
+ *
+ * Invariants:
+ *  - the planner is pure: save text and addresses in, script out;
+ *  - a "-D" line is always a rule seen in the save output, spelled as saved,
+ *    because one absent -D makes the whole script fail;
+ *  - ":CHAIN - [0:0]" is written only when the chain does not exist, since
+ *    in a --noflush script the declaration flushes it;
+ *  - every address written comes from addr_str() of a parsed address;
+ *  - children are run with execve() of an absolute configured path, a fixed
+ *    argv and environment, and no other inherited descriptor; never a shell.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "firewall.h"
+#include "log.h"
+#include "util.h"
+
+#define OUTPUT_MAX	(256UL * 1024 * 1024)	/* bound on a save output */
+#define ERRBUF_MAX	4096		/* stderr kept for the message */
+#define ERRLINE_MAX	200		/* characters of it quoted */
+#define RUN_TIMEOUT	120		/* seconds before a child is killed */
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct buf {
+	char	*b;
+	size_t	 len, cap;
+};
+
+struct span {
+	const char	*s;
+	size_t		 len;
+};
+
+enum rulekind {
+	RULE_CHAIN,		/* "-A CHAIN ..." */
+	RULE_JUMP_INPUT,	/* "-A INPUT ... -j CHAIN" */
+	RULE_JUMP_OTHER		/* another chain jumping to CHAIN */
+};
+
+struct rule {
+	struct span	r_line;
+	int		r_kind;
+	int		r_del;
+};
+
+struct live {
+	int		 l_havechain;
+	struct rule	*l_rule;	/* save order */
+	size_t		 l_nrule, l_cap;
+};
+
+struct want {
+	struct addr	w_addr;
+	size_t		w_pos;		/* index in the caller's list */
+	ssize_t		w_keep;		/* live rule kept for it, or -1 */
+	int		w_exact;	/* that rule is the wanted one exactly */
+};
+
+static const char *
+tool(int family)
+{
+	return family == AF_INET6 ? "ip6tables" : "iptables";
+}
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	size_t	ncap;
+
+	if (n >= b->cap - b->len || b->b == NULL) {
+		ncap = b->cap == 0 ? 4096 : b->cap;
+		while (n >= ncap - b->len) {
+			if (ncap > SIZE_MAX / 2)
+				ncap = SIZE_MAX;
+			else
+				ncap *= 2;
+		}
+		b->b = xreallocarray(b->b, ncap, 1);
+		b->cap = ncap;
+	}
+	memcpy(b->b + b->len, s, n);
+	b->len += n;
+	b->b[b->len] = '\0';
+}
+
+static void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static int
+span_eq(struct span a, const char *s)
+{
+	return a.len == strlen(s) && memcmp(a.s, s, a.len) == 0;
+}
+
+/*
+ * Next token of a saved rule: words split at blanks, where a double-quoted
+ * part (with backslash escapes, as iptables-save writes comments) belongs to
+ * its word.  Tokens keep their quotes, so a quoted "-j" is never an option.
+ */
+static int
+next_token(const char **p, const char *end, struct span *tok)
+{
+	const char	*s = *p;
+	int		 quoted = 0;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == end)
+		return 0;
+	tok->s = s;
+	for (; s < end; s++) {
+		if (quoted && *s == '\\' && s + 1 < end)
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && (*s == ' ' || *s == '\t'))
+			break;
+	}
+	tok->len = (size_t)(s - tok->s);
+	*p = s;
+	return 1;
+}
+
+/* Does this saved rule send packets to chain (-j or -g)? */
+static int
+jumps_to(struct span line, const char *chain)
+{
+	const char	*p = line.s, *end = line.s + line.len;
+	struct span	 t;
+	int		 target = 0;
+
+	while (next_token(&p, end, &t)) {
+		if (target && span_eq(t, chain))
+			return 1;
+		target = span_eq(t, "-j") || span_eq(t, "-g");
+	}
+	return 0;
+}
+
+/* Quote at most ERRLINE_MAX bytes of foreign text, non-printables as '?'. */
+static void
+excerpt(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	i, n = len < ERRLINE_MAX ? len : ERRLINE_MAX;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ?
+		    '?' : s[i];
+	out[n] = '\0';
+}
+
+static int
+save_error(int family, size_t lineno, const char *s, size_t len)
+{
+	char	ex[ERRLINE_MAX + 1];
+
+	excerpt(s, len, ex, sizeof(ex));
+	return log_error("%s-save output line %zu not understood: \"%s\"; "
+	    "chain left unchanged", tool(family), lineno, ex);
+}
+
+static void
+live_add(struct live *lv, struct span line, int kind)
+{
+	if (lv->l_nrule == lv->l_cap) {
+		lv->l_cap = lv->l_cap == 0 ? 64 : lv->l_cap * 2;
+		lv->l_rule = xreallocarray(lv->l_rule, lv->l_cap, sizeof(*lv->l_rule));
+	}
+	lv->l_rule[lv->l_nrule].r_line = line;
+	lv->l_rule[lv->l_nrule].r_kind = kind;
+	lv->l_rule[lv->l_nrule].r_del = 0;
+	lv->l_nrule++;
+}
+
+/*
+ * Read the filter table of a save output: does the chain exist, its rules,
+ * and the rules elsewhere that jump to it.  Other tables are skipped but
+ * must be well formed too; anything unexpected means we do not understand
+ * the live state, and then changing it would be a guess.
+ */
+static int
+parse_lines(int family, const char *chain, const char *save, size_t len,
+    struct live *lv)
+{
+	const char	*p = save, *end = save + len, *nl, *q;
+	struct span	 line, t, name;
+	size_t		 lineno = 0;
+	int		 intable = 0, filter = 0;
+
+	memset(lv, 0, sizeof(*lv));
+	while (p < end) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		line.s = p;
+		line.len = (size_t)(nl - p);
+		p = nl < end ? nl + 1 : end;
+		if (memchr(line.s, '\0', line.len) != NULL)
+			return save_error(family, lineno, line.s, line.len);
+		if (line.len == 0 || line.s[0] == '#')
+			continue;
+		if (line.s[0] == '*') {
+			if (intable)
+				return save_error(family, lineno, line.s, line.len);
+			intable = 1;
+			filter = span_eq(line, "*filter");
+			continue;
+		}
+		if (!intable)
+			return save_error(family, lineno, line.s, line.len);
+		if (span_eq(line, "COMMIT")) {
+			intable = 0;
+			continue;
+		}
+		q = line.s + 1;
+		if (line.s[0] == ':') {
+			if (!next_token(&q, line.s + line.len, &name) || name.s != line.s + 1)
+				return save_error(family, lineno, line.s, line.len);
+			if (filter && span_eq(name, chain))
+				lv->l_havechain = 1;
+			continue;
+		}
+		q = line.s;
+		if (!next_token(&q, line.s + line.len, &t) || !span_eq(t, "-A") ||
+		    !next_token(&q, line.s + line.len, &name))
+			return save_error(family, lineno, line.s, line.len);
+		if (!filter)
+			continue;
+		if (span_eq(name, chain)) {
+			/* Never seen without its declaration; never flush it then. */
+			lv->l_havechain = 1;
+			live_add(lv, line, RULE_CHAIN);
+		} else if (jumps_to(line, chain))
+			live_add(lv, line, span_eq(name, "INPUT") ?
+			    RULE_JUMP_INPUT : RULE_JUMP_OTHER);
+	}
+	if (intable)
+		return log_error("%s-save output ends inside a table (no COMMIT); "
+		    "chain left unchanged", tool(family));
+	return 0;
+}
+
+static int
+parse_save(int family, const char *chain, const char *save, size_t len,
+    struct live *lv)
+{
+	if (parse_lines(family, chain, save, len, lv) == 0)
+		return 0;
+	free(lv->l_rule);
+	memset(lv, 0, sizeof(*lv));
+	return -1;
+}
+
+static int
+want_cmp_addr(const void *a, const void *b)
+{
+	const struct want	*x = a, *y = b;
+	int			 c;
+
+	if ((c = addr_cmp(&x->w_addr, &y->w_addr)) != 0)
+		return c;
+	return x->w_pos < y->w_pos ? -1 : x->w_pos > y->w_pos;
+}
+
+static int
+want_cmp_pos(const void *a, const void *b)
+{
+	const struct want	*x = a, *y = b;
+
+	return x->w_pos < y->w_pos ? -1 : x->w_pos > y->w_pos;
+}
+
+static int
+want_find(const void *key, const void *elem)
+{
+	const struct want	*w = elem;
+
+	return addr_cmp(key, &w->w_addr);
+}
+
+/*
+ * The wanted addresses of this family, each once, sorted by address.
+ * Over the cap, the first maxbans in the caller's order are kept.
+ */
+static struct want *
+want_build(const struct config *cfg, int family, const struct addr *want,
+    size_t nwant, size_t *n)
+{
+	struct want	*w;
+	size_t		 i, k = 0;
+
+	w = xcalloc(nwant + 1, sizeof(*w));
+	for (i = 0; i < nwant; i++) {
+		if (want[i].a_family != family)
+			continue;
+		w[k].w_addr = want[i];
+		w[k].w_pos = i;
+		w[k].w_keep = -1;
+		k++;
+	}
+	qsort(w, k, sizeof(*w), want_cmp_addr);
+	for (i = 0, *n = 0; i < k; i++)
+		if (*n == 0 || addr_cmp(&w[*n - 1].w_addr, &w[i].w_addr) != 0)
+			w[(*n)++] = w[i];
+	if (cfg->c_maxbans > 0 && *n > (unsigned long long)cfg->c_maxbans) {
+		log_warnx("%s: %zu addresses to ban but maxbans is %lld; only the "
+		    "first %lld are banned (raise maxbans)", tool(family), *n,
+		    cfg->c_maxbans, cfg->c_maxbans);
+		qsort(w, *n, sizeof(*w), want_cmp_pos);
+		*n = (size_t)cfg->c_maxbans;
+		qsort(w, *n, sizeof(*w), want_cmp_addr);
+	}
+	return w;
+}
+
+/* "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" */
+static void
+ban_rule(struct buf *b, const char *op, const char *chain, const struct addr *a,
+    const char *blocktype)
+{
+	char	s[ADDR_STRLEN];
+
+	buf_adds(b, op);
+	buf_adds(b, " ");
+	buf_adds(b, chain);
+	buf_adds(b, " -s ");
+	buf_adds(b, addr_str(a, s, sizeof(s)));
+	buf_adds(b, a->a_family == AF_INET6 ? "/128" : "/32");
+	buf_adds(b, " -p tcp -j ");
+	buf_adds(b, blocktype);
+}
+
+/* "-A INPUT -p tcp -m tcp --dport 25 -j CHAIN", or multiport --dports. */
+static void
+jump_rule(struct buf *b, const char *op, const struct config *cfg)
+{
+	buf_adds(b, op);
+	if (strchr(cfg->c_ports, ',') != NULL)
+		buf_adds(b, " -p tcp -m multiport --dports ");
+	else
+		buf_adds(b, " -p tcp -m tcp --dport ");
+	buf_adds(b, cfg->c_ports);
+	buf_adds(b, " -j ");
+	buf_adds(b, cfg->c_chain);
+}
+
+/*
+ * Which wanted address, if any, a saved chain rule already bans.  It must
+ * read "-A CHAIN -s ADDR/32 -p tcp -j TARGET ..." with TARGET the first word
+ * of the blocktype; the options after TARGET may differ, because
+ * iptables-save prints its canonical spelling ("tcp-rst" comes back as
+ * "tcp-reset") and the rule would otherwise be replaced on every run.
+ */
+static struct want *
+rule_bans(int family, struct span line, const char *target, struct want *w,
+    size_t nw)
+{
+	const char	*p = line.s, *end = line.s + line.len, *slash;
+	const char	*shape[] = { "-A", NULL, "-s", NULL, "-p", "tcp", "-j" };
+	struct span	 t[NITEMS(shape)], tgt, prefix;
+	struct addr	 a;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(shape); i++)
+		if (!next_token(&p, end, &t[i]) ||
+		    (shape[i] != NULL && !span_eq(t[i], shape[i])))
+			return NULL;
+	if (!next_token(&p, end, &tgt) || !span_eq(tgt, target))
+		return NULL;
+	if ((slash = memchr(t[3].s, '/', t[3].len)) == NULL ||
+	    addr_parse(t[3].s, (size_t)(slash - t[3].s), &a) == -1 ||
+	    a.a_family != family)
+		return NULL;
+	prefix.s = slash;
+	prefix.len = (size_t)(t[3].s + t[3].len - slash);
+	if (!span_eq(prefix, family == AF_INET6 ? "/128" : "/32"))
+		return NULL;
+	return bsearch(&a, w, nw, sizeof(*w), want_find);
+}
+
+static int
+check_config(const struct config *cfg, int family, const char **blocktype)
+{
+	const char	*bt;
+
+	if (family != AF_INET && family != AF_INET6)
+		return log_error("firewall: internal error: address family %d", family);
+	bt = family == AF_INET6 && cfg->c_blocktype6 != NULL ?
+	    cfg->c_blocktype6 : cfg->c_blocktype;
+	/* The config checks these; a line break here would inject a rule. */
+	if (cfg->c_chain == NULL || cfg->c_chain[0] == '\0' ||
+	    strpbrk(cfg->c_chain, " \t\r\n\"") != NULL ||
+	    cfg->c_ports == NULL || cfg->c_ports[0] == '\0' ||
+	    strpbrk(cfg->c_ports, " \t\r\n") != NULL ||
+	    bt == NULL || bt[0] == '\0' || bt[0] == ' ' ||
+	    strpbrk(bt, "\r\n") != NULL)
+		return log_error("%s: chain, ports or blocktype is empty or holds "
+		    "a blank or line break; chain left unchanged", tool(family));
+	*blocktype = bt;
+	return 0;
+}
+
+static void
+plan_finish(struct buf *b, int change, struct fwplan *out)
+{
+	if (!change) {
+		free(b->b);
+		return;
+	}
+	buf_adds(b, "COMMIT\n");
+	out->fp_script = b->b;
+	out->fp_len = b->len;
+}
+
+int
+firewall_plan(const struct config *cfg, int family, const char *save, size_t savelen,
+    const struct addr *want, size_t nwant, struct fwplan *out)
+{
+	struct live	 lv;
+	struct want	*w = NULL, *hit;
+	struct rule	*r;
+	struct buf	 b, exact, jump;
+	const char	*bt;
+	char		 target[64];
+	size_t		 nw = 0, i, tlen, ndel = 0;
+	int		 havejump = 0, isexact, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lv, 0, sizeof(lv));
+	memset(&b, 0, sizeof(b));
+	memset(&exact, 0, sizeof(exact));
+	memset(&jump, 0, sizeof(jump));
+	if (check_config(cfg, family, &bt) == -1)
+		return -1;
+	tlen = strcspn(bt, " \t");
+	if (tlen >= sizeof(target))
+		return log_error("%s: blocktype target \"%.*s\" is too long",
+		    tool(family), (int)tlen, bt);
+	memcpy(target, bt, tlen);
+	target[tlen] = '\0';
+	if (parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+		goto out;
+	w = want_build(cfg, family, want, nwant, &nw);
+	jump_rule(&jump, "-A INPUT", cfg);
+
+	for (i = 0; i < lv.l_nrule; i++) {
+		r = &lv.l_rule[i];
+		if (r->r_kind == RULE_JUMP_OTHER)
+			continue;
+		if (r->r_kind == RULE_JUMP_INPUT) {
+			if (!havejump && r->r_line.len == jump.len &&
+			    memcmp(r->r_line.s, jump.b, jump.len) == 0)
+				havejump = 1;
+			else
+				r->r_del = 1;
+			continue;
+		}
+		if ((hit = rule_bans(family, r->r_line, target, w, nw)) == NULL) {
+			r->r_del = 1;
+			continue;
+		}
+		exact.len = 0;
+		ban_rule(&exact, "-A", cfg->c_chain, &hit->w_addr, bt);
+		isexact = r->r_line.len == exact.len &&
+		    memcmp(r->r_line.s, exact.b, exact.len) == 0;
+		if (hit->w_keep == -1) {
+			hit->w_keep = (ssize_t)i;
+			hit->w_exact = isexact;
+		} else if (isexact && !hit->w_exact) {
+			/* One rule per address: prefer the one spelled as wanted. */
+			lv.l_rule[hit->w_keep].r_del = 1;
+			hit->w_keep = (ssize_t)i;
+			hit->w_exact = 1;
+		} else
+			r->r_del = 1;
+	}
+
+	buf_adds(&b, "*filter\n");
+	if (!lv.l_havechain) {
+		buf_adds(&b, ":");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, " - [0:0]\n");
+		out->fp_newchain = 1;
+	}
+	for (i = 0; i < lv.l_nrule; i++) {
+		if (!lv.l_rule[i].r_del)
+			continue;
+		buf_adds(&b, "-D");
+		buf_add(&b, lv.l_rule[i].r_line.s + 2, lv.l_rule[i].r_line.len - 2);
+		buf_adds(&b, "\n");
+		ndel++;
+		if (lv.l_rule[i].r_kind == RULE_CHAIN)
+			out->fp_del++;
+	}
+	for (i = 0; i < nw; i++) {
+		if (w[i].w_keep != -1)
+			continue;
+		ban_rule(&b, "-A", cfg->c_chain, &w[i].w_addr, bt);
+		buf_adds(&b, "\n");
+		out->fp_add++;
+	}
+	if (!havejump) {
+		jump_rule(&b, "-I INPUT 1", cfg);
+		buf_adds(&b, "\n");
+		out->fp_newjump = 1;
+	}
+	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
+	    ndel > 0, out);
+	rc = 0;
+out:
+	free(exact.b);
+	free(jump.b);
+	free(lv.l_rule);
+	free(w);
+	return rc;
+}
+
+int
+firewall_plan_stop(const struct config *cfg, int family, const char *save,
+    size_t savelen, struct fwplan *out)
+{
+	struct live	 lv;
+	struct buf	 b;
+	const char	*bt;
+	size_t		 i;
+	int		 change = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	if (check_config(cfg, family, &bt) == -1 ||
+	    parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+		return -1;
+	buf_adds(&b, "*filter\n");
+	for (i = 0; i < lv.l_nrule; i++) {
+		if (lv.l_rule[i].r_kind == RULE_CHAIN) {
+			out->fp_del++;
+			continue;
+		}
+		buf_adds(&b, "-D");
+		buf_add(&b, lv.l_rule[i].r_line.s + 2, lv.l_rule[i].r_line.len - 2);
+		buf_adds(&b, "\n");
+		change = 1;
+	}
+	if (lv.l_havechain) {
+		buf_adds(&b, "-F ");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, "\n-X ");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, "\n");
+		change = 1;
+	}
+	plan_finish(&b, change, out);
+	free(lv.l_rule);
+	return 0;
+}
+
+void
+firewall_plan_free(struct fwplan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->fp_script);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Child side of run(): stdin/stdout/stderr onto the pipes, every other
+ * descriptor closed except the close-on-exec status pipe, which tells the
+ * parent the errno of a failed execve().
+ */
+static void __attribute__((noreturn))
+child(char *const argv[], int in, int out, int err, int st)
+{
+	static char *const	 envp[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL
+	};
+	sigset_t		 none;
+	int			 e, fd, i, max;
+	int			*fds[] = { &in, &out, &err, &st };
+
+	/* Lift everything above 2 first, so that no dup2() below clobbers a
+	 * pipe that happened to land on 0, 1 or 2. */
+	for (i = 0; i < (int)NITEMS(fds); i++) {
+		if ((fd = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
+			goto fail;
+		*fds[i] = fd;
+	}
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
+		goto fail;
+	if ((st > 3 && close_range(3, (unsigned)st - 1, 0) == -1) ||
+	    close_range((unsigned)st + 1, ~0U, 0) == -1) {
+		max = (int)sysconf(_SC_OPEN_MAX);
+		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
+			if (fd != st)
+				close(fd);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(argv[0], argv, envp);
+fail:
+	e = errno;
+	while (write(st, &e, sizeof(e)) == -1 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Append what fd has to b (up to max bytes kept): 1 more to come, 0 EOF, -1. */
+static int
+drain(int fd, struct buf *b, size_t max, int *overflow)
+{
+	char	chunk[65536];
+	ssize_t	n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 1 : -1;
+	if (n == 0)
+		return 0;
+	if (b->len + (size_t)n > max) {
+		*overflow = 1;
+		n = (ssize_t)(max - b->len);
+	}
+	buf_add(b, chunk, (size_t)n);
+	return 1;
+}
+
+/*
+ * Run argv[0] (name is what messages call it) with in[0..inlen) on its stdin;
+ * its stdout goes to *out when out is not NULL.  Reports any failure once:
+ * could not start, exit status != 0 (with the first stderr line), signal,
+ * timeout.
+ */
+static int
+run(const char *name, char *const argv[], const char *in, size_t inlen,
+    char **out, size_t *outlen)
+{
+	int		 ip[2] = { -1, -1 }, op[2] = { -1, -1 };
+	int		 ep[2] = { -1, -1 }, sp[2] = { -1, -1 };
+	struct sigaction sa, osa;
+	struct pollfd	 pfd[3];
+	struct buf	 ob, eb;
+	char		 line[ERRLINE_MAX + 1];
+	const char	*why = NULL;
+	long long	 deadline, left;
+	size_t		 off = 0, nl;
+	ssize_t		 n;
+	pid_t		 pid = -1;
+	const char	*first;
+	int		 cerr, status, rc = -1, np, d, i, oflow = 0, eflow = 0;
+	int		 timedout = 0, waited = 0;
+
+	memset(&ob, 0, sizeof(ob));
+	memset(&eb, 0, sizeof(eb));
+	buf_add(&ob, "", 0);
+	buf_add(&eb, "", 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	/* A child that dies early must give EPIPE, not kill us. */
+	sigaction(SIGPIPE, &sa, &osa);
+
+	if (argv[0] == NULL || argv[0][0] != '/') {
+		log_error("cannot run %s: not an absolute path",
+		    argv[0] != NULL ? argv[0] : name);
+		goto out;
+	}
+	if (pipe2(ip, O_CLOEXEC) == -1 || pipe2(op, O_CLOEXEC) == -1 ||
+	    pipe2(ep, O_CLOEXEC) == -1 || pipe2(sp, O_CLOEXEC) == -1) {
+		log_error("cannot run %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		log_error("cannot run %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(argv, ip[0], op[1], ep[1], sp[1]);
+	close_fd(&ip[0]);
+	close_fd(&op[1]);
+	close_fd(&ep[1]);
+	close_fd(&sp[1]);
+
+	while ((n = read(sp[0], &cerr, sizeof(cerr))) == -1 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(cerr)) {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		waited = 1;
+		log_error("cannot run %s: %s", argv[0], strerror(cerr));
+		goto out;
+	}
+
+	if (inlen == 0)
+		close_fd(&ip[1]);
+	else if (fcntl(ip[1], F_SETFL, O_NONBLOCK) == -1) {
+		why = strerror(errno);
+		goto out_kill;
+	}
+	deadline = mono_ms() + RUN_TIMEOUT * 1000LL;
+	while (ip[1] != -1 || op[0] != -1 || ep[0] != -1) {
+		if ((left = deadline - mono_ms()) <= 0) {
+			timedout = 1;
+			goto out_kill;
+		}
+		np = 0;
+		if (ip[1] != -1)
+			pfd[np++] = (struct pollfd){ .fd = ip[1], .events = POLLOUT };
+		if (op[0] != -1)
+			pfd[np++] = (struct pollfd){ .fd = op[0], .events = POLLIN };
+		if (ep[0] != -1)
+			pfd[np++] = (struct pollfd){ .fd = ep[0], .events = POLLIN };
+		if (poll(pfd, (nfds_t)np, left > INT_MAX ? INT_MAX : (int)left) == -1) {
+			if (errno == EINTR)
+				continue;
+			why = strerror(errno);
+			goto out_kill;
+		}
+		for (i = 0; i < np; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (pfd[i].fd == ip[1]) {
+				n = write(ip[1], in + off, inlen - off);
+				if (n == -1 && errno == EPIPE)
+					close_fd(&ip[1]);	/* its status says why */
+				else if (n == -1 && errno != EINTR && errno != EAGAIN) {
+					why = strerror(errno);
+					goto out_kill;
+				} else if (n > 0 && (off += (size_t)n) == inlen)
+					close_fd(&ip[1]);
+			} else if (pfd[i].fd == op[0]) {
+				if ((d = drain(op[0], &ob, OUTPUT_MAX, &oflow)) == -1) {
+					why = strerror(errno);
+					goto out_kill;
+				}
+				if (d == 0)
+					close_fd(&op[0]);
+				if (oflow) {
+					why = "output too large";
+					goto out_kill;
+				}
+			} else {
+				if ((d = drain(ep[0], &eb, ERRBUF_MAX, &eflow)) == -1) {
+					why = strerror(errno);
+					goto out_kill;
+				}
+				if (d == 0)
+					close_fd(&ep[0]);
+			}
+		}
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_error("%s: waitpid: %s", name, strerror(errno));
+			waited = 1;
+			goto out;
+		}
+	}
+	waited = 1;
+	first = eb.b + strspn(eb.b, "\n");
+	nl = strcspn(first, "\n");
+	excerpt(first, nl, line, sizeof(line));
+	if (WIFSIGNALED(status)) {
+		log_error("%s killed by signal %d; chain left unchanged", name,
+		    WTERMSIG(status));
+		goto out;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		log_error("%s exited %d%s%s; chain left unchanged", name,
+		    WEXITSTATUS(status), line[0] != '\0' ? ": " : "", line);
+		goto out;
+	}
+	if (out != NULL) {
+		*out = ob.b;
+		*outlen = ob.len;
+		ob.b = NULL;
+	}
+	rc = 0;
+	goto out;
+
+out_kill:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	waited = 1;
+	if (timedout)
+		log_error("%s did not finish within %d s and was killed; chain left "
+		    "unchanged", name, RUN_TIMEOUT);
+	else
+		log_error("%s: %s; chain left unchanged", name, why);
+out:
+	if (pid > 0 && !waited) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	}
+	for (i = 0; i < 2; i++) {
+		close_fd(&ip[i]);
+		close_fd(&op[i]);
+		close_fd(&ep[i]);
+		close_fd(&sp[i]);
+	}
+	sigaction(SIGPIPE, &osa, NULL);
+	free(ob.b);
+	free(eb.b);
+	return rc;
+}
+
+int
+firewall_save(const struct config *cfg, int family, char **out, size_t *len)
+{
+	char	*argv[] = { NULL, "-t", "filter", NULL };
+
+	*out = NULL;
+	*len = 0;
+	if (family != AF_INET && family != AF_INET6)
+		return log_error("firewall: internal error: address family %d", family);
+	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_save : cfg->c_iptables_save;
+	return run(family == AF_INET6 ? "ip6tables-save" : "iptables-save", argv,
+	    NULL, 0, out, len);
+}
+
+int
+firewall_restore(const struct config *cfg, int family, const char *script, size_t len)
+{
+	char	*argv[] = { NULL, "-w", "--noflush", NULL };
+
+	if (family != AF_INET && family != AF_INET6)
+		return log_error("firewall: internal error: address family %d", family);
+	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
+	return run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore", argv,
+	    script, len, NULL, NULL);
+}
+
+static int
+apply(const struct config *cfg, int family, const struct fwplan *p, FILE *dry)
+{
+	if (p->fp_script == NULL)
+		return 0;
+	if (dry == NULL)
+		return firewall_restore(cfg, family, p->fp_script, p->fp_len);
+	if (fprintf(dry, "# %s-restore --noflush\n", tool(family)) < 0 ||
+	    fwrite(p->fp_script, 1, p->fp_len, dry) != p->fp_len || fflush(dry) == EOF)
+		return log_error("cannot write the %s script: %s", tool(family),
+		    strerror(errno));
+	return 0;
+}
+
+int
+firewall_sync(const struct config *cfg, int family, const struct addr *want,
+    size_t nwant, FILE *dry, struct fwplan *plan)
+{
+	struct fwplan	 p;
+	char		*save = NULL;
+	size_t		 savelen;
+	int		 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	if (plan != NULL)
+		memset(plan, 0, sizeof(*plan));
+	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
+	    firewall_plan(cfg, family, save, savelen, want, nwant, &p) == -1 ||
+	    apply(cfg, family, &p, dry) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(save);
+	if (plan != NULL && rc == 0)
+		*plan = p;
+	else
+		firewall_plan_free(&p);
+	return rc;
+}
+
+int
+firewall_stop(const struct config *cfg, int family)
+{
+	struct fwplan	 p;
+	char		*save = NULL;
+	size_t		 savelen;
+	int		 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
+	    firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
+	    apply(cfg, family, &p, NULL) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(save);
+	firewall_plan_free(&p);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/*
+ * ingest.c -- one line in, failures recorded (see ingest.h).
+ * Order of decisions for a matched line: a whitelisted address is dropped
+ * before anything is stored (whitelist wins); a correlated failure waits in
+ * the pending table until its queue id's address is known.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "policy.h"
+#include "util.h"
+
+void
+ingest_init(struct ingest *in, const struct config *cfg, struct filterset *fs,
+    struct store *st, int64_t ref)
+{
+	size_t	j, total = 0;
+
+	memset(in, 0, sizeof(*in));
+	in->in_cfg = cfg;
+	in->in_fs = fs;
+	in->in_st = st;
+	syslog_init(&in->in_sc, ref);
+	in->in_hitoff = xcalloc(cfg->c_njails + 1, sizeof(*in->in_hitoff));
+	for (j = 0; j < cfg->c_njails; j++) {
+		in->in_hitoff[j] = total;
+		total += cfg->c_jails[j].j_nfail;
+	}
+	in->in_hitoff[cfg->c_njails] = total;
+	in->in_hits = xcalloc(total + 1, sizeof(*in->in_hits));
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	free(in->in_hits);
+	free(in->in_hitoff);
+	in->in_hits = NULL;
+	in->in_hitoff = NULL;
+}
+
+static int
+record(struct ingest *in, const struct match *m, const struct addr *a, int64_t t)
+{
+	const struct jail	*j = &in->in_cfg->c_jails[m->m_jail];
+	struct ingest_fail	 f;
+
+	if (store_failure_add(in->in_st, j->j_name, a, t, m->m_pattern) == -1)
+		return -1;
+	in->in_stats.is_failures++;
+	if (in->in_emit != NULL) {
+		f.if_lineno = in->in_lineno;
+		f.if_time = t;
+		f.if_addr = a;
+		f.if_jail = m->m_jail;
+		f.if_pattern = m->m_pattern;
+		in->in_emit(in->in_emitarg, &f);
+	}
+	return 0;
+}
+
+static int
+whitelisted(struct ingest *in, const struct addr *a)
+{
+	if (in->in_nowl || !cidrlist_contains(&in->in_cfg->c_ignoreip, a))
+		return 0;
+	in->in_stats.is_whitelisted++;
+	return 1;
+}
+
+/* One match of one jail.  Returns the outcome, or -1 on a store error. */
+static int
+one(struct ingest *in, const struct match *m, int64_t t)
+{
+	const char	*jail = in->in_cfg->c_jails[m->m_jail].j_name;
+	char		 abuf[ADDR_STRLEN];
+	struct addr	 a;
+	int64_t		 n;
+	int		 r;
+
+	switch (m->m_kind) {
+	case MATCH_FAIL:
+		in->in_hits[in->in_hitoff[m->m_jail] + (size_t)m->m_pattern]++;
+		if (whitelisted(in, &m->m_addr))
+			return INGEST_IGNORED;
+		return record(in, m, &m->m_addr, t) == -1 ? -1 : INGEST_MATCHED;
+	case MATCH_NOHOST:
+		in->in_hits[in->in_hitoff[m->m_jail] + (size_t)m->m_pattern]++;
+		if ((r = store_pending_addr(in->in_st, jail, m->m_qid, abuf)) == -1)
+			return -1;
+		if (r == 1 && addr_parse(abuf, strlen(abuf), &a) == 0) {
+			if (whitelisted(in, &a))
+				return INGEST_IGNORED;
+			return record(in, m, &a, t) == -1 ? -1 : INGEST_MATCHED;
+		}
+		if (store_pending_put(in->in_st, jail, m->m_qid, NULL, t) == -1)
+			return -1;
+		in->in_stats.is_waiting++;
+		return INGEST_MISSED;
+	case MATCH_NOFAIL:
+		if (store_pending_take(in->in_st, jail, m->m_qid, &n) == -1 ||
+		    store_pending_put(in->in_st, jail, m->m_qid,
+		    addr_str(&m->m_addr, abuf, sizeof(abuf)), t) == -1)
+			return -1;
+		if (n == 0)
+			return INGEST_MISSED;
+		in->in_hits[in->in_hitoff[m->m_jail] + (size_t)m->m_pattern]++;
+		in->in_stats.is_waiting -= in->in_stats.is_waiting >= (uint64_t)n ?
+		    (uint64_t)n : in->in_stats.is_waiting;
+		if (whitelisted(in, &m->m_addr))
+			return INGEST_IGNORED;
+		/*
+		 * One failure per waiting line, dated and reported at this line,
+		 * which completes them (as fail2ban's annotations expect), and
+		 * counted for the pattern of this completing line.
+		 */
+		while (n-- > 0)
+			if (record(in, m, &m->m_addr, t) == -1)
+				return -1;
+		return INGEST_MATCHED;
+	case MATCH_IGNORED:
+		in->in_stats.is_ignored++;
+		return INGEST_IGNORED;
+	case MATCH_BADADDR:
+		in->in_stats.is_badaddr++;
+		return INGEST_MISSED;
+	}
+	return INGEST_MISSED;
+}
+
+int
+ingest_line(void *arg, const char *file, const char *line, size_t len)
+{
+	struct ingest	*in = arg;
+	struct sysline	 sl;
+	struct match	 m[16];
+	size_t		 i, n;
+	int		 r, outcome = INGEST_MISSED;
+
+	(void)file;
+	in->in_lineno++;
+	in->in_stats.is_lines++;
+	if (syslog_parse(&in->in_sc, line, len, &sl) == -1) {
+		in->in_stats.is_unparsed++;
+		if (in->in_each != NULL)
+			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);
+		return 0;
+	}
+	in->in_stats.is_formats[sl.s_format]++;
+	n = filter_line(in->in_fs, &sl, m, sizeof(m) / sizeof(m[0]));
+	for (i = 0; i < n; i++) {
+		if ((r = one(in, &m[i], sl.s_time)) == -1)
+			return -1;
+		if (r == INGEST_MATCHED || (r == INGEST_IGNORED && outcome == INGEST_MISSED))
+			outcome = r;
+	}
+	if (in->in_each != NULL)
+		in->in_each(in->in_emitarg, line, len, outcome);
+	return 0;
+}
+
+static const struct jail *
+jail_by_name(const struct config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->c_njails; i++)
+		if (strcmp(cfg->c_jails[i].j_name, name) == 0)
+			return &cfg->c_jails[i];
+	return NULL;
+}
+
+int
+ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int64_t *newbans)
+{
+	struct touched		*tv = NULL;
+	struct pfail		*f = NULL;
+	struct pban		*b = NULL;
+	const struct jail	*j;
+	struct policy		 pl;
+	int64_t			 until, *ids = NULL;
+	size_t			 nt = 0, nf, nb = 0, i, k, x;
+	int			 rc = -1;
+
+	*newbans = 0;
+	if (store_touched(st, after_id, &tv, &nt) == -1)
+		return -1;
+	for (i = 0; i < nt; i++) {
+		/* Failures of a jail since removed from the config stay as data. */
+		if ((j = jail_by_name(cfg, tv[i].t_jail)) == NULL)
+			continue;
+		pl.pl_maxretry = j->j_maxretry;
+		pl.pl_findtime = j->j_findtime;
+		pl.pl_bantime = j->j_bantime;
+		if (store_window(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
+		    j->j_findtime, &until, &f, &nf) == -1)
+			goto out;
+		policy_eval(&pl, until, f, nf, &b, &nb);
+		for (k = 0; k < nb; k++) {
+			ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
+			for (x = 0; x < b[k].pb_nfail; x++)
+				ids[x] = f[b[k].pb_fail[x]].pf_id;
+			if (store_ban_add(st, tv[i].t_jail, tv[i].t_addr, b[k].pb_start,
+			    b[k].pb_end, ids, b[k].pb_nfail) == -1)
+				goto out;
+			(*newbans)++;
+		}
+		policy_free(b, nb);
+		b = NULL;
+		nb = 0;
+		free(f);
+		f = NULL;
+	}
+	rc = 0;
+out:
+	policy_free(b, nb);
+	free(f);
+	free(ids);
+	store_touched_free(tv, nt);
+	return rc;
+}

@@ -1,0 +1,159 @@
+/*
+ * main.c -- mailban: ban SMTP abusers seen in sendmail's mail.log.
+ * A one-shot program: `mailban run` from cron every minute reads the new
+ * lines of mail.log, records failures in SQLite and makes the fail2ban-mail
+ * chains (iptables and ip6tables) hold exactly the active bans.  Other
+ * subcommands inspect the state, test filters and check the configuration.
+ * Only this file turns failures into exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef MAILBAN_VERSION
+#define MAILBAN_VERSION	"0.1"
+#endif
+
+static const char usage_text[] =
+"usage: mailban COMMAND [options]\n"
+"\n"
+"commands:\n"
+"  run     [-c FILE] [--now TIME] [--dry-run] [-v]\n"
+"          one cron cycle: read new log lines, record failures, ban, and\n"
+"          reconcile the iptables/ip6tables chains\n"
+"  status  [-c FILE] [--now TIME]\n"
+"          active bans, reader positions and the last run\n"
+"  test    [-c FILE] [--filter NAME[:MODE]] [--regex RE] [--now TIME]\n"
+"          [--format text|tsv] [--print matched|missed|ignored] LOGFILE|-\n"
+"          try the filters on a log; no database, no firewall\n"
+"  scan    [-c FILE] --db FILE [--now TIME] [--format text|tsv] LOG...\n"
+"          forensic run over whole (old, .gz) logs into a separate database\n"
+"  config  [-c FILE] [--check]\n"
+"          print the effective configuration, or only check it\n"
+"\n"
+"options:\n"
+"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+"  --now TIME          reference time: epoch seconds or 2026-11-26T10:00:00Z\n"
+"  -h, --help          this text;   -V, --version   the version\n"
+"\n"
+"exit status: 0 ok (also: another run holds the lock), 1 runtime failure\n"
+"(firewall or database), 64 usage error, 78 configuration error\n";
+
+int
+cmd_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mailban: %s%s%s (see mailban --help)\n",
+	    cmd != NULL ? cmd : "", cmd != NULL ? ": " : "", buf);
+	return EXIT_USAGE;
+}
+
+int
+cmd_load(const char *path, struct config **cfg, struct filterset **fs)
+{
+	*cfg = NULL;
+	*fs = NULL;
+	if (config_load(path, cfg) == -1)
+		return EXIT_CONFIG;
+	if (filter_compile(*cfg, fs) == -1) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return EXIT_CONFIG;
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_lock(const struct config *cfg, int *fd)
+{
+	char	path[4096];
+	int	n;
+
+	n = snprintf(path, sizeof(path), "%s.lock", cfg->c_database);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return log_error("%s: database path too long", cfg->c_database);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd == -1)
+		return log_error("cannot open lock %s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? " (create the directory; make install does)" : "");
+	if (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		int	saved = errno;
+
+		close(*fd);
+		*fd = -1;
+		if (saved == EWOULDBLOCK)
+			return 1;
+		return log_error("cannot lock %s: %s", path, strerror(saved));
+	}
+	return 0;
+}
+
+void
+cmd_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);	/* releases the flock */
+}
+
+int
+cmd_now(const char *arg, int64_t *now)
+{
+	const char	*why;
+
+	if ((why = parse_time(arg, now)) != NULL) {
+		cmd_usage(NULL, "--now \"%s\": %s", arg, why);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "status", cmd_status },
+	{ "test", cmd_test },
+	{ "scan", cmd_scan },
+	{ "config", cmd_config },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t	i;
+
+	umask(077);
+	tzset();
+	if (argc < 2)
+		return cmd_usage(NULL, "missing command");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		puts("mailban " MAILBAN_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	return cmd_usage(NULL, "unknown command \"%s\"", argv[1]);
+}

@@ -1,0 +1,808 @@
+/*
+ * reader.c -- hand the complete new lines of a rotating log to a callback.
+ *
+ * Input: the configured log path and the position saved after the last
+ * run (reader.h).  Output: one callback per complete line, and the new
+ * position, which always points just after the last '\n' consumed.
+ *
+ * Lines: the file is read in RD_BUFSZ blocks into one reused buffer and
+ * split with memchr.  A line (bytes before '\n', a '\r' included) longer
+ * than READER_LINEMAX is skipped whole, however many blocks it spans, and
+ * counted; it is never cut into pieces that could pass for lines.  In a
+ * followed file the last unterminated line is not consumed; in a stream
+ * (reader_stream) it is, because a stream is complete at EOF.
+ *
+ * Which file: see reader.h for the cases.  Details decided here:
+ * - The log path may be a symbolic link only to a file in the same
+ *   directory (compared after realpath); anything else is refused.  The
+ *   checked target is then opened with O_NOFOLLOW, so a link swapped in
+ *   between cannot redirect the read.
+ * - Rotated siblings are the names <base>{.,-,_}<digit>[0-9._-]* in the
+ *   log's directory, optionally with a compression suffix.  Only regular
+ *   files count; a symbolic link is never followed (O_NOFOLLOW, and
+ *   fstatat without following).  Compressed siblings are not read (a .gz
+ *   one is inflated only up to READER_FPMAX bytes, to name it in a warning).
+ * - A file is "ours" when its inode and its fingerprint match.  The device
+ *   number is recorded but not compared: every candidate lives in one
+ *   directory, hence on one file system, and st_dev can change across a
+ *   reboot (device mapper, btrfs), which must not cause a re-read.
+ * - Newer siblings are those modified after the old file (nanoseconds;
+ *   on a tie the name decides: a smaller .N, or a later date, is newer).
+ *   A rotated file's unterminated last line can never be completed: its
+ *   bytes are counted as lost, never passed on (a cut line may hold a cut
+ *   address).
+ * - Other inode, old file not among the siblings, but the file at the path
+ *   starts with the saved fingerprint and is long enough: it is a copy of
+ *   the file read before (restored, or edited with sed -i): go on from the
+ *   offset instead of reading it all twice.
+ * - Old file gone: if a .gz sibling starts with the saved fingerprint it is
+ *   the old file, compressed: its size trailer gives the bytes lost and
+ *   its mtime (kept by logrotate) selects the newer siblings to read.
+ *   Otherwise the loss is unknown and the warning says so.
+ * - Limit of the fingerprint: it covers only what was consumed, at most
+ *   READER_FPMAX bytes.  A file replaced in place by one whose first
+ *   lp_fplen bytes are identical is taken as the same file; with the
+ *   timestamps of syslog lines this means the same content (an empty
+ *   first line alone is never the whole fingerprint once more was read).
+ * - Known gaps: after copytruncate, lines written between the last run and
+ *   the copy are only in the copy (mail.log.1) and are not read; lines the
+ *   writer appends to a renamed file after it was finished here (before
+ *   its HUP) are not read either.
+ *
+ * Invariant: on any error *pos is unchanged and -1 is returned, reported
+ * once here (a failing callback reports its own error).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "reader.h"
+#include "util.h"
+
+#define RD_BUFSZ	(1024 * 1024)
+#define RD_GZIN		(64 * 1024)	/* compressed bytes read to find a fingerprint */
+
+struct rd {
+	char			*buf;	/* RD_BUFSZ bytes, reused for every file */
+	reader_fn		 fn;
+	void			*arg;
+	struct reader_stats	*st;
+};
+
+struct sib {
+	char		*name;
+	size_t		 sfx;	/* index of the rotation suffix in name */
+	uint64_t	 ino;
+	int64_t		 size;
+	struct timespec	 mtime;
+	int		 compressed;
+};
+
+struct dirlist {
+	struct sib	*s;
+	size_t		 n;
+};
+
+static const char *const zsuffix[] = {
+	".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".lz", ".Z", ".zip"
+};
+
+/*
+ * Read fd from its current offset to EOF.  *done: bytes consumed; *tail:
+ * bytes after them that were left (an unterminated line).  With stream
+ * set, the unterminated last line is consumed too.
+ */
+static int
+rd_fd(struct rd *rd, int fd, const char *name, int stream, int64_t *done,
+    int64_t *tail)
+{
+	char		*buf = rd->buf, *p, *q, *end;
+	size_t		 have = 0, len;
+	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
+	int		 skipping = 0;
+	ssize_t		 n;
+
+	*done = *tail = 0;
+	for (;;) {
+		if ((n = read(fd, buf + have, RD_BUFSZ - have)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return log_error("cannot read %s: %s", name, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		end = buf + have + n;
+		p = buf;
+		/* The kept partial line holds no '\n': scan only the new bytes. */
+		q = memchr(buf + have, '\n', (size_t)n);
+		while (q != NULL) {
+			len = (size_t)(q - p);
+			if (skipping || len > READER_LINEMAX) {
+				rd->st->rs_long++;
+				*done += skipped + (int64_t)len + 1;
+				skipped = 0;
+				skipping = 0;
+			} else {
+				if (len > 0 && p[len - 1] == '\r')
+					len--;
+				if (rd->fn(rd->arg, name, p, len) != 0)
+					return -1;
+				rd->st->rs_lines++;
+				*done += (int64_t)(q - p) + 1;
+			}
+			p = q + 1;
+			q = memchr(p, '\n', (size_t)(end - p));
+		}
+		have = (size_t)(end - p);
+		if (skipping || have > READER_LINEMAX) {
+			skipping = 1;
+			skipped += (int64_t)have;
+			have = 0;
+		} else if (have > 0 && p != buf)
+			memmove(buf, p, have);
+	}
+	if (stream && skipping) {
+		rd->st->rs_long++;
+		*done += skipped;
+	} else if (stream && have > 0) {
+		len = have;
+		if (buf[len - 1] == '\r')
+			len--;
+		if (rd->fn(rd->arg, name, buf, len) != 0)
+			return -1;
+		rd->st->rs_lines++;
+		*done += (int64_t)have;
+	} else
+		*tail = skipped + (int64_t)have;
+	rd->st->rs_bytes += (uint64_t)*done;
+	rd->st->rs_files++;
+	return 0;
+}
+
+/* Read exactly len bytes at offset 0; returns the count read (short at EOF), -1 on error. */
+static ssize_t
+read_head(int fd, const char *name, unsigned char *b, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		n = pread(fd, b + got, len - got, (off_t)got);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("cannot read %s: %s", name, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on error. */
+static int
+fp_match(int fd, const char *name, const struct logpos *pos)
+{
+	unsigned char	b[READER_FPMAX];
+	ssize_t		n;
+
+	if ((n = read_head(fd, name, b, (size_t)pos->lp_fplen)) == -1)
+		return -1;
+	return n == pos->lp_fplen &&
+	    hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) == pos->lp_fp;
+}
+
+/*
+ * Fingerprint of the new position.  Should the file have shrunk meanwhile
+ * the hash covers what is left; the next run then sees size < offset.
+ */
+static int
+fp_set(int fd, const char *name, struct logpos *np)
+{
+	unsigned char	b[READER_FPMAX];
+	ssize_t		n;
+
+	n = read_head(fd, name, b, (size_t)(np->lp_offset < READER_FPMAX ?
+	    np->lp_offset : READER_FPMAX));
+	if (n == -1)
+		return -1;
+	np->lp_fplen = n;
+	np->lp_fp = hash_fnv1a(b, (size_t)n, HASH_FNV_SEED);
+	return 0;
+}
+
+/*
+ * Open a regular file without following a final symbolic link and without
+ * blocking on a FIFO.  Returns the fd, -2 if absent, -1 on error.
+ */
+static int
+open_reg(int dfd, const char *name, const char *shown, struct stat *sb)
+{
+	int	fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return -2;
+		if (errno == ELOOP)
+			return log_error("%s: is a symbolic link, not followed",
+			    shown);
+		return log_error("cannot open %s: %s", shown, strerror(errno));
+	}
+	if (fstat(fd, sb) == -1) {
+		log_error("cannot stat %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		log_error("%s: not a regular file", shown);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Directory part of path, "." if none; caller frees. */
+static char *
+dir_of(const char *path)
+{
+	const char	*sl = strrchr(path, '/');
+
+	if (sl == NULL)
+		return xstrdup(".");
+	if (sl == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(sl - path));
+}
+
+/*
+ * Open the log.  A symbolic link is followed only to a file in the same
+ * directory.  Returns the fd, -2 if there is no file (yet), -1 on error.
+ */
+static int
+open_log(const char *path, struct stat *sb)
+{
+	struct stat	 lsb;
+	char		*real = NULL, *rdir = NULL, *dir = NULL, *tdir = NULL;
+	int		 fd;
+
+	if (lstat(path, &lsb) == -1) {
+		if (errno == ENOENT)
+			return -2;
+		return log_error("cannot stat %s: %s", path, strerror(errno));
+	}
+	if (!S_ISLNK(lsb.st_mode))
+		return open_reg(AT_FDCWD, path, path, sb);
+	fd = -1;
+	if ((real = realpath(path, NULL)) == NULL) {
+		if (errno == ENOENT)
+			fd = -2;	/* dangling: the target is not created yet */
+		else
+			log_error("cannot resolve %s: %s", path, strerror(errno));
+		goto out;
+	}
+	dir = dir_of(path);
+	if ((rdir = realpath(dir, NULL)) == NULL) {
+		log_error("cannot resolve %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	tdir = dir_of(real);
+	if (strcmp(tdir, rdir) != 0) {
+		log_error("%s: symbolic link to %s, outside its directory: refusing "
+		    "to follow it (set logpath to the file itself)", path, real);
+		goto out;
+	}
+	fd = open_reg(AT_FDCWD, real, path, sb);
+out:
+	free(real);
+	free(rdir);
+	free(dir);
+	free(tdir);
+	return fd;
+}
+
+/*
+ * 1 if name is a rotated sibling of base (<base>{.,-,_}<digit>...), with
+ * *compressed set; else 0.  The narrow alphabet also keeps odd bytes of
+ * file names out of messages.
+ */
+static int
+sib_name(const char *name, const char *base, int *compressed)
+{
+	size_t	bl = strlen(base), nl = strlen(name), i, k, sl;
+
+	if (strncmp(name, base, bl) != 0 || nl < bl + 2)
+		return 0;
+	if (strchr(".-_", name[bl]) == NULL || name[bl + 1] < '0' || name[bl + 1] > '9')
+		return 0;
+	*compressed = 0;
+	for (k = 0; k < sizeof(zsuffix) / sizeof(zsuffix[0]); k++) {
+		sl = strlen(zsuffix[k]);
+		if (nl >= bl + 2 + sl && strcmp(name + nl - sl, zsuffix[k]) == 0) {
+			*compressed = 1;
+			nl -= sl;
+			break;
+		}
+	}
+	for (i = bl + 2; i < nl; i++)
+		if (strchr("0123456789._-", name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+dirlist_free(struct dirlist *dl)
+{
+	size_t	i;
+
+	for (i = 0; i < dl->n; i++)
+		free(dl->s[i].name);
+	free(dl->s);
+	dl->s = NULL;
+	dl->n = 0;
+}
+
+/* The rotated siblings of base that are regular files (not followed). */
+static int
+dirlist_load(DIR *d, const char *dir, const char *base, struct dirlist *dl)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	struct sib	*s;
+	int		 z;
+
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (!sib_name(de->d_name, base, &z))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;	/* removed meanwhile */
+			return log_error("cannot stat %s/%s: %s", dir, de->d_name,
+			    strerror(errno));
+		}
+		if (!S_ISREG(sb.st_mode))
+			continue;
+		dl->s = xreallocarray(dl->s, dl->n + 1, sizeof(*dl->s));
+		s = &dl->s[dl->n++];
+		s->name = xstrdup(de->d_name);
+		s->sfx = strlen(base) + 1;
+		s->ino = sb.st_ino;
+		s->size = sb.st_size;
+		s->mtime = sb.st_mtim;
+		s->compressed = z;
+	}
+	if (errno != 0)
+		return log_error("cannot read directory %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int
+tscmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	if (a->tv_nsec != b->tv_nsec)
+		return a->tv_nsec < b->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Oldest first: by mtime, then by name, where a larger number (.2 before
+ * .1) or a smaller string (an earlier date) is older.
+ */
+static int
+sib_cmp(const void *va, const void *vb)
+{
+	const struct sib	*a = va, *b = vb;
+	const char		*x = a->name + a->sfx, *y = b->name + b->sfx;
+	unsigned long long	 nx, ny;
+	int			 c;
+
+	if ((c = tscmp(&a->mtime, &b->mtime)) != 0)
+		return c;
+	if (strspn(x, "0123456789") == strlen(x) && strlen(x) < 19 &&
+	    strspn(y, "0123456789") == strlen(y) && strlen(y) < 19) {
+		nx = strtoull(x, NULL, 10);
+		ny = strtoull(y, NULL, 10);
+		if (nx != ny)
+			return nx > ny ? -1 : 1;
+	}
+	return strcmp(a->name, b->name);
+}
+
+/* "dir/name" as the callback and messages show it; caller frees. */
+static char *
+sib_path(const char *path, const char *name)
+{
+	const char	*sl = strrchr(path, '/');
+	size_t		 pl = sl == NULL ? 0 : (size_t)(sl - path) + 1;
+	size_t		 nl = strlen(name);
+	char		*s = xmalloc(pl + nl + 1);
+
+	memcpy(s, path, pl);
+	memcpy(s + pl, name, nl + 1);
+	return s;
+}
+
+/*
+ * Does the gzip file start with the saved fingerprint?  1 yes, with
+ * *isize the uncompressed size mod 2^32 from its trailer; 0 no or
+ * unreadable (this only decides what a warning says).  Inflates only the
+ * first lp_fplen bytes.
+ */
+static int
+gz_match(int dfd, const struct sib *s, const struct logpos *pos, uint32_t *isize)
+{
+	unsigned char	 in[8192], out[READER_FPMAX], t[4];
+	z_stream	 zs;
+	struct stat	 sb;
+	size_t		 total = 0;
+	ssize_t		 n;
+	int		 fd, match = 0;
+
+	fd = openat(dfd, s->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return 0;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size < 18) {
+		close(fd);
+		return 0;
+	}
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		close(fd);
+		return 0;
+	}
+	zs.next_out = out;
+	zs.avail_out = (uInt)pos->lp_fplen;
+	while (zs.avail_out > 0) {
+		if (zs.avail_in == 0) {
+			if (total >= RD_GZIN || (n = read(fd, in, sizeof(in))) <= 0)
+				break;
+			total += (size_t)n;
+			zs.next_in = in;
+			zs.avail_in = (uInt)n;
+		}
+		if (inflate(&zs, Z_NO_FLUSH) != Z_OK)
+			break;
+	}
+	if (zs.avail_out == 0 &&
+	    hash_fnv1a(out, (size_t)pos->lp_fplen, HASH_FNV_SEED) == pos->lp_fp &&
+	    pread(fd, t, 4, sb.st_size - 4) == 4) {
+		*isize = (uint32_t)t[0] | (uint32_t)t[1] << 8 |
+		    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+		match = 1;
+	}
+	inflateEnd(&zs);
+	close(fd);
+	return match;
+}
+
+/*
+ * Read one rotated file, from offset after checking the fingerprint (pos
+ * set) or whole.  It is complete: an unterminated tail is lost.
+ */
+static int
+read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
+    const struct logpos *pos)
+{
+	struct stat	 sb;
+	char		*shown = sib_path(path, s->name);
+	int64_t		 done, tail;
+	int		 fd, rc = -1, m;
+
+	if ((fd = open_reg(dfd, s->name, shown, &sb)) < 0) {
+		if (fd == -2)
+			log_error("%s: removed while the rotated files were read", shown);
+		goto out;
+	}
+	if (sb.st_ino != s->ino) {
+		log_error("%s: replaced while the rotated files were read", shown);
+		goto out;
+	}
+	if (pos != NULL && (m = fp_match(fd, shown, pos)) != 1) {
+		if (m == 0)
+			log_error("%s: changed while the rotated files were read", shown);
+		goto out;
+	}
+	if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
+		log_error("cannot seek in %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (rd_fd(rd, fd, shown, 0, &done, &tail) == -1)
+		goto out;
+	if (tail > 0) {
+		rd->st->rs_lost += (uint64_t)tail;
+		log_warnx("%s: rotated file ends in an incomplete line: %" PRId64
+		    " bytes lost", shown, tail);
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(shown);
+	return rc;
+}
+
+/* The old file among the uncompressed siblings: index, dl->n if absent, -1 on error. */
+static ssize_t
+find_old(DIR *d, const char *path, const struct dirlist *dl, const struct logpos *pos)
+{
+	struct stat	 sb;
+	char		*shown;
+	size_t		 i;
+	int		 fd, m;
+
+	for (i = 0; i < dl->n; i++) {
+		if (dl->s[i].compressed || dl->s[i].ino != pos->lp_ino ||
+		    dl->s[i].size < pos->lp_offset)
+			continue;
+		shown = sib_path(path, dl->s[i].name);
+		fd = open_reg(dirfd(d), dl->s[i].name, shown, &sb);
+		m = fd >= 0 ? fp_match(fd, shown, pos) : fd;
+		if (fd >= 0)
+			close(fd);
+		free(shown);
+		if (m == -1)
+			return -1;
+		if (m == 1)
+			return (ssize_t)i;
+		/* m == 0 (inode reused) or -2 (removed meanwhile): not it */
+	}
+	return (ssize_t)dl->n;
+}
+
+/*
+ * The old file is not among the uncompressed siblings: warn once, with the
+ * bytes lost if a .gz holds it.  Returns that .gz (its mtime orders the
+ * newer siblings) or NULL.
+ */
+static const struct sib *
+warn_gone(struct rd *rd, DIR *d, const char *path, const struct dirlist *dl,
+    const struct logpos *pos)
+{
+	const struct sib	*gz = NULL, *z = NULL;
+	uint32_t		 isize = 0, sz;
+	size_t			 i, ngz = 0, nl;
+	char			*shown;
+
+	for (i = 0; i < dl->n; i++) {
+		if (!dl->s[i].compressed)
+			continue;
+		z = &dl->s[i];	/* sorted: the last is the newest */
+		nl = strlen(z->name);
+		if (pos->lp_fplen > 0 && strcmp(z->name + nl - 3, ".gz") == 0 &&
+		    gz_match(dirfd(d), z, pos, &sz)) {
+			gz = z;
+			isize = sz;
+			ngz++;
+		}
+	}
+	if (ngz == 1) {
+		/* ISIZE is the size mod 2^32: exact for a tail under 4 GiB. */
+		uint32_t	lost = isize - (uint32_t)pos->lp_offset;
+
+		rd->st->rs_lost += lost;
+		shown = sib_path(path, gz->name);
+		log_warnx("%s: the file read last was compressed to %s before its "
+		    "end was read: %" PRIu32 " bytes after offset %" PRId64 " are "
+		    "lost (compressed files are not read)", path, shown, lost,
+		    pos->lp_offset);
+		free(shown);
+		return gz;
+	}
+	if (z != NULL) {
+		shown = sib_path(path, z->name);
+		log_warnx("%s: the file read last (inode %" PRIu64 ") is gone: an "
+		    "unknown number of bytes after offset %" PRId64 " are lost (they "
+		    "may be in the compressed %s, which is not read); reading %s "
+		    "from the start", path, pos->lp_ino, pos->lp_offset, shown, path);
+		free(shown);
+	} else
+		log_warnx("%s: the file read last (inode %" PRIu64 ") is gone: an "
+		    "unknown number of bytes after offset %" PRId64 " are lost; "
+		    "reading %s from the start", path, pos->lp_ino, pos->lp_offset,
+		    path);
+	return NULL;
+}
+
+/* Does an entry of dl in [from, i) have the inode of entry i? */
+static int
+seen_ino(const struct dirlist *dl, size_t from, size_t i)
+{
+	size_t	k;
+
+	for (k = from; k < i; k++)
+		if (dl->s[k].ino == dl->s[i].ino)
+			return 1;
+	return 0;
+}
+
+/*
+ * The file at path is not the one read last.  Finish the old one, then
+ * read the siblings rotated after it, oldest first.  *start: where to read
+ * the file at path (0, or the offset if it is a copy of the old one).
+ */
+static int
+follow_rotation(struct rd *rd, const char *path, int curfd,
+    const struct stat *cur, const struct logpos *pos, int64_t *start)
+{
+	struct dirlist		 dl = { NULL, 0 };
+	const struct sib	*ref;
+	ssize_t			 old;
+	size_t			 i;
+	char			*dir, *shown;
+	const char		*base;
+	DIR			*d;
+	int			 m, rc = -1;
+
+	*start = 0;
+	dir = dir_of(path);
+	base = strrchr(path, '/') == NULL ? path : strrchr(path, '/') + 1;
+	if ((d = opendir(dir)) == NULL) {
+		log_error("cannot open directory %s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	if (dirlist_load(d, dir, base, &dl) == -1)
+		goto out;
+	if (dl.n > 1)
+		qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
+	if ((old = find_old(d, path, &dl, pos)) == -1)
+		goto out;
+	if ((size_t)old < dl.n)
+		ref = &dl.s[old];
+	else {
+		m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
+		    fp_match(curfd, path, pos) : 0;
+		if (m == -1)
+			goto out;
+		if (m == 1) {
+			log_info("%s: replaced by a copy of itself, going on at "
+			    "offset %" PRId64, path, pos->lp_offset);
+			*start = pos->lp_offset;
+			rc = 0;
+			goto out;
+		}
+		if ((ref = warn_gone(rd, d, path, &dl, pos)) == NULL) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if ((size_t)old < dl.n && read_sib(rd, dirfd(d), path, ref, pos) == -1)
+		goto out;
+	for (i = (size_t)(ref - dl.s) + 1; i < dl.n; i++) {
+		/* The file at path when it has a rotated name, or a hard link. */
+		if (dl.s[i].ino == cur->st_ino || dl.s[i].ino == pos->lp_ino ||
+		    seen_ino(&dl, (size_t)(ref - dl.s) + 1, i))
+			continue;
+		if (dl.s[i].compressed) {
+			shown = sib_path(path, dl.s[i].name);
+			log_warnx("%s: rotated after the file read last, but compressed "
+			    "files are not read: its lines are lost", shown);
+			free(shown);
+		} else if (read_sib(rd, dirfd(d), path, &dl.s[i], NULL) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	dirlist_free(&dl);
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+static int
+pos_valid(const char *path, const struct logpos *pos)
+{
+	if (pos->lp_offset < 0 || pos->lp_fplen < 0 || pos->lp_fplen > READER_FPMAX ||
+	    pos->lp_fplen > pos->lp_offset)
+		return log_error("%s: saved position is invalid (offset %" PRId64
+		    ", fingerprint length %" PRId64 "); not reading it", path,
+		    pos->lp_offset, pos->lp_fplen);
+	return 0;
+}
+
+int
+reader_follow(const char *path, struct logpos *pos, int have_pos,
+    reader_fn fn, void *arg, struct reader_stats *st)
+{
+	struct reader_stats	 dummy;
+	struct logpos		 np;
+	struct stat		 sb;
+	struct rd		 rd;
+	int64_t			 start = 0, done, tail;
+	int			 fd, m, rc = -1;
+
+	if (st == NULL) {
+		memset(&dummy, 0, sizeof(dummy));
+		st = &dummy;
+	}
+	if (path[0] == '\0' || path[strlen(path) - 1] == '/')
+		return log_error("\"%s\": not a file name", path);
+	if (have_pos && pos_valid(path, pos) == -1)
+		return -1;
+	if ((fd = open_log(path, &sb)) < 0)
+		return fd == -2 ? 0 : -1;
+	rd.buf = xmalloc(RD_BUFSZ);
+	rd.fn = fn;
+	rd.arg = arg;
+	rd.st = st;
+	if (!have_pos)
+		start = 0;
+	else if ((uint64_t)sb.st_ino == pos->lp_ino) {
+		if (sb.st_size < pos->lp_offset)
+			m = 0;
+		else if ((m = fp_match(fd, path, pos)) == -1)
+			goto out;
+		if (m == 1)
+			start = pos->lp_offset;
+		else {
+			log_info("%s: truncated or rewritten in place, reading it "
+			    "from the start", path);
+			st->rs_truncated = 1;
+		}
+	} else {
+		st->rs_rotated = 1;
+		if (follow_rotation(&rd, path, fd, &sb, pos, &start) == -1)
+			goto out;
+	}
+	if (lseek(fd, (off_t)start, SEEK_SET) == -1) {
+		log_error("cannot seek in %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (rd_fd(&rd, fd, path, 0, &done, &tail) == -1)
+		goto out;
+	np.lp_dev = sb.st_dev;
+	np.lp_ino = sb.st_ino;
+	np.lp_offset = start + done;
+	if (have_pos && np.lp_ino == pos->lp_ino && start == pos->lp_offset &&
+	    pos->lp_fplen == READER_FPMAX) {
+		np.lp_fp = pos->lp_fp;
+		np.lp_fplen = pos->lp_fplen;
+	} else if (fp_set(fd, path, &np) == -1)
+		goto out;
+	*pos = np;
+	rc = 0;
+out:
+	free(rd.buf);
+	close(fd);
+	return rc;
+}
+
+int
+reader_stream(int fd, const char *name, reader_fn fn, void *arg,
+    struct reader_stats *st)
+{
+	struct reader_stats	 dummy;
+	struct rd		 rd;
+	int64_t			 done, tail;
+	int			 rc;
+
+	if (st == NULL) {
+		memset(&dummy, 0, sizeof(dummy));
+		st = &dummy;
+	}
+	rd.buf = xmalloc(RD_BUFSZ);
+	rd.fn = fn;
+	rd.arg = arg;
+	rd.st = st;
+	rc = rd_fd(&rd, fd, name, 1, &done, &tail);
+	free(rd.buf);
+	return rc;
+}

@@ -1,0 +1,1226 @@
+/*
+ * store.c -- the SQLite database: mailban's whole state, and its report.
+ * Inputs: the database path and flags from main; failures, bans, reader
+ * positions and run summaries from the other modules.
+ * Invariants:
+ *  - only this file speaks SQL.  Every statement is a constant string with
+ *    bound parameters, prepared once in store_open() (which also proves
+ *    that the file has the tables and columns this code needs), reset
+ *    after each use and finalized in store_close();
+ *  - the schema is sql/schema.sql (build/schema.inc) at PRAGMA
+ *    user_version STORE_VERSION, marked with PRAGMA application_id; an
+ *    older file is upgraded in place, a newer or foreign one refused;
+ *  - an error is reported here, once, naming the file; -1 is returned and
+ *    the caller rolls back, so a failed run records nothing.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "addr.h"
+#include "log.h"
+#include "policy.h"
+#include "store.h"
+#include "util.h"
+
+#include "schema.inc"
+
+/*
+ * Schema versions.  SCHEMA_SQL always creates the latest version,
+ * STORE_VERSION, from nothing; upgrade[v] takes a database of version v - 1
+ * to version v.  To make version 2: change sql/schema.sql to the new shape,
+ * set STORE_VERSION to 2, add upgrade[2] ("ALTER TABLE ...; CREATE ...;")
+ * that brings a version-1 file to exactly that shape, and a unit test that
+ * opens a version-1 file.  store_open() runs the missing steps in order in
+ * the transaction that then sets user_version, so an upgrade is all or
+ * nothing; a read-only open of an older file is refused instead.
+ */
+#define STORE_VERSION	1
+#define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+
+static const char *const upgrade[STORE_VERSION + 1] = {
+	NULL,		/* 0: no database */
+	NULL,		/* 1: created by SCHEMA_SQL */
+};
+
+/*
+ * After a purge, give free pages back to the file system (auto_vacuum is
+ * INCREMENTAL) only when they are many, so that pages freed today are not
+ * returned and reallocated tomorrow.
+ */
+#define VACUUM_MINPAGES	1024
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_POS_GET,
+	ST_POS_PUT,
+	ST_POS_EACH,
+	ST_FAIL_MAXID,
+	ST_FAIL_ADD,
+	ST_FAIL_ADDN,
+	ST_TOUCHED,
+	ST_WIN_DELETE,
+	ST_WIN_UNTIL,
+	ST_WIN_FAILS,
+	ST_BAN_ADD,
+	ST_BAN_CONSUME,
+	ST_ACTIVE,
+	ST_RUN_ADD,
+	ST_RUN_LAST,
+	ST_PEND_ADDR,
+	ST_PEND_PUT_ADDR,
+	ST_PEND_PUT_FAIL,
+	ST_PEND_TAKE,
+	ST_PEND_EXPIRE,
+	ST_PURGE,
+	ST_FREELIST,
+	ST_VACUUM,
+	ST__N
+};
+
+/*
+ * ?1 jail, ?2 address, ?3 from in the window statements.  Bans that an
+ * admin made (manual) or lifted are decisions a re-evaluation must not
+ * undo, so the window neither deletes them nor re-counts their failures.
+ * Deleting a ban un-consumes its failures through the foreign key
+ * (failures.ban_id ... ON DELETE SET NULL, foreign_keys=ON).
+ */
+static const char *const stmt_sql[ST__N] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_POS_GET] =
+	    "SELECT dev, ino, offset, fp, fplen FROM positions WHERE path = ?1",
+	[ST_POS_PUT] =
+	    "INSERT INTO positions (path, dev, ino, offset, fp, fplen, updated) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST(strftime('%s', 'now') AS INTEGER)) "
+	    "ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, "
+	    "offset = excluded.offset, fp = excluded.fp, fplen = excluded.fplen, "
+	    "updated = excluded.updated",
+	[ST_POS_EACH] =
+	    "SELECT path, dev, ino, offset, fp, fplen, updated FROM positions "
+	    "ORDER BY path",
+	[ST_FAIL_MAXID] = "SELECT max(id) FROM failures",
+	[ST_FAIL_ADD] =
+	    "INSERT INTO failures (time, address, jail, pattern) VALUES (?1, ?2, ?3, ?4)",
+	[ST_FAIL_ADDN] = NULL,	/* FAILBUF_ROWS of (?, ?, ?, ?): failn_sql() */
+	[ST_TOUCHED] =
+	    "SELECT jail, address, min(time) FROM failures WHERE id > ?1 "
+	    "GROUP BY jail, address ORDER BY jail, address",
+	[ST_WIN_DELETE] =
+	    "DELETE FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
+	    "AND manual = 0 AND lifted IS NULL",
+	/* ?4 is TIME_FOREVER: a permanent ban, or one never lifted. */
+	[ST_WIN_UNTIL] =
+	    "SELECT max(min(coalesce(end, ?4), coalesce(lifted, ?4))) FROM bans "
+	    "WHERE jail = ?1 AND address = ?2 AND start < ?3 AND manual = 0",
+	[ST_WIN_FAILS] =
+	    "SELECT id, time FROM failures WHERE jail = ?1 AND address = ?2 "
+	    "AND time >= ?3 AND ban_id IS NULL ORDER BY time, id",
+	[ST_BAN_ADD] =
+	    "INSERT INTO bans (address, jail, start, end, failures, manual) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+	[ST_BAN_CONSUME] =
+	    "UPDATE failures SET ban_id = ?1 WHERE id = ?2 AND jail = ?3 "
+	    "AND address = ?4 AND ban_id IS NULL",
+	/*
+	 * Two halves so that each is a range search of bans_active, which
+	 * "end > ?1 OR end IS NULL" is not; "+start" keeps the planner off
+	 * bans_window, where start <= now matches nearly every row.
+	 */
+	[ST_ACTIVE] =
+	    "SELECT address, jail, start, end, failures, id FROM bans "
+	    "WHERE lifted IS NULL AND end > ?1 AND +start <= ?1 "
+	    "UNION ALL "
+	    "SELECT address, jail, start, end, failures, id FROM bans "
+	    "WHERE lifted IS NULL AND end IS NULL AND +start <= ?1 "
+	    "ORDER BY 1, 3, 2, 6",
+	[ST_RUN_ADD] =
+	    "INSERT INTO runs (started, now, lines, bytes, skipped, failures, newbans, "
+	    "expired, added, removed, ms, status) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_RUN_LAST] =
+	    "SELECT started, now, lines, bytes, skipped, failures, newbans, expired, "
+	    "added, removed, ms, status FROM runs ORDER BY id DESC LIMIT 1",
+	[ST_PEND_ADDR] =
+	    "SELECT address FROM pending WHERE jail = ?1 AND qid = ?2 "
+	    "AND address IS NOT NULL",
+	[ST_PEND_PUT_ADDR] =
+	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (jail, qid) WHERE address IS NOT NULL "
+	    "DO UPDATE SET address = excluded.address, time = excluded.time",
+	[ST_PEND_PUT_FAIL] =
+	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, NULL, ?3)",
+	[ST_PEND_TAKE] =
+	    "DELETE FROM pending WHERE jail = ?1 AND qid = ?2 AND address IS NULL",
+	[ST_PEND_EXPIRE] = "DELETE FROM pending WHERE time < ?1",
+	[ST_PURGE] = "DELETE FROM failures WHERE time < ?1",
+	[ST_FREELIST] = "SELECT freelist_count, page_count FROM pragma_freelist_count, "
+	    "pragma_page_count",
+	[ST_VACUUM] = "PRAGMA incremental_vacuum",
+};
+
+/*
+ * Failures recorded inside a transaction wait here and reach the table
+ * sorted by (jail, address, time, order read), many rows per statement:
+ * inserting into failures_window in key order instead of at random
+ * places makes recording a failure about twice as fast.  Every function
+ * that reads or changes failures, and COMMIT, first flushes; ROLLBACK
+ * drops them.  So the failures of one (jail, address) with equal times
+ * get ids in the order read, which is all that ordering by (time, id)
+ * needs, and ids grow from one transaction to the next.
+ */
+#define FAILBUF_MAX	262144	/* about 20 MB at most */
+#define FAILBUF_ROWS	256	/* rows per INSERT statement when flushing */
+
+struct failbuf {
+	int64_t		 fb_time;
+	size_t		 fb_seq;
+	const char	*fb_jail;	/* one of s_jails */
+	int		 fb_pattern;
+	char		 fb_addr[ADDR_STRLEN];
+};
+
+struct store {
+	sqlite3		*s_db;
+	char		*s_path;
+	sqlite3_stmt	*s_st[ST__N];
+	struct failbuf	*s_fb;		/* grows up to FAILBUF_MAX */
+	size_t		 s_nfb, s_fbcap;
+	char		**s_jails;	/* jail names seen, for s_fb */
+	size_t		 s_njails;
+};
+
+static int
+db_error(struct store *s, const char *what)
+{
+	if ((sqlite3_extended_errcode(s->s_db) & 0xff) == SQLITE_FULL)
+		return log_error("%s: %s: the disk is full, nothing was recorded "
+		    "(free some space; the next run reads the same lines again)",
+		    s->s_path, what);
+	return log_error("%s: %s: %s", s->s_path, what, sqlite3_errmsg(s->s_db));
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Step a statement that returns no row; always leaves it reset. */
+static int
+run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, what);
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+/* A bind failed (out of memory, too big): report and leave it reset. */
+static int
+bind_error(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	db_error(s, what);
+	done(st);
+	return -1;
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Copy a TEXT column into buf only if it is a C string that fits. */
+static int
+column_str(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char	*t = sqlite3_column_text(st, col);
+	size_t			 n = (size_t)sqlite3_column_bytes(st, col);
+
+	if (t == NULL || n >= len || memchr(t, '\0', n) != NULL)
+		return -1;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char	*t = sqlite3_column_text(st, col);
+
+	return xstrdup(t != NULL ? (const char *)t : "");
+}
+
+/* Run one read-only PRAGMA (or query) yielding one integer. */
+static int
+pragma_int(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->s_db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+not_ours(struct store *s, const char *why)
+{
+	return log_error("%s: not a mailban database (%s): move it away to start afresh",
+	    s->s_path, why);
+}
+
+static int
+exec(struct store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->s_db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, what);
+	return 0;
+}
+
+/*
+ * Refuse a database that someone else could have written: a root cron
+ * job must not take its firewall state from a file others can edit.
+ */
+static int
+check_file(const char *path, const struct stat *sb)
+{
+	if (S_ISLNK(sb->st_mode))
+		return log_error("%s: is a symbolic link; refusing to follow it "
+		    "(give the real path)", path);
+	if (!S_ISREG(sb->st_mode))
+		return log_error("%s: not a regular file", path);
+	if (sb->st_uid != geteuid() && geteuid() == 0)
+		return log_error("%s: owned by uid %lu, not by root (fix: chown root %s "
+		    "&& chmod 600 %s)", path, (unsigned long)sb->st_uid, path, path);
+	if (sb->st_uid != geteuid())
+		return log_error("%s: owned by uid %lu, not by this user (uid %lu)",
+		    path, (unsigned long)sb->st_uid, (unsigned long)geteuid());
+	if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		return log_error("%s: writable by group or others (fix: chmod 600 %s)",
+		    path, path);
+	return 0;
+}
+
+/* lstat() the database; create it (empty, 0600) if asked and absent. */
+static int
+db_file(const char *path, int flags, struct stat *sb)
+{
+	int	fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (lstat(path, sb) == 0)
+			return check_file(path, sb);
+		if (errno != ENOENT)
+			return log_error("%s: %s", path, strerror(errno));
+		if (!(flags & STORE_CREATE) || (flags & STORE_RDONLY))
+			return log_error("%s: no database yet (the first mailban run "
+			    "creates it)", path);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1) {
+			/*
+			 * Closed before SQLite opens the file: closing any
+			 * descriptor of a file drops the process's POSIX
+			 * locks on it, SQLite's included.
+			 */
+			if (fstat(fd, sb) == -1) {
+				log_error("%s: %s", path, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return log_error("cannot create %s: %s", path, strerror(errno));
+		/* Created meanwhile by someone else: check it like any other. */
+	}
+	return log_error("cannot create %s: %s", path, strerror(EEXIST));
+}
+
+/*
+ * Create the schema into an empty database (db_check() has let it pass
+ * only with STORE_CREATE), or upgrade an older one.  Inside BEGIN
+ * IMMEDIATE, so two first runs cannot both create it.
+ */
+static int
+db_setup(struct store *s)
+{
+	int64_t	appid, version, nobj;
+	int	v;
+
+	if (exec(s, "BEGIN IMMEDIATE", "opening") == -1)
+		return -1;
+	if (pragma_int(s, "PRAGMA application_id", &appid) == -1 ||
+	    pragma_int(s, "PRAGMA user_version", &version) == -1 ||
+	    pragma_int(s, "SELECT count(*) FROM sqlite_schema", &nobj) == -1) {
+		db_error(s, "opening");
+		goto out_rollback;
+	}
+	if (appid == 0 && version == 0 && nobj == 0) {
+		if (exec(s, SCHEMA_SQL, "creating the tables") == -1)
+			goto out_rollback;
+	} else if (appid == STORE_APPID && version >= 1 && version < STORE_VERSION) {
+		for (v = (int)version + 1; v <= STORE_VERSION; v++) {
+			if (upgrade[v] == NULL) {
+				log_error("%s: no upgrade to schema version %d "
+				    "(internal error)", s->s_path, v);
+				goto out_rollback;
+			}
+			if (exec(s, upgrade[v], "upgrading the tables") == -1)
+				goto out_rollback;
+		}
+	} else {
+		exec(s, "ROLLBACK", "opening");
+		return 0;	/* current, or changed meanwhile: db_check() decides */
+	}
+	if (exec(s, "PRAGMA application_id = " XSTR(STORE_APPID) ";"
+	    "PRAGMA user_version = " XSTR(STORE_VERSION), "creating the tables") == -1 ||
+	    exec(s, "COMMIT", "creating the tables") == -1)
+		goto out_rollback;
+	return 0;
+out_rollback:
+	if (!sqlite3_get_autocommit(s->s_db))
+		sqlite3_exec(s->s_db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* The first read tells a file that is not a database at all. */
+static int
+db_readable(struct store *s)
+{
+	int64_t	v;
+
+	if (pragma_int(s, "PRAGMA application_id", &v) == 0)
+		return 0;
+	if ((sqlite3_extended_errcode(s->s_db) & 0xff) == SQLITE_NOTADB)
+		return not_ours(s, sqlite3_errmsg(s->s_db));
+	return db_error(s, "opening");
+}
+
+/*
+ * Is this a mailban database of the version this code speaks?  Before
+ * setup (final 0) an empty file that is to be created and an older one
+ * that is to be upgraded pass; nothing is written to a file that fails.
+ */
+static int
+db_check(struct store *s, int flags, int final)
+{
+	int64_t	appid, version, nobj;
+	char	why[64];
+	int	n, rdonly = (flags & STORE_RDONLY) != 0;
+
+	if (pragma_int(s, "PRAGMA application_id", &appid) == -1 ||
+	    pragma_int(s, "PRAGMA user_version", &version) == -1 ||
+	    pragma_int(s, "SELECT count(*) FROM sqlite_schema", &nobj) == -1)
+		return db_error(s, "opening");
+	if (appid == 0 && version == 0 && nobj == 0) {
+		if (!final && !rdonly && (flags & STORE_CREATE))
+			return 0;
+		return log_error("%s: empty database (the first mailban run creates "
+		    "its tables)", s->s_path);
+	}
+	if (appid != STORE_APPID) {
+		if (appid == 0)
+			return not_ours(s, "it holds other tables");
+		n = snprintf(why, sizeof(why), "application_id %#" PRIx64, (uint64_t)appid);
+		return not_ours(s, n < 0 || (size_t)n >= sizeof(why) ? "application_id" : why);
+	}
+	if (version > STORE_VERSION)
+		return log_error("%s: was written by a newer mailban (schema version %"
+		    PRId64 "; this one knows up to %d): upgrade mailban", s->s_path,
+		    version, STORE_VERSION);
+	if (version < 1)
+		return not_ours(s, "bad user_version");
+	if (version < STORE_VERSION) {
+		if (!final && !rdonly)
+			return 0;
+		return log_error("%s: schema version %" PRId64 " is older than "
+		    "this mailban's %d (a mailban run upgrades it)", s->s_path,
+		    version, STORE_VERSION);
+	}
+	return 0;
+}
+
+/* The one statement with a repeated part: text only, no value in it. */
+static const char *
+failn_sql(char *buf, size_t len)
+{
+	static const char	head[] = "INSERT INTO failures (time, address, jail, "
+	    "pattern) VALUES (?, ?, ?, ?)";
+	static const char	row[] = ", (?, ?, ?, ?)";
+	size_t			i, n = sizeof(head) - 1;
+
+	if (len < sizeof(head) + (FAILBUF_ROWS - 1) * (sizeof(row) - 1))
+		abort();	/* sized at compile time by the caller */
+	memcpy(buf, head, n);
+	for (i = 1; i < FAILBUF_ROWS; i++, n += sizeof(row) - 1)
+		memcpy(buf + n, row, sizeof(row) - 1);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+db_prepare(struct store *s)
+{
+	char		 failn[100 + FAILBUF_ROWS * 16];
+	const char	*sql;
+	int		 i;
+
+	for (i = 0; i < ST__N; i++) {
+		sql = i == ST_FAIL_ADDN ? failn_sql(failn, sizeof(failn)) : stmt_sql[i];
+		if (sqlite3_prepare_v3(s->s_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &s->s_st[i], NULL) != SQLITE_OK)
+			return log_error("%s: the tables do not match schema version %d "
+			    "(%s): move it away to start afresh", s->s_path,
+			    STORE_VERSION, sqlite3_errmsg(s->s_db));
+	}
+	return 0;
+}
+
+/*
+ * Connection settings.  synchronous=FULL: in WAL mode NORMAL may lose the
+ * last commits on power loss, after which the firewall may hold bans the
+ * database forgot and the reader re-reads lines it had counted; FULL keeps
+ * "nothing lost, nothing twice" at the cost of one fsync per commit, and
+ * a cron run commits once.  auto_vacuum must be set before the first
+ * table exists; on an older file it changes nothing.  A page cache of up
+ * to 64 MB keeps a large replay from spilling pages into the WAL before
+ * its commit.
+ */
+static int
+db_pragmas(struct store *s, int rdonly, int mem)
+{
+	sqlite3_stmt	*st;
+	const char	*mode;
+	int		 ok;
+
+	sqlite3_busy_timeout(s->s_db, 10000);
+	/*
+	 * The file is root's alone (check_file), but a schema that could
+	 * call functions with side effects from a view, or let SQL rewrite
+	 * sqlite_schema, has no place in a root tool either.
+	 */
+	if (sqlite3_db_config(s->s_db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(s->s_db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
+		return db_error(s, "opening");
+	if (exec(s, "PRAGMA foreign_keys = ON", "opening") == -1)
+		return -1;
+	if (rdonly)
+		return 0;
+	if (exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "opening") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->s_db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_error(s, "opening");
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	mode = ok ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (ok && !mem && (mode == NULL || strcmp(mode, "wal") != 0)) {
+		log_error("%s: cannot use WAL mode (journal mode is %s)", s->s_path,
+		    mode != NULL ? mode : "unknown");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (!ok) {
+		db_error(s, "opening");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return exec(s, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536", "opening");
+}
+
+int
+store_open(const char *path, int flags, struct store **out)
+{
+	struct store	*s;
+	struct stat	 sb, sb2;
+	int		 rdonly = (flags & STORE_RDONLY) != 0;
+	int		 mem = strcmp(path, ":memory:") == 0;
+	int		 oflags;
+
+	*out = NULL;
+	if (!mem && db_file(path, flags, &sb) == -1)
+		return -1;
+	s = xcalloc(1, sizeof(*s));
+	s->s_path = xstrdup(path);
+	oflags = (rdonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+	if (mem)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->s_db, oflags, NULL) != SQLITE_OK) {
+		if (s->s_db == NULL)
+			log_error("%s: cannot open: out of memory", path);
+		else
+			log_error("%s: cannot open: %s", path, sqlite3_errmsg(s->s_db));
+		goto out_close;
+	}
+	sqlite3_extended_result_codes(s->s_db, 1);
+	if (db_readable(s) == -1)
+		goto out_close;
+	/* What SQLite opened is what was checked (not swapped meanwhile). */
+	if (!mem && (lstat(path, &sb2) == -1 || sb2.st_dev != sb.st_dev ||
+	    sb2.st_ino != sb.st_ino)) {
+		log_error("%s: replaced while being opened; try again", path);
+		goto out_close;
+	}
+	if (db_check(s, flags, 0) == -1 || db_pragmas(s, rdonly, mem) == -1 ||
+	    (!rdonly && db_setup(s) == -1) || db_check(s, flags, 1) == -1 ||
+	    db_prepare(s) == -1)
+		goto out_close;
+	*out = s;
+	return 0;
+out_close:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST__N; i++)
+		sqlite3_finalize(s->s_st[i]);
+	/* An open transaction is rolled back: nothing half-done is kept. */
+	if (s->s_db != NULL && sqlite3_close(s->s_db) != SQLITE_OK)
+		log_warnx("%s: closing: %s", s->s_path, sqlite3_errmsg(s->s_db));
+	while (s->s_njails > 0)
+		free(s->s_jails[--s->s_njails]);
+	free(s->s_jails);
+	free(s->s_fb);
+	free(s->s_path);
+	free(s);
+}
+
+static int
+failbuf_cmp(const void *a, const void *b)
+{
+	const struct failbuf	*x = a, *y = b;
+	int			 c;
+
+	if (x->fb_jail != y->fb_jail && (c = strcmp(x->fb_jail, y->fb_jail)) != 0)
+		return c;
+	/* strcmp orders NUL-free text as SQLite's BINARY collation does. */
+	if ((c = strcmp(x->fb_addr, y->fb_addr)) != 0)
+		return c;
+	if (x->fb_time != y->fb_time)
+		return x->fb_time < y->fb_time ? -1 : 1;
+	return x->fb_seq < y->fb_seq ? -1 : x->fb_seq > y->fb_seq;
+}
+
+static int
+failure_insert(struct store *s, const char *jail, const char *addr, int64_t time,
+    int pattern)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FAIL_ADD];
+
+	if (sqlite3_bind_int64(st, 1, time) != SQLITE_OK ||
+	    bind_text(st, 2, addr) != SQLITE_OK || bind_text(st, 3, jail) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, pattern) != SQLITE_OK)
+		return bind_error(s, st, "recording a failure");
+	return run(s, st, "recording a failure");
+}
+
+/* FAILBUF_ROWS failures in one statement: far less work per row. */
+static int
+failure_insertn(struct store *s, const struct failbuf *fb)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FAIL_ADDN];
+	int		 i, p;
+
+	for (i = 0, p = 1; i < FAILBUF_ROWS; i++, p += 4)
+		if (sqlite3_bind_int64(st, p, fb[i].fb_time) != SQLITE_OK ||
+		    bind_text(st, p + 1, fb[i].fb_addr) != SQLITE_OK ||
+		    bind_text(st, p + 2, fb[i].fb_jail) != SQLITE_OK ||
+		    sqlite3_bind_int(st, p + 3, fb[i].fb_pattern) != SQLITE_OK)
+			return bind_error(s, st, "recording failures");
+	return run(s, st, "recording failures");
+}
+
+static int
+flush(struct store *s)
+{
+	size_t	i, n = s->s_nfb;
+
+	if (n == 0)
+		return 0;
+	s->s_nfb = 0;
+	if (sqlite3_get_autocommit(s->s_db))
+		return log_error("%s: recording failures: the transaction was rolled "
+		    "back; nothing was recorded", s->s_path);
+	qsort(s->s_fb, n, sizeof(*s->s_fb), failbuf_cmp);
+	for (i = 0; i + FAILBUF_ROWS <= n; i += FAILBUF_ROWS)
+		if (failure_insertn(s, &s->s_fb[i]) == -1)
+			return -1;
+	for (; i < n; i++)
+		if (failure_insert(s, s->s_fb[i].fb_jail, s->s_fb[i].fb_addr,
+		    s->s_fb[i].fb_time, s->s_fb[i].fb_pattern) == -1)
+			return -1;
+	return 0;
+}
+
+int
+store_begin(struct store *s)
+{
+	s->s_nfb = 0;	/* left from a transaction SQLite rolled back itself */
+	return run(s, s->s_st[ST_BEGIN], "starting a transaction");
+}
+
+int
+store_commit(struct store *s)
+{
+	if (flush(s) == -1)
+		return -1;
+	return run(s, s->s_st[ST_COMMIT], "committing");
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s == NULL)
+		return;
+	s->s_nfb = 0;
+	/* After SQLITE_FULL and the like, SQLite may have rolled back already. */
+	if (sqlite3_get_autocommit(s->s_db))
+		return;
+	if (sqlite3_step(s->s_st[ST_ROLLBACK]) != SQLITE_DONE)
+		log_warnx("%s: rolling back: %s", s->s_path, sqlite3_errmsg(s->s_db));
+	done(s->s_st[ST_ROLLBACK]);
+}
+
+/* dev, ino and fp are unsigned 64-bit: stored as INTEGER through int64_t. */
+static void
+column_pos(sqlite3_stmt *st, int col, struct logpos *p)
+{
+	p->lp_dev = (uint64_t)sqlite3_column_int64(st, col);
+	p->lp_ino = (uint64_t)sqlite3_column_int64(st, col + 1);
+	p->lp_offset = sqlite3_column_int64(st, col + 2);
+	p->lp_fp = (uint64_t)sqlite3_column_int64(st, col + 3);
+	p->lp_fplen = sqlite3_column_int64(st, col + 4);
+}
+
+int
+store_pos_get(struct store *s, const char *path, struct logpos *out)
+{
+	sqlite3_stmt	*st = s->s_st[ST_POS_GET];
+	int		 rc;
+
+	if (bind_text(st, 1, path) != SQLITE_OK)
+		return bind_error(s, st, "reading a log position");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		column_pos(st, 0, out);
+		done(st);
+		return 1;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading a log position");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+int
+store_pos_put(struct store *s, const char *path, const struct logpos *p)
+{
+	sqlite3_stmt	*st = s->s_st[ST_POS_PUT];
+
+	if (bind_text(st, 1, path) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (int64_t)p->lp_dev) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (int64_t)p->lp_ino) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, p->lp_offset) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, (int64_t)p->lp_fp) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, p->lp_fplen) != SQLITE_OK)
+		return bind_error(s, st, "saving a log position");
+	return run(s, st, "saving a log position");
+}
+
+int
+store_pos_each(struct store *s, int (*fn)(void *, const char *,
+    const struct logpos *, int64_t), void *arg)
+{
+	sqlite3_stmt	*st = s->s_st[ST_POS_EACH];
+	struct logpos	 p;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_pos(st, 1, &p);
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), &p,
+		    sqlite3_column_int64(st, 6)) == -1) {
+			done(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading log positions");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+/* One integer (NULL as 0) from a statement returning one row. */
+static int
+one_int(struct store *s, sqlite3_stmt *st, const char *what, int64_t *out)
+{
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_error(s, what);
+		done(st);
+		return -1;
+	}
+	*out = sqlite3_column_int64(st, 0);	/* NULL reads as 0 */
+	done(st);
+	return 0;
+}
+
+int
+store_failure_maxid(struct store *s, int64_t *out)
+{
+	if (flush(s) == -1)
+		return -1;
+	return one_int(s, s->s_st[ST_FAIL_MAXID], "reading failures", out);
+}
+
+/* The jail name as kept by the store (compared by pointer first). */
+static const char *
+jail_intern(struct store *s, const char *jail)
+{
+	size_t	i;
+
+	for (i = 0; i < s->s_njails; i++)
+		if (strcmp(s->s_jails[i], jail) == 0)
+			return s->s_jails[i];
+	s->s_jails = xreallocarray(s->s_jails, s->s_njails + 1, sizeof(*s->s_jails));
+	return s->s_jails[s->s_njails++] = xstrdup(jail);
+}
+
+int
+store_failure_add(struct store *s, const char *jail, const struct addr *a,
+    int64_t time, int pattern)
+{
+	struct failbuf	*fb;
+	char		 buf[ADDR_STRLEN];
+
+	if (a->a_family != AF_INET && a->a_family != AF_INET6)
+		return log_error("%s: recording a failure: address of family %d",
+		    s->s_path, a->a_family);
+	if (sqlite3_get_autocommit(s->s_db))
+		return failure_insert(s, jail, addr_str(a, buf, sizeof(buf)), time, pattern);
+	if (s->s_nfb == FAILBUF_MAX && flush(s) == -1)
+		return -1;
+	if (s->s_nfb == s->s_fbcap) {
+		s->s_fbcap = s->s_fbcap ? s->s_fbcap * 2 : 1024;
+		s->s_fb = xreallocarray(s->s_fb, s->s_fbcap, sizeof(*s->s_fb));
+	}
+	fb = &s->s_fb[s->s_nfb];
+	fb->fb_time = time;
+	fb->fb_seq = s->s_nfb++;
+	fb->fb_jail = jail_intern(s, jail);
+	fb->fb_pattern = pattern;
+	addr_str(a, fb->fb_addr, sizeof(fb->fb_addr));
+	return 0;
+}
+
+int
+store_touched(struct store *s, int64_t after_id, struct touched **v, size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_TOUCHED];
+	struct touched	*t = NULL, *e;
+	size_t		 nt = 0, cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
+		return bind_error(s, st, "reading new failures");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nt == cap) {
+			cap = cap ? cap * 2 : 16;
+			t = xreallocarray(t, cap, sizeof(*t));
+		}
+		e = &t[nt];
+		/* Only an edit by hand can put a non-address here. */
+		if (column_str(st, 1, e->t_addr, sizeof(e->t_addr)) == -1) {
+			log_warnx("%s: failures of jail %s: an address that is not "
+			    "one; ignored (fix or delete those rows)", s->s_path,
+			    (const char *)sqlite3_column_text(st, 0));
+			continue;
+		}
+		e->t_jail = column_dup(st, 0);
+		e->t_from = sqlite3_column_int64(st, 2);
+		nt++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading new failures");
+		done(st);
+		store_touched_free(t, nt);
+		return -1;
+	}
+	done(st);
+	*v = t;
+	*n = nt;
+	return 0;
+}
+
+void
+store_touched_free(struct touched *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].t_jail);
+	free(v);
+}
+
+static int
+bind_pair(sqlite3_stmt *st, const char *jail, const char *addr)
+{
+	if (bind_text(st, 1, jail) != SQLITE_OK || bind_text(st, 2, addr) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+int
+store_window(struct store *s, const char *jail, const char *addr, int64_t from,
+    long long findtime, int64_t *until, struct pfail **f, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct pfail	*v = NULL;
+	size_t		 nv = 0, cap = 0;
+	int64_t		 lo;
+	int		 rc;
+
+	*until = 0;
+	*f = NULL;
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	st = s->s_st[ST_WIN_DELETE];
+	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, from) != SQLITE_OK)
+		return bind_error(s, st, "re-evaluating bans");
+	if (run(s, st, "re-evaluating bans") == -1)
+		return -1;
+	st = s->s_st[ST_WIN_UNTIL];
+	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, from) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, TIME_FOREVER) != SQLITE_OK)
+		return bind_error(s, st, "re-evaluating bans");
+	if (one_int(s, st, "re-evaluating bans", until) == -1)
+		return -1;
+
+	if (findtime < 0 || __builtin_sub_overflow(from, (int64_t)findtime, &lo))
+		lo = INT64_MIN;
+	st = s->s_st[ST_WIN_FAILS];
+	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, lo) != SQLITE_OK)
+		return bind_error(s, st, "reading failures");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[nv].pf_id = sqlite3_column_int64(st, 0);
+		v[nv].pf_time = sqlite3_column_int64(st, 1);
+		nv++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading failures");
+		done(st);
+		free(v);
+		return -1;
+	}
+	done(st);
+	*f = v;
+	*n = nv;
+	return 0;
+}
+
+int
+store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start,
+    int64_t end, const int64_t *ids, size_t nids)
+{
+	sqlite3_stmt	*st = s->s_st[ST_BAN_ADD];
+	int64_t		 ban;
+	size_t		 i;
+
+	if (nids > INT64_MAX)
+		return log_error("%s: recording a ban: too many failures", s->s_path);
+	if (flush(s) == -1)
+		return -1;
+	if (bind_text(st, 1, addr) != SQLITE_OK || bind_text(st, 2, jail) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, start) != SQLITE_OK ||
+	    (end == TIME_FOREVER ? sqlite3_bind_null(st, 4) :
+	    sqlite3_bind_int64(st, 4, end)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, (int64_t)nids) != SQLITE_OK)
+		return bind_error(s, st, "recording a ban");
+	if (run(s, st, "recording a ban") == -1)
+		return -1;
+	ban = sqlite3_last_insert_rowid(s->s_db);
+	st = s->s_st[ST_BAN_CONSUME];
+	for (i = 0; i < nids; i++) {
+		if (sqlite3_bind_int64(st, 1, ban) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, ids[i]) != SQLITE_OK ||
+		    bind_text(st, 3, jail) != SQLITE_OK || bind_text(st, 4, addr) != SQLITE_OK)
+			return bind_error(s, st, "recording a ban");
+		if (run(s, st, "recording a ban") == -1)
+			return -1;
+		/* A failure counts towards at most one ban: anything else is a bug. */
+		if (sqlite3_changes64(s->s_db) != 1)
+			return log_error("%s: recording a ban of %s in %s: failure %" PRId64
+			    " is not an unconsumed failure of that pair (internal error)",
+			    s->s_path, addr, jail, ids[i]);
+	}
+	return 0;
+}
+
+int
+store_active(struct store *s, int64_t now, struct banrow **v, size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_ACTIVE];
+	struct banrow	*b = NULL, *e;
+	struct addr	 a;
+	size_t		 nb = 0, cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK)
+		return bind_error(s, st, "reading active bans");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nb == cap) {
+			cap = cap ? cap * 2 : 16;
+			b = xreallocarray(b, cap, sizeof(*b));
+		}
+		e = &b[nb];
+		/*
+		 * What goes to the firewall is canonical text of a parsed
+		 * address, even if the row was edited by hand.
+		 */
+		if (column_str(st, 0, e->b_addr, sizeof(e->b_addr)) == -1 ||
+		    addr_parse(e->b_addr, strlen(e->b_addr), &a) == -1) {
+			log_warnx("%s: bans row %" PRId64 ": the address is not an "
+			    "IP address; ignored (fix or delete the row)", s->s_path,
+			    (int64_t)sqlite3_column_int64(st, 5));
+			continue;
+		}
+		addr_str(&a, e->b_addr, sizeof(e->b_addr));
+		e->b_jail = column_dup(st, 1);
+		e->b_start = sqlite3_column_int64(st, 2);
+		e->b_end = sqlite3_column_type(st, 3) == SQLITE_NULL ? TIME_FOREVER :
+		    sqlite3_column_int64(st, 3);
+		e->b_failures = sqlite3_column_int64(st, 4);
+		nb++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading active bans");
+		done(st);
+		store_banrows_free(b, nb);
+		return -1;
+	}
+	done(st);
+	*v = b;
+	*n = nb;
+	return 0;
+}
+
+void
+store_banrows_free(struct banrow *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].b_jail);
+	free(v);
+}
+
+int
+store_run_add(struct store *s, const struct runrec *r)
+{
+	sqlite3_stmt	*st = s->s_st[ST_RUN_ADD];
+	const int64_t	 col[] = { r->r_started, r->r_now, r->r_lines, r->r_bytes,
+	    r->r_skipped, r->r_failures, r->r_newbans, r->r_expired, r->r_added,
+	    r->r_removed, r->r_ms };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(col) / sizeof(col[0]); i++)
+		if (sqlite3_bind_int64(st, (int)i + 1, col[i]) != SQLITE_OK)
+			return bind_error(s, st, "recording the run");
+	if (bind_text(st, 12, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
+		return bind_error(s, st, "recording the run");
+	return run(s, st, "recording the run");
+}
+
+int
+store_run_last(struct store *s, struct runrec *out)
+{
+	sqlite3_stmt	*st = s->s_st[ST_RUN_LAST];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		done(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		db_error(s, "reading the last run");
+		done(st);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->r_started = sqlite3_column_int64(st, 0);
+	out->r_now = sqlite3_column_int64(st, 1);
+	out->r_lines = sqlite3_column_int64(st, 2);
+	out->r_bytes = sqlite3_column_int64(st, 3);
+	out->r_skipped = sqlite3_column_int64(st, 4);
+	out->r_failures = sqlite3_column_int64(st, 5);
+	out->r_newbans = sqlite3_column_int64(st, 6);
+	out->r_expired = sqlite3_column_int64(st, 7);
+	out->r_added = sqlite3_column_int64(st, 8);
+	out->r_removed = sqlite3_column_int64(st, 9);
+	out->r_ms = sqlite3_column_int64(st, 10);
+	out->r_status = column_dup(st, 11);
+	done(st);
+	return 1;
+}
+
+int
+store_pending_addr(struct store *s, const char *jail, const char *qid,
+    char addr[ADDR_STRLEN])
+{
+	sqlite3_stmt	*st = s->s_st[ST_PEND_ADDR];
+	int		 rc, found = 0;
+
+	if (bind_pair(st, jail, qid) == -1)
+		return bind_error(s, st, "reading a queue id");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (column_str(st, 0, addr, ADDR_STRLEN) == 0)
+			found = 1;
+		else
+			log_warnx("%s: pending: queue id %s has an address that is "
+			    "not one; ignored", s->s_path, qid);
+	} else if (rc != SQLITE_DONE) {
+		db_error(s, "reading a queue id");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return found;
+}
+
+int
+store_pending_put(struct store *s, const char *jail, const char *qid,
+    const char *addr, int64_t time)
+{
+	sqlite3_stmt	*st;
+
+	if (addr != NULL) {
+		st = s->s_st[ST_PEND_PUT_ADDR];
+		if (bind_pair(st, jail, qid) == -1 || bind_text(st, 3, addr) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 4, time) != SQLITE_OK)
+			return bind_error(s, st, "recording a queue id");
+	} else {
+		st = s->s_st[ST_PEND_PUT_FAIL];
+		if (bind_pair(st, jail, qid) == -1 ||
+		    sqlite3_bind_int64(st, 3, time) != SQLITE_OK)
+			return bind_error(s, st, "recording a queue id");
+	}
+	return run(s, st, "recording a queue id");
+}
+
+int
+store_pending_take(struct store *s, const char *jail, const char *qid, int64_t *count)
+{
+	sqlite3_stmt	*st = s->s_st[ST_PEND_TAKE];
+
+	*count = 0;
+	if (bind_pair(st, jail, qid) == -1)
+		return bind_error(s, st, "completing a queue id");
+	if (run(s, st, "completing a queue id") == -1)
+		return -1;
+	*count = sqlite3_changes64(s->s_db);
+	return 0;
+}
+
+int
+store_pending_expire(struct store *s, int64_t before)
+{
+	sqlite3_stmt	*st = s->s_st[ST_PEND_EXPIRE];
+
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
+		return bind_error(s, st, "expiring queue ids");
+	return run(s, st, "expiring queue ids");
+}
+
+int
+store_purge(struct store *s, int64_t before, int64_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_PURGE];
+	int64_t		 nfree, npages;
+	int		 rc;
+
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
+		return bind_error(s, st, "purging old failures");
+	if (run(s, st, "purging old failures") == -1)
+		return -1;
+	*n = sqlite3_changes64(s->s_db);
+	if (*n == 0)
+		return 0;
+	st = s->s_st[ST_FREELIST];
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_error(s, "purging old failures");
+		done(st);
+		return -1;
+	}
+	nfree = sqlite3_column_int64(st, 0);
+	npages = sqlite3_column_int64(st, 1);
+	done(st);
+	if (nfree < VACUUM_MINPAGES || nfree < npages / 4)
+		return 0;
+	st = s->s_st[ST_VACUUM];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		db_error(s, "returning free space");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}

@@ -1,0 +1,410 @@
+/*
+ * syslog.c -- split a mail.log line into time, host, daemon, pid, message.
+ * Input: one line as (pointer, length), never NUL-terminated; a context
+ * holding the reference time, the year-inference state of the stream and
+ * a cache of the local UTC offset.  Output: UTC epoch seconds and pointers
+ * into the line.  No I/O, no allocation, no regex: this runs on every line.
+ * Invariants: no byte at or after line + len is read; every date is
+ * checked (month, day of that month in that year, 23:59:60 at most) before
+ * any arithmetic; local time goes through localtime_r only when the local
+ * hour changes (the offset of an hour without a clock change is cached).
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "syslog.h"
+#include "util.h"
+
+#define DAY		86400
+#define HALFYEAR	(183 * DAY)
+/* Farther than any UTC offset ever used (about +-15 h): the instants
+ * L - WIDE and L + WIDE bracket every instant whose local time is L. */
+#define WIDE		(26 * 3600)
+/* A year candidate this far from the limit needs no exact conversion. */
+#define MARGIN		(2 * DAY)
+#define NOYEAR		INT_MIN
+
+#define ISDIGIT(c)	((unsigned)(unsigned char)(c) - '0' < 10u)
+/* Host and tag bytes: no space, no control byte, no DEL, no NUL. */
+#define ISWORD(c)	((unsigned char)(c) > ' ' && (unsigned char)(c) != 0x7f)
+
+static int
+isleap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+mdays(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && isleap(y) ? 29 : dim[m - 1];
+}
+
+static int64_t
+floordiv(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Two ASCII digits, or -1. */
+static int
+dig2(const char *p)
+{
+	if (!ISDIGIT(p[0]) || !ISDIGIT(p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* "hh:mm:ss" at p (8 bytes available) to seconds of the day, or -1. */
+static int
+hms(const char *p)
+{
+	int	h, m, s;
+
+	if ((h = dig2(p)) == -1 || p[2] != ':' || (m = dig2(p + 3)) == -1 ||
+	    p[5] != ':' || (s = dig2(p + 6)) == -1)
+		return -1;
+	if (h > 23 || m > 59 || s > 60)
+		return -1;
+	if (s == 60)
+		s = 59;		/* a leap second is the last second of its minute */
+	return h * 3600 + m * 60 + s;
+}
+
+/* 1..12 for the English abbreviations, exact case; else 0. */
+static int
+month(const char *p)
+{
+	switch ((unsigned char)p[0] << 16 | (unsigned char)p[1] << 8 |
+	    (unsigned char)p[2]) {
+	case 'J' << 16 | 'a' << 8 | 'n': return 1;
+	case 'F' << 16 | 'e' << 8 | 'b': return 2;
+	case 'M' << 16 | 'a' << 8 | 'r': return 3;
+	case 'A' << 16 | 'p' << 8 | 'r': return 4;
+	case 'M' << 16 | 'a' << 8 | 'y': return 5;
+	case 'J' << 16 | 'u' << 8 | 'n': return 6;
+	case 'J' << 16 | 'u' << 8 | 'l': return 7;
+	case 'A' << 16 | 'u' << 8 | 'g': return 8;
+	case 'S' << 16 | 'e' << 8 | 'p': return 9;
+	case 'O' << 16 | 'c' << 8 | 't': return 10;
+	case 'N' << 16 | 'o' << 8 | 'v': return 11;
+	case 'D' << 16 | 'e' << 8 | 'c': return 12;
+	}
+	return 0;
+}
+
+static int
+gmtoff_at(int64_t t, long *off)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return -1;
+	*off = tm.tm_gmtoff;
+	return 0;
+}
+
+/*
+ * Local naive seconds (the local date and time counted as if it were UTC)
+ * to UTC, exactly.  The offsets that can apply are those in force a little
+ * more than a day before and after; a candidate is valid if localtime_r
+ * gives it back.  Two valid: the repeated hour, take the first occurrence.
+ * None valid: a skipped hour, use the offset before the change (mktime).
+ */
+static int
+local_exact(int64_t lnaive, int64_t *out)
+{
+	long	 cand[2], o;
+	int64_t	 best = 0;
+	int	 i, found = 0;
+
+	if (gmtoff_at(lnaive - WIDE, &cand[0]) == -1 ||
+	    gmtoff_at(lnaive + WIDE, &cand[1]) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (gmtoff_at(lnaive - cand[i], &o) == -1)
+			return -1;
+		if (o == cand[i] && (!found || lnaive - o < best)) {
+			best = lnaive - o;
+			found = 1;
+		}
+	}
+	*out = found ? best : lnaive - cand[0];
+	return 0;
+}
+
+/*
+ * Cached local_exact(): an hour whose two ends map with the same offset
+ * has no clock change inside (no zone changes twice within an hour), so
+ * every second of it maps with that offset.  Other hours are computed
+ * line by line.
+ */
+static int
+local_to_utc(struct syslog_ctx *sc, int64_t lnaive, int64_t *out)
+{
+	int64_t	 key = floordiv(lnaive, 3600), t0, t1;
+
+	if (sc->sc_hvalid && key == sc->sc_hkey) {
+		*out = lnaive - sc->sc_hoff;
+		return 0;
+	}
+	if (local_exact(key * 3600, &t0) == -1 ||
+	    local_exact(key * 3600 + 3599, &t1) == -1)
+		return -1;
+	if (t1 - t0 == 3599) {
+		sc->sc_hkey = key;
+		sc->sc_hoff = key * 3600 - t0;
+		sc->sc_hvalid = 1;
+		*out = lnaive - sc->sc_hoff;
+		return 0;
+	}
+	return local_exact(lnaive, out);
+}
+
+/* Local year of t, or NOYEAR if t is beyond any calendar year we handle. */
+static int
+local_year(int64_t t)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (localtime_r(&tt, &tm) == NULL || tm.tm_year < -1000000 ||
+	    tm.tm_year > 1000000)
+		return NOYEAR;
+	return tm.tm_year + 1900;
+}
+
+void
+syslog_init(struct syslog_ctx *sc, int64_t ref)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->sc_ref = ref;
+	sc->sc_refseen = ref;
+	sc->sc_refyear = local_year(ref);
+}
+
+/*
+ * The latest year that does not put (mo, d, sod) more than a day after
+ * sc_ref; then, within a stream, the year closest to the previous line
+ * (see below).  Sets *t as well.
+ */
+static int
+bsd_time(struct syslog_ctx *sc, int mo, int d, int sod, int64_t *t)
+{
+	int64_t	 limit, ln;
+	int	 y, ylast, have = 0;
+
+	if (sc->sc_ref != sc->sc_refseen) {	/* the caller moved the reference */
+		sc->sc_refseen = sc->sc_ref;
+		sc->sc_refyear = local_year(sc->sc_ref);
+	}
+	if (sc->sc_refyear == NOYEAR)
+		return -1;
+	limit = sc->sc_ref + DAY;
+	/* Feb 29 may have to go back 8 years (2096 -> 2104 skips 2100). */
+	ylast = sc->sc_refyear - 8;
+	for (y = sc->sc_refyear + 1; y >= ylast; y--) {
+		if (d > mdays(y, mo))
+			continue;
+		ln = days_from_civil(y, mo, d) * DAY + sod;
+		if (ln - MARGIN > limit)
+			continue;
+		if (ln + MARGIN <= limit)
+			break;
+		if (local_to_utc(sc, ln, t) == -1)
+			return -1;
+		if (*t <= limit) {
+			have = 1;
+			break;
+		}
+	}
+	if (y < ylast)
+		return -1;
+	if (!have && local_to_utc(sc, days_from_civil(y, mo, d) * DAY + sod, t) == -1)
+		return -1;
+	/*
+	 * Within a stream, of the ref rule's year, the previous line's year
+	 * and the one after it, take the one that puts this line closest in
+	 * time to the previous line.  A chronological log thus keeps its
+	 * years monotonic (Dec 31 -> Jan 1 moves to the next year, even past
+	 * the reference when the clock is behind), while a log whose lines go
+	 * back in time, like fail2ban's annotated samples, keeps the ref rule.
+	 */
+	if (sc->sc_lastyear != 0 && (*t - sc->sc_last > HALFYEAR ||
+	    sc->sc_last - *t > HALFYEAR)) {
+		int64_t	best = *t, dist, bestdist, t2;
+		int	cand, by = y;
+
+		bestdist = *t > sc->sc_last ? *t - sc->sc_last : sc->sc_last - *t;
+		for (cand = sc->sc_lastyear; cand <= sc->sc_lastyear + 1; cand++) {
+			if (cand == y || d > mdays(cand, mo) ||
+			    local_to_utc(sc, days_from_civil(cand, mo, d) * DAY + sod, &t2) == -1)
+				continue;
+			dist = t2 > sc->sc_last ? t2 - sc->sc_last : sc->sc_last - t2;
+			if (dist < bestdist) {
+				bestdist = dist;
+				best = t2;
+				by = cand;
+			}
+		}
+		y = by;
+		*t = best;
+	}
+	sc->sc_last = *t;
+	sc->sc_lastyear = y;
+	sc->sc_lastmon = mo;
+	return 0;
+}
+
+/* "Mmm dd hh:mm:ss", day "dd", " d" or "d".  Returns the end, or NULL. */
+static const char *
+parse_bsd(struct syslog_ctx *sc, const char *p, const char *end, int64_t *t)
+{
+	int	mo, d, sod;
+
+	/* The shortest whole line ("Jan 1 00:00:00 h t:") is longer than
+	 * 16 bytes, and the timestamp ends by p[15]. */
+	if (end - p < 16 || (mo = month(p)) == 0 || p[3] != ' ')
+		return NULL;
+	p += 4;
+	if (p[0] == ' ' && ISDIGIT(p[1])) {
+		d = p[1] - '0';
+		p += 2;
+	} else if (ISDIGIT(p[0]) && ISDIGIT(p[1])) {
+		d = (p[0] - '0') * 10 + (p[1] - '0');
+		p += 2;
+	} else if (ISDIGIT(p[0])) {
+		d = p[0] - '0';
+		p += 1;
+	} else
+		return NULL;
+	/* The day of that month is checked once the year is known. */
+	if (d < 1 || d > 31 || *p++ != ' ' || (sod = hms(p)) == -1)
+		return NULL;
+	if (bsd_time(sc, mo, d, sod, t) == -1)
+		return NULL;
+	return p + 8;
+}
+
+/*
+ * "YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)" (exact, no TZ involved)
+ * or "YYYY-MM-DD hh:mm:ss[.frac|,frac]" (local time).
+ */
+static const char *
+parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
+    int64_t *t, enum tsformat *fmt)
+{
+	int	y, mo, d, sod, a, b, oh, om;
+	int64_t	ln;
+
+	if (end - p < 20)
+		return NULL;
+	if ((a = dig2(p)) == -1 || (b = dig2(p + 2)) == -1 || p[4] != '-' ||
+	    (mo = dig2(p + 5)) == -1 || p[7] != '-' || (d = dig2(p + 8)) == -1)
+		return NULL;
+	y = a * 100 + b;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo) ||
+	    (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+	    (sod = hms(p + 11)) == -1)
+		return NULL;
+	ln = days_from_civil(y, mo, d) * DAY + sod;
+	if (p[10] == ' ') {
+		p += 19;
+		if (*p == '.' || *p == ',') {
+			if (++p == end || !ISDIGIT(*p))
+				return NULL;
+			while (p < end && ISDIGIT(*p))
+				p++;
+		}
+		if (local_to_utc(sc, ln, t) == -1)
+			return NULL;
+		*fmt = TS_ISO;
+		return p;
+	}
+	p += 19;
+	if (*p == '.') {
+		if (++p == end || !ISDIGIT(*p))
+			return NULL;
+		while (p < end && ISDIGIT(*p))
+			p++;
+	}
+	if (p == end)
+		return NULL;
+	if (*p == 'Z' || *p == 'z') {
+		*t = ln;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		if (end - p < 6 || (oh = dig2(p + 1)) == -1 || p[3] != ':' ||
+		    (om = dig2(p + 4)) == -1 || oh > 23 || om > 59)
+			return NULL;
+		*t = ln - (*p == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+		p += 6;
+	} else
+		return NULL;
+	*fmt = TS_RFC3339;
+	return p;
+}
+
+int
+syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
+    struct sysline *out)
+{
+	const char	*p, *end, *host, *name;
+	int64_t		 t;
+	enum tsformat	 fmt = TS_BSD;
+	long		 pid = -1;
+
+	if (line == NULL || len == 0)
+		return -1;
+	end = line + len;
+	if (ISDIGIT(line[0]))
+		p = parse_numeric(sc, line, end, &t, &fmt);
+	else
+		p = parse_bsd(sc, line, end, &t);
+	if (p == NULL || p == end || *p++ != ' ')
+		return -1;
+
+	for (host = p; p < end && ISWORD(*p); p++)
+		;
+	if (p == host || p == end || *p != ' ')
+		return -1;
+	out->s_hostlen = (size_t)(p - host);
+	p++;
+
+	for (name = p; p < end && ISWORD(*p) && *p != '[' && *p != ']' &&
+	    *p != ':'; p++)
+		;
+	if (p == name || p == end)
+		return -1;
+	out->s_daemonlen = (size_t)(p - name);
+	if (*p == '[') {
+		const char *digits = ++p;
+
+		for (pid = 0; p < end && ISDIGIT(*p); p++) {
+			if (pid > (LONG_MAX - 9) / 10)
+				return -1;
+			pid = pid * 10 + (*p - '0');
+		}
+		if (p == digits || p == end || *p++ != ']' || p == end)
+			return -1;
+	}
+	if (*p++ != ':')
+		return -1;
+	/* "tag:" at the very end is an empty message, as is "tag: ". */
+	if (p < end && *p++ != ' ')
+		return -1;
+
+	out->s_time = t;
+	out->s_format = fmt;
+	out->s_host = host;
+	out->s_daemon = name;
+	out->s_pid = pid;
+	out->s_msg = p;
+	out->s_msglen = (size_t)(end - p);
+	return 0;
+}

@@ -1,0 +1,1360 @@
+/*
+ * test_config.c -- config_load/config_print/config_free.
+ * Every case writes its file as t.conf in a private directory (mode 0600,
+ * owned by the user running the test) and captures stderr, so each error
+ * message is asserted byte for byte.  Documentation addresses only.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define JAIL	"[sendmail]\nfailregex = ^reject \\[<HOST>\\]\n"
+
+static char	dir[] = "/tmp/mailban-test-config.XXXXXX";
+static char	errs[1 << 16];
+
+static void
+write_file(const char *path, const char *text, size_t len, mode_t mode)
+{
+	int	fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* config_load(path) with stderr captured into errs. */
+static int
+load_path(const char *path, struct config **cfg)
+{
+	int	fd, saved, rc;
+	ssize_t	n;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open("err.txt", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved != -1 && fd != -1);
+	dup2(fd, 2);
+	*cfg = (struct config *)&errs;	/* must be overwritten */
+	rc = config_load(path, cfg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, errs, sizeof(errs) - 1);
+	errs[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return rc;
+}
+
+static int
+load_bytes(const char *text, size_t len, struct config **cfg)
+{
+	write_file("t.conf", text, len, 0600);
+	return load_path("t.conf", cfg);
+}
+
+static int
+load(const char *text, struct config **cfg)
+{
+	return load_bytes(text, strlen(text), cfg);
+}
+
+static struct config *
+good(const char *text)
+{
+	struct config	*cfg;
+
+	if (load(text, &cfg) != 0)
+		fail_msg("load failed: %s", errs);
+	assert_string_equal(errs, "");
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void
+bad_bytes(const char *text, size_t len, const char *want)
+{
+	struct config	*cfg;
+
+	assert_int_equal(load_bytes(text, len, &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, want);
+}
+
+static void
+bad(const char *text, const char *want)
+{
+	bad_bytes(text, strlen(text), want);
+}
+
+static const char *
+cidr_text(const struct cidr *c, char *buf, size_t len)
+{
+	char	a[ADDR_STRLEN];
+
+	snprintf(buf, len, "%s/%d", addr_str(&c->c_net, a, sizeof(a)), c->c_prefix);
+	return buf;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL || chdir(dir) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink("t.conf");
+	unlink("u.conf");
+	unlink("err.txt");
+	unlink("link.conf");
+	rmdir("d.conf");
+	if (chdir("/") == -1)
+		return -1;
+	return rmdir(dir);
+}
+
+/*
+ * Good configurations.
+ */
+
+static void
+absent_keys_take_the_documented_defaults(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good(JAIL);
+	assert_string_equal(cfg->c_file, "t.conf");
+	assert_string_equal(cfg->c_logpath, "/var/log/mail.log");
+	assert_string_equal(cfg->c_database, "/var/lib/mailban/mailban.db");
+	assert_string_equal(cfg->c_chain, "fail2ban-mail");
+	assert_string_equal(cfg->c_ports, "25,465,587");
+	assert_int_equal(cfg->c_nports, 3);
+	assert_string_equal(cfg->c_blocktype, "REJECT --reject-with tcp-reset");
+	assert_string_equal(cfg->c_blocktype6, "REJECT --reject-with tcp-reset");
+	assert_int_equal(cfg->c_ndaemons, 4);
+	assert_string_equal(cfg->c_daemons[0], "sendmail");
+	assert_string_equal(cfg->c_daemons[1], "sm-mta");
+	assert_string_equal(cfg->c_daemons[2], "sm-acceptingconnections");
+	assert_string_equal(cfg->c_daemons[3], "sm-msp-queue");
+	assert_int_equal(cfg->c_ignoreip.cl_n, 2);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[0], b, sizeof(b)), "127.0.0.0/8");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[1], b, sizeof(b)), "::1/128");
+	assert_string_equal(cfg->c_iptables_save, "/usr/sbin/iptables-save");
+	assert_string_equal(cfg->c_iptables_restore, "/usr/sbin/iptables-restore");
+	assert_string_equal(cfg->c_ip6tables_save, "/usr/sbin/ip6tables-save");
+	assert_string_equal(cfg->c_ip6tables_restore, "/usr/sbin/ip6tables-restore");
+	assert_int_equal(cfg->c_dbpurgeage, 30 * 86400);
+	assert_int_equal(cfg->c_maxbans, 10000);
+	assert_int_equal(cfg->c_njails, 1);
+	assert_string_equal(cfg->c_jails[0].j_name, "sendmail");
+	assert_int_equal(cfg->c_jails[0].j_line, 1);
+	assert_int_equal(cfg->c_jails[0].j_enabled, 1);
+	assert_int_equal(cfg->c_jails[0].j_mode, MODE_NORMAL);
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 5);
+	assert_int_equal(cfg->c_jails[0].j_findtime, 600);
+	assert_int_equal(cfg->c_jails[0].j_bantime, 3600);
+	assert_int_equal(cfg->c_jails[0].j_nfail, 1);
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_key, "failregex");
+	assert_int_equal(cfg->c_jails[0].j_fail[0].p_number, 1);
+	assert_int_equal(cfg->c_jails[0].j_fail[0].p_minmode, MODE_NORMAL);
+	assert_int_equal(cfg->c_jails[0].j_fail[0].p_line, 2);
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_text, "^reject \\[<HOST>\\]");
+	assert_int_equal(cfg->c_jails[0].j_nignore, 0);
+	config_free(cfg);
+}
+
+static void
+every_default_key_can_be_set(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good("[DEFAULT]\n"
+	    "logpath = /srv/log/maillog\n"
+	    "database = /srv/db/mb.db\n"
+	    "chain = mb-test_1.x\n"
+	    "port = 2525\n"
+	    "blocktype = DROP\n"
+	    "blocktype6 = REJECT --reject-with icmp6-adm-prohibited\n"
+	    "maxretry = 3\n"
+	    "findtime = 1h30m\n"
+	    "bantime = 2d\n"
+	    "ignoreip = 192.0.2.0/24, 2001:db8::/32 198.51.100.7\n"
+	    "daemons = sendmail,sm-mta\n"
+	    "dbpurgeage = 2w\n"
+	    "maxbans = 500\n"
+	    "iptables_save = /sbin/iptables-save\n"
+	    "iptables_restore = /sbin/iptables-restore\n"
+	    "ip6tables_save = /sbin/ip6tables-save\n"
+	    "ip6tables_restore = /sbin/ip6tables-restore\n"
+	    JAIL);
+	assert_string_equal(cfg->c_logpath, "/srv/log/maillog");
+	assert_string_equal(cfg->c_database, "/srv/db/mb.db");
+	assert_string_equal(cfg->c_chain, "mb-test_1.x");
+	assert_string_equal(cfg->c_ports, "2525");
+	assert_int_equal(cfg->c_nports, 1);
+	assert_string_equal(cfg->c_blocktype, "DROP");
+	assert_string_equal(cfg->c_blocktype6, "REJECT --reject-with icmp6-adm-prohibited");
+	assert_int_equal(cfg->c_ignoreip.cl_n, 5);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "192.0.2.0/24");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[3], b, sizeof(b)), "2001:db8::/32");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[4], b, sizeof(b)), "198.51.100.7/32");
+	assert_int_equal(cfg->c_ndaemons, 2);
+	assert_string_equal(cfg->c_daemons[0], "sendmail");
+	assert_string_equal(cfg->c_daemons[1], "sm-mta");
+	assert_int_equal(cfg->c_dbpurgeage, 14 * 86400);
+	assert_int_equal(cfg->c_maxbans, 500);
+	assert_string_equal(cfg->c_iptables_save, "/sbin/iptables-save");
+	assert_string_equal(cfg->c_iptables_restore, "/sbin/iptables-restore");
+	assert_string_equal(cfg->c_ip6tables_save, "/sbin/ip6tables-save");
+	assert_string_equal(cfg->c_ip6tables_restore, "/sbin/ip6tables-restore");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 3);
+	assert_int_equal(cfg->c_jails[0].j_findtime, 5400);
+	assert_int_equal(cfg->c_jails[0].j_bantime, 2 * 86400);
+	assert_int_equal(cfg->c_jails[0].j_line, 19);
+	config_free(cfg);
+}
+
+static void
+blocktype6_follows_blocktype(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nblocktype = DROP\n" JAIL);
+	assert_string_equal(cfg->c_blocktype, "DROP");
+	assert_string_equal(cfg->c_blocktype6, "DROP");
+	config_free(cfg);
+}
+
+static void
+jails_override_or_inherit_default_policy(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[a]\nfailregex = a <HOST>\nbantime = -1\nfindtime = 90\n"
+	    "[b]\nfailregex = b <HOST>\nmaxretry = 10\n"
+	    "[DEFAULT]\nmaxretry = 3\nbantime = 1w\n");
+	assert_int_equal(cfg->c_njails, 2);
+	assert_string_equal(cfg->c_jails[0].j_name, "a");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 3);
+	assert_int_equal(cfg->c_jails[0].j_findtime, 90);
+	assert_int_equal(cfg->c_jails[0].j_bantime, -1);
+	assert_string_equal(cfg->c_jails[1].j_name, "b");
+	assert_int_equal(cfg->c_jails[1].j_line, 5);
+	assert_int_equal(cfg->c_jails[1].j_maxretry, 10);
+	assert_int_equal(cfg->c_jails[1].j_findtime, 600);
+	assert_int_equal(cfg->c_jails[1].j_bantime, 7 * 86400);
+	config_free(cfg);
+}
+
+static void
+patterns_are_sorted_by_mode_then_number(void **state)
+{
+	static const struct {
+		const char	*key, *text;
+		int		 number, minmode, line;
+	} want[] = {
+		{ "failregex", "n1 <HOST>", 1, MODE_NORMAL, 5 },
+		{ "failregex.2", "n2 <HOST>", 2, MODE_NORMAL, 8 },
+		{ "failregex.3", "n3 <HOST>", 3, MODE_NORMAL, 4 },
+		{ "failregex.extra.1", "e1 <HOST>", 1, MODE_EXTRA, 7 },
+		{ "failregex.extra.2", "e2 <HOST>", 2, MODE_EXTRA, 3 },
+		{ "failregex.aggressive.1", "a1 <HOST>", 1, MODE_AGGRESSIVE, 6 },
+	};
+	struct config	*cfg;
+	struct jail	*j;
+	size_t		 i;
+
+	(void)state;
+	cfg = good("[s]\nmode = aggressive\n"
+	    "failregex.extra.2 = e2 <HOST>\n"
+	    "failregex.3 = n3 <HOST>\n"
+	    "failregex = n1 <HOST>\n"
+	    "failregex.aggressive.1 = a1 <HOST>\n"
+	    "failregex.extra.1 = e1 <HOST>\n"
+	    "failregex.2 = n2 <HOST>\n"
+	    "ignoreregex.3 = i3\n"
+	    "ignoreregex = i1\n");
+	j = &cfg->c_jails[0];
+	assert_int_equal(j->j_mode, MODE_AGGRESSIVE);
+	assert_int_equal(j->j_nfail, 6);
+	for (i = 0; i < 6; i++) {
+		assert_string_equal(j->j_fail[i].p_key, want[i].key);
+		assert_string_equal(j->j_fail[i].p_text, want[i].text);
+		assert_int_equal(j->j_fail[i].p_number, want[i].number);
+		assert_int_equal(j->j_fail[i].p_minmode, want[i].minmode);
+		assert_int_equal(j->j_fail[i].p_line, want[i].line);
+	}
+	assert_int_equal(j->j_nignore, 2);
+	assert_string_equal(j->j_ignore[0].p_key, "ignoreregex");
+	assert_int_equal(j->j_ignore[0].p_number, 1);
+	assert_int_equal(j->j_ignore[0].p_line, 10);
+	assert_string_equal(j->j_ignore[1].p_key, "ignoreregex.3");
+	assert_int_equal(j->j_ignore[1].p_number, 3);
+	assert_string_equal(j->j_ignore[1].p_text, "i3");
+	config_free(cfg);
+}
+
+static void
+modes_extra_and_normal_are_read(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[a]\nmode = extra\nfailregex.extra.1 = e <HOST>\n"
+	    "[b]\nmode = normal\nfailregex = n <HOST>\nfailregex.aggressive.1 = x <HOST>\n");
+	assert_int_equal(cfg->c_jails[0].j_mode, MODE_EXTRA);
+	assert_int_equal(cfg->c_jails[1].j_mode, MODE_NORMAL);
+	config_free(cfg);
+}
+
+static void
+quoted_patterns_keep_semicolon_hash_and_spaces(void **state)
+{
+	struct config	*cfg;
+	struct jail	*j;
+
+	(void)state;
+	cfg = good("[s]\n"
+	    "failregex = '^a;b#c <HOST>'\n"
+	    "failregex.2 = \"it's; <HOST>\"   ; a comment\n"
+	    "failregex.3 = '  spaced <HOST>  '#comment\n"
+	    "failregex.4 = '\"<HOST>\"'\n");
+	j = &cfg->c_jails[0];
+	assert_int_equal(j->j_nfail, 4);
+	assert_string_equal(j->j_fail[0].p_text, "^a;b#c <HOST>");
+	assert_string_equal(j->j_fail[1].p_text, "it's; <HOST>");
+	assert_string_equal(j->j_fail[2].p_text, "  spaced <HOST>  ");
+	assert_string_equal(j->j_fail[3].p_text, "\"<HOST>\"");
+	config_free(cfg);
+}
+
+static void
+sections_and_keys_are_case_insensitive(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[default]\nMaxRetry = 7\n[SendMail]\nFailRegex = x <HOST>\n"
+	    "Enabled = YES\nMode = Extra\n");
+	assert_string_equal(cfg->c_jails[0].j_name, "sendmail");
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_key, "failregex");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 7);
+	assert_int_equal(cfg->c_jails[0].j_enabled, 1);
+	assert_int_equal(cfg->c_jails[0].j_mode, MODE_EXTRA);
+	config_free(cfg);
+}
+
+static void
+enabled_takes_every_boolean_spelling(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 want;
+	} t[] = {
+		{ "true", 1 }, { "yes", 1 }, { "on", 1 }, { "1", 1 }, { "TRUE", 1 },
+		{ "false", 0 }, { "no", 0 }, { "off", 0 }, { "0", 0 }, { "Off", 0 },
+	};
+	struct config	*cfg;
+	char		 text[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), JAIL "[t]\nfailregex = t <HOST>\nenabled = %s\n",
+		    t[i].text);
+		cfg = good(text);
+		assert_int_equal(cfg->c_jails[1].j_enabled, t[i].want);
+		config_free(cfg);
+	}
+}
+
+static void
+ports_are_sorted_without_duplicates(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nport = 587 25,465 25, 0587\n" JAIL);
+	assert_string_equal(cfg->c_ports, "25,465,587");
+	assert_int_equal(cfg->c_nports, 3);
+	config_free(cfg);
+}
+
+static void
+fifteen_ports_are_allowed(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nport = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" JAIL);
+	assert_string_equal(cfg->c_ports, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
+	assert_int_equal(cfg->c_nports, 15);
+	config_free(cfg);
+}
+
+static void
+daemons_and_ignoreip_drop_duplicates(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good("[DEFAULT]\ndaemons = sendmail sendmail,sm-mta\n"
+	    "ignoreip = 127.0.0.1/8 ::1 192.0.2.9 192.0.2.9/32\n" JAIL);
+	assert_int_equal(cfg->c_ndaemons, 2);
+	assert_string_equal(cfg->c_daemons[1], "sm-mta");
+	assert_int_equal(cfg->c_ignoreip.cl_n, 3);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "192.0.2.9/32");
+	config_free(cfg);
+}
+
+static void
+loopback_is_always_ignored(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good("[DEFAULT]\nignoreip = 203.0.113.0/24\n" JAIL);
+	assert_int_equal(cfg->c_ignoreip.cl_n, 3);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[0], b, sizeof(b)), "127.0.0.0/8");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[1], b, sizeof(b)), "::1/128");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "203.0.113.0/24");
+	config_free(cfg);
+}
+
+static void
+plain_values_may_end_in_a_comment(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("; a comment\n# another\n[DEFAULT]\nmaxretry = 3 ; three\n"
+	    "chain = mb#c\n\n" JAIL);
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 3);
+	assert_string_equal(cfg->c_chain, "mb");
+	config_free(cfg);
+}
+
+static void
+equally_indented_keys_are_not_continuations(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[s]\n  failregex = x <HOST>\n  maxretry = 2\n\t[t]\n\tfailregex = y <HOST>\n");
+	assert_int_equal(cfg->c_njails, 2);
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 2);
+	assert_string_equal(cfg->c_jails[1].j_fail[0].p_text, "y <HOST>");
+	config_free(cfg);
+}
+
+static void
+crlf_line_ends_are_read(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[s]\r\nfailregex = x <HOST>\r\nmaxretry = 2\r\n");
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_text, "x <HOST>");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 2);
+	config_free(cfg);
+}
+
+static const char printed[] =
+    "[DEFAULT]\n"
+    "logpath = /var/log/mail.log\n"
+    "database = /var/lib/mailban/mailban.db\n"
+    "chain = fail2ban-mail\n"
+    "port = 25,587\n"
+    "blocktype = DROP\n"
+    "blocktype6 = REJECT --reject-with icmp6-adm-prohibited\n"
+    "ignoreip = 127.0.0.0/8 ::1 192.0.2.0/24 2001:db8::7\n"
+    "daemons = sendmail sm-mta\n"
+    "dbpurgeage = 2w\n"
+    "maxbans = 10000\n"
+    "iptables_save = /usr/sbin/iptables-save\n"
+    "iptables_restore = /usr/sbin/iptables-restore\n"
+    "ip6tables_save = /usr/sbin/ip6tables-save\n"
+    "ip6tables_restore = /usr/sbin/ip6tables-restore\n"
+    "\n"
+    "[sendmail-reject]\n"
+    "enabled = true\n"
+    "mode = extra\n"
+    "maxretry = 3\n"
+    "findtime = 1h30m\n"
+    "bantime = -1\n"
+    "failregex = ^reject \\[<HOST>\\]\n"
+    "failregex.2 = '^a;b <HOST>'\n"
+    "failregex.extra.1 = \"it's#<HOST>\"\n"
+    "ignoreregex = ^ok\n"
+    "\n"
+    "[sendmail-auth]\n"
+    "enabled = false\n"
+    "mode = normal\n"
+    "maxretry = 5\n"
+    "findtime = 1d1s\n"
+    "bantime = 1h\n"
+    "failregex = ^auth <HOST>\n";
+
+static void
+print_writes_every_effective_value(void **state)
+{
+	struct config	*cfg;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nport = 587,25\nblocktype = DROP\n"
+	    "blocktype6 = REJECT --reject-with icmp6-adm-prohibited\n"
+	    "ignoreip = 192.0.2.7/24 2001:db8:0::7\ndaemons = sendmail sm-mta\n"
+	    "dbpurgeage = 14d\nmaxretry = 3\n"
+	    "[sendmail-reject]\nmode = EXTRA\nfindtime = 5400\nbantime = -1\n"
+	    "ignoreregex = ^ok\nfailregex.extra.1 = \"it's#<HOST>\"\n"
+	    "failregex.2 = '^a;b <HOST>'\nfailregex = ^reject \\[<HOST>\\]\n"
+	    "[sendmail-auth]\nenabled = no\nmaxretry = 5\nfindtime = 86401\n"
+	    "failregex = ^auth <HOST>\n");
+	fp = open_memstream(&out, &len);
+	config_print(cfg, fp);
+	fclose(fp);
+	assert_string_equal(out, printed);
+	free(out);
+	config_free(cfg);
+}
+
+static void
+printed_config_loads_back_to_itself(void **state)
+{
+	struct config	*cfg;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	cfg = good(printed);
+	fp = open_memstream(&out, &len);
+	config_print(cfg, fp);
+	fclose(fp);
+	assert_string_equal(out, printed);
+	free(out);
+	config_free(cfg);
+}
+
+static void
+free_accepts_null(void **state)
+{
+	(void)state;
+	config_free(NULL);
+}
+
+/*
+ * The file itself.
+ */
+
+static void
+missing_file_names_the_error(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	assert_int_equal(load_path("nope.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: cannot open nope.conf: No such file or directory\n");
+}
+
+static void
+symlink_is_refused(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	write_file("t.conf", JAIL, strlen(JAIL), 0600);
+	unlink("link.conf");
+	assert_int_equal(symlink("t.conf", "link.conf"), 0);
+	assert_int_equal(load_path("link.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: cannot open link.conf: Too many levels of "
+	    "symbolic links (a symbolic link is refused; name the file itself)\n");
+}
+
+static void
+directory_is_refused(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	assert_int_equal(mkdir("d.conf", 0700), 0);
+	assert_int_equal(load_path("d.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: d.conf: not a regular file\n");
+}
+
+static void
+writable_by_group_or_others_is_refused_as_root(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	write_file("t.conf", JAIL, strlen(JAIL), 0620);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: t.conf: refusing a config that is writable "
+	    "by group or others (chmod go-w t.conf)\n");
+	write_file("t.conf", JAIL, strlen(JAIL), 0602);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_string_equal(errs, "mailban: t.conf: refusing a config that is writable "
+	    "by group or others (chmod go-w t.conf)\n");
+	write_file("t.conf", JAIL, strlen(JAIL), 0644);
+	assert_int_equal(load_path("t.conf", &cfg), 0);
+	config_free(cfg);
+}
+
+static void
+not_owned_by_root_is_refused_as_root(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	write_file("t.conf", JAIL, strlen(JAIL), 0600);
+	assert_int_equal(chown("t.conf", 65534, 65534), 0);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: t.conf: refusing a config not owned by root "
+	    "(chown root t.conf)\n");
+}
+
+static void
+huge_file_is_refused(void **state)
+{
+	struct config	*cfg;
+	int		 fd;
+
+	(void)state;
+	write_file("t.conf", JAIL, strlen(JAIL), 0600);
+	fd = open("t.conf", O_WRONLY);
+	assert_int_equal(ftruncate(fd, 1024 * 1024 + 1), 0);
+	close(fd);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: t.conf: larger than 1048576 bytes (a config "
+	    "is a few kilobytes)\n");
+}
+
+static void
+too_many_lines_are_refused(void **state)
+{
+	char	*text = malloc(10001 * 2 + 1);
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < 10001; i++)
+		memcpy(text + 2 * i, ";\n", 2);
+	text[2 * 10001] = '\0';
+	bad(text, "mailban: t.conf: more than 10000 lines (a config is a few hundred lines)\n");
+	free(text);
+}
+
+/*
+ * Keys.
+ */
+
+static void
+unknown_key_suggests_the_near_one(void **state)
+{
+	(void)state;
+	bad("[sendmail-reject]\nfailregex = x <HOST>\nfindtme = 1h\nMaxRetyr = 3\n",
+	    "mailban: t.conf:3: [sendmail-reject] findtme: unknown key (did you mean findtime?)\n"
+	    "mailban: t.conf:4: [sendmail-reject] maxretyr: unknown key (did you mean maxretry?)\n");
+}
+
+static void
+unknown_pattern_key_suggests_the_numbered_one(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\nfailregx.2 = y\nfailregex.agressive.1 = z\n"
+	    "failregex.extra = w\nignorregex = v\n",
+	    "mailban: t.conf:3: [s] failregx.2: unknown key (did you mean failregex.2?)\n"
+	    "mailban: t.conf:4: [s] failregex.agressive.1: unknown key (did you mean "
+	    "failregex.aggressive.1?)\n"
+	    "mailban: t.conf:5: [s] failregex.extra: unknown key (did you mean "
+	    "failregex.extra.1?)\n"
+	    "mailban: t.conf:6: [s] ignorregex: unknown key (did you mean ignoreregex?)\n");
+}
+
+static void
+unknown_key_without_near_one_lists_the_keys(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\naction = iptables\n[s]\nfailregex = x <HOST>\nbackend = auto\n",
+	    "mailban: t.conf:2: [DEFAULT] action: unknown key (see mailban(8) for the keys "
+	    "of [DEFAULT])\n"
+	    "mailban: t.conf:5: [s] backend: unknown key (a filter section knows enabled, "
+	    "mode, maxretry, findtime, bantime, failregex[.N], failregex.extra.N, "
+	    "failregex.aggressive.N and ignoreregex[.N])\n");
+}
+
+static void
+unknown_default_key_suggests_the_near_one(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nmaxrety = 3\nignore_ip = 192.0.2.1\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] maxrety: unknown key (did you mean maxretry?)\n"
+	    "mailban: t.conf:3: [DEFAULT] ignore_ip: unknown key (did you mean ignoreip?)\n");
+}
+
+static void
+filter_keys_are_refused_in_default(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nenabled = false\nfailregex = x <HOST>\nfailregex.extra.2 = y\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] enabled: only allowed in a filter section "
+	    "(move it to one)\n"
+	    "mailban: t.conf:3: [DEFAULT] failregex: only allowed in a filter section "
+	    "(move it to one)\n"
+	    "mailban: t.conf:4: [DEFAULT] failregex.extra.2: only allowed in a filter "
+	    "section (move it to one)\n");
+}
+
+static void
+default_keys_are_refused_in_a_filter(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\nlogpath = /var/log/maillog\nport = 25\n",
+	    "mailban: t.conf:3: [s] logpath: only allowed in [DEFAULT] (move it there)\n"
+	    "mailban: t.conf:4: [s] port: only allowed in [DEFAULT] (move it there)\n");
+}
+
+static void
+duplicate_key_is_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\nmaxretry = 3\nMaxRetry = 4\n",
+	    "mailban: t.conf:4: [s] maxretry: duplicate key (also on line 3; keep one)\n");
+}
+
+static void
+duplicate_section_is_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\n[t]\nfailregex = y <HOST>\n[S]\nmaxretry = 3\n",
+	    "mailban: t.conf:5: [s] duplicate section (first on line 1; merge the two)\n");
+}
+
+static void
+key_outside_any_section_is_refused(void **state)
+{
+	(void)state;
+	bad("maxretry = 3\n" JAIL,
+	    "mailban: t.conf:1: maxretry: key outside any section (put it under [DEFAULT] "
+	    "or a filter section)\n");
+}
+
+/*
+ * Numbers, durations, names, lists.
+ */
+
+static void
+maxretry_must_be_1_to_1000(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nmaxretry = -3\n"
+	    "[a]\nfailregex = a <HOST>\nmaxretry = 0\n"
+	    "[b]\nfailregex = b <HOST>\nmaxretry = 1001\n"
+	    "[c]\nfailregex = c <HOST>\nmaxretry = five\n"
+	    "[d]\nfailregex = d <HOST>\nmaxretry =\n"
+	    "[e]\nfailregex = e <HOST>\nmaxretry = 1000\n",
+	    "mailban: t.conf:2: [DEFAULT] maxretry: \"-3\" is out of range (use 1 to 1000)\n"
+	    "mailban: t.conf:5: [a] maxretry: \"0\" is out of range (use 1 to 1000)\n"
+	    "mailban: t.conf:8: [b] maxretry: \"1001\" is out of range (use 1 to 1000)\n"
+	    "mailban: t.conf:11: [c] maxretry: \"five\" is not a number (use 1 to 1000)\n"
+	    "mailban: t.conf:14: [d] maxretry: \"\" is empty (use 1 to 1000)\n");
+}
+
+static void
+findtime_must_be_a_positive_duration(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nfindtime = 10x\n"
+	    "[a]\nfailregex = a <HOST>\nfindtime = ten\n"
+	    "[b]\nfailregex = b <HOST>\nfindtime = 0\n"
+	    "[c]\nfailregex = c <HOST>\nfindtime = -1\n"
+	    "[d]\nfailregex = d <HOST>\nfindtime =\n"
+	    "[e]\nfailregex = e <HOST>\nfindtime = 1h30\n",
+	    "mailban: t.conf:2: [DEFAULT] findtime: \"10x\" is not a valid duration: "
+	    "unknown unit (use s m h d w)\n"
+	    "mailban: t.conf:5: [a] findtime: \"ten\" is not a duration (use seconds or a "
+	    "number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:8: [b] findtime: \"0\" is not a valid duration: must be more "
+	    "than 0 (use seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:11: [c] findtime: \"-1\" is not allowed here (only bantime can "
+	    "be permanent; use seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:14: [d] findtime: \"\" is empty (use seconds or a number with "
+	    "unit s m h d w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:17: [e] findtime: \"1h30\" is not a valid duration: a number "
+	    "without unit after another part (use seconds or a number with unit s m h d w: "
+	    "90, 10m, 1h30m, 2w)\n");
+}
+
+static void
+bantime_is_a_duration_or_minus_one(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nbantime = forever\n"
+	    "[a]\nfailregex = a <HOST>\nbantime = -2\n"
+	    "[b]\nfailregex = b <HOST>\nbantime = -1\n",
+	    "mailban: t.conf:2: [DEFAULT] bantime: \"forever\" is not a duration (use a "
+	    "duration such as 1h, 2d, 1w, or -1 for permanent)\n"
+	    "mailban: t.conf:5: [a] bantime: \"-2\" is not a duration (use a duration such "
+	    "as 1h, 2d, 1w, or -1 for permanent)\n");
+}
+
+static void
+maxbans_must_be_1_to_1000000(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nmaxbans = 1000001\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] maxbans: \"1000001\" is out of range (use 1 to "
+	    "1000000)\n");
+	bad("[DEFAULT]\nmaxbans = 0\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] maxbans: \"0\" is out of range (use 1 to "
+	    "1000000)\n");
+}
+
+static void
+dbpurgeage_must_be_a_duration(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\ndbpurgeage = -1\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] dbpurgeage: \"-1\" is not allowed here (only "
+	    "bantime can be permanent; use seconds or a number with unit s m h d w: 90, "
+	    "10m, 1h30m, 2w)\n");
+}
+
+static void
+dbpurgeage_must_not_be_shorter_than_findtime(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\ndbpurgeage = 1d\n" JAIL "findtime = 2d\n"
+	    "[t]\nfailregex = x <HOST>\nfindtime = 1w\nenabled = false\n",
+	    "mailban: t.conf:2: [DEFAULT] dbpurgeage: \"1d\" is shorter than findtime 2d "
+	    "of [sendmail] (use at least 2d)\n");
+	bad(JAIL "findtime = 60d\n",
+	    "mailban: t.conf:3: [sendmail] findtime: \"60d\" is longer than dbpurgeage 30d, "
+	    "which would purge failures that still count (set dbpurgeage = 60d or more)\n");
+}
+
+static void
+chain_must_be_a_safe_chain_name(void **state)
+{
+	static const struct {
+		const char	*value, *want;
+	} t[] = {
+		{ "-x", "\"-x\" is not a chain name (use 1 to 28 letters, digits, _ . or -, "
+		    "not starting with -)" },
+		{ "'a b'", "\"a b\" is not a chain name (use 1 to 28 letters, digits, _ . or "
+		    "-, not starting with -)" },
+		{ "abcdefghijklmnopqrstuvwxyz123", "\"abcdefghijklmnopqrstuvwxyz123\" is not "
+		    "a chain name (use 1 to 28 letters, digits, _ . or -, not starting with -)" },
+		{ "", "\"\" is not a chain name (use 1 to 28 letters, digits, _ . or -, not "
+		    "starting with -)" },
+		{ "INPUT", "\"INPUT\" is a built-in chain or target (use a chain of its own, "
+		    "such as fail2ban-mail)" },
+		{ "REJECT", "\"REJECT\" is a built-in chain or target (use a chain of its "
+		    "own, such as fail2ban-mail)" },
+	};
+	char	text[512], want[512];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[DEFAULT]\nchain = %s\n" JAIL, t[i].value);
+		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] chain: %s\n",
+		    t[i].want);
+		bad(text, want);
+	}
+}
+
+static void
+port_must_be_a_short_list_of_numbers(void **state)
+{
+	static const struct {
+		const char	*value, *want;
+	} t[] = {
+		{ "0", "\"0\" is not a port list: \"0\" is out of range (use ports 1 to "
+		    "65535, such as 25,465,587)" },
+		{ "25,smtp", "\"25,smtp\" is not a port list: \"smtp\" is not a number (use "
+		    "ports 1 to 65535, such as 25,465,587)" },
+		{ "70000", "\"70000\" is not a port list: \"70000\" is out of range (use "
+		    "ports 1 to 65535, such as 25,465,587)" },
+		{ "25:30", "\"25:30\" is not a port list: \"25:30\" is not a number (use "
+		    "ports 1 to 65535, such as 25,465,587)" },
+		{ ",", "\",\" is empty (use a port or a list such as 25,465,587)" },
+		{ "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "\"1 2 3 4 5 6 7 8 9 10 11 12 13 "
+		    "14 15 16\" has more than 15 ports (the limit of iptables multiport)" },
+	};
+	char	text[512], want[512];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[DEFAULT]\nport = %s\n" JAIL, t[i].value);
+		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] port: %s\n",
+		    t[i].want);
+		bad(text, want);
+	}
+}
+
+static void
+blocktype_cannot_inject_into_the_script(void **state)
+{
+	static const struct {
+		const char	*key, *value, *want;
+	} t[] = {
+		{ "blocktype", "reject", "\"reject\" does not start with a target (start "
+		    "with one in upper case, such as REJECT or DROP)" },
+		{ "blocktype", "-j DROP", "\"-j DROP\" does not start with a target (start "
+		    "with one in upper case, such as REJECT or DROP)" },
+		{ "blocktype", "'DROP;x'", "\"DROP;x\" contains ';' (use only letters, "
+		    "digits, spaces and _ . / : = -)" },
+		{ "blocktype6", "'DROP\"'", "\"DROP\"\" contains '\"' (use only letters, "
+		    "digits, spaces and _ . / : = -)" },
+		{ "blocktype6", "\"REJECT --reject-with 'x'\"", "\"REJECT --reject-with 'x'\" "
+		    "contains ''' (use only letters, digits, spaces and _ . / : = -)" },
+		{ "blocktype", "", "\"\" is empty (use a target such as REJECT --reject-with "
+		    "tcp-reset)" },
+	};
+	char	text[512], want[512];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[DEFAULT]\n%s = %s\n" JAIL, t[i].key, t[i].value);
+		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] %s: %s\n",
+		    t[i].key, t[i].want);
+		bad(text, want);
+	}
+}
+
+static void
+daemons_must_be_names(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\ndaemons = sendmail sm$mta\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] daemons: \"sendmail sm$mta\" is not a list of "
+	    "names: \"sm$mta\" is not a name (use letters, digits, _ . or -)\n");
+	bad("[DEFAULT]\ndaemons = ,\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] daemons: \",\" is empty (use syslog tags such as "
+	    "sendmail sm-mta)\n");
+}
+
+static void
+paths_must_be_absolute(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nlogpath = mail.log\ndatabase =\niptables_restore = iptables-restore\n"
+	    JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"mail.log\" is not an absolute path "
+	    "(write it from /, such as /var/log/mail.log)\n"
+	    "mailban: t.conf:3: [DEFAULT] database: \"\" is empty (write an absolute path "
+	    "such as /var/lib/mailban/mailban.db)\n"
+	    "mailban: t.conf:4: [DEFAULT] iptables_restore: \"iptables-restore\" is not an "
+	    "absolute path (write it from /, such as /usr/sbin/iptables-restore)\n");
+}
+
+static void
+ignoreip_must_be_addresses_or_cidr(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nignoreip = 192.0.2.0/24 192.0.2.0/33, mail.example.com 2001:db8::/129\n"
+	    JAIL,
+	    "mailban: t.conf:2: [DEFAULT] ignoreip: \"192.0.2.0/33\" is not an address or "
+	    "CIDR: prefix 33 is out of range (use 0 to 32)\n"
+	    "mailban: t.conf:2: [DEFAULT] ignoreip: \"mail.example.com\" is not an address "
+	    "or CIDR: not an IPv4 or IPv6 address (use an address or network such as "
+	    "192.0.2.7 or 2001:db8::/32; host names are not allowed)\n"
+	    "mailban: t.conf:2: [DEFAULT] ignoreip: \"2001:db8::/129\" is not an address or "
+	    "CIDR: prefix 129 is out of range (use 0 to 128)\n");
+}
+
+static void
+enabled_must_be_a_boolean(void **state)
+{
+	(void)state;
+	bad(JAIL "enabled = maybe\n",
+	    "mailban: t.conf:3: [sendmail] enabled: \"maybe\" is not a boolean (use true "
+	    "or false)\n");
+}
+
+static void
+mode_must_be_known(void **state)
+{
+	(void)state;
+	bad(JAIL "mode = agressive\n",
+	    "mailban: t.conf:3: [sendmail] mode: \"agressive\" is not a mode (use normal, "
+	    "extra or aggressive)\n");
+}
+
+/*
+ * Patterns and the traps of the ini syntax.
+ */
+
+static void
+fail2ban_continuation_lines_are_refused(void **state)
+{
+	(void)state;
+	bad("[sendmail-auth]\n"
+	    "failregex = ^(\\S+ )?\\[<HOST>\\]: possible SMTP attack: command=AUTH, count=\\d+$\n"
+	    "            ^AUTH failure \\(LOGIN\\):(?: [^:]+:)? authentication failure: "
+	    "checkpass failed, user=(?:\\S+|.*?), relay=(?:\\S+ )?\\[<HOST>\\]$\n"
+	    "\n"
+	    "            # a comment does not end the value\n"
+	    "\t^third <HOST>\n"
+	    "failregex.2 = x <HOST>\n"
+	    "  y <HOST>\n"
+	    "failregex.extra.1 = e <HOST>\n"
+	    "    f <HOST>\n"
+	    "maxretry = 3\n"
+	    "    4\n",
+	    "mailban: t.conf:3: [sendmail-auth] failregex: indented continuation lines are "
+	    "not read; write each pattern as its own numbered key: failregex.3 = <pattern>\n"
+	    "mailban: t.conf:6: [sendmail-auth] failregex: indented continuation lines are "
+	    "not read; write each pattern as its own numbered key: failregex.4 = <pattern>\n"
+	    "mailban: t.conf:8: [sendmail-auth] failregex.2: indented continuation lines are "
+	    "not read; write each pattern as its own numbered key: failregex.5 = <pattern>\n"
+	    "mailban: t.conf:10: [sendmail-auth] failregex.extra.1: indented continuation "
+	    "lines are not read; write each pattern as its own numbered key: "
+	    "failregex.extra.2 = <pattern>\n"
+	    "mailban: t.conf:12: [sendmail-auth] maxretry: indented continuation lines are "
+	    "not read (write the value on one line)\n");
+}
+
+static void
+unquoted_semicolon_or_hash_in_pattern_is_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = ^a;b <HOST>\nfailregex.2 = ^it's #1 <HOST>\n"
+	    "ignoreregex = ;x\nfailregex.3 = ^\"'\" ; <HOST>\n",
+	    "mailban: t.conf:2: [s] failregex: \"^a;b <HOST>\" is cut at ';' by the ini "
+	    "reader (quote the pattern: failregex = '^a;b <HOST>')\n"
+	    "mailban: t.conf:3: [s] failregex.2: \"^it's #1 <HOST>\" is cut at '#' by the "
+	    "ini reader (quote the pattern: failregex.2 = \"^it's #1 <HOST>\")\n"
+	    "mailban: t.conf:4: [s] ignoreregex: \";x\" is cut at ';' by the ini reader "
+	    "(quote the pattern: ignoreregex = ';x')\n"
+	    "mailban: t.conf:5: [s] failregex.3: \"^\"'\" ; <HOST>\" is cut at ';' by the "
+	    "ini reader (write ; as \\x3b and # as \\x23 in the pattern)\n");
+}
+
+static void
+quote_mistakes_are_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = 'x <HOST>\nfailregex.2 = \"a\" b <HOST>\n"
+	    "failregex.3 = 'a'' <HOST>'\n",
+	    "mailban: t.conf:2: [s] failregex: the value starts with ' but has no closing ' "
+	    "(end it with ')\n"
+	    "mailban: t.conf:3: [s] failregex.2: \"b <HOST>\" after the closing quote would "
+	    "be dropped by the ini reader (put all of the value inside the quotes)\n"
+	    "mailban: t.conf:4: [s] failregex.3: \"' <HOST>'\" after the closing quote would "
+	    "be dropped by the ini reader (put all of the value inside the quotes)\n");
+}
+
+static void
+backslash_at_line_end_is_refused(void **state)
+{
+	(void)state;
+	bad("[s]\n; a comment \\\nfailregex = x <HOST> \\\nmaxretry = 3\n",
+	    "mailban: t.conf:2: comment ends in \\, which makes the ini reader join the next "
+	    "line to it (remove the \\)\n"
+	    "mailban: t.conf:3: [s] failregex: \"x <HOST> \\\" ends in \\, which makes the "
+	    "ini reader join the next line to it (remove the \\, or quote the value)\n");
+}
+
+static void
+long_line_is_refused(void **state)
+{
+	char	text[1200];
+
+	(void)state;
+	memcpy(text, JAIL "failregex.2 = ", strlen(JAIL) + 14);
+	memset(text + strlen(JAIL) + 14, 'a', 987);
+	memcpy(text + strlen(JAIL) + 14 + 987, "\n", 2);
+	bad(text, "mailban: t.conf:3: line is 1001 characters long (at most 1000; split a long "
+	    "pattern into numbered keys)\n");
+	text[strlen(JAIL) + 14 + 986] = '\n';
+	text[strlen(JAIL) + 14 + 987] = '\0';
+	config_free(good(text));
+}
+
+static void
+nul_and_control_bytes_are_refused(void **state)
+{
+	static const char	text[] = JAIL "failregex.2 = a\0b\nfailregex.3 = a\033[31m\n"
+	    "failregex.4 = \xc3\xa9 <HOST>\n";
+
+	(void)state;
+	bad_bytes(text, sizeof(text) - 1,
+	    "mailban: t.conf:3: line contains a NUL byte (a config is plain text)\n"
+	    "mailban: t.conf:4: line contains the control character \\x1b (a config is "
+	    "plain text)\n");
+}
+
+static void
+bad_lines_are_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\ngarbage\n[t] ; comment\n= value\n",
+	    "mailban: t.conf:3: \"garbage\" is neither a [section] nor a key = value line\n"
+	    "mailban: t.conf:4: \"[t] ; comment\" is not a section header (write [name] "
+	    "alone on its line)\n"
+	    "mailban: t.conf:5: \"= value\" is neither a [section] nor a key = value line\n");
+}
+
+static void
+bad_section_names_are_refused(void **state)
+{
+	(void)state;
+	bad("[a b]\nx = 1\n[]\n[c]d]\n" JAIL,
+	    "mailban: t.conf:1: \"[a b]\" is not a valid section header (write [name] with "
+	    "letters, digits, _ . or -)\n"
+	    "mailban: t.conf:3: \"[]\" is not a valid section header (write [name] with "
+	    "letters, digits, _ . or -)\n"
+	    "mailban: t.conf:4: \"[c]d]\" is not a valid section header (write [name] with "
+	    "letters, digits, _ . or -)\n");
+}
+
+static void
+empty_pattern_is_refused(void **state)
+{
+	(void)state;
+	bad(JAIL "failregex.2 =\nignoreregex = ''\n",
+	    "mailban: t.conf:3: [sendmail] failregex.2: \"\" is an empty pattern (write a "
+	    "pattern, or remove the key)\n"
+	    "mailban: t.conf:4: [sendmail] ignoreregex: \"\" is an empty pattern (write a "
+	    "pattern, or remove the key)\n");
+}
+
+static void
+bare_key_and_number_one_conflict(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex.1 = a <HOST>\nfailregex.2 = b <HOST>\nfailregex = c <HOST>\n"
+	    "ignoreregex = x\nignoreregex.1 = y\n",
+	    "mailban: t.conf:4: [s] failregex: conflicts with failregex.1 on line 2 "
+	    "(failregex alone is failregex.1; rename one of them failregex.3)\n"
+	    "mailban: t.conf:6: [s] ignoreregex.1: conflicts with ignoreregex on line 5 "
+	    "(ignoreregex alone is ignoreregex.1; rename one of them ignoreregex.2)\n");
+}
+
+static void
+pattern_numbers_must_be_1_to_99(void **state)
+{
+	(void)state;
+	bad(JAIL "failregex.0 = a\nfailregex.100 = b\nfailregex.extra.07 = c\nignoreregex.0 = d\n"
+	    "failregex.99 = e <HOST>\n",
+	    "mailban: t.conf:3: [sendmail] failregex.0: bad pattern number (use failregex.1 "
+	    "to failregex.99, without a leading zero)\n"
+	    "mailban: t.conf:4: [sendmail] failregex.100: bad pattern number (use "
+	    "failregex.1 to failregex.99, without a leading zero)\n"
+	    "mailban: t.conf:5: [sendmail] failregex.extra.07: bad pattern number (use "
+	    "failregex.extra.1 to failregex.extra.99, without a leading zero)\n"
+	    "mailban: t.conf:6: [sendmail] ignoreregex.0: bad pattern number (use "
+	    "ignoreregex.1 to ignoreregex.99, without a leading zero)\n");
+}
+
+static void
+filter_without_failregex_is_refused(void **state)
+{
+	(void)state;
+	bad(JAIL "[quiet]\nenabled = false\nignoreregex = x\n",
+	    "mailban: t.conf:3: [quiet] has no failregex (add failregex = <pattern>, with "
+	    "<HOST> where the address appears)\n");
+}
+
+static void
+mode_without_its_patterns_is_refused(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex.extra.1 = x <HOST>\n[t]\nmode = extra\n"
+	    "failregex.aggressive.1 = y <HOST>\n[u]\nenabled = false\n"
+	    "failregex.aggressive.1 = z <HOST>\n",
+	    "mailban: t.conf:1: [s] mode normal (the default) uses none of the patterns "
+	    "(add failregex.N, or set mode = extra)\n"
+	    "mailban: t.conf:4: [t] mode: \"extra\" uses none of the patterns (add "
+	    "failregex.N, or set mode = aggressive)\n");
+}
+
+static void
+no_filter_section_is_refused(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nmaxretry = 3\n",
+	    "mailban: t.conf: no filter section (add one, such as [sendmail], with "
+	    "failregex = <pattern>)\n");
+	bad("",
+	    "mailban: t.conf: no filter section (add one, such as [sendmail], with "
+	    "failregex = <pattern>)\n");
+}
+
+static void
+all_filters_disabled_is_refused(void **state)
+{
+	(void)state;
+	bad(JAIL "enabled = false\n",
+	    "mailban: t.conf: every filter section is disabled (set enabled = true in one)\n");
+}
+
+static void
+all_errors_are_reported_in_line_order(void **state)
+{
+	(void)state;
+	bad("[s]\nfailregex = x <HOST>\nfindtme = 1h\n"
+	    "  continued\n"
+	    "[DEFAULT]\nmaxretry = 0\nport = 0\nignoreip = 192.0.2.0/33\n"
+	    "[t]\nenabled = false\nfailregex = a;b\n",
+	    "mailban: t.conf:3: [s] findtme: unknown key (did you mean findtime?)\n"
+	    "mailban: t.conf:4: [s] findtme: indented continuation lines are not read (write "
+	    "the value on one line)\n"
+	    "mailban: t.conf:6: [DEFAULT] maxretry: \"0\" is out of range (use 1 to 1000)\n"
+	    "mailban: t.conf:7: [DEFAULT] port: \"0\" is not a port list: \"0\" is out of "
+	    "range (use ports 1 to 65535, such as 25,465,587)\n"
+	    "mailban: t.conf:8: [DEFAULT] ignoreip: \"192.0.2.0/33\" is not an address or "
+	    "CIDR: prefix 33 is out of range (use 0 to 32)\n"
+	    "mailban: t.conf:11: [t] failregex: \"a;b\" is cut at ';' by the ini reader "
+	    "(quote the pattern: failregex = 'a;b')\n");
+}
+
+static void
+at_most_100_errors_are_shown(void **state)
+{
+	char	*text = malloc(200 * 16 + 64), line[32];
+	size_t	 o;
+	int	 i;
+
+	(void)state;
+	memcpy(text, JAIL, strlen(JAIL));
+	o = strlen(JAIL);
+	for (i = 0; i < 150; i++)
+		o += (size_t)snprintf(text + o, 32, "bogus%d = 1\n", i);
+	assert_int_equal(load(text, &(struct config *){ NULL }), -1);
+	free(text);
+	/* 100 lines, the first and last of which are known, then the count. */
+	assert_non_null(strstr(errs, "mailban: t.conf:3: [sendmail] bogus0: unknown key"));
+	snprintf(line, sizeof(line), "t.conf:%d:", 102);
+	assert_non_null(strstr(errs, line));
+	snprintf(line, sizeof(line), "t.conf:%d:", 103);
+	assert_null(strstr(errs, line));
+	assert_non_null(strstr(errs, ")\nmailban: t.conf: 50 more errors not shown\n"));
+	for (o = 0, i = 0; errs[o] != '\0'; o++)
+		i += errs[o] == '\n';
+	assert_int_equal(i, 101);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(absent_keys_take_the_documented_defaults),
+		cmocka_unit_test(every_default_key_can_be_set),
+		cmocka_unit_test(blocktype6_follows_blocktype),
+		cmocka_unit_test(jails_override_or_inherit_default_policy),
+		cmocka_unit_test(patterns_are_sorted_by_mode_then_number),
+		cmocka_unit_test(modes_extra_and_normal_are_read),
+		cmocka_unit_test(quoted_patterns_keep_semicolon_hash_and_spaces),
+		cmocka_unit_test(sections_and_keys_are_case_insensitive),
+		cmocka_unit_test(enabled_takes_every_boolean_spelling),
+		cmocka_unit_test(ports_are_sorted_without_duplicates),
+		cmocka_unit_test(fifteen_ports_are_allowed),
+		cmocka_unit_test(daemons_and_ignoreip_drop_duplicates),
+		cmocka_unit_test(loopback_is_always_ignored),
+		cmocka_unit_test(plain_values_may_end_in_a_comment),
+		cmocka_unit_test(equally_indented_keys_are_not_continuations),
+		cmocka_unit_test(crlf_line_ends_are_read),
+		cmocka_unit_test(print_writes_every_effective_value),
+		cmocka_unit_test(printed_config_loads_back_to_itself),
+		cmocka_unit_test(free_accepts_null),
+		cmocka_unit_test(missing_file_names_the_error),
+		cmocka_unit_test(symlink_is_refused),
+		cmocka_unit_test(directory_is_refused),
+		cmocka_unit_test(writable_by_group_or_others_is_refused_as_root),
+		cmocka_unit_test(not_owned_by_root_is_refused_as_root),
+		cmocka_unit_test(huge_file_is_refused),
+		cmocka_unit_test(too_many_lines_are_refused),
+		cmocka_unit_test(unknown_key_suggests_the_near_one),
+		cmocka_unit_test(unknown_pattern_key_suggests_the_numbered_one),
+		cmocka_unit_test(unknown_key_without_near_one_lists_the_keys),
+		cmocka_unit_test(unknown_default_key_suggests_the_near_one),
+		cmocka_unit_test(filter_keys_are_refused_in_default),
+		cmocka_unit_test(default_keys_are_refused_in_a_filter),
+		cmocka_unit_test(duplicate_key_is_refused),
+		cmocka_unit_test(duplicate_section_is_refused),
+		cmocka_unit_test(key_outside_any_section_is_refused),
+		cmocka_unit_test(maxretry_must_be_1_to_1000),
+		cmocka_unit_test(findtime_must_be_a_positive_duration),
+		cmocka_unit_test(bantime_is_a_duration_or_minus_one),
+		cmocka_unit_test(maxbans_must_be_1_to_1000000),
+		cmocka_unit_test(dbpurgeage_must_be_a_duration),
+		cmocka_unit_test(dbpurgeage_must_not_be_shorter_than_findtime),
+		cmocka_unit_test(chain_must_be_a_safe_chain_name),
+		cmocka_unit_test(port_must_be_a_short_list_of_numbers),
+		cmocka_unit_test(blocktype_cannot_inject_into_the_script),
+		cmocka_unit_test(daemons_must_be_names),
+		cmocka_unit_test(paths_must_be_absolute),
+		cmocka_unit_test(ignoreip_must_be_addresses_or_cidr),
+		cmocka_unit_test(enabled_must_be_a_boolean),
+		cmocka_unit_test(mode_must_be_known),
+		cmocka_unit_test(fail2ban_continuation_lines_are_refused),
+		cmocka_unit_test(unquoted_semicolon_or_hash_in_pattern_is_refused),
+		cmocka_unit_test(quote_mistakes_are_refused),
+		cmocka_unit_test(backslash_at_line_end_is_refused),
+		cmocka_unit_test(long_line_is_refused),
+		cmocka_unit_test(nul_and_control_bytes_are_refused),
+		cmocka_unit_test(bad_lines_are_refused),
+		cmocka_unit_test(bad_section_names_are_refused),
+		cmocka_unit_test(empty_pattern_is_refused),
+		cmocka_unit_test(bare_key_and_number_one_conflict),
+		cmocka_unit_test(pattern_numbers_must_be_1_to_99),
+		cmocka_unit_test(filter_without_failregex_is_refused),
+		cmocka_unit_test(mode_without_its_patterns_is_refused),
+		cmocka_unit_test(no_filter_section_is_refused),
+		cmocka_unit_test(all_filters_disabled_is_refused),
+		cmocka_unit_test(all_errors_are_reported_in_line_order),
+		cmocka_unit_test(at_most_100_errors_are_shown),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

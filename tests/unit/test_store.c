@@ -1,0 +1,1367 @@
+/*
+ * test_store.c -- the database: real SQLite files in a fresh temporary
+ * directory per test.  Rows are checked by reading the file through a
+ * second, raw SQLite connection; error messages are captured from stderr
+ * and compared whole.  Documentation addresses only.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "addr.h"
+#include "policy.h"
+#include "store.h"
+#include "util.h"
+
+#define T0	1764151200	/* 2025-11-26 10:00:00 UTC */
+
+struct fixture {
+	char	dir[64];
+	char	db[128];
+};
+
+static int	capture_saved = -1;
+
+static int
+setup(void **state)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+	int		 n;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	n = snprintf(fx->db, sizeof(fx->db), "%s/mailban.db", fx->dir);
+	if (n < 0 || (size_t)n >= sizeof(fx->db))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+	const char	*suffix[] = { "", "-wal", "-shm", "-journal" };
+	const char	*other[] = { "link", "other.db" };
+	char		 p[192];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", fx->db, suffix[i]);
+		unlink(p);
+	}
+	if (capture_saved != -1) {
+		fflush(stderr);
+		dup2(capture_saved, STDERR_FILENO);
+		close(capture_saved);
+		capture_saved = -1;
+	}
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, other[i]);
+		unlink(p);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/*
+ * Everything written to stderr between capture_start() and capture_end().
+ * capture_saved lets teardown() give stderr back after a failed assert.
+ */
+struct capture {
+	int	saved;
+	FILE	*tmp;
+};
+
+static void
+capture_start(struct capture *c)
+{
+	fflush(stderr);
+	c->tmp = tmpfile();
+	assert_non_null(c->tmp);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	capture_saved = c->saved;
+	assert_true(dup2(fileno(c->tmp), STDERR_FILENO) >= 0);
+}
+
+static char *
+capture_end(struct capture *c)
+{
+	char	*buf = xcalloc(1, 4096);
+	size_t	 n;
+
+	fflush(stderr);
+	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+	close(c->saved);
+	capture_saved = -1;
+	rewind(c->tmp);
+	n = fread(buf, 1, 4095, c->tmp);
+	buf[n] = '\0';
+	fclose(c->tmp);
+	return buf;
+}
+
+static char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt(const char *f, ...)
+{
+	char	*buf = xmalloc(1024);
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, f);
+	n = vsnprintf(buf, 1024, f, ap);
+	va_end(ap);
+	assert_true(n >= 0 && n < 1024);
+	return buf;
+}
+
+/* Rows of a query through a raw connection: "a|b|c\n" per row, NULL as "-". */
+static char *
+dump(const char *db, const char *sql)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	char		*out = xcalloc(1, 1);
+	size_t		 len = 0;
+	int		 i, rc;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			const char *v = sqlite3_column_type(st, i) == SQLITE_NULL ? "-" :
+			    (const char *)sqlite3_column_text(st, i);
+			size_t	    vl = strlen(v);
+
+			out = xreallocarray(out, len + vl + 2, 1);
+			memcpy(out + len, v, vl);
+			len += vl;
+			out[len++] = i + 1 < sqlite3_column_count(st) ? '|' : '\n';
+			out[len] = '\0';
+		}
+	}
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return out;
+}
+
+#define assert_dump(db, sql, want) do {				\
+	char	*d_ = dump((db), (sql));				\
+	assert_string_equal(d_, (want));				\
+	free(d_);							\
+} while (0)
+
+/* Run SQL on the file through a raw connection (to set up odd states). */
+static void
+raw(const char *db, const char *sql)
+{
+	sqlite3	*h;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static struct store *
+open_new(const struct fixture *fx)
+{
+	struct store	*s;
+
+	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
+	assert_non_null(s);
+	return s;
+}
+
+static struct addr
+A(const char *text)
+{
+	struct addr	a;
+
+	assert_int_equal(addr_parse(text, strlen(text), &a), 0);
+	return a;
+}
+
+static void
+add(struct store *s, const char *jail, const char *addr, int64_t t)
+{
+	struct addr	a = A(addr);
+
+	assert_int_equal(store_failure_add(s, jail, &a, t, 0), 0);
+}
+
+/* store_open() must fail with exactly this message (and *out NULL). */
+static void
+assert_open_fails(const char *path, int flags, const char *want)
+{
+	struct capture	 c;
+	struct store	*s = (struct store *)&c;
+	char		*got;
+
+	capture_start(&c);
+	assert_int_equal(store_open(path, flags, &s), -1);
+	got = capture_end(&c);
+	assert_null(s);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* ---- opening ---- */
+
+static void
+create_makes_a_0600_wal_database_at_version_1(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct stat	 sb;
+
+	assert_int_equal(lstat(fx->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	store_close(s);
+	assert_dump(fx->db, "SELECT * FROM pragma_user_version, pragma_application_id, "
+	    "pragma_journal_mode, pragma_auto_vacuum", "1|1296843342|wal|2\n");
+	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
+	    "'sqlite_%' ORDER BY type, name",
+	    "index|bans_active\nindex|bans_window\nindex|failures_ban\n"
+	    "index|failures_window\nindex|pending_addr\nindex|pending_qid\n"
+	    "index|pending_time\ntable|bans\ntable|failures\ntable|pending\n"
+	    "table|positions\ntable|runs\nview|active_bans\nview|ban_history\n"
+	    "view|offenders\n");
+}
+
+static void
+reopen_keeps_the_data_and_does_not_recreate(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct logpos	 p = { 1, 2, 300, 4, 5 }, q;
+
+	assert_int_equal(store_pos_put(s, "/var/log/mail.log", &p), 0);
+	store_close(s);
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_int_equal(store_pos_get(s, "/var/log/mail.log", &q), 1);
+	assert_int_equal(q.lp_offset, 300);
+	store_close(s);
+	s = open_new(fx);
+	assert_int_equal(store_pos_get(s, "/var/log/mail.log", &q), 1);
+	assert_int_equal(q.lp_offset, 300);
+	store_close(s);
+}
+
+static void
+missing_file_without_create_is_refused(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want = fmt("mailban: %s: no database yet (the first mailban "
+	    "run creates it)\n", fx->db);
+
+	assert_open_fails(fx->db, 0, want);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	assert_int_equal(access(fx->db, F_OK), -1);	/* not created */
+	free(want);
+}
+
+static void
+newer_user_version_is_refused(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want;
+
+	store_close(open_new(fx));
+	raw(fx->db, "PRAGMA user_version = 2");
+	want = fmt("mailban: %s: was written by a newer mailban (schema version 2; "
+	    "this one knows up to 1): upgrade mailban\n", fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	assert_dump(fx->db, "PRAGMA user_version", "2\n");
+	free(want);
+}
+
+static void
+garbage_file_is_refused_and_left_alone(void **state)
+{
+	struct fixture	*fx = *state;
+	static const char junk[] = "Nov  6 09:01:02 mx sm-mta[1]: not a database at all, "
+	    "just a log line that is long enough to fill a header page of sqlite\n";
+	char		*want, buf[sizeof(junk)];
+	int		 fd;
+
+	fd = open(fx->db, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk) - 1), (ssize_t)sizeof(junk) - 1);
+	close(fd);
+	want = fmt("mailban: %s: not a mailban database (file is not a database): "
+	    "move it away to start afresh\n", fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	fd = open(fx->db, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), (ssize_t)sizeof(junk) - 1);
+	close(fd);
+	assert_memory_equal(buf, junk, sizeof(junk) - 1);
+	free(want);
+}
+
+static void
+other_sqlite_database_is_refused_unchanged(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want;
+
+	raw(fx->db, "CREATE TABLE notes (x TEXT)");
+	want = fmt("mailban: %s: not a mailban database (it holds other tables): "
+	    "move it away to start afresh\n", fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	free(want);
+	assert_dump(fx->db, "PRAGMA journal_mode", "delete\n");
+	raw(fx->db, "PRAGMA application_id = 42");
+	want = fmt("mailban: %s: not a mailban database (application_id 0x2a): "
+	    "move it away to start afresh\n", fx->db);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	free(want);
+}
+
+static void
+missing_column_is_a_schema_mismatch(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want;
+
+	store_close(open_new(fx));
+	raw(fx->db, "ALTER TABLE runs DROP COLUMN ms");
+	want = fmt("mailban: %s: the tables do not match schema version 1 (table runs "
+	    "has no column named ms): move it away to start afresh\n", fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	free(want);
+}
+
+static void
+empty_file_is_created_only_with_create(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	char		*want;
+	int		 fd;
+
+	/* A first run killed between creating the file and the schema. */
+	fd = open(fx->db, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	want = fmt("mailban: %s: empty database (the first mailban run creates its "
+	    "tables)\n", fx->db);
+	assert_open_fails(fx->db, 0, want);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	free(want);
+	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
+	store_close(s);
+	assert_dump(fx->db, "PRAGMA user_version", "1\n");
+}
+
+static void
+group_writable_file_is_refused(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want;
+
+	store_close(open_new(fx));
+	assert_int_equal(chmod(fx->db, 0620), 0);
+	want = fmt("mailban: %s: writable by group or others (fix: chmod 600 %s)\n",
+	    fx->db, fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	assert_int_equal(chmod(fx->db, 0602), 0);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	free(want);
+}
+
+static void
+file_of_another_owner_is_refused_as_root(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want;
+
+	if (geteuid() != 0)
+		skip();
+	store_close(open_new(fx));
+	assert_int_equal(chown(fx->db, 1, 1), 0);
+	want = fmt("mailban: %s: owned by uid 1, not by root (fix: chown root %s && "
+	    "chmod 600 %s)\n", fx->db, fx->db, fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	free(want);
+}
+
+static void
+symlink_is_refused(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*link = fmt("%s/link", fx->dir), *want;
+
+	store_close(open_new(fx));
+	assert_int_equal(symlink(fx->db, link), 0);
+	want = fmt("mailban: %s: is a symbolic link; refusing to follow it (give the "
+	    "real path)\n", link);
+	assert_open_fails(link, STORE_CREATE, want);
+	free(want);
+	free(link);
+}
+
+static void
+memory_database_needs_no_file(void **state)
+{
+	struct store	*s;
+	int64_t		 id;
+
+	(void)state;
+	assert_int_equal(store_open(":memory:", STORE_CREATE, &s), 0);
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 1);
+	store_close(s);
+	assert_int_equal(access(":memory:", F_OK), -1);
+	store_close(NULL);
+	store_touched_free(NULL, 0);
+	store_banrows_free(NULL, 0);
+}
+
+static void
+read_only_open_works_while_a_writer_holds_a_transaction(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*w = open_new(fx), *r;
+	struct banrow	*v;
+	struct capture	 c;
+	size_t		 n;
+	int64_t		 id;
+	char		*got, *want;
+
+	add(w, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_begin(w), 0);
+	add(w, "sendmail-auth", "192.0.2.8", T0 + 1);
+	assert_int_equal(store_ban_add(w, "sendmail-auth", "192.0.2.8", T0 + 1, T0 + 601,
+	    NULL, 0), 0);
+	assert_int_equal(store_open(fx->db, STORE_RDONLY, &r), 0);
+	/* The reader sees the last commit, never the writer's work. */
+	assert_int_equal(store_failure_maxid(r, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_active(r, T0 + 2, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_banrows_free(v, n);
+	capture_start(&c);
+	assert_int_equal(store_pending_put(r, "sendmail-auth", "5AQ1x", NULL, T0), -1);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: recording a queue id: attempt to write a readonly "
+	    "database\n", fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	assert_int_equal(store_commit(w), 0);
+	assert_int_equal(store_failure_maxid(r, &id), 0);
+	assert_int_equal(id, 2);
+	store_close(r);
+	store_close(w);
+}
+
+static void
+read_only_open_works_after_the_writer_closed(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*r;
+	int64_t		 id;
+	char		 wal[192];
+
+	store_close(open_new(fx));
+	snprintf(wal, sizeof(wal), "%s-wal", fx->db);
+	assert_int_equal(access(wal, F_OK), -1);	/* checkpointed and gone */
+	assert_int_equal(store_open(fx->db, STORE_RDONLY, &r), 0);
+	assert_int_equal(store_failure_maxid(r, &id), 0);
+	assert_int_equal(id, 0);
+	store_close(r);
+}
+
+/* ---- positions ---- */
+
+struct seen {
+	char	 text[1024];
+	int64_t	 t0, t1;
+	int	 stop_after;
+};
+
+static int
+each_pos(void *arg, const char *path, const struct logpos *p, int64_t updated)
+{
+	struct seen	*sn = arg;
+	size_t		 len = strlen(sn->text);
+
+	snprintf(sn->text + len, sizeof(sn->text) - len, "%s %" PRIu64 " %" PRIu64
+	    " %" PRId64 " %016" PRIx64 " %" PRId64 " %s\n", path, p->lp_dev,
+	    p->lp_ino, p->lp_offset, p->lp_fp, p->lp_fplen,
+	    updated >= sn->t0 && updated <= sn->t1 ? "now" : "wrong");
+	return --sn->stop_after == 0 ? -1 : 0;
+}
+
+static void
+positions_round_trip_exactly_including_the_top_bit(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct logpos	 a = { UINT64_MAX, 0x8000000000000001ULL, 123456789,
+	    0xcbf29ce484222325ULL, 4096 };
+	struct logpos	 b = { 2049, 131, 0, 0, 0 }, q;
+	struct seen	 sn = { "", 0, 0, 0 };
+
+	memset(&q, 0x55, sizeof(q));
+	assert_int_equal(store_pos_get(s, "/var/log/mail.log", &q), 0);
+	sn.t0 = time(NULL);
+	assert_int_equal(store_pos_put(s, "/var/log/mail.log", &b), 0);
+	assert_int_equal(store_pos_put(s, "/var/log/mail.log", &a), 0);	/* replaces */
+	assert_int_equal(store_pos_put(s, "/var/log/maillog", &b), 0);
+	sn.t1 = time(NULL);
+	assert_int_equal(store_pos_get(s, "/var/log/mail.log", &q), 1);
+	assert_memory_equal(&q, &a, sizeof(a));
+	assert_int_equal(store_pos_get(s, "/var/log/maillog", &q), 1);
+	assert_memory_equal(&q, &b, sizeof(b));
+	assert_int_equal(store_pos_each(s, each_pos, &sn), 0);
+	assert_string_equal(sn.text,
+	    "/var/log/mail.log 18446744073709551615 9223372036854775809 123456789 "
+	    "cbf29ce484222325 4096 now\n"
+	    "/var/log/maillog 2049 131 0 0000000000000000 0 now\n");
+	sn.text[0] = '\0';
+	sn.stop_after = 1;
+	assert_int_equal(store_pos_each(s, each_pos, &sn), -1);
+	assert_string_equal(sn.text, "/var/log/mail.log 18446744073709551615 "
+	    "9223372036854775809 123456789 cbf29ce484222325 4096 now\n");
+	store_close(s);
+	assert_dump(fx->db, "SELECT path, dev, ino, fp FROM positions ORDER BY path",
+	    "/var/log/mail.log|-1|-9223372036854775807|-3750763034362895579\n"
+	    "/var/log/maillog|2049|131|0\n");
+}
+
+/* ---- failures and the window ---- */
+
+static void
+failures_are_stored_as_canonical_text(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct addr	 a = A("[IPv6:2001:DB8:0:0::7]"), m = A("::ffff:192.0.2.9");
+	int64_t		 id;
+
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0, 2), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &m, T0 - 5, 0), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 2);
+	store_close(s);
+	assert_dump(fx->db, "SELECT * FROM failures ORDER BY id",
+	    "1|1764151200|2001:db8::7|sendmail-auth|2|-\n"
+	    "2|1764151195|192.0.2.9|sendmail-reject|0|-\n");
+}
+
+static void
+touched_lists_pairs_with_new_failures_and_their_earliest_time(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct touched	*t;
+	size_t		 n;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);		/* id 1: old */
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 10);		/* 2 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 30);		/* 3 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 20);		/* 4 */
+	add(s, "sendmail-reject", "192.0.2.7", T0 + 40);	/* 5 */
+	add(s, "sendmail-auth", "2001:db8::1", T0 + 50);	/* 6 */
+	assert_int_equal(store_touched(s, 1, &t, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(t[0].t_jail, "sendmail-auth");
+	assert_string_equal(t[0].t_addr, "192.0.2.7");
+	assert_int_equal(t[0].t_from, T0 + 20);
+	assert_string_equal(t[1].t_jail, "sendmail-auth");
+	assert_string_equal(t[1].t_addr, "192.0.2.8");
+	assert_int_equal(t[1].t_from, T0 + 10);
+	assert_string_equal(t[2].t_jail, "sendmail-auth");
+	assert_string_equal(t[2].t_addr, "2001:db8::1");
+	assert_int_equal(t[2].t_from, T0 + 50);
+	assert_string_equal(t[3].t_jail, "sendmail-reject");
+	assert_string_equal(t[3].t_addr, "192.0.2.7");
+	assert_int_equal(t[3].t_from, T0 + 40);
+	store_touched_free(t, n);
+	assert_int_equal(store_touched(s, 6, &t, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(t);
+	store_close(s);
+}
+
+static void
+failures_of_a_transaction_are_seen_by_reads_and_ids_keep_read_order(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct touched	*t;
+	struct pfail	*f;
+	size_t		 n;
+	int64_t		 id, until;
+
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* read 1st */
+	add(s, "sendmail-auth", "192.0.2.1", T0 + 1);	/* 2nd */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 3rd */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 3);	/* 4th */
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 4);
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 5th, after a flush */
+	assert_int_equal(store_touched(s, 0, &t, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[1].t_addr, "192.0.2.7");
+	assert_int_equal(t[1].t_from, T0 + 3);
+	store_touched_free(t, n);
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	    &f, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(f[0].pf_time, T0 + 3);
+	assert_int_equal(f[1].pf_time, T0 + 5);
+	assert_true(f[0].pf_id < f[1].pf_id && f[1].pf_id < f[2].pf_id &&
+	    f[2].pf_id < f[3].pf_id);
+	free(f);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	/* pattern 0 everywhere; the times tell the reads apart where they differ */
+	assert_dump(fx->db, "SELECT id, address, time - 1764151200 FROM failures ORDER BY id",
+	    "1|192.0.2.1|1\n2|192.0.2.7|3\n3|192.0.2.7|5\n4|192.0.2.7|5\n5|192.0.2.7|5\n");
+}
+
+static void
+rollback_drops_the_failures_of_the_transaction(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	int64_t		 id;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 1);
+	add(s, "sendmail-auth", "192.0.2.9", T0 + 2);
+	store_rollback(s);
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.10", T0 + 3);
+	store_close(s);		/* without commit: rolled back */
+	assert_dump(fx->db, "SELECT id, address FROM failures", "1|192.0.2.7\n");
+}
+
+static void
+many_failures_in_one_transaction_are_all_recorded_once_in_order(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const char	*jail[] = { "sendmail-auth", "sendmail-reject" };
+	struct addr	 a[7];
+	int64_t		 i, id, N = 262144 + 2 * 256 + 3;
+	char		 text[ADDR_STRLEN];
+	char		*want;
+
+	for (i = 0; i < 7; i++) {
+		snprintf(text, sizeof(text), "2001:db8::%x", (unsigned)(i * 4099));
+		a[i] = A(text);
+	}
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < N; i++)
+		assert_int_equal(store_failure_add(s, jail[i % 2], &a[i % 7],
+		    T0 + (i * 7919) % 1000, (int)i), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, N);
+	store_close(s);
+	want = fmt("%" PRId64 "|%" PRId64 "\n", N, N * (N - 1) / 2);
+	assert_dump(fx->db, "SELECT count(*), sum(pattern) FROM failures", want);
+	free(want);
+	/*
+	 * Equal (jail, address, time): ids in the order read (pattern = i).
+	 * The group of i is i mod lcm(14, 1000), so N - 7000 rows have a
+	 * predecessor in their group, and none may come before it.
+	 */
+	assert_dump(fx->db, "SELECT count(*), sum(pattern < pp) FROM (SELECT pattern, "
+	    "lag(pattern) OVER (PARTITION BY jail, address, time ORDER BY id) AS pp "
+	    "FROM failures) WHERE pp IS NOT NULL", "255659|0\n");
+	assert_dump(fx->db, "SELECT count(DISTINCT jail || address) FROM failures", "14\n");
+}
+
+static void
+window_returns_unconsumed_failures_from_from_minus_findtime(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct pfail	*f;
+	size_t		 n;
+	int64_t		 until = -1;
+	const int64_t	 ids[] = { 2 };
+
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 601);	/* 1: before the window */
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 600);	/* 2: consumed below */
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 600);	/* 3: first, boundary */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 4 */
+	add(s, "sendmail-auth", "192.0.2.7", T0);	/* 5: sorts before 4 */
+	add(s, "sendmail-auth", "192.0.2.8", T0);	/* 6: other address */
+	add(s, "sendmail-reject", "192.0.2.7", T0);	/* 7: other jail */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 8: same time as 4 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 - 700,
+	    T0 - 100, ids, 1), 0);
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	    &f, &n), 0);
+	assert_int_equal(until, T0 - 100);
+	assert_int_equal(n, 4);
+	assert_int_equal(f[0].pf_id, 3);
+	assert_int_equal(f[0].pf_time, T0 - 600);
+	assert_int_equal(f[1].pf_id, 5);
+	assert_int_equal(f[1].pf_time, T0);
+	assert_int_equal(f[2].pf_id, 4);
+	assert_int_equal(f[2].pf_time, T0 + 5);
+	assert_int_equal(f[3].pf_id, 8);
+	assert_int_equal(f[3].pf_time, T0 + 5);
+	free(f);
+	/* The earlier ban is kept, its failure still consumed. */
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, start, end, failures FROM bans",
+	    "1|1764150500|1764151100|1\n");
+	assert_dump(fx->db, "SELECT id FROM failures WHERE ban_id = 1", "2\n");
+}
+
+static void
+window_deletes_later_automatic_bans_and_unconsumes_their_failures(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct pfail	*f;
+	size_t		 n;
+	int64_t		 until;
+	const int64_t	 b1[] = { 1, 2 }, b2[] = { 3, 4 }, b3[] = { 5 };
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);		/* 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 10);		/* 2 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 100);		/* 3 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 110);		/* 4 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 200);		/* 5 */
+	add(s, "sendmail-reject", "192.0.2.7", T0 + 100);	/* 6 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 10,
+	    T0 + 60, b1, 2), 0);				/* ban 1 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 110,
+	    T0 + 160, b2, 2), 0);				/* ban 2 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 200,
+	    TIME_FOREVER, b3, 1), 0);				/* ban 3 */
+	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 100,
+	    T0 + 160, (const int64_t[]){ 6 }, 1), 0);		/* ban 4 */
+	/* from = T0 + 110: ban 2 starts exactly there, ban 3 later. */
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 110, 1000,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, T0 + 60);
+	assert_int_equal(n, 3);
+	assert_int_equal(f[0].pf_id, 3);
+	assert_int_equal(f[1].pf_id, 4);
+	assert_int_equal(f[2].pf_id, 5);
+	free(f);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, jail, start, end, failures FROM bans ORDER BY id",
+	    "1|sendmail-auth|1764151210|1764151260|2\n"
+	    "4|sendmail-reject|1764151300|1764151360|1\n");
+	assert_dump(fx->db, "SELECT id, ban_id FROM failures ORDER BY id",
+	    "1|1\n2|1\n3|-\n4|-\n5|-\n6|4\n");
+}
+
+static void
+window_until_is_forever_after_a_permanent_ban(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct pfail	*f;
+	size_t		 n;
+	int64_t		 until;
+
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0, T0 + 60,
+	    NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 10,
+	    TIME_FOREVER, NULL, 0), 0);
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, TIME_FOREVER);
+	assert_int_equal(n, 0);
+	free(f);
+	/* No earlier ban at all: 0; an other jail's ban does not count. */
+	assert_int_equal(store_window(s, "sendmail-reject", "192.0.2.7", T0 + 100, 600,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, 0);
+	free(f);
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 5, 600,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, T0 + 60);
+	free(f);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, end FROM bans", "1|1764151260\n");
+}
+
+static void
+window_counts_lifted_bans_until_lifted_and_ignores_manual_ones(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct pfail	*f;
+	size_t		 n;
+	int64_t		 until;
+	const int64_t	 b[] = { 1 };
+
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 300);	/* 1 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0,
+	    TIME_FOREVER, NULL, 0), 0);				/* 1: lifted at +50 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 10,
+	    T0 + 40, NULL, 0), 0);				/* 2 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 300,
+	    T0 + 900, b, 1), 0);				/* 3: lifted later */
+	store_close(s);
+	raw(fx->db, "UPDATE bans SET lifted = 1764151250 WHERE id = 1;"
+	    "UPDATE bans SET lifted = 1764151600 WHERE id = 3;"
+	    "INSERT INTO bans (address, jail, start, end, manual, reason) VALUES "
+	    "('192.0.2.7', 'sendmail-auth', 1764151220, NULL, 1, 'spam run'),"
+	    "('192.0.2.7', 'sendmail-auth', 1764151400, 1764159999, 1, NULL)");
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, T0 + 50);
+	assert_int_equal(n, 0);		/* failure 1 stays with lifted ban 3 */
+	free(f);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, manual, lifted FROM bans ORDER BY id",
+	    "1|0|1764151250\n2|0|-\n3|0|1764151600\n4|1|-\n5|1|-\n");
+	assert_dump(fx->db, "SELECT ban_id FROM failures", "3\n");
+}
+
+static void
+ban_add_refuses_a_failure_already_consumed(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const int64_t	 ids[] = { 1, 2 };
+	struct capture	 c;
+	char		*got, *want;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 1);
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 2);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 1, T0 + 61,
+	    ids, 2), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_begin(s), 0);
+	capture_start(&c);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 2, T0 + 62,
+	    &ids[1], 1), -1);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 2, T0 + 62,
+	    (const int64_t[]){ 3 }, 1), -1);	/* another address's failure */
+	got = capture_end(&c);
+	store_rollback(s);
+	want = fmt("mailban: %s: recording a ban of 192.0.2.7 in sendmail-auth: failure 2 "
+	    "is not an unconsumed failure of that pair (internal error)\n"
+	    "mailban: %s: recording a ban of 192.0.2.7 in sendmail-auth: failure 3 "
+	    "is not an unconsumed failure of that pair (internal error)\n", fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, address, start, end, failures, manual FROM bans",
+	    "1|192.0.2.7|1764151201|1764151261|2|0\n");
+	assert_dump(fx->db, "SELECT id, ban_id FROM failures", "1|1\n2|1\n3|-\n");
+}
+
+/* ---- active bans ---- */
+
+static char *
+active_text(struct store *s, int64_t now)
+{
+	struct banrow	*v;
+	size_t		 n, i, len = 0;
+	char		*out = xcalloc(1, 2048);
+
+	assert_int_equal(store_active(s, now, &v, &n), 0);
+	for (i = 0; i < n; i++) {
+		int	w = snprintf(out + len, 2048 - len, "%s %s %" PRId64 " %" PRId64
+		    " %" PRId64 "\n", v[i].b_addr, v[i].b_jail, v[i].b_start - T0,
+		    v[i].b_end == TIME_FOREVER ? -1 : v[i].b_end - T0, v[i].b_failures);
+
+		assert_true(w > 0 && (size_t)w < 2048 - len);
+		len += (size_t)w;
+	}
+	store_banrows_free(v, n);
+	return out;
+}
+
+#define assert_active(s, now, want) do {				\
+	char	*a_ = active_text((s), (now));				\
+	assert_string_equal(a_, (want));				\
+	free(a_);							\
+} while (0)
+
+static void
+active_holds_bans_with_start_le_now_lt_end_not_lifted(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const int64_t	 ids[] = { 1, 2, 3 };
+
+	add(s, "sendmail-auth", "198.51.100.20", T0 - 20);
+	add(s, "sendmail-auth", "198.51.100.20", T0 - 10);
+	add(s, "sendmail-auth", "198.51.100.20", T0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.20", T0, T0 + 600,
+	    ids, 3), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-reject", "198.51.100.20", T0 - 100,
+	    T0 + 100, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "2001:db8::5", T0 + 50,
+	    TIME_FOREVER, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.3", T0 + 10,
+	    T0 + 20, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.9", T0 - 50,
+	    TIME_FOREVER, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.10", T0 - 50,
+	    T0 + 1000, NULL, 0), 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT count(*) FROM bans WHERE end IS NULL", "2\n");
+	raw(fx->db, "UPDATE bans SET lifted = 1 WHERE address LIKE '203.0.113.%'");
+	assert_int_equal(store_open(fx->db, STORE_RDONLY, &s), 0);
+	assert_active(s, T0 - 101, "");
+	assert_active(s, T0 - 1, "198.51.100.20 sendmail-reject -100 100 0\n");
+	assert_active(s, T0,
+	    "198.51.100.20 sendmail-reject -100 100 0\n"
+	    "198.51.100.20 sendmail-auth 0 600 3\n");
+	assert_active(s, T0 + 10,
+	    "192.0.2.3 sendmail-auth 10 20 0\n"
+	    "198.51.100.20 sendmail-reject -100 100 0\n"
+	    "198.51.100.20 sendmail-auth 0 600 3\n");
+	assert_active(s, T0 + 20,
+	    "198.51.100.20 sendmail-reject -100 100 0\n"
+	    "198.51.100.20 sendmail-auth 0 600 3\n");
+	assert_active(s, T0 + 100,
+	    "198.51.100.20 sendmail-auth 0 600 3\n"
+	    "2001:db8::5 sendmail-auth 50 -1 0\n");
+	assert_active(s, T0 + 599,
+	    "198.51.100.20 sendmail-auth 0 600 3\n"
+	    "2001:db8::5 sendmail-auth 50 -1 0\n");
+	assert_active(s, T0 + 600, "2001:db8::5 sendmail-auth 50 -1 0\n");
+	assert_active(s, INT64_MAX - 1, "2001:db8::5 sendmail-auth 50 -1 0\n");
+	store_close(s);
+}
+
+static void
+active_canonicalises_and_skips_rows_edited_into_non_addresses(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	struct capture	 c;
+	char		*got, *want, *a;
+
+	store_close(open_new(fx));
+	raw(fx->db, "INSERT INTO bans (address, jail, start, end) VALUES "
+	    "('2001:DB8:0::9', 'sendmail-auth', 1764151200, NULL),"
+	    "('192.0.2.1; rm -rf /', 'sendmail-auth', 1764151200, NULL),"
+	    "('host.example', 'sendmail-auth', 1764151200, NULL),"
+	    "('192.0.2.2', 'sendmail-auth', 1764151200, NULL)");
+	assert_int_equal(store_open(fx->db, STORE_RDONLY, &s), 0);
+	capture_start(&c);
+	a = active_text(s, T0);
+	got = capture_end(&c);
+	assert_string_equal(a, "192.0.2.2 sendmail-auth 0 -1 0\n"
+	    "2001:db8::9 sendmail-auth 0 -1 0\n");
+	want = fmt("mailban: %s: bans row 2: the address is not an IP address; ignored "
+	    "(fix or delete the row)\n"
+	    "mailban: %s: bans row 3: the address is not an IP address; ignored "
+	    "(fix or delete the row)\n", fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(a);
+	free(got);
+	free(want);
+	store_close(s);
+}
+
+/* ---- queue ids, purge, runs ---- */
+
+static void
+pending_remembers_addresses_and_waiting_failures(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	char		 addr[ADDR_STRLEN] = "unchanged";
+	int64_t		 count = -1;
+
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 0);
+	assert_string_equal(addr, "unchanged");
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0 + 1), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "5AQ1x", NULL, T0), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 0);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", "192.0.2.7",
+	    T0 + 2), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", "192.0.2.8",
+	    T0 + 3), 0);	/* replaces: one address per queue id */
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 1);
+	assert_string_equal(addr, "192.0.2.8");
+	assert_int_equal(store_pending_addr(s, "sendmail-reject", "5AQ1x", addr), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1y", addr), 0);
+	/* Taking the waiting failures leaves the address. */
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0 + 4), 0);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 1);
+	store_close(s);
+	assert_dump(fx->db, "SELECT jail, qid, address, time FROM pending ORDER BY rowid",
+	    "sendmail-reject|5AQ1x|-|1764151200\n"
+	    "sendmail-auth|5AQ1x|192.0.2.8|1764151203\n");
+}
+
+static void
+pending_expire_drops_rows_older_than_before(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "A1", NULL, T0 - 1), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "A2", "192.0.2.7", T0 - 1), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "A3", NULL, T0), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-auth", "A4", "192.0.2.8", T0), 0);
+	assert_int_equal(store_pending_expire(s, T0), 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT qid FROM pending ORDER BY qid", "A3\nA4\n");
+}
+
+static void
+purge_deletes_old_failures_and_keeps_bans(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const int64_t	 ids[] = { 1, 2 };
+	int64_t		 n = -1;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 2);
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 1);
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 - 1, T0 + 59,
+	    ids, 2), 0);
+	assert_int_equal(store_purge(s, T0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_purge(s, T0, &n), 0);
+	assert_int_equal(n, 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, time, ban_id FROM failures", "3|1764151200|-\n");
+	assert_dump(fx->db, "SELECT id, failures FROM bans", "1|2\n");
+}
+
+static void
+purge_of_many_rows_returns_the_space(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct addr	 a = A("2001:db8::77");
+	int64_t		 i, n;
+	char		*after;
+
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0 + i, 0), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_dump(fx->db, "SELECT page_count > 1000 FROM pragma_page_count", "1\n");
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_purge(s, T0 + 99990, &n), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(n, 99990);
+	store_close(s);
+	after = dump(fx->db, "SELECT page_count < 20, freelist_count FROM pragma_page_count, "
+	    "pragma_freelist_count");
+	assert_string_equal(after, "1|0\n");
+	free(after);
+}
+
+static void
+runs_record_and_return_the_last(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct runrec	 r = { T0, T0 - 5, 100, 8000, 3, 12, 2, 1, 2, 1, 17, "ok" }, q;
+
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(store_run_last(s, &q), 0);
+	assert_int_equal(store_run_add(s, &r), 0);
+	r.r_started = T0 + 60;
+	r.r_status = "firewall failed";
+	assert_int_equal(store_run_add(s, &r), 0);
+	assert_int_equal(store_run_last(s, &q), 1);
+	assert_int_equal(q.r_started, T0 + 60);
+	assert_int_equal(q.r_now, T0 - 5);
+	assert_int_equal(q.r_lines, 100);
+	assert_int_equal(q.r_bytes, 8000);
+	assert_int_equal(q.r_skipped, 3);
+	assert_int_equal(q.r_failures, 12);
+	assert_int_equal(q.r_newbans, 2);
+	assert_int_equal(q.r_expired, 1);
+	assert_int_equal(q.r_added, 2);
+	assert_int_equal(q.r_removed, 1);
+	assert_int_equal(q.r_ms, 17);
+	assert_string_equal(q.r_status, "firewall failed");
+	free((char *)q.r_status);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, started, status FROM runs",
+	    "1|1764151200|ok\n2|1764151260|firewall failed\n");
+}
+
+/* ---- failures of the disk ---- */
+
+/*
+ * A VFS that is the default one except that, while disk_full is set,
+ * every write fails with SQLITE_FULL, as on a full file system.
+ */
+static sqlite3_vfs		 full_vfs;
+static sqlite3_vfs		*real_vfs;
+static int			 disk_full;
+/* SQLite's unix VFS uses one method table for databases, one for journals. */
+static struct {
+	const sqlite3_io_methods	*real;
+	sqlite3_io_methods		 full;
+}				 full_io[4];
+
+static int
+full_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	size_t	i;
+
+	if (disk_full)
+		return SQLITE_FULL;
+	for (i = 0; f->pMethods != &full_io[i].full; i++)
+		;
+	return full_io[i].real->xWrite(f, buf, n, off);
+}
+
+static int
+full_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *oflags)
+{
+	size_t	i;
+	int	rc;
+
+	(void)vfs;
+	rc = real_vfs->xOpen(real_vfs, name, f, flags, oflags);
+	if (rc != SQLITE_OK || f->pMethods == NULL)
+		return rc;
+	for (i = 0; i < 4 && full_io[i].real != NULL && full_io[i].real != f->pMethods; i++)
+		;
+	assert_true(i < 4);
+	if (full_io[i].real == NULL) {
+		full_io[i].real = f->pMethods;
+		full_io[i].full = *f->pMethods;
+		full_io[i].full.xWrite = full_write;
+	}
+	f->pMethods = &full_io[i].full;
+	return rc;
+}
+
+static int
+teardown_full(void **state)
+{
+	disk_full = 0;
+	sqlite3_vfs_unregister(&full_vfs);
+	return teardown(state);
+}
+
+static void
+full_disk_is_reported_and_nothing_recorded(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	struct capture	 c;
+	char		*got, *want;
+	int64_t		 i, id;
+
+	real_vfs = sqlite3_vfs_find(NULL);
+	full_vfs = *real_vfs;
+	full_vfs.zName = "test-full";
+	full_vfs.xOpen = full_open;
+	assert_int_equal(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+	s = open_new(fx);
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_begin(s), 0);
+	for (i = 1; i <= 2000; i++)
+		add(s, "sendmail-auth", "192.0.2.8", T0 + i);
+	disk_full = 1;
+	capture_start(&c);
+	assert_int_equal(store_commit(s), -1);
+	got = capture_end(&c);
+	disk_full = 0;
+	store_rollback(s);
+	want = fmt("mailban: %s: committing: the disk is full, nothing was recorded "
+	    "(free some space; the next run reads the same lines again)\n", fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 1);
+	store_close(s);
+	assert_dump(fx->db, "SELECT count(*) FROM failures", "1\n");
+}
+
+/* ---- the views, as an admin runs them ---- */
+
+static char *
+run_sqlite3(const char *db, const char *sql, int *status)
+{
+	char *const	 argv[] = { "sqlite3", "-header", "-column", (char *)db,
+	    (char *)sql, NULL };
+	char *const	 envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+	char		*out = xcalloc(1, 8192);
+	size_t		 len = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	int		 pfd[2];
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		close(pfd[0]);
+		close(pfd[1]);
+		execve("/usr/bin/sqlite3", argv, envp);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (len < 8191 && (r = read(pfd[0], out + len, 8191 - len)) > 0)
+		len += (size_t)r;
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, status, 0), pid);
+	return out;
+}
+
+static void
+views_read_right_in_the_sqlite3_cli(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const int64_t	 ids[] = { 1, 2, 4 };
+	int64_t		 n;
+	char		*out;
+	int		 status;
+
+	if (access("/usr/bin/sqlite3", X_OK) == -1)
+		skip();
+	add(s, "sendmail-auth", "192.0.2.7", T0);			/* 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 60);			/* 2 */
+	add(s, "sendmail-reject", "192.0.2.7", T0 + 90);		/* 3 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 120);			/* 4 */
+	add(s, "sendmail-auth", "2001:db8::1", T0 + 30);		/* 5 */
+	add(s, "sendmail-auth", "198.51.100.4", T0 - 86400);		/* 6: purged */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 120,
+	    T0 + 720, ids, 3), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.4", T0 - 86400,
+	    T0 - 86400 + 3600, (const int64_t[]){ 6 }, 1), 0);
+	assert_int_equal(store_purge(s, T0 - 3600, &n), 0);
+	assert_int_equal(n, 1);
+	/* Active by any sane wall clock: since 2001, permanent; the others not. */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.1", 1000000000,
+	    TIME_FOREVER, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.2", 1000000000,
+	    1000003600, NULL, 0), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.3", 1000000000,
+	    TIME_FOREVER, NULL, 0), 0);
+	store_close(s);
+	raw(fx->db, "UPDATE bans SET lifted = 1000000001 WHERE address = '203.0.113.3'");
+	out = run_sqlite3(fx->db, "SELECT address, jail, start_utc, end_utc, failures "
+	    "FROM active_bans WHERE address LIKE '203.0.113.%'", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out,
+	    "address      jail           start_utc            end_utc  failures\n"
+	    "-----------  -------------  -------------------  -------  --------\n"
+	    "203.0.113.1  sendmail-auth  2001-09-09 01:46:40  never    0       \n");
+	free(out);
+	raw(fx->db, "DELETE FROM bans WHERE address LIKE '203.0.113.%'");
+	out = run_sqlite3(fx->db, "SELECT * FROM offenders", &status);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out,
+	    "address       failures  first_seen           last_seen            bans  jails                        \n"
+	    "------------  --------  -------------------  -------------------  ----  -----------------------------\n"
+	    "192.0.2.7     4         2025-11-26 10:00:00  2025-11-26 10:02:00  1     sendmail-auth,sendmail-reject\n"
+	    "2001:db8::1   1         2025-11-26 10:00:30  2025-11-26 10:00:30  0     sendmail-auth                \n"
+	    "198.51.100.4  0         2025-11-25 10:00:00  2025-11-25 10:00:00  1     sendmail-auth                \n");
+	free(out);
+	out = run_sqlite3(fx->db, "SELECT address, start_utc, end_utc, duration, failures "
+	    "FROM ban_history", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out,
+	    "address       start_utc            end_utc              duration     failures\n"
+	    "------------  -------------------  -------------------  -----------  --------\n"
+	    "198.51.100.4  2025-11-25 10:00:00  2025-11-25 11:00:00  0d 01:00:00  1       \n"
+	    "192.0.2.7     2025-11-26 10:02:00  2025-11-26 10:12:00  0d 00:10:00  3       \n");
+	free(out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(reopen_keeps_the_data_and_does_not_recreate, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_file_without_create_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbage_file_is_refused_and_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(other_sqlite_database_is_refused_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_column_is_a_schema_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(empty_file_is_created_only_with_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_writable_file_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(file_of_another_owner_is_refused_as_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(symlink_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(memory_database_needs_no_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_open_works_while_a_writer_holds_a_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_open_works_after_the_writer_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(positions_round_trip_exactly_including_the_top_bit, setup, teardown),
+		cmocka_unit_test_setup_teardown(failures_are_stored_as_canonical_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(touched_lists_pairs_with_new_failures_and_their_earliest_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(failures_of_a_transaction_are_seen_by_reads_and_ids_keep_read_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(rollback_drops_the_failures_of_the_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_failures_in_one_transaction_are_all_recorded_once_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_returns_unconsumed_failures_from_from_minus_findtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_deletes_later_automatic_bans_and_unconsumes_their_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_until_is_forever_after_a_permanent_ban, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_counts_lifted_bans_until_lifted_and_ignores_manual_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(ban_add_refuses_a_failure_already_consumed, setup, teardown),
+		cmocka_unit_test_setup_teardown(active_holds_bans_with_start_le_now_lt_end_not_lifted, setup, teardown),
+		cmocka_unit_test_setup_teardown(active_canonicalises_and_skips_rows_edited_into_non_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_remembers_addresses_and_waiting_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_expire_drops_rows_older_than_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(purge_deletes_old_failures_and_keeps_bans, setup, teardown),
+		cmocka_unit_test_setup_teardown(purge_of_many_rows_returns_the_space, setup, teardown),
+		cmocka_unit_test_setup_teardown(runs_record_and_return_the_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_disk_is_reported_and_nothing_recorded, setup, teardown_full),
+		cmocka_unit_test_setup_teardown(views_read_right_in_the_sqlite3_cli, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

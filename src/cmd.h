@@ -5,7 +5,9 @@
 #ifndef MAILBAN_CMD_H
 #define MAILBAN_CMD_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "config.h"
 #include "filter.h"
 
@@ -28,6 +30,16 @@ void	 cmd_unlock(int fd);
 int	 cmd_now(const char *arg, int64_t *now);
 /* Print a usage error naming the command, return EXIT_USAGE. */
 int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Make both chains hold exactly the bans in force at `now` in st (cmd_run.c).
+ * dry: print the restore scripts instead of applying them.  *added and
+ * *removed count rules; *nactive (may be NULL) the addresses wanted.
+ * 0, or -1 if a family failed (reported).
+ */
+struct store;
+int	 cmd_apply(const struct config *, struct store *, int64_t now, FILE *dry,
+	    int64_t *added, int64_t *removed, size_t *nactive);
 
 int	 cmd_run(int, char **);
 int	 cmd_status(int, char **);

@@ -82,6 +82,38 @@ max_findtime(const struct config *cfg)
 	return m;
 }
 
+/*
+ * Make both chains hold exactly the bans in force at `now` (the store may
+ * be inside a transaction: what it sees is what is applied).  With dry,
+ * print the scripts and change nothing.  Both families are always tried.
+ */
+int
+cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
+    int64_t *added, int64_t *removed, size_t *nactive)
+{
+	struct banrow	*rows = NULL;
+	struct addr	*want;
+	struct fwplan	 p4 = { 0 }, p6 = { 0 };
+	size_t		 nrows = 0, nwant;
+	int		 fw4, fw6;
+
+	*added = *removed = 0;
+	if (store_active(st, now, &rows, &nrows) == -1)
+		return -1;
+	want = wanted(cfg, rows, nrows, &nwant);
+	if (nactive != NULL)
+		*nactive = nwant;
+	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
+	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
+	*added = (int64_t)(p4.fp_add + p6.fp_add);
+	*removed = (int64_t)(p4.fp_del + p6.fp_del);
+	firewall_plan_free(&p4);
+	firewall_plan_free(&p6);
+	store_banrows_free(rows, nrows);
+	free(want);
+	return fw4 == -1 || fw6 == -1 ? -1 : 0;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -100,15 +132,12 @@ cmd_run(int argc, char **argv)
 	struct ingest		 in;
 	struct reader_stats	 rs;
 	struct logpos		 pos;
-	struct banrow		*rows = NULL;
-	struct addr		*want = NULL;
-	struct fwplan		 p4 = { 0 }, p6 = { 0 };
 	struct runrec		 rr;
 	struct timespec		 t0;
 	struct stat		 sb;
-	int64_t			 now = -1, maxid, newbans = 0, purged;
-	size_t			 nrows = 0, nwant = 0;
-	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw4, fw6;
+	int64_t			 now = -1, maxid, newbans = 0, purged, added, removed;
+	size_t			 nactive = 0;
+	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -163,24 +192,20 @@ cmd_run(int argc, char **argv)
 	    store_pos_put(st, cfg->c_logpath, &pos) == -1 ||
 	    ingest_window(st, cfg, maxid, &newbans) == -1 ||
 	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
-	    store_purge(st, now - cfg->c_dbpurgeage, &purged) == -1 ||
-	    store_active(st, now, &rows, &nrows) == -1) {
+	    store_purge(st, now - cfg->c_dbpurgeage, &purged) == -1) {
 		ingest_free(&in);
 		goto out;
 	}
 	ingest_free(&in);
-	want = wanted(cfg, rows, nrows, &nwant);
 	if (dry) {
-		fw4 = firewall_sync(cfg, AF_INET, want, nwant, stdout, &p4);
-		fw6 = firewall_sync(cfg, AF_INET6, want, nwant, stdout, &p6);
-		rc = fw4 == -1 || fw6 == -1 ? EXIT_RUNTIME : EXIT_OK;
+		rc = cmd_apply(cfg, st, now, stdout, &added, &removed, NULL) == -1 ?
+		    EXIT_RUNTIME : EXIT_OK;
 		goto out;	/* rolls back */
 	}
 	if (store_commit(st) == -1)
 		goto out;
 	intx = 0;
-	fw4 = firewall_sync(cfg, AF_INET, want, nwant, NULL, &p4);
-	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, NULL, &p6);
+	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
 	memset(&rr, 0, sizeof(rr));
 	rr.r_started = time(NULL);
 	rr.r_now = now;
@@ -189,26 +214,22 @@ cmd_run(int argc, char **argv)
 	rr.r_skipped = (int64_t)(in.in_stats.is_unparsed + in.in_stats.is_badaddr + rs.rs_long);
 	rr.r_failures = (int64_t)in.in_stats.is_failures;
 	rr.r_newbans = newbans;
-	rr.r_expired = (int64_t)(p4.fp_del + p6.fp_del);
-	rr.r_added = (int64_t)(p4.fp_add + p6.fp_add);
-	rr.r_removed = (int64_t)(p4.fp_del + p6.fp_del);
+	rr.r_expired = removed;
+	rr.r_added = added;
+	rr.r_removed = removed;
 	rr.r_ms = ms_since(&t0);
-	rr.r_status = fw4 == -1 || fw6 == -1 ? "firewall failed" : "ok";
+	rr.r_status = fw == -1 ? "firewall failed" : "ok";
 	if (store_begin(st) == -1 || store_run_add(st, &rr) == -1 || store_commit(st) == -1)
 		goto out;
 	if (log_verbose)
 		printf("mailban: run: %" PRId64 " lines (%" PRId64 " skipped), %" PRId64
 		    " failures, %" PRId64 " new bans, %zu active, rules +%" PRId64 " -%" PRId64
 		    ", %" PRId64 " ms\n", rr.r_lines, rr.r_skipped, rr.r_failures, newbans,
-		    nwant, rr.r_added, rr.r_removed, rr.r_ms);
-	rc = fw4 == -1 || fw6 == -1 ? EXIT_RUNTIME : EXIT_OK;
+		    nactive, rr.r_added, rr.r_removed, rr.r_ms);
+	rc = fw == -1 ? EXIT_RUNTIME : EXIT_OK;
 out:
 	if (intx)
 		store_rollback(st);
-	firewall_plan_free(&p4);
-	firewall_plan_free(&p6);
-	store_banrows_free(rows, nrows);
-	free(want);
 	store_close(st);
 	cmd_unlock(lockfd);
 	filter_free(fs);

@@ -137,4 +137,41 @@ int	 store_pending_expire(struct store *, int64_t before);
  * bans are kept as history); returns rows deleted in *n.  (dbpurgeage) */
 int	 store_purge(struct store *, int64_t before, int64_t *n);
 
+/*
+ * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
+ */
+/* A manual ban (mailban ban): manual = 1, never deleted by store_window,
+ * end TIME_FOREVER for permanent.  *id gets the row id (may be NULL). */
+int	 store_ban_manual(struct store *, const char *jail, const char *addr,
+	    int64_t start, int64_t end, const char *reason, int64_t *id);
+/*
+ * Lift every ban in force at `now` of addr (all addresses when addr is
+ * NULL): lifted = now.  Every unconsumed failure of that address with
+ * time <= now is consumed by (attached to) the lifted ban, so the next run
+ * does not ban again on the failures that led to it.  *n: bans lifted.
+ */
+int	 store_unban(struct store *, const char *addr, int64_t now, int64_t *n);
+/* Every ban (automatic, manual, lifted) with start in [since, until),
+ * ordered by address then start; fn returns -1 to stop. */
+struct banhist {
+	char	 h_addr[ADDR_STRLEN];
+	char	*h_jail;
+	int64_t	 h_start;
+	int64_t	 h_end;		/* TIME_FOREVER for permanent */
+	int64_t	 h_failures;
+	int	 h_manual;
+	int64_t	 h_lifted;	/* 0 when not lifted */
+	char	*h_reason;	/* NULL when none */
+};
+int	 store_bans_each(struct store *, int64_t since, int64_t until,
+	    int (*fn)(void *, const struct banhist *), void *arg);
+/*
+ * Files already read by `scan` (dedupe): a file is known by the hash of its
+ * first READER_FPMAX bytes (of the decompressed text for .gz) and how many
+ * bytes of it were read.  store_scanned_get: 1 known (*offset set), 0, -1.
+ */
+int	 store_scanned_get(struct store *, uint64_t fp, int64_t fplen, int64_t *offset);
+int	 store_scanned_put(struct store *, uint64_t fp, int64_t fplen, int64_t offset,
+	    const char *name);
+
 #endif

@@ -67,6 +67,19 @@ sanitize: deps
 demo: deps all
 	@sh scripts/demo.sh $(BUILD)
 
+# Speed: prints one table of figures and ratios (not a test).
+bench: all
+	@sh tests/bench/bench.sh $(BUILD)
+
+# libFuzzer targets (clang), each for FUZZTIME seconds; and the SIGKILL
+# torture (at least 200 kills).  .ci/run calls both with bounded times.
+FUZZTIME ?= 60
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZTIME)
+
+torture: deps all
+	@sh tests/torture/run.sh $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailban \
 	    $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)
@@ -88,8 +101,8 @@ uninstall:
 	@echo "kept $(SYSCONFDIR)/mailban and $(STATEDIR)"
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all check units sanitize demo deps install uninstall clean
+.PHONY: all check units sanitize demo deps bench fuzz torture install uninstall clean
 
 -include $(MOD_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

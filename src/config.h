@@ -57,7 +57,31 @@ struct config {
 	long long	 c_maxbans;	/* per family safety cap */
 	struct jail	*c_jails;	/* every non-DEFAULT section, file order */
 	size_t		 c_njails;
+
+	/* Added by the later issues (defaults in brackets). */
+	int		 c_facility;	/* syslog_facility: LOG_DAEMON [daemon] or
+					 * LOG_AUTHPRIV, LOG_MAIL, LOG_LOCAL0..7 */
+	int		 c_ignoreself;	/* ignoreself [true]: the host's own
+					 * interface addresses are never banned */
+	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET */
+	char		*c_ipset;	/* ipset [/usr/sbin/ipset] */
+	int		 c_journal;	/* 1 when logpath = journal */
+	char		*c_journalmatch;	/* journalmatch [_SYSTEMD_UNIT=sendmail.service
+					 * + SYSLOG_IDENTIFIER=sm-mta] */
+	char		*c_journalctl;	/* journalctl [/usr/bin/journalctl] */
+	/* bantime.* (repeat offenders); jails may override each */
+	int		 c_inc;		/* bantime.increment [true] */
+	long long	 c_inc_factor;	/* bantime.factor [1] */
+	long long	*c_inc_mult;	/* bantime.multipliers [none]: "1 2 4 8" */
+	size_t		 c_inc_nmult;
+	long long	 c_inc_maxtime;	/* bantime.maxtime [5w] */
+	long long	 c_inc_rndtime;	/* bantime.rndtime [0] */
+	long long	 c_inc_window;	/* bantime.window [30d] */
+	char		*c_localfile;	/* the .local file read after c_file, or NULL */
 };
+
+#define BACKEND_CHAIN	0
+#define BACKEND_IPSET	1
 
 /* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
 int	 config_load(const char *path, struct config **out);

@@ -131,3 +131,20 @@ ADDRESS                                 FILTER             SINCE                
 203.0.113.7                             sendmail-reject    2026-11-26T11:05:03Z 2026-11-26T12:05:03Z 3
 203.0.113.8                             sendmail-reject    2026-11-26T11:10:03Z 2026-11-26T12:10:03Z 3" \
     "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:12:00Z | head -6)"
+
+# 12. sendmail's queue-id correlation across cron runs: "No such user here"
+# names no address; the from= line of the same queue id, read by the next
+# run, completes it: one failure per waiting line, dated at that line
+nosuch() {
+	printf 'Nov 26 %s mx sm-mta[2001]: 5AQBK1aa002001: <%s@example.com>... No such user here\n' "$1" "$2"
+}
+{ nosuch 11:20:01 anna; nosuch 11:20:02 bert; nosuch 11:20:03 carl; } >> "$LOG"
+run 11:21:00
+ok_eq "no-host failures wait for their queue id" "3|0" \
+    "$(q "select count(*), count(address) from pending where qid = '5AQBK1aa002001'")"
+printf 'Nov 26 11:22:01 mx sm-mta[2001]: 5AQBK1aa002001: from=<spam@example.net>, size=0, class=0, nrcpts=0, bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=[198.51.100.77]\n' >> "$LOG"
+printf 'Nov 26 11:22:02 mx sm-mta[2002]: 5AQBK2aa002002: from=<spam@example.net>, size=0, class=0, nrcpts=0, bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=[198.51.100.78]\n' >> "$LOG"
+run 11:23:00
+ok_eq "completed in the next run, at the from= line" "198.51.100.77|3|1795692121" \
+    "$(q "select address, count(*), min(time) from failures where address like '198.51.100.7%' group by address")"
+ok_eq "correlated failures ban" "1" "$(chain4 | grep -c 'fail2ban-mail -s 198.51.100.77/32')"

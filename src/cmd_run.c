@@ -58,7 +58,8 @@ wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
 	struct addr	*v = xcalloc(n + 1, sizeof(*v));
 	size_t		 i, k = 0;
 
-	qsort(rows, n, sizeof(*rows), by_start);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), by_start);
 	for (i = 0; i < n; i++) {
 		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
 			continue;	/* not ours: the schema only holds canonical text */

@@ -81,23 +81,27 @@ torture: deps all
 	@sh tests/torture/run.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailban \
-	    $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(SYSCONFDIR)/mailban $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)/reports
 	install -d -m 0700 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BUILD)/mailban $(DESTDIR)$(SBINDIR)/mailban
 	install -m 0644 mailban.8 $(DESTDIR)$(MANDIR)/man8/mailban.8
+	install -m 0644 mailban.conf.5 $(DESTDIR)$(MANDIR)/man5/mailban.conf.5
 	install -m 0644 sql/schema.sql $(DESTDIR)$(DATADIR)/schema.sql
+	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/reports/; done; true
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf"; \
 	    install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf.dist; \
 	else install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf; fi
-	sed 's|/usr/local/sbin|$(SBINDIR)|g' cron.d/mailban > $(DESTDIR)$(CRONDIR)/mailban.tmp
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/mailban|$(SYSCONFDIR)/mailban|g' \
+	    cron.d/mailban > $(DESTDIR)$(CRONDIR)/mailban.tmp
 	chmod 0644 $(DESTDIR)$(CRONDIR)/mailban.tmp && mv $(DESTDIR)$(CRONDIR)/mailban.tmp $(DESTDIR)$(CRONDIR)/mailban
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailban $(DESTDIR)$(MANDIR)/man8/mailban.8 \
-	    $(DESTDIR)$(CRONDIR)/mailban $(DESTDIR)$(DATADIR)/schema.sql
-	-rmdir $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(MANDIR)/man5/mailban.conf.5 $(DESTDIR)$(CRONDIR)/mailban \
+	    $(DESTDIR)$(DATADIR)/schema.sql $(DESTDIR)$(DATADIR)/reports/*.sql
+	-rmdir $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)
 	@echo "kept $(SYSCONFDIR)/mailban and $(STATEDIR)"
 
 clean:

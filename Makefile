@@ -38,8 +38,14 @@ $(BUILD)/mailban: $(CMD_OBJ) $(LIB)
 $(LIB): $(MOD_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(MOD_OBJ)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc
+$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc $(BUILD)/reports.inc
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The report queries of sql/reports/ are embedded too (mailban report).
+REPORTS	 = $(sort $(wildcard sql/reports/*.sql))
+$(BUILD)/reports.inc: $(REPORTS) scripts/embed-reports.sh
+	@mkdir -p $(BUILD)/tests
+	sh scripts/embed-reports.sh $(REPORTS) > $@.tmp && mv $@.tmp $@
 
 # The schema is embedded in the binary as a C string.
 $(BUILD)/schema.inc: sql/schema.sql scripts/embed.sh

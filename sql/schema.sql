@@ -1,4 +1,7 @@
--- schema.sql -- the mailban database, version 1.
+-- schema.sql -- the mailban database, version 2.
+--
+-- History: 1 first release; 2 adds the table scanned and renames the
+-- column jails of the view offenders to filters.
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -9,7 +12,8 @@
 --
 -- Conventions: every time is UTC epoch seconds (INTEGER); an address is the
 -- canonical text of an IPv4 or IPv6 address (inet_ntop: "192.0.2.7",
--- "2001:db8::1"); a jail is a section name of mailban.conf.  Readable
+-- "2001:db8::1"); a jail is a section name of mailban.conf, i.e. one
+-- filter (the reports and the view offenders call it a filter).  Readable
 -- columns (*_utc, first_seen, ...) are UTC, "YYYY-MM-DD HH:MM:SS".
 -- Tables are STRICT: a value of the wrong type is refused, not stored.
 -- Only mailban writes the tables; reading them is always safe (WAL mode:
@@ -35,6 +39,12 @@ CREATE INDEX failures_window ON failures (jail, address, time);
 CREATE INDEX failures_ban ON failures (ban_id) WHERE ban_id IS NOT NULL;
 
 -- Every ban ever decided (kept as history; failures may be purged).
+-- failures is 0 for a manual ban.  A lifted ban also holds (through
+-- failures.ban_id) the failures of its address left unconsumed when it was
+-- lifted, so that they do not ban again; failures still counts only those
+-- that made the ban.
+-- (Comments inside a CREATE TABLE are stored in the file: they stay as
+-- version 1 wrote them, so that an upgraded file equals a new one.)
 CREATE TABLE bans (
 	id	INTEGER PRIMARY KEY,
 	address	TEXT NOT NULL,		-- the banned client
@@ -87,6 +97,7 @@ CREATE TABLE runs (
 -- Queue-id correlation across lines and runs: sendmail logs the client
 -- address on the "from=... relay=... [addr]" line of a queue id, and some
 -- failures ("<user@x>... User unknown") only on other lines of that id.
+-- jail: the jail whose failregex matched the line.
 CREATE TABLE pending (
 	jail	TEXT NOT NULL,
 	qid	TEXT NOT NULL,		-- sendmail queue id
@@ -99,7 +110,24 @@ CREATE INDEX pending_qid ON pending (jail, qid);
 CREATE UNIQUE INDEX pending_addr ON pending (jail, qid) WHERE address IS NOT NULL;
 CREATE INDEX pending_time ON pending (time);
 
--- The bans in force now (by the wall clock), by address.
+-- Files already read by `mailban scan` (forensic replays), so that a file
+-- given again, or again under another name, is not counted twice.  A file
+-- is known by the hash of its first bytes (of the decompressed text for
+-- .gz), like a reader position.
+CREATE TABLE scanned (
+	fp	INTEGER NOT NULL,	-- FNV-1a hash of the first fplen bytes (a
+					-- 64-bit unsigned value stored as signed)
+	fplen	INTEGER NOT NULL,	-- bytes hashed into fp (at most 4096)
+	offset	INTEGER NOT NULL,	-- bytes of the file read so far
+	name	TEXT NOT NULL,		-- the file name last given to scan
+	updated	INTEGER NOT NULL,	-- wall-clock time this row was written
+	PRIMARY KEY (fp, fplen)
+) STRICT;
+
+-- The bans in force now (by the wall clock: a view cannot take a
+-- reference time; sql/reports/active-bans.sql can), by address, then
+-- start.  Columns: those of bans (address, jail, start, end, failures,
+-- manual, reason), start_utc, and end_utc ('never' if permanent).
 CREATE VIEW active_bans AS
 SELECT	address,
 	jail,
@@ -117,8 +145,12 @@ WHERE	lifted IS NULL
 	AND (end IS NULL OR end > CAST(strftime('%s', 'now') AS INTEGER))
 ORDER BY address, start;
 
--- Every ban, with readable times and how long it was (or will be) in force:
--- until its end, or until it was lifted if that came first.
+-- Every ban, oldest first, with readable times and how long it was (or will
+-- be) in force: until its end, or until it was lifted if that came first.
+-- Columns: those of bans (id, address, jail, start, end, lifted, failures,
+-- manual, reason); start_utc, end_utc ('never' if permanent), lifted_utc
+-- (NULL if not lifted); seconds in force (NULL if permanent) and the same
+-- as duration, "Nd HH:MM:SS" ('permanent').
 CREATE VIEW ban_history AS
 SELECT	id,
 	address,
@@ -147,18 +179,19 @@ SELECT	id,
 FROM	bans
 ORDER BY start, id;
 
--- One row per address ever recorded (in failures or bans): how many
--- failures are still stored, when it was first and last seen, how many
--- times it was banned, and by which jails (comma-separated, sorted).
--- Most failures first.
+-- One row per address ever recorded (in failures or bans), most failures
+-- first.  Columns: address; failures, how many of its failures are still
+-- stored; first_seen and last_seen, UTC, from those failures and the
+-- starts of its bans; bans, how many times it was banned; filters, the
+-- jails that matched or banned it (comma-separated, sorted).
 CREATE VIEW offenders AS
-SELECT	address, failures, first_seen, last_seen, bans, jails
+SELECT	address, failures, first_seen, last_seen, bans, filters
 FROM	(SELECT	address,
 		sum(nfail) OVER w AS failures,
 		datetime(min(first) OVER w, 'unixepoch') AS first_seen,
 		datetime(max(last) OVER w, 'unixepoch') AS last_seen,
 		sum(nban) OVER w AS bans,
-		group_concat(jail) OVER w AS jails,	-- in window order: sorted
+		group_concat(jail) OVER w AS filters,	-- in window order: sorted
 		row_number() OVER w AS n
 	FROM	(SELECT address, jail, sum(nfail) AS nfail, min(first) AS first,
 			max(last) AS last, sum(nban) AS nban

@@ -41,10 +41,21 @@ struct store;
 int	 cmd_apply(const struct config *, struct store *, int64_t now, FILE *dry,
 	    int64_t *added, int64_t *removed, size_t *nactive);
 
+/* The addresses the chains must hold: rows (reordered: oldest ban first),
+ * ignoreip excluded except for manual bans.  Caller frees. */
+struct banrow;
+struct addr	*cmd_wanted(const struct config *, struct banrow *rows, size_t n,
+		    size_t *nwant);
+
 int	 cmd_run(int, char **);
 int	 cmd_status(int, char **);
 int	 cmd_config(int, char **);
 int	 cmd_test(int, char **);
 int	 cmd_scan(int, char **);
+int	 cmd_ban(int, char **);
+int	 cmd_unban(int, char **);
+int	 cmd_check(int, char **);
+int	 cmd_stop(int, char **);
+int	 cmd_report(int, char **);
 
 #endif

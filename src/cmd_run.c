@@ -48,12 +48,13 @@ by_start(const void *a, const void *b)
 
 /*
  * The addresses to hold in the chains: active bans, whitelist excluded
- * (whitelist wins even over bans recorded before it was configured),
+ * (whitelist wins even over bans recorded before it was configured, but
+ * not over a forced manual ban),
  * oldest ban first, so that past the maxbans cap it is the new bans that
  * are not applied.
  */
-static struct addr *
-wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
+struct addr *
+cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
 {
 	struct addr	*v = xcalloc(n + 1, sizeof(*v));
 	size_t		 i, k = 0;
@@ -63,7 +64,9 @@ wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
 	for (i = 0; i < n; i++) {
 		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
 			continue;	/* not ours: the schema only holds canonical text */
-		if (cidrlist_contains(&cfg->c_ignoreip, &v[k]))
+		/* A manual ban of a whitelisted address was forced (ban --force). */
+		if (strcmp(rows[i].b_jail, "manual") != 0 &&
+		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
 		k++;
 	}
@@ -101,7 +104,7 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	*added = *removed = 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
 		return -1;
-	want = wanted(cfg, rows, nrows, &nwant);
+	want = cmd_wanted(cfg, rows, nrows, &nwant);
 	if (nactive != NULL)
 		*nactive = nwant;
 	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
@@ -167,6 +170,7 @@ cmd_run(int argc, char **argv)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if (!dry) {
+		log_facility(cfg->c_facility);
 		log_syslog(1);
 		switch (cmd_lock(cfg, &lockfd)) {
 		case 1:
@@ -191,7 +195,7 @@ cmd_run(int argc, char **argv)
 	ingest_init(&in, cfg, fs, st, now);
 	if (reader_follow(cfg->c_logpath, &pos, have, ingest_line, &in, &rs) == -1 ||
 	    store_pos_put(st, cfg->c_logpath, &pos) == -1 ||
-	    ingest_window(st, cfg, maxid, &newbans) == -1 ||
+	    ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
 	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
 	    store_purge(st, now - cfg->c_dbpurgeage, &purged) == -1) {
 		ingest_free(&in);

@@ -1,9 +1,27 @@
 /*
  * cmd_scan.c -- `mailban scan`: a forensic run over whole logs (plain or
  * gzip-compressed, or - for standard input) into a database of its own,
- * in event time: the result is the ban timeline that would have happened.
- * The year of BSD timestamps comes from each file's modification time
- * (--now overrides).  No firewall, no reader position, no lock.
+ * in event time: the result is the ban timeline that would have happened,
+ * printed as a report (text, tsv or json).
+ *
+ * Inputs, in the order given, are read through zlib (transparent for a
+ * plain file, never a shell).  The year of BSD timestamps comes from each
+ * file's modification time (--now overrides).  Only complete lines are
+ * read: an unterminated last line is counted and left, as in `run`.
+ *
+ * Nothing twice: every input is known by the FNV-1a hash of its first
+ * min(consumed, READER_FPMAX) bytes of text (decompressed) and how far it
+ * was read (table scanned, store_scanned_get/put).  The same text again,
+ * plain or compressed, adds nothing; a grown file is read from where the
+ * last scan stopped.  A recorded offset always follows a '\n', so a file
+ * shorter than READER_FPMAX is looked up at each line end of its head.
+ * A scan limited by --since/--until is remembered for that range only (its
+ * key mixes the range in); it also honours what an unlimited scan read.
+ *
+ * No firewall, no reader position, no lock -- unless --db is the live
+ * database: then the run lock is held while it is written, and --apply
+ * (which requires the live database) reconciles the chains with its bans
+ * in force at --now.  Reader positions are never touched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,96 +42,645 @@
 #include "store.h"
 #include "util.h"
 
-/* Feed a gzip file line by line (lines over READER_LINEMAX skipped). */
-static int
-scan_gz(int fd, const char *name, struct ingest *in, struct reader_stats *rs)
+#define SC_BUFSZ	(1024 * 1024)
+#define SC_TOP		10		/* top offenders listed */
+#define SC_TICK_MS	250		/* progress: at most 4 updates a second */
+#define SC_LOCKWAIT	100		/* 100 ms tries for the lock: 10 s */
+
+#define FMT_TEXT	0
+#define FMT_TSV		1
+#define FMT_JSON	2
+
+static const char usage_scan[] =
+"usage: mailban scan [-c FILE] --db FILE [--since TIME] [--until TIME] [--apply]\n"
+"                    [--format text|tsv|json] [--now TIME] LOG...|-\n"
+"Read whole logs (plain, .gz, or - for standard input) in event time into\n"
+"the database --db (created if absent) and report the bans that would have\n"
+"happened.  The year of BSD dates comes from each file's mtime.  Text read\n"
+"before (same first 4 KB, plain or .gz) is not read again.  --since and\n"
+"--until (epoch or RFC 3339) keep failures in [since, until).  --apply needs\n"
+"--db to be the live database and reconciles the chains with its bans in\n"
+"force at --now (default: the clock).  Reader positions are never changed.\n";
+
+struct progress {
+	int		 on;		/* stderr is a terminal */
+	int		 shown;		/* a progress line is on screen */
+	struct timespec	 t0, last;
+	int64_t		 total;		/* on-disk bytes of all, -1 unknown */
+	int64_t		 before;	/* on-disk bytes of the inputs finished */
+	size_t		 file, nfiles;
+};
+
+struct scan {
+	struct ingest	 in;
+	struct store	*st;
+	int		 ranged;	/* --since or --until given */
+	int64_t		 since, until;	/* [since, until) */
+	char		 range[64];	/* mixed into the fingerprints (ranged) */
+	char		*buf;		/* SC_BUFSZ */
+	struct progress	 pg;
+	/* Counters of this run (text bytes, i.e. decompressed). */
+	uint64_t	 lines;		/* every line seen, skipped ones too */
+	uint64_t	 bytes, known, overlong, unterminated, outside;
+};
+
+/* One ban as reported. */
+struct rban {
+	char	 addr[ADDR_STRLEN];
+	char	*jail;
+	int64_t	 start, end, failures;
+};
+
+struct report {
+	struct rban	*v;
+	size_t		 n;
+};
+
+static double
+elapsed(const struct timespec *t0, const struct timespec *t1)
 {
-	gzFile	 gz;
-	char	*buf = xmalloc(READER_LINEMAX + 65536);
-	size_t	 have = 0, start, len;
-	char	*nl;
-	int	 n, skipping = 0, rc = -1;
+	return (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
+}
 
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
-		free(buf);
-		return log_error("%s: cannot read as gzip", name);
+static void
+progress_clear(struct progress *pg)
+{
+	if (pg->shown)
+		fputs("\r\033[K", stderr);
+	pg->shown = 0;
+}
+
+/*
+ * One progress line, at most every SC_TICK_MS (CLOCK_MONOTONIC).  text:
+ * bytes of text of the current input so far; raw: its on-disk offset (-1
+ * unknown), which with the total size gives the share done and time left.
+ */
+static void
+progress(struct scan *sc, int64_t text, int64_t raw)
+{
+	struct progress	*pg = &sc->pg;
+	struct timespec	 now;
+	double		 t, done, mb;
+
+	if (!pg->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (pg->shown && elapsed(&pg->last, &now) * 1000 < SC_TICK_MS)
+		return;
+	pg->last = now;
+	t = elapsed(&pg->t0, &now);
+	mb = (double)(sc->bytes + sc->known + (uint64_t)text) / 1e6;
+	fprintf(stderr, "\rmailban: scan: file %zu/%zu, %.1f MB, %" PRIu64 " lines",
+	    pg->file, pg->nfiles, mb, sc->lines);
+	if (t >= 0.5)
+		fprintf(stderr, ", %.1f MB/s", mb / t);
+	if (pg->total > 0 && raw >= 0) {
+		done = (double)(pg->before + raw);
+		fprintf(stderr, ", %.0f%%", 100 * done / (double)pg->total);
+		if (t >= 0.5 && done > 0)
+			fprintf(stderr, ", %.0f s left",
+			    t * ((double)pg->total - done) / done);
 	}
-	for (;;) {
-		n = gzread(gz, buf + have, (unsigned)(READER_LINEMAX + 65536 - have));
-		if (n < 0) {
-			int	zerr;
+	fputs("\033[K", stderr);
+	pg->shown = 1;
+}
 
-			log_error("%s: %s", name, gzerror(gz, &zerr));
-			goto out;
+/*
+ * The reader callback: with --since/--until, a line dated outside the
+ * range is not ingested.  Its date is read with a copy of the year
+ * context, which is then kept, so that ingest_line() sees exactly the
+ * context it would have seen without the range.
+ */
+static int
+scan_line(void *arg, const char *file, const char *line, size_t len)
+{
+	struct scan		*sc = arg;
+	struct syslog_ctx	 c;
+	struct sysline		 sl;
+
+	sc->lines++;
+	if (sc->ranged) {
+		c = sc->in.in_sc;
+		if (syslog_parse(&c, line, len, &sl) == 0 &&
+		    (sl.s_time < sc->since || sl.s_time >= sc->until)) {
+			sc->in.in_sc = c;
+			sc->in.in_lineno++;
+			sc->outside++;
+			return 0;
 		}
-		have += (size_t)n;
-		start = 0;
-		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
-			len = (size_t)(nl - (buf + start));
-			rs->rs_bytes += len + 1;
-			if (skipping)
-				skipping = 0;
-			else {
-				if (len > 0 && buf[start + len - 1] == '\r')
-					len--;
-				rs->rs_lines++;
-				if (ingest_line(in, name, buf + start, len) == -1)
-					goto out;
-			}
-			start = (size_t)(nl - buf) + 1;
-		}
-		memmove(buf, buf + start, have - start);
-		have -= start;
-		if (have >= READER_LINEMAX) {	/* overlong: drop until its end */
-			rs->rs_long += skipping ? 0 : 1;
-			rs->rs_bytes += have;
-			skipping = 1;
-			have = 0;
-		}
-		if (n == 0) {
-			if (have > 0 && !skipping) {
-				rs->rs_lines++;
-				rs->rs_bytes += have;
-				if (ingest_line(in, name, buf, have) == -1)
-					goto out;
-			}
-			break;
+	}
+	return ingest_line(&sc->in, file, line, len);
+}
+
+/*
+ * Read into buf.  0 at the end; -1 after a read error (reported).  Damaged
+ * gzip data is the end of that input, with a warning: what came before it
+ * is read, and a later scan of a repaired file goes on from there.
+ */
+static ssize_t
+src_read(struct scan *sc, gzFile gz, const char *name, char *buf, size_t len)
+{
+	const char	*msg, *p;
+	int		 n, zerr;
+
+	if ((n = gzread(gz, buf, (unsigned)len)) > 0)
+		return n;
+	msg = gzerror(gz, &zerr);
+	if (zerr == Z_OK)
+		return 0;
+	progress_clear(&sc->pg);
+	if (zerr == Z_ERRNO)
+		return log_error("cannot read %s: %s", name, strerror(errno));
+	/* zlib names an fd opened with gzdopen "<fd:N>": name the file instead. */
+	if (strncmp(msg, "<fd:", 4) == 0 && (p = strstr(msg, ">: ")) != NULL)
+		msg = p + 3;
+	log_warnx("%s: damaged gzip data (%s): read up to the damage", name, msg);
+	return 0;
+}
+
+static uint64_t
+mix(const struct scan *sc, uint64_t fp, int ranged)
+{
+	return ranged ? hash_fnv1a(sc->range, strlen(sc->range), fp) : fp;
+}
+
+/*
+ * How far this text was read by an earlier scan (0: never).  head holds
+ * its first hlen bytes (hlen < READER_FPMAX only at the end of the text).
+ * The longest known prefix wins: the offset of a record whose fplen is
+ * below READER_FPMAX equals that fplen.
+ */
+static int
+known_offset(struct scan *sc, const unsigned char *head, size_t hlen, int64_t *off)
+{
+	uint64_t	*h = xcalloc(hlen + 1, sizeof(*h));
+	int64_t		 o;
+	size_t		 k;
+	int		 r, ranged, rc = -1;
+
+	*off = 0;
+	h[0] = HASH_FNV_SEED;
+	for (k = 1; k <= hlen; k++)
+		h[k] = hash_fnv1a(&head[k - 1], 1, h[k - 1]);
+	for (k = hlen; k > 0 && *off == 0; k--) {
+		if (k != READER_FPMAX && head[k - 1] != '\n')
+			continue;
+		for (ranged = 0; ranged <= sc->ranged; ranged++) {
+			if ((r = store_scanned_get(sc->st, mix(sc, h[k], ranged), (int64_t)k,
+			    &o)) == -1)
+				goto out;
+			if (r == 1 && o > *off)
+				*off = o;
 		}
 	}
 	rc = 0;
 out:
-	gzclose(gz);	/* closes fd */
-	free(buf);
+	free(h);
 	return rc;
 }
 
+/*
+ * Read one open input to its end: skip what an earlier scan read, hand
+ * every new complete line to scan_line(), then record how far it got.
+ * Lines over READER_LINEMAX are skipped whole and counted.
+ */
 static int
-scan_one(const char *name, int64_t now, struct ingest *in, struct reader_stats *rs)
+scan_stream(struct scan *sc, gzFile gz, const char *name)
+{
+	unsigned char	 head[READER_FPMAX];
+	char		*buf = sc->buf, *nl;
+	size_t		 have = 0, i, len, hlen, rest;
+	int64_t		 pos = 0;	/* text offset of buf[0] */
+	int64_t		 off, done;	/* known offset; just after the last '\n' */
+	ssize_t		 n;
+	int		 skipping = 0, eof = 0;
+
+	while (have < READER_FPMAX) {
+		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+			return -1;
+		if (n == 0) {
+			eof = 1;
+			break;
+		}
+		have += (size_t)n;
+		progress(sc, (int64_t)have, gzoffset(gz));
+	}
+	hlen = have < READER_FPMAX ? have : READER_FPMAX;
+	memcpy(head, buf, hlen);
+	if (known_offset(sc, head, hlen, &off) == -1)
+		return -1;
+	done = off;
+	for (;;) {
+		/* What the earlier scan read is passed over; off follows a '\n'. */
+		if (pos + (int64_t)have <= off)
+			i = have;
+		else
+			i = pos < off ? (size_t)(off - pos) : 0;
+		while ((nl = memchr(buf + i, '\n', have - i)) != NULL) {
+			len = (size_t)(nl - (buf + i));
+			if (skipping || len > READER_LINEMAX) {
+				sc->lines++;
+				sc->overlong++;
+				skipping = 0;
+			} else {
+				if (len > 0 && buf[i + len - 1] == '\r')
+					len--;
+				if (scan_line(sc, name, buf + i, len) == -1)
+					return -1;
+			}
+			i = (size_t)(nl - buf) + 1;
+			done = pos + (int64_t)i;
+		}
+		rest = have - i;
+		if (pos + (int64_t)i >= off && (skipping || rest > READER_LINEMAX)) {
+			skipping = 1;	/* overlong: drop its bytes as they come */
+			i = have;
+			rest = 0;
+		}
+		if (rest > 0 && i > 0)
+			memmove(buf, buf + i, rest);
+		pos += (int64_t)i;
+		have = rest;
+		if (eof)
+			break;
+		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+			return -1;
+		if (n == 0)
+			eof = 1;
+		have += (size_t)n;
+		progress(sc, pos + (int64_t)have, gzoffset(gz));
+	}
+	if (pos + (int64_t)have > done) {
+		sc->lines++;
+		if (skipping)
+			sc->overlong++;
+		else
+			sc->unterminated++;
+	}
+	sc->known += (uint64_t)off;
+	if (done <= off)
+		return 0;
+	sc->bytes += (uint64_t)(done - off);
+	hlen = done < READER_FPMAX ? (size_t)done : READER_FPMAX;
+	return store_scanned_put(sc->st, mix(sc, hash_fnv1a(head, hlen, HASH_FNV_SEED),
+	    sc->ranged), (int64_t)hlen, done, name);
+}
+
+static int
+scan_one(struct scan *sc, const char *name, int64_t now)
 {
 	struct stat	sb;
-	unsigned char	magic[2];
+	gzFile		gz;
 	int		fd, rc;
 
 	if (strcmp(name, "-") == 0)
-		fd = dup(STDIN_FILENO);
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
 	else
 		fd = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return log_error("cannot open %s: %s", name, strerror(errno));
 	if (fstat(fd, &sb) == -1) {
 		close(fd);
-		return log_error("%s: %s", name, strerror(errno));
+		return log_error("cannot stat %s: %s", name, strerror(errno));
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return log_error("%s: is a directory (give the log files)", name);
 	}
 	/* Each file infers its BSD years from its own mtime: old logs get old years. */
-	syslog_init(&in->in_sc, now != -1 ? now : S_ISREG(sb.st_mode) ? (int64_t)sb.st_mtime :
-	    (int64_t)time(NULL));
-	in->in_lineno = 0;
-	if (S_ISREG(sb.st_mode) && pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
-	    magic[1] == 0x8b)
-		return scan_gz(fd, name, in, rs);
-	rc = reader_stream(fd, name, ingest_line, in, rs);
-	close(fd);
+	syslog_init(&sc->in.in_sc, now != -1 ? now : S_ISREG(sb.st_mode) ?
+	    (int64_t)sb.st_mtime : (int64_t)time(NULL));
+	sc->in.in_lineno = 0;
+	if ((gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return log_error("cannot read %s: out of memory", name);
+	}
+	gzbuffer(gz, 128 * 1024);
+	rc = scan_stream(sc, gz, name);
+	if (S_ISREG(sb.st_mode))
+		sc->pg.before += (int64_t)sb.st_size;
+	gzclose(gz);	/* closes fd */
 	return rc;
+}
+
+/* 1 if a and b name the same file (or the same missing path), else 0. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat	sa, sb;
+	int		ea, eb;
+
+	ea = stat(a, &sa) == -1;
+	eb = stat(b, &sb) == -1;
+	if (ea || eb)
+		return ea && eb && strcmp(a, b) == 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The run lock, waiting up to 10 s for a cron run to finish.  0 or -1. */
+static int
+lock_live(const struct config *cfg, int *fd)
+{
+	struct timespec	ts = { 0, 100 * 1000 * 1000 };
+	int		i, r;
+
+	for (i = 0; i < SC_LOCKWAIT; i++) {
+		if ((r = cmd_lock(cfg, fd)) != 1)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+	return log_error("%s.lock: held by another mailban for 10 s; try again later",
+	    cfg->c_database);
+}
+
+static int
+collect(void *arg, const struct banhist *h)
+{
+	struct report	*r = arg;
+	struct rban	*b;
+
+	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	b = &r->v[r->n++];
+	memcpy(b->addr, h->h_addr, sizeof(b->addr));
+	b->jail = xstrdup(h->h_jail);
+	b->start = h->h_start;
+	b->end = h->h_end;
+	b->failures = h->h_failures;
+	return 0;
+}
+
+static void
+report_free(struct report *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->v[i].jail);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* Totals of one filter, or of one address (top offenders). */
+struct total {
+	const char	*name;		/* filter, or address */
+	int64_t		 bans, addrs, failures, first;
+	size_t		 order;		/* first index in the report */
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct total *)a)->name, ((const struct total *)b)->name);
+}
+
+static int
+by_failures(const void *a, const void *b)
+{
+	const struct total	*x = a, *y = b;
+
+	if (x->failures != y->failures)
+		return x->failures > y->failures ? -1 : 1;
+	if (x->bans != y->bans)
+		return x->bans > y->bans ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Per filter, sorted by name.  Bans of one address are adjacent. */
+static struct total *
+per_filter(const struct report *r, size_t *n)
+{
+	struct total	*t = xcalloc(r->n + 1, sizeof(*t));
+	const char	*last;
+	size_t		 i, k, f;
+
+	*n = 0;
+	for (i = 0; i < r->n; i++) {
+		for (k = 0; k < *n; k++)
+			if (strcmp(t[k].name, r->v[i].jail) == 0)
+				break;
+		if (k == *n)
+			t[(*n)++].name = r->v[i].jail;
+	}
+	for (f = 0; f < *n; f++) {
+		last = NULL;
+		for (i = 0; i < r->n; i++) {
+			if (strcmp(r->v[i].jail, t[f].name) != 0)
+				continue;
+			t[f].bans++;
+			t[f].failures += r->v[i].failures;
+			if (last == NULL || strcmp(last, r->v[i].addr) != 0)
+				t[f].addrs++;
+			last = r->v[i].addr;
+		}
+	}
+	qsort(t, *n, sizeof(*t), by_name);
+	return t;
+}
+
+/* Per address, most failures first (then most bans, then report order). */
+static struct total *
+per_address(const struct report *r, size_t *n)
+{
+	struct total	*t = xcalloc(r->n + 1, sizeof(*t));
+	size_t		 i;
+
+	*n = 0;
+	for (i = 0; i < r->n; i++) {
+		if (*n == 0 || strcmp(t[*n - 1].name, r->v[i].addr) != 0) {
+			t[*n].name = r->v[i].addr;
+			t[*n].first = r->v[i].start;
+			t[*n].order = *n;
+			(*n)++;
+		}
+		t[*n - 1].bans++;
+		t[*n - 1].failures += r->v[i].failures;
+		if (r->v[i].start < t[*n - 1].first)
+			t[*n - 1].first = r->v[i].start;
+	}
+	qsort(t, *n, sizeof(*t), by_failures);
+	return t;
+}
+
+/* A JSON string: quotes, backslash and control bytes escaped. */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* A time as a JSON string, or null for TIME_FOREVER / unset. */
+static void
+json_time(int64_t t, int set)
+{
+	char	buf[32];
+
+	if (!set || t == TIME_FOREVER)
+		fputs("null", stdout);
+	else
+		json_str(fmt_time_utc(t, buf, sizeof(buf)));
+}
+
+struct applied {
+	int	 done;
+	int64_t	 now, added, removed;
+	size_t	 active;
+};
+
+static uint64_t
+skipped(const struct scan *sc)
+{
+	return sc->in.in_stats.is_unparsed + sc->in.in_stats.is_badaddr + sc->overlong +
+	    sc->unterminated + sc->outside;
+}
+
+static void
+print_tsv(const struct report *r)
+{
+	char	t1[32], t2[32];
+	size_t	i;
+
+	for (i = 0; i < r->n; i++)
+		printf("%s\t%s\t%s\t%" PRId64 "\t%s\n", r->v[i].addr,
+		    fmt_time_utc(r->v[i].start, t1, sizeof(t1)),
+		    r->v[i].end == TIME_FOREVER ? "" :
+		    fmt_time_utc(r->v[i].end, t2, sizeof(t2)), r->v[i].failures, r->v[i].jail);
+}
+
+static void
+print_json(const struct scan *sc, int nfiles, const struct report *r,
+    const struct applied *ap)
+{
+	const struct ingest_stats *is = &sc->in.in_stats;
+	struct total	*f, *a;
+	size_t		 nf, na, i;
+
+	f = per_filter(r, &nf);
+	a = per_address(r, &na);
+	printf("{\n  \"files\": %d,\n  \"bytes\": %" PRIu64 ",\n  \"bytes_known\": %" PRIu64
+	    ",\n  \"lines\": %" PRIu64 ",\n", nfiles, sc->bytes, sc->known, sc->lines);
+	printf("  \"skipped\": {\"total\": %" PRIu64 ", \"unparsed\": %" PRIu64
+	    ", \"badaddr\": %" PRIu64 ", \"overlong\": %" PRIu64 ", \"unterminated\": %"
+	    PRIu64 ", \"outside\": %" PRIu64 "},\n", skipped(sc), is->is_unparsed,
+	    is->is_badaddr, sc->overlong, sc->unterminated, sc->outside);
+	printf("  \"failures\": %" PRIu64 ",\n  \"whitelisted\": %" PRIu64 ",\n",
+	    is->is_failures, is->is_whitelisted);
+	fputs("  \"since\": ", stdout);
+	json_time(sc->since, sc->since != INT64_MIN);
+	fputs(",\n  \"until\": ", stdout);
+	json_time(sc->until, sc->until != INT64_MAX);
+	fputs(",\n  \"bans\": [", stdout);
+	for (i = 0; i < r->n; i++) {
+		fputs(i == 0 ? "\n    {\"address\": " : ",\n    {\"address\": ", stdout);
+		json_str(r->v[i].addr);
+		fputs(", \"start\": ", stdout);
+		json_time(r->v[i].start, 1);
+		fputs(", \"end\": ", stdout);
+		json_time(r->v[i].end, 1);
+		printf(", \"failures\": %" PRId64 ", \"filter\": ", r->v[i].failures);
+		json_str(r->v[i].jail);
+		putchar('}');
+	}
+	fputs(r->n > 0 ? "\n  ],\n  \"filters\": [" : "],\n  \"filters\": [", stdout);
+	for (i = 0; i < nf; i++) {
+		fputs(i == 0 ? "\n    {\"filter\": " : ",\n    {\"filter\": ", stdout);
+		json_str(f[i].name);
+		printf(", \"bans\": %" PRId64 ", \"addresses\": %" PRId64 ", \"failures\": %"
+		    PRId64 "}", f[i].bans, f[i].addrs, f[i].failures);
+	}
+	fputs(nf > 0 ? "\n  ],\n  \"top\": [" : "],\n  \"top\": [", stdout);
+	for (i = 0; i < na && i < SC_TOP; i++) {
+		fputs(i == 0 ? "\n    {\"address\": " : ",\n    {\"address\": ", stdout);
+		json_str(a[i].name);
+		printf(", \"bans\": %" PRId64 ", \"failures\": %" PRId64 ", \"first\": ",
+		    a[i].bans, a[i].failures);
+		json_time(a[i].first, 1);
+		putchar('}');
+	}
+	fputs(na > 0 ? "\n  ]" : "]", stdout);
+	if (ap->done) {
+		fputs(",\n  \"applied\": {\"now\": ", stdout);
+		json_time(ap->now, 1);
+		printf(", \"active\": %zu, \"added\": %" PRId64 ", \"removed\": %" PRId64 "}",
+		    ap->active, ap->added, ap->removed);
+	}
+	fputs("\n}\n", stdout);
+	free(f);
+	free(a);
+}
+
+static void
+print_text(const struct scan *sc, int nfiles, const struct report *r,
+    const struct applied *ap)
+{
+	const struct ingest_stats *is = &sc->in.in_stats;
+	struct total	*f, *a;
+	size_t		 nf, na, i;
+	char		 t1[32], t2[32];
+
+	f = per_filter(r, &nf);
+	a = per_address(r, &na);
+	printf("files: %d, %" PRIu64 " bytes read, %" PRIu64 " bytes already scanned\n",
+	    nfiles, sc->bytes, sc->known);
+	printf("lines: %" PRIu64 " read, %" PRIu64 " skipped (%" PRIu64 " unparsed, %"
+	    PRIu64 " bad address, %" PRIu64 " too long, %" PRIu64 " unterminated, %"
+	    PRIu64 " outside the time range)\n", sc->lines, skipped(sc), is->is_unparsed,
+	    is->is_badaddr, sc->overlong, sc->unterminated, sc->outside);
+	printf("failures: %" PRIu64 " recorded, %" PRIu64 " whitelisted\n",
+	    is->is_failures, is->is_whitelisted);
+	if (sc->ranged)
+		printf("time range: %s to %s\n", sc->since == INT64_MIN ? "the beginning" :
+		    fmt_time_utc(sc->since, t1, sizeof(t1)), sc->until == INT64_MAX ?
+		    "the end" : fmt_time_utc(sc->until, t2, sizeof(t2)));
+	printf("bans: %zu, of %zu addresses\n", r->n, na);
+	for (i = 0; i < r->n; i++) {
+		if (i == 0 || strcmp(r->v[i].addr, r->v[i - 1].addr) != 0)
+			printf("%s\n", r->v[i].addr);
+		printf("  %-20s  %-20s  %5" PRId64 " failures  %s\n",
+		    fmt_time_utc(r->v[i].start, t1, sizeof(t1)),
+		    r->v[i].end == TIME_FOREVER ? "permanent" :
+		    fmt_time_utc(r->v[i].end, t2, sizeof(t2)), r->v[i].failures, r->v[i].jail);
+	}
+	if (nf > 0) {
+		printf("\nper filter:\n%-28s %6s %9s %9s\n", "FILTER", "BANS", "ADDRESSES",
+		    "FAILURES");
+		for (i = 0; i < nf; i++)
+			printf("%-28s %6" PRId64 " %9" PRId64 " %9" PRId64 "\n", f[i].name,
+			    f[i].bans, f[i].addrs, f[i].failures);
+		printf("\ntop offenders:\n%-39s %6s %9s  %s\n", "ADDRESS", "BANS", "FAILURES",
+		    "FIRST BAN");
+		for (i = 0; i < na && i < SC_TOP; i++)
+			printf("%-39s %6" PRId64 " %9" PRId64 "  %s\n", a[i].name, a[i].bans,
+			    a[i].failures, fmt_time_utc(a[i].first, t1, sizeof(t1)));
+	}
+	if (ap->done)
+		printf("\nfirewall at %s: %zu active bans, rules +%" PRId64 " -%" PRId64 "\n",
+		    fmt_time_utc(ap->now, t1, sizeof(t1)), ap->active, ap->added, ap->removed);
+	free(f);
+	free(a);
+}
+
+static int
+time_opt(const char *opt, const char *arg, int64_t *out)
+{
+	const char	*why;
+
+	if ((why = parse_time(arg, out)) != NULL)
+		return cmd_usage("scan", "%s \"%s\": %s", opt, arg, why);
+	return 0;
 }
 
 int
@@ -122,6 +689,10 @@ cmd_scan(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "apply", no_argument, NULL, 'A' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -129,23 +700,48 @@ cmd_scan(int argc, char **argv)
 	const char		*cfgpath = DEFAULT_CONFIG, *db = NULL;
 	struct config		*cfg = NULL;
 	struct filterset	*fs = NULL;
-	struct store		*st = NULL;
-	struct ingest		 in;
-	struct reader_stats	 rs;
+	struct scan		 sc;
+	struct report		 rep = { NULL, 0 };
+	struct applied		 ap;
+	struct stat		 sb;
 	int64_t			 now = -1, maxid, newbans = 0;
-	int			 c, i, rc = EXIT_RUNTIME, inited = 0, intx = 0;
+	int			 c, i, fmt = FMT_TEXT, apply = 0, live, lockfd = -1;
+	int			 rc = EXIT_RUNTIME, inited = 0, intx = 0, fw = 0;
 
+	memset(&sc, 0, sizeof(sc));
+	memset(&ap, 0, sizeof(ap));
+	sc.since = INT64_MIN;
+	sc.until = INT64_MAX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'd': db = optarg; break;
+		case 'A': apply = 1; break;
+		case 'S':
+		case 'U':
+			if (time_opt(c == 'S' ? "--since" : "--until", optarg,
+			    c == 'S' ? &sc.since : &sc.until) != 0)
+				return EXIT_USAGE;
+			sc.ranged = 1;
+			break;
+		case 'F':
+			if (strcmp(optarg, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(optarg, "tsv") == 0)
+				fmt = FMT_TSV;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else
+				return cmd_usage("scan", "--format %s: use text, tsv or json",
+				    optarg);
+			break;
 		case 'N':
 			if (cmd_now(optarg, &now) == -1)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			puts("usage: mailban scan [-c FILE] --db FILE [--now TIME] LOG...|-");
+			fputs(usage_scan, stdout);
 			return EXIT_OK;
 		default:
 			return cmd_usage("scan", "unknown option");
@@ -156,33 +752,96 @@ cmd_scan(int argc, char **argv)
 		    "default)");
 	if (optind >= argc)
 		return cmd_usage("scan", "give at least one LOG (or - for standard input)");
+	if (sc.since >= sc.until)
+		return cmd_usage("scan", "--since must be before --until");
+	if (sc.ranged)
+		snprintf(sc.range, sizeof(sc.range), "[%" PRId64 ",%" PRId64 ")", sc.since,
+		    sc.until);
 	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
 		return rc;
+	rc = EXIT_USAGE;
+	live = same_file(db, cfg->c_database);
+	if (apply && !live) {
+		cmd_usage("scan", "--apply needs --db to be the live database %s (the chains "
+		    "hold its bans: those of another database would replace them until the "
+		    "next run)", cfg->c_database);
+		goto out;
+	}
 	rc = EXIT_RUNTIME;
-	if (store_open(db, STORE_CREATE, &st) == -1 || store_begin(st) == -1)
+	/* Every input must exist before anything is written. */
+	sc.pg.total = 0;
+	for (i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode))
+				sc.pg.total = -1;
+			else if (sc.pg.total != -1)
+				sc.pg.total += (int64_t)sb.st_size;
+			continue;
+		}
+		if (stat(argv[i], &sb) == -1) {
+			log_error("cannot open %s: %s", argv[i], strerror(errno));
+			goto out;
+		}
+		if (live && same_file(argv[i], cfg->c_logpath)) {
+			log_error("%s: is the logpath that mailban run reads; scanning it "
+			    "into the live database would count its failures twice",
+			    argv[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (sc.pg.total != -1)
+			sc.pg.total += (int64_t)sb.st_size;
+	}
+	if (live && lock_live(cfg, &lockfd) == -1)
+		goto out;
+	if (store_open(db, STORE_CREATE, &sc.st) == -1 || store_begin(sc.st) == -1)
 		goto out;
 	intx = 1;
-	if (store_failure_maxid(st, &maxid) == -1)
+	if (store_failure_maxid(sc.st, &maxid) == -1)
 		goto out;
-	ingest_init(&in, cfg, fs, st, now != -1 ? now : time(NULL));
+	ingest_init(&sc.in, cfg, fs, sc.st, now != -1 ? now : time(NULL));
 	inited = 1;
-	memset(&rs, 0, sizeof(rs));
-	for (i = optind; i < argc; i++)
-		if (scan_one(argv[i], now, &in, &rs) == -1)
+	sc.buf = xmalloc(SC_BUFSZ);
+	sc.pg.on = isatty(STDERR_FILENO);
+	sc.pg.nfiles = (size_t)(argc - optind);
+	clock_gettime(CLOCK_MONOTONIC, &sc.pg.t0);
+	for (i = optind; i < argc; i++) {
+		sc.pg.file = (size_t)(i - optind + 1);
+		if (scan_one(&sc, argv[i], now) == -1)
 			goto out;
-	if (ingest_window(st, cfg, maxid, &newbans) == -1 || store_commit(st) == -1)
+	}
+	progress_clear(&sc.pg);
+	if (ingest_window(sc.st, cfg, maxid, 0, &newbans) == -1 || store_commit(sc.st) == -1)
 		goto out;
 	intx = 0;
-	printf("scanned %d file(s): %" PRIu64 " lines, %" PRIu64 " failures, %" PRIu64
-	    " skipped, %" PRId64 " bans\n", argc - optind, rs.rs_lines, in.in_stats.is_failures,
-	    in.in_stats.is_unparsed + in.in_stats.is_badaddr + rs.rs_long, newbans);
-	rc = EXIT_OK;
+	if (apply) {
+		ap.done = 1;
+		ap.now = now != -1 ? now : time(NULL);
+		fw = cmd_apply(cfg, sc.st, ap.now, NULL, &ap.added, &ap.removed, &ap.active);
+	}
+	if (store_bans_each(sc.st, sc.since, sc.until, collect, &rep) == -1)
+		goto out;
+	if (fmt == FMT_TSV)
+		print_tsv(&rep);
+	else if (fmt == FMT_JSON)
+		print_json(&sc, argc - optind, &rep, &ap);
+	else
+		print_text(&sc, argc - optind, &rep, &ap);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_error("cannot write the report: %s", strerror(errno));
+		goto out;
+	}
+	rc = fw == -1 ? EXIT_RUNTIME : EXIT_OK;
 out:
+	progress_clear(&sc.pg);
 	if (intx)
-		store_rollback(st);
+		store_rollback(sc.st);
 	if (inited)
-		ingest_free(&in);
-	store_close(st);
+		ingest_free(&sc.in);
+	report_free(&rep);
+	store_close(sc.st);
+	cmd_unlock(lockfd);
+	free(sc.buf);
 	filter_free(fs);
 	config_free(cfg);
 	return rc;

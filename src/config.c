@@ -1,9 +1,9 @@
 /*
  * config.c -- read and check mailban.conf.
  *
- * Input: one ini file, read with libiniparser.  Output: a struct config in
- * which every value has been checked, or -1 after every problem has been
- * reported, one line each, in line order:
+ * Input: one ini file (and its .local, below), read with libiniparser.
+ * Output: a struct config in which every value has been checked, or -1
+ * after every problem has been reported, one line each, in line order:
  *   mailban: FILE:LINE: [section] key: "VALUE" is PROBLEM (FIX)
  *
  * iniparser keeps no line numbers and is silent about several traps: an
@@ -17,17 +17,32 @@
  * difference between the two readers, or a file changed between the two
  * reads, is an error, never a silent surprise.
  *
+ * Local overrides: FILE's sibling with .conf replaced by .local (or
+ * .local appended), if it exists, is read after FILE by the same scan,
+ * checks and iniparser crosscheck.  Its keys replace the same section/key
+ * of FILE (silently: that is its purpose), it may add sections, and a
+ * duplicate key inside either file is still an error.  While loading, a
+ * line of the .local file is numbered LOCAL_LINE + N so that one int
+ * carries both the file and the line; vreport() and the final pass of
+ * config_load() take it apart.
+ *
  * Invariants of a loaded config (besides config.h): c_ignoreip holds
- * 127.0.0.0/8 and ::1 and no entry twice; j_fail is sorted by (p_minmode,
- * p_number), j_ignore by p_number; no two patterns of a jail share a key
- * or a (kind, number); j_name and p_key are lower case, as iniparser
- * names them.
+ * 127.0.0.0/8 and ::1 and no entry twice, then (ignoreself) the host's
+ * interface addresses that it did not contain already; j_fail is sorted
+ * by (p_minmode, p_number), j_ignore by p_number; no two patterns of a
+ * jail share a key or a (kind, number); j_name and p_key are lower case,
+ * as iniparser names them.  j_line and p_line are lines of the file the
+ * header or key is in, FILE or .local (struct pattern does not name it).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <iniparser.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -35,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -50,6 +66,8 @@
 #define PORTS_MAX	15		/* iptables multiport */
 #define CHAIN_MAX	28		/* iptables chain name */
 #define ERRORS_SHOWN	100
+#define LOCAL_LINE	1000000		/* > FILE_MAX_LINES: line N of .local */
+#define MULT_MAX	32		/* bantime.multipliers */
 #define NONE		((size_t)-1)
 
 #define DUR_FIX		"use seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w"
@@ -65,6 +83,7 @@ struct msg {
 struct sect {
 	char	*s_name;	/* lower case, as iniparser names it */
 	int	 s_line;	/* of its first header */
+	int	 s_fline[2];	/* of its first header in FILE, in .local; 0: none */
 };
 
 struct ent {
@@ -83,6 +102,8 @@ struct cont {
 
 struct ld {
 	const char	*l_file;
+	const char	*l_local;	/* the .local file, or NULL */
+	int		 l_base;	/* 0, or LOCAL_LINE while reading .local */
 	struct msg	*l_msg;
 	size_t		 l_nmsg;
 	struct sect	*l_sect;
@@ -114,6 +135,8 @@ enum dkey {
 	D_LOGPATH, D_DATABASE, D_CHAIN, D_PORT, D_BLOCKTYPE, D_BLOCKTYPE6,
 	D_MAXRETRY, D_FINDTIME, D_BANTIME, D_IGNOREIP, D_DAEMONS, D_DBPURGEAGE,
 	D_MAXBANS, D_IPT_SAVE, D_IPT_RESTORE, D_IP6T_SAVE, D_IP6T_RESTORE,
+	D_FACILITY, D_IGNORESELF, D_BACKEND, D_IPSET, D_JOURNALMATCH, D_JOURNALCTL,
+	D_INC, D_INC_FACTOR, D_INC_MULT, D_INC_MAXTIME, D_INC_RNDTIME, D_INC_WINDOW,
 	D_NKEYS
 };
 
@@ -139,6 +162,33 @@ static const struct {
 	[D_IPT_RESTORE] =	{ "iptables_restore", "/usr/sbin/iptables-restore" },
 	[D_IP6T_SAVE] =		{ "ip6tables_save", "/usr/sbin/ip6tables-save" },
 	[D_IP6T_RESTORE] =	{ "ip6tables_restore", "/usr/sbin/ip6tables-restore" },
+	[D_FACILITY] =		{ "syslog_facility", "daemon" },
+	[D_IGNORESELF] =	{ "ignoreself", "true" },
+	[D_BACKEND] =		{ "backend", "chain" },
+	[D_IPSET] =		{ "ipset", "/usr/sbin/ipset" },
+	[D_JOURNALMATCH] =	{ "journalmatch",
+				  "_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta" },
+	[D_JOURNALCTL] =	{ "journalctl", "/usr/bin/journalctl" },
+	[D_INC] =		{ "bantime.increment", "true" },
+	[D_INC_FACTOR] =	{ "bantime.factor", "1" },
+	[D_INC_MULT] =		{ "bantime.multipliers", "" },
+	[D_INC_MAXTIME] =	{ "bantime.maxtime", "5w" },
+	[D_INC_RNDTIME] =	{ "bantime.rndtime", "0" },
+	[D_INC_WINDOW] =	{ "bantime.window", "30d" },
+};
+
+static const struct {
+	const char	*f_name;
+	int		 f_value;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "authpriv", LOG_AUTHPRIV }, { "mail", LOG_MAIL },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+static const char *const backends[] = {
+	[BACKEND_CHAIN] = "chain", [BACKEND_IPSET] = "ipset"
 };
 
 enum jkey { J_ENABLED, J_MODE, J_MAXRETRY, J_FINDTIME, J_BANTIME, J_NKEYS };
@@ -173,6 +223,7 @@ static void	 report(struct ld *, int, const char *, const char *, const char *, 
 static void	 kvreport(struct ld *, const struct kv *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static char	*fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
+static int	 parse_bool(const char *, int *);
 
 /* Room for element n of an array that doubles: call before each append. */
 static void *
@@ -246,6 +297,34 @@ secname(const char *sect)
 	return strcmp(sect, "default") == 0 ? "DEFAULT" : sect;
 }
 
+/* The file a (possibly LOCAL_LINE-based) line number belongs to. */
+static const char *
+line_file(const struct ld *ld, int line)
+{
+	return line >= LOCAL_LINE && ld->l_local != NULL ? ld->l_local : ld->l_file;
+}
+
+static int
+line_no(int line)
+{
+	return line >= LOCAL_LINE ? line - LOCAL_LINE : line;
+}
+
+/* "line N", or "line N of FILE" when other is in another file than at. */
+static const char *
+lineref(const struct ld *ld, int at, int other, char *buf, size_t len)
+{
+	int	n;
+
+	if ((at >= LOCAL_LINE) == (other >= LOCAL_LINE))
+		n = snprintf(buf, len, "line %d", line_no(other));
+	else
+		n = snprintf(buf, len, "line %d of %s", line_no(other), line_file(ld, other));
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
+	return buf;
+}
+
 static void
 vreport(struct ld *ld, int line, const char *sect, const char *key, const char *f,
     va_list ap)
@@ -255,12 +334,12 @@ vreport(struct ld *ld, int line, const char *sect, const char *key, const char *
 
 	body = vfmt(f, ap);
 	lbuf[0] = '\0';
-	if (line > 0) {
-		n = snprintf(lbuf, sizeof(lbuf), ":%d", line);
+	if (line_no(line) > 0) {
+		n = snprintf(lbuf, sizeof(lbuf), ":%d", line_no(line));
 		if (n < 0 || (size_t)n >= sizeof(lbuf))
 			lbuf[0] = '\0';
 	}
-	raw = fmt("%s%s: %s%s%s%s%s%s", ld->l_file, lbuf,
+	raw = fmt("%s%s: %s%s%s%s%s%s", line_file(ld, line), lbuf,
 	    sect != NULL ? "[" : "", sect != NULL ? secname(sect) : "",
 	    sect != NULL ? "] " : "", key != NULL ? key : "", key != NULL ? ": " : "",
 	    body);
@@ -297,8 +376,8 @@ static int
 msgcmp(const void *a, const void *b)
 {
 	const struct msg	*x = a, *y = b;
-	int			 lx = x->m_line > 0 ? x->m_line : INT_MAX;
-	int			 ly = y->m_line > 0 ? y->m_line : INT_MAX;
+	int			 lx = line_no(x->m_line) > 0 ? x->m_line : INT_MAX;
+	int			 ly = line_no(y->m_line) > 0 ? y->m_line : INT_MAX;
 
 	if (lx != ly)
 		return lx < ly ? -1 : 1;
@@ -617,18 +696,30 @@ parse_value(struct ld *ld, const struct kv *kv, const char *rest, char **val)
 static size_t
 add_sect(struct ld *ld, const char *name, int line)
 {
-	size_t	i;
+	struct sect	*s;
+	size_t		 i;
+	int		 f = line >= LOCAL_LINE;
 
-	for (i = 0; i < ld->l_nsect; i++)
-		if (strcmp(ld->l_sect[i].s_name, name) == 0) {
-			/* iniparser merges the two; so does the scan. */
-			report(ld, line, name, NULL, "duplicate section (first on line %d; "
-			    "merge the two)", ld->l_sect[i].s_line);
+	for (i = 0; i < ld->l_nsect; i++) {
+		s = &ld->l_sect[i];
+		if (strcmp(s->s_name, name) != 0)
+			continue;
+		/* A section of FILE again in .local is what .local is for. */
+		if (s->s_fline[f] == 0) {
+			s->s_fline[f] = line;
 			return i;
 		}
+		/* iniparser merges the two; so does the scan. */
+		report(ld, line, name, NULL, "duplicate section (first on line %d; "
+		    "merge the two)", line_no(s->s_fline[f]));
+		return i;
+	}
 	ld->l_sect = grow(ld->l_sect, ld->l_nsect, sizeof(*ld->l_sect));
-	ld->l_sect[ld->l_nsect].s_name = xstrdup(name);
-	ld->l_sect[ld->l_nsect].s_line = line;
+	s = &ld->l_sect[ld->l_nsect];
+	memset(s, 0, sizeof(*s));
+	s->s_name = xstrdup(name);
+	s->s_line = line;
+	s->s_fline[f] = line;
 	return ld->l_nsect++;
 }
 
@@ -679,15 +770,15 @@ scan(struct ld *ld, FILE *fp)
 {
 	char	 buf[LINE_MAX_CHARS + 2];
 	size_t	 len, cur = NONE, last = NONE, indent, keyindent = 0;
-	int	 line = 0, nul, r, badsect = 0;
+	int	 lineno = 0, nul, r, badsect = 0;
 
 	while ((r = read_line(fp, buf, sizeof(buf), &len, &nul)) == 1) {
 		char	*s, *e, *eq, *p;
-		int	 joined;
+		int	 joined, line = ld->l_base + ++lineno;
 
-		if (++line > FILE_MAX_LINES) {
-			report(ld, 0, NULL, NULL, "more than %d lines (a config is a few "
-			    "hundred lines)", FILE_MAX_LINES);
+		if (lineno > FILE_MAX_LINES) {
+			report(ld, ld->l_base, NULL, NULL, "more than %d lines (a config is "
+			    "a few hundred lines)", FILE_MAX_LINES);
 			ld->l_noini = 1;
 			return -1;
 		}
@@ -787,29 +878,49 @@ scan(struct ld *ld, FILE *fp)
 		keyindent = indent;
 	}
 	if (r == -1) {
-		report(ld, 0, NULL, NULL, "read error: %s", strerror(errno));
+		report(ld, ld->l_base, NULL, NULL, "read error: %s", strerror(errno));
 		ld->l_noini = 1;
 		return -1;
 	}
 	return 0;
 }
 
-/* Mark every key line overridden by a later one, and report it once. */
+/*
+ * Mark every key line of one file (entries from `from` on) overridden by a
+ * later one of the same file, and report it once.
+ */
 static void
-find_dups(struct ld *ld)
+find_dups(struct ld *ld, size_t from)
 {
 	size_t	i, j;
 
-	for (j = 0; j < ld->l_nent; j++)
-		for (i = 0; i < j; i++) {
+	for (j = from; j < ld->l_nent; j++)
+		for (i = from; i < j; i++) {
 			struct ent	*a = &ld->l_ent[i], *b = &ld->l_ent[j];
 
 			if (a->e_sect != b->e_sect || a->e_over || strcmp(a->e_key, b->e_key) != 0)
 				continue;
 			report(ld, b->e_line, ld->l_sect[b->e_sect].s_name, b->e_key,
-			    "duplicate key (also on line %d; keep one)", a->e_line);
+			    "duplicate key (also on line %d; keep one)", line_no(a->e_line));
 			a->e_over = 1;
 			break;
+		}
+}
+
+/* A key of FILE set again in .local (entries from `from` on) gives way. */
+static void
+mark_overrides(struct ld *ld, size_t from)
+{
+	size_t	i, j;
+
+	for (i = 0; i < from; i++)
+		for (j = from; j < ld->l_nent; j++) {
+			struct ent	*a = &ld->l_ent[i], *b = &ld->l_ent[j];
+
+			if (a->e_sect == b->e_sect && strcmp(a->e_key, b->e_key) == 0) {
+				a->e_over = 1;
+				break;
+			}
 		}
 }
 
@@ -891,34 +1002,43 @@ ini_errback(const char *f, ...)
 	if (strncmp(p, "iniparser: ", 11) == 0)
 		p += 11;
 	if (ini_ld != NULL)
-		report(ini_ld, 0, NULL, NULL, "the ini reader failed: %s", p);
+		report(ini_ld, ini_ld->l_base, NULL, NULL, "the ini reader failed: %s", p);
 	free(s);
 	return 0;
 }
 
-/* Every section, key and value iniparser read must be the scan's. */
+/*
+ * Every section, key and value iniparser read must be the scan's: those of
+ * the file being read (l_base), whose entries start at `from`.
+ */
 static void
-crosscheck(struct ld *ld, const dictionary *d)
+crosscheck(struct ld *ld, const dictionary *d, size_t from)
 {
-	size_t	i, j, nkeys;
+	size_t	i, j, nkeys, nsect;
 	char	dk[2 * (LINE_MAX_CHARS + 2)];
+	int	f = ld->l_base == LOCAL_LINE;
 
-	if (iniparser_getnsec(d) != (int)ld->l_nsect)
-		report(ld, 0, NULL, NULL, "the ini reader sees %d sections, not %zu "
-		    "(check the [section] lines)", iniparser_getnsec(d), ld->l_nsect);
+	for (nsect = 0, i = 0; i < ld->l_nsect; i++)
+		if (ld->l_sect[i].s_fline[f] != 0)
+			nsect++;
+	if (iniparser_getnsec(d) != (int)nsect)
+		report(ld, ld->l_base, NULL, NULL, "the ini reader sees %d sections, not "
+		    "%zu (check the [section] lines)", iniparser_getnsec(d), nsect);
 	for (i = 0; i < ld->l_nsect; i++) {
 		const struct sect	*s = &ld->l_sect[i];
 
-		for (nkeys = 0, j = 0; j < ld->l_nent; j++)
+		if (s->s_fline[f] == 0)
+			continue;
+		for (nkeys = 0, j = from; j < ld->l_nent; j++)
 			if (ld->l_ent[j].e_sect == i && !ld->l_ent[j].e_over)
 				nkeys++;
 		if (iniparser_find_entry(d, s->s_name) == 0 ||
 		    iniparser_getsecnkeys(d, s->s_name) != (int)nkeys)
-			report(ld, s->s_line, s->s_name, NULL, "the ini reader sees %d keys "
-			    "here, not %zu (check the lines of this section)",
+			report(ld, s->s_fline[f], s->s_name, NULL, "the ini reader sees %d "
+			    "keys here, not %zu (check the lines of this section)",
 			    iniparser_getsecnkeys(d, s->s_name), nkeys);
 	}
-	for (j = 0; j < ld->l_nent; j++) {
+	for (j = from; j < ld->l_nent; j++) {
 		const struct ent	*e = &ld->l_ent[j];
 		const char		*v;
 		int			 n;
@@ -934,13 +1054,14 @@ crosscheck(struct ld *ld, const dictionary *d)
 	}
 }
 
-/* Read the file again with iniparser, through the descriptor already open. */
+/* Read the file again with iniparser, through the descriptor already open;
+ * its entries start at `from`. */
 static void
-ini_read(struct ld *ld, int fd)
+ini_read(struct ld *ld, int fd, size_t from)
 {
 	dictionary	*d;
 	char		 path[64];
-	const char	*p = ld->l_file;
+	const char	*p = line_file(ld, ld->l_base);
 	size_t		 before = ld->l_nmsg;
 	int		 n;
 
@@ -954,10 +1075,10 @@ ini_read(struct ld *ld, int fd)
 	ini_ld = NULL;
 	if (d == NULL) {
 		if (ld->l_nmsg == before)
-			report(ld, 0, NULL, NULL, "the ini reader failed to load it");
+			report(ld, ld->l_base, NULL, NULL, "the ini reader failed to load it");
 		return;
 	}
-	crosscheck(ld, d);
+	crosscheck(ld, d, from);
 	iniparser_freedict(d);
 }
 
@@ -965,10 +1086,10 @@ ini_read(struct ld *ld, int fd)
  * Values.
  */
 
-/* The words of a list separated by commas, spaces or tabs, in *w (caller
- * frees *w and *buf).  Returns the count. */
+/* The words of s separated by any of sep, in *w (caller frees *w and
+ * *buf).  Returns the count. */
 static size_t
-words(const char *s, char **buf, char ***w)
+words_sep(const char *s, const char *sep, char **buf, char ***w)
 {
 	size_t	 n = 0;
 	char	*p;
@@ -976,16 +1097,23 @@ words(const char *s, char **buf, char ***w)
 	*buf = xstrdup(s);
 	*w = NULL;
 	for (p = *buf; *p != '\0';) {
-		p += strspn(p, LIST_SEP);
+		p += strspn(p, sep);
 		if (*p == '\0')
 			break;
 		*w = grow(*w, n, sizeof(**w));
 		(*w)[n++] = p;
-		p += strcspn(p, LIST_SEP);
+		p += strcspn(p, sep);
 		if (*p != '\0')
 			*p++ = '\0';
 	}
 	return n;
+}
+
+/* The words of a list separated by commas, spaces or tabs. */
+static size_t
+words(const char *s, char **buf, char ***w)
+{
+	return words_sep(s, LIST_SEP, buf, w);
 }
 
 static int
@@ -1237,6 +1365,162 @@ set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+static int
+chk_bool(struct ld *ld, const struct kv *kv, int *out)
+{
+	if (parse_bool(kv->k_val, out) == 0)
+		return 0;
+	kvreport(ld, kv, "\"%s\" is not a boolean (use true or false)", kv->k_val);
+	return -1;
+}
+
+static int
+chk_facility(struct ld *ld, const struct kv *kv, int *out)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(kv->k_val, facilities[i].f_name) == 0) {
+			*out = facilities[i].f_value;
+			return 0;
+		}
+	kvreport(ld, kv, "\"%s\" is not a syslog facility (use daemon, authpriv, "
+	    "mail or local0 to local7)", kv->k_val);
+	return -1;
+}
+
+static int
+chk_backend(struct ld *ld, const struct kv *kv, int *out)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcasecmp(kv->k_val, backends[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	kvreport(ld, kv, "\"%s\" is not a backend (use chain or ipset)", kv->k_val);
+	return -1;
+}
+
+/*
+ * journalctl matches, passed as separate arguments: FIELD=VALUE words,
+ * where FIELD is upper case letters, digits and _ (journal field names),
+ * joined by "+" (or).  Nothing can start with '-' and become an option.
+ * *out: the words joined by one space.
+ */
+static int
+chk_journalmatch(struct ld *ld, const struct kv *kv, char **out)
+{
+	char		*buf, **w, *word = NULL;
+	const char	*why = NULL, *eq;
+	size_t		 n, i;
+
+	n = words_sep(kv->k_val, " \t", &buf, &w);
+	if (n == 0)
+		why = "no match";
+	for (i = 0; i < n && why == NULL; i++) {
+		if (strcmp(w[i], "+") == 0) {
+			if (i == 0 || i == n - 1 || strcmp(w[i - 1], "+") == 0)
+				why = "\"+\" must stand between two matches";
+			continue;
+		}
+		eq = strchr(w[i], '=');
+		if (eq == NULL || eq == w[i] || isdigit((unsigned char)w[i][0]) ||
+		    strspn(w[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != (size_t)(eq - w[i]))
+			why = word = fmt("\"%s\" is not FIELD=VALUE", w[i]);
+	}
+	if (why == NULL) {
+		free(*out);
+		*out = xstrdup(w[0]);
+		for (i = 1; i < n; i++) {
+			char	*t = fmt("%s %s", *out, w[i]);
+
+			free(*out);
+			*out = t;
+		}
+	}
+	if (why != NULL)
+		kvreport(ld, kv, "\"%s\" is not a list of journal matches: %s (use "
+		    "FIELD=VALUE words with upper case field names, joined by + for "
+		    "\"or\", such as _SYSTEMD_UNIT=sendmail.service + "
+		    "SYSLOG_IDENTIFIER=sm-mta)", kv->k_val, why);
+	free(word);
+	free(w);
+	free(buf);
+	return why != NULL ? -1 : 0;
+}
+
+/* bantime.multipliers: positive integers, space separated; "" is none. */
+static int
+chk_mult(struct ld *ld, const struct kv *kv, struct config *cfg)
+{
+	long long	*v;
+	const char	*why;
+	char		*buf, **w;
+	size_t		 n, i;
+	int		 rc = -1;
+
+	n = words(kv->k_val, &buf, &w);
+	if (n > MULT_MAX) {
+		kvreport(ld, kv, "\"%s\" has more than %d multipliers", kv->k_val, MULT_MAX);
+		goto out;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		if ((why = parse_num(w[i], 1, 1000000, &v[i])) != NULL) {
+			kvreport(ld, kv, "\"%s\" is not a list of multipliers: \"%s\" is "
+			    "%s (use numbers 1 to 1000000, such as 1 2 4 8 16)", kv->k_val,
+			    w[i], why);
+			free(v);
+			goto out;
+		}
+	free(cfg->c_inc_mult);
+	cfg->c_inc_mult = v;
+	cfg->c_inc_nmult = n;
+	rc = 0;
+out:
+	free(w);
+	free(buf);
+	return rc;
+}
+
+/* The host's own addresses (ignoreself), each as /32 or /128, unless the
+ * list holds it already. */
+static void
+add_self(struct ld *ld, struct config *cfg, const struct dflt *dv)
+{
+	struct ifaddrs	*ifa, *p;
+	struct addr	 a;
+	char		 s[ADDR_STRLEN];
+
+	if (getifaddrs(&ifa) == -1) {
+		report(ld, dv->d_line[D_IGNORESELF], "default", "ignoreself", "cannot list "
+		    "the addresses of this host: %s (set ignoreself = false and list "
+		    "them in ignoreip)", strerror(errno));
+		return;
+	}
+	for (p = ifa; p != NULL; p = p->ifa_next) {
+		if (p->ifa_addr == NULL)
+			continue;
+		memset(&a, 0, sizeof(a));
+		if (p->ifa_addr->sa_family == AF_INET) {
+			a.a_family = AF_INET;
+			memcpy(a.a_b, &((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr, 4);
+		} else if (p->ifa_addr->sa_family == AF_INET6) {
+			a.a_family = AF_INET6;
+			memcpy(a.a_b, &((struct sockaddr_in6 *)(void *)p->ifa_addr)->sin6_addr, 16);
+		} else
+			continue;
+		if (cidrlist_contains(&cfg->c_ignoreip, &a) ||
+		    addr_str(&a, s, sizeof(s)) == NULL)
+			continue;
+		if (cidrlist_add(&cfg->c_ignoreip, s) != NULL)
+			abort();	/* inet_ntop's text must parse */
+	}
+	freeifaddrs(ifa);
+}
+
 /* One [DEFAULT] key. */
 static void
 set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct kv *kv)
@@ -1248,7 +1532,8 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 	dv->d_raw[k] = v;
 	switch (k) {
 	case D_LOGPATH:
-		if (chk_path(ld, kv, dkeys[k].dk_default) == 0)
+		cfg->c_journal = strcmp(v, "journal") == 0;
+		if (cfg->c_journal || chk_path(ld, kv, "/var/log/mail.log, or journal") == 0)
 			set_str(&cfg->c_logpath, v);
 		break;
 	case D_DATABASE:
@@ -1307,6 +1592,47 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 	case D_MAXBANS:
 		chk_num(ld, kv, 1, 1000000, &cfg->c_maxbans);
 		break;
+	case D_FACILITY:
+		chk_facility(ld, kv, &cfg->c_facility);
+		break;
+	case D_IGNORESELF:
+		chk_bool(ld, kv, &cfg->c_ignoreself);
+		break;
+	case D_BACKEND:
+		chk_backend(ld, kv, &cfg->c_backend);
+		break;
+	case D_IPSET:
+		if (chk_path(ld, kv, dkeys[k].dk_default) == 0)
+			set_str(&cfg->c_ipset, v);
+		break;
+	case D_JOURNALMATCH:
+		chk_journalmatch(ld, kv, &cfg->c_journalmatch);
+		break;
+	case D_JOURNALCTL:
+		if (chk_path(ld, kv, dkeys[k].dk_default) == 0)
+			set_str(&cfg->c_journalctl, v);
+		break;
+	case D_INC:
+		chk_bool(ld, kv, &cfg->c_inc);
+		break;
+	case D_INC_FACTOR:
+		chk_num(ld, kv, 1, 1000, &cfg->c_inc_factor);
+		break;
+	case D_INC_MULT:
+		chk_mult(ld, kv, cfg);
+		break;
+	case D_INC_MAXTIME:
+		chk_duration(ld, kv, 0, &cfg->c_inc_maxtime);
+		break;
+	case D_INC_RNDTIME:
+		if (strcmp(v, "0") == 0)
+			cfg->c_inc_rndtime = 0;
+		else
+			chk_duration(ld, kv, 0, &cfg->c_inc_rndtime);
+		break;
+	case D_INC_WINDOW:
+		chk_duration(ld, kv, 0, &cfg->c_inc_window);
+		break;
 	}
 }
 
@@ -1332,7 +1658,7 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		const struct ent	*e = &ld->l_ent[i];
 		struct kv		 kv = { e->e_line, "default", e->e_key, e->e_val };
 
-		if (strcmp(ld->l_sect[e->e_sect].s_name, "default") != 0)
+		if (strcmp(ld->l_sect[e->e_sect].s_name, "default") != 0 || e->e_over)
 			continue;
 		if ((k = dkey_index(e->e_key)) != -1) {
 			if (!e->e_bad)
@@ -1357,6 +1683,8 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 	}
 	if (cfg->c_blocktype6 == NULL && !dv->d_set[D_BLOCKTYPE6] && cfg->c_blocktype != NULL)
 		cfg->c_blocktype6 = xstrdup(cfg->c_blocktype);
+	if (cfg->c_ignoreself)
+		add_self(ld, cfg, dv);
 }
 
 static int
@@ -1387,6 +1715,7 @@ static void
 sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int ignore)
 {
 	unsigned char	taken[PATNUM_MAX + 1];
+	char		ref[256];
 	size_t		i, o;
 
 	if (*n == 0)
@@ -1407,13 +1736,14 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 				;
 			if (k <= PATNUM_MAX)
 				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on line %d (%s alone is %s.1; rename one of them %s.%d)",
-				    v[o - 1].p_key, v[o - 1].p_line, patstem(&pk),
-				    patstem(&pk), patstem(&pk), k);
+				    "on %s (%s alone is %s.1; rename one of them %s.%d)",
+				    v[o - 1].p_key, lineref(ld, v[i].p_line, v[o - 1].p_line,
+				    ref, sizeof(ref)), patstem(&pk), patstem(&pk), patstem(&pk), k);
 			else
 				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on line %d (%s alone is %s.1)", v[o - 1].p_key,
-				    v[o - 1].p_line, patstem(&pk), patstem(&pk));
+				    "on %s (%s alone is %s.1)", v[o - 1].p_key, lineref(ld,
+				    v[i].p_line, v[o - 1].p_line, ref, sizeof(ref)),
+				    patstem(&pk), patstem(&pk));
 			pattern_free(&v[i]);
 			continue;
 		}
@@ -1501,7 +1831,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 		const struct ent	*e = &ld->l_ent[i];
 		struct kv		 kv = { e->e_line, s->s_name, e->e_key, e->e_val };
 
-		if (e->e_sect != si)
+		if (e->e_sect != si || e->e_over)
 			continue;
 		if ((r = patkey(e->e_key, &pk)) == 1) {
 			if (e->e_bad)
@@ -1652,6 +1982,7 @@ validate(struct ld *ld, struct config *cfg)
 
 	memset(&dv, 0, sizeof(dv));
 	load_default(ld, cfg, &dv);
+	cfg->c_bantime = dv.d_bantime;
 	for (i = 0; i < ld->l_nsect; i++) {
 		if (strcmp(ld->l_sect[i].s_name, "default") == 0)
 			continue;
@@ -1670,16 +2001,22 @@ validate(struct ld *ld, struct config *cfg)
 		    "true in one)");
 }
 
-/* Open, and refuse what root must not read as its configuration. */
+/*
+ * Open, and refuse what root must not read as its configuration.
+ * 0: *fdp open; 1: absent and missing_ok; -1 after a message.
+ */
 static int
-open_config(const char *path, int *fdp)
+open_config(const char *path, int missing_ok, int *fdp)
 {
 	struct stat	st;
 	int		fd, bad = 0;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (missing_ok && errno == ENOENT)
+			return 1;
 		return log_error("cannot open %s: %s%s", path, strerror(errno),
 		    errno == ELOOP ? " (a symbolic link is refused; name the file itself)" : "");
+	}
 	if (fstat(fd, &st) == -1) {
 		log_error("cannot stat %s: %s", path, strerror(errno));
 		close(fd);
@@ -1706,39 +2043,119 @@ open_config(const char *path, int *fdp)
 	return 0;
 }
 
+/* The local overrides of path: ".conf" replaced by ".local", or appended. */
+static char *
+local_path(const char *path)
+{
+	size_t	n = strlen(path);
+
+	if (n >= 5 && strcmp(path + n - 5, ".conf") == 0)
+		n -= 5;
+	return fmt("%.*s.local", (int)n, path);
+}
+
+static FILE *
+fdopen_config(const char *path, int *fd)
+{
+	FILE	*fp;
+
+	if ((fp = fdopen(*fd, "r")) == NULL) {
+		log_error("cannot read %s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
+	}
+	return fp;
+}
+
+/*
+ * One file into ld: scan, duplicates, and (if the scan found nothing that
+ * iniparser would read otherwise) the iniparser crosscheck.  -1 if the
+ * file could not be scanned to its end.
+ */
+static int
+load_file(struct ld *ld, FILE *fp, int fd, int base)
+{
+	size_t	from = ld->l_nent;
+	int	rc;
+
+	ld->l_base = base;
+	ld->l_noini = 0;
+	if ((rc = scan(ld, fp)) == 0) {
+		find_dups(ld, from);
+		if (!ld->l_noini)
+			ini_read(ld, fd, from);
+	}
+	ld->l_base = 0;
+	return rc;
+}
+
 int
 config_load(const char *path, struct config **out)
 {
 	struct ld	 ld;
 	struct config	*cfg;
-	FILE		*fp;
-	int		 fd = -1, rc;
+	FILE		*fp, *lfp = NULL;
+	char		*lpath;
+	size_t		 from, i, k;
+	int		 fd = -1, lfd = -1, rc;
 
 	*out = NULL;
-	if (open_config(path, &fd) == -1)
+	if (open_config(path, 0, &fd) == -1)
 		return -1;
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		log_error("cannot read %s: %s", path, strerror(errno));
+	lpath = local_path(path);
+	if ((rc = open_config(lpath, 1, &lfd)) == -1) {
 		close(fd);
+		free(lpath);
+		return -1;
+	}
+	if (rc == 1) {
+		free(lpath);
+		lpath = NULL;
+	}
+	fp = fdopen_config(path, &fd);
+	if (lpath != NULL && fp != NULL)
+		lfp = fdopen_config(lpath, &lfd);
+	if (fp == NULL || (lpath != NULL && lfp == NULL)) {
+		if (fp != NULL)
+			fclose(fp);
+		if (lfd != -1)
+			close(lfd);
+		free(lpath);
 		return -1;
 	}
 	memset(&ld, 0, sizeof(ld));
 	ld.l_file = path;
+	ld.l_local = lpath;
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->c_file = xstrdup(path);
-	if (scan(&ld, fp) == 0) {
-		find_dups(&ld);
+	cfg->c_localfile = lpath;
+	rc = load_file(&ld, fp, fd, 0);
+	from = ld.l_nent;
+	if (rc == 0 && lfp != NULL)
+		rc = load_file(&ld, lfp, lfd, LOCAL_LINE);
+	if (rc == 0) {
 		report_conts(&ld);
-		if (!ld.l_noini)
-			ini_read(&ld, fd);
+		mark_overrides(&ld, from);
 		validate(&ld, cfg);
 	}
 	fclose(fp);
+	if (lfp != NULL)
+		fclose(lfp);
 	rc = flush_msgs(&ld);
 	ld_free(&ld);
 	if (rc == -1) {
 		config_free(cfg);
 		return -1;
+	}
+	/* Lines of .local were numbered from LOCAL_LINE until here. */
+	for (i = 0; i < cfg->c_njails; i++) {
+		struct jail	*j = &cfg->c_jails[i];
+
+		j->j_line = line_no(j->j_line);
+		for (k = 0; k < j->j_nfail; k++)
+			j->j_fail[k].p_line = line_no(j->j_fail[k].p_line);
+		for (k = 0; k < j->j_nignore; k++)
+			j->j_ignore[k].p_line = line_no(j->j_ignore[k].p_line);
 	}
 	*out = cfg;
 	return 0;
@@ -1766,6 +2183,11 @@ config_free(struct config *cfg)
 	free(cfg->c_iptables_restore);
 	free(cfg->c_ip6tables_save);
 	free(cfg->c_ip6tables_restore);
+	free(cfg->c_ipset);
+	free(cfg->c_journalmatch);
+	free(cfg->c_journalctl);
+	free(cfg->c_inc_mult);
+	free(cfg->c_localfile);
 	for (i = 0; i < cfg->c_njails; i++) {
 		struct jail	*j = &cfg->c_jails[i];
 
@@ -1807,6 +2229,23 @@ print_patterns(FILE *fp, const struct pattern *v, size_t n)
 		print_kv(fp, v[i].p_key, v[i].p_text);
 }
 
+static const char *
+facility_name(int f)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (facilities[i].f_value == f)
+			return facilities[i].f_name;
+	return "daemon";
+}
+
+/*
+ * The [DEFAULT] keys in the order of conf/mailban.conf, then the filter
+ * sections.  maxretry, findtime and bantime appear in every section, as
+ * their effective values.  ignoreip is the effective list: with
+ * ignoreself, it includes the host's addresses.
+ */
 void
 config_print(const struct config *cfg, FILE *fp)
 {
@@ -1815,11 +2254,24 @@ config_print(const struct config *cfg, FILE *fp)
 
 	fprintf(fp, "[DEFAULT]\n");
 	print_kv(fp, "logpath", cfg->c_logpath);
+	print_kv(fp, "journalmatch", cfg->c_journalmatch);
+	print_kv(fp, "journalctl", cfg->c_journalctl);
 	print_kv(fp, "database", cfg->c_database);
 	print_kv(fp, "chain", cfg->c_chain);
 	print_kv(fp, "port", cfg->c_ports);
 	print_kv(fp, "blocktype", cfg->c_blocktype);
 	print_kv(fp, "blocktype6", cfg->c_blocktype6);
+	fprintf(fp, "bantime.increment = %s\n", cfg->c_inc ? "true" : "false");
+	fprintf(fp, "bantime.factor = %lld\n", cfg->c_inc_factor);
+	fprintf(fp, "bantime.multipliers =");
+	for (i = 0; i < cfg->c_inc_nmult; i++)
+		fprintf(fp, " %lld", cfg->c_inc_mult[i]);
+	fprintf(fp, "\nbantime.maxtime = %s\n", fmt_duration(cfg->c_inc_maxtime, buf,
+	    sizeof(buf)));
+	fprintf(fp, "bantime.rndtime = %s\n", fmt_duration(cfg->c_inc_rndtime, buf,
+	    sizeof(buf)));
+	fprintf(fp, "bantime.window = %s\n", fmt_duration(cfg->c_inc_window, buf,
+	    sizeof(buf)));
 	fprintf(fp, "ignoreip =");
 	for (i = 0; i < cfg->c_ignoreip.cl_n; i++) {
 		const struct cidr	*c = &cfg->c_ignoreip.cl_v[i];
@@ -1829,6 +2281,7 @@ config_print(const struct config *cfg, FILE *fp)
 		if (c->c_prefix != max)
 			fprintf(fp, "/%d", c->c_prefix);
 	}
+	fprintf(fp, "\nignoreself = %s", cfg->c_ignoreself ? "true" : "false");
 	fprintf(fp, "\ndaemons =");
 	for (i = 0; i < cfg->c_ndaemons; i++)
 		fprintf(fp, " %s", cfg->c_daemons[i]);
@@ -1838,6 +2291,9 @@ config_print(const struct config *cfg, FILE *fp)
 	print_kv(fp, "iptables_restore", cfg->c_iptables_restore);
 	print_kv(fp, "ip6tables_save", cfg->c_ip6tables_save);
 	print_kv(fp, "ip6tables_restore", cfg->c_ip6tables_restore);
+	fprintf(fp, "backend = %s\n", cfg->c_backend == BACKEND_IPSET ? "ipset" : "chain");
+	print_kv(fp, "ipset", cfg->c_ipset);
+	fprintf(fp, "syslog_facility = %s\n", facility_name(cfg->c_facility));
 	for (i = 0; i < cfg->c_njails; i++) {
 		const struct jail	*j = &cfg->c_jails[i];
 

@@ -78,6 +78,7 @@ struct config {
 	long long	 c_inc_rndtime;	/* bantime.rndtime [0] */
 	long long	 c_inc_window;	/* bantime.window [30d] */
 	char		*c_localfile;	/* the .local file read after c_file, or NULL */
+	long long	 c_bantime;	/* [DEFAULT] bantime (manual bans without --for) */
 };
 
 #define BACKEND_CHAIN	0

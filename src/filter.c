@@ -58,6 +58,26 @@ static const struct tag {
 
 enum pkind { PK_FAIL, PK_NOHOST, PK_NOFAIL, PK_IGNORE };
 
+/*
+ * The prefilter of one pattern: every literal that a match must contain
+ * where it must be.  Checked cheapest first; any length 0 means "none".
+ */
+struct prefilter {
+	size_t		 pf_startlen;	/* right after '^': one memcmp at 0 */
+	size_t		 pf_endlen;	/* right before '$': one memcmp at the end */
+	size_t		 pf_taillen;	/* right before a final \d+$ or \S*$ ... */
+	int		 pf_tailcls;	/* TAIL_DIGIT, TAIL_NONSPACE */
+	int		 pf_tailmin;	/* at least this many class bytes */
+	size_t		 pf_anylen;	/* anywhere (Horspool), 3 bytes or more */
+	unsigned char	 pf_last[32];	/* bit set: the last byte of a message
+					 * that can match (all when unknown) */
+	char		 pf_start[LITMAX];
+	char		 pf_end[LITMAX];
+	char		 pf_tail[LITMAX];
+	char		 pf_any[LITMAX];
+	unsigned char	 pf_skip[256];	/* Horspool shifts of pf_any */
+};
+
 struct cpat {
 	pcre2_code	*cp_code;
 	int		 cp_jit;	/* JIT code available */
@@ -65,18 +85,24 @@ struct cpat {
 	int		 cp_index;	/* in the jail's j_fail or j_ignore */
 	uint32_t	*cp_host;	/* numbers of the groups named "host" */
 	size_t		 cp_nhost;
-	char		 cp_lit[LITMAX];
-	size_t		 cp_litlen;	/* 0: no prefilter */
-	int		 cp_where;	/* LIT_ANYWHERE, LIT_START, LIT_END */
-	unsigned char	 cp_skip[256];	/* Horspool shifts, LIT_ANYWHERE */
+	struct prefilter cp_pf;
 };
 
+/*
+ * Dispatch on the first byte of the message: cj_byfirst[cj_first[b] ..
+ * cj_first[b + 1]) lists, in j_fail order, the failregexes that can match
+ * a message starting with byte b (those with a literal right after '^'
+ * only under its first byte).  Most lines of ordinary traffic try two or
+ * three patterns instead of all of them.
+ */
 struct cjail {
 	size_t		 cj_jail;	/* index in c_jails */
 	struct cpat	*cj_fail;	/* active failregex, j_fail order */
 	size_t		 cj_nfail;
 	struct cpat	*cj_ignore;	/* active ignoreregex */
 	size_t		 cj_nignore;
+	size_t		 cj_first[257];
+	size_t		*cj_byfirst;
 };
 
 struct filterset {
@@ -362,16 +388,63 @@ escape_len(const char *re, size_t i, size_t n)
 	}
 }
 
-size_t
-filter_literal(const char *re, size_t n, char *buf, size_t size, int *where)
-{
-	char	run[LITMAX], best[LITMAX], first[LITMAX], last[LITMAX];
-	size_t	i = 0, rl = 0, bl = 0, fl = 0, ll = 0, alen, q;
-	int	lit, runanch = 0;
+/*
+ * What every match of a pattern provably contains, found by the scanner
+ * below: literal runs with their place.  Runs are kept whole (a run may be
+ * longer than LITMAX; an end-anchored one is then cut to its last LITMAX
+ * bytes, which are still at the end).
+ */
+struct run {
+	size_t	r_off, r_len;		/* in sc_text */
+};
 
-	*where = LIT_ANYWHERE;
+#define TAIL_DIGIT	1	/* \d */
+#define TAIL_NONSPACE	2	/* \S */
+
+struct scan {
+	char		*sc_text;	/* the runs' bytes, unescaped */
+	struct run	*sc_run;
+	size_t		 sc_nrun;
+	int		 sc_start;	/* index of the run right after '^', or -1 */
+	int		 sc_end;	/* index of the run right before a final '$' */
+	int		 sc_tail;	/* index of the run before a final C+$ or C*$ */
+	int		 sc_tailcls;	/* TAIL_DIGIT or TAIL_NONSPACE */
+	int		 sc_tailmin;	/* 1 for C+, 0 for C* */
+};
+
+static void
+scan_free(struct scan *sc)
+{
+	free(sc->sc_text);
+	free(sc->sc_run);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* Is c in the class of a tail (PCRE2 without UCP: \s is HT LF VT FF CR SP)? */
+static int
+tail_class(int cls, unsigned char c)
+{
+	if (cls == TAIL_DIGIT)
+		return c >= '0' && c <= '9';
+	return !(c == ' ' || (c >= '\t' && c <= '\r'));
+}
+
+/*
+ * Scan the top level of re[0..n) into sc.  0, or -1 when nothing can be
+ * proven (the pattern has no runs then, as far as the prefilter knows).
+ */
+static int
+scan_pattern(const char *re, size_t n, struct scan *sc)
+{
+	size_t	i = 0, rl = 0, tl = 0, alen, q;
+	int	lit, runanch = 0, endrun = 0, tailrun = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->sc_start = sc->sc_end = sc->sc_tail = -1;
+	sc->sc_text = xmalloc(n + 1);
+	sc->sc_run = xcalloc(n + 1, sizeof(*sc->sc_run));
 	if (memmem(re, n, "\\Q", 2) != NULL || memmem(re, n, "(*ACCEPT", 8) != NULL)
-		return 0;
+		goto none;
 	if (n > 0 && re[0] == '^') {
 		i = 1;
 		runanch = 1;
@@ -385,10 +458,22 @@ filter_literal(const char *re, size_t n, char *buf, size_t size, int *where)
 			alen = 0;	/* the end: commit the last run */
 		else if (c == '\\') {
 			if (i + 1 >= n)
-				return 0;
+				goto none;
 			if (isalnum((unsigned char)re[i + 1])) {
 				if ((alen = escape_len(re, i, n)) == 0)
-					return 0;
+					goto none;
+				/* \d+$ or \S*$ (any greed): the run before it ends
+				 * where the final run of that class begins. */
+				if ((re[i + 1] == 'd' || re[i + 1] == 'S') && rl > 0 &&
+				    (q = quant_len(re, i + 2, n)) > 0 &&
+				    (re[i + 2] == '+' || re[i + 2] == '*') &&
+				    i + 2 + q + 1 == n && re[n - 1] == '$' &&
+				    !tail_class(re[i + 1] == 'd' ? TAIL_DIGIT : TAIL_NONSPACE,
+				    (unsigned char)sc->sc_text[tl + rl - 1])) {
+					tailrun = 1;
+					sc->sc_tailcls = re[i + 1] == 'd' ? TAIL_DIGIT : TAIL_NONSPACE;
+					sc->sc_tailmin = re[i + 2] == '+';
+				}
 			} else {
 				lit = 1;
 				litc = re[i + 1];
@@ -396,66 +481,148 @@ filter_literal(const char *re, size_t n, char *buf, size_t size, int *where)
 			}
 		} else if (c == '[') {
 			if ((alen = class_len(re, i, n)) == 0)
-				return 0;
+				goto none;
 		} else if (c == '(') {
 			size_t	k = i + 2;
 
 			if (i + 1 < n && re[i + 1] == '*')
-				return 0;	/* a verb or a start option */
+				goto none;	/* a verb or a start option */
 			if (i + 1 < n && re[i + 1] == '?') {
 				while (k < n && (isalpha((unsigned char)re[k]) ||
 				    re[k] == '-' || re[k] == '^'))
 					k++;
 				if (k < n && re[k] == ')')
-					return 0;	/* (?i) and friends */
+					goto none;	/* (?i) and friends */
 			}
 			if ((alen = group_len(re, i, n)) == 0)
-				return 0;
+				goto none;
 		} else if (c == '|' || c == ')')
-			return 0;
-		else if (c == '$' && i + 1 == n && rl > 0) {
-			memcpy(last, run, rl);	/* the run that ends the match */
-			ll = rl;
-		} else if (strchr(".^$?*+{}]", c) == NULL)
+			goto none;
+		else if (c == '$' && i + 1 == n && rl > 0)
+			endrun = 1;	/* the run that ends the match */
+		else if (strchr(".^$?*+{}]", c) == NULL)
 			lit = 1;
 		if (alen > 0 && (q = quant_len(re, i + alen, n)) > 0) {
 			lit = 0;	/* an optional or repeated atom */
 			alen += q;
 		}
-		if (lit) {
-			if (rl < sizeof(run))
-				run[rl++] = litc;
-		} else {
-			if (runanch) {
-				memcpy(first, run, rl);
-				fl = rl;
-			}
-			if (rl > bl) {
-				memcpy(best, run, rl);
-				bl = rl;
+		if (lit)
+			sc->sc_text[tl + rl++] = litc;
+		else {
+			if (rl > 0) {
+				sc->sc_run[sc->sc_nrun].r_off = tl;
+				sc->sc_run[sc->sc_nrun].r_len = rl;
+				if (runanch)
+					sc->sc_start = (int)sc->sc_nrun;
+				if (endrun)
+					sc->sc_end = (int)sc->sc_nrun;
+				if (tailrun)
+					sc->sc_tail = (int)sc->sc_nrun;
+				sc->sc_nrun++;
+				tl += rl;
 			}
 			rl = 0;
-			runanch = 0;
+			runanch = endrun = tailrun = 0;
 		}
 		if (i >= n)
 			break;
 		i += alen;
 	}
+	return 0;
+none:
+	sc->sc_nrun = 0;
+	sc->sc_start = sc->sc_end = sc->sc_tail = -1;
+	return -1;
+}
+
+/* Copy run r of sc to buf (at most size bytes; its end when from_end). */
+static size_t
+run_copy(const struct scan *sc, int r, char *buf, size_t size, int from_end)
+{
+	const struct run	*rr = &sc->sc_run[r];
+	size_t			 len = rr->r_len < size ? rr->r_len : size;
+
+	memcpy(buf, sc->sc_text + rr->r_off + (from_end ? rr->r_len - len : 0), len);
+	return len;
+}
+
+size_t
+filter_literal(const char *re, size_t n, char *buf, size_t size, int *where)
+{
+	struct scan	sc;
+	size_t		i, best = 0, len = 0;
+	int		b = -1;
+
+	*where = LIT_ANYWHERE;
+	scan_pattern(re, n, &sc);
+	for (i = 0; i < sc.sc_nrun; i++)
+		if (sc.sc_run[i].r_len > best) {
+			best = sc.sc_run[i].r_len;
+			b = (int)i;
+		}
 	/* One memcmp at either end beats searching the line for a longer run. */
-	if (fl >= 4) {
+	if (sc.sc_start != -1 && sc.sc_run[sc.sc_start].r_len >= 4) {
 		*where = LIT_START;
-		memcpy(best, first, fl);
-		bl = fl;
-	} else if (ll >= 4) {
+		len = run_copy(&sc, sc.sc_start, buf, size, 0);
+	} else if (sc.sc_end != -1 && sc.sc_run[sc.sc_end].r_len >= 4) {
 		*where = LIT_END;
-		memcpy(best, last, ll);
-		bl = ll;
-	} else if (bl < 3)
-		return 0;
-	if (bl > size)
-		bl = size;
-	memcpy(buf, best, bl);
-	return bl;
+		len = run_copy(&sc, sc.sc_end, buf, size, 1);
+	} else if (best >= 3)
+		len = run_copy(&sc, b, buf, size, 0);
+	scan_free(&sc);
+	return len;
+}
+
+/*
+ * The prefilter of the pattern re (tags expanded): the run after '^', the
+ * run before '$' or before a final class run, and the longest other run
+ * of 3 bytes or more.
+ */
+static void
+prefilter_build(const char *re, size_t n, struct prefilter *pf)
+{
+	struct scan	sc;
+	size_t		i, best = 0;
+	int		b = -1;
+
+	memset(pf, 0, sizeof(*pf));
+	scan_pattern(re, n, &sc);
+	if (sc.sc_start != -1)
+		pf->pf_startlen = run_copy(&sc, sc.sc_start, pf->pf_start,
+		    sizeof(pf->pf_start), 0);
+	if (sc.sc_end != -1)
+		pf->pf_endlen = run_copy(&sc, sc.sc_end, pf->pf_end, sizeof(pf->pf_end), 1);
+	if (sc.sc_tail != -1) {
+		pf->pf_taillen = run_copy(&sc, sc.sc_tail, pf->pf_tail, sizeof(pf->pf_tail), 1);
+		pf->pf_tailcls = sc.sc_tailcls;
+		pf->pf_tailmin = sc.sc_tailmin;
+	}
+	/* The last byte: of the end literal, or of the tail's class. */
+	memset(pf->pf_last, 0xff, sizeof(pf->pf_last));
+	if (pf->pf_endlen > 0 || pf->pf_taillen > 0) {
+		memset(pf->pf_last, 0, sizeof(pf->pf_last));
+		for (i = 0; i < 256; i++)
+			if ((pf->pf_endlen > 0 && i == (unsigned char)pf->pf_end[pf->pf_endlen - 1]) ||
+			    (pf->pf_taillen > 0 && (tail_class(pf->pf_tailcls, (unsigned char)i) ||
+			    (pf->pf_tailmin == 0 &&
+			    i == (unsigned char)pf->pf_tail[pf->pf_taillen - 1]))) ||
+			    i == '\n')	/* '$' matches before a final newline */
+				pf->pf_last[i >> 3] |= 1 << (i & 7);
+	}
+	for (i = 0; i < sc.sc_nrun; i++)
+		if ((int)i != sc.sc_start && (int)i != sc.sc_end && (int)i != sc.sc_tail &&
+		    sc.sc_run[i].r_len > best) {
+			best = sc.sc_run[i].r_len;
+			b = (int)i;
+		}
+	if (best >= 3) {
+		pf->pf_anylen = run_copy(&sc, b, pf->pf_any, sizeof(pf->pf_any), 0);
+		memset(pf->pf_skip, (int)pf->pf_anylen, sizeof(pf->pf_skip));
+		for (i = 0; i + 1 < pf->pf_anylen; i++)
+			pf->pf_skip[(unsigned char)pf->pf_any[i]] =
+			    (unsigned char)(pf->pf_anylen - 1 - i);
+	}
+	scan_free(&sc);
 }
 
 static void
@@ -543,16 +710,7 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 	pcre2_pattern_info(cp->cp_code, PCRE2_INFO_CAPTURECOUNT, &ncap);
 	if (ncap > *maxcap)
 		*maxcap = ncap;
-	cp->cp_litlen = filter_literal(e.e_re, e.e_len, cp->cp_lit, sizeof(cp->cp_lit),
-	    &cp->cp_where);
-	if (cp->cp_litlen > 0) {
-		size_t	i;
-
-		memset(cp->cp_skip, (int)cp->cp_litlen, sizeof(cp->cp_skip));
-		for (i = 0; i + 1 < cp->cp_litlen; i++)
-			cp->cp_skip[(unsigned char)cp->cp_lit[i]] =
-			    (unsigned char)(cp->cp_litlen - 1 - i);
-	}
+	prefilter_build(e.e_re, e.e_len, &cp->cp_pf);
 	rc = 0;
 out:
 	if (rc == -1) {
@@ -561,6 +719,25 @@ out:
 	}
 	ex_free(&e);
 	return rc;
+}
+
+/* Fill cj_first and cj_byfirst (see struct cjail). */
+static void
+dispatch_build(struct cjail *cj)
+{
+	size_t	b, k, n = 0;
+
+	cj->cj_byfirst = xcalloc(256 * cj->cj_nfail + 1, sizeof(*cj->cj_byfirst));
+	for (b = 0; b < 256; b++) {
+		cj->cj_first[b] = n;
+		for (k = 0; k < cj->cj_nfail; k++) {
+			const struct prefilter	*pf = &cj->cj_fail[k].cp_pf;
+
+			if (pf->pf_startlen == 0 || (unsigned char)pf->pf_start[0] == b)
+				cj->cj_byfirst[n++] = k;
+		}
+	}
+	cj->cj_first[256] = n;
 }
 
 /*
@@ -600,6 +777,7 @@ compile_jail(const struct config *cfg, size_t ji, struct cjail *cj, uint32_t *ma
 				cj->cj_ignore[cj->cj_nignore++] = cp;
 		}
 	}
+	dispatch_build(cj);
 	return rc;
 }
 
@@ -655,6 +833,7 @@ filter_free(struct filterset *fs)
 			cpat_free(&cj->cj_ignore[k]);
 		free(cj->cj_fail);
 		free(cj->cj_ignore);
+		free(cj->cj_byfirst);
 	}
 	free(fs->fs_jails);
 	free(fs->fs_daemonlen);
@@ -670,40 +849,63 @@ filter_free(struct filterset *fs)
  * regexes together on ordinary lines.
  */
 static int
-lit_found(const struct cpat *cp, const unsigned char *s, size_t n)
+lit_found(const struct prefilter *pf, const unsigned char *s, size_t n)
 {
-	const unsigned char	*lit = (const unsigned char *)cp->cp_lit;
-	size_t			 m = cp->cp_litlen, i = m - 1;
+	const unsigned char	*lit = (const unsigned char *)pf->pf_any;
+	size_t			 m = pf->pf_anylen, i = m - 1;
 
 	while (i < n) {
 		if (s[i] == lit[m - 1] && memcmp(s + i + 1 - m, lit, m - 1) == 0)
 			return 1;
-		i += cp->cp_skip[s[i]];
+		i += pf->pf_skip[s[i]];
 	}
 	return 0;
 }
 
-/* Could cp match s[0..n)?  0 means certainly not. */
+/* Does s[0..e) end with lit[0..m)? */
 static int
-prefilter(const struct cpat *cp, const char *s, size_t n)
+ends_with(const char *s, size_t e, const char *lit, size_t m)
 {
-	size_t	m = cp->cp_litlen;
+	return e >= m && s[e - 1] == lit[m - 1] && memcmp(s + e - m, lit, m) == 0;
+}
 
-	if (m == 0)
-		return 1;
-	if (n < m)
+/*
+ * Could s[0..e) end with the tail literal and then a run of its class (at
+ * least pf_tailmin bytes)?  The literal's last byte c is not of the class,
+ * so in a match the run after it holds no c: the literal ends at the last
+ * c of s, which memrchr() finds faster than a walk back over the class.
+ */
+static int
+tail_at(const struct prefilter *pf, const char *s, size_t e)
+{
+	const char	*c;
+	size_t		 k;
+
+	if ((c = memrchr(s, pf->pf_tail[pf->pf_taillen - 1], e)) == NULL)
 		return 0;
-	switch (cp->cp_where) {
-	case LIT_START:
-		return s[0] == cp->cp_lit[0] && memcmp(s, cp->cp_lit, m) == 0;
-	case LIT_END:
-		/* '$' also matches before a final newline. */
-		if (memcmp(s + n - m, cp->cp_lit, m) == 0)
-			return 1;
-		return n > m && s[n - 1] == '\n' && memcmp(s + n - 1 - m, cp->cp_lit, m) == 0;
-	default:
-		return lit_found(cp, (const unsigned char *)s, n);
-	}
+	k = (size_t)(c - s) + 1;
+	return e - k >= (size_t)pf->pf_tailmin && ends_with(s, k, pf->pf_tail, pf->pf_taillen);
+}
+
+/* Could the pattern of pf match s[0..n)?  0 means certainly not. */
+static int
+prefilter(const struct prefilter *pf, const char *s, size_t n)
+{
+	/* '$' matches at the end and before a final newline. */
+	int	nl = n > 0 && s[n - 1] == '\n';
+
+	if (pf->pf_startlen > 0 && (n < pf->pf_startlen ||
+	    memcmp(s, pf->pf_start, pf->pf_startlen) != 0))
+		return 0;
+	if (pf->pf_endlen > 0 && !ends_with(s, n, pf->pf_end, pf->pf_endlen) &&
+	    !(nl && ends_with(s, n - 1, pf->pf_end, pf->pf_endlen)))
+		return 0;
+	if (pf->pf_taillen > 0 && !tail_at(pf, s, n) && !(nl && tail_at(pf, s, n - 1)))
+		return 0;
+	if (pf->pf_anylen > 0 && (n < pf->pf_anylen ||
+	    !lit_found(pf, (const unsigned char *)s, n)))
+		return 0;
+	return 1;
 }
 
 /* 1 if cp matches s[0..n), leaving the groups in fs_md. */
@@ -712,7 +914,7 @@ cpat_match(struct filterset *fs, const struct cpat *cp, const char *s, size_t n)
 {
 	int	rc;
 
-	if (!prefilter(cp, s, n))
+	if (!prefilter(&cp->cp_pf, s, n))
 		return 0;
 	if (cp->cp_jit)
 		rc = pcre2_jit_match(cp->cp_code, (PCRE2_SPTR)s, n, 0, 0, fs->fs_md,
@@ -741,40 +943,67 @@ host_text(struct filterset *fs, const struct cpat *cp, const char *s, struct add
 	return -1;
 }
 
-/* Split sendmail's queue id ("s1P819mk027713: ") off msg; 0 if none. */
-static size_t
-split_qid(const char *msg, size_t len, char *qid)
-{
-	size_t	i;
+/* Letters and digits (ASCII; isalnum() of the C locale). */
+static const unsigned char alnum[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,	/* 0x30 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* 0x50 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* 0x70 */
+};
 
-	for (i = 0; i < len && i <= 20 && isalnum((unsigned char)msg[i]); i++)
-		continue;
-	if (i < 14 || i > 20 || i + 1 >= len || msg[i] != ':' || msg[i + 1] != ' ')
+/*
+ * Length of sendmail's queue id ("s1P819mk027713: ": 14 to 20 letters or
+ * digits, then ": ") at msg; 0 if none.  The first 14 bytes are tested
+ * without a branch: most messages have a queue id.
+ */
+static size_t
+qid_len(const char *msg, size_t len)
+{
+	const unsigned char	*m = (const unsigned char *)msg;
+	size_t			 i;
+
+	if (len < 16 || !(alnum[m[0]] & alnum[m[1]] & alnum[m[2]] & alnum[m[3]] &
+	    alnum[m[4]] & alnum[m[5]] & alnum[m[6]] & alnum[m[7]] & alnum[m[8]] &
+	    alnum[m[9]] & alnum[m[10]] & alnum[m[11]] & alnum[m[12]] & alnum[m[13]]))
 		return 0;
-	memcpy(qid, msg, i);
-	qid[i] = '\0';
-	return i + 2;
+	for (i = 14; i < len && i <= 20 && alnum[m[i]]; i++)
+		continue;
+	if (i > 20 || i + 1 >= len || m[i] != ':' || m[i + 1] != ' ')
+		return 0;
+	return i;
 }
 
 size_t
 filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, size_t max)
 {
 	const struct config	*cfg = fs->fs_cfg;
-	char			 qid[FILTER_QIDMAX + 1] = "";
-	const char		*msg;
-	size_t			 i, k, len, n = 0, skip;
+	const char		*msg, *qid;
+	size_t			 i, k, len, n = 0, qlen;
+	unsigned char		 first, last;
 
 	for (i = 0; i < cfg->c_ndaemons; i++)
 		if (sl->s_daemonlen == fs->fs_daemonlen[i] &&
+		    sl->s_daemon[0] == cfg->c_daemons[i][0] &&
 		    memcmp(sl->s_daemon, cfg->c_daemons[i], sl->s_daemonlen) == 0)
 			break;
 	if (i == cfg->c_ndaemons)
 		return 0;
 	msg = sl->s_msg != NULL ? sl->s_msg : "";
 	len = sl->s_msg != NULL ? sl->s_msglen : 0;
-	skip = split_qid(msg, len, qid);
-	msg += skip;
-	len -= skip;
+	qid = msg;
+	if ((qlen = qid_len(msg, len)) > 0) {
+		msg += qlen + 2;
+		len -= qlen + 2;
+	}
+	/* An empty message has no first or last byte: 0 stands for them
+	 * (only a pattern without literals can match it, and those are
+	 * under every byte). */
+	first = len > 0 ? (unsigned char)msg[0] : 0;
+	last = len > 0 ? (unsigned char)msg[len - 1] : 0;
 
 	for (i = 0; i < fs->fs_njails && n < max; i++) {
 		const struct cjail	*cj = &fs->fs_jails[i];
@@ -782,11 +1011,15 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 		struct match		*m = &out[n];
 		int			 bad = 0;
 
-		for (k = 0; k < cj->cj_nfail; k++) {
-			if (cj->cj_fail[k].cp_kind != PK_FAIL && qid[0] == '\0')
-				continue;	/* correlation needs a queue id */
-			if (cpat_match(fs, &cj->cj_fail[k], msg, len)) {
-				cp = &cj->cj_fail[k];
+		for (k = cj->cj_first[first]; k < cj->cj_first[first + 1]; k++) {
+			const struct cpat	*c = &cj->cj_fail[cj->cj_byfirst[k]];
+
+			/* Correlation needs a queue id; then the last byte. */
+			if ((c->cp_kind != PK_FAIL && qlen == 0) ||
+			    !(c->cp_pf.pf_last[last >> 3] & 1 << (last & 7)))
+				continue;
+			if (cpat_match(fs, c, msg, len)) {
+				cp = c;
 				break;
 			}
 		}
@@ -795,7 +1028,8 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 		memset(m, 0, sizeof(*m));
 		m->m_jail = cj->cj_jail;
 		m->m_pattern = cp->cp_index;
-		memcpy(m->m_qid, qid, sizeof(m->m_qid));
+		memcpy(m->m_qid, qid, qlen);
+		m->m_qid[qlen] = '\0';
 		if (cp->cp_kind != PK_NOHOST)
 			bad = host_text(fs, cp, msg, &m->m_addr) == -1;
 		m->m_kind = cp->cp_kind == PK_NOHOST ? MATCH_NOHOST :

@@ -175,7 +175,8 @@ jail_by_name(const struct config *cfg, const char *name)
 }
 
 int
-ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int64_t *newbans)
+ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int announce,
+    int64_t *newbans)
 {
 	struct touched		*tv = NULL;
 	struct pfail		*f = NULL;
@@ -208,6 +209,15 @@ ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int6
 			    b[k].pb_end, ids, b[k].pb_nfail) == -1)
 				goto out;
 			(*newbans)++;
+			if (announce) {
+				char	t1[32], t2[32];
+
+				log_event("ban %s (%s) from %s until %s, %zu failures",
+				    tv[i].t_addr, tv[i].t_jail,
+				    fmt_time_utc(b[k].pb_start, t1, sizeof(t1)),
+				    b[k].pb_end == TIME_FOREVER ? "forever" :
+				    fmt_time_utc(b[k].pb_end, t2, sizeof(t2)), b[k].pb_nfail);
+			}
 		}
 		policy_free(b, nb);
 		b = NULL;

@@ -66,8 +66,10 @@ int	 ingest_line(void *ingest, const char *file, const char *line, size_t len);
 
 /*
  * Re-evaluate the window of every (jail, address) that got a failure with
- * id > after_id.  *newbans counts the bans created.  0 or -1.
+ * id > after_id.  *newbans counts the bans created; with announce, each new
+ * ban is logged to syslog (log_event).  0 or -1.
  */
-int	 ingest_window(struct store *, const struct config *, int64_t after_id, int64_t *newbans);
+int	 ingest_window(struct store *, const struct config *, int64_t after_id,
+	    int announce, int64_t *newbans);
 
 #endif

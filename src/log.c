@@ -1,7 +1,9 @@
 /*
- * log.c -- messages: one line each on stderr, optionally also to syslog.
- * The only mutable global of the program besides signal flags is the
- * verbosity (STYLE.md).  errno is preserved across every call.
+ * log.c -- messages: one line each on stderr, optionally also to syslog;
+ * events (bans, unbans) to syslog only.
+ * The only mutable globals of the program besides signal flags are the
+ * verbosity (STYLE.md) and, here, where syslog output goes.  errno is
+ * preserved across every call.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,12 +14,31 @@
 
 int		log_verbose;
 static int	log_to_syslog;
+static int	log_opened;
+static int	log_fac = LOG_DAEMON;
+
+/* Each message carries the facility itself, so a later change applies at
+ * once without reopening. */
+void
+log_facility(int facility)
+{
+	log_fac = facility & LOG_FACMASK;
+}
+
+static void
+log_open(void)
+{
+	if (!log_opened) {
+		openlog("mailban", LOG_PID, log_fac);
+		log_opened = 1;
+	}
+}
 
 void
 log_syslog(int on)
 {
-	if (on && !log_to_syslog)
-		openlog("mailban", LOG_PID, LOG_DAEMON);
+	if (on)
+		log_open();
 	log_to_syslog = on;
 }
 
@@ -30,7 +51,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);	/* truncation is fine here */
 	fprintf(stderr, "mailban: %s\n", buf);
 	if (log_to_syslog)
-		syslog(pri, "%s", buf);
+		syslog(log_fac | pri, "%s", buf);
 	errno = saved;
 }
 
@@ -65,4 +86,19 @@ log_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_INFO, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_event(const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[2048];
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);	/* truncation is fine here */
+	va_end(ap);
+	log_open();
+	syslog(log_fac | LOG_NOTICE, "%s", buf);
+	errno = saved;
 }

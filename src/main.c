@@ -37,8 +37,17 @@ static const char usage_text[] =
 "  test    [-c FILE] [--filter NAME[:MODE]] [--regex RE] [--now TIME]\n"
 "          [--format text|tsv] [--print matched|missed|ignored] LOGFILE|-\n"
 "          try the filters on a log; no database, no firewall\n"
-"  scan    [-c FILE] --db FILE [--now TIME] [--format text|tsv] LOG...\n"
-"          forensic run over whole (old, .gz) logs into a separate database\n"
+"  scan    [-c FILE] --db FILE [--since TIME] [--until TIME] [--apply]\n"
+"          [--format text|tsv|json] [--now TIME] LOG...|-\n"
+"          forensic run over whole (old, .gz) logs into a database of its own\n"
+"  report  [NAME] [-c FILE] [--db FILE]\n"
+"          list the SQL reports, or run one (as sqlite3 -header -column would)\n"
+"  ban     ADDR [-c FILE] [--for DURATION] [--reason TEXT] [--force]\n"
+"          ban now (refused for ignoreip addresses unless --force)\n"
+"  unban   ADDR|--all [-c FILE]\n"
+"          lift now; the failures that led to the ban are consumed\n"
+"  check   [-c FILE]   exit 0 when the chains hold exactly the active bans\n"
+"  stop    [-c FILE]   remove the jumps and the chains (bans stay in the database)\n"
 "  config  [-c FILE] [--check]\n"
 "          print the effective configuration, or only check it\n"
 "\n"
@@ -132,6 +141,11 @@ static const struct {
 	{ "test", cmd_test },
 	{ "scan", cmd_scan },
 	{ "config", cmd_config },
+	{ "ban", cmd_ban },
+	{ "unban", cmd_unban },
+	{ "check", cmd_check },
+	{ "report", cmd_report },
+	{ "stop", cmd_stop },
 };
 
 int

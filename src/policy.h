@@ -36,12 +36,54 @@ struct pban {
 };
 
 /*
+ * Repeat offenders (bantime.increment), as fail2ban computes them.  n is
+ * the number of bans of the address that started within pi_window before
+ * the new ban (start - window <= s < start).  The length of the new ban:
+ *   n = 0   bantime;
+ *   n >= 1  bantime * factor * 2^min(n, 20) or, with multipliers,
+ *           bantime * factor * mult[min(n, nmult - 1)] (the last repeats),
+ *           capped at maxtime (if > 0; never below bantime), plus a
+ *           pseudo-random amount in [0, rndtime) that is a hash of
+ *           (seed, key, start, n): a replay gives the same lengths, and
+ *           whoever lacks the seed cannot predict the end.
+ * A negative bantime stays permanent.  Settings below 1 (factor, each
+ * multiplier) count as 1; a window <= 0 counts no earlier ban.
+ */
+struct policy_inc {
+	int			 pi_on;		/* 0: plain bantime always */
+	long long		 pi_factor;
+	const long long		*pi_mult;	/* NULL/0: the 2^n formula */
+	size_t			 pi_nmult;
+	long long		 pi_maxtime;	/* <= 0: no cap */
+	long long		 pi_rndtime;	/* <= 0: no random part */
+	long long		 pi_window;
+	uint64_t		 pi_seed;	/* secret of the installation */
+};
+
+/* Length in seconds of a ban starting at start after nprev earlier ones
+ * (-1: permanent).  key: a hash of the address (e.g. hash_fnv1a of its
+ * canonical text); it only feeds the random part. */
+int64_t	 policy_bantime(const struct policy_inc *, long long bantime, int64_t start,
+	    size_t nprev, uint64_t key);
+
+/*
  * f[0..n) sorted by (time, id).  ban_until: end of the ban in force before
  * f[0] (0 if none; failures with time < ban_until are not eligible).
  * On return *bans (caller frees with policy_free) holds *nbans bans in
  * time order.  Returns 0 (allocation failure aborts via xmalloc).
  */
 int	 policy_eval(const struct policy *, int64_t ban_until,
+	    const struct pfail *f, size_t n, struct pban **bans, size_t *nbans);
+/*
+ * policy_eval() with repeat offenders: prev[0..nprev) are the start times
+ * of the address's earlier bans (any order; those outside a new ban's
+ * window, or not before it, do not count), and every ban created here
+ * counts for the later ones.  Each ban's end is start +
+ * policy_bantime(inc, pl_bantime, start, n, key), saturating at
+ * TIME_FOREVER.  inc NULL or !pi_on: exactly policy_eval().
+ */
+int	 policy_eval_inc(const struct policy *, const struct policy_inc *, uint64_t key,
+	    int64_t ban_until, const int64_t *prev, size_t nprev,
 	    const struct pfail *f, size_t n, struct pban **bans, size_t *nbans);
 void	 policy_free(struct pban *, size_t);	/* NULL is fine */
 

@@ -20,8 +20,11 @@
  * - Rotated siblings are the names <base>{.,-,_}<digit>[0-9._-]* in the
  *   log's directory, optionally with a compression suffix.  Only regular
  *   files count; a symbolic link is never followed (O_NOFOLLOW, and
- *   fstatat without following).  Compressed siblings are not read (a .gz
- *   one is inflated only up to READER_FPMAX bytes, to name it in a warning).
+ *   fstatat without following).  Of the compressed siblings only gzip
+ *   ones (.gz, logrotate's default) are read, through zlib; the others
+ *   (.bz2, .xz, ...) are named in a warning.  A compressed sibling whose
+ *   uncompressed name is also there is being compressed right now: it
+ *   is the same file and is skipped.
  * - A file is "ours" when its inode and its fingerprint match.  The device
  *   number is recorded but not compared: every candidate lives in one
  *   directory, hence on one file system, and st_dev can change across a
@@ -35,19 +38,28 @@
  *   starts with the saved fingerprint and is long enough: it is a copy of
  *   the file read before (restored, or edited with sed -i): go on from the
  *   offset instead of reading it all twice.
- * - Old file gone: if a .gz sibling starts with the saved fingerprint it is
- *   the old file, compressed: its size trailer gives the bytes lost and
- *   its mtime (kept by logrotate) selects the newer siblings to read.
- *   Otherwise the loss is unknown and the warning says so.
+ * - Old file gone: if exactly one .gz sibling starts with the saved
+ *   fingerprint it is the old file, compressed before its end was read
+ *   (logrotate without delaycompress): its tail is read from the saved
+ *   offset, and its mtime (kept by gzip) selects the newer siblings to
+ *   read.  Otherwise the loss is unknown and the warning says so.
+ * - A .gz whose data is corrupt or ends early is read up to that point;
+ *   the rest is reported lost (one warning), never an error: the same
+ *   broken file must not stop every later run.
  * - Limit of the fingerprint: it covers only what was consumed, at most
  *   READER_FPMAX bytes.  A file replaced in place by one whose first
  *   lp_fplen bytes are identical is taken as the same file; with the
  *   timestamps of syslog lines this means the same content (an empty
  *   first line alone is never the whole fingerprint once more was read).
- * - Known gaps: after copytruncate, lines written between the last run and
- *   the copy are only in the copy (mail.log.1) and are not read; lines the
- *   writer appends to a renamed file after it was finished here (before
- *   its HUP) are not read either.
+ * - Same inode but truncated or rewritten (copytruncate, or an inode
+ *   reused after the old file was compressed and removed): the lines
+ *   written between the last run and the copy are only in the copy.  A
+ *   sibling (of any inode) that starts with the fingerprint and is long
+ *   enough, or the one .gz that does, is that copy: its tail is read from
+ *   the offset, then the newer siblings, then the file from 0.
+ * - Known gaps: lines the writer appends to a renamed file after it was
+ *   finished here (before its HUP) are not read; lines written between
+ *   copytruncate's copy and its truncation are lost by logrotate itself.
  *
  * Invariant: on any error *pos is unchanged and -1 is returned, reported
  * once here (a failing callback reports its own error).
@@ -72,12 +84,27 @@
 
 #define RD_BUFSZ	(1024 * 1024)
 #define RD_GZIN		(64 * 1024)	/* compressed bytes read to find a fingerprint */
+#define RD_GZBUF	(64 * 1024)	/* zlib's input buffer */
 
 struct rd {
 	char			*buf;	/* RD_BUFSZ bytes, reused for every file */
 	reader_fn		 fn;
 	void			*arg;
 	struct reader_stats	*st;
+};
+
+/*
+ * Where bytes come from: a file descriptor, or gzip data on one, inflated
+ * here (not with gzread, which drops the bytes it inflated in a call that
+ * then meets corrupt data: those lines would be neither read nor counted).
+ */
+struct src {
+	int		 fd;
+	int		 gz;		/* 1: gzip, through zs */
+	z_stream	 zs;
+	unsigned char	*zin;		/* RD_GZBUF compressed bytes */
+	int		 zend;		/* a member ended: another may follow */
+	char		 zbad[128];	/* why the gzip data ended early, or "" */
 };
 
 struct sib {
@@ -99,13 +126,81 @@ static const char *const zsuffix[] = {
 };
 
 /*
- * Read fd from its current offset to EOF.  *done: bytes consumed; *tail:
- * bytes after them that were left (an unterminated line).  With stream
- * set, the unterminated last line is consumed too.
+ * Inflate up to n bytes of gzip data: members one after the other (as
+ * gzip -d); bytes after a member that do not start another one are
+ * ignored, as gzip does with trailing zeros.  Broken data stops the
+ * stream with the reason in src->zbad; the bytes inflated before it are
+ * returned.
+ */
+static ssize_t
+gz_read(struct src *src, char *b, size_t n)
+{
+	z_stream	*zs = &src->zs;
+	ssize_t		 r;
+	int		 zr;
+
+	zs->next_out = (unsigned char *)b;
+	zs->avail_out = (uInt)n;
+	while (zs->avail_out > 0 && src->zbad[0] == '\0') {
+		if (zs->avail_in == 0) {
+			while ((r = read(src->fd, src->zin, RD_GZBUF)) == -1 &&
+			    errno == EINTR)
+				;
+			if (r == -1)
+				snprintf(src->zbad, sizeof(src->zbad), "%s",
+				    strerror(errno));
+			else if (r == 0 && !src->zend)
+				snprintf(src->zbad, sizeof(src->zbad),
+				    "compressed data ends early");
+			if (r <= 0)
+				break;
+			zs->next_in = src->zin;
+			zs->avail_in = (uInt)r;
+		}
+		if (src->zend) {
+			if (zs->next_in[0] != 0x1f)
+				break;	/* trailing bytes, not a member */
+			if (inflateReset(zs) != Z_OK)
+				break;
+			src->zend = 0;
+		}
+		zr = inflate(zs, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			src->zend = 1;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			snprintf(src->zbad, sizeof(src->zbad), "%s",
+			    zs->msg != NULL ? zs->msg : "corrupt compressed data");
+	}
+	return (ssize_t)(n - zs->avail_out);
+}
+
+/*
+ * Read up to n bytes.  Returns the count, 0 at the end, -1 on a read
+ * error of a plain file (reported).  Broken gzip data ends the stream:
+ * 0, with the reason in src->zbad, for the caller's one warning.
+ */
+static ssize_t
+src_read(struct src *src, const char *name, char *b, size_t n)
+{
+	ssize_t	r;
+
+	if (src->gz)
+		return gz_read(src, b, n);
+	while ((r = read(src->fd, b, n)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		log_error("cannot read %s: %s", name, strerror(errno));
+	return r;
+}
+
+/*
+ * Read src from its current offset to the end.  *done: bytes consumed;
+ * *tail: bytes after them that were left (an unterminated line).  With
+ * stream set, the unterminated last line is consumed too.
  */
 static int
-rd_fd(struct rd *rd, int fd, const char *name, int stream, int64_t *done,
-    int64_t *tail)
+rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
+    int64_t *done, int64_t *tail)
 {
 	char		*buf = rd->buf, *p, *q, *end;
 	size_t		 have = 0, len;
@@ -115,11 +210,8 @@ rd_fd(struct rd *rd, int fd, const char *name, int stream, int64_t *done,
 
 	*done = *tail = 0;
 	for (;;) {
-		if ((n = read(fd, buf + have, RD_BUFSZ - have)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return log_error("cannot read %s: %s", name, strerror(errno));
-		}
+		if ((n = src_read(src, name, buf + have, RD_BUFSZ - have)) == -1)
+			return -1;
 		if (n == 0)
 			break;
 		end = buf + have + n;
@@ -441,20 +533,18 @@ sib_path(const char *path, const char *name)
 }
 
 /*
- * Does the gzip file start with the saved fingerprint?  1 yes, with
- * *isize the uncompressed size mod 2^32 from its trailer; 0 no or
- * unreadable (this only decides what a warning says).  Inflates only the
- * first lp_fplen bytes.
+ * Does the gzip file start with the saved fingerprint?  1 yes; 0 no or
+ * unreadable.  Inflates only the first lp_fplen bytes.
  */
 static int
-gz_match(int dfd, const struct sib *s, const struct logpos *pos, uint32_t *isize)
+gz_match(int dfd, const struct sib *s, const struct logpos *pos)
 {
-	unsigned char	 in[8192], out[READER_FPMAX], t[4];
+	unsigned char	 in[8192], out[READER_FPMAX];
 	z_stream	 zs;
 	struct stat	 sb;
 	size_t		 total = 0;
 	ssize_t		 n;
-	int		 fd, match = 0;
+	int		 fd, match;
 
 	fd = openat(dfd, s->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1)
@@ -481,31 +571,65 @@ gz_match(int dfd, const struct sib *s, const struct logpos *pos, uint32_t *isize
 		if (inflate(&zs, Z_NO_FLUSH) != Z_OK)
 			break;
 	}
-	if (zs.avail_out == 0 &&
-	    hash_fnv1a(out, (size_t)pos->lp_fplen, HASH_FNV_SEED) == pos->lp_fp &&
-	    pread(fd, t, 4, sb.st_size - 4) == 4) {
-		*isize = (uint32_t)t[0] | (uint32_t)t[1] << 8 |
-		    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
-		match = 1;
-	}
+	match = zs.avail_out == 0 &&
+	    hash_fnv1a(out, (size_t)pos->lp_fplen, HASH_FNV_SEED) == pos->lp_fp;
 	inflateEnd(&zs);
 	close(fd);
 	return match;
 }
 
 /*
+ * Skip the first pos->lp_offset bytes of a gzip stream, checking that the
+ * first lp_fplen of them hash to the saved fingerprint.  1 done, 0 the
+ * data differs, -1 it is broken or ends before the offset (src->zbad).
+ */
+static int
+gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos)
+{
+	int64_t		left = pos->lp_offset;
+	size_t		want;
+	ssize_t		n;
+	int		first = 1;
+
+	while (left > 0) {
+		want = first ? (size_t)pos->lp_fplen : (size_t)(left < RD_BUFSZ ?
+		    left : RD_BUFSZ);
+		if (want == 0) {
+			first = 0;
+			continue;
+		}
+		if ((n = src_read(src, name, rd->buf, want)) <= 0) {
+			if (src->zbad[0] == '\0')
+				snprintf(src->zbad, sizeof(src->zbad),
+				    "uncompressed data ends");
+			return -1;
+		}
+		if (first && ((size_t)n != want ||
+		    hash_fnv1a(rd->buf, want, HASH_FNV_SEED) != pos->lp_fp))
+			return 0;
+		first = 0;
+		left -= n;
+	}
+	return 1;
+}
+
+/*
  * Read one rotated file, from offset after checking the fingerprint (pos
- * set) or whole.  It is complete: an unterminated tail is lost.
+ * set) or whole.  It is complete: an unterminated tail is lost.  A
+ * compressed one is a .gz (the caller checks): read through zlib.
  */
 static int
 read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
     const struct logpos *pos)
 {
 	struct stat	 sb;
+	struct src	 src;
 	char		*shown = sib_path(path, s->name);
+	unsigned char	 magic[2] = { 0, 0 };
 	int64_t		 done, tail;
 	int		 fd, rc = -1, m;
 
+	memset(&src, 0, sizeof(src));
 	if ((fd = open_reg(dfd, s->name, shown, &sb)) < 0) {
 		if (fd == -2)
 			log_error("%s: removed while the rotated files were read", shown);
@@ -515,33 +639,71 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 		log_error("%s: replaced while the rotated files were read", shown);
 		goto out;
 	}
-	if (pos != NULL && (m = fp_match(fd, shown, pos)) != 1) {
-		if (m == 0)
-			log_error("%s: changed while the rotated files were read", shown);
-		goto out;
+	src.fd = fd;
+	if (s->compressed) {
+		if (read_head(fd, shown, magic, 2) == -1)
+			goto out;
+		if (magic[0] != 0x1f || magic[1] != 0x8b) {
+			log_warnx("%s: not in gzip format: its lines are lost", shown);
+			rc = 0;
+			goto out;
+		}
+		if (inflateInit2(&src.zs, 16 + MAX_WBITS) != Z_OK) {
+			log_error("cannot read %s: zlib: out of memory", shown);
+			goto out;
+		}
+		src.gz = 1;
+		src.zin = xmalloc(RD_GZBUF);
+		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos)) != 1) {
+			if (m == 0)
+				log_error("%s: changed while the rotated files were read",
+				    shown);
+			else
+				log_warnx("%s: %s before offset %" PRId64 ": the lines "
+				    "after it are lost", shown, src.zbad, pos->lp_offset);
+			rc = m == 0 ? -1 : 0;
+			goto out;
+		}
+	} else {
+		if (pos != NULL && (m = fp_match(fd, shown, pos)) != 1) {
+			if (m == 0)
+				log_error("%s: changed while the rotated files were read",
+				    shown);
+			goto out;
+		}
+		if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
+			log_error("cannot seek in %s: %s", shown, strerror(errno));
+			goto out;
+		}
 	}
-	if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
-		log_error("cannot seek in %s: %s", shown, strerror(errno));
+	if (rd_fd(rd, &src, shown, 0, &done, &tail) == -1)
 		goto out;
-	}
-	if (rd_fd(rd, fd, shown, 0, &done, &tail) == -1)
-		goto out;
-	if (tail > 0) {
-		rd->st->rs_lost += (uint64_t)tail;
+	rd->st->rs_lost += (uint64_t)tail;
+	if (src.zbad[0] != '\0')
+		log_warnx("%s: %s at offset %" PRId64 ": the rest of it is lost",
+		    shown, src.zbad, (pos != NULL ? pos->lp_offset : 0) + done + tail);
+	else if (tail > 0)
 		log_warnx("%s: rotated file ends in an incomplete line: %" PRId64
 		    " bytes lost", shown, tail);
-	}
 	rc = 0;
 out:
+	if (src.gz)
+		inflateEnd(&src.zs);
+	free(src.zin);
 	if (fd >= 0)
 		close(fd);
 	free(shown);
 	return rc;
 }
 
-/* The old file among the uncompressed siblings: index, dl->n if absent, -1 on error. */
+/*
+ * The old file among the uncompressed siblings: index, dl->n if absent,
+ * -1 on error.  copy: the file at path was truncated in place, so the old
+ * content can only be in a copy (copytruncate): any inode will do.
+ */
 static ssize_t
-find_old(DIR *d, const char *path, const struct dirlist *dl, const struct logpos *pos)
+find_old(DIR *d, const char *path, const struct dirlist *dl,
+    const struct logpos *pos, int copy)
 {
 	struct stat	 sb;
 	char		*shown;
@@ -549,7 +711,7 @@ find_old(DIR *d, const char *path, const struct dirlist *dl, const struct logpos
 	int		 fd, m;
 
 	for (i = 0; i < dl->n; i++) {
-		if (dl->s[i].compressed || dl->s[i].ino != pos->lp_ino ||
+		if (dl->s[i].compressed || (!copy && dl->s[i].ino != pos->lp_ino) ||
 		    dl->s[i].size < pos->lp_offset)
 			continue;
 		shown = sib_path(path, dl->s[i].name);
@@ -568,44 +730,51 @@ find_old(DIR *d, const char *path, const struct dirlist *dl, const struct logpos
 }
 
 /*
- * The old file is not among the uncompressed siblings: warn once, with the
- * bytes lost if a .gz holds it.  Returns that .gz (its mtime orders the
- * newer siblings) or NULL.
+ * The one .gz sibling that starts with the saved fingerprint: the old
+ * file, compressed before its end was read (logrotate without
+ * delaycompress).  NULL if none, or if several do (which is unknown).
  */
 static const struct sib *
-warn_gone(struct rd *rd, DIR *d, const char *path, const struct dirlist *dl,
-    const struct logpos *pos)
+find_gz(DIR *d, const struct dirlist *dl, const struct logpos *pos)
 {
-	const struct sib	*gz = NULL, *z = NULL;
-	uint32_t		 isize = 0, sz;
+	const struct sib	*gz = NULL;
 	size_t			 i, ngz = 0, nl;
-	char			*shown;
 
-	for (i = 0; i < dl->n; i++) {
-		if (!dl->s[i].compressed)
-			continue;
-		z = &dl->s[i];	/* sorted: the last is the newest */
-		nl = strlen(z->name);
-		if (pos->lp_fplen > 0 && strcmp(z->name + nl - 3, ".gz") == 0 &&
-		    gz_match(dirfd(d), z, pos, &sz)) {
-			gz = z;
-			isize = sz;
+	for (i = 0; i < dl->n && pos->lp_fplen > 0; i++) {
+		nl = strlen(dl->s[i].name);
+		if (dl->s[i].compressed && strcmp(dl->s[i].name + nl - 3, ".gz") == 0 &&
+		    gz_match(dirfd(d), &dl->s[i], pos)) {
+			gz = &dl->s[i];
 			ngz++;
 		}
 	}
-	if (ngz == 1) {
-		/* ISIZE is the size mod 2^32: exact for a tail under 4 GiB. */
-		uint32_t	lost = isize - (uint32_t)pos->lp_offset;
+	return ngz == 1 ? gz : NULL;
+}
 
-		rd->st->rs_lost += lost;
+/*
+ * The old file is not among the uncompressed siblings.  Returns its .gz
+ * (find_gz), whose tail is read and whose mtime orders the newer siblings.
+ * Else warns once that an unknown number of bytes is lost: NULL.
+ */
+static const struct sib *
+find_gone(DIR *d, const char *path, const struct dirlist *dl,
+    const struct logpos *pos)
+{
+	const struct sib	*gz, *z = NULL;
+	size_t			 i;
+	char			*shown;
+
+	if ((gz = find_gz(d, dl, pos)) != NULL) {
 		shown = sib_path(path, gz->name);
-		log_warnx("%s: the file read last was compressed to %s before its "
-		    "end was read: %" PRIu32 " bytes after offset %" PRId64 " are "
-		    "lost (compressed files are not read)", path, shown, lost,
+		log_info("%s: the file read last was compressed to %s before its end "
+		    "was read: reading it from offset %" PRId64, path, shown,
 		    pos->lp_offset);
 		free(shown);
 		return gz;
 	}
+	for (i = 0; i < dl->n; i++)
+		if (dl->s[i].compressed)
+			z = &dl->s[i];	/* sorted: the last is the newest */
 	if (z != NULL) {
 		shown = sib_path(path, z->name);
 		log_warnx("%s: the file read last (inode %" PRIu64 ") is gone: an "
@@ -619,6 +788,32 @@ warn_gone(struct rd *rd, DIR *d, const char *path, const struct dirlist *dl,
 		    "reading %s from the start", path, pos->lp_ino, pos->lp_offset,
 		    path);
 	return NULL;
+}
+
+/* Is s a .gz file? */
+static int
+is_gz(const struct sib *s)
+{
+	size_t	nl = strlen(s->name);
+
+	return s->compressed && nl > 3 && strcmp(s->name + nl - 3, ".gz") == 0;
+}
+
+/*
+ * Is the compressed sibling i being made from an uncompressed one still
+ * listed ("mail.log.1.gz" beside "mail.log.1")?  Then it is that file.
+ */
+static int
+compressing(const struct dirlist *dl, size_t i)
+{
+	const char	*dot = strrchr(dl->s[i].name, '.');
+	size_t		 k, stem = (size_t)(dot - dl->s[i].name);
+
+	for (k = 0; k < dl->n; k++)
+		if (!dl->s[k].compressed && strlen(dl->s[k].name) == stem &&
+		    strncmp(dl->s[k].name, dl->s[i].name, stem) == 0)
+			return 1;
+	return 0;
 }
 
 /* Does an entry of dl in [from, i) have the inode of entry i? */
@@ -637,10 +832,15 @@ seen_ino(const struct dirlist *dl, size_t from, size_t i)
  * The file at path is not the one read last.  Finish the old one, then
  * read the siblings rotated after it, oldest first.  *start: where to read
  * the file at path (0, or the offset if it is a copy of the old one).
+ * truncated: the file at path is the one read last (same inode), but it
+ * was truncated or rewritten in place; the old content, if anywhere, is in
+ * a copy that starts with the fingerprint (copytruncate), or its .gz.
+ * Nothing found then is no loss known: the file is read from 0.
  */
 static int
 follow_rotation(struct rd *rd, const char *path, int curfd,
-    const struct stat *cur, const struct logpos *pos, int64_t *start)
+    const struct stat *cur, const struct logpos *pos, int truncated,
+    int64_t *start)
 {
 	struct dirlist		 dl = { NULL, 0 };
 	const struct sib	*ref;
@@ -663,11 +863,18 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		goto out;
 	if (dl.n > 1)
 		qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
-	if ((old = find_old(d, path, &dl, pos)) == -1)
+	if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
 		goto out;
 	if ((size_t)old < dl.n)
 		ref = &dl.s[old];
-	else {
+	else if (truncated) {
+		if ((ref = find_gz(d, &dl, pos)) == NULL) {
+			log_info("%s: truncated or rewritten in place, reading it "
+			    "from the start", path);
+			rc = 0;
+			goto out;
+		}
+	} else {
 		m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
 		    fp_match(curfd, path, pos) : 0;
 		if (m == -1)
@@ -679,22 +886,35 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 			rc = 0;
 			goto out;
 		}
-		if ((ref = warn_gone(rd, d, path, &dl, pos)) == NULL) {
+		if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
 			rc = 0;
 			goto out;
 		}
 	}
-	if ((size_t)old < dl.n && read_sib(rd, dirfd(d), path, ref, pos) == -1)
+	if (truncated) {
+		shown = sib_path(path, ref->name);
+		log_info("%s: truncated after a copy to %s: reading the copy from "
+		    "offset %" PRId64, path, shown, pos->lp_offset);
+		free(shown);
+		rd->st->rs_rotated = 1;
+	}
+	if (read_sib(rd, dirfd(d), path, ref, pos) == -1)
 		goto out;
 	for (i = (size_t)(ref - dl.s) + 1; i < dl.n; i++) {
-		/* The file at path when it has a rotated name, or a hard link. */
-		if (dl.s[i].ino == cur->st_ino || dl.s[i].ino == pos->lp_ino ||
+		/*
+		 * The file at path when it has a rotated name, or a hard link.
+		 * Not pos->lp_ino: once the old file is gone (compressed), a
+		 * newer file may have been given its inode.
+		 */
+		if (dl.s[i].ino == cur->st_ino || dl.s[i].ino == ref->ino ||
 		    seen_ino(&dl, (size_t)(ref - dl.s) + 1, i))
 			continue;
-		if (dl.s[i].compressed) {
+		if (dl.s[i].compressed && compressing(&dl, i))
+			continue;
+		if (dl.s[i].compressed && !is_gz(&dl.s[i])) {
 			shown = sib_path(path, dl.s[i].name);
-			log_warnx("%s: rotated after the file read last, but compressed "
-			    "files are not read: its lines are lost", shown);
+			log_warnx("%s: rotated after the file read last, but only .gz "
+			    "files are read: its lines are lost", shown);
 			free(shown);
 		} else if (read_sib(rd, dirfd(d), path, &dl.s[i], NULL) == -1)
 			goto out;
@@ -725,6 +945,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct reader_stats	 dummy;
 	struct logpos		 np;
 	struct stat		 sb;
+	struct src		 src;
 	struct rd		 rd;
 	int64_t			 start = 0, done, tail;
 	int			 fd, m, rc = -1;
@@ -753,20 +974,23 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		if (m == 1)
 			start = pos->lp_offset;
 		else {
-			log_info("%s: truncated or rewritten in place, reading it "
-			    "from the start", path);
 			st->rs_truncated = 1;
+			if (pos->lp_fplen > 0 &&
+			    follow_rotation(&rd, path, fd, &sb, pos, 1, &start) == -1)
+				goto out;
 		}
 	} else {
 		st->rs_rotated = 1;
-		if (follow_rotation(&rd, path, fd, &sb, pos, &start) == -1)
+		if (follow_rotation(&rd, path, fd, &sb, pos, 0, &start) == -1)
 			goto out;
 	}
 	if (lseek(fd, (off_t)start, SEEK_SET) == -1) {
 		log_error("cannot seek in %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (rd_fd(&rd, fd, path, 0, &done, &tail) == -1)
+	memset(&src, 0, sizeof(src));
+	src.fd = fd;
+	if (rd_fd(&rd, &src, path, 0, &done, &tail) == -1)
 		goto out;
 	np.lp_dev = sb.st_dev;
 	np.lp_ino = sb.st_ino;
@@ -790,6 +1014,7 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
     struct reader_stats *st)
 {
 	struct reader_stats	 dummy;
+	struct src		 src;
 	struct rd		 rd;
 	int64_t			 done, tail;
 	int			 rc;
@@ -802,7 +1027,9 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	rd.fn = fn;
 	rd.arg = arg;
 	rd.st = st;
-	rc = rd_fd(&rd, fd, name, 1, &done, &tail);
+	memset(&src, 0, sizeof(src));
+	src.fd = fd;
+	rc = rd_fd(&rd, &src, name, 1, &done, &tail);
 	free(rd.buf);
 	return rc;
 }

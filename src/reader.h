@@ -9,10 +9,15 @@
  *   same inode, size >= offset, fingerprint ok -> go on from offset
  *   same inode, size < offset (copytruncate)  -> from 0
  *   same inode, fingerprint differs (reuse)   -> from 0
+ *     (in both cases first the tail of a copy: a rotated sibling of any
+ *     inode, or a .gz, that starts with the fingerprint, and the siblings
+ *     newer than it; see below)
  *   other inode -> find the old file among the rotated siblings in the same
- *     directory (mail.log.1, mail.log-20261126, ...; not compressed ones)
- *     by dev+inode+fingerprint, finish it from offset, then read every
- *     newer uncompressed sibling (oldest first, by mtime), then the new
+ *     directory (mail.log.1, mail.log-20261126, ...) by inode+fingerprint,
+ *     or, if it was compressed before its end was read, as the one .gz
+ *     sibling that starts with the fingerprint; finish it from offset, then
+ *     read every newer sibling (oldest first, by mtime; .gz ones through
+ *     zlib, other compressed ones are named in a warning), then the new
  *     file from 0.  Old file not found: warn once (bytes lost), read new.
  *   no file yet -> nothing to do, not an error.
  * Lines over READER_LINEMAX bytes are skipped and counted, never cut.

@@ -15,12 +15,14 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -36,21 +38,31 @@
 /*
  * Schema versions.  SCHEMA_SQL always creates the latest version,
  * STORE_VERSION, from nothing; upgrade[v] takes a database of version v - 1
- * to version v.  To make version 2: change sql/schema.sql to the new shape,
- * set STORE_VERSION to 2, add upgrade[2] ("ALTER TABLE ...; CREATE ...;")
- * that brings a version-1 file to exactly that shape, and a unit test that
- * opens a version-1 file.  store_open() runs the missing steps in order in
- * the transaction that then sets user_version, so an upgrade is all or
+ * to version v: first its u_sql ("ALTER TABLE ..."), then the statements
+ * of SCHEMA_SQL that create the tables and indexes named in u_create, so
+ * that an upgraded file holds the very text a new one does.  Views hold
+ * no data: after the steps every view is dropped and the views of
+ * SCHEMA_SQL are created anew.  To make version N: change sql/schema.sql,
+ * set STORE_VERSION to N, add upgrade[N], keep a copy of the old schema
+ * as tests/db/vN-1.sql, and a unit test that upgrades from every older
+ * version.  store_open() runs the missing steps in order in the
+ * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	1
+#define STORE_VERSION	2
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
-static const char *const upgrade[STORE_VERSION + 1] = {
-	NULL,		/* 0: no database */
-	NULL,		/* 1: created by SCHEMA_SQL */
+struct upgrade {
+	const char	*u_sql;		/* run first; NULL if none */
+	const char	*u_create[4];	/* objects of SCHEMA_SQL to create */
+};
+
+static const struct upgrade upgrade[STORE_VERSION + 1] = {
+	{ NULL, { NULL } },		/* 0: no database */
+	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
+	{ NULL, { "scanned", NULL } },	/* 2: scan dedupe; offenders.filters */
 };
 
 /*
@@ -87,6 +99,14 @@ enum stmt {
 	ST_PURGE,
 	ST_FREELIST,
 	ST_VACUUM,
+	ST_BAN_MANUAL,
+	ST_UNBAN_LIST,
+	ST_UNBAN_LIFT,
+	ST_UNBAN_SAME,
+	ST_UNBAN_REST,
+	ST_BANS_EACH,
+	ST_SCANNED_GET,
+	ST_SCANNED_PUT,
 	ST__N
 };
 
@@ -170,27 +190,81 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_FREELIST] = "SELECT freelist_count, page_count FROM pragma_freelist_count, "
 	    "pragma_page_count",
 	[ST_VACUUM] = "PRAGMA incremental_vacuum",
+	[ST_BAN_MANUAL] =
+	    "INSERT INTO bans (address, jail, start, end, failures, manual, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, 0, 1, ?5)",
+	/* ?1 now, ?2 the address or NULL for all. */
+	[ST_UNBAN_LIST] =
+	    "SELECT id, address, jail FROM bans WHERE lifted IS NULL AND start <= ?1 "
+	    "AND (end IS NULL OR end > ?1) AND (?2 IS NULL OR address = ?2) "
+	    "ORDER BY address, start, id",
+	[ST_UNBAN_LIFT] = "UPDATE bans SET lifted = ?2 WHERE id = ?1",
+	/* ?1 ban, ?2 jail, ?3 address, ?4 now: the failures that led to it. */
+	[ST_UNBAN_SAME] =
+	    "UPDATE failures SET ban_id = ?1 WHERE jail = ?2 AND address = ?3 "
+	    "AND time <= ?4 AND ban_id IS NULL",
+	/*
+	 * ?1 ban, ?2 address, ?3 now: its failures in the other jails.  The
+	 * jails come one index seek each (SQLite does not skip-scan without
+	 * ANALYZE), so that failures_window serves "address = ?2", which has
+	 * no index of its own.
+	 */
+	[ST_UNBAN_REST] =
+	    "UPDATE failures SET ban_id = ?1 WHERE jail IN ("
+	    "WITH RECURSIVE j(n) AS (SELECT min(jail) FROM failures UNION ALL "
+	    "SELECT (SELECT min(jail) FROM failures WHERE jail > n) FROM j "
+	    "WHERE n IS NOT NULL) SELECT n FROM j WHERE n IS NOT NULL) "
+	    "AND address = ?2 AND time <= ?3 AND ban_id IS NULL",
+	[ST_BANS_EACH] =
+	    "SELECT address, jail, start, end, failures, manual, lifted, reason, id "
+	    "FROM bans WHERE start >= ?1 AND start < ?2 ORDER BY address, start, id",
+	[ST_SCANNED_GET] = "SELECT offset FROM scanned WHERE fp = ?1 AND fplen = ?2",
+	[ST_SCANNED_PUT] =
+	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
+	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "
+	    "ON CONFLICT (fp, fplen) DO UPDATE SET offset = excluded.offset, "
+	    "name = excluded.name, updated = excluded.updated",
 };
 
 /*
  * Failures recorded inside a transaction wait here and reach the table
  * sorted by (jail, address, time, order read), many rows per statement:
  * inserting into failures_window in key order instead of at random
- * places makes recording a failure about twice as fast.  Every function
- * that reads or changes failures, and COMMIT, first flushes; ROLLBACK
- * drops them.  So the failures of one (jail, address) with equal times
- * get ids in the order read, which is all that ordering by (time, id)
- * needs, and ids grow from one transaction to the next.
+ * places makes recording a failure about twice as fast, and the more
+ * rows a flush sorts, the fewer times each hot index page is written (a
+ * replay of 2M failures from 5,000 addresses with a 4 MB page cache: 3x
+ * faster with 64k rows per flush than with 16k).  So a row is kept small
+ * (24 bytes): its (jail, address) is interned once per flush in an
+ * arena.  A flush happens at FAILBUF_MAX rows or
+ * when the buffer, arena and hash together pass FAILBUF_BYTES (many
+ * distinct addresses).  Every function that reads or changes failures,
+ * and COMMIT, first flushes; ROLLBACK drops them.  So the failures of one
+ * (jail, address) with equal times get ids in the order read, which is
+ * all that ordering by (time, id) needs, and ids grow from one
+ * transaction to the next.
  */
-#define FAILBUF_MAX	262144	/* about 20 MB at most */
+#define FAILBUF_MAX	131072	/* rows: 3 MB */
+#define FAILBUF_BYTES	(4 << 20)	/* rows, arena and hash together */
 #define FAILBUF_ROWS	256	/* rows per INSERT statement when flushing */
+#define ARENA_CHUNK	65536
+
+/* A (jail, address) pair, once per flush, in s_arena. */
+struct fbkey {
+	const char	*k_jail;	/* one of s_jails */
+	char		 k_addr[];	/* canonical text */
+};
 
 struct failbuf {
-	int64_t		 fb_time;
-	size_t		 fb_seq;
-	const char	*fb_jail;	/* one of s_jails */
-	int		 fb_pattern;
-	char		 fb_addr[ADDR_STRLEN];
+	int64_t			 fb_time;
+	const struct fbkey	*fb_key;
+	uint32_t		 fb_seq;	/* order read */
+	int			 fb_pattern;
+};
+
+struct chunk {
+	struct chunk	*ch_next;
+	size_t		 ch_used;
+	char		 ch_data[ARENA_CHUNK];
 };
 
 struct store {
@@ -201,7 +275,13 @@ struct store {
 	size_t		 s_nfb, s_fbcap;
 	char		**s_jails;	/* jail names seen, for s_fb */
 	size_t		 s_njails;
+	struct chunk	*s_arena;	/* the fbkeys of s_fb */
+	size_t		 s_nchunks;
+	const struct fbkey **s_hash;	/* the fbkeys in s_arena, open addressing */
+	size_t		 s_hashcap, s_nhash;
 };
+
+static void	fb_reset(struct store *);
 
 static int
 db_error(struct store *s, const char *what)
@@ -361,6 +441,140 @@ db_file(const char *path, int flags, struct stat *sb)
 	return log_error("cannot create %s: %s", path, strerror(EEXIST));
 }
 
+/* Skip blanks and "--" comments (the only kind sql/schema.sql uses). */
+static const char *
+skip_blank(const char *p)
+{
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (p[0] != '-' || p[1] != '-')
+			return p;
+		while (*p != '\0' && *p != '\n')
+			p++;
+	}
+}
+
+/* After the keyword w at p (any case), or NULL if p does not start with it. */
+static const char *
+keyword(const char *p, const char *w)
+{
+	size_t	n = strlen(w);
+
+	if (strncasecmp(p, w, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
+		return NULL;
+	return skip_blank(p + n);
+}
+
+/*
+ * What a statement of SCHEMA_SQL creates: 't' a table, 'i' an index,
+ * 'v' a view, 0 anything else; its name goes to name.
+ */
+static int
+schema_object(const char *p, char *name, size_t len)
+{
+	const char	*q;
+	size_t		 n;
+	int		 kind;
+
+	if ((p = keyword(skip_blank(p), "CREATE")) == NULL)
+		return 0;
+	if ((q = keyword(p, "UNIQUE")) != NULL)
+		p = q;
+	if ((q = keyword(p, "TABLE")) != NULL)
+		kind = 't';
+	else if ((q = keyword(p, "INDEX")) != NULL)
+		kind = 'i';
+	else if ((q = keyword(p, "VIEW")) != NULL)
+		kind = 'v';
+	else
+		return 0;
+	for (n = 0; isalnum((unsigned char)q[n]) || q[n] == '_'; n++)
+		;
+	if (n == 0 || n >= len)
+		return 0;
+	memcpy(name, q, n);
+	name[n] = '\0';
+	return kind;
+}
+
+/*
+ * Run the statements of SCHEMA_SQL that create the objects in names
+ * (NULL-terminated, may be NULL), and with views every CREATE VIEW.
+ * A name that SCHEMA_SQL does not create is an internal error.
+ */
+static int
+schema_create(struct store *s, const char *const *names, int views)
+{
+	const char	*p = SCHEMA_SQL, *e;
+	char		 name[64], *sql = NULL;
+	size_t		 i, nnames = 0, found = 0;
+	int		 kind, want, rc;
+
+	while (names != NULL && names[nnames] != NULL)
+		nnames++;
+	while (*(p = skip_blank(p)) != '\0') {
+		/* A statement ends at the first ';' that completes it. */
+		for (e = p; (e = strchr(e, ';')) != NULL; e++) {
+			sql = xstrndup(p, (size_t)(e - p) + 1);
+			if (sqlite3_complete(sql))
+				break;
+			free(sql);
+		}
+		if (e == NULL)
+			break;
+		kind = schema_object(sql, name, sizeof(name));
+		want = views && kind == 'v';
+		for (i = 0; i < nnames && kind != 0; i++)
+			if (strcmp(names[i], name) == 0) {
+				want = 1;
+				found++;
+			}
+		rc = want ? exec(s, sql, "upgrading the tables") : 0;
+		free(sql);
+		if (rc == -1)
+			return -1;
+		p = e + 1;
+	}
+	if (found != nnames)
+		return log_error("%s: upgrading: the schema lacks an object to create "
+		    "(internal error)", s->s_path);
+	return 0;
+}
+
+/* Drop every view (they are created anew from SCHEMA_SQL). */
+static int
+drop_views(struct store *s)
+{
+	sqlite3_stmt	*st;
+	char		*sql;
+	int		 rc;
+
+	for (;;) {
+		if (sqlite3_prepare_v2(s->s_db, "SELECT name FROM sqlite_schema "
+		    "WHERE type = 'view' LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+			return db_error(s, "upgrading the tables");
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		if (rc != SQLITE_ROW) {
+			db_error(s, "upgrading the tables");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		/* A name cannot be bound; %w quotes it as an identifier. */
+		sql = sqlite3_mprintf("DROP VIEW \"%w\"", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (sql == NULL)
+			return log_error("%s: upgrading the tables: out of memory", s->s_path);
+		rc = exec(s, sql, "upgrading the tables");
+		sqlite3_free(sql);
+		if (rc == -1)
+			return -1;
+	}
+}
+
 /*
  * Create the schema into an empty database (db_check() has let it pass
  * only with STORE_CREATE), or upgrade an older one.  Inside BEGIN
@@ -385,14 +599,18 @@ db_setup(struct store *s)
 			goto out_rollback;
 	} else if (appid == STORE_APPID && version >= 1 && version < STORE_VERSION) {
 		for (v = (int)version + 1; v <= STORE_VERSION; v++) {
-			if (upgrade[v] == NULL) {
+			if (upgrade[v].u_sql == NULL && upgrade[v].u_create[0] == NULL) {
 				log_error("%s: no upgrade to schema version %d "
 				    "(internal error)", s->s_path, v);
 				goto out_rollback;
 			}
-			if (exec(s, upgrade[v], "upgrading the tables") == -1)
+			if ((upgrade[v].u_sql != NULL &&
+			    exec(s, upgrade[v].u_sql, "upgrading the tables") == -1) ||
+			    schema_create(s, upgrade[v].u_create, 0) == -1)
 				goto out_rollback;
 		}
+		if (drop_views(s) == -1 || schema_create(s, NULL, 1) == -1)
+			goto out_rollback;
 	} else {
 		exec(s, "ROLLBACK", "opening");
 		return 0;	/* current, or changed meanwhile: db_check() decides */
@@ -507,9 +725,12 @@ db_prepare(struct store *s)
  * database forgot and the reader re-reads lines it had counted; FULL keeps
  * "nothing lost, nothing twice" at the cost of one fsync per commit, and
  * a cron run commits once.  auto_vacuum must be set before the first
- * table exists; on an older file it changes nothing.  A page cache of up
- * to 64 MB keeps a large replay from spilling pages into the WAL before
- * its commit.
+ * table exists; on an older file it changes nothing.  The page cache is
+ * 4 MB: a large replay then spills pages into the WAL before its commit,
+ * which costs little because failures arrive sorted in large batches
+ * (FAILBUF_MAX).  Measured on a 10M-line replay (500k failures): peak RSS
+ * 103 MB with 64 MB of cache and the old 80-byte rows, 17.5 MB now, at
+ * the same speed.
  */
 static int
 db_pragmas(struct store *s, int rdonly, int mem)
@@ -550,7 +771,7 @@ db_pragmas(struct store *s, int rdonly, int mem)
 		return -1;
 	}
 	sqlite3_finalize(st);
-	return exec(s, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536", "opening");
+	return exec(s, "PRAGMA synchronous = FULL; PRAGMA cache_size = -4096", "opening");
 }
 
 int
@@ -614,8 +835,95 @@ store_close(struct store *s)
 		free(s->s_jails[--s->s_njails]);
 	free(s->s_jails);
 	free(s->s_fb);
+	fb_reset(s);
+	free(s->s_arena);
+	free(s->s_hash);
 	free(s->s_path);
 	free(s);
+}
+
+/* Forget the buffered rows and their texts (the first chunk is kept). */
+static void
+fb_reset(struct store *s)
+{
+	struct chunk	*c;
+
+	s->s_nfb = 0;
+	while (s->s_arena != NULL && s->s_arena->ch_next != NULL) {
+		c = s->s_arena->ch_next;
+		s->s_arena->ch_next = c->ch_next;
+		free(c);
+	}
+	if (s->s_arena != NULL)
+		s->s_arena->ch_used = 0;
+	s->s_nchunks = s->s_arena != NULL;
+	/* A hash grown by many distinct addresses is not kept. */
+	if (s->s_hashcap > 4096) {
+		free(s->s_hash);
+		s->s_hash = NULL;
+		s->s_hashcap = 0;
+	} else if (s->s_nhash > 0)
+		memset(s->s_hash, 0, s->s_hashcap * sizeof(*s->s_hash));
+	s->s_nhash = 0;
+}
+
+/* Bytes used by buffered rows: what FAILBUF_BYTES bounds. */
+static size_t
+fb_bytes(const struct store *s)
+{
+	return s->s_nfb * sizeof(*s->s_fb) + s->s_nchunks * sizeof(struct chunk) +
+	    s->s_hashcap * sizeof(*s->s_hash);
+}
+
+static size_t
+fbkey_hash(const char *jail, const char *addr)
+{
+	return hash_fnv1a(addr, strlen(addr), HASH_FNV_SEED ^ (uintptr_t)jail);
+}
+
+/* The one copy of (jail, addr) in the arena, until the next flush. */
+static const struct fbkey *
+fbkey_intern(struct store *s, const char *jail, const char *addr)
+{
+	const struct fbkey	**old;
+	struct fbkey		 *k;
+	struct chunk		 *c;
+	size_t			  len, i, j, oldcap;
+
+	if ((s->s_nhash + 1) * 2 > s->s_hashcap) {
+		old = s->s_hash;
+		oldcap = s->s_hashcap;
+		s->s_hashcap = oldcap ? oldcap * 2 : 1024;
+		s->s_hash = xcalloc(s->s_hashcap, sizeof(*s->s_hash));
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == NULL)
+				continue;
+			i = fbkey_hash(old[j]->k_jail, old[j]->k_addr);
+			while (s->s_hash[i &= s->s_hashcap - 1] != NULL)
+				i++;
+			s->s_hash[i] = old[j];
+		}
+		free(old);
+	}
+	i = fbkey_hash(jail, addr);
+	for (; s->s_hash[i &= s->s_hashcap - 1] != NULL; i++)
+		if (s->s_hash[i]->k_jail == jail && strcmp(s->s_hash[i]->k_addr, addr) == 0)
+			return s->s_hash[i];
+	/* Whole pointers apart: round the size up to a multiple of 8. */
+	len = (sizeof(*k) + strlen(addr) + 1 + 7) & ~(size_t)7;
+	if (s->s_arena == NULL || s->s_arena->ch_used + len > ARENA_CHUNK) {
+		c = xmalloc(sizeof(*c));
+		c->ch_next = s->s_arena;
+		c->ch_used = 0;
+		s->s_arena = c;
+		s->s_nchunks++;
+	}
+	k = (struct fbkey *)(void *)(s->s_arena->ch_data + s->s_arena->ch_used);
+	s->s_arena->ch_used += len;
+	k->k_jail = jail;
+	memcpy(k->k_addr, addr, strlen(addr) + 1);
+	s->s_nhash++;
+	return s->s_hash[i] = k;
 }
 
 static int
@@ -624,11 +932,14 @@ failbuf_cmp(const void *a, const void *b)
 	const struct failbuf	*x = a, *y = b;
 	int			 c;
 
-	if (x->fb_jail != y->fb_jail && (c = strcmp(x->fb_jail, y->fb_jail)) != 0)
-		return c;
-	/* strcmp orders NUL-free text as SQLite's BINARY collation does. */
-	if ((c = strcmp(x->fb_addr, y->fb_addr)) != 0)
-		return c;
+	if (x->fb_key != y->fb_key) {
+		if (x->fb_key->k_jail != y->fb_key->k_jail &&
+		    (c = strcmp(x->fb_key->k_jail, y->fb_key->k_jail)) != 0)
+			return c;
+		/* strcmp orders NUL-free text as SQLite's BINARY collation does. */
+		if ((c = strcmp(x->fb_key->k_addr, y->fb_key->k_addr)) != 0)
+			return c;
+	}
 	if (x->fb_time != y->fb_time)
 		return x->fb_time < y->fb_time ? -1 : 1;
 	return x->fb_seq < y->fb_seq ? -1 : x->fb_seq > y->fb_seq;
@@ -656,8 +967,8 @@ failure_insertn(struct store *s, const struct failbuf *fb)
 
 	for (i = 0, p = 1; i < FAILBUF_ROWS; i++, p += 4)
 		if (sqlite3_bind_int64(st, p, fb[i].fb_time) != SQLITE_OK ||
-		    bind_text(st, p + 1, fb[i].fb_addr) != SQLITE_OK ||
-		    bind_text(st, p + 2, fb[i].fb_jail) != SQLITE_OK ||
+		    bind_text(st, p + 1, fb[i].fb_key->k_addr) != SQLITE_OK ||
+		    bind_text(st, p + 2, fb[i].fb_key->k_jail) != SQLITE_OK ||
 		    sqlite3_bind_int(st, p + 3, fb[i].fb_pattern) != SQLITE_OK)
 			return bind_error(s, st, "recording failures");
 	return run(s, st, "recording failures");
@@ -667,28 +978,33 @@ static int
 flush(struct store *s)
 {
 	size_t	i, n = s->s_nfb;
+	int	rc = -1;
 
 	if (n == 0)
 		return 0;
-	s->s_nfb = 0;
-	if (sqlite3_get_autocommit(s->s_db))
+	if (sqlite3_get_autocommit(s->s_db)) {
+		fb_reset(s);
 		return log_error("%s: recording failures: the transaction was rolled "
 		    "back; nothing was recorded", s->s_path);
+	}
 	qsort(s->s_fb, n, sizeof(*s->s_fb), failbuf_cmp);
 	for (i = 0; i + FAILBUF_ROWS <= n; i += FAILBUF_ROWS)
 		if (failure_insertn(s, &s->s_fb[i]) == -1)
-			return -1;
+			goto out;
 	for (; i < n; i++)
-		if (failure_insert(s, s->s_fb[i].fb_jail, s->s_fb[i].fb_addr,
+		if (failure_insert(s, s->s_fb[i].fb_key->k_jail, s->s_fb[i].fb_key->k_addr,
 		    s->s_fb[i].fb_time, s->s_fb[i].fb_pattern) == -1)
-			return -1;
-	return 0;
+			goto out;
+	rc = 0;
+out:
+	fb_reset(s);
+	return rc;
 }
 
 int
 store_begin(struct store *s)
 {
-	s->s_nfb = 0;	/* left from a transaction SQLite rolled back itself */
+	fb_reset(s);	/* left from a transaction SQLite rolled back itself */
 	return run(s, s->s_st[ST_BEGIN], "starting a transaction");
 }
 
@@ -705,7 +1021,7 @@ store_rollback(struct store *s)
 {
 	if (s == NULL)
 		return;
-	s->s_nfb = 0;
+	fb_reset(s);
 	/* After SQLITE_FULL and the like, SQLite may have rolled back already. */
 	if (sqlite3_get_autocommit(s->s_db))
 		return;
@@ -833,9 +1149,10 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 	if (a->a_family != AF_INET && a->a_family != AF_INET6)
 		return log_error("%s: recording a failure: address of family %d",
 		    s->s_path, a->a_family);
+	addr_str(a, buf, sizeof(buf));
 	if (sqlite3_get_autocommit(s->s_db))
-		return failure_insert(s, jail, addr_str(a, buf, sizeof(buf)), time, pattern);
-	if (s->s_nfb == FAILBUF_MAX && flush(s) == -1)
+		return failure_insert(s, jail, buf, time, pattern);
+	if ((s->s_nfb == FAILBUF_MAX || fb_bytes(s) > FAILBUF_BYTES) && flush(s) == -1)
 		return -1;
 	if (s->s_nfb == s->s_fbcap) {
 		s->s_fbcap = s->s_fbcap ? s->s_fbcap * 2 : 1024;
@@ -843,10 +1160,9 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 	}
 	fb = &s->s_fb[s->s_nfb];
 	fb->fb_time = time;
-	fb->fb_seq = s->s_nfb++;
-	fb->fb_jail = jail_intern(s, jail);
+	fb->fb_seq = (uint32_t)s->s_nfb++;
 	fb->fb_pattern = pattern;
-	addr_str(a, fb->fb_addr, sizeof(fb->fb_addr));
+	fb->fb_key = fbkey_intern(s, jail_intern(s, jail), buf);
 	return 0;
 }
 
@@ -905,12 +1221,19 @@ store_touched_free(struct touched *v, size_t n)
 	free(v);
 }
 
+/* jail and addr as parameters i and i + 1. */
+static int
+bind_pair_at(sqlite3_stmt *st, int i, const char *jail, const char *addr)
+{
+	if (bind_text(st, i, jail) != SQLITE_OK || bind_text(st, i + 1, addr) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 static int
 bind_pair(sqlite3_stmt *st, const char *jail, const char *addr)
 {
-	if (bind_text(st, 1, jail) != SQLITE_OK || bind_text(st, 2, addr) != SQLITE_OK)
-		return -1;
-	return 0;
+	return bind_pair_at(st, 1, jail, addr);
 }
 
 int
@@ -1222,5 +1545,301 @@ store_purge(struct store *s, int64_t before, int64_t *n)
 		return -1;
 	}
 	done(st);
+	return 0;
+}
+
+/* The canonical text of an address given by a caller, or -1 (reported). */
+static int
+canonical(struct store *s, const char *addr, char buf[ADDR_STRLEN], const char *what)
+{
+	struct addr	a;
+
+	if (addr_parse(addr, strlen(addr), &a) == -1)
+		return log_error("%s: %s: \"%s\" is not an IP address", s->s_path,
+		    what, addr);
+	addr_str(&a, buf, ADDR_STRLEN);
+	return 0;
+}
+
+int
+store_ban_manual(struct store *s, const char *jail, const char *addr, int64_t start,
+    int64_t end, const char *reason, int64_t *id)
+{
+	sqlite3_stmt	*st = s->s_st[ST_BAN_MANUAL];
+	char		 a[ADDR_STRLEN];
+
+	if (canonical(s, addr, a, "recording a manual ban") == -1)
+		return -1;
+	if (end != TIME_FOREVER && end < start)
+		return log_error("%s: recording a manual ban of %s: it ends before "
+		    "it starts", s->s_path, a);
+	if (bind_text(st, 1, a) != SQLITE_OK || bind_text(st, 2, jail) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, start) != SQLITE_OK ||
+	    (end == TIME_FOREVER ? sqlite3_bind_null(st, 4) :
+	    sqlite3_bind_int64(st, 4, end)) != SQLITE_OK ||
+	    (reason == NULL ? sqlite3_bind_null(st, 5) :
+	    bind_text(st, 5, reason)) != SQLITE_OK)
+		return bind_error(s, st, "recording a manual ban");
+	if (run(s, st, "recording a manual ban") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->s_db);
+	return 0;
+}
+
+struct lifted {
+	int64_t	 l_id;
+	char	 l_addr[ADDR_STRLEN];
+	char	*l_jail;
+};
+
+static void
+lifted_free(struct lifted *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].l_jail);
+	free(v);
+}
+
+/* The bans store_unban() lifts, by address then start. */
+static int
+unban_list(struct store *s, const char *addr, int64_t now, struct lifted **v, size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_UNBAN_LIST];
+	struct lifted	*l = NULL;
+	size_t		 nl = 0, cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
+	    (addr == NULL ? sqlite3_bind_null(st, 2) : bind_text(st, 2, addr)) != SQLITE_OK)
+		return bind_error(s, st, "lifting bans");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nl == cap) {
+			cap = cap ? cap * 2 : 16;
+			l = xreallocarray(l, cap, sizeof(*l));
+		}
+		l[nl].l_id = sqlite3_column_int64(st, 0);
+		/* A row edited into a long text is lifted all the same. */
+		if (column_str(st, 1, l[nl].l_addr, sizeof(l[nl].l_addr)) == -1)
+			l[nl].l_addr[0] = '\0';
+		l[nl].l_jail = column_dup(st, 2);
+		nl++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "lifting bans");
+		done(st);
+		lifted_free(l, nl);
+		return -1;
+	}
+	done(st);
+	*v = l;
+	*n = nl;
+	return 0;
+}
+
+int
+store_unban(struct store *s, const char *addr, int64_t now, int64_t *n)
+{
+	sqlite3_stmt	*st;
+	struct lifted	*l = NULL;
+	char		 a[ADDR_STRLEN];
+	size_t		 i, nl = 0;
+	int		 rc = -1;
+
+	*n = 0;
+	if (addr != NULL && canonical(s, addr, a, "lifting bans") == -1)
+		return -1;
+	if (flush(s) == -1 || unban_list(s, addr != NULL ? a : NULL, now, &l, &nl) == -1)
+		return -1;
+	for (i = 0; i < nl; i++) {
+		st = s->s_st[ST_UNBAN_LIFT];
+		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+			bind_error(s, st, "lifting bans");
+			goto out;
+		}
+		if (run(s, st, "lifting bans") == -1)
+			goto out;
+		st = s->s_st[ST_UNBAN_SAME];
+		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
+		    bind_pair_at(st, 2, l[i].l_jail, l[i].l_addr) == -1 ||
+		    sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
+			bind_error(s, st, "lifting bans");
+			goto out;
+		}
+		if (run(s, st, "lifting bans") == -1)
+			goto out;
+		/* The last ban of an address also takes its other jails' failures. */
+		if (i + 1 < nl && strcmp(l[i].l_addr, l[i + 1].l_addr) == 0)
+			continue;
+		st = s->s_st[ST_UNBAN_REST];
+		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
+		    bind_text(st, 2, l[i].l_addr) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+			bind_error(s, st, "lifting bans");
+			goto out;
+		}
+		if (run(s, st, "lifting bans") == -1)
+			goto out;
+	}
+	*n = (int64_t)nl;
+	rc = 0;
+out:
+	lifted_free(l, nl);
+	return rc;
+}
+
+int
+store_bans_each(struct store *s, int64_t since, int64_t until,
+    int (*fn)(void *, const struct banhist *), void *arg)
+{
+	sqlite3_stmt	*st = s->s_st[ST_BANS_EACH];
+	struct banhist	 h;
+	int		 rc, stop;
+
+	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, until) != SQLITE_OK)
+		return bind_error(s, st, "reading bans");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (column_str(st, 0, h.h_addr, sizeof(h.h_addr)) == -1) {
+			log_warnx("%s: bans row %" PRId64 ": the address is not an "
+			    "IP address; ignored (fix or delete the row)", s->s_path,
+			    (int64_t)sqlite3_column_int64(st, 8));
+			continue;
+		}
+		h.h_jail = column_dup(st, 1);
+		h.h_start = sqlite3_column_int64(st, 2);
+		h.h_end = sqlite3_column_type(st, 3) == SQLITE_NULL ? TIME_FOREVER :
+		    sqlite3_column_int64(st, 3);
+		h.h_failures = sqlite3_column_int64(st, 4);
+		h.h_manual = sqlite3_column_int(st, 5) != 0;
+		h.h_lifted = sqlite3_column_int64(st, 6);	/* NULL reads as 0 */
+		h.h_reason = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+		    column_dup(st, 7);
+		stop = fn(arg, &h) == -1;
+		free(h.h_jail);
+		free(h.h_reason);
+		if (stop) {
+			done(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading bans");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+int
+store_scanned_get(struct store *s, uint64_t fp, int64_t fplen, int64_t *offset)
+{
+	sqlite3_stmt	*st = s->s_st[ST_SCANNED_GET];
+	int		 rc;
+
+	if (sqlite3_bind_int64(st, 1, (int64_t)fp) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, fplen) != SQLITE_OK)
+		return bind_error(s, st, "reading scanned files");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*offset = sqlite3_column_int64(st, 0);
+		done(st);
+		return 1;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading scanned files");
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+int
+store_scanned_put(struct store *s, uint64_t fp, int64_t fplen, int64_t offset,
+    const char *name)
+{
+	sqlite3_stmt	*st = s->s_st[ST_SCANNED_PUT];
+
+	if (sqlite3_bind_int64(st, 1, (int64_t)fp) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, fplen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, offset) != SQLITE_OK ||
+	    bind_text(st, 4, name) != SQLITE_OK)
+		return bind_error(s, st, "recording a scanned file");
+	return run(s, st, "recording a scanned file");
+}
+
+/* Step one report statement, handing fn its names, then its rows. */
+static int
+report_rows(struct store *s, sqlite3_stmt *st, int (*fn)(void *, int,
+    const char *const *, const char *const *), void *arg)
+{
+	const char	**names, **vals;
+	int		  i, n = sqlite3_column_count(st), rc = -1, step;
+
+	names = xcalloc((size_t)n + 1, sizeof(*names));
+	vals = xcalloc((size_t)n + 1, sizeof(*vals));
+	for (i = 0; i < n; i++)
+		if ((names[i] = sqlite3_column_name(st, i)) == NULL) {
+			log_error("%s: running a report: out of memory", s->s_path);
+			goto out;
+		}
+	if (fn(arg, n, names, NULL) == -1)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
+			    (const char *)sqlite3_column_text(st, i);
+		if (fn(arg, n, names, vals) == -1)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		db_error(s, "running a report");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(names);
+	free(vals);
+	return rc;
+}
+
+int
+store_report(struct store *s, const char *sql, int64_t now, int (*fn)(void *, int,
+    const char *const *, const char *const *), void *arg)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*tail = sql;
+	int		 i, rc;
+
+	while (*tail != '\0') {
+		if (sqlite3_prepare_v2(s->s_db, tail, -1, &st, &tail) != SQLITE_OK)
+			return db_error(s, "preparing a report");
+		if (st == NULL)		/* only comments and blanks left */
+			break;
+		if (!sqlite3_stmt_readonly(st)) {
+			sqlite3_finalize(st);
+			return log_error("%s: a report may only read; refused",
+			    s->s_path);
+		}
+		if (now != -1 && (i = sqlite3_bind_parameter_index(st, "@now")) > 0 &&
+		    sqlite3_bind_int64(st, i, now) != SQLITE_OK) {
+			db_error(s, "running a report");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		rc = report_rows(s, st, fn, arg);
+		sqlite3_finalize(st);
+		if (rc == -1)
+			return -1;
+	}
 	return 0;
 }

@@ -141,7 +141,8 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
  * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
  */
 /* A manual ban (mailban ban): manual = 1, never deleted by store_window,
- * end TIME_FOREVER for permanent.  *id gets the row id (may be NULL). */
+ * end TIME_FOREVER for permanent.  *id gets the row id (may be NULL).
+ * (addr is stored canonical; not an address, or end < start: -1.) */
 int	 store_ban_manual(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const char *reason, int64_t *id);
 /*
@@ -149,6 +150,8 @@ int	 store_ban_manual(struct store *, const char *jail, const char *addr,
  * NULL): lifted = now.  Every unconsumed failure of that address with
  * time <= now is consumed by (attached to) the lifted ban, so the next run
  * does not ban again on the failures that led to it.  *n: bans lifted.
+ * (A failure goes to the lifted ban of its own jail, else to the latest
+ * lifted ban of the address.  addr is canonicalised; not an address: -1.)
  */
 int	 store_unban(struct store *, const char *addr, int64_t now, int64_t *n);
 /* Every ban (automatic, manual, lifted) with start in [since, until),
@@ -163,6 +166,8 @@ struct banhist {
 	int64_t	 h_lifted;	/* 0 when not lifted */
 	char	*h_reason;	/* NULL when none */
 };
+/* (*h and its strings are valid during the call only; fn must not call
+ * store_bans_each.) */
 int	 store_bans_each(struct store *, int64_t since, int64_t until,
 	    int (*fn)(void *, const struct banhist *), void *arg);
 /*
@@ -173,5 +178,18 @@ int	 store_bans_each(struct store *, int64_t since, int64_t until,
 int	 store_scanned_get(struct store *, uint64_t fp, int64_t fplen, int64_t *offset);
 int	 store_scanned_put(struct store *, uint64_t fp, int64_t fplen, int64_t offset,
 	    const char *name);
+
+/*
+ * Run a report (the text of one sql/reports/NAME.sql: read-only
+ * statements) on the database, with the parameter @now bound to now, or
+ * left NULL (the wall clock) when now is -1.  For each statement fn gets
+ * its column names with values NULL once, then each row: values[i] is the
+ * text of column i, NULL for SQL NULL, valid during the call only.  fn
+ * returns -1 to stop (store_report then returns -1, reporting nothing).
+ * A statement that would write is refused.
+ */
+int	 store_report(struct store *, const char *sql, int64_t now,
+	    int (*fn)(void *, int n, const char *const *names,
+	    const char *const *values), void *arg);
 
 #endif

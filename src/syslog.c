@@ -8,6 +8,9 @@
  * checked (month, day of that month in that year, 23:59:60 at most) before
  * any arithmetic; local time goes through localtime_r only when the local
  * hour changes (the offset of an hour without a clock change is cached).
+ * Speed: a line of the same minute as the line before (of its format)
+ * reuses that minute's result and parses only its seconds; the header
+ * bytes are classified through one table.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -27,8 +30,33 @@
 #define NOYEAR		INT_MIN
 
 #define ISDIGIT(c)	((unsigned)(unsigned char)(c) - '0' < 10u)
-/* Host and tag bytes: no space, no control byte, no DEL, no NUL. */
-#define ISWORD(c)	((unsigned char)(c) > ' ' && (unsigned char)(c) != 0x7f)
+
+/*
+ * Header bytes.  HB_WORD: a host or tag byte (no space, no control byte,
+ * no DEL, no NUL).  HB_STOP: a word byte that ends a tag ("[", "]", ":").
+ */
+#define HB_WORD		1
+#define HB_STOP		2
+static const unsigned char hdrbyte[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 3, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x80 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x90 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xa0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xb0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xc0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xd0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xe0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xf0 */
+};
+#define ISWORD(c)	(hdrbyte[(unsigned char)(c)] & HB_WORD)
+#define ISTAG(c)	(hdrbyte[(unsigned char)(c)] == HB_WORD)
 
 static int
 isleap(int y)
@@ -261,15 +289,59 @@ bsd_time(struct syslog_ctx *sc, int mo, int d, int sod, int64_t *t)
 	return 0;
 }
 
-/* "Mmm dd hh:mm:ss", day "dd", " d" or "d".  Returns the end, or NULL. */
+/* Seconds "ss" (00-60) at p, 60 counted as 59; or -1. */
+static int
+secs(const char *p)
+{
+	int	s;
+
+	if ((s = dig2(p)) == -1 || s > 60)
+		return -1;
+	return s == 60 ? 59 : s;
+}
+
+/*
+ * UTC of second 0 of the local minute lmin (naive seconds), if the whole
+ * minute maps with one offset (no clock change inside it: zones change on
+ * a minute boundary); else INT64_MIN.
+ */
+static int64_t
+minute_base(struct syslog_ctx *sc, int64_t lmin)
+{
+	int64_t	t0, t59;
+
+	if (local_to_utc(sc, lmin, &t0) == -1 || local_to_utc(sc, lmin + 59, &t59) == -1 ||
+	    t59 - t0 != 59)
+		return INT64_MIN;
+	return t0;
+}
+
+/*
+ * "Mmm dd hh:mm:ss", day "dd", " d" or "d".  Returns the end, or NULL.
+ * A line of the same minute as the last BSD line (same bytes up to the
+ * minute, same reference time) gets that line's year: bsd_time() gives
+ * it, because that year puts the line less than a minute from the last
+ * one and any other year puts it about a year away.  Its time is then
+ * the minute's UTC base plus the seconds.
+ */
 static const char *
 parse_bsd(struct syslog_ctx *sc, const char *p, const char *end, int64_t *t)
 {
-	int	mo, d, sod;
+	const char	*start = p;
+	int		 mo, d, sod, klen, s;
 
 	/* The shortest whole line ("Jan 1 00:00:00 h t:") is longer than
 	 * 16 bytes, and the timestamp ends by p[15]. */
-	if (end - p < 16 || (mo = month(p)) == 0 || p[3] != ' ')
+	if (end - p < 16)
+		return NULL;
+	if ((klen = sc->sc_bsdsec) > 0 && sc->sc_bsdref == sc->sc_ref &&
+	    memcmp(p, sc->sc_bsdkey, sizeof(sc->sc_bsdkey)) == 0 &&
+	    p[klen - 1] == ':' && (s = secs(p + klen)) != -1) {
+		*t = sc->sc_bsdbase + s;
+		sc->sc_last = *t;
+		return p + klen + 2;
+	}
+	if ((mo = month(p)) == 0 || p[3] != ' ')
 		return NULL;
 	p += 4;
 	if (p[0] == ' ' && ISDIGIT(p[1])) {
@@ -288,6 +360,19 @@ parse_bsd(struct syslog_ctx *sc, const char *p, const char *end, int64_t *t)
 		return NULL;
 	if (bsd_time(sc, mo, d, sod, t) == -1)
 		return NULL;
+	/*
+	 * Remember this minute (bsd_time() has set the year): the key is the
+	 * first 12 bytes, "Nov 26 09:01" or "Nov 6 09:01:", and the seconds
+	 * follow at p + 6.
+	 */
+	sc->sc_bsdsec = 0;
+	sc->sc_bsdbase = minute_base(sc, days_from_civil(sc->sc_lastyear, mo, d) * DAY +
+	    sod - sod % 60);
+	if (sc->sc_bsdbase != INT64_MIN && *t == sc->sc_bsdbase + sod % 60) {
+		memcpy(sc->sc_bsdkey, start, sizeof(sc->sc_bsdkey));
+		sc->sc_bsdsec = (int)(p + 6 - start);
+		sc->sc_bsdref = sc->sc_ref;
+	}
 	return p + 8;
 }
 
@@ -299,20 +384,32 @@ static const char *
 parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
     int64_t *t, enum tsformat *fmt)
 {
-	int	y, mo, d, sod, a, b, oh, om;
+	int	y, mo, d, sod, a, b, oh, om, s;
 	int64_t	ln;
 
 	if (end - p < 20)
 		return NULL;
-	if ((a = dig2(p)) == -1 || (b = dig2(p + 2)) == -1 || p[4] != '-' ||
-	    (mo = dig2(p + 5)) == -1 || p[7] != '-' || (d = dig2(p + 8)) == -1)
-		return NULL;
-	y = a * 100 + b;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo) ||
-	    (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
-	    (sod = hms(p + 11)) == -1)
-		return NULL;
-	ln = days_from_civil(y, mo, d) * DAY + sod;
+	if (sc->sc_numvalid && memcmp(p, sc->sc_numkey, sizeof(sc->sc_numkey)) == 0) {
+		if (p[16] != ':' || (s = secs(p + 17)) == -1)
+			return NULL;
+		ln = sc->sc_numnaive + s;
+	} else {
+		if ((a = dig2(p)) == -1 || (b = dig2(p + 2)) == -1 || p[4] != '-' ||
+		    (mo = dig2(p + 5)) == -1 || p[7] != '-' || (d = dig2(p + 8)) == -1)
+			return NULL;
+		y = a * 100 + b;
+		if (mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo) ||
+		    (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+		    (sod = hms(p + 11)) == -1)
+			return NULL;
+		s = sod % 60;
+		ln = days_from_civil(y, mo, d) * DAY + sod;
+		/* Remember the minute: its naive base, and its UTC base if local. */
+		memcpy(sc->sc_numkey, p, sizeof(sc->sc_numkey));
+		sc->sc_numnaive = ln - s;
+		sc->sc_numbase = p[10] == ' ' ? minute_base(sc, ln - s) : INT64_MIN;
+		sc->sc_numvalid = 1;
+	}
 	if (p[10] == ' ') {
 		p += 19;
 		if (*p == '.' || *p == ',') {
@@ -321,7 +418,9 @@ parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
 			while (p < end && ISDIGIT(*p))
 				p++;
 		}
-		if (local_to_utc(sc, ln, t) == -1)
+		if (sc->sc_numbase != INT64_MIN)
+			*t = sc->sc_numbase + s;
+		else if (local_to_utc(sc, ln, t) == -1)
 			return NULL;
 		*fmt = TS_ISO;
 		return p;
@@ -376,8 +475,7 @@ syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
 	out->s_hostlen = (size_t)(p - host);
 	p++;
 
-	for (name = p; p < end && ISWORD(*p) && *p != '[' && *p != ']' &&
-	    *p != ':'; p++)
+	for (name = p; p < end && ISTAG(*p); p++)
 		;
 	if (p == name || p == end)
 		return -1;
@@ -385,7 +483,10 @@ syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
 	if (*p == '[') {
 		const char *digits = ++p;
 
-		for (pid = 0; p < end && ISDIGIT(*p); p++) {
+		for (pid = 0; p < end && ISDIGIT(*p) && p - digits < 18; p++)
+			pid = pid * 10 + (*p - '0');
+		/* 18 digits cannot overflow a long; check beyond. */
+		for (; p < end && ISDIGIT(*p); p++) {
 			if (pid > (LONG_MAX - 9) / 10)
 				return -1;
 			pid = pid * 10 + (*p - '0');

@@ -46,6 +46,20 @@ struct syslog_ctx {
 	int	 sc_hvalid;	/* sc_hkey/sc_hoff hold a cached hour */
 	int64_t	 sc_hkey;	/* local hour (naive seconds / 3600) */
 	int64_t	 sc_hoff;	/* its UTC offset: utc = naive - sc_hoff */
+	/*
+	 * The minute of the last BSD line and of the last numeric line, as
+	 * written ("Nov 26 09:01", "2026-11-26T09:01"): a line of the same
+	 * minute needs only its seconds (syslog.c explains why that is exact).
+	 */
+	int	 sc_bsdsec;	/* offset of its seconds; 0: no minute kept */
+	char	 sc_bsdkey[12];
+	int64_t	 sc_bsdref;	/* sc_ref when it was filled */
+	int64_t	 sc_bsdbase;	/* UTC of second 0 of that minute */
+	int	 sc_numvalid;
+	char	 sc_numkey[16];
+	int64_t	 sc_numnaive;	/* naive seconds of second 0 */
+	int64_t	 sc_numbase;	/* UTC of second 0 if local ("YYYY-MM-DD "), or
+				 * INT64_MIN when that minute has a clock change */
 };
 
 /* Call again after any change of TZ: the context caches UTC offsets. */

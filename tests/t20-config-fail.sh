@@ -4,7 +4,8 @@
 # print nothing on stdout and exactly tests/fail/NAME.expected on stderr.
 # A .conf without .expected (or the reverse) fails, and so does finding no
 # case at all.  The shipped conf/mailban.conf must pass with exactly
-# "configuration OK".
+# "configuration OK".  A tests/fail/NAME.local beside NAME.conf is copied
+# with it: config_load reads it after NAME.conf (local overrides).
 # The files are checked from a copy with mode 0644 under the same relative
 # names: the messages name the file as given, and as root mailban refuses a
 # config that is group-writable or not owned by root, whatever the checkout.
@@ -32,6 +33,10 @@ for c in tests/fail/*.conf; do
 		continue
 	fi
 	cp "$c" "$W/tests/fail/$name.conf" && chmod 644 "$W/tests/fail/$name.conf"
+	if [ -f "tests/fail/$name.local" ]; then
+		cp "tests/fail/$name.local" "$W/tests/fail/$name.local" &&
+		    chmod 644 "$W/tests/fail/$name.local"
+	fi
 	check "$name" "tests/fail/$name.conf" 78
 	ok_eq "$name: nothing on stdout" "" "$(cat "$T/.out")"
 	ok_file "$name: stderr" "tests/fail/$name.expected" "$T/$name.err"
@@ -42,6 +47,14 @@ for e in tests/fail/*.expected; do
 	if [ ! -f "tests/fail/$name.conf" ]; then
 		TN=$((TN + 1))
 		echo "not ok $TN - $name: tests/fail/$name.conf is missing"
+	fi
+done
+for l in tests/fail/*.local; do
+	[ -e "$l" ] || continue
+	name=$(basename "$l" .local)
+	if [ ! -f "tests/fail/$name.conf" ]; then
+		TN=$((TN + 1))
+		echo "not ok $TN - $name: tests/fail/$name.local has no $name.conf"
 	fi
 done
 if [ "$ncase" = 0 ]; then

@@ -4,9 +4,13 @@
  * owned by the user running the test) and captures stderr, so each error
  * message is asserted byte for byte.  Documentation addresses only.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
+#include <ifaddrs.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -128,10 +133,16 @@ teardown(void **state)
 {
 	(void)state;
 	unlink("t.conf");
+	unlink("t.local");
 	unlink("u.conf");
 	unlink("err.txt");
 	unlink("link.conf");
 	rmdir("d.conf");
+	unlink("sub/mb.ini");
+	unlink("sub/mb.ini.local");
+	unlink("sub/mb.local");
+	unlink("sub/mb.conf");
+	rmdir("sub");
 	if (chdir("/") == -1)
 		return -1;
 	return rmdir(dir);
@@ -162,9 +173,25 @@ absent_keys_take_the_documented_defaults(void **state)
 	assert_string_equal(cfg->c_daemons[1], "sm-mta");
 	assert_string_equal(cfg->c_daemons[2], "sm-acceptingconnections");
 	assert_string_equal(cfg->c_daemons[3], "sm-msp-queue");
-	assert_int_equal(cfg->c_ignoreip.cl_n, 2);
+	/* Then the host's own addresses (ignoreself_adds_the_host_addresses). */
+	assert_true(cfg->c_ignoreip.cl_n >= 2);
 	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[0], b, sizeof(b)), "127.0.0.0/8");
 	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[1], b, sizeof(b)), "::1/128");
+	assert_int_equal(cfg->c_ignoreself, 1);
+	assert_int_equal(cfg->c_facility, LOG_DAEMON);
+	assert_int_equal(cfg->c_backend, BACKEND_CHAIN);
+	assert_string_equal(cfg->c_ipset, "/usr/sbin/ipset");
+	assert_int_equal(cfg->c_journal, 0);
+	assert_string_equal(cfg->c_journalmatch,
+	    "_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta");
+	assert_string_equal(cfg->c_journalctl, "/usr/bin/journalctl");
+	assert_int_equal(cfg->c_inc, 1);
+	assert_int_equal(cfg->c_inc_factor, 1);
+	assert_int_equal(cfg->c_inc_nmult, 0);
+	assert_int_equal(cfg->c_inc_maxtime, 5 * 7 * 86400);
+	assert_int_equal(cfg->c_inc_rndtime, 0);
+	assert_int_equal(cfg->c_inc_window, 30 * 86400);
+	assert_null(cfg->c_localfile);
 	assert_string_equal(cfg->c_iptables_save, "/usr/sbin/iptables-save");
 	assert_string_equal(cfg->c_iptables_restore, "/usr/sbin/iptables-restore");
 	assert_string_equal(cfg->c_ip6tables_save, "/usr/sbin/ip6tables-save");
@@ -214,6 +241,18 @@ every_default_key_can_be_set(void **state)
 	    "iptables_restore = /sbin/iptables-restore\n"
 	    "ip6tables_save = /sbin/ip6tables-save\n"
 	    "ip6tables_restore = /sbin/ip6tables-restore\n"
+	    "syslog_facility = local3\n"
+	    "ignoreself = false\n"
+	    "backend = ipset\n"
+	    "ipset = /sbin/ipset\n"
+	    "journalmatch = _SYSTEMD_UNIT=sendmail.service\n"
+	    "journalctl = /bin/journalctl\n"
+	    "bantime.increment = no\n"
+	    "bantime.factor = 1000\n"
+	    "bantime.multipliers = 1 2 4 8\n"
+	    "bantime.maxtime = 2w\n"
+	    "bantime.rndtime = 10m\n"
+	    "bantime.window = 2d\n"
 	    JAIL);
 	assert_string_equal(cfg->c_logpath, "/srv/log/maillog");
 	assert_string_equal(cfg->c_database, "/srv/db/mb.db");
@@ -235,10 +274,27 @@ every_default_key_can_be_set(void **state)
 	assert_string_equal(cfg->c_iptables_restore, "/sbin/iptables-restore");
 	assert_string_equal(cfg->c_ip6tables_save, "/sbin/ip6tables-save");
 	assert_string_equal(cfg->c_ip6tables_restore, "/sbin/ip6tables-restore");
+	assert_int_equal(cfg->c_facility, LOG_LOCAL3);
+	assert_int_equal(cfg->c_ignoreself, 0);
+	assert_int_equal(cfg->c_backend, BACKEND_IPSET);
+	assert_string_equal(cfg->c_ipset, "/sbin/ipset");
+	assert_int_equal(cfg->c_journal, 0);
+	assert_string_equal(cfg->c_journalmatch, "_SYSTEMD_UNIT=sendmail.service");
+	assert_string_equal(cfg->c_journalctl, "/bin/journalctl");
+	assert_int_equal(cfg->c_inc, 0);
+	assert_int_equal(cfg->c_inc_factor, 1000);
+	assert_int_equal(cfg->c_inc_nmult, 4);
+	assert_int_equal(cfg->c_inc_mult[0], 1);
+	assert_int_equal(cfg->c_inc_mult[1], 2);
+	assert_int_equal(cfg->c_inc_mult[2], 4);
+	assert_int_equal(cfg->c_inc_mult[3], 8);
+	assert_int_equal(cfg->c_inc_maxtime, 14 * 86400);
+	assert_int_equal(cfg->c_inc_rndtime, 600);
+	assert_int_equal(cfg->c_inc_window, 2 * 86400);
 	assert_int_equal(cfg->c_jails[0].j_maxretry, 3);
 	assert_int_equal(cfg->c_jails[0].j_findtime, 5400);
 	assert_int_equal(cfg->c_jails[0].j_bantime, 2 * 86400);
-	assert_int_equal(cfg->c_jails[0].j_line, 19);
+	assert_int_equal(cfg->c_jails[0].j_line, 31);
 	config_free(cfg);
 }
 
@@ -429,7 +485,7 @@ daemons_and_ignoreip_drop_duplicates(void **state)
 	char		 b[64];
 
 	(void)state;
-	cfg = good("[DEFAULT]\ndaemons = sendmail sendmail,sm-mta\n"
+	cfg = good("[DEFAULT]\ndaemons = sendmail sendmail,sm-mta\nignoreself = false\n"
 	    "ignoreip = 127.0.0.1/8 ::1 192.0.2.9 192.0.2.9/32\n" JAIL);
 	assert_int_equal(cfg->c_ndaemons, 2);
 	assert_string_equal(cfg->c_daemons[1], "sm-mta");
@@ -445,7 +501,7 @@ loopback_is_always_ignored(void **state)
 	char		 b[64];
 
 	(void)state;
-	cfg = good("[DEFAULT]\nignoreip = 203.0.113.0/24\n" JAIL);
+	cfg = good("[DEFAULT]\nignoreip = 203.0.113.0/24\nignoreself = off\n" JAIL);
 	assert_int_equal(cfg->c_ignoreip.cl_n, 3);
 	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[0], b, sizeof(b)), "127.0.0.0/8");
 	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[1], b, sizeof(b)), "::1/128");
@@ -493,13 +549,22 @@ crlf_line_ends_are_read(void **state)
 
 static const char printed[] =
     "[DEFAULT]\n"
-    "logpath = /var/log/mail.log\n"
+    "logpath = journal\n"
+    "journalmatch = _SYSTEMD_UNIT=sendmail.service + _COMM=sendmail\n"
+    "journalctl = /usr/bin/journalctl\n"
     "database = /var/lib/mailban/mailban.db\n"
     "chain = fail2ban-mail\n"
     "port = 25,587\n"
     "blocktype = DROP\n"
     "blocktype6 = REJECT --reject-with icmp6-adm-prohibited\n"
+    "bantime.increment = false\n"
+    "bantime.factor = 3\n"
+    "bantime.multipliers = 1 5 30\n"
+    "bantime.maxtime = 1d12h\n"
+    "bantime.rndtime = 1m30s\n"
+    "bantime.window = 30d\n"
     "ignoreip = 127.0.0.0/8 ::1 192.0.2.0/24 2001:db8::7\n"
+    "ignoreself = false\n"
     "daemons = sendmail sm-mta\n"
     "dbpurgeage = 2w\n"
     "maxbans = 10000\n"
@@ -507,6 +572,9 @@ static const char printed[] =
     "iptables_restore = /usr/sbin/iptables-restore\n"
     "ip6tables_save = /usr/sbin/ip6tables-save\n"
     "ip6tables_restore = /usr/sbin/ip6tables-restore\n"
+    "backend = ipset\n"
+    "ipset = /usr/sbin/ipset\n"
+    "syslog_facility = local7\n"
     "\n"
     "[sendmail-reject]\n"
     "enabled = true\n"
@@ -539,7 +607,10 @@ print_writes_every_effective_value(void **state)
 	cfg = good("[DEFAULT]\nport = 587,25\nblocktype = DROP\n"
 	    "blocktype6 = REJECT --reject-with icmp6-adm-prohibited\n"
 	    "ignoreip = 192.0.2.7/24 2001:db8:0::7\ndaemons = sendmail sm-mta\n"
-	    "dbpurgeage = 14d\nmaxretry = 3\n"
+	    "dbpurgeage = 14d\nmaxretry = 3\nignoreself = 0\nsyslog_facility = LOCAL7\n"
+	    "logpath = journal\njournalmatch = _SYSTEMD_UNIT=sendmail.service  +\t_COMM=sendmail\n"
+	    "backend = IPSET\nbantime.increment = false\nbantime.factor = 3\n"
+	    "bantime.multipliers = 1,5 30\nbantime.maxtime = 36h\nbantime.rndtime = 90\n"
 	    "[sendmail-reject]\nmode = EXTRA\nfindtime = 5400\nbantime = -1\n"
 	    "ignoreregex = ^ok\nfailregex.extra.1 = \"it's#<HOST>\"\n"
 	    "failregex.2 = '^a;b <HOST>'\nfailregex = ^reject \\[<HOST>\\]\n"
@@ -720,10 +791,10 @@ static void
 unknown_key_without_near_one_lists_the_keys(void **state)
 {
 	(void)state;
-	bad("[DEFAULT]\naction = iptables\n[s]\nfailregex = x <HOST>\nbackend = auto\n",
+	bad("[DEFAULT]\naction = iptables\n[s]\nfailregex = x <HOST>\nbanaction = auto\n",
 	    "mailban: t.conf:2: [DEFAULT] action: unknown key (see mailban(8) for the keys "
 	    "of [DEFAULT])\n"
-	    "mailban: t.conf:5: [s] backend: unknown key (a filter section knows enabled, "
+	    "mailban: t.conf:5: [s] banaction: unknown key (a filter section knows enabled, "
 	    "mode, maxretry, findtime, bantime, failregex[.N], failregex.extra.N, "
 	    "failregex.aggressive.N and ignoreregex[.N])\n");
 }
@@ -989,7 +1060,7 @@ paths_must_be_absolute(void **state)
 	bad("[DEFAULT]\nlogpath = mail.log\ndatabase =\niptables_restore = iptables-restore\n"
 	    JAIL,
 	    "mailban: t.conf:2: [DEFAULT] logpath: \"mail.log\" is not an absolute path "
-	    "(write it from /, such as /var/log/mail.log)\n"
+	    "(write it from /, such as /var/log/mail.log, or journal)\n"
 	    "mailban: t.conf:3: [DEFAULT] database: \"\" is empty (write an absolute path "
 	    "such as /var/lib/mailban/mailban.db)\n"
 	    "mailban: t.conf:4: [DEFAULT] iptables_restore: \"iptables-restore\" is not an "
@@ -1284,6 +1355,417 @@ at_most_100_errors_are_shown(void **state)
 	assert_int_equal(i, 101);
 }
 
+/*
+ * Keys added for syslog, ignoreself, backends, the journal and bantime.*.
+ */
+
+static void
+syslog_facility_takes_the_syslog_names(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 want;
+	} t[] = {
+		{ "daemon", LOG_DAEMON }, { "authpriv", LOG_AUTHPRIV }, { "mail", LOG_MAIL },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "Local7", LOG_LOCAL7 }, { "MAIL", LOG_MAIL },
+	};
+	struct config	*cfg;
+	char		 text[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[DEFAULT]\nsyslog_facility = %s\n" JAIL,
+		    t[i].name);
+		cfg = good(text);
+		assert_int_equal(cfg->c_facility, t[i].want);
+		config_free(cfg);
+	}
+}
+
+static void
+syslog_facility_must_be_known(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nsyslog_facility = kern\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] syslog_facility: \"kern\" is not a syslog "
+	    "facility (use daemon, authpriv, mail or local0 to local7)\n");
+	bad("[DEFAULT]\nsyslog_facility = local8\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] syslog_facility: \"local8\" is not a syslog "
+	    "facility (use daemon, authpriv, mail or local0 to local7)\n");
+}
+
+/* Every IPv4 and IPv6 address of this host's interfaces. */
+static size_t
+host_addrs(struct addr *v, size_t max)
+{
+	struct ifaddrs	*ifa, *p;
+	size_t		 n = 0;
+
+	assert_int_equal(getifaddrs(&ifa), 0);
+	for (p = ifa; p != NULL && n < max; p = p->ifa_next) {
+		if (p->ifa_addr == NULL)
+			continue;
+		memset(&v[n], 0, sizeof(v[n]));
+		if (p->ifa_addr->sa_family == AF_INET) {
+			v[n].a_family = AF_INET;
+			memcpy(v[n].a_b, &((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr, 4);
+			n++;
+		} else if (p->ifa_addr->sa_family == AF_INET6) {
+			v[n].a_family = AF_INET6;
+			memcpy(v[n].a_b, &((struct sockaddr_in6 *)(void *)p->ifa_addr)->sin6_addr, 16);
+			n++;
+		}
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+static void
+ignoreself_adds_the_host_addresses(void **state)
+{
+	struct config	*cfg;
+	struct addr	 host[64], lo;
+	char		 b[64];
+	size_t		 n, i, extra = 0;
+
+	(void)state;
+	n = host_addrs(host, 64);
+	assert_int_equal(addr_parse("127.0.0.1", 9, &lo), 0);
+
+	/* ignoreself = true (the default): each interface address is in. */
+	cfg = good("[DEFAULT]\nignoreip = 203.0.113.0/24\n" JAIL);
+	assert_int_equal(cfg->c_ignoreself, 1);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "203.0.113.0/24");
+	assert_true(cidrlist_contains(&cfg->c_ignoreip, &lo));
+	for (i = 0; i < n; i++)
+		assert_true(cidrlist_contains(&cfg->c_ignoreip, &host[i]));
+	/* Added after the configured ones, each as one host, once. */
+	for (i = 3; i < cfg->c_ignoreip.cl_n; i++) {
+		const struct cidr	*c = &cfg->c_ignoreip.cl_v[i];
+
+		assert_int_equal(c->c_prefix, c->c_net.a_family == AF_INET ? 32 : 128);
+		extra++;
+	}
+	for (i = 0; i < n; i++) {
+		struct cidrlist	 cl = { cfg->c_ignoreip.cl_v, 3, 3 };
+		size_t		 j;
+
+		for (j = 0; j < i; j++)
+			if (addr_cmp(&host[j], &host[i]) == 0)
+				break;
+		if (j == i && !cidrlist_contains(&cl, &host[i]))
+			extra--;
+	}
+	assert_int_equal(extra, 0);
+	config_free(cfg);
+
+	/* ignoreself = false: exactly loopback and the configured ones. */
+	cfg = good("[DEFAULT]\nignoreip = 203.0.113.0/24\nignoreself = false\n" JAIL);
+	assert_int_equal(cfg->c_ignoreself, 0);
+	assert_int_equal(cfg->c_ignoreip.cl_n, 3);
+	assert_true(cidrlist_contains(&cfg->c_ignoreip, &lo));
+	for (i = 0; i < n; i++) {
+		struct cidrlist	 cl = { cfg->c_ignoreip.cl_v, 3, 3 };
+
+		assert_int_equal(cidrlist_contains(&cfg->c_ignoreip, &host[i]),
+		    cidrlist_contains(&cl, &host[i]));
+	}
+	config_free(cfg);
+}
+
+static void
+ignoreself_must_be_a_boolean(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nignoreself = sometimes\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] ignoreself: \"sometimes\" is not a boolean "
+	    "(use true or false)\n");
+}
+
+static void
+logpath_journal_selects_the_journal(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nlogpath = journal\n"
+	    "journalmatch = SYSLOG_IDENTIFIER=sm-mta + SYSLOG_IDENTIFIER=sendmail "
+	    "_HOSTNAME=mx.example.com\n" JAIL);
+	assert_int_equal(cfg->c_journal, 1);
+	assert_string_equal(cfg->c_logpath, "journal");
+	assert_string_equal(cfg->c_journalmatch, "SYSLOG_IDENTIFIER=sm-mta + "
+	    "SYSLOG_IDENTIFIER=sendmail _HOSTNAME=mx.example.com");
+	config_free(cfg);
+	cfg = good("[DEFAULT]\nlogpath = /var/log/journal\n" JAIL);
+	assert_int_equal(cfg->c_journal, 0);
+	config_free(cfg);
+	bad("[DEFAULT]\nlogpath = Journal\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"Journal\" is not an absolute path "
+	    "(write it from /, such as /var/log/mail.log, or journal)\n");
+}
+
+static void
+journalmatch_must_be_field_matches(void **state)
+{
+#define JM_FIX	" (use FIELD=VALUE words with upper case field names, joined by + " \
+		"for \"or\", such as _SYSTEMD_UNIT=sendmail.service + " \
+		"SYSLOG_IDENTIFIER=sm-mta)\n"
+	(void)state;
+	bad("[DEFAULT]\njournalmatch = + _COMM=sendmail\n"
+	    "journalctl = journalctl\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"+ _COMM=sendmail\" is not a list "
+	    "of journal matches: \"+\" must stand between two matches" JM_FIX
+	    "mailban: t.conf:3: [DEFAULT] journalctl: \"journalctl\" is not an absolute "
+	    "path (write it from /, such as /usr/bin/journalctl)\n");
+	bad("[DEFAULT]\njournalmatch = _COMM=sendmail +\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"_COMM=sendmail +\" is not a list "
+	    "of journal matches: \"+\" must stand between two matches" JM_FIX);
+	bad("[DEFAULT]\njournalmatch = A=1 + + B=2\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"A=1 + + B=2\" is not a list "
+	    "of journal matches: \"+\" must stand between two matches" JM_FIX);
+	bad("[DEFAULT]\njournalmatch = _comm=sendmail\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"_comm=sendmail\" is not a list "
+	    "of journal matches: \"_comm=sendmail\" is not FIELD=VALUE" JM_FIX);
+	bad("[DEFAULT]\njournalmatch = --since=yesterday\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"--since=yesterday\" is not a "
+	    "list of journal matches: \"--since=yesterday\" is not FIELD=VALUE" JM_FIX);
+	bad("[DEFAULT]\njournalmatch = =x 1A=b\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"=x 1A=b\" is not a list "
+	    "of journal matches: \"=x\" is not FIELD=VALUE" JM_FIX);
+	bad("[DEFAULT]\njournalmatch = 1A=b\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"1A=b\" is not a list "
+	    "of journal matches: \"1A=b\" is not FIELD=VALUE" JM_FIX);
+	bad("[DEFAULT]\njournalmatch =\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"\" is not a list of journal "
+	    "matches: no match" JM_FIX);
+#undef JM_FIX
+}
+
+static void
+backend_must_be_chain_or_ipset(void **state)
+{
+	(void)state;
+	bad("[DEFAULT]\nbackend = nftables\nipset = ipset\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] backend: \"nftables\" is not a backend (use "
+	    "chain or ipset)\n"
+	    "mailban: t.conf:3: [DEFAULT] ipset: \"ipset\" is not an absolute path "
+	    "(write it from /, such as /usr/sbin/ipset)\n");
+}
+
+static void
+bantime_increment_keys_are_checked(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	bad("[DEFAULT]\nbantime.increment = sure\nbantime.factor = 0\n"
+	    "bantime.multipliers = 1 2 0\nbantime.maxtime = -1\nbantime.rndtime = soon\n"
+	    "bantime.window = 0\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] bantime.increment: \"sure\" is not a boolean "
+	    "(use true or false)\n"
+	    "mailban: t.conf:3: [DEFAULT] bantime.factor: \"0\" is out of range (use 1 "
+	    "to 1000)\n"
+	    "mailban: t.conf:4: [DEFAULT] bantime.multipliers: \"1 2 0\" is not a list of "
+	    "multipliers: \"0\" is out of range (use numbers 1 to 1000000, such as "
+	    "1 2 4 8 16)\n"
+	    "mailban: t.conf:5: [DEFAULT] bantime.maxtime: \"-1\" is not allowed here "
+	    "(only bantime can be permanent; use seconds or a number with unit s m h d "
+	    "w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:6: [DEFAULT] bantime.rndtime: \"soon\" is not a duration "
+	    "(use seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
+	    "mailban: t.conf:7: [DEFAULT] bantime.window: \"0\" is not a valid duration: "
+	    "must be more than 0 (use seconds or a number with unit s m h d w: 90, 10m, "
+	    "1h30m, 2w)\n");
+	bad("[DEFAULT]\nbantime.factor = 1001\nbantime.multipliers = 1 x\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] bantime.factor: \"1001\" is out of range (use "
+	    "1 to 1000)\n"
+	    "mailban: t.conf:3: [DEFAULT] bantime.multipliers: \"1 x\" is not a list of "
+	    "multipliers: \"x\" is not a number (use numbers 1 to 1000000, such as "
+	    "1 2 4 8 16)\n");
+	bad("[DEFAULT]\nbantime.multipliers = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 "
+	    "18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] bantime.multipliers: \"1 2 3 4 5 6 7 8 9 10 11 "
+	    "12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33\" has more "
+	    "than 32 multipliers\n");
+	/* bantime.* belongs to [DEFAULT] for now; rndtime may be 0. */
+	bad(JAIL "bantime.factor = 2\n",
+	    "mailban: t.conf:3: [sendmail] bantime.factor: only allowed in [DEFAULT] "
+	    "(move it there)\n");
+	cfg = good("[DEFAULT]\nbantime.rndtime = 0\nbantime.multipliers = 7\n" JAIL);
+	assert_int_equal(cfg->c_inc_rndtime, 0);
+	assert_int_equal(cfg->c_inc_nmult, 1);
+	assert_int_equal(cfg->c_inc_mult[0], 7);
+	config_free(cfg);
+}
+
+/*
+ * The .local file.
+ */
+
+static void
+write_local(const char *text)
+{
+	write_file("t.local", text, strlen(text), 0600);
+}
+
+static int
+unlink_local(void **state)
+{
+	(void)state;
+	unlink("t.local");
+	return 0;
+}
+
+static void
+local_file_overrides_keys_and_adds_sections(void **state)
+{
+	struct config	*cfg;
+	struct jail	*j;
+	char		 b[64];
+
+	(void)state;
+	write_local("; local changes\n"
+	    "[DEFAULT]\n"
+	    "maxretry = 4\n"
+	    "ignoreip = 198.51.100.7\n"
+	    "[Sendmail]\n"
+	    "failregex.2 = local two <HOST>\n"
+	    "bantime = 2h\n"
+	    "[extra]\n"
+	    "failregex = extra <HOST>\n");
+	cfg = good("[DEFAULT]\n"
+	    "maxretry = 3\n"
+	    "ignoreip = 192.0.2.0/24\n"
+	    "ignoreself = false\n"
+	    "findtime = 1h\n"
+	    "[sendmail]\n"
+	    "failregex = one <HOST>\n"
+	    "failregex.2 = two <HOST>\n");
+	assert_string_equal(cfg->c_file, "t.conf");
+	assert_string_equal(cfg->c_localfile, "t.local");
+	assert_int_equal(cfg->c_ignoreip.cl_n, 3);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "198.51.100.7/32");
+	assert_int_equal(cfg->c_njails, 2);
+	j = &cfg->c_jails[0];
+	assert_string_equal(j->j_name, "sendmail");
+	assert_int_equal(j->j_line, 6);
+	assert_int_equal(j->j_maxretry, 4);
+	assert_int_equal(j->j_findtime, 3600);
+	assert_int_equal(j->j_bantime, 7200);
+	assert_int_equal(j->j_nfail, 2);
+	assert_string_equal(j->j_fail[0].p_text, "one <HOST>");
+	assert_int_equal(j->j_fail[0].p_line, 7);
+	assert_string_equal(j->j_fail[1].p_key, "failregex.2");
+	assert_string_equal(j->j_fail[1].p_text, "local two <HOST>");
+	assert_int_equal(j->j_fail[1].p_line, 6);
+	j = &cfg->c_jails[1];
+	assert_string_equal(j->j_name, "extra");
+	assert_int_equal(j->j_line, 8);
+	assert_int_equal(j->j_maxretry, 4);
+	assert_int_equal(j->j_fail[0].p_line, 9);
+	config_free(cfg);
+}
+
+static void
+local_file_errors_name_the_local_file_and_line(void **state)
+{
+	(void)state;
+	write_local("[DEFAULT]\n"
+	    "maxretry = 0\n"
+	    "[sendmail]\n"
+	    "failregex = again <HOST>\n"
+	    "failregex = twice <HOST>\n"
+	    "[DEFAULT]\n"
+	    "[new]\n"
+	    "enabled = true\n");
+	bad("[DEFAULT]\nport = 0\n[sendmail]\nfailregex.1 = one <HOST>\n",
+	    "mailban: t.conf:2: [DEFAULT] port: \"0\" is not a port list: \"0\" is out of "
+	    "range (use ports 1 to 65535, such as 25,465,587)\n"
+	    "mailban: t.local:2: [DEFAULT] maxretry: \"0\" is out of range (use 1 to 1000)\n"
+	    "mailban: t.local:5: [sendmail] failregex: duplicate key (also on line 4; "
+	    "keep one)\n"
+	    "mailban: t.local:5: [sendmail] failregex: conflicts with failregex.1 on line "
+	    "4 of t.conf (failregex alone is failregex.1; rename one of them "
+	    "failregex.2)\n"
+	    "mailban: t.local:6: [DEFAULT] duplicate section (first on line 1; merge the "
+	    "two)\n"
+	    "mailban: t.local:7: [new] has no failregex (add failregex = <pattern>, with "
+	    "<HOST> where the address appears)\n");
+}
+
+static void
+local_file_is_scanned_like_the_main_file(void **state)
+{
+	(void)state;
+	write_local("[sendmail]\n"
+	    "failregex.2 = a;b <HOST>\n"
+	    "failregex.3 = x <HOST>\n"
+	    "    y <HOST>\n");
+	bad(JAIL,
+	    "mailban: t.local:2: [sendmail] failregex.2: \"a;b <HOST>\" is cut at ';' by "
+	    "the ini reader (quote the pattern: failregex.2 = 'a;b <HOST>')\n"
+	    "mailban: t.local:4: [sendmail] failregex.3: indented continuation lines are "
+	    "not read; write each pattern as its own numbered key: failregex.4 = "
+	    "<pattern>\n");
+}
+
+static void
+local_file_is_refused_like_the_main_file(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	write_file("t.conf", JAIL, strlen(JAIL), 0600);
+	unlink("t.local");
+	assert_int_equal(symlink("t.conf", "t.local"), 0);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_null(cfg);
+	assert_string_equal(errs, "mailban: cannot open t.local: Too many levels of "
+	    "symbolic links (a symbolic link is refused; name the file itself)\n");
+	unlink("t.local");
+	assert_int_equal(mkdir("t.local", 0700), 0);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_string_equal(errs, "mailban: t.local: not a regular file\n");
+	assert_int_equal(rmdir("t.local"), 0);
+	if (geteuid() != 0)
+		return;
+	write_file("t.local", "[DEFAULT]\n", 10, 0620);
+	assert_int_equal(load_path("t.conf", &cfg), -1);
+	assert_string_equal(errs, "mailban: t.local: refusing a config that is writable "
+	    "by group or others (chmod go-w t.local)\n");
+}
+
+static void
+local_file_is_named_after_the_main_file(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	/* Without .conf, .local is appended; the directory is the main file's. */
+	assert_int_equal(mkdir("sub", 0700), 0);
+	write_file("sub/mb.ini", JAIL, strlen(JAIL), 0600);
+	write_file("sub/mb.ini.local", "[DEFAULT]\nmaxretry = 9\n", 23, 0600);
+	write_file("sub/mb.local", "[DEFAULT]\nmaxretry = 8\n", 23, 0600);
+	if (load_path("sub/mb.ini", &cfg) != 0)
+		fail_msg("%s", errs);
+	assert_string_equal(cfg->c_localfile, "sub/mb.ini.local");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 9);
+	config_free(cfg);
+	write_file("sub/mb.conf", JAIL, strlen(JAIL), 0600);
+	assert_int_equal(load_path("sub/mb.conf", &cfg), 0);
+	assert_string_equal(cfg->c_localfile, "sub/mb.local");
+	assert_int_equal(cfg->c_jails[0].j_maxretry, 8);
+	config_free(cfg);
+	unlink("sub/mb.ini");
+	unlink("sub/mb.ini.local");
+	unlink("sub/mb.local");
+	unlink("sub/mb.conf");
+	assert_int_equal(rmdir("sub"), 0);
+}
+
 int
 main(void)
 {
@@ -1354,6 +1836,23 @@ main(void)
 		cmocka_unit_test(all_filters_disabled_is_refused),
 		cmocka_unit_test(all_errors_are_reported_in_line_order),
 		cmocka_unit_test(at_most_100_errors_are_shown),
+		cmocka_unit_test(syslog_facility_takes_the_syslog_names),
+		cmocka_unit_test(syslog_facility_must_be_known),
+		cmocka_unit_test(ignoreself_adds_the_host_addresses),
+		cmocka_unit_test(ignoreself_must_be_a_boolean),
+		cmocka_unit_test(logpath_journal_selects_the_journal),
+		cmocka_unit_test(journalmatch_must_be_field_matches),
+		cmocka_unit_test(backend_must_be_chain_or_ipset),
+		cmocka_unit_test(bantime_increment_keys_are_checked),
+		cmocka_unit_test_teardown(local_file_overrides_keys_and_adds_sections,
+		    unlink_local),
+		cmocka_unit_test_teardown(local_file_errors_name_the_local_file_and_line,
+		    unlink_local),
+		cmocka_unit_test_teardown(local_file_is_scanned_like_the_main_file,
+		    unlink_local),
+		cmocka_unit_test_teardown(local_file_is_refused_like_the_main_file,
+		    unlink_local),
+		cmocka_unit_test(local_file_is_named_after_the_main_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

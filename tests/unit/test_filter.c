@@ -990,6 +990,67 @@ prefilter_never_drops_a_match(void **state)
 	check1("^the start <HOST>", "t", "-");
 }
 
+static void
+prefilter_tails_ends_and_first_bytes(void **state)
+{
+	static const char	 longlit[] = "a literal run that is longer than the "
+	    "sixty-four bytes the prefilter keeps of it";
+	char			 re[256], msg[256];
+
+	(void)state;
+	/* An end-anchored run longer than what is kept: its end is checked. */
+	snprintf(re, sizeof(re), "^x <HOST> %s$", longlit);
+	snprintf(msg, sizeof(msg), "x 192.0.2.1 %s", longlit);
+	check1(re, msg, "FAIL 192.0.2.1 #1 -");
+	snprintf(msg, sizeof(msg), "x 192.0.2.1 %s.", longlit);
+	check1(re, msg, "-");
+	/* A run before a final \S+ or \d+ ends where that class run begins. */
+	check1("^x <HOST> during connection to \\S+$", "x 192.0.2.2 during connection to MTA",
+	    "FAIL 192.0.2.2 #1 -");
+	check1("^x <HOST> during connection to \\S+$", "x 192.0.2.3 during connection to MTA\n",
+	    "FAIL 192.0.2.3 #1 -");
+	check1("^x <HOST> during connection to \\S+$", "x 192.0.2.4 during connection to ", "-");
+	check1("^x <HOST> during connection to \\S+$", "x 192.0.2.5 during connection to M\tA",
+	    "-");
+	check1("^x <HOST> during connection to \\S+$", "x 192.0.2.6 during connection to\tMTA",
+	    "-");
+	check1("^x <HOST> during connection to \\S*$", "x 192.0.2.7 during connection to ",
+	    "FAIL 192.0.2.7 #1 -");
+	check1("<HOST> to \\S+?$", "192.0.2.8 to \xff\x01", "FAIL 192.0.2.8 #1 -");
+	check1("^x <HOST>: count=\\d+$", "x 192.0.2.9: count=12", "FAIL 192.0.2.9 #1 -");
+	check1("^x <HOST>: count=\\d+$", "x 192.0.2.10: count=", "-");
+	check1("^x <HOST>: count=\\d+$", "x 192.0.2.11: count=1=2", "-");
+	check1("^x <HOST>: count=\\d*$", "x 192.0.2.12: count=", "FAIL 192.0.2.12 #1 -");
+	check1("^x <HOST>: count=\\d++$", "x 192.0.2.13: count=7\n", "FAIL 192.0.2.13 #1 -");
+	/* Not a tail: the run's last byte is of the class. */
+	check1("^x <HOST> abc\\S+$", "x 192.0.2.14 abcabc", "FAIL 192.0.2.14 #1 -");
+	check1("^x <HOST> n=1\\d+$", "x 192.0.2.15 n=1111", "FAIL 192.0.2.15 #1 -");
+	/* A one-byte run after '^' selects the first byte. */
+	check1("^<[^>]+> <HOST>$", "<a> 192.0.2.16", "FAIL 192.0.2.16 #1 -");
+	check1("^<[^>]+> <HOST>$", "x<a> 192.0.2.17", "-");
+}
+
+static void
+empty_message_after_queue_id(void **state)
+{
+	struct fx		 f;
+	struct filterset	*fs;
+	struct match		 m[2];
+	size_t			 j;
+
+	(void)state;
+	fx_init(&f);
+	j = fx_jail(&f, "t", MODE_NORMAL);
+	fx_pat(&f, j, 0, MODE_NORMAL, "<NOHOST>^$");
+	fs = compile_ok(&f.cfg);
+	assert_int_equal(run(fs, "sm-mta", QID ": ", m, 2), 1);
+	assert_int_equal(m[0].m_kind, MATCH_NOHOST);
+	assert_string_equal(m[0].m_qid, QID);
+	assert_int_equal(run(fs, "sm-mta", QID ": x", m, 2), 0);
+	filter_free(fs);
+	fx_free(&f);
+}
+
 /* ---- the shipped conf -------------------------------------------------- */
 
 static const char *
@@ -1342,6 +1403,153 @@ f2b_check(const char *file, const char *sec, size_t wantlines)
 	assert_int_equal(checked, wantlines);
 }
 
+/*
+ * The prefilter (first byte, literals at the start, at the end, before a
+ * final class run, anywhere) only saves regex calls: with every literal
+ * hidden behind "\Q\E" (which makes the literal scanner give up) the
+ * results must be the same, line for line, for the shipped filters in
+ * every mode.  Lines: fail2ban's sample logs, typical ordinary traffic,
+ * and for each of them every truncation and a few changed bytes.
+ */
+static const char *const ordinary[] = {
+	QID ": STARTTLS=server, relay=mx1.example.net [203.0.113.99], version=TLSv1.3, "
+	    "verify=NO, cipher=TLS_AES_256_GCM_SHA384, bits=256/256",
+	QID ": from=<victor@example.net>, size=31684, class=0, nrcpts=1, "
+	    "msgid=<20261126000000.n1uwd5ml63@corp.example.org>, bodytype=8BITMIME, "
+	    "proto=ESMTP, daemon=MTA, relay=bounce.shop.example.com [198.51.100.116]",
+	QID ": from=<test@example.com>, size=0, class=0, nrcpts=0, proto=SMTP, "
+	    "daemon=MTA, relay=[192.0.2.1]",
+	QID ": Milter insert (1): header: Authentication-Results: mx.example.com; "
+	    "dkim=pass (2048-bit key) header.d=example.org",
+	QID ": to=<postmaster@example.com>, delay=00:00:01, xdelay=00:00:01, "
+	    "mailer=local, pri=31684, dsn=2.0.0, stat=Sent",
+	QID ": [203.0.113.90] (may be forged) did not issue MAIL/EXPN/VRFY/ETRN during "
+	    "connection to MSA",
+	QID ": mx.example.com [IPv6:2001:db8::5] (may be forged): possible SMTP attack: "
+	    "command=AUTH, count=12",
+	QID ": AUTH=server, relay=mx.example.com [192.0.2.7], authid=x, mech=PLAIN, bits=0",
+	QID ": <nobody@example.com>... No such user here",
+	QID ": [192.0.2.8]: VRFY root [rejected]",
+	QID ": lost input channel from mx.example.com [192.0.2.20] to MTA after rcpt",
+	"rejecting commands from [192.0.2.9] due to pre-greeting traffic after 3 seconds",
+	"ruleset=check_relay, arg1=[192.0.2.10], arg2=192.0.2.10, relay=[192.0.2.10], "
+	    "reject=421 4.3.2 Connection rate limit exceeded.",
+};
+
+static void
+diff_one(struct filterset *a, struct filterset *b, const char *msg, size_t len,
+    size_t *n)
+{
+	struct match	ma[2], mb[2];
+	char		da[160], db[160];
+	size_t		na, nb;
+
+	na = run_len(a, "sm-mta", msg, len, ma, 2);
+	nb = run_len(b, "sm-mta", msg, len, mb, 2);
+	describe(ma, na, da, sizeof(da));
+	describe(mb, nb, db, sizeof(db));
+	if (na != nb || strcmp(da, db) != 0 || (na == 2 && strcmp(describe(ma + 1, 1, da,
+	    sizeof(da)), describe(mb + 1, 1, db, sizeof(db))) != 0))
+		print_error("prefilter %s, plain %s: %.*s\n", da, db, (int)len, msg);
+	assert_int_equal(na, nb);
+	assert_string_equal(da, db);
+	(*n)++;
+}
+
+static void
+diff_variants(struct filterset *a, struct filterset *b, const char *msg, size_t *n)
+{
+	static const char	 repl[] = " \t\n0]=x<";
+	char			 buf[1024];
+	size_t			 len = strlen(msg), i, k;
+
+	assert_true(len + 2 < sizeof(buf));
+	for (i = 0; i <= len; i++)
+		diff_one(a, b, msg, i, n);
+	memcpy(buf, msg, len);
+	buf[len] = '\n';
+	diff_one(a, b, buf, len + 1, n);
+	for (k = 0; repl[k] != '\0'; k++) {
+		memcpy(buf, msg, len);
+		buf[len - 1] = repl[k];
+		diff_one(a, b, buf, len, n);
+		buf[len - 1] = msg[len - 1];
+		buf[0] = repl[k];
+		diff_one(a, b, buf, len, n);
+	}
+}
+
+static void
+prefilter_agrees_with_plain_pcre2(void **state)
+{
+	static const char *const secs[] = { "sendmail-reject", "sendmail-auth" };
+	static const char *const logs[] = { "sendmail-reject", "sendmail-auth" };
+	struct filterset	*a, *b;
+	struct fx		 fa, fb;
+	struct syslog_ctx	 sc;
+	struct sysline		 sl;
+	dictionary		*d = load_conf();
+	char			 path[512], line[4096];
+	size_t			 n = 0, i, k, sec;
+	int			 mode;
+	FILE			*fp;
+
+	(void)state;
+	for (mode = MODE_NORMAL; mode <= MODE_AGGRESSIVE; mode++) {
+		fx_init(&fa);
+		fx_init(&fb);
+		for (sec = 0; sec < 2; sec++) {
+			size_t	ja = load_section(&fa, d, secs[sec], mode);
+			size_t	jb = load_section(&fb, d, secs[sec], mode);
+
+			/* Hide every literal from the scanner, after <NOHOST>. */
+			for (k = 0; k < fb.jail[jb].j_nfail; k++) {
+				char	*t = fb.text[jb][0][k];
+				size_t	 skip = strncmp(t, "<NOHOST>", 8) == 0 ? 8 : 0;
+				char	*u = malloc(strlen(t) + 5);
+
+				assert_non_null(u);
+				memcpy(u, t, skip);
+				memcpy(u + skip, "\\Q\\E", 4);
+				strcpy(u + skip + 4, t + skip);
+				free(t);
+				fb.text[jb][0][k] = u;
+				fb.fail[jb][k].p_text = u;
+			}
+			(void)ja;
+		}
+		a = compile_ok(&fa.cfg);
+		b = compile_ok(&fb.cfg);
+		for (i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++)
+			diff_variants(a, b, ordinary[i], &n);
+		for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", F2B_LOGS, logs[i]);
+			if ((fp = fopen(path, "r")) == NULL)
+				print_error("cannot read %s (install fail2ban)\n", path);
+			assert_non_null(fp);
+			syslog_init(&sc, 1795651200);
+			while (fgets(line, sizeof(line), fp) != NULL) {
+				size_t	len = strcspn(line, "\n");
+				char	msg[4096];
+
+				if (line[0] == '#' || len == 0 ||
+				    syslog_parse(&sc, line, len, &sl) == -1 || sl.s_msglen + 2 >= 1024)
+					continue;
+				memcpy(msg, sl.s_msg, sl.s_msglen);
+				msg[sl.s_msglen] = '\0';
+				diff_variants(a, b, msg, &n);
+			}
+			fclose(fp);
+		}
+		filter_free(a);
+		filter_free(b);
+		fx_free(&fa);
+		fx_free(&fb);
+	}
+	iniparser_freedict(d);
+	assert_true(n > 30000);
+}
+
 static void
 fail2ban_sendmail_reject_annotations(void **state)
 {
@@ -1368,6 +1576,8 @@ main(void)
 		cmocka_unit_test(literal_escapes_are_not_text),
 		cmocka_unit_test(literal_groups_and_classes_skipped),
 		cmocka_unit_test(prefilter_never_drops_a_match),
+		cmocka_unit_test(prefilter_tails_ends_and_first_bytes),
+		cmocka_unit_test(empty_message_after_queue_id),
 		cmocka_unit_test(host_tag_matches_both_families),
 		cmocka_unit_test(ipv4_mapped_reported_as_ipv4),
 		cmocka_unit_test(ip4_and_ip6_tags_one_family),
@@ -1404,6 +1614,7 @@ main(void)
 		cmocka_unit_test(shipped_reject_seed_rules_by_mode),
 		cmocka_unit_test(shipped_auth_rules),
 		cmocka_unit_test(shipped_attacker_text_cannot_choose_address),
+		cmocka_unit_test(prefilter_agrees_with_plain_pcre2),
 		cmocka_unit_test(fail2ban_sendmail_reject_annotations),
 		cmocka_unit_test(fail2ban_sendmail_auth_annotations),
 	};

@@ -376,6 +376,241 @@ million_failures_take_one_linear_pass(void **state)
 	free(f);
 }
 
+/* --- repeat offenders (bantime.increment) ------------------------------ */
+
+static struct policy_inc
+inc_default(void)
+{
+	struct policy_inc	pi = { 0 };
+
+	pi.pi_on = 1;
+	pi.pi_factor = 1;
+	pi.pi_window = 30 * 86400;
+	return pi;
+}
+
+static void
+bantime_doubles_per_earlier_ban_up_to_2_pow_20(void **state)
+{
+	struct policy_inc	pi = inc_default();
+
+	(void)state;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 0, 7), 600);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 7), 1200);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 2, 7), 2400);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 5, 7), 19200);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 19, 7), 600LL << 19);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 20, 7), 629145600);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 21, 7), 629145600);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1000000, 7), 629145600);
+	/* The factor multiplies repeat bans only; the first ban is plain. */
+	pi.pi_factor = 3;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 0, 7), 600);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 7), 3600);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 3, 7), 14400);
+	/* Off: always the plain bantime. */
+	pi.pi_on = 0;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 3, 7), 600);
+	assert_int_equal(policy_bantime(NULL, 600, 1000, 3, 7), 600);
+}
+
+static void
+bantime_multipliers_last_one_repeats(void **state)
+{
+	static const long long	mult[] = { 1, 5, 30, 60 };
+	struct policy_inc	pi = inc_default();
+
+	(void)state;
+	pi.pi_mult = mult;
+	pi.pi_nmult = 4;
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 0, 7), 60);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 1, 7), 300);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 2, 7), 1800);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 3, 7), 3600);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 4, 7), 3600);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 99, 7), 3600);
+	/* With a factor, as fail2ban: bantime * factor * multiplier. */
+	pi.pi_factor = 2;
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 1, 7), 600);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 9, 7), 7200);
+	/* One multiplier: every repeat ban gets it. */
+	pi.pi_nmult = 1;
+	pi.pi_factor = 1;
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 1, 7), 60);
+	assert_int_equal(policy_bantime(&pi, 60, 1000, 50, 7), 60);
+}
+
+static void
+bantime_capped_at_maxtime_never_below_bantime(void **state)
+{
+	struct policy_inc	pi = inc_default();
+
+	(void)state;
+	pi.pi_maxtime = 3000;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 7), 1200);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 2, 7), 2400);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 3, 7), 3000);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 20, 7), 3000);
+	/* A maxtime below bantime never shortens a repeat offender's ban. */
+	pi.pi_maxtime = 100;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 2, 7), 600);
+	/* No cap: the product saturates instead of wrapping. */
+	pi.pi_maxtime = 0;
+	pi.pi_factor = 1000000;
+	assert_int_equal(policy_bantime(&pi, 1000000000000LL, 1000, 20, 7), INT64_MAX);
+	pi.pi_rndtime = 3600;
+	assert_int_equal(policy_bantime(&pi, 1000000000000LL, 1000, 20, 7), INT64_MAX);
+	/* Permanent stays permanent. */
+	assert_int_equal(policy_bantime(&pi, -1, 1000, 0, 7), -1);
+	assert_int_equal(policy_bantime(&pi, -1, 1000, 3, 7), -1);
+}
+
+static void
+bantime_random_part_is_a_replayable_hash(void **state)
+{
+	struct policy_inc	pi = inc_default();
+	uint64_t		key;
+	int64_t			t;
+	int			seen[10] = { 0 };
+
+	(void)state;
+	pi.pi_rndtime = 3600;
+	pi.pi_seed = 0x5eed;
+	pi.pi_maxtime = 1000;	/* the random part comes after the cap */
+	/* Values from an independent implementation (Python, splitmix64). */
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 0x1234), 1000 + 676);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 2, 0x1234), 1000 + 2647);
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 0x1235), 1000 + 1357);
+	assert_int_equal(policy_bantime(&pi, 600, 1001, 1, 0x1234), 1000 + 1029);
+	pi.pi_seed = 0x5eee;
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 0x1234), 1000 + 3192);
+	/* The same input again: the same length. */
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 1, 0x1234), 1000 + 3192);
+	/* The first ban has no random part. */
+	assert_int_equal(policy_bantime(&pi, 600, 1000, 0, 0x1234), 600);
+	/* Always in [0, rndtime), and spread over it. */
+	pi.pi_maxtime = 0;
+	pi.pi_rndtime = 10;
+	for (key = 0; key < 1000; key++) {
+		t = policy_bantime(&pi, 600, 1000, 1, key) - 1200;
+		assert_true(t >= 0 && t < 10);
+		seen[t]++;
+	}
+	for (t = 0; t < 10; t++)
+		assert_true(seen[t] > 50);
+}
+
+static void
+evalinc(const struct policy_inc *pi, long long maxretry, long long bantime,
+    const int64_t *prev, size_t nprev, const int64_t *t, size_t n, struct run *r)
+{
+	struct policy	 pl = { maxretry, 600, bantime };
+	struct pfail	*f = fails(t, n);
+
+	r->b = NULL;
+	r->n = 12345;
+	assert_int_equal(policy_eval_inc(&pl, pi, 7, 0, prev, nprev, f, n, &r->b,
+	    &r->n), 0);
+	free(f);
+}
+
+static void
+eval_inc_counts_earlier_bans_within_window(void **state)
+{
+	static const int64_t	t[] = { 100000, 100010 };
+	static const size_t	i0[] = { 0, 1 };
+	struct policy_inc	pi = inc_default();
+	struct run		r;
+	int64_t			prev[3];
+
+	(void)state;
+	pi.pi_window = 50000;
+	/* window [50010, 100010): 50010 is in, 50009 and 100010 are not */
+	prev[0] = 100010;
+	prev[1] = 50009;
+	prev[2] = 50010;
+	evalinc(&pi, 2, 600, prev, 3, t, 2, &r);
+	assert_int_equal(r.n, 1);
+	assert_ban(&r, 0, 100010, 100010 + 1200, i0, 2);
+	policy_free(r.b, r.n);
+	prev[1] = 50011;	/* now two earlier bans, in any order */
+	evalinc(&pi, 2, 600, prev, 3, t, 2, &r);
+	assert_ban(&r, 0, 100010, 100010 + 2400, i0, 2);
+	policy_free(r.b, r.n);
+	prev[2] = 50009;	/* and now none */
+	prev[1] = 50009;
+	evalinc(&pi, 2, 600, prev, 3, t, 2, &r);
+	assert_ban(&r, 0, 100010, 100010 + 600, i0, 2);
+	policy_free(r.b, r.n);
+	/* A window of 0 counts nothing; increment off is policy_eval. */
+	prev[1] = 99999;
+	pi.pi_window = 0;
+	evalinc(&pi, 2, 600, prev, 3, t, 2, &r);
+	assert_ban(&r, 0, 100010, 100010 + 600, i0, 2);
+	policy_free(r.b, r.n);
+	pi.pi_window = 50000;
+	pi.pi_on = 0;
+	evalinc(&pi, 2, 600, prev, 3, t, 2, &r);
+	assert_ban(&r, 0, 100010, 100010 + 600, i0, 2);
+	policy_free(r.b, r.n);
+	evalinc(NULL, 2, 600, prev, 3, t, 2, &r);
+	assert_ban(&r, 0, 100010, 100010 + 600, i0, 2);
+	policy_free(r.b, r.n);
+}
+
+static void
+eval_inc_bans_of_the_same_evaluation_count(void **state)
+{
+	/* maxretry 1, bantime 100: bans at 0, then after each one ends */
+	static const int64_t	t[] = { 0, 50, 100, 300, 700, 5000 };
+	static const size_t	i0[] = { 0 }, i2[] = { 2 }, i3[] = { 3 };
+	static const size_t	i4[] = { 4 }, i5[] = { 5 };
+	struct policy_inc	pi = inc_default();
+	struct run		r;
+	int64_t			prev = -10;
+
+	(void)state;
+	pi.pi_window = 1000;
+	evalinc(&pi, 1, 100, NULL, 0, t, 6, &r);
+	assert_int_equal(r.n, 5);
+	assert_ban(&r, 0, 0, 100, i0, 1);	/* n = 0 */
+	assert_ban(&r, 1, 100, 300, i2, 1);	/* n = 1: 0 */
+	assert_ban(&r, 2, 300, 700, i3, 1);	/* n = 2: 0, 100 */
+	assert_ban(&r, 3, 700, 1500, i4, 1);	/* n = 3: 0, 100, 300 */
+	assert_ban(&r, 4, 5000, 5100, i5, 1);	/* n = 0: all too old */
+	policy_free(r.b, r.n);
+	/* One earlier ban in the window adds to all of them. */
+	evalinc(&pi, 1, 100, &prev, 1, t, 6, &r);
+	assert_int_equal(r.n, 4);
+	assert_ban(&r, 0, 0, 200, i0, 1);	/* n = 1: -10 */
+	assert_ban(&r, 1, 300, 700, i3, 1);	/* n = 2: -10, 0 */
+	assert_ban(&r, 2, 700, 1500, i4, 1);	/* n = 3: -10, 0, 300 */
+	assert_ban(&r, 3, 5000, 5100, i5, 1);
+	policy_free(r.b, r.n);
+}
+
+static void
+eval_inc_permanent_and_saturated_ends(void **state)
+{
+	static const int64_t	t[] = { 10, 20 };
+	static const int64_t	tmax[] = { INT64_MAX - 1000 };
+	static const size_t	i0[] = { 0 };
+	struct policy_inc	pi = inc_default();
+	struct run		r;
+	int64_t			prev = 5;
+
+	(void)state;
+	evalinc(&pi, 1, -1, &prev, 1, t, 2, &r);
+	assert_int_equal(r.n, 1);
+	assert_ban(&r, 0, 10, TIME_FOREVER, i0, 1);
+	policy_free(r.b, r.n);
+	prev = INT64_MAX - 2000;
+	evalinc(&pi, 1, 600, &prev, 1, tmax, 1, &r);
+	assert_int_equal(r.n, 1);
+	assert_ban(&r, 0, INT64_MAX - 1000, TIME_FOREVER, i0, 1);
+	policy_free(r.b, r.n);
+}
+
 int
 main(void)
 {
@@ -396,6 +631,13 @@ main(void)
 		cmocka_unit_test(out_of_range_settings_are_clamped),
 		cmocka_unit_test(unsorted_input_does_not_crash),
 		cmocka_unit_test(million_failures_take_one_linear_pass),
+		cmocka_unit_test(bantime_doubles_per_earlier_ban_up_to_2_pow_20),
+		cmocka_unit_test(bantime_multipliers_last_one_repeats),
+		cmocka_unit_test(bantime_capped_at_maxtime_never_below_bantime),
+		cmocka_unit_test(bantime_random_part_is_a_replayable_hash),
+		cmocka_unit_test(eval_inc_counts_earlier_bans_within_window),
+		cmocka_unit_test(eval_inc_bans_of_the_same_evaluation_count),
+		cmocka_unit_test(eval_inc_permanent_and_saturated_ends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

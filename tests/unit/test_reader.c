@@ -488,6 +488,105 @@ copytruncate_reads_from_start(void **state)
 	assert_int_equal(pos.lp_fp, fp_of("B1\n", 3));
 }
 
+/* cp + truncate: the lines written since the last run are in the copy. */
+static void
+copytruncate_reads_tail_of_the_copy_first(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	uint64_t		 ino;
+
+	put(t, "mail.log.2", "Z1\n");
+	set_mtime(t, "mail.log.2", T0);
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	ino = pos.lp_ino;
+	add(t, "mail.log", "A3\nA4\n");
+	put(t, "mail.log.1", "A1\nA2\nA3\nA4\n");	/* the copy */
+	set_mtime(t, "mail.log.1", T0 + 1);
+	put(t, "mail.log", "B1\nB2\nB3\n");		/* truncated, written again */
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(ino_of(t, "mail.log"), ino);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1:A3\nmail.log.1:A4\n"
+	    "mail.log:B1\nmail.log:B2\nmail.log:B3\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 5, 15, 0, 2, 0, 1, 1);
+	assert_int_equal(pos.lp_ino, ino);
+	assert_int_equal(pos.lp_offset, 9);
+	assert_int_equal(pos.lp_fp, fp_of("B1\nB2\nB3\n", 9));
+	/* None twice: */
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+}
+
+/* Two copytruncate rotations between runs, the copies compressed. */
+static void
+copytruncate_twice_with_compressed_copies(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	gz_put(t, "mail.log.2.gz", "A1\nA2\n");
+	set_mtime(t, "mail.log.2.gz", T0);
+	gz_put(t, "mail.log.1.gz", "B1\nB2\n");
+	set_mtime(t, "mail.log.1.gz", T0 + 1);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.2.gz:A2\nmail.log.1.gz:B1\n"
+	    "mail.log.1.gz:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 4, 12, 0, 3, 0, 1, 1);
+}
+
+/*
+ * The old file was compressed and removed, and the new file got its inode:
+ * the position names the new file's inode with the old fingerprint.
+ */
+static void
+reused_inode_reads_old_tail_from_gz_then_new_file(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	gz_put(t, "mail.log.1.gz", "A1\nA2\nA3\n");
+	assert_int_equal(unlink(t->log), 0);
+	put(t, "mail.log", "B1\n");
+	pos.lp_ino = ino_of(t, "mail.log");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 2, 6, 0, 2, 0, 1, 1);
+	assert_int_equal(pos.lp_offset, 3);
+}
+
+/* An older rotated file that does not start like the log is no copy. */
+static void
+truncated_without_copy_reads_from_start_only(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log.1", "Z1\nZ2\nZ3\nZ4\n");
+	set_mtime(t, "mail.log.1", T0);
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log:B1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 1, 3, 0, 1, 0, 0, 1);
+}
+
 static void
 same_inode_other_content_reads_from_start(void **state)
 {
@@ -903,7 +1002,7 @@ old_file_gone_names_compressed_sibling(void **state)
 }
 
 static void
-old_file_compressed_warns_with_bytes_lost(void **state)
+old_file_compressed_tail_is_read_from_gz(void **state)
 {
 	struct t		*t = *state;
 	struct logpos		 pos;
@@ -920,11 +1019,16 @@ old_file_compressed_warns_with_bytes_lost(void **state)
 	put(t, "mail.log", "B1\n");
 	set_mtime(t, "mail.log", T0 + 2);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
-	assert_string_equal(t->out, "mail.log:B1\n");
-	assert_string_equal(t->err, "mailban: D/mail.log: the file read last was "
-	    "compressed to D/mail.log.1.gz before its end was read: 8 bytes after "
-	    "offset 6 are lost (compressed files are not read)\n");
-	assert_stats(&st, 1, 3, 0, 1, 8, 1, 0);
+	assert_string_equal(t->out,
+	    "mail.log.1.gz:A3\nmail.log.1.gz:A4-x\nmail.log:B1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 3, 11, 0, 2, 0, 1, 0);
+	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
+	assert_int_equal(pos.lp_offset, 3);
+	/* None twice: */
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
 }
 
 static void
@@ -945,15 +1049,186 @@ old_file_compressed_newer_uncompressed_still_read(void **state)
 	put(t, "mail.log", "C1\n");
 	set_mtime(t, "mail.log", T0 + 2);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
-	assert_string_equal(t->out, "mail.log.1:B1\nmail.log.1:B2\nmail.log:C1\n");
-	assert_string_equal(t->err, "mailban: D/mail.log: the file read last was "
-	    "compressed to D/mail.log.2.gz before its end was read: 3 bytes after "
-	    "offset 6 are lost (compressed files are not read)\n");
-	assert_stats(&st, 3, 9, 0, 2, 3, 1, 0);
+	assert_string_equal(t->out, "mail.log.2.gz:A3\nmail.log.1:B1\n"
+	    "mail.log.1:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 4, 12, 0, 3, 0, 1, 0);
+}
+
+/* A fingerprint found in two .gz files names neither: the loss is unknown. */
+static void
+old_file_fingerprint_in_two_gz_is_not_guessed(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	char			 want[512];
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_put(t, "mail.log.2.gz", "A1\nA2\n");
+	set_mtime(t, "mail.log.2.gz", T0);
+	gz_put(t, "mail.log.1.gz", "A1\nX2\n");
+	set_mtime(t, "mail.log.1.gz", T0 + 1);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log:B1\n");
+	snprintf(want, sizeof(want), "mailban: D/mail.log: the file read last "
+	    "(inode %ju) is gone: an unknown number of bytes after offset 3 are "
+	    "lost (they may be in the compressed D/mail.log.1.gz, which is not "
+	    "read); reading D/mail.log from the start\n",
+	    (uintmax_t)ino_of(t, "keep/mail.log"));
+	assert_string_equal(t->err, want);
+	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
 }
 
 static void
-newer_compressed_sibling_is_reported_lost(void **state)
+compressed_tail_incomplete_line_is_counted_lost(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_put(t, "mail.log.1.gz", "A1\nA2\nA3\nA4");
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: rotated file ends "
+	    "in an incomplete line: 2 bytes lost\n");
+	assert_stats(&st, 2, 6, 0, 2, 2, 1, 0);
+}
+
+/* Append one gzip member of s to name; keep only its first cut bytes (0: all). */
+static void
+gz_member(struct t *t, const char *name, const char *s, size_t cut)
+{
+	unsigned char	out[512];
+	z_stream	zs;
+	size_t		n;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)(uintptr_t)s;
+	zs.avail_in = (uInt)strlen(s);
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = sizeof(out) - zs.avail_out;
+	deflateEnd(&zs);
+	wr(t, name, out, cut != 0 && cut < n ? cut : n, O_APPEND);
+}
+
+static void
+compressed_file_ending_early_keeps_what_was_read(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_member(t, "mail.log.1.gz", "A1\nA2\nA3\nA4\n", 0);
+	gz_member(t, "mail.log.1.gz", "A5\nA6\n", 10);	/* header only */
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out,
+	    "mail.log.1.gz:A3\nmail.log.1.gz:A4\nmail.log:B1\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: compressed data "
+	    "ends early at offset 12: the rest of it is lost\n");
+	assert_stats(&st, 3, 9, 0, 2, 0, 1, 0);
+	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
+	assert_int_equal(pos.lp_offset, 3);
+}
+
+static void
+corrupt_compressed_data_is_a_warning_not_an_error(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	/* A gzip header, then a deflate block of the invalid type 3. */
+	static const unsigned char bad[] = {
+		0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff
+	};
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_member(t, "mail.log.1.gz", "A1\nA2\nA3\nA4", 0);
+	wr(t, "mail.log.1.gz", bad, sizeof(bad), O_APPEND);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: invalid block "
+	    "type at offset 11: the rest of it is lost\n");
+	assert_stats(&st, 2, 6, 0, 2, 2, 1, 0);
+}
+
+/* Past READER_FPMAX the fingerprint cannot see that a .gz is too short. */
+static void
+compressed_file_shorter_than_offset_is_reported(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	char			 line[101], *big = xmalloc(50 * 100 + 1);
+	int			 i;
+
+	memset(line, 'x', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < 50; i++)
+		memcpy(big + i * 100, line, 101);
+	put(t, "mail.log", big);
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	assert_int_equal(pos.lp_offset, 5000);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	big[4500] = '\0';
+	gz_put(t, "mail.log.1.gz", big);
+	free(big);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log:B1\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: uncompressed data "
+	    "ends before offset 5000: the lines after it are lost\n");
+	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+}
+
+static void
+callback_error_in_compressed_file_keeps_position(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos, saved;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	saved = pos;
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_put(t, "mail.log.1.gz", "A1\nA2\nA3\n");
+	put(t, "mail.log", "B1\n");
+	t->failat = 2;
+	assert_int_equal(follow(t, &pos, 1, &st), -1);
+	t->failat = 0;
+	assert_string_equal(t->out, "mail.log.1.gz:A2\n");
+	assert_string_equal(t->err, "");
+	assert_memory_equal(&pos, &saved, sizeof(pos));
+}
+
+static void
+newer_compressed_sibling_is_read_whole(void **state)
 {
 	struct t		*t = *state;
 	struct logpos		 pos;
@@ -964,16 +1239,117 @@ newer_compressed_sibling_is_reported_lost(void **state)
 	add(t, "mail.log", "A2\n");
 	mv(t, "mail.log", "mail.log.2");
 	set_mtime(t, "mail.log.2", T0);
+	gz_put(t, "mail.log.1.gz", "B1\nB2\n");
+	set_mtime(t, "mail.log.1.gz", T0 + 1);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1.gz:B1\n"
+	    "mail.log.1.gz:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 4, 12, 0, 3, 0, 1, 0);
+}
+
+/* The old file was compressed and removed; a newer .gz got its inode. */
+static void
+newer_gz_with_the_old_inode_is_still_read(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_put(t, "mail.log.2.gz", "A1\nA2\n");
+	set_mtime(t, "mail.log.2.gz", T0);
 	gz_put(t, "mail.log.1.gz", "B1\n");
+	set_mtime(t, "mail.log.1.gz", T0 + 1);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	pos.lp_ino = ino_of(t, "mail.log.1.gz");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out,
+	    "mail.log.2.gz:A2\nmail.log.1.gz:B1\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
+}
+
+static void
+newer_sibling_of_other_compression_is_reported_lost(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	add(t, "mail.log", "A2\n");
+	mv(t, "mail.log", "mail.log.2");
+	set_mtime(t, "mail.log.2", T0);
+	put(t, "mail.log.1.xz", "not really xz");
+	set_mtime(t, "mail.log.1.xz", T0 + 1);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.2:A2\nmail.log:C1\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.xz: rotated after the "
+	    "file read last, but only .gz files are read: its lines are lost\n");
+	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+}
+
+static void
+newer_gz_that_is_not_gzip_is_reported_lost(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	add(t, "mail.log", "A2\n");
+	mv(t, "mail.log", "mail.log.2");
+	set_mtime(t, "mail.log.2", T0);
+	put(t, "mail.log.1.gz", "B1\nB2\n");
 	set_mtime(t, "mail.log.1.gz", T0 + 1);
 	put(t, "mail.log", "C1\n");
 	set_mtime(t, "mail.log", T0 + 2);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log:C1\n");
-	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: rotated after the "
-	    "file read last, but compressed files are not read: its lines are "
-	    "lost\n");
+	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: not in gzip format: "
+	    "its lines are lost\n");
 	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+}
+
+/*
+ * logrotate compresses mail.log.1 into mail.log.1.gz, then removes it: in
+ * between both exist, and the .gz (partial, newest) is the same file.
+ */
+static void
+gz_being_written_beside_its_source_is_not_read(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	add(t, "mail.log", "A2\n");
+	mv(t, "mail.log", "mail.log.2");
+	set_mtime(t, "mail.log.2", T0);
+	put(t, "mail.log.1", "B1\n");
+	set_mtime(t, "mail.log.1", T0 + 1);
+	gz_member(t, "mail.log.2.gz", "A1\nA2\n", 12);
+	set_mtime(t, "mail.log.2.gz", T0 + 3);
+	gz_member(t, "mail.log.1.gz", "B1\n", 0);
+	set_mtime(t, "mail.log.1.gz", T0 + 3);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1:B1\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
 }
 
 static void
@@ -1302,6 +1678,10 @@ main(void)
 		T(overlong_line_across_blocks_is_skipped_whole),
 		T(overlong_unterminated_tail_is_not_consumed),
 		T(copytruncate_reads_from_start),
+		T(copytruncate_reads_tail_of_the_copy_first),
+		T(copytruncate_twice_with_compressed_copies),
+		T(reused_inode_reads_old_tail_from_gz_then_new_file),
+		T(truncated_without_copy_reads_from_start_only),
 		T(same_inode_other_content_reads_from_start),
 		T(shrunk_then_grown_past_offset_reads_from_start),
 		T(shrunk_below_offset_with_same_head_reads_from_start),
@@ -1319,9 +1699,19 @@ main(void)
 		T(replaced_by_copy_of_itself_goes_on_at_offset),
 		T(old_file_gone_warns_once_and_reads_new_file),
 		T(old_file_gone_names_compressed_sibling),
-		T(old_file_compressed_warns_with_bytes_lost),
+		T(old_file_compressed_tail_is_read_from_gz),
 		T(old_file_compressed_newer_uncompressed_still_read),
-		T(newer_compressed_sibling_is_reported_lost),
+		T(old_file_fingerprint_in_two_gz_is_not_guessed),
+		T(compressed_tail_incomplete_line_is_counted_lost),
+		T(compressed_file_ending_early_keeps_what_was_read),
+		T(corrupt_compressed_data_is_a_warning_not_an_error),
+		T(compressed_file_shorter_than_offset_is_reported),
+		T(callback_error_in_compressed_file_keeps_position),
+		T(newer_compressed_sibling_is_read_whole),
+		T(newer_gz_with_the_old_inode_is_still_read),
+		T(newer_sibling_of_other_compression_is_reported_lost),
+		T(newer_gz_that_is_not_gzip_is_reported_lost),
+		T(gz_being_written_beside_its_source_is_not_read),
 		T(rotated_sibling_symlink_is_not_followed),
 		T(newer_sibling_symlink_is_not_read),
 		T(missing_log_is_not_an_error_and_keeps_position),

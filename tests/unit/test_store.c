@@ -4,6 +4,7 @@
  * second, raw SQLite connection; error messages are captured from stderr
  * and compared whole.  Documentation addresses only.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -231,7 +232,7 @@ assert_open_fails(const char *path, int flags, const char *want)
 /* ---- opening ---- */
 
 static void
-create_makes_a_0600_wal_database_at_version_1(void **state)
+create_makes_a_0600_wal_database_at_version_2(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*s = open_new(fx);
@@ -241,13 +242,14 @@ create_makes_a_0600_wal_database_at_version_1(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	store_close(s);
 	assert_dump(fx->db, "SELECT * FROM pragma_user_version, pragma_application_id, "
-	    "pragma_journal_mode, pragma_auto_vacuum", "1|1296843342|wal|2\n");
+	    "pragma_journal_mode, pragma_auto_vacuum", "2|1296843342|wal|2\n");
 	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
 	    "'sqlite_%' ORDER BY type, name",
 	    "index|bans_active\nindex|bans_window\nindex|failures_ban\n"
 	    "index|failures_window\nindex|pending_addr\nindex|pending_qid\n"
-	    "index|pending_time\ntable|bans\ntable|failures\ntable|pending\n"
-	    "table|positions\ntable|runs\nview|active_bans\nview|ban_history\n"
+	    "index|pending_time\ntable|bans\n"
+	    "table|failures\ntable|pending\ntable|positions\ntable|runs\n"
+	    "table|scanned\nview|active_bans\nview|ban_history\n"
 	    "view|offenders\n");
 }
 
@@ -290,12 +292,12 @@ newer_user_version_is_refused(void **state)
 	char		*want;
 
 	store_close(open_new(fx));
-	raw(fx->db, "PRAGMA user_version = 2");
-	want = fmt("mailban: %s: was written by a newer mailban (schema version 2; "
-	    "this one knows up to 1): upgrade mailban\n", fx->db);
+	raw(fx->db, "PRAGMA user_version = 3");
+	want = fmt("mailban: %s: was written by a newer mailban (schema version 3; "
+	    "this one knows up to 2): upgrade mailban\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
-	assert_dump(fx->db, "PRAGMA user_version", "2\n");
+	assert_dump(fx->db, "PRAGMA user_version", "3\n");
 	free(want);
 }
 
@@ -350,7 +352,7 @@ missing_column_is_a_schema_mismatch(void **state)
 
 	store_close(open_new(fx));
 	raw(fx->db, "ALTER TABLE runs DROP COLUMN ms");
-	want = fmt("mailban: %s: the tables do not match schema version 1 (table runs "
+	want = fmt("mailban: %s: the tables do not match schema version 2 (table runs "
 	    "has no column named ms): move it away to start afresh\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	free(want);
@@ -375,7 +377,7 @@ empty_file_is_created_only_with_create(void **state)
 	free(want);
 	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "1\n");
+	assert_dump(fx->db, "PRAGMA user_version", "2\n");
 }
 
 static void
@@ -1135,6 +1137,53 @@ runs_record_and_return_the_last(void **state)
 	    "1|1764151200|ok\n2|1764151260|firewall failed\n");
 }
 
+/*
+ * A large replay in one transaction stays small: 300,000 failures of 250
+ * addresses in two jails (the insert buffer fills twice, the 4 MB page
+ * cache spills) in a child, whose peak RSS may grow by at most 12 MB
+ * (5 MB here; it grew by 39 MB with a 64 MB cache and 262,144 buffered
+ * rows of 80 bytes).  The child reports its growth in MB as its exit
+ * status.  Not under AddressSanitizer, which keeps freed memory.
+ */
+static void
+large_transaction_peak_rss_grows_by_at_most_12_mb(void **state)
+{
+	struct fixture	*fx = *state;
+	struct rusage	 r0, r1;
+	struct store	*s;
+	struct addr	 a;
+	char		 text[ADDR_STRLEN];
+	pid_t		 pid;
+	int		 i, status, ok;
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();
+#endif
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		getrusage(RUSAGE_SELF, &r0);
+		ok = store_open(fx->db, STORE_CREATE, &s) == 0 && store_begin(s) == 0;
+		for (i = 0; ok && i < 300000; i++) {
+			snprintf(text, sizeof(text), "%s.%d", i % 2 ? "192.0.2" :
+			    "198.51.100", i * 7 % 250);
+			ok = addr_parse(text, strlen(text), &a) == 0 &&
+			    store_failure_add(s, i % 3 ? "sendmail-auth" : "sendmail-reject",
+			    &a, T0 + i / 20, i % 4) == 0;
+		}
+		ok = ok && store_commit(s) == 0;
+		store_close(s);
+		getrusage(RUSAGE_SELF, &r1);
+		_exit(!ok ? 255 : (int)((r1.ru_maxrss - r0.ru_maxrss) / 1024));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) > 12)
+		fail_msg("peak RSS grew by %d MB", WEXITSTATUS(status));
+	assert_dump(fx->db, "SELECT count(*), count(DISTINCT address) FROM failures",
+	    "300000|250\n");
+}
+
 /* ---- failures of the disk ---- */
 
 /*
@@ -1306,7 +1355,7 @@ views_read_right_in_the_sqlite3_cli(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_string_equal(out,
-	    "address       failures  first_seen           last_seen            bans  jails                        \n"
+	    "address       failures  first_seen           last_seen            bans  filters                      \n"
 	    "------------  --------  -------------------  -------------------  ----  -----------------------------\n"
 	    "192.0.2.7     4         2025-11-26 10:00:00  2025-11-26 10:02:00  1     sendmail-auth,sendmail-reject\n"
 	    "2001:db8::1   1         2025-11-26 10:00:30  2025-11-26 10:00:30  0     sendmail-auth                \n"
@@ -1323,11 +1372,435 @@ views_read_right_in_the_sqlite3_cli(void **state)
 	free(out);
 }
 
+/* ---- the operator's toolkit: manual bans, unban, history, scan dedupe ---- */
+
+static void
+manual_ban_is_canonical_kept_by_the_window_and_active(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct banrow	*b;
+	struct pfail	*f;
+	struct capture	 c;
+	size_t		 n;
+	int64_t		 id = 0, until;
+	char		*got, *want;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 10);
+	assert_int_equal(store_ban_manual(s, "manual", "2001:DB8:0::7", T0, TIME_FOREVER,
+	    "spam run", &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_ban_manual(s, "sendmail-auth", "192.0.2.7", T0 + 5,
+	    T0 + 3600, NULL, NULL), 0);
+	/* The window neither deletes a manual ban nor counts it. */
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	    &f, &n), 0);
+	assert_int_equal(until, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].pf_id, 1);
+	free(f);
+	assert_int_equal(store_active(s, T0 + 5, &b, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(b[0].b_addr, "192.0.2.7");
+	assert_string_equal(b[0].b_jail, "sendmail-auth");
+	assert_int_equal(b[0].b_start, T0 + 5);
+	assert_int_equal(b[0].b_end, T0 + 3600);
+	assert_int_equal(b[0].b_failures, 0);
+	assert_string_equal(b[1].b_addr, "2001:db8::7");
+	assert_string_equal(b[1].b_jail, "manual");
+	assert_int_equal(b[1].b_end, TIME_FOREVER);
+	store_banrows_free(b, n);
+
+	capture_start(&c);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.300", T0, T0 + 1, NULL,
+	    NULL), -1);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.8", T0, T0 - 1, NULL,
+	    NULL), -1);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: recording a manual ban: \"192.0.2.300\" is not an IP "
+	    "address\nmailban: %s: recording a manual ban of 192.0.2.8: it ends before "
+	    "it starts\n", fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, address, jail, start, end, failures, manual, "
+	    "reason, lifted FROM bans ORDER BY id",
+	    "1|2001:db8::7|manual|1764151200|-|0|1|spam run|-\n"
+	    "2|192.0.2.7|sendmail-auth|1764151205|1764154800|0|1|-|-\n");
+}
+
+static void
+unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct banrow	*b;
+	struct pfail	*f;
+	struct capture	 c;
+	size_t		 n;
+	int64_t		 lifted, until;
+	char		*got, *want;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);			/* 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 10);			/* 2 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 20);			/* 3 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 20,
+	    T0 + 620, (const int64_t[]){ 1, 2, 3 }, 3), 0);		/* ban 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 30);			/* 4 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 40);			/* 5 */
+	add(s, "sendmail-reject", "192.0.2.7", T0 + 35);		/* 6 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 200);			/* 7: after now */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "2001:db8::5", T0,
+	    TIME_FOREVER, NULL, 0), 0);					/* ban 2 */
+	assert_int_equal(store_ban_manual(s, "manual", "2001:db8::5", T0 + 50,
+	    T0 + 1000, "by hand", NULL), 0);				/* ban 3 */
+	add(s, "sendmail-reject", "2001:db8::5", T0 + 60);		/* 8 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.4", T0 - 1000,
+	    T0 - 100, NULL, 0), 0);					/* 4: over */
+	add(s, "sendmail-auth", "198.51.100.4", T0);			/* 9 */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "203.0.113.9", T0 + 500,
+	    T0 + 900, NULL, 0), 0);					/* 5: to come */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.8", T0,
+	    T0 + 3600, NULL, 0), 0);					/* 6 */
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 1);			/* 10 */
+
+	/* A failure still buffered in the transaction is consumed too (11). */
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 50);
+	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(lifted, 1);
+	assert_int_equal(store_commit(s), 0);
+	/* Both bans of B, in two jails; its failure of a third jail goes to
+	 * the later one. */
+	assert_int_equal(store_unban(s, "2001:DB8:0::5", T0 + 100, &lifted), 0);
+	assert_int_equal(lifted, 2);
+	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(lifted, 0);
+	assert_int_equal(store_unban(s, NULL, T0 + 100, &lifted), 0);
+	assert_int_equal(lifted, 1);
+	assert_int_equal(store_active(s, T0 + 100, &b, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(b);
+	/* The next run does not ban A again on what led to the ban. */
+	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 30, 600,
+	    &until, &f, &n), 0);
+	assert_int_equal(until, T0 + 100);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].pf_id, 7);
+	free(f);
+
+	capture_start(&c);
+	assert_int_equal(store_unban(s, "bogus", T0, &lifted), -1);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: lifting bans: \"bogus\" is not an IP address\n", fx->db);
+	assert_string_equal(got, want);
+	assert_int_equal(lifted, 0);
+	free(got);
+	free(want);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, lifted - 1764151200 FROM bans ORDER BY id",
+	    "1|100\n2|100\n3|100\n4|-\n5|-\n6|100\n");
+	assert_dump(fx->db, "SELECT id, ban_id FROM failures ORDER BY id",
+	    "1|1\n2|1\n3|1\n4|1\n5|1\n6|1\n7|-\n8|3\n9|-\n10|6\n11|1\n");
+	assert_dump(fx->db, "SELECT failures FROM bans WHERE id = 1", "3\n");
+}
+
+static int
+each_ban(void *arg, const struct banhist *h)
+{
+	struct seen	*sn = arg;
+	size_t		 len = strlen(sn->text);
+
+	snprintf(sn->text + len, sizeof(sn->text) - len, "%s %s %" PRId64 " %" PRId64
+	    " %" PRId64 " %d %" PRId64 " %s\n", h->h_addr, h->h_jail,
+	    h->h_start - T0, h->h_end == TIME_FOREVER ? -1 : h->h_end - T0,
+	    h->h_failures, h->h_manual, h->h_lifted == 0 ? -1 : h->h_lifted - T0,
+	    h->h_reason != NULL ? h->h_reason : "-");
+	return --sn->stop_after == 0 ? -1 : 0;
+}
+
+static void
+bans_each_lists_every_kind_of_ban_started_in_the_range(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct seen	 sn = { "", 0, 0, 0 };
+	int64_t		 lifted;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0 - 10);
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0, T0 + 600,
+	    (const int64_t[]){ 1, 2 }, 2), 0);
+	assert_int_equal(store_ban_manual(s, "manual", "2001:db8::5", T0 + 10,
+	    TIME_FOREVER, "spam run", NULL), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.4", T0 - 100,
+	    T0 + 100, NULL, 0), 0);
+	assert_int_equal(store_unban(s, "198.51.100.4", T0 + 50, &lifted), 0);
+	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 1000,
+	    T0 + 2000, NULL, 0), 0);
+
+	assert_int_equal(store_bans_each(s, T0, T0 + 1000, each_ban, &sn), 0);
+	assert_string_equal(sn.text,
+	    "192.0.2.7 sendmail-auth 0 600 2 0 -1 -\n"
+	    "2001:db8::5 manual 10 -1 0 1 -1 spam run\n");
+	sn.text[0] = '\0';
+	assert_int_equal(store_bans_each(s, T0 - 100, T0 + 1001, each_ban, &sn), 0);
+	assert_string_equal(sn.text,
+	    "192.0.2.7 sendmail-auth 0 600 2 0 -1 -\n"
+	    "192.0.2.7 sendmail-reject 1000 2000 0 0 -1 -\n"
+	    "198.51.100.4 sendmail-auth -100 100 0 0 50 -\n"
+	    "2001:db8::5 manual 10 -1 0 1 -1 spam run\n");
+	sn.text[0] = '\0';
+	sn.stop_after = 2;
+	assert_int_equal(store_bans_each(s, T0 - 100, T0 + 1001, each_ban, &sn), -1);
+	assert_string_equal(sn.text,
+	    "192.0.2.7 sendmail-auth 0 600 2 0 -1 -\n"
+	    "192.0.2.7 sendmail-reject 1000 2000 0 0 -1 -\n");
+	sn.text[0] = '\0';
+	sn.stop_after = 0;
+	assert_int_equal(store_bans_each(s, T0 + 2000, T0 + 3000, each_ban, &sn), 0);
+	assert_string_equal(sn.text, "");
+	store_close(s);
+}
+
+static void
+scanned_files_round_trip_by_fingerprint_and_length(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	const uint64_t	 fp = 0xcbf29ce484222325ULL;
+	int64_t		 off = 77, t0, t1;
+	char		*want;
+
+	assert_int_equal(store_scanned_get(s, fp, 4096, &off), 0);
+	assert_int_equal(off, 77);
+	t0 = time(NULL);
+	assert_int_equal(store_scanned_put(s, fp, 4096, 1000, "/var/log/mail.log.1"), 0);
+	assert_int_equal(store_scanned_put(s, fp, 100, 100, "short"), 0);
+	assert_int_equal(store_scanned_put(s, UINT64_MAX, 4096, 5, "top bit"), 0);
+	assert_int_equal(store_scanned_get(s, fp, 4096, &off), 1);
+	assert_int_equal(off, 1000);
+	assert_int_equal(store_scanned_get(s, fp, 100, &off), 1);
+	assert_int_equal(off, 100);
+	assert_int_equal(store_scanned_get(s, UINT64_MAX, 4096, &off), 1);
+	assert_int_equal(off, 5);
+	assert_int_equal(store_scanned_get(s, fp, 4095, &off), 0);
+	/* Read further, or found again under another name: one row. */
+	assert_int_equal(store_scanned_put(s, fp, 4096, 2000, "/var/log/mail.log.2.gz"), 0);
+	t1 = time(NULL);
+	assert_int_equal(store_scanned_get(s, fp, 4096, &off), 1);
+	assert_int_equal(off, 2000);
+	store_close(s);
+	want = fmt("SELECT fp, fplen, offset, name, updated BETWEEN %" PRId64 " AND %"
+	    PRId64 " FROM scanned ORDER BY fplen, fp", t0, t1);
+	assert_dump(fx->db, want,
+	    "-3750763034362895579|100|100|short|1\n"
+	    "-3750763034362895579|4096|2000|/var/log/mail.log.2.gz|1\n"
+	    "-1|4096|5|top bit|1\n");
+	free(want);
+}
+
+/* ---- reports ---- */
+
+struct rep {
+	char	text[512];
+	int	stop_after;
+};
+
+static int
+each_report_row(void *arg, int n, const char *const *names, const char *const *values)
+{
+	struct rep	*r = arg;
+	size_t		 len;
+	int		 i;
+
+	len = strlen(r->text);
+	snprintf(r->text + len, sizeof(r->text) - len, "%s", values == NULL ? "cols" : "row");
+	for (i = 0; i < n; i++) {
+		len = strlen(r->text);
+		snprintf(r->text + len, sizeof(r->text) - len, " %s", values == NULL ?
+		    names[i] : values[i] != NULL ? values[i] : "(null)");
+	}
+	len = strlen(r->text);
+	snprintf(r->text + len, sizeof(r->text) - len, "\n");
+	return --r->stop_after == 0 ? -1 : 0;
+}
+
+static void
+report_binds_now_reads_every_statement_and_refuses_writes(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct rep	 r = { "", 0 };
+	struct capture	 c;
+	char		*got, *want;
+	static const char sql[] = "-- a report\nSELECT coalesce(@now, 'wall') AS n, "
+	    "NULL AS z;\nSELECT address FROM failures ORDER BY id; -- two\n"
+	    "SELECT 1 AS none WHERE 0;\n-- the end\n";
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	add(s, "sendmail-auth", "2001:db8::1", T0);
+	store_close(s);
+	assert_int_equal(store_open(fx->db, STORE_RDONLY, &s), 0);
+	assert_int_equal(store_report(s, sql, 42, each_report_row, &r), 0);
+	assert_string_equal(r.text, "cols n z\nrow 42 (null)\ncols address\n"
+	    "row 192.0.2.7\nrow 2001:db8::1\ncols none\n");
+	r.text[0] = '\0';
+	assert_int_equal(store_report(s, sql, -1, each_report_row, &r), 0);
+	assert_string_equal(r.text, "cols n z\nrow wall (null)\ncols address\n"
+	    "row 192.0.2.7\nrow 2001:db8::1\ncols none\n");
+	r.text[0] = '\0';
+	r.stop_after = 4;
+	assert_int_equal(store_report(s, sql, 7, each_report_row, &r), -1);
+	assert_string_equal(r.text, "cols n z\nrow 7 (null)\ncols address\nrow 192.0.2.7\n");
+	store_close(s);
+
+	/* Writing is refused even on a connection that could write. */
+	s = open_new(fx);
+	capture_start(&c);
+	assert_int_equal(store_report(s, "SELECT 1; DELETE FROM failures", -1,
+	    each_report_row, &r), -1);
+	assert_int_equal(store_report(s, "SELEC 1", -1, each_report_row, &r), -1);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: a report may only read; refused\n"
+	    "mailban: %s: preparing a report: near \"SELEC\": syntax error\n",
+	    fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	store_close(s);
+	assert_dump(fx->db, "SELECT count(*) FROM failures", "2\n");
+}
+
+/* ---- upgrades from every earlier schema version (tests/db/vN.sql) ---- */
+
+static char *
+slurp_schema(int version)
+{
+	const char	*top = getenv("TOP");
+	char		*path, *buf;
+	FILE		*fp;
+	size_t		 n;
+
+	path = fmt("%s/tests/db/v%d.sql", top != NULL ? top : ".", version);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	buf = xcalloc(1, 65536);
+	n = fread(buf, 1, 65535, fp);
+	assert_true(n > 0 && n < 65535);
+	fclose(fp);
+	free(path);
+	return buf;
+}
+
+/*
+ * A file as mailban 1 left it: its schema (tests/db/v1.sql, the
+ * sql/schema.sql of version 1), its pragmas, and a row in every table.
+ */
+static void
+make_v1(const char *db)
+{
+	char	*schema = slurp_schema(1);
+
+	raw(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL");
+	raw(db, schema);
+	raw(db, "PRAGMA application_id = 1296843342; PRAGMA user_version = 1;"
+	    "INSERT INTO failures (time, address, jail, pattern) VALUES "
+	    "(1764151200, '192.0.2.7', 'sendmail-auth', 0),"
+	    "(1764151260, '192.0.2.7', 'sendmail-auth', 1),"
+	    "(1764151290, '2001:db8::1', 'sendmail-reject', 2);"
+	    "INSERT INTO bans (address, jail, start, end, failures) VALUES "
+	    "('192.0.2.7', 'sendmail-auth', 1764151260, 1764151860, 2);"
+	    "INSERT INTO bans (address, jail, start, end, manual, reason, lifted) VALUES "
+	    "('198.51.100.4', 'manual', 1764151000, NULL, 1, 'by hand', 1764151100);"
+	    "UPDATE failures SET ban_id = 1 WHERE id IN (1, 2);"
+	    "INSERT INTO positions VALUES ('/var/log/mail.log', 2049, 131, 5000, -1, "
+	    "4096, 1764151300);"
+	    "INSERT INTO runs (started, now, lines, bytes, skipped, failures, newbans, "
+	    "expired, added, removed, ms, status) VALUES "
+	    "(1764151300, 1764151300, 10, 5000, 1, 3, 1, 0, 1, 0, 12, 'ok');"
+	    "INSERT INTO pending VALUES ('sendmail-reject', '5AQA0001q0000001', "
+	    "'2001:db8::1', 1764151290), ('sendmail-reject', '5AQA0002q0000002', NULL, "
+	    "1764151291);");
+	free(schema);
+}
+
+/* Every row of a version-1 file, padded to the 13 columns of runs. */
+#define V1_ROWS	"SELECT 'f', *, 0, 0, 0, 0, 0, 0, 0 FROM failures UNION ALL " \
+	"SELECT 'b', *, 0, 0, 0, 0 FROM bans UNION ALL " \
+	"SELECT 'p', *, 0, 0, 0, 0, 0, 0 FROM positions UNION ALL " \
+	"SELECT 'r', * FROM runs UNION ALL " \
+	"SELECT 'q', *, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM pending"
+#define SHAPE	"SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name"
+
+static void
+version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	char		*fresh = fmt("%s/other.db", fx->dir), *rows, *want, *a, *b;
+	int64_t		 off;
+
+	make_v1(fx->db);
+	rows = dump(fx->db, V1_ROWS);
+	assert_int_equal(strlen(rows) > 400, 1);
+	want = fmt("mailban: %s: schema version 1 is older than this mailban's 2 "
+	    "(a mailban run upgrades it)\n", fx->db);
+	assert_open_fails(fx->db, STORE_RDONLY, want);
+	free(want);
+	assert_dump(fx->db, "PRAGMA user_version", "1\n");
+
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_int_equal(store_scanned_put(s, 7, 10, 10, "mail.log.1"), 0);
+	assert_int_equal(store_scanned_get(s, 7, 10, &off), 1);
+	store_close(s);
+	assert_dump(fx->db, "PRAGMA user_version", "2\n");
+	assert_dump(fx->db, V1_ROWS, rows);
+	assert_dump(fx->db, "SELECT name FROM pragma_table_info('offenders')",
+	    "address\nfailures\nfirst_seen\nlast_seen\nbans\nfilters\n");
+	assert_dump(fx->db, "SELECT * FROM offenders",
+	    "192.0.2.7|2|2025-11-26 10:00:00|2025-11-26 10:01:00|1|sendmail-auth\n"
+	    "2001:db8::1|1|2025-11-26 10:01:30|2025-11-26 10:01:30|0|sendmail-reject\n"
+	    "198.51.100.4|0|2025-11-26 09:56:40|2025-11-26 09:56:40|1|manual\n");
+
+	/* The very shape of a new file: same tables, indexes, views, text. */
+	assert_int_equal(store_open(fresh, STORE_CREATE, &s), 0);
+	store_close(s);
+	a = dump(fx->db, SHAPE);
+	b = dump(fresh, SHAPE);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(rows);
+	free(fresh);
+}
+
+static void
+failed_upgrade_leaves_the_version_1_file_as_it_was(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*want, *shape;
+
+	make_v1(fx->db);
+	/* Something in the way of the step to version 2. */
+	raw(fx->db, "CREATE TABLE scanned (x INTEGER)");
+	shape = dump(fx->db, SHAPE);
+	want = fmt("mailban: %s: upgrading the tables: table scanned already exists\n",
+	    fx->db);
+	assert_open_fails(fx->db, STORE_CREATE, want);
+	free(want);
+	assert_dump(fx->db, "PRAGMA user_version", "1\n");
+	assert_dump(fx->db, SHAPE, shape);
+	assert_dump(fx->db, "SELECT count(*) FROM failures", "3\n");
+	free(shape);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_the_data_and_does_not_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_file_without_create_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
@@ -1359,8 +1832,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(purge_deletes_old_failures_and_keeps_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(purge_of_many_rows_returns_the_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(runs_record_and_return_the_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_transaction_peak_rss_grows_by_at_most_12_mb, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_disk_is_reported_and_nothing_recorded, setup, teardown_full),
 		cmocka_unit_test_setup_teardown(views_read_right_in_the_sqlite3_cli, setup, teardown),
+		cmocka_unit_test_setup_teardown(manual_ban_is_canonical_kept_by_the_window_and_active, setup, teardown),
+		cmocka_unit_test_setup_teardown(unban_lifts_bans_in_force_and_consumes_the_failures_before_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(bans_each_lists_every_kind_of_ban_started_in_the_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(scanned_files_round_trip_by_fingerprint_and_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_binds_now_reads_every_statement_and_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_1_file_is_upgraded_in_place_keeping_every_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_upgrade_leaves_the_version_1_file_as_it_was, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -808,6 +808,100 @@ berlin_clock_changes_exactly(void **state)
 	}
 }
 
+/*
+ * A line of the same minute as the line before reuses that minute's
+ * result.  Parse one stream with a context that keeps it and with one
+ * whose minute is forgotten before every line: the times, the refusals
+ * and the year-inference state must agree, line for line.  The stream
+ * runs through both clock changes of Berlin and Lord Howe, a New Year
+ * just past the reference and a moved reference, with several lines a
+ * minute in every time format and both BSD day forms.
+ */
+static void
+stream_agrees(const char *tz, int64_t ref, int64_t from, int64_t span, uint64_t seed)
+{
+	static const char *const names[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct syslog_ctx	a, b;
+	struct sysline		la, lb;
+	uint64_t		s = seed;
+	int64_t			t = from;
+	char			line[96];
+	int			i, n, ra, rb;
+
+	settz(tz);
+	syslog_init(&a, ref);
+	syslog_init(&b, ref);
+	for (i = 0; t < from + span && i < 100000; i++) {
+		struct tm	tm;
+		time_t		tt;
+		uint64_t	r = rnd(&s);
+
+		t += (int64_t)(r % 40);	/* often the same minute, sometimes not */
+		if (r % 997 == 0)
+			t -= 600;	/* a line out of order */
+		tt = (time_t)t;
+		localtime_r(&tt, &tm);
+		switch (r / 40 % 5) {
+		case 0:
+			n = snprintf(line, sizeof(line), "%s %2d %02d:%02d:%02d h d: m",
+			    names[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+			break;
+		case 1:
+			n = snprintf(line, sizeof(line), "%s %d %02d:%02d:%02d h d: m",
+			    names[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+			break;
+		case 2:
+			n = snprintf(line, sizeof(line), "%04d-%02d-%02d %02d:%02d:%02d h d: m",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec);
+			break;
+		case 3:
+			n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%06d%+03ld:%02ld"
+			    " h d: m", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec, (int)(r % 1000000), tm.tm_gmtoff / 3600,
+			    labs(tm.tm_gmtoff) % 3600 / 60);
+			break;
+		default:
+			/* Same minute, other seconds, some impossible. */
+			n = snprintf(line, sizeof(line), "%s %2d %02d:%02d:%02d h d: m",
+			    names[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min,
+			    (int)(r >> 20) % 62);
+			break;
+		}
+		assert_true(n > 0 && (size_t)n < sizeof(line));
+		if (i == 5000) {	/* the caller moves the reference */
+			a.sc_ref += 400 * 86400;
+			b.sc_ref += 400 * 86400;
+		}
+		b.sc_bsdsec = 0;
+		b.sc_numvalid = 0;
+		ra = syslog_parse(&a, line, (size_t)n, &la);
+		rb = syslog_parse(&b, line, (size_t)n, &lb);
+		if (ra != rb || (ra == 0 && la.s_time != lb.s_time) || a.sc_last != b.sc_last ||
+		    a.sc_lastyear != b.sc_lastyear)
+			fail_msg("%s line %d \"%s\": kept %d %lld, alone %d %lld", tz, i, line,
+			    ra, (long long)la.s_time, rb, (long long)lb.s_time);
+	}
+}
+
+static void
+minute_cache_agrees_with_each_line_alone(void **state)
+{
+	(void)state;
+	/* The days around each clock change, and a New Year after the reference. */
+	stream_agrees("Europe/Berlin", utc(2026, 6, 1, 0, 0, 0), utc(2026, 3, 28, 0, 0, 0),
+	    3 * 86400, 1);
+	stream_agrees("Europe/Berlin", utc(2026, 11, 1, 0, 0, 0), utc(2026, 10, 24, 0, 0, 0),
+	    3 * 86400, 2);
+	stream_agrees("Australia/Lord_Howe", utc(2026, 6, 1, 0, 0, 0),
+	    utc(2026, 4, 3, 0, 0, 0), 3 * 86400, 3);
+	stream_agrees("America/New_York", utc(2026, 12, 31, 12, 0, 0),
+	    utc(2026, 12, 30, 0, 0, 0), 4 * 86400, 4);
+	stream_agrees("UTC", utc(2026, 11, 26, 22, 30, 0), utc(2026, 11, 26, 0, 0, 0),
+	    3 * 86400, 5);
+}
+
 int
 main(void)
 {
@@ -839,6 +933,7 @@ main(void)
 		cmocka_unit_test(local_time_equals_mktime_over_a_berlin_year),
 		cmocka_unit_test(local_time_equals_mktime_over_a_lord_howe_year),
 		cmocka_unit_test(berlin_clock_changes_exactly),
+		cmocka_unit_test(minute_cache_agrees_with_each_line_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,490 @@
+/*
+ * cmd_admin.c -- the operator's commands: ban, unban, check, stop.
+ *   ban, unban: one transaction under the run lock, committed before the
+ *   firewall step; then both chains are reconciled at once (cmd_apply).
+ *   An admin command waits for a cron run that holds the lock (up to
+ *   LOCK_WAIT_MS) instead of leaving quietly as an overlapping run does:
+ *   it must never silently do nothing.  Each change is one line in
+ *   syslog (log_event); success prints nothing.
+ *   check: compares the live chains with the bans in force and prints one
+ *   line per difference; it changes nothing and takes no lock.
+ *   stop: removes the INPUT jumps and the chains of both families; the
+ *   bans stay in the database and the next run puts them back.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "firewall.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define MANUAL_JAIL	"manual"	/* the jail of every manual ban */
+#define LOCK_WAIT_MS	30000
+#define LOCK_POLL_MS	100
+#define REASON_MAX	200
+
+/*
+ * Take the run lock, waiting while another run holds it.  0: held;
+ * -1: an error or the wait timed out (reported).
+ */
+static int
+lock_wait(const struct config *cfg, int *fd)
+{
+	const struct timespec	 poll = { 0, LOCK_POLL_MS * 1000000L };
+	int			 waited, r;
+
+	for (waited = 0;; waited += LOCK_POLL_MS) {
+		if ((r = cmd_lock(cfg, fd)) != 1)
+			return r;
+		if (waited >= LOCK_WAIT_MS)
+			return log_error("another mailban run has held %s.lock for %d s; "
+			    "nothing was changed (try again)", cfg->c_database,
+			    LOCK_WAIT_MS / 1000);
+		nanosleep(&poll, NULL);
+	}
+}
+
+/* ADDR of the command line; a usage error for a name or garbage. */
+static int
+parse_arg_addr(const char *cmd, const char *arg, struct addr *a)
+{
+	if (addr_parse(arg, strlen(arg), a) == 0)
+		return 0;
+	log_error("%s: \"%s\" is not an address (mailban never resolves names)", cmd, arg);
+	return -1;
+}
+
+static const char *
+cidr_text(const struct cidr *c, char *buf, size_t len)
+{
+	char	a[ADDR_STRLEN];
+	int	n;
+
+	n = snprintf(buf, len, "%s/%d", addr_str(&c->c_net, a, sizeof(a)), c->c_prefix);
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The first ignoreip entry that holds a, or NULL. */
+static const struct cidr *
+ignored_by(const struct config *cfg, const struct addr *a)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->c_ignoreip.cl_n; i++) {
+		struct cidrlist	one = { &cfg->c_ignoreip.cl_v[i], 1, 1 };
+
+		if (cidrlist_contains(&one, a))
+			return &cfg->c_ignoreip.cl_v[i];
+	}
+	return NULL;
+}
+
+/* Config, syslog facility; EXIT_OK or EXIT_CONFIG. */
+static int
+load(const char *path, int syslog_on, struct config **cfg)
+{
+	if (config_load(path, cfg) == -1)
+		return EXIT_CONFIG;
+	log_facility((*cfg)->c_facility);
+	if (syslog_on)
+		log_syslog(1);
+	return EXIT_OK;
+}
+
+int
+cmd_ban(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*cfgpath = DEFAULT_CONFIG, *reason = NULL, *why, *p;
+	const struct cidr	*ign;
+	struct config		*cfg = NULL;
+	struct store		*st = NULL;
+	struct addr		 a;
+	char			 s[ADDR_STRLEN], t[32], c[64];
+	long long		 dur = 0;
+	int64_t			 now = -1, end, added, removed;
+	int			 ch, force = 0, lockfd = -1, intx = 0, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'F':
+			if ((why = parse_duration(optarg, 1, &dur)) != NULL)
+				return cmd_usage("ban", "--for \"%s\": %s (use a duration "
+				    "such as 1h, 2d, 1w, or -1 for permanent)", optarg, why);
+			break;
+		case 'r':
+			for (p = optarg; *p != '\0'; p++)
+				if (iscntrl((unsigned char)*p))
+					return cmd_usage("ban", "--reason: one line of text, "
+					    "without control characters");
+			if (strlen(optarg) > REASON_MAX)
+				return cmd_usage("ban", "--reason: at most %d characters",
+				    REASON_MAX);
+			reason = optarg;
+			break;
+		case 'f': force = 1; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			puts("usage: mailban ban ADDR [-c FILE] [--for DURATION] "
+			    "[--reason TEXT] [--force] [--now TIME]");
+			return EXIT_OK;
+		default:
+			return cmd_usage("ban", "unknown option");
+		}
+	}
+	if (optind == argc)
+		return cmd_usage("ban", "missing address");
+	if (optind + 1 != argc)
+		return cmd_usage("ban", "unexpected argument \"%s\"", argv[optind + 1]);
+	if (parse_arg_addr("ban", argv[optind], &a) == -1)
+		return EXIT_USAGE;
+	addr_str(&a, s, sizeof(s));
+	if (now == -1)
+		now = time(NULL);
+	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	if ((ign = ignored_by(cfg, &a)) != NULL && !force) {
+		log_error("ban: %s is in ignoreip (%s); not banned (use --force to ban "
+		    "it anyway)", s, cidr_text(ign, c, sizeof(c)));
+		goto out;
+	}
+	if (dur == 0)
+		dur = cfg->c_bantime;	/* the [DEFAULT] bantime */
+	end = dur == -1 || dur > INT64_MAX - now ? TIME_FOREVER : now + dur;
+	if (lock_wait(cfg, &lockfd) == -1 ||
+	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	    store_begin(st) == -1)
+		goto out;
+	intx = 1;
+	if (store_ban_manual(st, MANUAL_JAIL, s, now, end, reason, NULL) == -1 ||
+	    store_commit(st) == -1)
+		goto out;
+	intx = 0;
+	log_event("ban %s (%s) %s%s%s%s%s%s", s, MANUAL_JAIL,
+	    end == TIME_FOREVER ? "permanently" : "until ",
+	    end == TIME_FOREVER ? "" : fmt_time_utc(end, t, sizeof(t)),
+	    ign != NULL ? ", forced past ignoreip " : "",
+	    ign != NULL ? cidr_text(ign, c, sizeof(c)) : "",
+	    reason != NULL ? ": " : "", reason != NULL ? reason : "");
+	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+		goto out;
+	rc = EXIT_OK;
+out:
+	if (intx)
+		store_rollback(st);
+	store_close(st);
+	cmd_unlock(lockfd);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_unban(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*cfgpath = DEFAULT_CONFIG;
+	struct config	*cfg = NULL;
+	struct store	*st = NULL;
+	struct addr	 a;
+	char		 s[ADDR_STRLEN];
+	int64_t		 now = -1, n, added, removed;
+	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'a': all = 1; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			puts("usage: mailban unban ADDR|--all [-c FILE] [--now TIME]");
+			return EXIT_OK;
+		default:
+			return cmd_usage("unban", "unknown option");
+		}
+	}
+	if (all && optind != argc)
+		return cmd_usage("unban", "give an address or --all, not both");
+	if (!all && optind == argc)
+		return cmd_usage("unban", "missing address (or --all)");
+	if (!all && optind + 1 != argc)
+		return cmd_usage("unban", "unexpected argument \"%s\"", argv[optind + 1]);
+	if (!all) {
+		if (parse_arg_addr("unban", argv[optind], &a) == -1)
+			return EXIT_USAGE;
+		addr_str(&a, s, sizeof(s));
+	}
+	if (now == -1)
+		now = time(NULL);
+	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	if (lock_wait(cfg, &lockfd) == -1 ||
+	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	    store_begin(st) == -1)
+		goto out;
+	intx = 1;
+	if (store_unban(st, all ? NULL : s, now, &n) == -1 || store_commit(st) == -1)
+		goto out;
+	intx = 0;
+	if (n > 0)
+		log_event("unban %s (%lld %s lifted)", all ? "of every address" : s,
+		    (long long)n, n == 1 ? "ban" : "bans");
+	/* Applied even when nothing was lifted: the chains heal all the same. */
+	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+		goto out;
+	if (!all && n == 0) {
+		log_error("unban: %s has no ban in force", s);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (intx)
+		store_rollback(st);
+	store_close(st);
+	cmd_unlock(lockfd);
+	config_free(cfg);
+	return rc;
+}
+
+/* The address of "-A|-D CHAIN -s ADDR/N ...", or -1. */
+static int
+rule_addr(const char *line, size_t len, const char *chain, struct addr *a)
+{
+	size_t		 n = strlen(chain);
+	const char	*p, *end = line + len, *slash;
+
+	if (len < 3 + n + 4 || memcmp(line + 3, chain, n) != 0 ||
+	    memcmp(line + 3 + n, " -s ", 4) != 0)
+		return -1;
+	p = line + 3 + n + 4;
+	if ((slash = memchr(p, '/', (size_t)(end - p))) == NULL)
+		return -1;
+	return addr_parse(p, (size_t)(slash - p), a);
+}
+
+static int
+is_wanted(const struct addr *a, const struct addr *want, size_t nwant)
+{
+	size_t	i;
+
+	for (i = 0; i < nwant; i++)
+		if (addr_cmp(a, &want[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * One line per difference that the plan's script would repair; the
+ * script holds nothing else (see firewall_plan()).  Returns the count.
+ */
+static size_t
+report_plan(const struct config *cfg, const char *tool, const struct fwplan *p,
+    const struct addr *want, size_t nwant)
+{
+	const char	*line, *nl, *end;
+	struct addr	 a;
+	char		 s[ADDR_STRLEN];
+	size_t		 len, n = 0, clen = strlen(cfg->c_chain);
+
+	if (p->fp_script == NULL)
+		return 0;
+	end = p->fp_script + p->fp_len;
+	for (line = p->fp_script; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		len = (size_t)(nl - line);
+		if ((len == 7 && memcmp(line, "*filter", 7) == 0) ||
+		    (len == 6 && memcmp(line, "COMMIT", 6) == 0) || len == 0)
+			continue;
+		n++;
+		if (line[0] == ':')
+			printf("%s: chain %s is missing\n", tool, cfg->c_chain);
+		else if (len > 11 && memcmp(line, "-I INPUT 1 ", 11) == 0)
+			printf("%s: the jump from INPUT to %s is missing\n", tool,
+			    cfg->c_chain);
+		else if (memcmp(line, "-A ", 3) == 0 &&
+		    rule_addr(line, len, cfg->c_chain, &a) == 0)
+			printf("%s: %s is banned but has no rule\n", tool,
+			    addr_str(&a, s, sizeof(s)));
+		else if (memcmp(line, "-D ", 3) == 0 &&
+		    rule_addr(line, len, cfg->c_chain, &a) == 0 &&
+		    is_wanted(&a, want, nwant))
+			printf("%s: %s has an unexpected rule: -A%.*s\n", tool,
+			    addr_str(&a, s, sizeof(s)), (int)len - 2, line + 2);
+		else if (memcmp(line, "-D ", 3) == 0 &&
+		    rule_addr(line, len, cfg->c_chain, &a) == 0)
+			printf("%s: %s has a rule but is not banned\n", tool,
+			    addr_str(&a, s, sizeof(s)));
+		else if (memcmp(line, "-D INPUT ", 9) == 0)
+			printf("%s: a stale jump from INPUT to %s: -A%.*s\n", tool,
+			    cfg->c_chain, (int)len - 2, line + 2);
+		else if (memcmp(line, "-D ", 3) == 0 && len > 3 + clen &&
+		    memcmp(line + 3, cfg->c_chain, clen) == 0)
+			printf("%s: a rule in %s that is no ban: -A%.*s\n", tool,
+			    cfg->c_chain, (int)len - 2, line + 2);
+		else
+			printf("%s: differs: %.*s\n", tool, (int)len, line);
+	}
+	return n;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int families[] = { AF_INET, AF_INET6 };
+	const char	*cfgpath = DEFAULT_CONFIG;
+	struct config	*cfg = NULL;
+	struct store	*st = NULL;
+	struct banrow	*rows = NULL;
+	struct addr	*want = NULL;
+	struct fwplan	 plan;
+	struct stat	 sb;
+	char		*save;
+	size_t		 nrows = 0, nwant = 0, savelen, ndiff = 0, i;
+	int64_t		 now = -1;
+	int		 ch, rc, failed = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			puts("usage: mailban check [-c FILE] [--now TIME]");
+			return EXIT_OK;
+		default:
+			return cmd_usage("check", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cmd_usage("check", "unexpected argument \"%s\"", argv[optind]);
+	if (now == -1)
+		now = time(NULL);
+	if ((rc = load(cfgpath, 0, &cfg)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	/* No database yet: no ban, but the chains and jumps must exist. */
+	if (stat(cfg->c_database, &sb) == 0 &&
+	    (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
+	    store_active(st, now, &rows, &nrows) == -1))
+		goto out;
+	want = cmd_wanted(cfg, rows, nrows, &nwant);
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		const char	*tool = families[i] == AF_INET ? "iptables" : "ip6tables";
+
+		if (firewall_save(cfg, families[i], &save, &savelen) == -1) {
+			failed = 1;
+			continue;
+		}
+		if (firewall_plan(cfg, families[i], save, savelen, want, nwant, &plan) == -1)
+			failed = 1;
+		else
+			ndiff += report_plan(cfg, tool, &plan, want, nwant);
+		firewall_plan_free(&plan);
+		free(save);
+	}
+	if (fflush(stdout) == EOF) {
+		log_error("check: cannot write the report: %s", strerror(errno));
+		goto out;
+	}
+	if (!failed && ndiff == 0)
+		rc = EXIT_OK;
+out:
+	free(want);
+	store_banrows_free(rows, nrows);
+	store_close(st);
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*cfgpath = DEFAULT_CONFIG;
+	struct config	*cfg = NULL;
+	int		 ch, rc, lockfd = -1, fw4, fw6;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'h':
+			puts("usage: mailban stop [-c FILE]");
+			return EXIT_OK;
+		default:
+			return cmd_usage("stop", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cmd_usage("stop", "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	/* Under the lock, so that a run in progress does not put a rule back. */
+	if (lock_wait(cfg, &lockfd) == -1)
+		goto out;
+	fw4 = firewall_stop(cfg, AF_INET);
+	fw6 = firewall_stop(cfg, AF_INET6);
+	if (fw4 == 0 || fw6 == 0)
+		log_event("stop: chain %s and its jumps removed from %s; the bans stay "
+		    "in the database", cfg->c_chain, fw4 == -1 ? "ip6tables" :
+		    fw6 == -1 ? "iptables" : "iptables and ip6tables");
+	if (fw4 == 0 && fw6 == 0)
+		rc = EXIT_OK;
+out:
+	cmd_unlock(lockfd);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * journal.h -- read sendmail's entries from systemd's journal
+ * (logpath = journal), for hosts that keep no mail.log.
+ *
+ * journal_follow() runs, with a fixed argv and never a shell,
+ *   JOURNALCTL -o json --no-pager --output-fields=MESSAGE,SYSLOG_IDENTIFIER,
+ *       SYSLOG_PID,_PID,_HOSTNAME [--after-cursor=CURSOR] -- TERM...
+ * where the TERMs are c_journalmatch split at blanks ("FIELD=VALUE", and
+ * "+" as its own item for OR).  It reads journalctl's stdout as it comes
+ * (no size limit on the whole, one entry per line) and hands each entry to
+ * the callback as a struct sysline, with the entry's cursor.  Without a
+ * cursor (first run) it reads the whole journal, every boot journald still
+ * keeps, as the file reader reads the whole mail.log the first time: bans
+ * come from event times, so old entries only yield bans already expired,
+ * and a failure sequence that spans a reboot still counts.
+ *
+ * An entry's time is __REALTIME_TIMESTAMP (microseconds, UTC; when journald
+ * received it), truncated to seconds: no time zone, no year to guess.
+ * The daemon is SYSLOG_IDENTIFIER, the pid SYSLOG_PID (what sendmail wrote
+ * as "sm-mta[PID]", as in mail.log) or else _PID, the host _HOSTNAME.
+ * MESSAGE comes as a JSON string or, when it holds control characters or
+ * bytes that are not UTF-8, as an array of byte values; both are decoded
+ * to the exact bytes.  Entries without a usable MESSAGE (journalctl prints
+ * null for a field of 4096 bytes or more, and an array of values for a
+ * field given several times) are skipped and counted; their cursor still
+ * counts, so they are not read again.
+ */
+#ifndef MAILBAN_JOURNAL_H
+#define MAILBAN_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "syslog.h"
+
+#define JOURNAL_LINEMAX		(1024 * 1024)	/* longer output lines: skipped */
+#define JOURNAL_CURSORMAX	512		/* longer cursors: not understood */
+
+/* Where journal_parse_line() decodes the strings of an entry. */
+struct journal_buf {
+	char	*jb_b;
+	size_t	 jb_len, jb_cap;
+};
+
+void	 journal_buf_free(struct journal_buf *);	/* NULL is fine; zeroes it */
+
+/* The caller zeroes them; journal_follow() adds to them (may be NULL). */
+struct journal_stats {
+	uint64_t js_entries;	/* lines of journalctl output */
+	uint64_t js_passed;	/* entries handed to the callback */
+	uint64_t js_skipped;	/* entries without a usable MESSAGE */
+	uint64_t js_bad;	/* lines not understood, or over JOURNAL_LINEMAX */
+};
+
+/*
+ * Pure: one line of `journalctl -o json` output (json[0..len), no '\n').
+ *   0  an entry: *out is filled; its strings (host, daemon, message) point
+ *      into buf, valid until the next call with the same buf; s_format is
+ *      TS_RFC3339 (an exact UTC time).
+ *   1  a well-formed entry without a usable MESSAGE (null, several values,
+ *      missing): skip it.
+ *   -1 not understood: not one JSON object, no __CURSOR or
+ *      __REALTIME_TIMESTAMP (or not a string of digits), a repeated key
+ *      that is used here, a lone UTF-16 surrogate, a byte array element
+ *      outside 0..255, nesting deeper than 16.
+ * On 0 and 1, *cursor and *cursorlen give __CURSOR, pointing into json (not
+ * NUL-terminated; a cursor needing JSON escapes, or over
+ * JOURNAL_CURSORMAX, is refused); on -1 *cursor is NULL.  Nothing is
+ * logged: bad input is data.
+ */
+int	 journal_parse_line(const char *json, size_t len, struct journal_buf *buf,
+	    struct sysline *out, const char **cursor, size_t *cursorlen);
+
+/*
+ * Run journalctl (cfg->c_journalctl, an absolute path; cfg->c_journalmatch)
+ * after cursor (NULL: from the start) and call fn for each entry, in
+ * journal order; cursor is that entry's (NUL-terminated; valid during the
+ * call).  fn returns 0 to go on, -1 to stop: journalctl is killed and -1
+ * returned without a message (fn reported).
+ * On 0, *newcursor (caller frees) is the cursor of the last entry read,
+ * skipped ones included, else a copy of cursor (NULL if that is NULL):
+ * save it with the entries' results, in one transaction.  On -1 it is NULL.
+ * Reported once: a bad journalmatch term, "cannot run PATH: REASON",
+ * "journalctl exited N: FIRST STDERR LINE; journal not read (...)", a
+ * signal, or 120 s without output (the child is killed).
+ */
+int	 journal_follow(const struct config *, const char *cursor,
+	    int (*fn)(void *, const struct sysline *, const char *cursor), void *arg,
+	    char **newcursor, struct journal_stats *);
+
+#endif

@@ -15,6 +15,10 @@
  *  - every address written comes from addr_str() of a parsed address;
  *  - children are run with execve() of an absolute configured path, a fixed
  *    argv and environment, and no other inherited descriptor; never a shell.
+ * backend = ipset: the same for the one set rule in the chain, plus ONE
+ * `ipset restore -exist` script holding the difference of the set's
+ * members, read from `ipset save`; a "del" is spelled as saved, and the
+ * set is created with maxelem = maxbans (the wanted list never exceeds it).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,6 +42,9 @@
 #define ERRLINE_MAX	200		/* characters of it quoted */
 #define RUN_TIMEOUT	120		/* seconds before a child is killed */
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define UNCHANGED	"chain left unchanged"
+#define SETNAME_MAX	31		/* IPSET_MAXNAMELEN - 1 */
+#define MAXELEM_DEFAULT	65536		/* ipset's own, when maxbans is 0 */
 
 struct buf {
 	char	*b;
@@ -435,6 +442,104 @@ plan_finish(struct buf *b, int change, struct fwplan *out)
 	out->fp_len = b->len;
 }
 
+/* The first word of the blocktype: what a kept rule must jump to. */
+static int
+target_word(int family, const char *bt, char *target, size_t len)
+{
+	size_t	tlen = strcspn(bt, " \t");
+
+	if (tlen >= len)
+		return log_error("%s: blocktype target \"%.*s\" is too long",
+		    tool(family), (int)tlen, bt);
+	memcpy(target, bt, tlen);
+	target[tlen] = '\0';
+	return 0;
+}
+
+/* Keep the first INPUT jump spelled as wanted; mark every other one. */
+static int
+mark_jumps(struct live *lv, const struct buf *jump)
+{
+	struct rule	*r;
+	size_t		 i;
+	int		 have = 0;
+
+	for (i = 0; i < lv->l_nrule; i++) {
+		r = &lv->l_rule[i];
+		if (r->r_kind != RULE_JUMP_INPUT)
+			continue;
+		if (!have && r->r_line.len == jump->len &&
+		    memcmp(r->r_line.s, jump->b, jump->len) == 0)
+			have = 1;
+		else
+			r->r_del = 1;
+	}
+	return have;
+}
+
+/* "-D" each marked rule, spelled as saved; counts the chain's in fp_del. */
+static size_t
+put_deletes(struct buf *b, const struct live *lv, struct fwplan *out)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < lv->l_nrule; i++) {
+		if (!lv->l_rule[i].r_del)
+			continue;
+		buf_adds(b, "-D");
+		buf_add(b, lv->l_rule[i].r_line.s + 2, lv->l_rule[i].r_line.len - 2);
+		buf_adds(b, "\n");
+		n++;
+		if (lv->l_rule[i].r_kind == RULE_CHAIN)
+			out->fp_del++;
+	}
+	return n;
+}
+
+const char *
+firewall_setname(const struct config *cfg, int family, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s%s", cfg->c_chain, family == AF_INET6 ? "6" : "");
+	if (n < 0 || (size_t)n >= len || n > SETNAME_MAX)
+		return NULL;
+	return buf;
+}
+
+/* Does this saved rule match on set ("--match-set SET ...")? */
+static int
+uses_set(struct span line, const char *set)
+{
+	const char	*p = line.s, *end = line.s + line.len;
+	struct span	 t;
+	int		 next = 0;
+
+	while (next_token(&p, end, &t)) {
+		if (next && span_eq(t, set))
+			return 1;
+		next = span_eq(t, "--match-set");
+	}
+	return 0;
+}
+
+/* fp_setpost = "destroy SET": for when the chain no longer uses it. */
+static void
+plan_destroy_set(const struct config *cfg, int family, struct fwplan *out)
+{
+	struct buf	b;
+	char		set[SETNAME_MAX + 1];
+
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		return;
+	memset(&b, 0, sizeof(b));
+	buf_adds(&b, "destroy ");
+	buf_adds(&b, set);
+	buf_adds(&b, "\n");
+	out->fp_setpost = b.b;
+	out->fp_setpostlen = b.len;
+}
+
 int
 firewall_plan(const struct config *cfg, int family, const char *save, size_t savelen,
     const struct addr *want, size_t nwant, struct fwplan *out)
@@ -444,42 +549,34 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 	struct rule	*r;
 	struct buf	 b, exact, jump;
 	const char	*bt;
-	char		 target[64];
-	size_t		 nw = 0, i, tlen, ndel = 0;
-	int		 havejump = 0, isexact, rc = -1;
+	char		 target[64], set[SETNAME_MAX + 1];
+	size_t		 nw = 0, i, ndel;
+	int		 havejump, isexact, rc = -1, setrule = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&lv, 0, sizeof(lv));
 	memset(&b, 0, sizeof(b));
 	memset(&exact, 0, sizeof(exact));
 	memset(&jump, 0, sizeof(jump));
-	if (check_config(cfg, family, &bt) == -1)
+	if (check_config(cfg, family, &bt) == -1 ||
+	    target_word(family, bt, target, sizeof(target)) == -1)
 		return -1;
-	tlen = strcspn(bt, " \t");
-	if (tlen >= sizeof(target))
-		return log_error("%s: blocktype target \"%.*s\" is too long",
-		    tool(family), (int)tlen, bt);
-	memcpy(target, bt, tlen);
-	target[tlen] = '\0';
 	if (parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
 		goto out;
 	w = want_build(cfg, family, want, nwant, &nw);
 	jump_rule(&jump, "-A INPUT", cfg);
+	havejump = mark_jumps(&lv, &jump);
 
 	for (i = 0; i < lv.l_nrule; i++) {
 		r = &lv.l_rule[i];
-		if (r->r_kind == RULE_JUMP_OTHER)
+		if (r->r_kind != RULE_CHAIN)
 			continue;
-		if (r->r_kind == RULE_JUMP_INPUT) {
-			if (!havejump && r->r_line.len == jump.len &&
-			    memcmp(r->r_line.s, jump.b, jump.len) == 0)
-				havejump = 1;
-			else
-				r->r_del = 1;
-			continue;
-		}
 		if ((hit = rule_bans(family, r->r_line, target, w, nw)) == NULL) {
 			r->r_del = 1;
+			/* Left by backend = ipset: the set goes once unused. */
+			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
+			    uses_set(r->r_line, set))
+				setrule = 1;
 			continue;
 		}
 		exact.len = 0;
@@ -505,16 +602,7 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 		buf_adds(&b, " - [0:0]\n");
 		out->fp_newchain = 1;
 	}
-	for (i = 0; i < lv.l_nrule; i++) {
-		if (!lv.l_rule[i].r_del)
-			continue;
-		buf_adds(&b, "-D");
-		buf_add(&b, lv.l_rule[i].r_line.s + 2, lv.l_rule[i].r_line.len - 2);
-		buf_adds(&b, "\n");
-		ndel++;
-		if (lv.l_rule[i].r_kind == RULE_CHAIN)
-			out->fp_del++;
-	}
+	ndel = put_deletes(&b, &lv, out);
 	for (i = 0; i < nw; i++) {
 		if (w[i].w_keep != -1)
 			continue;
@@ -529,12 +617,347 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 	}
 	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
 	    ndel > 0, out);
+	if (setrule)
+		plan_destroy_set(cfg, family, out);
 	rc = 0;
 out:
 	free(exact.b);
 	free(jump.b);
 	free(lv.l_rule);
 	free(w);
+	return rc;
+}
+
+/* --- backend = ipset ---------------------------------------------------- */
+
+/* What `ipset save` says of one set. */
+struct setlive {
+	int		 sl_exists;
+	struct span	 sl_type, sl_family;
+	long long	 sl_maxelem;	/* -1: not said */
+	struct span	*sl_elem;	/* members, as saved */
+	size_t		 sl_nelem, sl_cap;
+};
+
+static int
+ipset_error(size_t lineno, const char *s, size_t len)
+{
+	char	ex[ERRLINE_MAX + 1];
+
+	excerpt(s, len, ex, sizeof(ex));
+	return log_error("ipset save output line %zu not understood: \"%s\"; "
+	    "chain left unchanged", lineno, ex);
+}
+
+/*
+ * Every line must be "create NAME TYPE OPTIONS" or "add NAME ENTRY
+ * OPTIONS"; only the lines of set are kept.
+ */
+static int
+parse_ipset_lines(const char *set, const char *save, size_t len, struct setlive *sl)
+{
+	const char	*p = save, *end = save + len, *nl, *q, *le;
+	struct span	 line, cmd, name, t, v;
+	size_t		 lineno = 0;
+	long long	 n;
+	char		 num[24];
+
+	while (p < end) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		line.s = p;
+		line.len = (size_t)(nl - p);
+		p = nl < end ? nl + 1 : end;
+		if (memchr(line.s, '\0', line.len) != NULL)
+			return ipset_error(lineno, line.s, line.len);
+		if (line.len == 0)
+			continue;
+		q = line.s;
+		le = line.s + line.len;
+		if (!next_token(&q, le, &cmd) || !next_token(&q, le, &name) ||
+		    (!span_eq(cmd, "create") && !span_eq(cmd, "add")))
+			return ipset_error(lineno, line.s, line.len);
+		if (!next_token(&q, le, &t))
+			return ipset_error(lineno, line.s, line.len);
+		if (!span_eq(name, set))
+			continue;
+		if (span_eq(cmd, "add")) {
+			if (sl->sl_nelem == sl->sl_cap) {
+				sl->sl_cap = sl->sl_cap == 0 ? 64 : sl->sl_cap * 2;
+				sl->sl_elem = xreallocarray(sl->sl_elem, sl->sl_cap,
+				    sizeof(*sl->sl_elem));
+			}
+			sl->sl_elem[sl->sl_nelem++] = t;
+			continue;
+		}
+		if (sl->sl_exists)
+			return ipset_error(lineno, line.s, line.len);
+		sl->sl_exists = 1;
+		sl->sl_type = t;
+		while (next_token(&q, le, &t)) {
+			if (!span_eq(t, "family") && !span_eq(t, "maxelem"))
+				continue;
+			if (!next_token(&q, le, &v))
+				return ipset_error(lineno, line.s, line.len);
+			if (span_eq(t, "family")) {
+				sl->sl_family = v;
+				continue;
+			}
+			if (v.len >= sizeof(num))
+				return ipset_error(lineno, line.s, line.len);
+			memcpy(num, v.s, v.len);
+			num[v.len] = '\0';
+			if (parse_num(num, 1, LLONG_MAX, &n) != NULL)
+				return ipset_error(lineno, line.s, line.len);
+			sl->sl_maxelem = n;
+		}
+	}
+	if (sl->sl_nelem > 0 && !sl->sl_exists)
+		return log_error("ipset save output has members of %s but no "
+		    "\"create %s\" line; chain left unchanged", set, set);
+	return 0;
+}
+
+static int
+parse_ipset(const char *set, const char *save, size_t len, struct setlive *sl)
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->sl_maxelem = -1;
+	if (parse_ipset_lines(set, save, len, sl) == 0)
+		return 0;
+	free(sl->sl_elem);
+	memset(sl, 0, sizeof(*sl));
+	return -1;
+}
+
+/* "-A CHAIN -p tcp -m set --match-set SET src -j BLOCKTYPE" */
+static void
+set_rule(struct buf *b, const char *op, const char *chain, const char *set,
+    const char *blocktype)
+{
+	buf_adds(b, op);
+	buf_adds(b, " ");
+	buf_adds(b, chain);
+	buf_adds(b, " -p tcp -m set --match-set ");
+	buf_adds(b, set);
+	buf_adds(b, " src -j ");
+	buf_adds(b, blocktype);
+}
+
+/* Is this saved chain rule the set rule, with TARGET the blocktype's word? */
+static int
+is_set_rule(struct span line, const char *set, const char *target)
+{
+	const char	*p = line.s, *end = line.s + line.len;
+	const char	*shape[] = { "-A", NULL, "-p", "tcp", "-m", "set",
+			    "--match-set", set, "src", "-j", target };
+	struct span	 t;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(shape); i++)
+		if (!next_token(&p, end, &t) ||
+		    (shape[i] != NULL && !span_eq(t, shape[i])))
+			return 0;
+	return 1;
+}
+
+/* "VERB SET ENTRY\n" */
+static void
+set_line(struct buf *b, const char *verb, const char *set, const char *s, size_t n)
+{
+	buf_adds(b, verb);
+	buf_adds(b, " ");
+	buf_adds(b, set);
+	buf_adds(b, " ");
+	buf_add(b, s, n);
+	buf_adds(b, "\n");
+}
+
+static void
+set_add(struct buf *b, const char *set, const struct addr *a)
+{
+	char	s[ADDR_STRLEN];
+
+	addr_str(a, s, sizeof(s));
+	set_line(b, "add", set, s, strlen(s));
+}
+
+static void
+set_create(struct buf *b, const char *set, int family, long long maxelem)
+{
+	char	tail[64];
+
+	snprintf(tail, sizeof(tail), "hash:ip family %s maxelem %lld",
+	    family == AF_INET6 ? "inet6" : "inet", maxelem);
+	set_line(b, "create", set, tail, strlen(tail));
+}
+
+/*
+ * The set part: members in sl against the wanted w[0..nw).  Fills pre with
+ * the ipset restore script (may stay empty) and the counts.
+ */
+static void
+plan_members(int family, const char *set, long long maxelem,
+    const struct setlive *sl, struct want *w, size_t nw, struct buf *pre,
+    struct fwplan *out)
+{
+	struct buf	 del;
+	struct want	*hit;
+	struct addr	 a;
+	char		 tmp[SETNAME_MAX + 3];
+	size_t		 i;
+
+	if (!sl->sl_exists) {
+		set_create(pre, set, family, maxelem);
+		for (i = 0; i < nw; i++)
+			set_add(pre, set, &w[i].w_addr);
+		out->fp_newset = 1;
+		out->fp_add = nw;
+		return;
+	}
+	memset(&del, 0, sizeof(del));
+	for (i = 0; i < sl->sl_nelem; i++) {
+		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0 &&
+		    a.a_family == family &&
+		    (hit = bsearch(&a, w, nw, sizeof(*w), want_find)) != NULL &&
+		    hit->w_keep == -1) {
+			hit->w_keep = 0;	/* present */
+			continue;
+		}
+		set_line(&del, "del", set, sl->sl_elem[i].s, sl->sl_elem[i].len);
+		out->fp_del++;
+	}
+	for (i = 0; i < nw; i++)
+		if (w[i].w_keep == -1)
+			out->fp_add++;
+	if (sl->sl_maxelem != maxelem) {
+		/* maxelem is fixed at create: fill a new set and swap it in. */
+		snprintf(tmp, sizeof(tmp), "%s.n", set);
+		buf_adds(pre, "destroy ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\n");
+		set_create(pre, tmp, family, maxelem);
+		for (i = 0; i < nw; i++)
+			set_add(pre, tmp, &w[i].w_addr);
+		buf_adds(pre, "swap ");
+		buf_adds(pre, set);
+		buf_adds(pre, " ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\ndestroy ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\n");
+		out->fp_newset = 1;
+	} else {
+		if (del.len > 0)
+			buf_add(pre, del.b, del.len);
+		for (i = 0; i < nw; i++)
+			if (w[i].w_keep == -1)
+				set_add(pre, set, &w[i].w_addr);
+	}
+	free(del.b);
+}
+
+int
+firewall_plan_ipset(const struct config *cfg, int family, const char *save,
+    size_t savelen, const char *setsave, size_t setsavelen,
+    const struct addr *want, size_t nwant, struct fwplan *out)
+{
+	struct live	 lv;
+	struct setlive	 sl;
+	struct want	*w = NULL;
+	struct rule	*r;
+	struct buf	 b, pre, rule, jump;
+	const char	*bt, *fam = family == AF_INET6 ? "inet6" : "inet";
+	char		 target[64], set[SETNAME_MAX + 1];
+	size_t		 nw = 0, i, ndel;
+	ssize_t		 keep = -1;
+	long long	 maxelem;
+	int		 havejump, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lv, 0, sizeof(lv));
+	memset(&sl, 0, sizeof(sl));
+	memset(&b, 0, sizeof(b));
+	memset(&pre, 0, sizeof(pre));
+	memset(&rule, 0, sizeof(rule));
+	memset(&jump, 0, sizeof(jump));
+	if (check_config(cfg, family, &bt) == -1 ||
+	    target_word(family, bt, target, sizeof(target)) == -1)
+		return -1;
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		return log_error("ipset: the set name %s%s is longer than %d "
+		    "characters (use a shorter chain)", cfg->c_chain,
+		    family == AF_INET6 ? "6" : "", SETNAME_MAX);
+	if (parse_ipset(set, setsave, setsavelen, &sl) == -1)
+		return -1;
+	if (sl.sl_exists && (!span_eq(sl.sl_type, "hash:ip") ||
+	    !span_eq(sl.sl_family, fam))) {
+		log_error("ipset: set %s is %.*s family %.*s, not hash:ip family %s; "
+		    "remove it (mailban stop, or ipset destroy %s) and run again",
+		    set, (int)sl.sl_type.len, sl.sl_type.s, (int)sl.sl_family.len,
+		    sl.sl_family.s, fam, set);
+		goto out;
+	}
+	if (parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+		goto out;
+	w = want_build(cfg, family, want, nwant, &nw);
+	maxelem = cfg->c_maxbans > 0 ? cfg->c_maxbans : MAXELEM_DEFAULT;
+	plan_members(family, set, maxelem, &sl, w, nw, &pre, out);
+
+	/* The chain: the set rule (the exact one if there), nothing else. */
+	jump_rule(&jump, "-A INPUT", cfg);
+	havejump = mark_jumps(&lv, &jump);
+	set_rule(&rule, "-A", cfg->c_chain, set, bt);
+	for (i = 0; i < lv.l_nrule && keep == -1; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
+		    lv.l_rule[i].r_line.len == rule.len &&
+		    memcmp(lv.l_rule[i].r_line.s, rule.b, rule.len) == 0)
+			keep = (ssize_t)i;
+	for (i = 0; i < lv.l_nrule && keep == -1; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
+		    is_set_rule(lv.l_rule[i].r_line, set, target))
+			keep = (ssize_t)i;
+	for (i = 0; i < lv.l_nrule; i++) {
+		r = &lv.l_rule[i];
+		if (r->r_kind == RULE_CHAIN && (ssize_t)i != keep)
+			r->r_del = 1;
+	}
+	buf_adds(&b, "*filter\n");
+	if (!lv.l_havechain) {
+		buf_adds(&b, ":");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, " - [0:0]\n");
+		out->fp_newchain = 1;
+	}
+	ndel = put_deletes(&b, &lv, out);
+	if (keep == -1) {
+		buf_add(&b, rule.b, rule.len);
+		buf_adds(&b, "\n");
+		out->fp_newrule = 1;
+	}
+	if (!havejump) {
+		jump_rule(&b, "-I INPUT 1", cfg);
+		buf_adds(&b, "\n");
+		out->fp_newjump = 1;
+	}
+	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
+	    ndel > 0, out);
+	if (pre.len > 0) {
+		out->fp_setpre = pre.b;
+		out->fp_setprelen = pre.len;
+		pre.b = NULL;
+	}
+	rc = 0;
+out:
+	free(pre.b);
+	free(rule.b);
+	free(jump.b);
+	free(lv.l_rule);
+	free(sl.sl_elem);
+	free(w);
+	if (rc == -1)
+		firewall_plan_free(out);
 	return rc;
 }
 
@@ -545,8 +968,9 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 	struct live	 lv;
 	struct buf	 b;
 	const char	*bt;
+	char		 set[SETNAME_MAX + 1];
 	size_t		 i;
-	int		 change = 0;
+	int		 change = 0, setrule = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
@@ -557,6 +981,9 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 	for (i = 0; i < lv.l_nrule; i++) {
 		if (lv.l_rule[i].r_kind == RULE_CHAIN) {
 			out->fp_del++;
+			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
+			    uses_set(lv.l_rule[i].r_line, set))
+				setrule = 1;
 			continue;
 		}
 		buf_adds(&b, "-D");
@@ -573,6 +1000,8 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 		change = 1;
 	}
 	plan_finish(&b, change, out);
+	if (setrule || cfg->c_backend == BACKEND_IPSET)
+		plan_destroy_set(cfg, family, out);
 	free(lv.l_rule);
 	return 0;
 }
@@ -583,6 +1012,8 @@ firewall_plan_free(struct fwplan *p)
 	if (p == NULL)
 		return;
 	free(p->fp_script);
+	free(p->fp_setpre);
+	free(p->fp_setpost);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -672,8 +1103,8 @@ drain(int fd, struct buf *b, size_t max, int *overflow)
  * timeout.
  */
 static int
-run(const char *name, char *const argv[], const char *in, size_t inlen,
-    char **out, size_t *outlen)
+run(const char *name, const char *tail, char *const argv[], const char *in,
+    size_t inlen, char **out, size_t *outlen)
 {
 	int		 ip[2] = { -1, -1 }, op[2] = { -1, -1 };
 	int		 ep[2] = { -1, -1 }, sp[2] = { -1, -1 };
@@ -801,13 +1232,12 @@ run(const char *name, char *const argv[], const char *in, size_t inlen,
 	nl = strcspn(first, "\n");
 	excerpt(first, nl, line, sizeof(line));
 	if (WIFSIGNALED(status)) {
-		log_error("%s killed by signal %d; chain left unchanged", name,
-		    WTERMSIG(status));
+		log_error("%s killed by signal %d; %s", name, WTERMSIG(status), tail);
 		goto out;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		log_error("%s exited %d%s%s; chain left unchanged", name,
-		    WEXITSTATUS(status), line[0] != '\0' ? ": " : "", line);
+		log_error("%s exited %d%s%s; %s", name, WEXITSTATUS(status),
+		    line[0] != '\0' ? ": " : "", line, tail);
 		goto out;
 	}
 	if (out != NULL) {
@@ -824,10 +1254,10 @@ out_kill:
 		;
 	waited = 1;
 	if (timedout)
-		log_error("%s did not finish within %d s and was killed; chain left "
-		    "unchanged", name, RUN_TIMEOUT);
+		log_error("%s did not finish within %d s and was killed; %s",
+		    name, RUN_TIMEOUT, tail);
 	else
-		log_error("%s: %s; chain left unchanged", name, why);
+		log_error("%s: %s; %s", name, why, tail);
 out:
 	if (pid > 0 && !waited) {
 		kill(pid, SIGKILL);
@@ -856,8 +1286,8 @@ firewall_save(const struct config *cfg, int family, char **out, size_t *len)
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_save : cfg->c_iptables_save;
-	return run(family == AF_INET6 ? "ip6tables-save" : "iptables-save", argv,
-	    NULL, 0, out, len);
+	return run(family == AF_INET6 ? "ip6tables-save" : "iptables-save",
+	    UNCHANGED, argv, NULL, 0, out, len);
 }
 
 int
@@ -868,21 +1298,81 @@ firewall_restore(const struct config *cfg, int family, const char *script, size_
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
-	return run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore", argv,
-	    script, len, NULL, NULL);
+	return run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
+	    UNCHANGED, argv, script, len, NULL, NULL);
+}
+
+int
+firewall_ipset_save(const struct config *cfg, char **out, size_t *len)
+{
+	char	*argv[] = { cfg->c_ipset, "save", NULL };
+
+	*out = NULL;
+	*len = 0;
+	return run("ipset save", UNCHANGED, argv, NULL, 0, out, len);
+}
+
+int
+firewall_ipset_restore(const struct config *cfg, const char *script, size_t len)
+{
+	char	*argv[] = { cfg->c_ipset, "restore", "-exist", NULL };
+
+	return run("ipset restore", "the set may be partly updated, the chain is "
+	    "left unchanged (the next run completes it)", argv, script, len, NULL,
+	    NULL);
 }
 
 static int
+dry_print(FILE *dry, const char *what, const char *s, size_t len)
+{
+	if (s == NULL)
+		return 0;
+	if (fprintf(dry, "# %s\n", what) < 0 || fwrite(s, 1, len, dry) != len ||
+	    fflush(dry) == EOF)
+		return log_error("cannot write the %s script: %s", what,
+		    strerror(errno));
+	return 0;
+}
+
+/* The set the chain no longer uses: its destroy failing is not fatal to
+ * the chain, but it is reported (the next run will not try again). */
+static int
+apply_post(const struct config *cfg, int family, const struct fwplan *p)
+{
+	char	set[SETNAME_MAX + 1], tail[160];
+	char	*argv[] = { cfg->c_ipset, "restore", "-exist", NULL };
+
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		set[0] = '\0';
+	snprintf(tail, sizeof(tail), "set %s kept (the chain no longer uses it; "
+	    "ipset destroy %s once nothing else does)", set, set);
+	return run("ipset restore", tail, argv, p->fp_setpost, p->fp_setpostlen,
+	    NULL, NULL);
+}
+
+/* ipset first (the set rule needs the set), then the chain, then the
+ * set's removal (a set in use cannot be destroyed). */
+static int
 apply(const struct config *cfg, int family, const struct fwplan *p, FILE *dry)
 {
-	if (p->fp_script == NULL)
-		return 0;
-	if (dry == NULL)
-		return firewall_restore(cfg, family, p->fp_script, p->fp_len);
-	if (fprintf(dry, "# %s-restore --noflush\n", tool(family)) < 0 ||
-	    fwrite(p->fp_script, 1, p->fp_len, dry) != p->fp_len || fflush(dry) == EOF)
-		return log_error("cannot write the %s script: %s", tool(family),
-		    strerror(errno));
+	char	what[32];
+
+	if (dry != NULL) {
+		snprintf(what, sizeof(what), "%s-restore --noflush", tool(family));
+		return dry_print(dry, "ipset restore -exist", p->fp_setpre,
+		    p->fp_setprelen) == -1 ||
+		    dry_print(dry, what, p->fp_script, p->fp_len) == -1 ||
+		    dry_print(dry, "ipset restore -exist", p->fp_setpost,
+		    p->fp_setpostlen) == -1 ? -1 : 0;
+	}
+	if (p->fp_setpre != NULL &&
+	    firewall_ipset_restore(cfg, p->fp_setpre, p->fp_setprelen) == -1)
+		return -1;
+	if (p->fp_script != NULL &&
+	    firewall_restore(cfg, family, p->fp_script, p->fp_len) == -1)
+		return -1;
+	if (p->fp_setpost != NULL && apply_post(cfg, family, p) == -1)
+		return -1;
 	return 0;
 }
 
@@ -891,20 +1381,28 @@ firewall_sync(const struct config *cfg, int family, const struct addr *want,
     size_t nwant, FILE *dry, struct fwplan *plan)
 {
 	struct fwplan	 p;
-	char		*save = NULL;
-	size_t		 savelen;
+	char		*save = NULL, *setsave = NULL;
+	size_t		 savelen, setsavelen;
 	int		 rc = -1;
 
 	memset(&p, 0, sizeof(p));
 	if (plan != NULL)
 		memset(plan, 0, sizeof(*plan));
-	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
-	    firewall_plan(cfg, family, save, savelen, want, nwant, &p) == -1 ||
-	    apply(cfg, family, &p, dry) == -1)
+	if (firewall_save(cfg, family, &save, &savelen) == -1)
+		goto out;
+	if (cfg->c_backend == BACKEND_IPSET) {
+		if (firewall_ipset_save(cfg, &setsave, &setsavelen) == -1 ||
+		    firewall_plan_ipset(cfg, family, save, savelen, setsave,
+		    setsavelen, want, nwant, &p) == -1)
+			goto out;
+	} else if (firewall_plan(cfg, family, save, savelen, want, nwant, &p) == -1)
+		goto out;
+	if (apply(cfg, family, &p, dry) == -1)
 		goto out;
 	rc = 0;
 out:
 	free(save);
+	free(setsave);
 	if (plan != NULL && rc == 0)
 		*plan = p;
 	else

@@ -24,6 +24,25 @@
  * Nothing changes -> nothing runs.  Children: fork/execve with a fixed
  * argv, PATH/LC_ALL=C environment, script on a pipe; never a shell.
  * Every address in a script comes from addr_str() of a parsed address.
+ *
+ * backend = ipset (cfg->c_backend == BACKEND_IPSET): the addresses live in
+ * the set SET (CHAIN for IPv4, CHAIN "6" for IPv6: hash:ip, family inet or
+ * inet6, maxelem = c_maxbans so it never fills: the wanted list is capped
+ * at c_maxbans first), and CHAIN holds ONE rule
+ *   "-A CHAIN -p tcp -m set --match-set SET src -j BLOCKTYPE"
+ * (kept when its target word matches, as above); any other rule in CHAIN
+ * is deleted, so the per-address rules of backend = chain go in the same
+ * iptables-restore that adds the set rule.  The live members come from
+ * `ipset save` (every set: the tool has no "this set if it exists"), the
+ * difference goes in ONE `ipset restore -exist` run BEFORE the
+ * iptables-restore (the rule needs the set): "create" when the set is
+ * missing, "add"/"del" for the difference (a "del" spelled as saved), or,
+ * when maxelem differs, a new set SET.n filled and swapped in ("swap" keeps
+ * the rule pointing at SET), then destroyed.  ipset restore is not atomic:
+ * a failure half-way leaves part of it done; the next run completes it.
+ * backend = chain after ipset: the set rule is deleted like any other rule
+ * and, once iptables-restore has succeeded, "destroy SET" runs (a set in
+ * use cannot be destroyed); with -exist an absent set is not an error.
  */
 #ifndef MAILBAN_FIREWALL_H
 #define MAILBAN_FIREWALL_H
@@ -40,6 +59,15 @@ struct fwplan {
 	size_t	 fp_del;	/* rules deleted from CHAIN */
 	int	 fp_newchain;	/* chain created */
 	int	 fp_newjump;	/* jump (re)inserted */
+	/* ipset: fp_add/fp_del count set members added/deleted (fp_del also
+	 * the rules deleted from CHAIN). */
+	int	 fp_newset;	/* set created, or rebuilt for maxelem */
+	int	 fp_newrule;	/* set rule (re)inserted in CHAIN */
+	char	*fp_setpre;	/* `ipset restore -exist` script run before
+				 * fp_script, NULL if none */
+	size_t	 fp_setprelen;
+	char	*fp_setpost;	/* the same, run after fp_script succeeded */
+	size_t	 fp_setpostlen;
 };
 
 /*
@@ -53,11 +81,23 @@ struct fwplan {
  */
 int	 firewall_plan(const struct config *, int family, const char *save, size_t savelen,
 	    const struct addr *want, size_t nwant, struct fwplan *out);
+/*
+ * Pure, backend = ipset: as firewall_plan() with, in addition, the text of
+ * `ipset save` (all sets); fills fp_setpre (and fp_script for the chain).
+ * -1 if either text is not understood, or SET exists with another type or
+ * family (then stop, or `ipset destroy SET`, and run again).
+ */
+int	 firewall_plan_ipset(const struct config *, int family, const char *save,
+	    size_t savelen, const char *setsave, size_t setsavelen,
+	    const struct addr *want, size_t nwant, struct fwplan *out);
 void	 firewall_plan_free(struct fwplan *);	/* NULL is fine; zeroes it */
+/* SET of the family: CHAIN or CHAIN "6"; buf of at least 32 bytes. */
+const char	*firewall_setname(const struct config *, int family, char *buf, size_t len);
 /*
  * Pure, for stop: "-D" every rule of any filter chain that jumps to CHAIN,
  * then "-F CHAIN" and "-X CHAIN" if it exists.  fp_del counts the rules
- * flushed.  fp_script NULL when there is nothing to remove.
+ * flushed.  fp_script NULL when there is nothing to remove.  With backend
+ * = ipset, or a set rule in CHAIN, fp_setpost destroys SET afterwards.
  */
 int	 firewall_plan_stop(const struct config *, int family, const char *save,
 	    size_t savelen, struct fwplan *out);
@@ -71,10 +111,15 @@ int	 firewall_plan_stop(const struct config *, int family, const char *save,
 int	 firewall_save(const struct config *, int family, char **out, size_t *len);
 /* Run `restore -w --noflush` with the script on stdin. */
 int	 firewall_restore(const struct config *, int family, const char *script, size_t len);
+/* Run `ipset save` (*out as for firewall_save) / `ipset restore -exist`. */
+int	 firewall_ipset_save(const struct config *, char **out, size_t *len);
+int	 firewall_ipset_restore(const struct config *, const char *script, size_t len);
 
 /*
- * save + plan + restore.  dry: print the script to dry (with a comment
- * line naming the family) and change nothing.  *plan gets the counts.
+ * save + plan + restore (backend = ipset: iptables-save, ipset save, plan,
+ * ipset restore, iptables-restore; chain: then the ipset post script, if
+ * any).  dry: print the scripts to dry (each after a comment line naming
+ * its tool) and change nothing.  *plan gets the counts.
  * plan may be NULL; else it also keeps fp_script (what was applied or
  * printed) and the caller frees it with firewall_plan_free(), on success
  * and on failure alike (it is zeroed on failure).

@@ -1,23 +1,39 @@
 #!/bin/sh
 # bench.sh BUILD -- mailban's benchmark; run from the repository root
 # (`make bench`).  A measurement, not a test: it never fails on a number.
+# Prints one table (median of several runs, warm page cache) and the
+# targets with the measured figure next to each, and writes both with the
+# machine and the date to bench/RESULTS.md (BENCH_RESULTS=FILE elsewhere,
+# BENCH_RESULTS=- nowhere).
 #
-# Builds genlog, generates seeded sendmail logs (cached in $BENCH_CACHE,
-# default /tmp/mailban-bench, keyed by every genlog parameter and the hash
-# of genlog.c), then times, REPS times each, median:
-#   mailban     BUILD/mailban scan -c CONF --db DB LOG   (fresh database,
-#               no firewall; CONF = conf/mailban.conf with logpath and
-#               database pointed into a temp dir)
-#   grep        grep -cF 'did not issue' LOG             (I/O floors)
-#   wc          wc -l LOG
-#   fail2ban-regex  on a 200k-line slice with sendmail-reject.conf and,
-#               separately, sendmail-auth.conf (if installed)
-# and prints one table plus per-line time ratios.  Page cache is warm
-# (every log is read once before timing).  Peak RSS needs /usr/bin/time.
+# 1. Throughput: `mailban scan` (fresh database, no firewall) of seeded
+#    sendmail logs from genlog.c (BENCH_SIZES lines), next to `grep -cF`
+#    of one fixed string and `wc -l` of the same file, and fail2ban-regex
+#    (sendmail-reject and sendmail-auth, if installed) on a slice.  Then
+#    stages.c splits one scan of the largest log into its stages.
+# 2. Window shape: `mailban scan` of genfail.c logs where one attacker
+#    makes every failure (one a second: a ban an hour), and where every
+#    failure has its own attacker, each at BENCH_WINDOW_LINES and at a
+#    quarter of that: the growth factor is 4 if linear, 16 if quadratic.
+# 3. Cron runs, as root inside `unshare -n` with the real iptables and
+#    ip6tables (skipped otherwise), each `mailban run -c CONF --now T`:
+#    - no-op (nothing new in the log) with 100 bans in force;
+#    - applying BENCH_BANS new bans (BENCH_V6PCT percent IPv6) to empty
+#      chains, on a database of BENCH_BANS_FAILURES failures;
+#    - no-op with those bans in force (their iptables-save included);
+#    - BENCH_INCR_LINES new lines of genlog traffic on a database of
+#      BENCH_BIG_FAILURES failures, and a no-op run on it; the firewall
+#      part (iptables-save + ip6tables-save) is timed apart.
+#    Databases are built with `mailban scan`; the big one is cached in
+#    BENCH_CACHE, keyed by genfail.c, its options and sql/schema.sql.
 #
 # Knobs (environment): BENCH_SIZES="1000000 10000000" BENCH_REPS=3
-# BENCH_SEED=1 BENCH_FORMAT=bsd|rfc3339|mixed BENCH_ABUSE=5
-# BENCH_ATTACKERS=500 BENCH_CACHE=/tmp/mailban-bench BENCH_F2B_LINES=200000
+# BENCH_CRON_REPS=7 BENCH_SEED=1 BENCH_FORMAT=bsd|rfc3339|mixed
+# BENCH_ABUSE=5 BENCH_ATTACKERS=500 BENCH_F2B_LINES=200000
+# BENCH_WINDOW_LINES=1000000 BENCH_BANS=10000 BENCH_V6PCT=10
+# BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
+# BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
+# BENCH_SKIP="f2b stages window cron big" (any of these words)
 set -u
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
@@ -30,92 +46,184 @@ if [ ! -f conf/mailban.conf ] || [ ! -f tests/bench/genlog.c ]; then
 fi
 TOP=$(pwd)
 case $BUILD in
-/*)	MAILBAN=$BUILD/mailban ;;
-*)	MAILBAN=$TOP/$BUILD/mailban ;;
+/*)	BDIR=$BUILD ;;
+*)	BDIR=$TOP/$BUILD ;;
 esac
+MAILBAN=$BDIR/mailban
 SIZES=${BENCH_SIZES:-"1000000 10000000"}
 REPS=${BENCH_REPS:-3}
+CREPS=${BENCH_CRON_REPS:-7}
 SEED=${BENCH_SEED:-1}
 FMT=${BENCH_FORMAT:-bsd}
 ABUSE=${BENCH_ABUSE:-5}
 ATTACKERS=${BENCH_ATTACKERS:-500}
 CACHE=${BENCH_CACHE:-/tmp/mailban-bench}
 F2B_LINES=${BENCH_F2B_LINES:-200000}
+WLINES=${BENCH_WINDOW_LINES:-1000000}
+NBANS=${BENCH_BANS:-10000}
+V6PCT=${BENCH_V6PCT:-10}
+BANFAIL=${BENCH_BANS_FAILURES:-1000000}
+BIGFAIL=${BENCH_BIG_FAILURES:-10000000}
+INCR=${BENCH_INCR_LINES:-1000}
+SKIP=${BENCH_SKIP:-}
+RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
 F2B_FILTERS=/etc/fail2ban/filter.d
+T0=1795651200			# 2026-11-26T00:00:00Z: every log starts here
+CHAIN=fail2ban-mail
 
-TMP=$(mktemp -d /tmp/mailban-bench-run.XXXXXX) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-ROWS=$TMP/rows			# tool lines ms bytes rss
+skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if [ -n "${BENCH_IN_NETNS:-}" ]; then
+	TMP=$BENCH_TMP		# the cron part: see cron_part below
+else
+	TMP=$(mktemp -d /tmp/mailban-bench-run.XXXXXX) || exit 1
+	trap 'rm -rf "$TMP"' EXIT
+	trap 'exit 130' INT TERM
+fi
+ROWS=$TMP/rows		# key|label|lines|wall ms (median)|min|max|cpu ms|peak RSS KB|bytes
 NOTES=$TMP/notes
-: > "$ROWS"; : > "$NOTES"
+BIN=$TMP/bin
 
 note() { printf '%s\n' "$*" >> "$NOTES"; }
-
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-TIMEBIN=
-if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$TMP/rss" true 2>/dev/null; then
-	TIMEBIN=/usr/bin/time
-else
-	note "peak RSS not measured: /usr/bin/time missing (Debian package: time)"
-fi
-
-# run_timed OUT CMD...: run CMD (stdout+stderr to OUT); sets MS (wall
-# milliseconds), CPU (user+sys ms, or "-") and RSS (peak KB or "-");
-# returns CMD's status.
-run_timed() {
-	_out=$1; shift
-	rm -f "$TMP/rss"
-	_t0=$(date +%s%N)
-	if [ -n "$TIMEBIN" ]; then
-		"$TIMEBIN" -f '%U %S %M' -o "$TMP/rss" "$@" > "$_out" 2>&1
-	else
-		"$@" > "$_out" 2>&1
-	fi
-	_rc=$?
-	_t1=$(date +%s%N)
-	MS=$(( (_t1 - _t0) / 1000000 ))
-	[ "$MS" -gt 0 ] || MS=1
-	# shellcheck disable=SC2046
-	set -- $(tail -n 1 "$TMP/rss" 2>/dev/null)
-	if [ $# = 3 ]; then
-		CPU=$(echo "$1 $2" | awk '{ printf "%d", ($1 + $2) * 1000 }') RSS=$3
-	else
-		CPU=- RSS=-
-	fi
-	return $_rc
-}
-
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-maxof() { printf '%s\n' "$@" | grep -v '^-$' | sort -n | tail -n 1; }
 
-# bench_cmd TOOL LINES BYTES CMD...: REPS timed runs, one median row
-# (ROWS: tool lines wall-ms bytes peak-rss cpu-ms).
-# Returns 1 (and records "n/a") if any run fails.
-bench_cmd() {
-	_tool=$1 _lines=$2 _bytes=$3; shift 3
-	_ms='' _rss='' _cpu='' _i=0
-	while [ "$_i" -lt "$REPS" ]; do
+# measure KEY LABEL LINES BYTES CMD...: NREPS (default REPS) runs of CMD
+# through benchtime, after PREP (a command line, if set) each time; one
+# row with the median, min and max wall time, the median cpu time and
+# the largest peak RSS.  Returns 1 (row "n/a", and a note) on a failure.
+measure() {
+	_key=$1 _label=$2 _lines=$3 _bytes=$4; shift 4
+	_w='' _c='' _r='' _i=0
+	while [ "$_i" -lt "${NREPS:-$REPS}" ]; do
 		_i=$((_i + 1))
-		if ! run_timed "$TMP/out" "$@"; then
-			echo "$_tool $_lines n/a $_bytes - -" >> "$ROWS"
-			note "$_tool ($_lines lines) failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+		if [ -n "${PREP:-}" ] && ! eval "$PREP" > "$TMP/prep.out" 2>&1; then
+			note "$_label: preparing run $_i failed: $(head -n 3 "$TMP/prep.out" | tr '\n' ' ')"
+			echo "$_key|$_label|$_lines|n/a|||||$_bytes" >> "$ROWS"
+			PREP='' NREPS=''
 			return 1
 		fi
-		_ms="$_ms $MS" _rss="$_rss $RSS" _cpu="$_cpu $CPU"
+		"$BIN/benchtime" "$TMP/out" "$@" > "$TMP/time" || return 1
+		read -r _tw _tc _tr _ts < "$TMP/time"
+		if [ "$_ts" != 0 ]; then
+			note "$_label: exit $_ts: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+			echo "$_key|$_label|$_lines|n/a|||||$_bytes" >> "$ROWS"
+			PREP='' NREPS=''
+			return 1
+		fi
+		_w="$_w $_tw" _c="$_c $_tc" _r="$_r $_tr"
 	done
+	PREP='' NREPS=''	# a prefix assignment may persist (POSIX)
 	# shellcheck disable=SC2086
-	echo "$_tool $_lines $(median $_ms) $_bytes $(maxof $_rss) $(median $_cpu)" >> "$ROWS"
+	echo "$_key|$_label|$_lines|$(median $_w)|$(printf '%s\n' $_w | sort -n | head -n 1)|$(printf '%s\n' $_w | sort -n | tail -n 1)|$(median $_c)|$(printf '%s\n' $_r | sort -n | tail -n 1)|$_bytes" >> "$ROWS"
 	return 0
 }
 
-# ---- genlog and the logs ----
-echo "bench: building genlog" >&2
-cc -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$TMP/genlog" tests/bench/genlog.c || exit 1
-mkdir -p "$CACHE" || exit 1
-GHASH=$(sha256sum tests/bench/genlog.c | cut -c1-12)
+# conf_for LOG DB: a config (mode 0600) reading LOG into DB; echoes its path.
+# scan_conf: one for `mailban scan --db`, whose logpath and database are
+# elsewhere (scan refuses to read the live log into the live database).
+scan_conf() { conf_for "$TMP/none.log" "$TMP/none.db"; }
+conf_for() {
+	_c=$TMP/conf.$(echo "$1 $2" | cksum | cut -d' ' -f1)
+	sed -e "s|^logpath[ 	]*=.*|logpath   = $1|" \
+	    -e "s|^database[ 	]*=.*|database  = $2|" conf/mailban.conf > "$_c" || return 1
+	echo "$_c"
+}
 
-# log_for LINES: echo the cached log's path, generating it if needed.
+# ---------------------------------------------------------------------------
+# 3. Cron runs: this script again, as root inside `unshare -n`.
+cron_part() {
+	DB100=$TMP/cron/db100 DB10K=$TMP/cron/db10k DBBIG=$TMP/cron/dbbig
+	EMPTY=$TMP/cron/empty.log
+	flush_chains() {
+		for _f in iptables ip6tables; do
+			printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' |
+			    "$_f-restore" -w || return 1
+		done
+	}
+	ip link set lo up 2>/dev/null
+
+	# (a) no-op with 100 bans: 100 attackers, 5 failures each, by `run`.
+	"$BIN/genfail" -n 500 -A 100 -b 5 -r 100 -t "$T0" > "$TMP/cron/f100.log"
+	c=$(conf_for "$TMP/cron/f100.log" "$DB100")
+	now=$((T0 + 60))
+	if "$MAILBAN" run -c "$c" --now "$now" > "$TMP/out" 2>&1; then
+		note "cron, 100 bans: $(iptables-save -t filter | grep -c "^-A $CHAIN ") + $(ip6tables-save -t filter | grep -c "^-A $CHAIN ") rules in force"
+		NREPS=$CREPS measure noop100 "run, no-op, 100 bans in force" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now"
+	else
+		note "cron, 100 bans: first run failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+	fi
+
+	# (b) applying NBANS bans to empty chains, then the no-op with them.
+	if [ -s "$DB10K" ]; then
+		c=$(conf_for "$EMPTY" "$DB10K")
+		now=$(cat "$DB10K.now")
+		PREP=flush_chains NREPS=$CREPS measure apply10k \
+		    "run, applying $NBANS new bans (empty chains)" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now"
+		note "cron, $NBANS bans: $(iptables-save -t filter | grep -c "^-A $CHAIN ") IPv4 + $(ip6tables-save -t filter | grep -c "^-A $CHAIN ") IPv6 rules applied"
+		NREPS=$CREPS measure noop10k "run, no-op, $NBANS bans in force" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now"
+		NREPS=$CREPS measure save10k "  iptables-save + ip6tables-save of them" 0 0 \
+		    sh -c 'iptables-save -t filter > /dev/null && ip6tables-save -t filter > /dev/null'
+	fi
+
+	# (c) INCR new lines, each run, on the big database; then a no-op.
+	if [ -s "$DBBIG" ]; then
+		: > "$TMP/cron/incr.log"
+		c=$(conf_for "$TMP/cron/incr.log" "$DBBIG")
+		now=$(cat "$DBBIG.now")
+		flush_chains
+		# The first run reads nothing and sets up the chains.
+		"$MAILBAN" run -c "$c" --now "$now" > "$TMP/out" 2>&1 ||
+		    note "cron, big database: first run failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+		INCR_SEED=0
+		incr_prep() {
+			INCR_SEED=$((INCR_SEED + 1))
+			"$BIN/genlog" -s "$INCR_SEED" -n "$INCR" -a "$ABUSE" -p 0 \
+			    -t $((now - 3600 + INCR_SEED * 60)) >> "$TMP/cron/incr.log"
+		}
+		PREP=incr_prep NREPS=$CREPS measure incrbig \
+		    "run, $INCR new lines, $BIGFAIL failures" "$INCR" 0 \
+		    "$MAILBAN" run -c "$c" --now "$now"
+		NREPS=$CREPS measure noopbig "run, no-op, $BIGFAIL failures" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now"
+		NREPS=$CREPS measure savebig "  iptables-save + ip6tables-save" 0 0 \
+		    sh -c 'iptables-save -t filter > /dev/null && ip6tables-save -t filter > /dev/null'
+		note "cron, big database: $(iptables-save -t filter | grep -c "^-A $CHAIN ") IPv4 + $(ip6tables-save -t filter | grep -c "^-A $CHAIN ") IPv6 rules in force at the end"
+	fi
+}
+
+if [ -n "${BENCH_IN_NETNS:-}" ]; then
+	cron_part
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------
+: > "$ROWS"; : > "$NOTES"
+mkdir -p "$BIN" "$CACHE" "$TMP/cron" || exit 1
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "bench: building genlog, genfail, benchtime, stages" >&2
+for t in genlog genfail benchtime; do
+	cc -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" "tests/bench/$t.c" || exit 1
+done
+if [ ! -x "$MAILBAN" ]; then
+	echo "bench.sh: $MAILBAN is not built (make all)" >&2
+	exit 1
+fi
+HAVE_STAGES=0
+if ! skipped stages && cc -O2 -std=gnu11 -D_GNU_SOURCE -iquote src -iquote "$BDIR" \
+    -I/usr/include/iniparser -o "$BIN/stages" tests/bench/stages.c "$BDIR/libmailban.a" \
+    -lpcre2-8 -lsqlite3 -liniparser -lz 2> "$TMP/stages.err"; then
+	HAVE_STAGES=1
+elif ! skipped stages; then
+	note "stages not built: $(head -n 2 "$TMP/stages.err" | tr '\n' ' ')"
+fi
+GHASH=$(sha256sum tests/bench/genlog.c | cut -c1-12)
+FHASH=$(cat tests/bench/genfail.c sql/schema.sql | sha256sum | cut -c1-12)
+
+# log_for LINES: echo the cached genlog log's path, generating it if needed.
 log_for() {
 	_f=$CACHE/mail-n$1-s$SEED-a$ABUSE-A$ATTACKERS-f$FMT-$GHASH.log
 	if [ ! -s "$_f" ] || [ ! -s "$_f.sum" ]; then
@@ -123,69 +231,47 @@ log_for() {
 		for _old in "$CACHE"/mail-*; do	# logs of an older genlog.c
 			case $_old in *"-$GHASH.log"*) ;; *) rm -f "$_old" ;; esac
 		done
-		"$TMP/genlog" -v -s "$SEED" -n "$1" -a "$ABUSE" -A "$ATTACKERS" \
+		"$BIN/genlog" -v -s "$SEED" -n "$1" -a "$ABUSE" -A "$ATTACKERS" \
 		    -f "$FMT" > "$_f.tmp" 2> "$_f.sum.tmp" &&
 		    mv "$_f.sum.tmp" "$_f.sum" && mv "$_f.tmp" "$_f" || exit 1
 	fi
 	echo "$_f"
 }
 
-CONF_SRC=conf/mailban.conf
-first=
+# scan_fresh DB CONF LOG: the command line measured for a scan; PREP
+# removes the database first.
+scan_prep() { rm -f "$SDB" "$SDB-wal" "$SDB-shm" "$SDB.lock"; }
+# scan_summary: the counts from the last command's output (a scan).
+scan_summary() { grep -E '^(failures|bans):' "$TMP/out" | tr '\n' ' '; }
+
+# ---- 1. throughput ----
+first= last=
 for n in $SIZES; do
 	log=$(log_for "$n") || exit 1
 	[ -n "$first" ] || first=$log
+	last=$log
 	bytes=$(wc -c < "$log")
 	cat "$log" > /dev/null		# warm the page cache
-
-	# (a) mailban scan, fresh database each run
-	if [ -x "$MAILBAN" ]; then
-		conf=$TMP/mailban-$n.conf db=$TMP/db-$n/mailban.db
-		mkdir -p "$TMP/db-$n"
-		sed -e "s|^logpath[ 	]*=.*|logpath   = $log|" \
-		    -e "s|^database[ 	]*=.*|database  = $db|" "$CONF_SRC" > "$conf"
-		_ms='' _rss='' _cpu='' _i=0 ok=1
-		while [ "$_i" -lt "$REPS" ]; do
-			_i=$((_i + 1))
-			rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
-			if ! run_timed "$TMP/out" "$MAILBAN" scan -c "$conf" --db "$db" "$log"; then
-				ok=0
-				note "mailban scan ($n lines) failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
-				break
-			fi
-			_ms="$_ms $MS" _rss="$_rss $RSS" _cpu="$_cpu $CPU"
-		done
-		if [ "$ok" = 1 ]; then
-			# shellcheck disable=SC2086
-			echo "mailban $n $(median $_ms) $bytes $(maxof $_rss) $(median $_cpu)" >> "$ROWS"
-			# a cross-check against genlog's own count, not a verdict
-			if command -v sqlite3 > /dev/null &&
-			    f=$(sqlite3 "$db" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(*) c FROM failures GROUP BY jail)" 2>/dev/null) &&
-			    b=$(sqlite3 "$db" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(DISTINCT address) c FROM bans GROUP BY jail)" 2>/dev/null); then
-				note "mailban $n lines: failures stored: ${f:-none}; addresses banned: ${b:-none}"
-			fi
-		else
-			echo "mailban $n n/a $bytes - -" >> "$ROWS"
-		fi
-	else
-		echo "mailban $n n/a $bytes - -" >> "$ROWS"
-		grep -q 'not built' "$NOTES" || note "mailban: $MAILBAN not built"
+	SDB=$TMP/scan.db
+	c=$(scan_conf)
+	echo "bench: mailban scan, $n lines" >&2
+	if PREP=scan_prep measure "scan$n" "mailban scan" "$n" "$bytes" \
+	    "$MAILBAN" scan -c "$c" --db "$SDB" --now $((T0 + 86400 * 7)) "$log" &&
+	    command -v sqlite3 > /dev/null; then
+		# a cross-check against genlog's own count, not a verdict
+		f=$(sqlite3 "$SDB" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(*) c FROM failures GROUP BY jail)" 2>/dev/null)
+		b=$(sqlite3 "$SDB" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(DISTINCT address) c FROM bans GROUP BY jail)" 2>/dev/null)
+		note "scan $n lines: failures stored: ${f:-none}; addresses banned: ${b:-none}"
+		note "genlog $n lines: $(grep -o 'failures:.*' "$log.sum")"
 	fi
-	note "genlog $n lines: $(grep -o 'failures:.*' "$log.sum")"
-	note "genlog $n lines: $(grep -o 'addresses with.*auth [0-9]*;' "$log.sum") $(grep -o 'localhost probes.*' "$log.sum")"
-
-	# (b) I/O floors
-	bench_cmd grep "$n" "$bytes" grep -cF 'did not issue' "$log"
-	bench_cmd wc "$n" "$bytes" wc -l "$log"
+	scan_prep
+	measure "grep$n" "grep -cF 'did not issue'" "$n" "$bytes" grep -cF 'did not issue' "$log"
+	measure "wc$n" "wc -l" "$n" "$bytes" wc -l "$log"
 done
 
-# (c) fail2ban-regex on a slice of the first log
-if command -v fail2ban-regex > /dev/null && [ -n "$first" ]; then
+if ! skipped f2b && command -v fail2ban-regex > /dev/null && [ -n "$first" ]; then
 	head -n "$F2B_LINES" "$first" > "$TMP/slice.log"
 	head -n 1 "$first" > "$TMP/one.log"
-	if run_timed "$TMP/out" fail2ban-regex "$TMP/one.log" "$F2B_FILTERS/sendmail-reject.conf"; then
-		note "fail2ban-regex fixed cost (1-line log, included in its rows): $MS ms"
-	fi
 	sbytes=$(wc -c < "$TMP/slice.log")
 	slines=$(wc -l < "$TMP/slice.log")
 	for f in sendmail-reject sendmail-auth; do
@@ -194,55 +280,209 @@ if command -v fail2ban-regex > /dev/null && [ -n "$first" ]; then
 			continue
 		fi
 		echo "bench: fail2ban-regex $f ($slines lines)" >&2
-		if bench_cmd "f2b-regex:$f" "$slines" "$sbytes" \
-		    fail2ban-regex "$TMP/slice.log" "$F2B_FILTERS/$f.conf"; then
-			note "fail2ban-regex $f.conf (as shipped$( [ $f = sendmail-reject ] && echo ", mode normal")): $(grep '^Lines:' "$TMP/out")"
-		fi
+		measure "f2b-$f" "fail2ban-regex $f" "$slines" "$sbytes" \
+		    fail2ban-regex "$TMP/slice.log" "$F2B_FILTERS/$f.conf" &&
+		    note "fail2ban-regex $f: $(grep '^Lines:' "$TMP/out")"
 	done
-else
+	NREPS=1 measure f2b-fixed "fail2ban-regex, 1-line log (its fixed cost)" 1 0 \
+	    fail2ban-regex "$TMP/one.log" "$F2B_FILTERS/sendmail-reject.conf"
+elif ! skipped f2b; then
 	note "fail2ban-regex not installed: no comparison"
 fi
 
+if [ "$HAVE_STAGES" = 1 ] && [ -n "$last" ]; then
+	echo "bench: stages of one scan of $last" >&2
+	"$BIN/stages" "$(scan_conf)" "$TMP/stages.db" "$last" \
+	    > "$TMP/stages.out" 2>&1 || note "stages failed: $(tail -n 2 "$TMP/stages.out" | tr '\n' ' ')"
+	rm -f "$TMP/stages.db"*
+fi
+
+# ---- 2. window shape ----
+if ! skipped window; then
+	q=$((WLINES / 4))
+	for w in "$q" "$WLINES"; do
+		"$BIN/genfail" -n "$w" -A 1 -r 1 -t "$T0" > "$TMP/one-$w.log"
+		"$BIN/genfail" -n "$w" -A "$w" -6 "$V6PCT" -r 1000 -t "$T0" > "$TMP/many-$w.log"
+		SDB=$TMP/win.db
+		now=$((T0 + w + 60))
+		echo "bench: window, $w failures" >&2
+		PREP=scan_prep measure "win1-$w" "scan, 1 attacker x $w failures" "$w" \
+		    "$(wc -c < "$TMP/one-$w.log")" "$MAILBAN" scan -c "$(scan_conf)" \
+		    --db "$SDB" --now "$now" "$TMP/one-$w.log"
+		[ "$w" = "$WLINES" ] && note "window, 1 attacker x $w: $(scan_summary)"
+		PREP=scan_prep measure "winN-$w" "scan, $w attackers x 1 failure" "$w" \
+		    "$(wc -c < "$TMP/many-$w.log")" "$MAILBAN" scan -c "$(scan_conf)" \
+		    --db "$SDB" --now "$now" "$TMP/many-$w.log"
+		[ "$w" = "$WLINES" ] && note "window, $w attackers x 1: $(scan_summary)"
+		scan_prep
+		rm -f "$TMP/one-$w.log" "$TMP/many-$w.log"
+	done
+fi
+
+# ---- 3. cron runs (root, unshare -n) ----
+if ! skipped cron; then
+	if [ "$(id -u)" != 0 ] || ! command -v unshare > /dev/null || ! command -v iptables-save > /dev/null; then
+		note "cron runs not measured: they need root, unshare and iptables"
+	else
+		# The database of NBANS bans: bursts of BANFAIL/NBANS failures.
+		echo "bench: database of $NBANS bans, $BANFAIL failures" >&2
+		"$BIN/genfail" -n "$BANFAIL" -A "$NBANS" -b $((BANFAIL / NBANS)) -6 "$V6PCT" \
+		    -r 1000 -t "$T0" > "$TMP/cron/f10k.log"
+		echo $((T0 + BANFAIL / 1000 + 60)) > "$TMP/cron/db10k.now"
+		if "$MAILBAN" scan -c "$(scan_conf)" \
+		    --db "$TMP/cron/db10k" --now "$(cat "$TMP/cron/db10k.now")" \
+		    "$TMP/cron/f10k.log" > "$TMP/out" 2>&1; then
+			note "database for $NBANS bans: $(scan_summary)"
+		else
+			note "database for $NBANS bans: scan failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+			rm -f "$TMP/cron/db10k"
+		fi
+		rm -f "$TMP/cron/f10k.log"
+		: > "$TMP/cron/empty.log"
+
+		# The big database: BIGFAIL failures of 100,000 attackers over 23
+		# days, 5 a second (no bans: each attacker fails every 5.6 hours).
+		if ! skipped big; then
+			big=$CACHE/db-f$BIGFAIL-A100000-$FHASH
+			rate=5
+			if [ ! -s "$big" ]; then
+				rm -f "$CACHE"/db-f*
+				echo "bench: building the database of $BIGFAIL failures (cached in $CACHE)" >&2
+				"$BIN/genfail" -n "$BIGFAIL" -A 100000 -6 "$V6PCT" -r "$rate" -t "$T0" \
+				    > "$TMP/cron/big.log"
+				echo $((T0 + BIGFAIL / rate + 60)) > "$big.now"
+				if NREPS=1 measure bigdb "scan, building the database of $BIGFAIL failures" \
+				    "$BIGFAIL" "$(wc -c < "$TMP/cron/big.log")" "$MAILBAN" scan \
+				    -c "$(scan_conf)" --db "$big.tmp" \
+				    --now "$(cat "$big.now")" "$TMP/cron/big.log"; then
+					note "database of $BIGFAIL failures: $(scan_summary)"
+					mv "$big.tmp" "$big"
+				fi
+				rm -f "$TMP/cron/big.log" "$big.tmp"*
+			fi
+			if [ -s "$big" ]; then
+				cp "$big" "$TMP/cron/dbbig" && cp "$big.now" "$TMP/cron/dbbig.now"
+			fi
+		fi
+		echo "bench: cron runs (unshare -n)" >&2
+		BENCH_IN_NETNS=1 BENCH_TMP=$TMP unshare -n sh "$0" "$BUILD" ||
+		    note "cron runs: unshare -n failed"
+	fi
+fi
+
 # ---- report ----
-echo
-echo "mailban benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPU, $(uname -r)"
-echo "logs: genlog -s $SEED -a $ABUSE -A $ATTACKERS -f $FMT (cache $CACHE); median of $REPS runs, warm page cache"
-echo "load average at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) (cpu s = user+sys, less sensitive to other load)"
-awk '
-function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.2f", x) }
-BEGIN { printf "%-26s %10s %9s %8s %12s %9s %12s\n", "tool", "lines", "seconds", "cpu s", "lines/s", "MB/s", "peak RSS KB" }
+ENDED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+REV=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src 2>/dev/null || echo "+changes")
 {
-	if ($3 == "n/a") {
-		printf "%-26s %10d %9s %8s %12s %9s %12s\n", $1, $2, "n/a", "n/a", "n/a", "n/a", "n/a"
-		next
-	}
-	s = $3 / 1000
-	printf "%-26s %10d %9.3f %8s %12.0f %9s %12s\n", $1, $2, s, $6 == "-" ? "-" : sprintf("%.3f", $6 / 1000), $2 / s, fmt($4 / 1e6 / s), $5
-	perline[$1 " " $2] = s / $2
-	if ($1 ~ /^f2b-regex/) { f2b[$1] = s / $2; f2bsum += s / $2; nf2b++ }
-	if ($1 == "mailban") size[++nsize] = $2
+echo "machine: $(nproc) CPU, $CPU, Linux $(uname -r); $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo)"
+echo "run: $STARTED .. $ENDED, mailban ${REV:-?}; load average $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
+echo "median of $REPS runs ($CREPS for cron runs), warm page cache; logs: genlog -s $SEED -a $ABUSE -A $ATTACKERS -f $FMT"
+} > "$TMP/head"
+
+# The table, then the targets.  Rows: key|label|lines|wall|min|max|cpu|rss|bytes
+awk -F'|' -v nbans="$NBANS" -v incr="$INCR" -v big="$BIGFAIL" -v wl="$WLINES" '
+function num(x) { return x == "" || x == "n/a" ? -1 : x + 0 }
+function rate(n, ms) { return ms > 0 ? n / (ms / 1000) : 0 }
+function hum(x) { return x >= 1e6 ? sprintf("%.2f M", x / 1e6) : x >= 1e3 ? sprintf("%.1f k", x / 1e3) : sprintf("%.0f", x) }
+function msf(x) { return x < 0 ? "n/a" : x >= 10000 ? sprintf("%.1f s", x / 1000) : sprintf("%.1f ms", x) }
+function verdict(ok) { return ok ? "met" : "NOT met" }
+{
+	key[NR] = $1; label[NR] = $2; lines[NR] = $3; wall[NR] = num($4); lo[NR] = num($5)
+	hi[NR] = num($6); cpu[NR] = num($7); rss[NR] = num($8); bytes[NR] = $9; idx[$1] = NR
 }
 END {
-	print ""
-	print "ratios of time per line (mailban / other; < 1: mailban is faster):"
-	for (k = 1; k <= nsize; k++) {
-		n = size[k]
-		m = perline["mailban " n]
-		line = sprintf("  mailban %d lines:", n)
-		for (t in f2b)
-			line = line sprintf("  /%s %.4f (%.0fx faster)", t, m / f2b[t], f2b[t] / m)
-		if (nf2b > 1)
-			line = line sprintf("  /f2b-regex(both) %.4f (%.0fx faster)", m / f2bsum, f2bsum / m)
-		if (("grep " n) in perline)
-			line = line sprintf("  /grep %.1f", m / perline["grep " n])
-		if (("wc " n) in perline)
-			line = line sprintf("  /wc %.1f", m / perline["wc " n])
-		print line
+	printf "| %-46s | %10s | %10s | %17s | %9s | %11s | %8s | %10s |\n", "what", "lines", "wall (median)", "min .. max", "cpu", "lines/s", "MB/s", "peak RSS"
+	printf "|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n", "------------------------------------------------", "------------", "------------", "-------------------", "-----------", "-------------", "----------", "------------"
+	for (i = 1; i <= NR; i++) {
+		if (wall[i] < 0) {
+			printf "| %-46s | %10s | %10s | %17s | %9s | %11s | %8s | %10s |\n", label[i], lines[i], "n/a", "", "", "", "", ""
+			continue
+		}
+		r = lines[i] > 1 && key[i] !~ /^(noop|apply|incr|save)/ ? hum(rate(lines[i], wall[i])) : ""
+		mb = bytes[i] > 0 ? sprintf("%.0f", bytes[i] / 1e6 / (wall[i] / 1000)) : ""
+		printf "| %-46s | %10s | %10s | %17s | %9s | %11s | %8s | %10s |\n", label[i], (lines[i] > 0 ? lines[i] : ""), msf(wall[i]), msf(lo[i]) " .. " msf(hi[i]), msf(cpu[i]), r, mb, (rss[i] >= 0 ? sprintf("%.1f MB", rss[i] / 1024) : "")
 	}
-	if (nsize == 0)
-		print "  n/a: no mailban measurement"
-}' "$ROWS"
-echo
-echo "notes:"
-sed 's/^/  /' "$NOTES"
+	# targets
+	print ""
+	printf "| %-62s | %-40s | %-7s |\n", "target", "measured", "verdict"
+	printf "|%s|%s|%s|\n", "----------------------------------------------------------------", "------------------------------------------", "---------"
+	big10 = 0
+	for (i = 1; i <= NR; i++) if (key[i] ~ /^scan[0-9]+$/ && lines[i] + 0 > big10) big10 = lines[i] + 0
+	s = idx["scan" big10]; g = idx["grep" big10]; f = idx["f2b-sendmail-reject"]
+	if (s && wall[s] > 0) {
+		lps = rate(big10, wall[s])
+		printf "| %-62s | %-40s | %-7s |\n", "scan throughput >= 5 M lines/s (" big10 " lines)", hum(lps) " lines/s", verdict(lps >= 5e6)
+		if (f && wall[f] > 0) {
+			x = (wall[f] / lines[f]) / (wall[s] / big10)
+			printf "| %-62s | %-40s | %-7s |\n", ">= 100x fail2ban-regex sendmail-reject per line", sprintf("%.0fx", x), verdict(x >= 100)
+		}
+		if (g && wall[g] > 0) {
+			x = wall[s] / wall[g]
+			printf "| %-62s | %-40s | %-7s |\n", "within 4x of grep -cF on the same file", sprintf("%.1fx grep", x), verdict(x <= 4)
+		}
+		printf "| %-62s | %-40s | %-7s |\n", "peak RSS <= 20 MB (" big10 " lines)", sprintf("%.1f MB", rss[s] / 1024), verdict(rss[s] <= 20 * 1024)
+	}
+	if ((i = idx["noop100"]) && wall[i] > 0)
+		printf "| %-62s | %-40s | %-7s |\n", "no-op cron run <= 15 ms, 100 bans", msf(wall[i]), verdict(wall[i] <= 15)
+	if ((i = idx["noop10k"]) && wall[i] > 0)
+		printf "| %-62s | %-40s | %-7s |\n", "no-op cron run <= 100 ms, " nbans " bans, iptables-save incl.", msf(wall[i]) " (saves alone " msf(wall[idx["save10k"]]) ")", verdict(wall[i] <= 100)
+	if ((i = idx["apply10k"]) && wall[i] > 0)
+		printf "| %-62s | %-40s | %-7s |\n", "applying " nbans " new bans <= 1 s (both chains)", msf(wall[i]), verdict(wall[i] <= 1000)
+	if ((i = idx["incrbig"]) && wall[i] > 0) {
+		fw = idx["savebig"] ? wall[idx["savebig"]] : 0
+		printf "| %-62s | %-40s | %-7s |\n", incr " new lines, " big " failures: <= 20 ms + firewall", msf(wall[i]) " = " msf(wall[i] - fw) " + saves " msf(fw), verdict(wall[i] - fw <= 20)
+	}
+	a1 = idx["win1-" wl]; a4 = idx["win1-" int(wl / 4)]; b1 = idx["winN-" wl]; b4 = idx["winN-" int(wl / 4)]
+	if (a1 && b1 && wall[a1] > 0 && wall[b1] > 0) {
+		m = sprintf("1 attacker %s, %s attackers %s", msf(wall[a1]), hum(wl), msf(wall[b1]))
+		if (a4 && b4 && wall[a4] > 0 && wall[b4] > 0)
+			m = m sprintf("; x4 lines: x%.1f, x%.1f", wall[a1] / wall[a4], wall[b1] / wall[b4])
+		ok = !(a4 && b4) || (wall[a1] / wall[a4] < 8 && wall[b1] / wall[b4] < 8)
+		printf "| %-62s | %-40s | %-7s |\n", "window not quadratic: 1 x " hum(wl) " vs " hum(wl) " x 1 (x4 lines: 4 linear, 16 quadratic)", m, ok ? "met" : "NOT met"
+	}
+}' "$ROWS" > "$TMP/table"
+
+{
+	cat "$TMP/head"
+	echo
+	cat "$TMP/table"
+	if [ -s "$TMP/stages.out" ]; then
+		echo
+		echo "stages of one scan of the largest log (tests/bench/stages.c; each stage's own cost):"
+		sed 's/^/    /' "$TMP/stages.out"
+	fi
+	echo
+	echo "notes:"
+	sed 's/^/  - /' "$NOTES"
+} > "$TMP/report"
+cat "$TMP/report"
+
+if [ "$RESULTS" != "-" ]; then
+	{
+		echo "# mailban benchmark results"
+		echo
+		echo "Written by \`make bench\` (tests/bench/bench.sh); every figure below"
+		echo "comes from that one run.  Wall times are medians; \"cpu\" is user +"
+		echo "system time of the command and its children; the scan rows use a"
+		echo "fresh database and no firewall; the cron rows ran as root inside"
+		echo "\`unshare -n\` with the real iptables/ip6tables (nf_tables here)."
+		echo
+		sed -n '1,3p' "$TMP/head" | sed 's/^/- /'
+		echo
+		cat "$TMP/table"
+		if [ -s "$TMP/stages.out" ]; then
+			echo
+			echo "Stages of one scan of the largest log (tests/bench/stages.c, each"
+			echo "stage's own cost, best of 3 for the first three):"
+			echo
+			sed 's/^/    /' "$TMP/stages.out"
+		fi
+		echo
+		echo "Notes:"
+		echo
+		sed 's/^/- /' "$NOTES"
+	} > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" &&
+	    echo "bench: wrote $RESULTS" >&2
+fi
 exit 0

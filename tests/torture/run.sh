@@ -55,14 +55,17 @@ conf() {
 	    conf/mailban.conf > "$1/mailban.conf"
 	chmod 600 "$1/mailban.conf"
 }
-# dump DIR: what must be equal
+# dump DIR: what must be equal.  The rules as a set: their order in the
+# chain is the order they were added in, which differs by design.  The
+# position: at the end of the current mail.log.
 dump() {
 	sqlite3 "$1/state/mailban.db" \
 	    "SELECT 'F', time, address, jail, pattern FROM failures ORDER BY 2, 3, 4, 5;
 	     SELECT 'B', address, jail, start, \"end\", failures FROM bans ORDER BY 2, 3, 4;
-	     SELECT 'P', offset FROM positions;"
-	iptables-save -t filter | grep '^-A' | sed 's/^/4 /'
-	ip6tables-save -t filter | grep '^-A' | sed 's/^/6 /'
+	     SELECT 'P', CASE offset WHEN $(wc -c < "$1/log/mail.log") THEN 'at the end'
+	         ELSE 'offset ' || offset END FROM positions;"
+	iptables-save -t filter | grep '^-A' | sort | sed 's/^/4 /'
+	ip6tables-save -t filter | grep '^-A' | sort | sed 's/^/6 /'
 }
 NOW_END=$((START + N / RATE + 1))
 
@@ -92,7 +95,7 @@ attempt() {
 	sleep "$(printf '0.%03d' $((d % 1000)))"; [ $d -ge 1000 ] && sleep $((d / 1000))
 	# the group; or the process, if setsid(2) has not happened yet
 	kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null
-	wait $p; rc=$?
+	wait $p 2>/dev/null; rc=$?
 	kills=$((kills + 1))
 	[ $rc = 137 ] && landed=$((landed + 1))
 }
@@ -136,7 +139,7 @@ while [ $line -lt $N ]; do
 		cut=0
 	fi
 	# rotate at a line boundary, once a run has finished since the last one
-	rnd 8
+	rnd 5
 	if [ $R = 0 ] && [ $cut = 0 ] && [ $since_rot = 1 ] && [ -e "$LOG" ] &&
 	    [ "$(tail -c 1 "$LOG" | od -An -c | tr -d ' ')" = '\n' ]; then
 		rotate
@@ -144,9 +147,9 @@ while [ $line -lt $N ]; do
 	tail -c +$((a + 1)) "$T/full.log" | head -c $((b + cut - a)) >> "$LOG"
 	line=$to
 	now=$((START + line / RATE + 1))
-	rnd 3
+	rnd 4; tries=$R
 	i=0
-	while [ $i -le $R ]; do
+	while [ $i -le $tries ]; do
 		attempt $now
 		case $rc in 0|137) ;; *) bad "run exited $rc after a kill" ;; esac
 		i=$((i + 1))

@@ -2,11 +2,13 @@
  * test_addr.c -- addr_parse/addr_str/addr_cmp and CIDR lists.
  * Documentation addresses only (RFC 5737, RFC 3849).
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -412,12 +414,101 @@ cidr_free_and_contains_accept_empty(void **state)
 	assert_int_equal(contains(&cl, "192.0.2.1"), 0);
 }
 
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * addr_parse() reads dotted quads by hand: it must accept exactly what
+ * inet_pton(AF_INET) accepts, with the same bytes.  Every octet text from
+ * "0" to "999" with up to two leading zeros in every position, and random
+ * strings of digits, dots and a few other bytes.
+ */
+static void
+ipv4_parse_agrees_with_inet_pton(void **state)
+{
+	static const char	 alpha[] = "0123456789....:x -+";
+	struct addr		 a;
+	unsigned char		 want[4];
+	char			 s[32];
+	uint64_t		 r = 7;
+	int			 v, z, pos, n, i, ok;
+
+	(void)state;
+	for (pos = 0; pos < 4; pos++)
+		for (z = 0; z < 3; z++)
+			for (v = 0; v < 1000; v++) {
+				char	oct[16];
+
+				snprintf(oct, sizeof(oct), "%.*s%d", z, "00", v);
+				n = snprintf(s, sizeof(s), "%s.%s.%s.%s", pos == 0 ? oct : "192",
+				    pos == 1 ? oct : "0", pos == 2 ? oct : "2", pos == 3 ? oct : "7");
+				ok = inet_pton(AF_INET, s, want) == 1;
+				assert_int_equal(addr_parse(s, (size_t)n, &a) == 0, ok);
+				if (ok) {
+					assert_int_equal(a.a_family, AF_INET);
+					assert_memory_equal(a.a_b, want, 4);
+				}
+			}
+	for (i = 0; i < 200000; i++) {
+		n = (int)(rnd(&r) % 20);
+		for (v = 0; v < n; v++)
+			s[v] = alpha[rnd(&r) % (sizeof(alpha) - 1)];
+		s[n] = '\0';
+		ok = inet_pton(AF_INET, s, want) == 1;
+		if ((addr_parse(s, (size_t)n, &a) == 0 && a.a_family == AF_INET) != ok)
+			fail_msg("\"%s\": inet_pton %d", s, ok);
+		if (ok)
+			assert_memory_equal(a.a_b, want, 4);
+	}
+}
+
+/* addr_str() prints IPv4 by hand: byte for byte inet_ntop, also the
+ * error when the buffer is too small ("?", or nothing in 0 bytes). */
+static void
+ipv4_str_agrees_with_inet_ntop(void **state)
+{
+	struct addr	a;
+	char		got[ADDR_STRLEN], want[ADDR_STRLEN];
+	uint64_t	r = 11;
+	size_t		len;
+	int		i, v, pos;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.a_family = AF_INET;
+	for (i = 0; i < 20000; i++) {
+		uint64_t	x = rnd(&r);
+
+		memcpy(a.a_b, &x, 4);
+		pos = i % 5;
+		if (pos < 4)
+			a.a_b[pos] = (unsigned char)(i / 5 % 256);
+		for (v = 0; v < 2; v++) {
+			len = v == 0 ? sizeof(got) : (size_t)(rnd(&r) % 18);
+			memset(got, 'Z', sizeof(got));
+			memset(want, 'Z', sizeof(want));
+			if (inet_ntop(AF_INET, a.a_b, want, (socklen_t)len) == NULL && len > 0)
+				snprintf(want, len, "?");
+			addr_str(&a, got, len);
+			assert_memory_equal(got, want, sizeof(got));
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ipv4_dotted_quad_parses),
 		cmocka_unit_test(ipv4_shorthand_and_out_of_range_rejected),
+		cmocka_unit_test(ipv4_parse_agrees_with_inet_pton),
+		cmocka_unit_test(ipv4_str_agrees_with_inet_ntop),
 		cmocka_unit_test(ipv4_leading_zero_rejected),
 		cmocka_unit_test(garbage_and_whitespace_rejected),
 		cmocka_unit_test(parse_uses_len_not_nul),

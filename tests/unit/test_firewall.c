@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +62,8 @@ cfg_default(void)
 	c.c_ip6tables_save = "/usr/sbin/ip6tables-save";
 	c.c_ip6tables_restore = "/usr/sbin/ip6tables-restore";
 	c.c_maxbans = 100000;
+	c.c_backend = BACKEND_CHAIN;
+	c.c_ipset = "/usr/sbin/ipset";
 	return c;
 }
 
@@ -528,6 +531,334 @@ plan_stop_without_chain_is_nothing_to_do(void **state)
 	firewall_plan_free(NULL);
 }
 
+/* --- backend = ipset: plans from canned save outputs ------------------- */
+
+#define SRULE	"-A " CH " -p tcp -m set --match-set " CH " src -j " BT "\n"
+#define SRULE6	"-A " CH " -p tcp -m set --match-set " CH "6 src -j " BT6 "\n"
+#define DSRULE	"-D " CH " -p tcp -m set --match-set " CH " src -j " BT "\n"
+#define SCREATE(max) "create " CH " hash:ip family inet hashsize 1024 maxelem " \
+		max " bucketsize 12 initval 0x96e39890\n"
+#define SCREATE6(max) "create " CH "6 hash:ip family inet6 hashsize 1024 maxelem " \
+		max " bucketsize 12 initval 0x4ba779fa\n"
+#define SADD(a)	"add " CH " " a "\n"
+
+static struct config
+cfg_ipset(void)
+{
+	struct config	c = cfg_default();
+
+	c.c_backend = BACKEND_IPSET;
+	return c;
+}
+
+struct iplan {
+	const char	*pre, *script, *post;
+	size_t		 add, del;
+	int		 newchain, newjump, newset, newrule;
+};
+
+static void
+assert_text(const char *got, size_t len, const char *want)
+{
+	if (want == NULL) {
+		assert_null(got);
+		assert_int_equal(len, 0);
+	} else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		assert_int_equal(len, strlen(want));
+	}
+}
+
+static void
+check_iplan(const struct config *c, int family, const char *save,
+    const char *setsave, const char *const *want, size_t nwant,
+    const struct iplan *e)
+{
+	struct addr	 w[64];
+	struct fwplan	 p;
+	size_t		 i;
+
+	assert_true(nwant <= 64);
+	for (i = 0; i < nwant; i++)
+		w[i] = A(want[i]);
+	assert_logged(firewall_plan_ipset(c, family, save, strlen(save), setsave,
+	    strlen(setsave), w, nwant, &p), 0, "");
+	assert_text(p.fp_setpre, p.fp_setprelen, e->pre);
+	assert_text(p.fp_script, p.fp_len, e->script);
+	assert_text(p.fp_setpost, p.fp_setpostlen, e->post);
+	assert_int_equal(p.fp_add, e->add);
+	assert_int_equal(p.fp_del, e->del);
+	assert_int_equal(p.fp_newchain, e->newchain);
+	assert_int_equal(p.fp_newjump, e->newjump);
+	assert_int_equal(p.fp_newset, e->newset);
+	assert_int_equal(p.fp_newrule, e->newrule);
+	firewall_plan_free(&p);
+	assert_null(p.fp_setpre);
+}
+
+static void
+ipset_plan_empty_creates_set_rule_and_jump(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.10", "203.0.113.5", "192.0.2.9" };
+	struct iplan		 e = {
+		"create " CH " hash:ip family inet maxelem 100000\n"
+		    SADD("192.0.2.9") SADD("192.0.2.10") SADD("203.0.113.5"),
+		"*filter\n" DECL SRULE IJUMP "COMMIT\n", NULL, 3, 0, 1, 1, 1, 1
+	};
+
+	(void)state;
+	check_iplan(&c, AF_INET, "", "", want, NW(want), &e);
+	/* Other sets, and the other family's set, are none of ours. */
+	check_iplan(&c, AF_INET, HEAD TAIL, "create other hash:net family inet "
+	    "hashsize 1024 maxelem 65536 bucketsize 12 initval 0x01020304\n"
+	    "add other 198.51.100.0/24\n" SCREATE6("100000") "add " CH "6 2001:db8::1\n",
+	    want, NW(want), &e);
+	/* maxbans is maxelem. */
+	c.c_maxbans = 3;
+	e.pre = "create " CH " hash:ip family inet maxelem 3\n"
+	    SADD("192.0.2.9") SADD("192.0.2.10") SADD("203.0.113.5");
+	check_iplan(&c, AF_INET, "", "", want, NW(want), &e);
+}
+
+static void
+ipset_plan_in_sync_is_nothing_to_do(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.10", "192.0.2.9", "192.0.2.9",
+	    "2001:db8::9" };
+	struct iplan		 e = { NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL, SCREATE("100000")
+	    SADD("192.0.2.10") SADD("192.0.2.9"), want, NW(want), &e);
+	/* The rule as iptables-save spells another blocktype option: kept. */
+	c.c_blocktype = "REJECT --reject-with tcp-rst";
+	check_iplan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL, SCREATE("100000")
+	    SADD("192.0.2.10") SADD("192.0.2.9"), want, NW(want), &e);
+}
+
+static void
+ipset_plan_adds_and_deletes_members_only(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.7", "192.0.2.9" };
+	struct iplan		 e = {
+		"del " CH " 192.0.2.8\ndel " CH " 192.0.2.66\n" SADD("192.0.2.7"),
+		NULL, NULL, 1, 2, 0, 0, 0, 0
+	};
+
+	(void)state;
+	/* A member with options is deleted by its entry alone. */
+	check_iplan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL, SCREATE("100000")
+	    SADD("192.0.2.8") SADD("192.0.2.9") "add " CH " 192.0.2.66 comment "
+	    "\"by hand\"\n", want, NW(want), &e);
+	/* Nothing wanted: the set empties, the rule and jump stay. */
+	e.pre = "del " CH " 192.0.2.9\n";
+	e.add = 0;
+	e.del = 1;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL, SCREATE("100000")
+	    SADD("192.0.2.9"), NULL, 0, &e);
+}
+
+static void
+ipset_plan_new_maxelem_fills_a_new_set_and_swaps(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.7", "192.0.2.9" };
+	struct iplan		 e = {
+		"destroy " CH ".n\ncreate " CH ".n hash:ip family inet maxelem 100000\n"
+		    "add " CH ".n 192.0.2.7\nadd " CH ".n 192.0.2.9\nswap " CH " " CH
+		    ".n\ndestroy " CH ".n\n",
+		NULL, NULL, 1, 1, 0, 0, 1, 0
+	};
+
+	(void)state;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL, SCREATE("65536")
+	    SADD("192.0.2.8") SADD("192.0.2.9"), want, NW(want), &e);
+}
+
+static void
+ipset_plan_migrates_from_chain_in_one_restore(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.10", "203.0.113.5", "192.0.2.9" };
+	struct iplan		 e = {
+		"create " CH " hash:ip family inet maxelem 100000\n"
+		    SADD("192.0.2.9") SADD("192.0.2.10") SADD("203.0.113.5"),
+		"*filter\n" D4("192.0.2.9") D4("192.0.2.10") D4("203.0.113.5") SRULE
+		    "COMMIT\n", NULL, 3, 3, 0, 0, 1, 1
+	};
+
+	(void)state;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP R4("192.0.2.9") R4("192.0.2.10")
+	    R4("203.0.113.5") TAIL, "", want, NW(want), &e);
+}
+
+static void
+chain_plan_migrates_from_ipset_then_destroys_set(void **state)
+{
+	static const char *const want[] = { "192.0.2.10", "192.0.2.9" };
+	struct config		 c = cfg_default();
+	struct fwplan		 p;
+	struct addr		 w[2];
+
+	(void)state;
+	w[0] = A(want[0]);
+	w[1] = A(want[1]);
+	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP SRULE TAIL,
+	    strlen(HEAD DECL JUMP SRULE TAIL), w, 2, &p), 0, "");
+	assert_text(p.fp_script, p.fp_len, "*filter\n" DSRULE R4("192.0.2.9")
+	    R4("192.0.2.10") "COMMIT\n");
+	assert_null(p.fp_setpre);
+	assert_text(p.fp_setpost, p.fp_setpostlen, "destroy " CH "\n");
+	assert_int_equal(p.fp_add, 2);
+	assert_int_equal(p.fp_del, 1);
+	firewall_plan_free(&p);
+	/* A rule on some other set is just a foreign rule. */
+	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m "
+	    "set --match-set other src -j DROP\n" TAIL, strlen(HEAD DECL JUMP "-A " CH
+	    " -p tcp -m set --match-set other src -j DROP\n" TAIL), w, 0, &p), 0, "");
+	assert_text(p.fp_script, p.fp_len, "*filter\n-D " CH " -p tcp -m set "
+	    "--match-set other src -j DROP\nCOMMIT\n");
+	assert_null(p.fp_setpost);
+	firewall_plan_free(&p);
+}
+
+static void
+ipset_plan_ipv6_uses_set6_and_blocktype6(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "2001:db8::10", "192.0.2.7",
+	    "2001:db8::9" };
+	struct iplan		 e = {
+		"create " CH "6 hash:ip family inet6 maxelem 100000\n"
+		    "add " CH "6 2001:db8::9\nadd " CH "6 2001:db8::10\n",
+		"*filter\n" DECL SRULE6 IJUMP "COMMIT\n", NULL, 2, 0, 1, 1, 1, 1
+	};
+	struct iplan		 none = { NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	check_iplan(&c, AF_INET6, HEAD TAIL, SCREATE("100000") SADD("192.0.2.7"),
+	    want, NW(want), &e);
+	check_iplan(&c, AF_INET6, HEAD DECL JUMP SRULE6 TAIL, SCREATE6("100000")
+	    "add " CH "6 2001:db8::9\nadd " CH "6 2001:db8::10\n", want, NW(want),
+	    &none);
+}
+
+static void
+ipset_plan_replaces_foreign_rules_and_duplicate_set_rules(void **state)
+{
+	struct config		 c = cfg_ipset();
+	static const char *const want[] = { "192.0.2.9" };
+#define OTHEROPT "-A " CH " -p tcp -m set --match-set " CH " src -j REJECT " \
+		"--reject-with icmp-port-unreachable\n"
+	struct iplan		 e = {
+		NULL, "*filter\n-D " CH " -p tcp -m set --match-set " CH " src -j DROP\n"
+		    "-D" OTHEROPT + 2, NULL, 0, 0, 0, 0, 0, 0
+	};
+	char			 script[512];
+
+	(void)state;
+	/* The exact rule is kept even after others of the same set (one
+	 * with the same target word), and wherever it is. */
+	snprintf(script, sizeof(script), "*filter\n-D " CH " -p tcp -m set "
+	    "--match-set " CH " src -j DROP\n-D%s-D " CH " -s 198.51.100.1/32 -j "
+	    "ACCEPT\n%sCOMMIT\n", OTHEROPT + 2, DSRULE);
+	e.script = script;
+	e.del = 4;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m set --match-set "
+	    CH " src -j DROP\n" OTHEROPT SRULE "-A " CH " -s 198.51.100.1/32 -j "
+	    "ACCEPT\n" SRULE TAIL, SCREATE("100000") SADD("192.0.2.9"), want,
+	    NW(want), &e);
+	/* Without the exact one, the first with the same target word stays. */
+	e.script = "*filter\n-D " CH " -p tcp -m set --match-set " CH " src -j REJECT "
+	    "--reject-with icmp-host-unreachable\nCOMMIT\n";
+	e.del = 1;
+	check_iplan(&c, AF_INET, HEAD DECL JUMP OTHEROPT "-A " CH " -p tcp -m set "
+	    "--match-set " CH " src -j REJECT --reject-with icmp-host-unreachable\n"
+	    TAIL, SCREATE("100000") SADD("192.0.2.9"), want, NW(want), &e);
+#undef OTHEROPT
+}
+
+static void
+ipset_plan_rejects_what_it_does_not_understand(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct fwplan	 p;
+	struct addr	 w = A("192.0.2.9");
+
+#define IPLAN(setsave) firewall_plan_ipset(&c, AF_INET, "", 0, (setsave), \
+	    strlen(setsave), &w, 1, &p)
+	(void)state;
+	assert_logged(IPLAN("create " CH " hash:net family inet hashsize 1024 "
+	    "maxelem 65536\n"), -1, "mailban: ipset: set " CH " is hash:net family "
+	    "inet, not hash:ip family inet; remove it (mailban stop, or ipset destroy "
+	    CH ") and run again\n");
+	assert_null(p.fp_setpre);
+	assert_logged(IPLAN("create " CH " hash:ip family inet6 maxelem 65536\n"),
+	    -1, "mailban: ipset: set " CH " is hash:ip family inet6, not hash:ip "
+	    "family inet; remove it (mailban stop, or ipset destroy " CH ") and run "
+	    "again\n");
+	assert_logged(IPLAN(SCREATE("100000") "flush " CH "\n"), -1,
+	    "mailban: ipset save output line 2 not understood: \"flush " CH "\"; "
+	    "chain left unchanged\n");
+	assert_logged(IPLAN(SCREATE("100000") SCREATE("100000")), -1,
+	    "mailban: ipset save output line 2 not understood: \"create " CH " hash:ip "
+	    "family inet hashsize 1024 maxelem 100000 bucketsize 12 initval "
+	    "0x96e39890\"; chain left unchanged\n");
+	assert_logged(IPLAN("create " CH " hash:ip family inet maxelem many\n"), -1,
+	    "mailban: ipset save output line 1 not understood: \"create " CH
+	    " hash:ip family inet maxelem many\"; chain left unchanged\n");
+	assert_logged(IPLAN("add " CH "\n"), -1, "mailban: ipset save output line 1 "
+	    "not understood: \"add " CH "\"; chain left unchanged\n");
+	assert_logged(IPLAN(SADD("192.0.2.9")), -1, "mailban: ipset save output has "
+	    "members of " CH " but no \"create " CH "\" line; chain left unchanged\n");
+	c.c_chain = "a-chain-name-of-28-character";
+	assert_logged(firewall_plan_ipset(&c, AF_INET6, "", 0, "", 0, &w, 1, &p), 0, "");
+	firewall_plan_free(&p);
+	c.c_chain = "a-chain-name-of-31-characters--";
+	assert_logged(IPLAN(""), 0, "");
+	firewall_plan_free(&p);
+	assert_logged(firewall_plan_ipset(&c, AF_INET6, "", 0, "", 0, &w, 1, &p), -1,
+	    "mailban: ipset: the set name a-chain-name-of-31-characters--6 is longer "
+	    "than 31 characters (use a shorter chain)\n");
+#undef IPLAN
+}
+
+static void
+ipset_plan_stop_destroys_set_after_chain(void **state)
+{
+	struct config	c = cfg_ipset();
+	struct fwplan	p;
+
+	(void)state;
+	assert_logged(firewall_plan_stop(&c, AF_INET6, HEAD DECL JUMP SRULE6 TAIL,
+	    strlen(HEAD DECL JUMP SRULE6 TAIL), &p), 0, "");
+	assert_text(p.fp_script, p.fp_len, "*filter\n-D INPUT -p tcp -m tcp --dport 25 "
+	    "-j " CH "\n-F " CH "\n-X " CH "\nCOMMIT\n");
+	assert_text(p.fp_setpost, p.fp_setpostlen, "destroy " CH "6\n");
+	assert_int_equal(p.fp_del, 1);
+	firewall_plan_free(&p);
+	/* No chain any more, but the set may be left: destroyed all the same. */
+	assert_logged(firewall_plan_stop(&c, AF_INET, HEAD TAIL, strlen(HEAD TAIL),
+	    &p), 0, "");
+	assert_null(p.fp_script);
+	assert_text(p.fp_setpost, p.fp_setpostlen, "destroy " CH "\n");
+	firewall_plan_free(&p);
+	/* Chain backend: only when a set rule shows the set was ours. */
+	c.c_backend = BACKEND_CHAIN;
+	assert_logged(firewall_plan_stop(&c, AF_INET, HEAD DECL JUMP R4("192.0.2.7")
+	    TAIL, strlen(HEAD DECL JUMP R4("192.0.2.7") TAIL), &p), 0, "");
+	assert_null(p.fp_setpost);
+	firewall_plan_free(&p);
+	assert_logged(firewall_plan_stop(&c, AF_INET, HEAD DECL JUMP SRULE TAIL,
+	    strlen(HEAD DECL JUMP SRULE TAIL), &p), 0, "");
+	assert_text(p.fp_setpost, p.fp_setpostlen, "destroy " CH "\n");
+	firewall_plan_free(&p);
+}
+
 /* --- processes (scripts stand in for the tools) ---------------------- */
 
 static char *
@@ -703,6 +1034,82 @@ sync_dry_prints_script_from_canned_save(void **state)
 	free(c.c_iptables_save);
 }
 
+static void
+ipset_runs_fixed_argv_and_reports_once(void **state)
+{
+	struct config	 c = cfg_ipset();
+	char		*out, *want;
+	size_t		 len;
+
+	(void)state;
+	c.c_ipset = script("ipset-argv", "#!/bin/sh\n"
+	    "if [ \"$1\" = save ]; then printf '%s\\n' \"$0\" \"$@\"; exit 0; fi\n"
+	    "test \"$*\" = 'restore -exist' && test \"$(cat)\" = 'destroy x' || "
+	    "{ echo \"argv $*\" >&2; exit 5; }\n", 0700);
+	assert_logged(firewall_ipset_save(&c, &out, &len), 0, "");
+	assert_true(asprintf(&want, "%s\nsave\n", c.c_ipset) > 0);
+	assert_string_equal(out, want);
+	free(want);
+	free(out);
+	assert_logged(firewall_ipset_restore(&c, "destroy x\n", 10), 0, "");
+	assert_logged(firewall_ipset_restore(&c, "destroy y\n", 10), -1,
+	    "mailban: ipset restore exited 5: argv restore -exist; the set may be "
+	    "partly updated, the chain is left unchanged (the next run completes "
+	    "it)\n");
+	free(c.c_ipset);
+	c.c_ipset = "/bin/false";
+	assert_logged(firewall_ipset_save(&c, &out, &len), -1,
+	    "mailban: ipset save exited 1; chain left unchanged\n");
+	assert_null(out);
+	c.c_ipset = NULL;
+	assert_logged(firewall_ipset_save(&c, &out, &len), -1,
+	    "mailban: cannot run ipset save: not an absolute path\n");
+}
+
+static void
+ipset_sync_dry_prints_both_scripts_in_order(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct fwplan	 p;
+	struct addr	 w = A("192.0.2.7");
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+
+	(void)state;
+	c.c_iptables_save = script("save-canned2", "#!/bin/sh\ncat <<'EOF'\n"
+	    HEAD DECL JUMP R4("192.0.2.8") TAIL "EOF\n", 0700);
+	c.c_ipset = script("ipset-canned", "#!/bin/sh\n"
+	    "[ \"$1\" = save ] || exit 9\necho 'create other hash:ip family inet'\n", 0700);
+	c.c_iptables_restore = "/nonexistent/iptables-restore";	/* never run */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_logged(firewall_sync(&c, AF_INET, &w, 1, f, &p), 0, "");
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "# ipset restore -exist\ncreate " CH " hash:ip "
+	    "family inet maxelem 100000\n" SADD("192.0.2.7")
+	    "# iptables-restore --noflush\n*filter\n" D4("192.0.2.8") SRULE "COMMIT\n");
+	assert_int_equal(p.fp_add, 1);
+	assert_int_equal(p.fp_del, 1);
+	assert_int_equal(p.fp_newset, 1);
+	assert_int_equal(p.fp_newrule, 1);
+	firewall_plan_free(&p);
+	free(buf);
+	/* Back to chain: the post script is printed last. */
+	c.c_backend = BACKEND_CHAIN;
+	free(c.c_iptables_save);
+	c.c_iptables_save = script("save-canned3", "#!/bin/sh\ncat <<'EOF'\n"
+	    HEAD DECL JUMP SRULE TAIL "EOF\n", 0700);
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_logged(firewall_sync(&c, AF_INET, &w, 1, f, NULL), 0, "");
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "# iptables-restore --noflush\n*filter\n" DSRULE
+	    R4("192.0.2.7") "COMMIT\n# ipset restore -exist\ndestroy " CH "\n");
+	free(buf);
+	free(c.c_iptables_save);
+	free(c.c_ipset);
+}
+
 /* --- real iptables in a private network namespace --------------------- */
 
 /* Run argv with in on stdin; return its exit status, stdout in *out. */
@@ -781,6 +1188,7 @@ real_setup(void **state)
 {
 	char	*v4[] = { "/usr/sbin/iptables-restore", NULL };
 	char	*v6[] = { "/usr/sbin/ip6tables-restore", NULL };
+	char	*sets[] = { "/usr/sbin/ipset", "destroy", NULL };
 	const char *empty = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
 	    ":OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
@@ -788,6 +1196,9 @@ real_setup(void **state)
 	if (!netns_ok)
 		return 0;
 	if (t_exec(v4, empty, NULL) != 0 || t_exec(v6, empty, NULL) != 0)
+		return -1;
+	/* No rule uses a set any more: every set of this namespace goes. */
+	if (access(sets[0], X_OK) == 0 && t_exec(sets, NULL, NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -1044,6 +1455,301 @@ real_ten_thousand_ipv6_bans_in_one_restore(void **state)
 	free(w);
 }
 
+/* --- backend = ipset, for real ------------------------------------------ */
+
+static int	 have_ipset;	/* /usr/sbin/ipset is there */
+
+#define REAL_IPSET() do {						\
+	if (!netns_ok || !have_ipset)					\
+		skip();							\
+} while (0)
+
+#define LSET(max)	"create " CH " hash:ip family inet hashsize 1024 maxelem " \
+			max " bucketsize 12 initval X\n"
+#define LSET6(max)	"create " CH "6 hash:ip family inet6 hashsize 1024 maxelem " \
+			max " bucketsize 12 initval X\n"
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * `ipset save` of this namespace, exactly, except that the random
+ * "initval 0x..." reads "initval X" and each set's members (printed in
+ * hash order) are sorted.
+ */
+static char *
+live_sets(void)
+{
+	char	*argv[] = { "/usr/sbin/ipset", "save", NULL };
+	char	*out, *res, **line, *p, *nl, *iv;
+	size_t	 n = 0, i, j, k = 0, total;
+
+	assert_int_equal(t_exec(argv, NULL, &out), 0);
+	total = strlen(out);
+	assert_non_null(line = calloc(total / 4 + 2, sizeof(*line)));
+	for (p = out; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if ((iv = strstr(p, " initval 0x")) != NULL)
+			strcpy(iv, " initval X");
+		line[n++] = p;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && strncmp(line[j], "add ", 4) == 0; j++)
+			;
+		if (j > i)
+			qsort(line + i, j - i, sizeof(*line), cmp_line);
+		else
+			j++;
+	}
+	assert_non_null(res = calloc(1, total + 1));
+	for (i = 0; i < n; i++) {
+		memcpy(res + k, line[i], strlen(line[i]));
+		k += strlen(line[i]);
+		res[k++] = '\n';
+	}
+	free(line);
+	free(out);
+	return res;
+}
+
+#define assert_sets(want) do {						\
+	char	*s_ = live_sets();					\
+	assert_string_equal(s_, (want));				\
+	free(s_);							\
+} while (0)
+
+static void
+isync_ok(const struct config *c, int family, const struct addr *w, size_t n,
+    const struct iplan *e)
+{
+	struct fwplan	p;
+
+	assert_logged(firewall_sync(c, family, w, n, NULL, &p), 0, "");
+	assert_int_equal(p.fp_add, e->add);
+	assert_int_equal(p.fp_del, e->del);
+	assert_int_equal(p.fp_newchain, e->newchain);
+	assert_int_equal(p.fp_newjump, e->newjump);
+	assert_int_equal(p.fp_newset, e->newset);
+	assert_int_equal(p.fp_newrule, e->newrule);
+	assert_true((p.fp_setpre != NULL) == (e->pre != NULL));
+	assert_true((p.fp_script != NULL) == (e->script != NULL));
+	assert_true((p.fp_setpost != NULL) == (e->post != NULL));
+	firewall_plan_free(&p);
+}
+
+/* Only presence matters to isync_ok(): a non-NULL marker. */
+#define Y	""
+
+static void
+real_ipset_three_bans_heal_and_removal(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct addr	 w[3];
+	struct iplan	 first = { Y, Y, NULL, 3, 0, 1, 1, 1, 1 };
+	struct iplan	 none = { NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+	struct iplan	 refill = { Y, NULL, NULL, 3, 0, 0, 0, 0, 0 };
+	struct iplan	 rule = { NULL, Y, NULL, 0, 0, 0, 0, 0, 1 };
+	struct iplan	 remove = { Y, NULL, NULL, 0, 1, 0, 0, 0, 0 };
+	char		*flushset[] = { "/usr/sbin/ipset", "flush", CH, NULL };
+	char		*flushchain[] = { "/usr/sbin/iptables", "-F", CH, NULL };
+
+	(void)state;
+	REAL_IPSET();
+	w[0] = A("192.0.2.10");
+	w[1] = A("203.0.113.5");
+	w[2] = A("192.0.2.9");
+	isync_ok(&c, AF_INET, w, 3, &first);
+	assert_live(AF_INET, JUMP SRULE);
+	assert_sets(LSET("100000") SADD("192.0.2.10") SADD("192.0.2.9")
+	    SADD("203.0.113.5"));
+	isync_ok(&c, AF_INET, w, 3, &none);
+	/* A flushed set and a flushed chain heal, each alone. */
+	assert_int_equal(t_exec(flushset, NULL, NULL), 0);
+	assert_sets(LSET("100000"));
+	isync_ok(&c, AF_INET, w, 3, &refill);
+	assert_int_equal(t_exec(flushchain, NULL, NULL), 0);
+	assert_live(AF_INET, JUMP);
+	isync_ok(&c, AF_INET, w, 3, &rule);
+	assert_live(AF_INET, JUMP SRULE);
+	assert_sets(LSET("100000") SADD("192.0.2.10") SADD("192.0.2.9")
+	    SADD("203.0.113.5"));
+	/* Removal: exactly that member goes; the rule stays. */
+	isync_ok(&c, AF_INET, w, 2, &remove);
+	assert_live(AF_INET, JUMP SRULE);
+	assert_sets(LSET("100000") SADD("192.0.2.10") SADD("203.0.113.5"));
+	assert_live(AF_INET6, "");
+}
+
+static void
+real_ipset_migration_both_ways(void **state)
+{
+	struct config	 c = cfg_default();
+	struct addr	 w[4];
+	struct iplan	 toset = { Y, Y, NULL, 3, 3, 0, 0, 1, 1 };
+	struct iplan	 tochain = { NULL, Y, Y, 3, 1, 0, 0, 0, 0 };
+	struct iplan	 toset6 = { Y, Y, NULL, 1, 1, 0, 0, 1, 1 };
+
+	(void)state;
+	REAL_IPSET();
+	w[0] = A("192.0.2.10");
+	w[1] = A("203.0.113.5");
+	w[2] = A("192.0.2.9");
+	w[3] = A("2001:db8::9");
+	sync_ok(&c, AF_INET, w, 4, 3, 0, 1, 1);
+	sync_ok(&c, AF_INET6, w, 4, 1, 0, 1, 1);
+	assert_live(AF_INET, JUMP R4("192.0.2.9") R4("192.0.2.10") R4("203.0.113.5"));
+	/* chain -> ipset: the per-address rules go, the set rule comes. */
+	c.c_backend = BACKEND_IPSET;
+	isync_ok(&c, AF_INET, w, 4, &toset);
+	isync_ok(&c, AF_INET6, w, 4, &toset6);
+	assert_live(AF_INET, JUMP SRULE);
+	assert_live(AF_INET6, JUMP SRULE6);
+	assert_sets(LSET("100000") SADD("192.0.2.10") SADD("192.0.2.9")
+	    SADD("203.0.113.5") LSET6("100000") "add " CH "6 2001:db8::9\n");
+	/* ipset -> chain: the rules come back, then the sets are destroyed. */
+	c.c_backend = BACKEND_CHAIN;
+	isync_ok(&c, AF_INET, w, 4, &tochain);
+	assert_live(AF_INET, JUMP R4("192.0.2.9") R4("192.0.2.10") R4("203.0.113.5"));
+	assert_sets(LSET6("100000") "add " CH "6 2001:db8::9\n");
+	tochain.add = 1;
+	isync_ok(&c, AF_INET6, w, 4, &tochain);
+	assert_live(AF_INET6, JUMP R6("2001:db8::9"));
+	assert_sets("");
+	sync_ok(&c, AF_INET, w, 4, 0, 0, 0, 0);
+	sync_ok(&c, AF_INET6, w, 4, 0, 0, 0, 0);
+}
+
+static void
+real_ipset_maxbans_is_maxelem_and_never_fills(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct fwplan	 p;
+	struct addr	 w[3];
+	struct iplan	 first = { Y, Y, NULL, 3, 0, 1, 1, 1, 1 };
+	struct iplan	 swap = { Y, NULL, NULL, 0, 1, 0, 0, 1, 0 };
+
+	(void)state;
+	REAL_IPSET();
+	w[0] = A("192.0.2.10");
+	w[1] = A("203.0.113.5");
+	w[2] = A("192.0.2.9");
+	isync_ok(&c, AF_INET, w, 3, &first);
+	/* A lower maxbans: a new set swapped in under the same rule. */
+	c.c_maxbans = 2;
+	cap_begin();
+	assert_int_equal(firewall_sync(&c, AF_INET, w, 3, NULL, &p), 0);
+	free(cap_end());
+	assert_int_equal(p.fp_newset, swap.newset);
+	assert_int_equal(p.fp_del, 1);
+	firewall_plan_free(&p);
+	assert_live(AF_INET, JUMP SRULE);
+	assert_sets(LSET("2") SADD("192.0.2.10") SADD("203.0.113.5"));
+	/* More bans than maxelem: never a silently full set, a warning. */
+	assert_logged(firewall_sync(&c, AF_INET, w, 3, NULL, NULL), 0,
+	    "mailban: iptables: 3 addresses to ban but maxbans is 2; only the first "
+	    "2 are banned (raise maxbans)\n");
+	assert_sets(LSET("2") SADD("192.0.2.10") SADD("203.0.113.5"));
+	(void)swap;
+}
+
+static void
+real_ipset_stop_leaves_no_chain_and_no_set(void **state)
+{
+	struct config	c = cfg_ipset();
+	struct addr	w[2];
+	struct iplan	first = { Y, Y, NULL, 1, 0, 1, 1, 1, 1 };
+
+	(void)state;
+	REAL_IPSET();
+	w[0] = A("192.0.2.7");
+	w[1] = A("2001:db8::7");
+	isync_ok(&c, AF_INET, w, 2, &first);
+	isync_ok(&c, AF_INET6, w, 2, &first);
+	assert_logged(firewall_stop(&c, AF_INET), 0, "");
+	assert_logged(firewall_stop(&c, AF_INET6), 0, "");
+	assert_live(AF_INET, "");
+	assert_live(AF_INET6, "");
+	assert_false(has_chain(AF_INET));
+	assert_false(has_chain(AF_INET6));
+	assert_sets("");
+	/* Again: nothing to remove, and an absent set, are not errors. */
+	assert_logged(firewall_stop(&c, AF_INET), 0, "");
+}
+
+static void
+real_ipset_set_in_use_elsewhere_is_reported(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct addr	 w = A("192.0.2.7");
+	struct iplan	 first = { Y, Y, NULL, 1, 0, 1, 1, 1, 1 };
+	char		*other[] = { "/usr/sbin/iptables", "-A", "FORWARD", "-m", "set",
+			    "--match-set", CH, "src", "-j", "DROP", NULL };
+
+	(void)state;
+	REAL_IPSET();
+	isync_ok(&c, AF_INET, &w, 1, &first);
+	assert_int_equal(t_exec(other, NULL, NULL), 0);
+	c.c_backend = BACKEND_CHAIN;
+	assert_logged(firewall_sync(&c, AF_INET, &w, 1, NULL, NULL), -1,
+	    "mailban: ipset restore exited 1: ipset v7.17: Error in line 1: Set "
+	    "cannot be destroyed: it is in use by a kernel component; set " CH
+	    " kept (the chain no longer uses it; ipset destroy " CH " once nothing "
+	    "else does)\n");
+	/* The chain itself was switched. */
+	assert_live(AF_INET, JUMP "-A FORWARD -m set --match-set " CH " src -j DROP\n"
+	    R4("192.0.2.7"));
+}
+
+static void
+real_ipset_hundred_thousand_bans_in_one_restore(void **state)
+{
+	struct config	 c = cfg_ipset();
+	struct iplan	 first = { Y, Y, NULL, 100000, 0, 1, 1, 1, 1 };
+	struct iplan	 none = { NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+	struct iplan	 one = { Y, NULL, NULL, 0, 1, 0, 0, 0, 0 };
+	struct timespec	 t0, t1, t2, t3;
+	struct addr	*w;
+	char		*sets, *p;
+	size_t		 i, n = 100000, lines = 0;
+
+	(void)state;
+	REAL_IPSET();
+	assert_non_null(w = calloc(n, sizeof(*w)));
+	for (i = 0; i < n; i++) {
+		w[i] = A("2001:db8::");
+		w[i].a_b[13] = (unsigned char)(i >> 16);
+		w[i].a_b[14] = (unsigned char)(i >> 8);
+		w[i].a_b[15] = (unsigned char)i;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	isync_ok(&c, AF_INET6, w, n, &first);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	isync_ok(&c, AF_INET6, w, n, &none);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	isync_ok(&c, AF_INET6, w + 1, n - 1, &one);
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	print_message("# ipset: 100000 IPv6 bans applied in %lld ms (one ipset "
+	    "restore + one ip6tables-restore); a no-op run %lld ms; one removal "
+	    "%lld ms\n",
+	    (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
+	    (long long)((t2.tv_sec - t1.tv_sec) * 1000 + (t2.tv_nsec - t1.tv_nsec) / 1000000),
+	    (long long)((t3.tv_sec - t2.tv_sec) * 1000 + (t3.tv_nsec - t2.tv_nsec) / 1000000));
+	assert_live(AF_INET6, JUMP SRULE6);
+	sets = live_sets();
+	for (p = sets; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, n);	/* create + n - 1 members */
+	assert_int_equal(strncmp(sets, "create " CH "6 hash:ip family inet6 ", 31), 0);
+	assert_non_null(strstr(sets, "\nadd " CH "6 2001:db8::1:86a0\n") == NULL ?
+	    strstr(sets, "\nadd " CH "6 2001:db8::1:869f\n") : NULL);
+	assert_null(strstr(sets, "\nadd " CH "6 2001:db8::\n"));
+	free(sets);
+	free(w);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1055,7 +1761,8 @@ static int
 group_teardown(void **state)
 {
 	static const char *const names[] = { "save-argv", "save-fd", "restore-2",
-	    "restore-3", "restore-wc", "restore-kill", "not-executable", "save-canned" };
+	    "restore-3", "restore-wc", "restore-kill", "not-executable", "save-canned",
+	    "ipset-argv", "save-canned2", "save-canned3", "ipset-canned" };
 	char	path[256];
 	size_t	i;
 
@@ -1096,6 +1803,16 @@ main(void)
 		cmocka_unit_test(plan_rejects_blocktype_with_line_break),
 		cmocka_unit_test(plan_stop_removes_all_jumps_then_chain),
 		cmocka_unit_test(plan_stop_without_chain_is_nothing_to_do),
+		cmocka_unit_test(ipset_plan_empty_creates_set_rule_and_jump),
+		cmocka_unit_test(ipset_plan_in_sync_is_nothing_to_do),
+		cmocka_unit_test(ipset_plan_adds_and_deletes_members_only),
+		cmocka_unit_test(ipset_plan_new_maxelem_fills_a_new_set_and_swaps),
+		cmocka_unit_test(ipset_plan_migrates_from_chain_in_one_restore),
+		cmocka_unit_test(chain_plan_migrates_from_ipset_then_destroys_set),
+		cmocka_unit_test(ipset_plan_ipv6_uses_set6_and_blocktype6),
+		cmocka_unit_test(ipset_plan_replaces_foreign_rules_and_duplicate_set_rules),
+		cmocka_unit_test(ipset_plan_rejects_what_it_does_not_understand),
+		cmocka_unit_test(ipset_plan_stop_destroys_set_after_chain),
 		cmocka_unit_test(save_runs_fixed_argv_env_and_no_extra_fd),
 		cmocka_unit_test(restore_reports_exit_and_first_stderr_line),
 		cmocka_unit_test(restore_that_stops_reading_big_script_is_reported),
@@ -1103,6 +1820,8 @@ main(void)
 		cmocka_unit_test(missing_or_unrunnable_tool_is_reported),
 		cmocka_unit_test(sync_fails_once_when_save_fails),
 		cmocka_unit_test(sync_dry_prints_script_from_canned_save),
+		cmocka_unit_test(ipset_runs_fixed_argv_and_reports_once),
+		cmocka_unit_test(ipset_sync_dry_prints_both_scripts_in_order),
 		cmocka_unit_test_setup(real_sync_three_then_nothing_to_do, real_setup),
 		cmocka_unit_test_setup(real_manual_flush_heals_exactly, real_setup),
 		cmocka_unit_test_setup(real_removing_one_address_deletes_exactly_its_rule,
@@ -1114,9 +1833,20 @@ main(void)
 		cmocka_unit_test_setup(real_dry_run_prints_and_changes_nothing, real_setup),
 		cmocka_unit_test_setup(real_ten_thousand_ipv6_bans_in_one_restore,
 		    real_setup),
+		cmocka_unit_test_setup(real_ipset_three_bans_heal_and_removal, real_setup),
+		cmocka_unit_test_setup(real_ipset_migration_both_ways, real_setup),
+		cmocka_unit_test_setup(real_ipset_maxbans_is_maxelem_and_never_fills,
+		    real_setup),
+		cmocka_unit_test_setup(real_ipset_stop_leaves_no_chain_and_no_set,
+		    real_setup),
+		cmocka_unit_test_setup(real_ipset_set_in_use_elsewhere_is_reported,
+		    real_setup),
+		cmocka_unit_test_setup(real_ipset_hundred_thousand_bans_in_one_restore,
+		    real_setup),
 	};
 
 	/* Root only, and never on the host's own firewall. */
 	netns_ok = geteuid() == 0 && unshare(CLONE_NEWNET) == 0;
+	have_ipset = access("/usr/sbin/ipset", X_OK) == 0;
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

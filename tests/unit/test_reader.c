@@ -1175,6 +1175,27 @@ corrupt_compressed_data_is_a_warning_not_an_error(void **state)
 }
 
 /* Past READER_FPMAX the fingerprint cannot see that a .gz is too short. */
+/* gzip -d ignores zeros after the last member; so does the reader. */
+static void
+trailing_zeros_after_gz_member_are_ignored(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	gz_member(t, "mail.log.1.gz", "A1\nA2\n", 0);
+	wr(t, "mail.log.1.gz", "\0\0\0\0\0\0\0\0", 8, O_APPEND);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1.gz:A2\nmail.log:B1\n");
+	assert_string_equal(t->err, "");
+	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+}
+
 static void
 compressed_file_shorter_than_offset_is_reported(void **state)
 {
@@ -1705,6 +1726,7 @@ main(void)
 		T(compressed_tail_incomplete_line_is_counted_lost),
 		T(compressed_file_ending_early_keeps_what_was_read),
 		T(corrupt_compressed_data_is_a_warning_not_an_error),
+		T(trailing_zeros_after_gz_member_are_ignored),
 		T(compressed_file_shorter_than_offset_is_reported),
 		T(callback_error_in_compressed_file_keeps_position),
 		T(newer_compressed_sibling_is_read_whole),

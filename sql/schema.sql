@@ -124,6 +124,15 @@ CREATE TABLE scanned (
 	PRIMARY KEY (fp, fplen)
 ) STRICT;
 
+-- Settings of this installation kept with its state: "seed" (a secret
+-- drawn once, for the random part of repeat-offender bans, so a replay on
+-- the same database gives the same lengths) and "journal_cursor" (where
+-- the reader of logpath = journal stopped, in place of a byte offset).
+CREATE TABLE meta (
+	key	TEXT PRIMARY KEY,	-- "seed", "journal_cursor"
+	value	TEXT NOT NULL
+) STRICT;
+
 -- The bans in force now (by the wall clock: a view cannot take a
 -- reference time; sql/reports/active-bans.sql can), by address, then
 -- start.  Columns: those of bans (address, jail, start, end, failures,

@@ -32,9 +32,6 @@ struct report {
 
 #include "reports.inc"
 
-/* XXX until src/cmd.h declares it (the lead's file). */
-int	 cmd_report(int, char **);
-
 #define NREPORTS	(sizeof(reports) / sizeof(reports[0]))
 
 /* One result set, kept whole: widths depend on every row. */

@@ -133,13 +133,30 @@ one(struct ingest *in, const struct match *m, int64_t t)
 }
 
 int
+ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, size_t len)
+{
+	struct match	 m[16];
+	size_t		 i, n;
+	int		 r, outcome = INGEST_MISSED;
+
+	in->in_stats.is_formats[sl->s_format]++;
+	n = filter_line(in->in_fs, sl, m, sizeof(m) / sizeof(m[0]));
+	for (i = 0; i < n; i++) {
+		if ((r = one(in, &m[i], sl->s_time)) == -1)
+			return -1;
+		if (r == INGEST_MATCHED || (r == INGEST_IGNORED && outcome == INGEST_MISSED))
+			outcome = r;
+	}
+	if (in->in_each != NULL && line != NULL)
+		in->in_each(in->in_emitarg, line, len, outcome);
+	return 0;
+}
+
+int
 ingest_line(void *arg, const char *file, const char *line, size_t len)
 {
 	struct ingest	*in = arg;
 	struct sysline	 sl;
-	struct match	 m[16];
-	size_t		 i, n;
-	int		 r, outcome = INGEST_MISSED;
 
 	(void)file;
 	in->in_lineno++;
@@ -150,17 +167,7 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);
 		return 0;
 	}
-	in->in_stats.is_formats[sl.s_format]++;
-	n = filter_line(in->in_fs, &sl, m, sizeof(m) / sizeof(m[0]));
-	for (i = 0; i < n; i++) {
-		if ((r = one(in, &m[i], sl.s_time)) == -1)
-			return -1;
-		if (r == INGEST_MATCHED || (r == INGEST_IGNORED && outcome == INGEST_MISSED))
-			outcome = r;
-	}
-	if (in->in_each != NULL)
-		in->in_each(in->in_emitarg, line, len, outcome);
-	return 0;
+	return ingest_sysline(in, &sl, line, len);
 }
 
 static const struct jail *
@@ -183,11 +190,23 @@ ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int 
 	struct pban		*b = NULL;
 	const struct jail	*j;
 	struct policy		 pl;
-	int64_t			 until, *ids = NULL;
-	size_t			 nt = 0, nf, nb = 0, i, k, x;
+	struct policy_inc	 pi;
+	int64_t			 until, *ids = NULL, *prev = NULL;
+	size_t			 nt = 0, nf, nb = 0, nprev = 0, i, k, x;
 	int			 rc = -1;
 
 	*newbans = 0;
+	/* Repeat offenders: each new ban of an address banned before lasts longer. */
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_on = cfg->c_inc;
+	pi.pi_factor = cfg->c_inc_factor;
+	pi.pi_mult = cfg->c_inc_mult;
+	pi.pi_nmult = cfg->c_inc_nmult;
+	pi.pi_maxtime = cfg->c_inc_maxtime;
+	pi.pi_rndtime = cfg->c_inc_rndtime;
+	pi.pi_window = cfg->c_inc_window;
+	if (pi.pi_on && pi.pi_rndtime > 0 && store_seed(st, &pi.pi_seed) == -1)
+		return -1;
 	if (store_touched(st, after_id, &tv, &nt) == -1)
 		return -1;
 	for (i = 0; i < nt; i++) {
@@ -200,7 +219,15 @@ ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int 
 		if (store_window(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
 		    j->j_findtime, &until, &f, &nf) == -1)
 			goto out;
-		policy_eval(&pl, until, f, nf, &b, &nb);
+		/* The bans before `from` that count (store_window dropped the later ones). */
+		if (pi.pi_on && store_ban_starts(st, tv[i].t_jail, tv[i].t_addr,
+		    tv[i].t_from - pi.pi_window, tv[i].t_from, &prev, &nprev) == -1)
+			goto out;
+		policy_eval_inc(&pl, &pi, hash_fnv1a(tv[i].t_addr, strlen(tv[i].t_addr),
+		    HASH_FNV_SEED), until, prev, nprev, f, nf, &b, &nb);
+		free(prev);
+		prev = NULL;
+		nprev = 0;
 		for (k = 0; k < nb; k++) {
 			ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
 			for (x = 0; x < b[k].pb_nfail; x++)
@@ -230,6 +257,7 @@ out:
 	policy_free(b, nb);
 	free(f);
 	free(ids);
+	free(prev);
 	store_touched_free(tv, nt);
 	return rc;
 }

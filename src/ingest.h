@@ -63,6 +63,9 @@ void	 ingest_init(struct ingest *, const struct config *, struct filterset *,
 void	 ingest_free(struct ingest *);
 /* reader_fn: 0, or -1 on a database error (already reported). */
 int	 ingest_line(void *ingest, const char *file, const char *line, size_t len);
+/* The same for a line already split (the journal's entries); line/len, for
+ * in_each only, may be NULL/0. */
+int	 ingest_sysline(struct ingest *, const struct sysline *, const char *line, size_t len);
 
 /*
  * Re-evaluate the window of every (jail, address) that got a failure with

@@ -13,6 +13,7 @@
  *  - an error is reported here, once, naming the file; -1 is returned and
  *    the caller rolls back, so a failed run records nothing.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -62,7 +63,7 @@ struct upgrade {
 static const struct upgrade upgrade[STORE_VERSION + 1] = {
 	{ NULL, { NULL } },		/* 0: no database */
 	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
-	{ NULL, { "scanned", NULL } },	/* 2: scan dedupe; offenders.filters */
+	{ NULL, { "scanned", "meta", NULL } },	/* 2: scan dedupe, meta; offenders.filters */
 };
 
 /*
@@ -107,6 +108,9 @@ enum stmt {
 	ST_BANS_EACH,
 	ST_SCANNED_GET,
 	ST_SCANNED_PUT,
+	ST_META_GET,
+	ST_META_PUT,
+	ST_BAN_STARTS,
 	ST__N
 };
 
@@ -219,6 +223,14 @@ static const char *const stmt_sql[ST__N] = {
 	    "SELECT address, jail, start, end, failures, manual, lifted, reason, id "
 	    "FROM bans WHERE start >= ?1 AND start < ?2 ORDER BY address, start, id",
 	[ST_SCANNED_GET] = "SELECT offset FROM scanned WHERE fp = ?1 AND fplen = ?2",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_PUT] =
+	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* ?1 jail, ?2 address, [?3, ?4): automatic bans, for repeat offenders. */
+	[ST_BAN_STARTS] =
+	    "SELECT start FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
+	    "AND start < ?4 AND manual = 0 ORDER BY start",
 	[ST_SCANNED_PUT] =
 	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
 	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "
@@ -1840,6 +1852,86 @@ store_report(struct store *s, const char *sql, int64_t now, int (*fn)(void *, in
 		sqlite3_finalize(st);
 		if (rc == -1)
 			return -1;
+	}
+	return 0;
+}
+
+int
+store_meta_get(struct store *s, const char *key, char **value)
+{
+	sqlite3_stmt	*st = s->s_st[ST_META_GET];
+	int		 r;
+
+	*value = NULL;
+	if (bind_text(st, 1, key) != SQLITE_OK)
+		return bind_error(s, st, "reading a setting");
+	if ((r = sqlite3_step(st)) == SQLITE_ROW)
+		*value = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, "reading a setting");
+	return *value != NULL;
+}
+
+int
+store_meta_put(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt	*st = s->s_st[ST_META_PUT];
+
+	if (bind_text(st, 1, key) != SQLITE_OK || bind_text(st, 2, value) != SQLITE_OK)
+		return bind_error(s, st, "recording a setting");
+	return run(s, st, "recording a setting");
+}
+
+int
+store_seed(struct store *s, uint64_t *seed)
+{
+	char		*v = NULL, buf[32];
+	uint64_t	 x;
+	int		 r;
+
+	if ((r = store_meta_get(s, "seed", &v)) == -1)
+		return -1;
+	if (r == 1) {
+		*seed = strtoull(v, NULL, 16);
+		free(v);
+		return 0;
+	}
+	if (getrandom(&x, sizeof(x), 0) != (ssize_t)sizeof(x))
+		return log_error("%s: cannot draw a random seed: %s", s->s_path,
+		    strerror(errno));
+	snprintf(buf, sizeof(buf), "%016" PRIx64, x);
+	*seed = x;
+	return store_meta_put(s, "seed", buf);
+}
+
+int
+store_ban_starts(struct store *s, const char *jail, const char *addr, int64_t from,
+    int64_t to, int64_t **v, size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_BAN_STARTS];
+	size_t		 cap = 0;
+	int		 r;
+
+	*v = NULL;
+	*n = 0;
+	if (bind_text(st, 1, jail) != SQLITE_OK || bind_text(st, 2, addr) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, from) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, to) != SQLITE_OK)
+		return bind_error(s, st, "reading earlier bans");
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*v = xreallocarray(*v, cap, sizeof(**v));
+		}
+		(*v)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return db_error(s, "reading earlier bans");
 	}
 	return 0;
 }

@@ -192,4 +192,14 @@ int	 store_report(struct store *, const char *sql, int64_t now,
 	    int (*fn)(void *, int n, const char *const *names,
 	    const char *const *values), void *arg);
 
+/* Settings kept in table meta: 1 found (*value allocated), 0, -1. */
+int	 store_meta_get(struct store *, const char *key, char **value);
+int	 store_meta_put(struct store *, const char *key, const char *value);
+/* The installation's secret seed (drawn once with getrandom, kept in meta). */
+int	 store_seed(struct store *, uint64_t *seed);
+/* Start times of the automatic bans of (jail, addr) with start in
+ * [from, to), ascending; caller frees *v. */
+int	 store_ban_starts(struct store *, const char *jail, const char *addr,
+	    int64_t from, int64_t to, int64_t **v, size_t *n);
+
 #endif

@@ -49,7 +49,6 @@ case $BUILD in
 /*)	BDIR=$BUILD ;;
 *)	BDIR=$TOP/$BUILD ;;
 esac
-MAILBAN=$BDIR/mailban
 SIZES=${BENCH_SIZES:-"1000000 10000000"}
 REPS=${BENCH_REPS:-3}
 CREPS=${BENCH_CRON_REPS:-7}
@@ -83,6 +82,8 @@ fi
 ROWS=$TMP/rows		# key|label|lines|wall ms (median)|min|max|cpu ms|peak RSS KB|bytes
 NOTES=$TMP/notes
 BIN=$TMP/bin
+# A copy: the build directory may be rebuilt while the benchmark runs.
+MAILBAN=$BIN/mailban
 
 note() { printf '%s\n' "$*" >> "$NOTES"; }
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
@@ -208,13 +209,14 @@ echo "bench: building genlog, genfail, benchtime, stages" >&2
 for t in genlog genfail benchtime; do
 	cc -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" "tests/bench/$t.c" || exit 1
 done
-if [ ! -x "$MAILBAN" ]; then
-	echo "bench.sh: $MAILBAN is not built (make all)" >&2
+if [ ! -x "$BDIR/mailban" ] || ! cp "$BDIR/mailban" "$MAILBAN" ||
+    ! cp "$BDIR/libmailban.a" "$BIN/libmailban.a"; then
+	echo "bench.sh: $BDIR/mailban is not built (make all)" >&2
 	exit 1
 fi
 HAVE_STAGES=0
-if ! skipped stages && cc -O2 -std=gnu11 -D_GNU_SOURCE -iquote src -iquote "$BDIR" \
-    -I/usr/include/iniparser -o "$BIN/stages" tests/bench/stages.c "$BDIR/libmailban.a" \
+if ! skipped stages && cc -O2 -std=gnu11 -D_GNU_SOURCE -iquote src \
+    -I/usr/include/iniparser -o "$BIN/stages" tests/bench/stages.c "$BIN/libmailban.a" \
     -lpcre2-8 -lsqlite3 -liniparser -lz 2> "$TMP/stages.err"; then
 	HAVE_STAGES=1
 elif ! skipped stages; then
@@ -261,8 +263,8 @@ for n in $SIZES; do
 		# a cross-check against genlog's own count, not a verdict
 		f=$(sqlite3 "$SDB" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(*) c FROM failures GROUP BY jail)" 2>/dev/null)
 		b=$(sqlite3 "$SDB" "SELECT group_concat(jail || ' ' || c, ', ') FROM (SELECT jail, count(DISTINCT address) c FROM bans GROUP BY jail)" 2>/dev/null)
-		note "scan $n lines: failures stored: ${f:-none}; addresses banned: ${b:-none}"
-		note "genlog $n lines: $(grep -o 'failures:.*' "$log.sum")"
+		note "scan $n lines: $(scan_summary); by jail: ${f:-none}; addresses banned: ${b:-none}"
+		note "genlog $n lines (its own count; the whitelist, ignoreself included, is mailban's): $(grep -o 'failures:.*' "$log.sum")"
 	fi
 	scan_prep
 	measure "grep$n" "grep -cF 'did not issue'" "$n" "$bytes" grep -cF 'did not issue' "$log"

@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "firewall.h"
 #include "ingest.h"
+#include "journal.h"
 #include "log.h"
 #include "reader.h"
 #include "store.h"
@@ -118,6 +119,56 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	return fw4 == -1 || fw6 == -1 ? -1 : 0;
 }
 
+/* The log file: read from the saved position, save the new one. */
+static int
+read_log(struct store *st, const struct config *cfg, struct ingest *in, struct logpos *pos,
+    int have, struct reader_stats *rs)
+{
+	if (reader_follow(cfg->c_logpath, pos, have, ingest_line, in, rs) == -1)
+		return -1;
+	return store_pos_put(st, cfg->c_logpath, pos);
+}
+
+/* journal_follow callback: one entry is one line. */
+static int
+journal_entry(void *arg, const struct sysline *sl, const char *cursor)
+{
+	struct ingest	*in = arg;
+
+	(void)cursor;
+	in->in_lineno++;
+	in->in_stats.is_lines++;
+	return ingest_sysline(in, sl, NULL, 0);
+}
+
+/*
+ * logpath = journal: read the journal after the saved cursor; the new
+ * cursor is saved in the same transaction as the failures it produced.
+ */
+static int
+read_journal(struct store *st, const struct config *cfg, struct ingest *in,
+    struct reader_stats *rs)
+{
+	struct journal_stats	 js;
+	char			*cur = NULL, *newcur = NULL;
+	int			 rc = -1;
+
+	memset(&js, 0, sizeof(js));
+	if (store_meta_get(st, "journal_cursor", &cur) == -1)
+		return -1;
+	if (journal_follow(cfg, cur, journal_entry, in, &newcur, &js) == -1)
+		goto out;
+	rs->rs_lines = js.js_entries;
+	in->in_stats.is_unparsed += js.js_bad + js.js_skipped;
+	if (newcur != NULL && store_meta_put(st, "journal_cursor", newcur) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(cur);
+	free(newcur);
+	return rc;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -193,8 +244,8 @@ cmd_run(int argc, char **argv)
 	    store_failure_maxid(st, &maxid) == -1)
 		goto out;
 	ingest_init(&in, cfg, fs, st, now);
-	if (reader_follow(cfg->c_logpath, &pos, have, ingest_line, &in, &rs) == -1 ||
-	    store_pos_put(st, cfg->c_logpath, &pos) == -1 ||
+	if ((cfg->c_journal ? read_journal(st, cfg, &in, &rs) :
+	    read_log(st, cfg, &in, &pos, have, &rs)) == -1 ||
 	    ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
 	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
 	    store_purge(st, now - cfg->c_dbpurgeage, &purged) == -1) {

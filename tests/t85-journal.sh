@@ -1,0 +1,50 @@
+#!/bin/sh
+# t85-journal.sh -- logpath = journal end to end: `mailban run` reads
+# journalctl's JSON after the cursor saved in the database (table meta),
+# bans from it, and a second run reads only the new entries.  journalctl
+# here is a stand-in that prints recorded `journalctl -o json` lines and
+# honours --after-cursor (the real journald is exercised by test_journal);
+# the firewall is the real one, in `unshare -n`.
+. tests/lib.sh
+need_root_netns "$@"
+D=$T/state; mkdir -p "$D"
+J=$T/journal.json
+cat > "$T/journalctl" <<'SH'
+#!/bin/sh
+# Stand-in for journalctl: print the entries of $0.json after --after-cursor.
+after=""
+for a in "$@"; do case $a in --after-cursor=*) after=${a#--after-cursor=} ;; esac; done
+if [ -z "$after" ]; then cat "$0.json"; exit 0; fi
+awk -v c="\"__CURSOR\":\"$after\"" 'found { print } index($0, c) { found = 1 }' "$0.json"
+SH
+chmod 755 "$T/journalctl"
+entry() {	# entry N EPOCH ADDR
+	printf '{"__CURSOR":"s=ab;i=%x","__REALTIME_TIMESTAMP":"%s000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"sm-mta","SYSLOG_PID":"%d","MESSAGE":"5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u@example.org>, relay=[%s], reject=550 5.7.1 <u@example.org>... Relaying denied. Proper authentication required."}\n' \
+	    "$1" "$2" $((1000 + $1)) "$1" "$1" "$3"
+}
+T0=1795687200	# 2026-11-26T10:00:00Z
+{ entry 1 $((T0 + 1)) 192.0.2.60; entry 2 $((T0 + 2)) 192.0.2.60
+  echo '{"__CURSOR":"s=ab;i=99","__REALTIME_TIMESTAMP":"1795687203000000","SYSLOG_IDENTIFIER":"sm-mta","MESSAGE":null}'
+  entry 3 $((T0 + 3)) 192.0.2.60; } > "$T/journalctl.json"
+sed -e "s|^logpath .*|logpath = journal|" -e "s|^database .*|database = $D/mailban.db|" \
+    -e 's|^maxretry .*|maxretry = 3|' -e 's|^port .*|port = 25|' \
+    -e "s|^journalctl .*|journalctl = $T/journalctl|" conf/mailban.conf > "$T/mailban.conf"
+grep -q "^journalctl = $T/journalctl" "$T/mailban.conf" || echo "journalctl = $T/journalctl" >> "$T/mailban.conf"
+chmod 600 "$T/mailban.conf"
+run() { "$MAILBAN" run -c "$T/mailban.conf" --now "2026-11-26T$1Z"; }
+q() { sqlite3 "$D/mailban.db" "$1"; }
+
+ok_eq "journal run prints nothing" "" "$(run 10:01:00 2>&1)"
+ok_eq "failures from the journal, at the journal's times" "192.0.2.60|3|1795687201|1795687203" \
+    "$(q 'select address, count(*), min(time), max(time) from failures group by address')"
+ok_eq "cursor saved in the database" "s=ab;i=3" "$(q "select value from meta where key = 'journal_cursor'")"
+ok_eq "banned from the journal" "1" \
+    "$(iptables-save -t filter | grep -c '^-A fail2ban-mail -s 192.0.2.60/32')"
+ok_eq "entry without a message counted as skipped" "1" "$(q 'select skipped from runs order by id desc limit 1')"
+{ entry 4 $((T0 + 70)) 198.51.100.61; entry 5 $((T0 + 71)) 198.51.100.61; entry 6 $((T0 + 72)) 198.51.100.61; } >> "$T/journalctl.json"
+run 10:02:00
+ok_eq "second run reads only the new entries" "192.0.2.60|3
+198.51.100.61|3" "$(q 'select address, count(*) from failures group by address order by address')"
+ok_eq "cursor moved" "s=ab;i=6" "$(q "select value from meta where key = 'journal_cursor'")"
+run 10:03:00
+ok_eq "nothing new, nothing added" "6" "$(q 'select count(*) from failures')"

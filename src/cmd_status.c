@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "policy.h"
 #include "store.h"
 #include "util.h"
 
@@ -24,6 +25,48 @@ print_pos(void *arg, const char *path, const struct logpos *p, int64_t updated)
 	(void)arg;
 	printf("log %s: offset %" PRId64 ", inode %" PRIu64 ", read at %s\n", path,
 	    p->lp_offset, p->lp_ino, fmt_time_utc(updated, t, sizeof(t)));
+	return 0;
+}
+
+/*
+ * For a ban in force: the bans of its (filter, address) within
+ * bantime.window (this one included), and how long the next one would
+ * last (repeat offenders), as "1h", "2h30m" or "permanent"; "-" for a
+ * manual ban or a filter no longer configured.
+ */
+static int
+next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int64_t now,
+    int64_t *nb, char *buf, size_t len)
+{
+	const struct jail	*j = NULL;
+	struct policy_inc	 pi;
+	int64_t			*v = NULL, d;
+	size_t			 n = 0, i;
+
+	for (i = 0; i < cfg->c_njails; i++)
+		if (strcmp(cfg->c_jails[i].j_name, b->b_jail) == 0)
+			j = &cfg->c_jails[i];
+	if (store_ban_starts(st, b->b_jail, b->b_addr, now - cfg->c_inc_window, now + 1,
+	    &v, &n) == -1)
+		return -1;
+	free(v);
+	*nb = (int64_t)n;
+	if (j == NULL) {
+		snprintf(buf, len, "-");
+		return 0;
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_on = cfg->c_inc;
+	pi.pi_factor = cfg->c_inc_factor;
+	pi.pi_mult = cfg->c_inc_mult;
+	pi.pi_nmult = cfg->c_inc_nmult;
+	pi.pi_maxtime = cfg->c_inc_maxtime;
+	pi.pi_window = cfg->c_inc_window;	/* no random part: it is not known yet */
+	d = policy_bantime(&pi, j->j_bantime, now, n, 0);
+	if (d < 0)
+		snprintf(buf, len, "permanent");
+	else
+		fmt_duration(d, buf, len);
 	return 0;
 }
 
@@ -78,13 +121,20 @@ cmd_status(int argc, char **argv)
 		goto out;
 	printf("active bans at %s: %zu\n", fmt_time_utc(now, t1, sizeof(t1)), n);
 	if (n > 0)
-		printf("%-39s %-18s %-20s %-20s %s\n", "ADDRESS", "FILTER", "SINCE", "UNTIL",
-		    "FAILURES");
-	for (i = 0; i < n; i++)
-		printf("%-39s %-18s %-20s %-20s %" PRId64 "\n", rows[i].b_addr, rows[i].b_jail,
+		printf("%-39s %-18s %-20s %-20s %-8s %-4s %s\n", "ADDRESS", "FILTER", "SINCE",
+		    "UNTIL", "FAILURES", "BANS", "NEXT");
+	for (i = 0; i < n; i++) {
+		int64_t	nb = 0;
+		char	next[32];
+
+		if (next_ban(st, cfg, &rows[i], now, &nb, next, sizeof(next)) == -1)
+			goto out;
+		printf("%-39s %-18s %-20s %-20s %-8" PRId64 " %-4" PRId64 " %s\n",
+		    rows[i].b_addr, rows[i].b_jail,
 		    fmt_time_utc(rows[i].b_start, t1, sizeof(t1)),
 		    rows[i].b_end == TIME_FOREVER ? "permanent" :
-		    fmt_time_utc(rows[i].b_end, t2, sizeof(t2)), rows[i].b_failures);
+		    fmt_time_utc(rows[i].b_end, t2, sizeof(t2)), rows[i].b_failures, nb, next);
+	}
 	if (store_pos_each(st, print_pos, NULL) == -1)
 		goto out;
 	if ((r = store_run_last(st, &rr)) == -1)

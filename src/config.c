@@ -1917,35 +1917,6 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 		    modenames[j->j_fail[0].p_minmode]);
 }
 
-static char *
-fmt_duration(long long v, char *buf, size_t len)
-{
-	static const struct {
-		long long	 secs;
-		char		 unit;
-	} units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
-	size_t			 i, o = 0;
-	int			 n;
-
-	if (v <= 0 || v % (7 * 86400) == 0) {
-		n = v <= 0 ? snprintf(buf, len, "%lld", v) :
-		    snprintf(buf, len, "%lldw", v / (7 * 86400));
-		if (n < 0 || (size_t)n >= len)
-			buf[0] = '\0';
-		return buf;
-	}
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (v < units[i].secs)
-			continue;
-		n = snprintf(buf + o, len - o, "%lld%c", v / units[i].secs, units[i].unit);
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-		v %= units[i].secs;
-	}
-	return buf;
-}
 
 /* Failures younger than findtime must not be purged: they still count. */
 static void

@@ -32,6 +32,8 @@ const char	*parse_duration(const char *s, int allow_forever, long long *out);
 const char	*parse_time(const char *s, int64_t *out);
 /* "2026-11-26T10:00:00Z"; buf of at least 32 bytes; returns buf. */
 char	*fmt_time_utc(int64_t t, char *buf, size_t len);
+/* A duration in the config's form: "2w", "1h30m", "90s" (<= 0: the number). */
+char	*fmt_duration(long long secs, char *buf, size_t len);
 /* Days from civil date (proleptic Gregorian), for timezone-free arithmetic. */
 int64_t	 days_from_civil(int y, int m, int d);
 

@@ -125,11 +125,11 @@ ok_eq "runs recorded" "10" "$(q 'select count(*) from runs')"
 
 # 11. status lists the active bans
 ok_eq "status" "active bans at 2026-11-26T11:12:00Z: 4
-ADDRESS                                 FILTER             SINCE                UNTIL                FAILURES
-198.51.100.20                           sendmail-reject    2026-11-26T10:42:01Z 2026-11-26T11:42:01Z 3
-2001:db8::5                             sendmail-reject    2026-11-26T10:22:01Z 2026-11-26T11:22:01Z 3
-203.0.113.7                             sendmail-reject    2026-11-26T11:05:03Z 2026-11-26T12:05:03Z 3
-203.0.113.8                             sendmail-reject    2026-11-26T11:10:03Z 2026-11-26T12:10:03Z 3" \
+ADDRESS                                 FILTER             SINCE                UNTIL                FAILURES BANS NEXT
+198.51.100.20                           sendmail-reject    2026-11-26T10:42:01Z 2026-11-26T11:42:01Z 3        1    2h
+2001:db8::5                             sendmail-reject    2026-11-26T10:22:01Z 2026-11-26T11:22:01Z 3        1    2h
+203.0.113.7                             sendmail-reject    2026-11-26T11:05:03Z 2026-11-26T12:05:03Z 3        1    2h
+203.0.113.8                             sendmail-reject    2026-11-26T11:10:03Z 2026-11-26T12:10:03Z 3        1    2h" \
     "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:12:00Z | head -6)"
 
 # 12. sendmail's queue-id correlation across cron runs: "No such user here"
@@ -148,3 +148,12 @@ run 11:23:00
 ok_eq "completed in the next run, at the from= line" "198.51.100.77|3|1795692121" \
     "$(q "select address, count(*), min(time) from failures where address like '198.51.100.7%' group by address")"
 ok_eq "correlated failures ban" "1" "$(chain4 | grep -c 'fail2ban-mail -s 198.51.100.77/32')"
+
+# 13. a repeat offender: A (banned 10:02:01-11:02:01) fails again; with
+# bantime.increment its second ban lasts bantime x 2 = 2h
+{ fail 11:30:01 192.0.2.10; fail 11:30:02 192.0.2.10; fail 11:30:03 192.0.2.10; } >> "$LOG"
+run 11:31:00
+ok_eq "second ban of a repeat offender lasts twice as long" "1795687321|3600
+1795692603|7200" "$(q "select start, \"end\" - start from bans where address = '192.0.2.10' order by start")"
+ok_eq "status shows its ban count and the next length" "192.0.2.10 2 4h" \
+    "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:31:00Z | awk '$1 == "192.0.2.10" { print $1, $6, $7 }')"

@@ -696,11 +696,18 @@ real_journal_follow_reads_new_entries_once(void **state)
 		skip();
 	}
 	t0 = time(NULL);
+	/*
+	 * journald reads its datagram and stream sockets separately: sync
+	 * after each message so that the journal order is the order sent.
+	 */
 	say("sm-mta", "4241", "5AQMc0012370: ruleset=check_rcpt, arg1=<a@example.com>, "
 	    "relay=[192.0.2.70], reject=550 5.7.1 <a@example.com>... Relaying denied");
+	sync_journal();
 	say("postfix/smtpd", "999", "NOQUEUE: reject: RCPT from unknown[192.0.2.99]");
+	sync_journal();
 	assert_int_equal(t_exec(cat, "5AQMc0012371: [2001:db8::71] did not issue "
 	    "MAIL/EXPN/VRFY/ETRN during connection to MTA-v4\n"), 0);
+	sync_journal();
 	say("sm-mta", "4243", "5AQMc0012372: <jos\xc3\xa9@example.com>... User unknown "
 	    "\x01");
 	sync_journal();

@@ -75,7 +75,8 @@ size_t	 filter_line(struct filterset *, const struct sysline *, struct match *ou
  * The prefilter's literal: a run of plain characters that every match of
  * the PCRE2 pattern re[0..len) (tags already expanded) provably contains,
  * outside alternations, optional and quantified parts.  Copies it to buf
- * (at most size bytes, no NUL) and returns its length, 0 if none can be
+ * (at most size bytes, no NUL; of a longer end-anchored run its last size
+ * bytes) and returns its length, 0 if none can be
  * proven.  *where tells where it must be: 1 right after a leading '^' (the
  * start of the message), 2 right before a final '$' (the end), 0 anywhere.
  * An anchored run of 4 or more bytes is preferred (one memcmp), else the

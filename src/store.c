@@ -108,6 +108,7 @@ enum stmt {
 	ST_BANS_EACH,
 	ST_SCANNED_GET,
 	ST_SCANNED_PUT,
+	ST_TOUCHED_FEW,
 	ST_META_GET,
 	ST_META_PUT,
 	ST_BAN_STARTS,
@@ -142,6 +143,14 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_FAIL_ADDN] = NULL,	/* FAILBUF_ROWS of (?, ?, ?, ?): failn_sql() */
 	[ST_TOUCHED] =
 	    "SELECT jail, address, min(time) FROM failures WHERE id > ?1 "
+	    "GROUP BY jail, address ORDER BY jail, address",
+	/*
+	 * The same when the new failures are few: SQLite would walk the whole
+	 * failures_window index to group them (73 ms at 1M failures, for a
+	 * run that read nothing); a rowid range and a small sort cost ~0.
+	 */
+	[ST_TOUCHED_FEW] =
+	    "SELECT jail, address, min(time) FROM failures NOT INDEXED WHERE id > ?1 "
 	    "GROUP BY jail, address ORDER BY jail, address",
 	[ST_WIN_DELETE] =
 	    "DELETE FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
@@ -1181,15 +1190,18 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 int
 store_touched(struct store *s, int64_t after_id, struct touched **v, size_t *n)
 {
-	sqlite3_stmt	*st = s->s_st[ST_TOUCHED];
+	sqlite3_stmt	*st;
 	struct touched	*t = NULL, *e;
 	size_t		 nt = 0, cap = 0;
+	int64_t		 maxid;
 	int		 rc;
 
 	*v = NULL;
 	*n = 0;
-	if (flush(s) == -1)
+	if (flush(s) == -1 || store_failure_maxid(s, &maxid) == -1)
 		return -1;
+	/* Few new rows (a cron run): the rowid range; many (a replay): the index. */
+	st = s->s_st[(maxid - after_id) * 4 < maxid ? ST_TOUCHED_FEW : ST_TOUCHED];
 	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
 		return bind_error(s, st, "reading new failures");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -161,7 +161,13 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 	(void)file;
 	in->in_lineno++;
 	in->in_stats.is_lines++;
-	if (syslog_parse(&in->in_sc, line, len, &sl) == -1) {
+	/*
+	 * A line dated more than a day after the reference time (RFC 3339 or
+	 * ISO: BSD years are already bounded so) is not trusted: its ban would
+	 * wait years to start, for an address that may be someone else's then.
+	 */
+	if (syslog_parse(&in->in_sc, line, len, &sl) == -1 ||
+	    sl.s_time > in->in_sc.sc_ref + 86400) {
 		in->in_stats.is_unparsed++;
 		if (in->in_each != NULL)
 			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);

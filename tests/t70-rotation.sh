@@ -167,7 +167,7 @@ r 11:00:00
 old=$(wc -c < "$LOG")
 fail 10:00:03 192.0.2.12 > "$LOG"
 { fail 10:00:04 192.0.2.12; fail 10:00:05 192.0.2.12; } >> "$LOG"
-ok_eq "shrink+grow: file is past the old offset" "1" "$([ "$(wc -c < "$LOG")" -gt "$old" ] && echo 1)"
+[ "$(wc -c < "$LOG")" -gt "$old" ] || echo "not ok - shrink+grow fixture: not past the old offset"
 ok_eq "shrink+grow: quiet" "" "$(r 11:01:00)"
 ok_eq "shrink+grow: read from 0" "10:00:01 10:00:02 10:00:03 10:00:04 10:00:05" "$(seen)"
 ok_eq "shrink+grow: every line read once" "5 lines, 0 skipped" "$(lines)"

@@ -25,6 +25,9 @@ int	 cmd_load(const char *path, struct config **cfg, struct filterset **fs);
  * 1: another run holds it; -1: error (reported).
  */
 int	 cmd_lock(const struct config *, int *fd);
+/* The same, but waiting up to `seconds` for another run: 0 held, -1 an
+ * error or the wait timed out (reported).  For admin commands and scan. */
+int	 cmd_lock_wait(const struct config *, int *fd, int seconds);
 void	 cmd_unlock(int fd);
 /* --now: epoch or RFC 3339; reports a usage error and returns -1. */
 int	 cmd_now(const char *arg, int64_t *now);

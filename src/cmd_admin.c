@@ -3,7 +3,7 @@
  *   ban, unban: one transaction under the run lock, committed before the
  *   firewall step; then both chains are reconciled at once (cmd_apply).
  *   An admin command waits for a cron run that holds the lock (up to
- *   LOCK_WAIT_MS) instead of leaving quietly as an overlapping run does:
+ *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
  *   syslog (log_event); success prints nothing.
  *   check: compares the live chains with the bans in force and prints one
@@ -31,30 +31,8 @@
 #include "util.h"
 
 #define MANUAL_JAIL	"manual"	/* the jail of every manual ban */
-#define LOCK_WAIT_MS	30000
-#define LOCK_POLL_MS	100
+#define LOCK_WAIT_S	30	/* wait for a cron run before giving up */
 #define REASON_MAX	200
-
-/*
- * Take the run lock, waiting while another run holds it.  0: held;
- * -1: an error or the wait timed out (reported).
- */
-static int
-lock_wait(const struct config *cfg, int *fd)
-{
-	const struct timespec	 poll = { 0, LOCK_POLL_MS * 1000000L };
-	int			 waited, r;
-
-	for (waited = 0;; waited += LOCK_POLL_MS) {
-		if ((r = cmd_lock(cfg, fd)) != 1)
-			return r;
-		if (waited >= LOCK_WAIT_MS)
-			return log_error("another mailban run has held %s.lock for %d s; "
-			    "nothing was changed (try again)", cfg->c_database,
-			    LOCK_WAIT_MS / 1000);
-		nanosleep(&poll, NULL);
-	}
-}
 
 /* ADDR of the command line; a usage error for a name or garbage. */
 static int
@@ -179,7 +157,7 @@ cmd_ban(int argc, char **argv)
 	if (dur == 0)
 		dur = cfg->c_bantime;	/* the [DEFAULT] bantime */
 	end = dur == -1 || dur > INT64_MAX - now ? TIME_FOREVER : now + dur;
-	if (lock_wait(cfg, &lockfd) == -1 ||
+	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
 	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
@@ -256,7 +234,7 @@ cmd_unban(int argc, char **argv)
 	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	if (lock_wait(cfg, &lockfd) == -1 ||
+	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
 	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
@@ -473,7 +451,7 @@ cmd_stop(int argc, char **argv)
 		return rc;
 	rc = EXIT_RUNTIME;
 	/* Under the lock, so that a run in progress does not put a rule back. */
-	if (lock_wait(cfg, &lockfd) == -1)
+	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
 	fw6 = firewall_stop(cfg, AF_INET6);

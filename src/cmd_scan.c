@@ -45,7 +45,6 @@
 #define SC_BUFSZ	(1024 * 1024)
 #define SC_TOP		10		/* top offenders listed */
 #define SC_TICK_MS	250		/* progress: at most 4 updates a second */
-#define SC_LOCKWAIT	100		/* 100 ms tries for the lock: 10 s */
 
 #define FMT_TEXT	0
 #define FMT_TSV		1
@@ -375,22 +374,6 @@ same_file(const char *a, const char *b)
 	if (ea || eb)
 		return ea && eb && strcmp(a, b) == 0;
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* The run lock, waiting up to 10 s for a cron run to finish.  0 or -1. */
-static int
-lock_live(const struct config *cfg, int *fd)
-{
-	struct timespec	ts = { 0, 100 * 1000 * 1000 };
-	int		i, r;
-
-	for (i = 0; i < SC_LOCKWAIT; i++) {
-		if ((r = cmd_lock(cfg, fd)) != 1)
-			return r;
-		nanosleep(&ts, NULL);
-	}
-	return log_error("%s.lock: held by another mailban for 10 s; try again later",
-	    cfg->c_database);
 }
 
 static int
@@ -792,7 +775,7 @@ cmd_scan(int argc, char **argv)
 		if (sc.pg.total != -1)
 			sc.pg.total += (int64_t)sb.st_size;
 	}
-	if (live && lock_live(cfg, &lockfd) == -1)
+	if (live && cmd_lock_wait(cfg, &lockfd, 10) == -1)
 		goto out;
 	if (store_open(db, STORE_CREATE, &sc.st) == -1 || store_begin(sc.st) == -1)
 		goto out;

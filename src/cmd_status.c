@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "ingest.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -55,13 +56,8 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 		snprintf(buf, len, "-");
 		return 0;
 	}
-	memset(&pi, 0, sizeof(pi));
-	pi.pi_on = cfg->c_inc;
-	pi.pi_factor = cfg->c_inc_factor;
-	pi.pi_mult = cfg->c_inc_mult;
-	pi.pi_nmult = cfg->c_inc_nmult;
-	pi.pi_maxtime = cfg->c_inc_maxtime;
-	pi.pi_window = cfg->c_inc_window;	/* no random part: it is not known yet */
+	ingest_policy_inc(cfg, &pi);
+	pi.pi_rndtime = 0;	/* no random part: it is not known yet */
 	d = policy_bantime(&pi, j->j_bantime, now, n, 0);
 	if (d < 0)
 		snprintf(buf, len, "permanent");

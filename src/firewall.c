@@ -1017,48 +1017,6 @@ firewall_plan_free(struct fwplan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/*
- * Child side of run(): stdin/stdout/stderr onto the pipes, every other
- * descriptor closed except the close-on-exec status pipe, which tells the
- * parent the errno of a failed execve().
- */
-static void __attribute__((noreturn))
-child(char *const argv[], int in, int out, int err, int st)
-{
-	static char *const	 envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL
-	};
-	sigset_t		 none;
-	int			 e, fd, i, max;
-	int			*fds[] = { &in, &out, &err, &st };
-
-	/* Lift everything above 2 first, so that no dup2() below clobbers a
-	 * pipe that happened to land on 0, 1 or 2. */
-	for (i = 0; i < (int)NITEMS(fds); i++) {
-		if ((fd = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
-			goto fail;
-		*fds[i] = fd;
-	}
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
-		goto fail;
-	if ((st > 3 && close_range(3, (unsigned)st - 1, 0) == -1) ||
-	    close_range((unsigned)st + 1, ~0U, 0) == -1) {
-		max = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
-			if (fd != st)
-				close(fd);
-	}
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(argv[0], argv, envp);
-fail:
-	e = errno;
-	while (write(st, &e, sizeof(e)) == -1 && errno == EINTR)
-		;
-	_exit(127);
-}
-
 static void
 close_fd(int *fd)
 {
@@ -1146,7 +1104,7 @@ run(const char *name, const char *tail, char *const argv[], const char *in,
 		goto out;
 	}
 	if (pid == 0)
-		child(argv, ip[0], op[1], ep[1], sp[1]);
+		spawn_exec(argv, ip[0], op[1], ep[1], sp[1]);
 	close_fd(&ip[0]);
 	close_fd(&op[1]);
 	close_fd(&ep[1]);

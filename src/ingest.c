@@ -187,6 +187,19 @@ jail_by_name(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+void
+ingest_policy_inc(const struct config *cfg, struct policy_inc *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pi_on = cfg->c_inc;
+	pi->pi_factor = cfg->c_inc_factor;
+	pi->pi_mult = cfg->c_inc_mult;
+	pi->pi_nmult = cfg->c_inc_nmult;
+	pi->pi_maxtime = cfg->c_inc_maxtime;
+	pi->pi_rndtime = cfg->c_inc_rndtime;
+	pi->pi_window = cfg->c_inc_window;
+}
+
 int
 ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int announce,
     int64_t *newbans)
@@ -203,14 +216,7 @@ ingest_window(struct store *st, const struct config *cfg, int64_t after_id, int 
 
 	*newbans = 0;
 	/* Repeat offenders: each new ban of an address banned before lasts longer. */
-	memset(&pi, 0, sizeof(pi));
-	pi.pi_on = cfg->c_inc;
-	pi.pi_factor = cfg->c_inc_factor;
-	pi.pi_mult = cfg->c_inc_mult;
-	pi.pi_nmult = cfg->c_inc_nmult;
-	pi.pi_maxtime = cfg->c_inc_maxtime;
-	pi.pi_rndtime = cfg->c_inc_rndtime;
-	pi.pi_window = cfg->c_inc_window;
+	ingest_policy_inc(cfg, &pi);
 	if (pi.pi_on && pi.pi_rndtime > 0 && store_seed(st, &pi.pi_seed) == -1)
 		return -1;
 	if (store_touched(st, after_id, &tv, &nt) == -1)

@@ -67,6 +67,10 @@ int	 ingest_line(void *ingest, const char *file, const char *line, size_t len);
  * in_each only, may be NULL/0. */
 int	 ingest_sysline(struct ingest *, const struct sysline *, const char *line, size_t len);
 
+/* The repeat-offender settings of cfg (pi_seed left 0). */
+struct policy_inc;
+void	 ingest_policy_inc(const struct config *, struct policy_inc *);
+
 /*
  * Re-evaluate the window of every (jail, address) that got a failure with
  * id > after_id.  *newbans counts the bans created; with announce, each new

@@ -604,44 +604,6 @@ split_terms(const char *match, char **v, size_t max, size_t *n)
 	}
 }
 
-static void __attribute__((noreturn))
-child(char *const argv[], int out, int err, int st)
-{
-	static char *const	 envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL
-	};
-	sigset_t		 none;
-	int			 e, fd, i, max, in;
-	int			*fds[] = { &out, &err, &st };
-
-	if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		goto fail;
-	/* Lift everything above 2 first, so that no dup2() clobbers another. */
-	for (i = 0; i < (int)NITEMS(fds); i++) {
-		if ((fd = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
-			goto fail;
-		*fds[i] = fd;
-	}
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
-		goto fail;
-	if ((st > 3 && close_range(3, (unsigned)st - 1, 0) == -1) ||
-	    close_range((unsigned)st + 1, ~0U, 0) == -1) {
-		max = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
-			if (fd != st)
-				close(fd);
-	}
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(argv[0], argv, envp);
-fail:
-	e = errno;
-	while (write(st, &e, sizeof(e)) == -1 && errno == EINTR)
-		;
-	_exit(127);
-}
-
 /* The first non-empty line of what the child wrote to stderr (errfd). */
 static void
 first_err_line(int errfd, char *line, size_t size)
@@ -767,7 +729,7 @@ journal_follow(const struct config *cfg, const char *cursor,
 		goto out;
 	}
 	if (pid == 0)
-		child(argv, op[1], errfd, sp[1]);
+		spawn_exec(argv, -1, op[1], errfd, sp[1]);
 	close(op[1]);
 	close(sp[1]);
 	op[1] = sp[1] = -1;

@@ -113,6 +113,22 @@ cmd_lock(const struct config *cfg, int *fd)
 	return 0;
 }
 
+int
+cmd_lock_wait(const struct config *cfg, int *fd, int seconds)
+{
+	const struct timespec	 poll = { 0, 100 * 1000000L };
+	int			 waited, r;
+
+	for (waited = 0;; waited += 100) {
+		if ((r = cmd_lock(cfg, fd)) != 1)
+			return r;
+		if (waited >= seconds * 1000)
+			return log_error("another mailban run has held %s.lock for %d s; "
+			    "nothing was changed (try again)", cfg->c_database, seconds);
+		nanosleep(&poll, NULL);
+	}
+}
+
 void
 cmd_unlock(int fd)
 {

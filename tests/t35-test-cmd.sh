@@ -71,6 +71,7 @@ ok_eq "--print missed" "$(sed -n '5,6p;8p' $LOG)" \
 ok_eq "stdin and --filter NAME:MODE" "1	2026-11-26T10:00:05	192.0.2.35	sendmail-reject	14" \
     "$(sed -n 5p $LOG | TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv \
         --filter sendmail-reject:aggressive - 2>&1)"
-ok_rc "unknown filter is a usage error" 64 "$MAILBAN" test -c conf/mailban.conf --filter nope $LOG
-ok_rc "a regex without host group is a config error" 78 "$MAILBAN" test -c conf/mailban.conf \
-    --regex 'did not issue' $LOG
+ok_eq "unknown filter is a usage error" "mailban: test: --filter nope: no such filter section in conf/mailban.conf (see mailban --help)
+rc=64" "$("$MAILBAN" test -c conf/mailban.conf --filter nope $LOG 2>&1; echo "rc=$?")"
+ok_eq "a regex without host group is a config error" "mailban: conf/mailban.conf:0: [regex] --regex: no host group: did not issue (add <HOST> where the address appears; tags are upper case)
+rc=78" "$("$MAILBAN" test -c conf/mailban.conf --regex 'did not issue' $LOG 2>&1; echo "rc=$?")"

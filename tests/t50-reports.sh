@@ -99,7 +99,9 @@ ok_eq "unknown report: message" \
     'mailban: report: unknown report "top-spammers" (`mailban report` lists them) (see mailban --help)' \
     "$(cat "$T/.out")"
 ok_rc "two reports: 64" 64 mb report active-bans bans-per-day --db "$DB"
+ok_eq "two reports: message" 'mailban: report: one report at a time (got "active-bans" and "bans-per-day") (see mailban --help)' "$(cat "$T/.out")"
 ok_rc "bad --now: 64" 64 mb report active-bans --db "$DB" --now yesterday
+ok_eq "bad --now: message" 'mailban: --now "yesterday": not a time (use epoch seconds or 2026-11-26T10:00:00Z) (see mailban --help)' "$(cat "$T/.out")"
 ok_rc "missing database: 1" 1 mb report active-bans --db "$T/none.db"
 ok_eq "missing database: message" \
     "mailban: $T/none.db: no database yet (the first mailban run creates it)" "$(cat "$T/.out")"

@@ -156,8 +156,11 @@ ok_eq "the whole .gz then: read from where the damaged one stopped" "[7,6,$(head
 ok_eq "overlong line skipped, CRLF lines read" "[4,1,3]" \
     "$(scan --db "$T/odd.db" --now 2024-04-01T00:00:00Z --format json "$T/odd.log" | jget /dev/stdin '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"
 ok_rc "no --db: usage" 64 scan "$M"
+ok_eq "no --db: message" "mailban: scan: --db FILE is required (never the live database by default) (see mailban --help)" "$(cat "$T/.out")"
 ok_rc "bad --format: usage" 64 scan --db "$T/u.db" --format xml "$M"
+ok_eq "bad --format: message" "mailban: scan: --format xml: use text, tsv or json (see mailban --help)" "$(cat "$T/.out")"
 ok_rc "--since after --until: usage" 64 scan --db "$T/u.db" --since 2024-04-01T00:00:00Z --until 2024-03-01T00:00:00Z "$M"
+ok_eq "--since after --until: message" "mailban: scan: --since must be before --until (see mailban --help)" "$(cat "$T/.out")"
 ok_eq "usage errors create no database" "no" "$(test -e "$T/u.db" && echo yes || echo no)"
 
 # 8. progress on a terminal only (script(1) gives a pty), cleared at the end

@@ -125,7 +125,9 @@ ok_eq "ban of a host name: the message" \
     'mailban: ban: "mail.example.com" is not an address (mailban never resolves names)' \
     "$(cat "$T/.out")"
 ok_rc "ban of 192.0.2.300: exit 64" 64 "$MAILBAN" ban 192.0.2.300 -c "$CONF"
+ok_eq "ban of 192.0.2.300: the message" 'mailban: ban: "192.0.2.300" is not an address (mailban never resolves names)' "$(cat "$T/.out")"
 ok_rc "unban of a host name: exit 64" 64 "$MAILBAN" unban mail.example.com -c "$CONF"
+ok_eq "unban of a host name: the message" 'mailban: unban: "mail.example.com" is not an address (mailban never resolves names)' "$(cat "$T/.out")"
 ok_rc "ban --for garbage: exit 64" 64 "$MAILBAN" ban 192.0.2.8 --for soon -c "$CONF"
 ok_eq "ban --for garbage: the message" \
     'mailban: ban: --for "soon": not a duration (use a duration such as 1h, 2d, 1w, or -1 for permanent) (see mailban --help)' \

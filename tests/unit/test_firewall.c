@@ -263,8 +263,12 @@ plan_deletes_duplicate_rule_once(void **state)
 	    want, NW(want), "*filter\n" D4("192.0.2.7") "COMMIT\n", 0, 1, 0, 0);
 }
 
+/*
+ * Rules mailban never writes go by position, highest first, before the
+ * deletes by spelling (a ban rule with another target is mailban's kind).
+ */
 static void
-plan_deletes_foreign_rules_spelled_as_saved(void **state)
+plan_deletes_foreign_rules_by_position(void **state)
 {
 	struct config		 c = cfg_default();
 	static const char *const want[] = { "192.0.2.7", "192.0.2.0" };
@@ -276,13 +280,90 @@ plan_deletes_foreign_rules_spelled_as_saved(void **state)
 	    "-A " CH " -s 192.0.2.7/32 -p udp -j " BT "\n"
 	    "-A " CH " -j RETURN\n"
 	    "-A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n" TAIL, want, NW(want),
-	    "*filter\n"
-	    "-D " CH " -s 192.0.2.7/32 -p tcp -m comment --comment \"a -j b\" -j DROP\n"
-	    "-D " CH " -s 192.0.2.0/24 -p tcp -j " BT "\n"
-	    "-D " CH " -s 192.0.2.7/32 -p udp -j " BT "\n"
-	    "-D " CH " -j RETURN\n"
+	    "*filter\n-D " CH " 4\n-D " CH " 3\n-D " CH " 2\n-D " CH " 1\n"
 	    "-D " CH " -s 192.0.2.7/32 -p tcp -j DROP\n"
 	    R4("192.0.2.0") R4("192.0.2.7") "COMMIT\n", 2, 5, 0, 0);
+}
+
+/* As iptables-nft 1.8.9 saves -m recent rules, which it cannot delete as
+ * saved ("Bad rule (does a matching rule exist in that chain?)"). */
+#define RECENT_SAVE HEAD DECL JUMP \
+	"-A INPUT -p tcp -m recent --rcheck --name mx --mask 255.255.255.255 " \
+	"--rsource -j " CH "\n" \
+	"-A INPUT -i lo -j ACCEPT\n" \
+	"-A " CH " -m recent --set --name probe --mask 255.255.255.255 --rsource\n" \
+	R4("192.0.2.7") \
+	"-A " CH " -m recent --rcheck --seconds 60 --name probe2 --mask " \
+	"255.255.255.255 --rsource -j DROP\n" \
+	R4("192.0.2.9") TAIL
+
+static void
+plan_deletes_what_nft_cannot_delete_as_saved_by_position(void **state)
+{
+	struct config		 c = cfg_default();
+	struct fwplan		 p;
+	static const char *const want[] = { "192.0.2.7", "192.0.2.8" };
+
+	(void)state;
+	/* Positions from the listing, highest first in each chain; then the
+	 * ban no longer wanted, as saved; then the missing one. */
+	check_plan(&c, AF_INET, RECENT_SAVE, want, NW(want),
+	    "*filter\n-D " CH " 3\n-D " CH " 1\n-D INPUT 2\n" D4("192.0.2.9")
+	    R4("192.0.2.8") "COMMIT\n", 1, 3, 0, 0);
+	/* stop: the foreign jump by position, then the others as saved. */
+	assert_logged(firewall_plan_stop(&c, AF_INET, RECENT_SAVE,
+	    strlen(RECENT_SAVE), &p), 0, "");
+	assert_string_equal(p.fp_script, "*filter\n-D INPUT 2\n"
+	    "-D INPUT -p tcp -m tcp --dport 25 -j " CH "\n-F " CH "\n-X " CH
+	    "\nCOMMIT\n");
+	assert_int_equal(p.fp_del, 4);
+	firewall_plan_free(&p);
+}
+
+/*
+ * iptables-nft prints only this comment for a filter table that holds
+ * native nft rules (nft add rule ip filter INPUT ct state ...): the table
+ * is not empty, it cannot be read.  Nothing is planned, for any backend.
+ */
+static void
+plan_refuses_incompatible_filter_table(void **state)
+{
+	struct config	 c = cfg_default();
+	struct fwplan	 p;
+	struct addr	 w = A("192.0.2.7");
+	static const char save[] = "# Table `filter' is incompatible, use 'nft' tool.\n";
+	static const char msg4[] = "mailban: iptables-save: table filter is "
+	    "incompatible (native nft rules were added to it); mailban changed "
+	    "nothing; move those rules to a table of their own (nft list table ip "
+	    "filter shows them)\n";
+	static const char msg6[] = "mailban: ip6tables-save: table filter is "
+	    "incompatible (native nft rules were added to it); mailban changed "
+	    "nothing; move those rules to a table of their own (nft list table ip6 "
+	    "filter shows them)\n";
+
+	(void)state;
+	assert_logged(firewall_plan(&c, AF_INET, save, strlen(save), &w, 1, &p), -1,
+	    msg4);
+	assert_null(p.fp_script);
+	assert_logged(firewall_plan(&c, AF_INET6, save, strlen(save), &w, 1, &p), -1,
+	    msg6);
+	assert_null(p.fp_script);
+	assert_logged(firewall_plan_stop(&c, AF_INET, save, strlen(save), &p), -1,
+	    msg4);
+	assert_null(p.fp_script);
+	c.c_backend = BACKEND_IPSET;
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), "", 0, &w,
+	    1, &p), -1, msg4);
+	assert_null(p.fp_script);
+	assert_null(p.fp_setpre);
+	/* The legacy tables' warning is only a comment. */
+	c.c_backend = BACKEND_CHAIN;
+	assert_logged(firewall_plan(&c, AF_INET, "# Warning: iptables-legacy tables "
+	    "present, use iptables-legacy-save to see them\n" HEAD DECL JUMP
+	    R4("192.0.2.7") TAIL, strlen("# Warning: iptables-legacy tables "
+	    "present, use iptables-legacy-save to see them\n" HEAD DECL JUMP
+	    R4("192.0.2.7") TAIL), &w, 1, &p), 0, "");
+	assert_null(p.fp_script);
 }
 
 static void
@@ -353,8 +434,7 @@ plan_ipv6_uses_128_and_blocktype6(void **state)
 	    DECL JUMP R6("2001:db8::2") R6("2001:db8::1")
 	    "-A " CH " -s ::ffff:192.0.2.7/128 -p tcp -j " BT6 "\n" TAIL,
 	    want, NW(want),
-	    "*filter\n" D6("2001:db8::2")
-	    "-D " CH " -s ::ffff:192.0.2.7/128 -p tcp -j " BT6 "\n"
+	    "*filter\n-D " CH " 3\n" D6("2001:db8::2")
 	    R6("2001:db8::a") "COMMIT\n", 1, 2, 0, 0);
 }
 
@@ -720,8 +800,7 @@ chain_plan_migrates_from_ipset_then_destroys_set(void **state)
 	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m "
 	    "set --match-set other src -j DROP\n" TAIL, strlen(HEAD DECL JUMP "-A " CH
 	    " -p tcp -m set --match-set other src -j DROP\n" TAIL), w, 0, &p), 0, "");
-	assert_text(p.fp_script, p.fp_len, "*filter\n-D " CH " -p tcp -m set "
-	    "--match-set other src -j DROP\nCOMMIT\n");
+	assert_text(p.fp_script, p.fp_len, "*filter\n-D " CH " 1\nCOMMIT\n");
 	assert_null(p.fp_setpost);
 	firewall_plan_free(&p);
 }
@@ -763,9 +842,9 @@ ipset_plan_replaces_foreign_rules_and_duplicate_set_rules(void **state)
 	(void)state;
 	/* The exact rule is kept even after others of the same set (one
 	 * with the same target word), and wherever it is. */
-	snprintf(script, sizeof(script), "*filter\n-D " CH " -p tcp -m set "
-	    "--match-set " CH " src -j DROP\n-D%s-D " CH " -s 198.51.100.1/32 -j "
-	    "ACCEPT\n%sCOMMIT\n", OTHEROPT + 2, DSRULE);
+	snprintf(script, sizeof(script), "*filter\n-D " CH " 4\n-D " CH " -p tcp "
+	    "-m set --match-set " CH " src -j DROP\n-D%s%sCOMMIT\n", OTHEROPT + 2,
+	    DSRULE);
 	e.script = script;
 	e.del = 4;
 	check_iplan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m set --match-set "
@@ -1787,7 +1866,9 @@ main(void)
 		cmocka_unit_test(plan_adds_and_deletes_in_one_script),
 		cmocka_unit_test(plan_empty_want_empties_chain_but_keeps_it_and_jump),
 		cmocka_unit_test(plan_deletes_duplicate_rule_once),
-		cmocka_unit_test(plan_deletes_foreign_rules_spelled_as_saved),
+		cmocka_unit_test(plan_deletes_foreign_rules_by_position),
+		cmocka_unit_test(plan_deletes_what_nft_cannot_delete_as_saved_by_position),
+		cmocka_unit_test(plan_refuses_incompatible_filter_table),
 		cmocka_unit_test(plan_replaces_stale_jump_and_leaves_other_chains),
 		cmocka_unit_test(plan_deletes_duplicate_jump),
 		cmocka_unit_test(plan_multiport_jump_replaces_single_port),

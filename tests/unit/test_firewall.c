@@ -861,6 +861,124 @@ ipset_plan_replaces_foreign_rules_and_duplicate_set_rules(void **state)
 #undef OTHEROPT
 }
 
+/*
+ * The plan's differences as `check` prints them, one per line, in script
+ * order; "* " marks a rule mailban never writes (reported when removed).
+ */
+static void
+assert_diffs(const struct config *c, int family, const struct fwplan *p,
+    const char *want)
+{
+	char	got[4096], line[1024];
+	size_t	i, n = 0;
+
+	got[0] = '\0';
+	for (i = 0; i < p->fp_ndiff; i++) {
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s\n",
+		    p->fp_diff[i].d_foreign ? "* " : "",
+		    firewall_diff_text(c, family, &p->fp_diff[i], line, sizeof(line)));
+		assert_true(n < sizeof(got));
+	}
+	assert_string_equal(got, want);
+}
+
+static void
+plan_lists_every_difference_in_script_order(void **state)
+{
+	struct config	c = cfg_default();
+	struct fwplan	p;
+	struct addr	w[2];
+	const char	*save = HEAD DECL "-A INPUT -p tcp -m tcp --dport 587 -j " CH "\n"
+			    JUMP "-A " CH " -s 198.51.100.99/32 -p tcp -j DROP\n"
+			    "-A " CH " -p udp -j DROP\n"
+			    "-A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n" TAIL;
+
+	(void)state;
+	w[0] = A("192.0.2.7");
+	w[1] = A("2001:db8::7");
+	assert_logged(firewall_plan(&c, AF_INET, save, strlen(save), w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "a stale jump from INPUT to " CH ": -A INPUT -p tcp -m tcp --dport 587 -j " CH "\n"
+	    "198.51.100.99 has a rule but is not banned\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -p udp -j DROP\n"
+	    "192.0.2.7 has an unexpected rule: -A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n"
+	    "192.0.2.7 is banned but has no rule\n");
+	assert_string_equal(p.fp_diff[2].d_chain, CH);
+	firewall_plan_free(&p);
+	assert_null(p.fp_diff);
+	assert_int_equal(p.fp_ndiff, 0);
+	assert_logged(firewall_plan(&c, AF_INET6, "", 0, w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET6, &p, "chain " CH " is missing\n"
+	    "2001:db8::7 is banned but has no rule\n"
+	    "the jump from INPUT to " CH " is missing\n");
+	firewall_plan_free(&p);
+	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP R4("192.0.2.7") TAIL,
+	    strlen(HEAD DECL JUMP R4("192.0.2.7") TAIL), w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p, "");
+	firewall_plan_free(&p);
+	/* The foreign rules of t82, each marked. */
+	assert_logged(firewall_plan(&c, AF_INET, RECENT_SAVE, strlen(RECENT_SAVE), w,
+	    2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "* a stale jump from INPUT to " CH ": -A INPUT -p tcp -m recent --rcheck "
+	    "--name mx --mask 255.255.255.255 --rsource -j " CH "\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -m recent --set --name probe "
+	    "--mask 255.255.255.255 --rsource\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -m recent --rcheck --seconds "
+	    "60 --name probe2 --mask 255.255.255.255 --rsource -j DROP\n"
+	    "192.0.2.9 has a rule but is not banned\n");
+	assert_string_equal(p.fp_diff[0].d_chain, "INPUT");
+	firewall_plan_free(&p);
+}
+
+/* check with backend = ipset reads these: the set, its members, its rule. */
+static void
+ipset_plan_lists_every_difference(void **state)
+{
+	struct config	c = cfg_ipset();
+	struct fwplan	p;
+	struct addr	w[3];
+	const char	*save = HEAD DECL JUMP SRULE TAIL;
+	const char	*set = SCREATE("100000") SADD("192.0.2.10") SADD("192.0.2.9");
+
+	(void)state;
+	w[0] = A("192.0.2.10");
+	w[1] = A("192.0.2.9");
+	w[2] = A("2001:db8::9");
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p, "");
+	firewall_plan_free(&p);
+	/* A flushed set with one member by hand. */
+	set = SCREATE("100000") SADD("198.51.100.3");
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "198.51.100.3 is in set " CH " but is not banned\n"
+	    "192.0.2.9 is banned but not in set " CH "\n"
+	    "192.0.2.10 is banned but not in set " CH "\n");
+	firewall_plan_free(&p);
+	/* Another maxelem; a flushed chain with a per-address rule left. */
+	set = SCREATE("65536") SADD("192.0.2.10") SADD("192.0.2.9");
+	save = HEAD DECL JUMP R4("192.0.2.9") TAIL;
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "set " CH " has a maxelem other than 100000 (maxbans)\n"
+	    "192.0.2.9 has an unexpected rule: -A " CH " -s 192.0.2.9/32 -p tcp -j "
+	    BT "\n"
+	    "the rule for set " CH " is missing from " CH "\n");
+	firewall_plan_free(&p);
+	/* Nothing at all (after stop). */
+	assert_logged(firewall_plan_ipset(&c, AF_INET6, "", 0, "", 0, w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET6, &p, "set " CH "6 is missing\n"
+	    "2001:db8::9 is banned but not in set " CH "6\n"
+	    "chain " CH " is missing\n"
+	    "the rule for set " CH "6 is missing from " CH "\n"
+	    "the jump from INPUT to " CH " is missing\n");
+	firewall_plan_free(&p);
+}
+
 static void
 ipset_plan_rejects_what_it_does_not_understand(void **state)
 {
@@ -1892,6 +2010,8 @@ main(void)
 		cmocka_unit_test(chain_plan_migrates_from_ipset_then_destroys_set),
 		cmocka_unit_test(ipset_plan_ipv6_uses_set6_and_blocktype6),
 		cmocka_unit_test(ipset_plan_replaces_foreign_rules_and_duplicate_set_rules),
+		cmocka_unit_test(plan_lists_every_difference_in_script_order),
+		cmocka_unit_test(ipset_plan_lists_every_difference),
 		cmocka_unit_test(ipset_plan_rejects_what_it_does_not_understand),
 		cmocka_unit_test(ipset_plan_stop_destroys_set_after_chain),
 		cmocka_unit_test(save_runs_fixed_argv_env_and_no_extra_fd),

@@ -78,6 +78,18 @@ ok_eq "the chain as before" "$JUMP
 -A fail2ban-mail -s 198.51.100.9/32 $R4
 -A fail2ban-mail -s 203.0.113.5/32 $R4" "$(chain4)"
 
+# The same for ip6tables; the IPv4 side is still reconciled.
+nft add rule ip6 filter INPUT ct state established,related accept
+ok_rc "run with an incompatible ip6 table: exit 1" 1 run 10:05:30
+ok_eq "... one line, for ip6tables" \
+    "mailban: ip6tables-save: table filter is incompatible (native nft rules were added to it); mailban changed nothing; move those rules to a table of their own (nft list table ip6 filter shows them)" \
+    "$(cat "$T/.out")"
+ok_eq "... still one ip6 jump" "1" \
+    "$(nft list chain ip6 filter INPUT 2>/dev/null | grep -c 'jump fail2ban-mail')"
+h=$(nft -a list chain ip6 filter INPUT 2>/dev/null | sed -n 's/.*ct state established,related accept # handle \([0-9]*\)$/\1/p')
+nft delete rule ip6 filter INPUT handle "$h"
+ok_eq "without it the run is clean again" "" "$(run 10:05:40 2>&1)"
+
 # 2. rules iptables-nft cannot delete as saved: in the chain and on a jump
 ipt -F fail2ban-mail
 ipt -A fail2ban-mail -m recent --name probe --set

@@ -16,7 +16,7 @@
  *    saved (-m recent) and such a rule must never block the bans;
  *  - a filter table iptables-save cannot print (native nft rules in it:
  *    "# Table `filter' is incompatible") is refused, never taken as empty;
- *  - the plan lists every difference (struct fwdiff) in script order:
+ *  - the plan lists every difference (struct fwdiff), deletes in listing order:
  *    `check` prints those, the executor reports the foreign rules removed;
  *  - ":CHAIN - [0:0]" is written only when the chain does not exist, since
  *    in a --noflush script the declaration flushes it;

@@ -90,7 +90,9 @@ struct fwdiff {
 };
 
 struct fwplan {
-	struct fwdiff	*fp_diff;	/* every difference, in script order */
+	struct fwdiff	*fp_diff;	/* every difference: the set's, a missing
+					 * chain, deleted rules in listing order,
+					 * missing rules, a missing jump */
 	size_t		 fp_ndiff;
 	char	*fp_script;	/* NULL when there is nothing to do */
 	size_t	 fp_len;

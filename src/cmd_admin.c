@@ -6,8 +6,9 @@
  *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
  *   syslog (log_event); success prints nothing.
- *   check: compares the live chains with the bans in force and prints one
- *   line per difference; it changes nothing and takes no lock.
+ *   check: compares the live state of the backend in use (chain or ipset)
+ *   with the bans in force and prints one line per difference of the plan
+ *   (firewall_plan_live); it changes nothing and takes no lock.
  *   stop: removes the INPUT jumps and the chains of both families; the
  *   bans stay in the database and the next run puts them back.
  */
@@ -262,86 +263,17 @@ out:
 	return rc;
 }
 
-/* The address of "-A|-D CHAIN -s ADDR/N ...", or -1. */
-static int
-rule_addr(const char *line, size_t len, const char *chain, struct addr *a)
+/* One line per difference the plan of the backend in use would repair. */
+static size_t
+report_plan(const struct config *cfg, int family, const struct fwplan *p)
 {
-	size_t		 n = strlen(chain);
-	const char	*p, *end = line + len, *slash;
-
-	if (len < 3 + n + 4 || memcmp(line + 3, chain, n) != 0 ||
-	    memcmp(line + 3 + n, " -s ", 4) != 0)
-		return -1;
-	p = line + 3 + n + 4;
-	if ((slash = memchr(p, '/', (size_t)(end - p))) == NULL)
-		return -1;
-	return addr_parse(p, (size_t)(slash - p), a);
-}
-
-static int
-is_wanted(const struct addr *a, const struct addr *want, size_t nwant)
-{
+	char	line[1024];
 	size_t	i;
 
-	for (i = 0; i < nwant; i++)
-		if (addr_cmp(a, &want[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * One line per difference that the plan's script would repair; the
- * script holds nothing else (see firewall_plan()).  Returns the count.
- */
-static size_t
-report_plan(const struct config *cfg, const char *tool, const struct fwplan *p,
-    const struct addr *want, size_t nwant)
-{
-	const char	*line, *nl, *end;
-	struct addr	 a;
-	char		 s[ADDR_STRLEN];
-	size_t		 len, n = 0, clen = strlen(cfg->c_chain);
-
-	if (p->fp_script == NULL)
-		return 0;
-	end = p->fp_script + p->fp_len;
-	for (line = p->fp_script; line < end; line = nl + 1) {
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		len = (size_t)(nl - line);
-		if ((len == 7 && memcmp(line, "*filter", 7) == 0) ||
-		    (len == 6 && memcmp(line, "COMMIT", 6) == 0) || len == 0)
-			continue;
-		n++;
-		if (line[0] == ':')
-			printf("%s: chain %s is missing\n", tool, cfg->c_chain);
-		else if (len > 11 && memcmp(line, "-I INPUT 1 ", 11) == 0)
-			printf("%s: the jump from INPUT to %s is missing\n", tool,
-			    cfg->c_chain);
-		else if (memcmp(line, "-A ", 3) == 0 &&
-		    rule_addr(line, len, cfg->c_chain, &a) == 0)
-			printf("%s: %s is banned but has no rule\n", tool,
-			    addr_str(&a, s, sizeof(s)));
-		else if (memcmp(line, "-D ", 3) == 0 &&
-		    rule_addr(line, len, cfg->c_chain, &a) == 0 &&
-		    is_wanted(&a, want, nwant))
-			printf("%s: %s has an unexpected rule: -A%.*s\n", tool,
-			    addr_str(&a, s, sizeof(s)), (int)len - 2, line + 2);
-		else if (memcmp(line, "-D ", 3) == 0 &&
-		    rule_addr(line, len, cfg->c_chain, &a) == 0)
-			printf("%s: %s has a rule but is not banned\n", tool,
-			    addr_str(&a, s, sizeof(s)));
-		else if (memcmp(line, "-D INPUT ", 9) == 0)
-			printf("%s: a stale jump from INPUT to %s: -A%.*s\n", tool,
-			    cfg->c_chain, (int)len - 2, line + 2);
-		else if (memcmp(line, "-D ", 3) == 0 && len > 3 + clen &&
-		    memcmp(line + 3, cfg->c_chain, clen) == 0)
-			printf("%s: a rule in %s that is no ban: -A%.*s\n", tool,
-			    cfg->c_chain, (int)len - 2, line + 2);
-		else
-			printf("%s: differs: %.*s\n", tool, (int)len, line);
-	}
-	return n;
+	for (i = 0; i < p->fp_ndiff; i++)
+		printf("%s: %s\n", family == AF_INET ? "iptables" : "ip6tables",
+		    firewall_diff_text(cfg, family, &p->fp_diff[i], line, sizeof(line)));
+	return p->fp_ndiff;
 }
 
 int
@@ -361,8 +293,7 @@ cmd_check(int argc, char **argv)
 	struct addr	*want = NULL;
 	struct fwplan	 plan;
 	struct stat	 sb;
-	char		*save;
-	size_t		 nrows = 0, nwant = 0, savelen, ndiff = 0, i;
+	size_t		 nrows = 0, nwant = 0, ndiff = 0, i;
 	int64_t		 now = -1;
 	int		 ch, rc, failed = 0;
 
@@ -395,18 +326,11 @@ cmd_check(int argc, char **argv)
 		goto out;
 	want = cmd_wanted(cfg, rows, nrows, &nwant);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		const char	*tool = families[i] == AF_INET ? "iptables" : "ip6tables";
-
-		if (firewall_save(cfg, families[i], &save, &savelen) == -1) {
-			failed = 1;
-			continue;
-		}
-		if (firewall_plan(cfg, families[i], save, savelen, want, nwant, &plan) == -1)
+		if (firewall_plan_live(cfg, families[i], want, nwant, &plan) == -1)
 			failed = 1;
 		else
-			ndiff += report_plan(cfg, tool, &plan, want, nwant);
+			ndiff += report_plan(cfg, families[i], &plan);
 		firewall_plan_free(&plan);
-		free(save);
 	}
 	if (fflush(stdout) == EOF) {
 		log_error("check: cannot write the report: %s", strerror(errno));

@@ -8,8 +8,16 @@
  *
  * Invariants:
  *  - the planner is pure: save text and addresses in, script out;
- *  - a "-D" line is always a rule seen in the save output, spelled as saved,
- *    because one absent -D makes the whole script fail;
+ *  - a "-D" line is always a rule seen in the save output, because one
+ *    absent -D makes the whole script fail: spelled as saved when mailban
+ *    could have written it (its spellings delete as saved), else by its
+ *    position in the listing ("-D CHAIN N", highest first, before every
+ *    delete by spelling), since iptables-nft cannot delete some rules as
+ *    saved (-m recent) and such a rule must never block the bans;
+ *  - a filter table iptables-save cannot print (native nft rules in it:
+ *    "# Table `filter' is incompatible") is refused, never taken as empty;
+ *  - the plan lists every difference (struct fwdiff), deletes in listing order:
+ *    `check` prints those, the executor reports the foreign rules removed;
  *  - ":CHAIN - [0:0]" is written only when the chain does not exist, since
  *    in a --noflush script the declaration flushes it;
  *  - every address written comes from addr_str() of a parsed address;
@@ -64,8 +72,17 @@ enum rulekind {
 
 struct rule {
 	struct span	r_line;
+	struct span	r_chain;	/* the chain it is in */
+	size_t		r_pos;		/* its position there, from 1 */
 	int		r_kind;
 	int		r_del;
+	int		r_own;		/* a spelling of mailban's: -D as saved */
+};
+
+/* Rules seen so far in one chain of the listing. */
+struct chaincount {
+	struct span	cc_name;
+	size_t		cc_n;
 };
 
 struct live {
@@ -169,10 +186,8 @@ jumps_to(struct span line, const char *chain)
 static void
 excerpt(const char *s, size_t len, char *out, size_t outlen)
 {
-	size_t	i, n = len < ERRLINE_MAX ? len : ERRLINE_MAX;
+	size_t	i, n = len < outlen - 1 ? len : outlen - 1;
 
-	if (n >= outlen)
-		n = outlen - 1;
 	for (i = 0; i < n; i++)
 		out[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ?
 		    '?' : s[i];
@@ -190,16 +205,62 @@ save_error(int family, size_t lineno, const char *s, size_t len)
 }
 
 static void
-live_add(struct live *lv, struct span line, int kind)
+live_add(struct live *lv, struct span line, struct span chain, size_t pos, int kind)
 {
+	struct rule	*r;
+
 	if (lv->l_nrule == lv->l_cap) {
 		lv->l_cap = lv->l_cap == 0 ? 64 : lv->l_cap * 2;
 		lv->l_rule = xreallocarray(lv->l_rule, lv->l_cap, sizeof(*lv->l_rule));
 	}
-	lv->l_rule[lv->l_nrule].r_line = line;
-	lv->l_rule[lv->l_nrule].r_kind = kind;
-	lv->l_rule[lv->l_nrule].r_del = 0;
-	lv->l_nrule++;
+	r = &lv->l_rule[lv->l_nrule++];
+	memset(r, 0, sizeof(*r));
+	r->r_line = line;
+	r->r_chain = chain;
+	r->r_pos = pos;
+	r->r_kind = kind;
+}
+
+/* The position the next rule of chain name takes: 1, 2, ... per chain. */
+static size_t
+chain_next(struct chaincount **cc, size_t *ncc, size_t *last, struct span name)
+{
+	size_t	i;
+
+	if (*last < *ncc && (*cc)[*last].cc_name.len == name.len &&
+	    memcmp((*cc)[*last].cc_name.s, name.s, name.len) == 0)
+		return ++(*cc)[*last].cc_n;
+	for (i = 0; i < *ncc; i++)
+		if ((*cc)[i].cc_name.len == name.len &&
+		    memcmp((*cc)[i].cc_name.s, name.s, name.len) == 0)
+			break;
+	if (i == *ncc) {
+		*cc = xreallocarray(*cc, *ncc + 1, sizeof(**cc));
+		(*cc)[i].cc_name = name;
+		(*cc)[i].cc_n = 0;
+		(*ncc)++;
+	}
+	*last = i;
+	return ++(*cc)[i].cc_n;
+}
+
+/*
+ * "# Table `filter' is incompatible, use 'nft' tool.": iptables-nft prints
+ * only this for a table holding rules it cannot express (native nft rules
+ * added with nft).  The table is not empty: it cannot be read.
+ */
+static int
+incompatible(int family, struct span line)
+{
+	static const char	pre[] = "# Table `filter' is incompatible";
+
+	if (line.len < sizeof(pre) - 1 || memcmp(line.s, pre, sizeof(pre) - 1) != 0)
+		return 0;
+	log_error("%s-save: table filter is incompatible (native nft rules were "
+	    "added to it); mailban changed nothing; move those rules to a table "
+	    "of their own (nft list table %s filter shows them)", tool(family),
+	    family == AF_INET6 ? "ip6" : "ip");
+	return 1;
 }
 
 /*
@@ -210,11 +271,11 @@ live_add(struct live *lv, struct span line, int kind)
  */
 static int
 parse_lines(int family, const char *chain, const char *save, size_t len,
-    struct live *lv)
+    struct live *lv, struct chaincount **cc, size_t *ncc)
 {
 	const char	*p = save, *end = save + len, *nl, *q;
 	struct span	 line, t, name;
-	size_t		 lineno = 0;
+	size_t		 lineno = 0, last = 0, pos;
 	int		 intable = 0, filter = 0;
 
 	memset(lv, 0, sizeof(*lv));
@@ -227,6 +288,8 @@ parse_lines(int family, const char *chain, const char *save, size_t len,
 		p = nl < end ? nl + 1 : end;
 		if (memchr(line.s, '\0', line.len) != NULL)
 			return save_error(family, lineno, line.s, line.len);
+		if (line.len > 0 && line.s[0] == '#' && incompatible(family, line))
+			return -1;
 		if (line.len == 0 || line.s[0] == '#')
 			continue;
 		if (line.s[0] == '*') {
@@ -256,12 +319,13 @@ parse_lines(int family, const char *chain, const char *save, size_t len,
 			return save_error(family, lineno, line.s, line.len);
 		if (!filter)
 			continue;
+		pos = chain_next(cc, ncc, &last, name);
 		if (span_eq(name, chain)) {
 			/* Never seen without its declaration; never flush it then. */
 			lv->l_havechain = 1;
-			live_add(lv, line, RULE_CHAIN);
+			live_add(lv, line, name, pos, RULE_CHAIN);
 		} else if (jumps_to(line, chain))
-			live_add(lv, line, span_eq(name, "INPUT") ?
+			live_add(lv, line, name, pos, span_eq(name, "INPUT") ?
 			    RULE_JUMP_INPUT : RULE_JUMP_OTHER);
 	}
 	if (intable)
@@ -270,15 +334,105 @@ parse_lines(int family, const char *chain, const char *save, size_t len,
 	return 0;
 }
 
+static int	ban_shape(int, struct span, struct addr *, struct span *);
+static int	is_set_rule(struct span, const char *, const char *);
+
+/*
+ * Is this saved jump one of mailban's spellings, "-A NAME [-p tcp [-m tcp
+ * --dport P | -m multiport --dports P]] -j CHAIN"?  Those delete as saved.
+ */
 static int
-parse_save(int family, const char *chain, const char *save, size_t len,
+is_own_jump(struct span line, const char *chain)
+{
+	const char	*p = line.s, *end = line.s + line.len;
+	struct span	 t;
+
+	if (!next_token(&p, end, &t) || !span_eq(t, "-A") ||
+	    !next_token(&p, end, &t) || !next_token(&p, end, &t))
+		return 0;
+	if (span_eq(t, "-p")) {
+		if (!next_token(&p, end, &t) || !span_eq(t, "tcp") ||
+		    !next_token(&p, end, &t))
+			return 0;
+		if (span_eq(t, "-m")) {
+			if (!next_token(&p, end, &t))
+				return 0;
+			if (span_eq(t, "tcp")) {
+				if (!next_token(&p, end, &t) || !span_eq(t, "--dport"))
+					return 0;
+			} else if (span_eq(t, "multiport")) {
+				if (!next_token(&p, end, &t) || !span_eq(t, "--dports"))
+					return 0;
+			} else
+				return 0;
+			if (!next_token(&p, end, &t) || !next_token(&p, end, &t))
+				return 0;
+		}
+	}
+	return span_eq(t, "-j") && next_token(&p, end, &t) && span_eq(t, chain) &&
+	    !next_token(&p, end, &t);
+}
+
+/* Which rules are spelled as mailban writes them (see struct rule). */
+static void
+mark_own(const struct config *cfg, int family, struct live *lv)
+{
+	struct rule	*r;
+	struct addr	 a;
+	struct span	 tgt;
+	char		 set[SETNAME_MAX + 1];
+	const char	*sn;
+	size_t		 i;
+
+	sn = firewall_setname(cfg, family, set, sizeof(set));
+	for (i = 0; i < lv->l_nrule; i++) {
+		r = &lv->l_rule[i];
+		if (r->r_kind == RULE_CHAIN)
+			r->r_own = ban_shape(family, r->r_line, &a, &tgt) ||
+			    (sn != NULL && is_set_rule(r->r_line, sn, NULL));
+		else
+			r->r_own = is_own_jump(r->r_line, cfg->c_chain);
+	}
+}
+
+static int
+parse_save(const struct config *cfg, int family, const char *save, size_t len,
     struct live *lv)
 {
-	if (parse_lines(family, chain, save, len, lv) == 0)
+	struct chaincount	*cc = NULL;
+	size_t			 ncc = 0;
+	int			 rc;
+
+	rc = parse_lines(family, cfg->c_chain, save, len, lv, &cc, &ncc);
+	free(cc);
+	if (rc == 0) {
+		mark_own(cfg, family, lv);
 		return 0;
+	}
 	free(lv->l_rule);
 	memset(lv, 0, sizeof(*lv));
 	return -1;
+}
+
+/* Append one difference to the plan; rule and chain are copied. */
+static void
+diff_add(struct fwplan *out, int kind, const struct addr *a, const struct rule *r)
+{
+	struct fwdiff	*d;
+
+	if ((out->fp_ndiff & (out->fp_ndiff - 1)) == 0)	/* 0, 1, 2, 4, ... */
+		out->fp_diff = xreallocarray(out->fp_diff,
+		    out->fp_ndiff == 0 ? 1 : out->fp_ndiff * 2, sizeof(*out->fp_diff));
+	d = &out->fp_diff[out->fp_ndiff++];
+	memset(d, 0, sizeof(*d));
+	d->d_kind = kind;
+	if (a != NULL)
+		d->d_addr = *a;
+	if (r != NULL) {
+		d->d_foreign = !r->r_own;
+		d->d_rule = xstrndup(r->r_line.s, r->r_line.len);
+		d->d_chain = xstrndup(r->r_chain.s, r->r_chain.len);
+	}
 }
 
 static int
@@ -381,29 +535,37 @@ jump_rule(struct buf *b, const char *op, const struct config *cfg)
  * iptables-save prints its canonical spelling ("tcp-rst" comes back as
  * "tcp-reset") and the rule would otherwise be replaced on every run.
  */
-static struct want *
-rule_bans(int family, struct span line, const char *target, struct want *w,
-    size_t nw)
+static int
+ban_shape(int family, struct span line, struct addr *a, struct span *tgt)
 {
 	const char	*p = line.s, *end = line.s + line.len, *slash;
 	const char	*shape[] = { "-A", NULL, "-s", NULL, "-p", "tcp", "-j" };
-	struct span	 t[NITEMS(shape)], tgt, prefix;
-	struct addr	 a;
+	struct span	 t[NITEMS(shape)], prefix;
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(shape); i++)
 		if (!next_token(&p, end, &t[i]) ||
 		    (shape[i] != NULL && !span_eq(t[i], shape[i])))
-			return NULL;
-	if (!next_token(&p, end, &tgt) || !span_eq(tgt, target))
-		return NULL;
+			return 0;
+	if (!next_token(&p, end, tgt))
+		return 0;
 	if ((slash = memchr(t[3].s, '/', t[3].len)) == NULL ||
-	    addr_parse(t[3].s, (size_t)(slash - t[3].s), &a) == -1 ||
-	    a.a_family != family)
-		return NULL;
+	    addr_parse(t[3].s, (size_t)(slash - t[3].s), a) == -1 ||
+	    a->a_family != family)
+		return 0;
 	prefix.s = slash;
 	prefix.len = (size_t)(t[3].s + t[3].len - slash);
-	if (!span_eq(prefix, family == AF_INET6 ? "/128" : "/32"))
+	return span_eq(prefix, family == AF_INET6 ? "/128" : "/32");
+}
+
+static struct want *
+rule_bans(int family, struct span line, const char *target, struct want *w,
+    size_t nw)
+{
+	struct span	tgt;
+	struct addr	a;
+
+	if (!ban_shape(family, line, &a, &tgt) || !span_eq(tgt, target))
 		return NULL;
 	return bsearch(&a, w, nw, sizeof(*w), want_find);
 }
@@ -477,21 +639,61 @@ mark_jumps(struct live *lv, const struct buf *jump)
 	return have;
 }
 
-/* "-D" each marked rule, spelled as saved; counts the chain's in fp_del. */
-static size_t
-put_deletes(struct buf *b, const struct live *lv, struct fwplan *out)
+/* What deleting this rule repairs (w: the wanted addresses, sorted). */
+static void
+diff_deleted(int family, const struct rule *r, const struct want *w, size_t nw,
+    struct fwplan *out)
 {
-	size_t	i, n = 0;
+	struct addr	a;
+	struct span	tgt;
 
+	if (r->r_kind != RULE_CHAIN)
+		diff_add(out, FWD_STALEJUMP, NULL, r);
+	else if (!ban_shape(family, r->r_line, &a, &tgt))
+		diff_add(out, FWD_NOBAN, NULL, r);
+	else if (bsearch(&a, w, nw, sizeof(*w), want_find) != NULL)
+		diff_add(out, FWD_UNEXPECTED, &a, r);
+	else
+		diff_add(out, FWD_NOTBANNED, &a, r);
+}
+
+/*
+ * "-D" each marked rule: first the foreign ones by position, highest first
+ * in each chain (the listing in reverse), so that every position is still
+ * the one listed when its line runs; then mailban's own, spelled as saved
+ * (those do not depend on positions).  The differences go to out in
+ * listing order; the chain's deletes count in fp_del.
+ */
+static size_t
+put_deletes(int family, struct buf *b, const struct live *lv,
+    const struct want *w, size_t nw, struct fwplan *out)
+{
+	const struct rule	*r;
+	char			 num[32];
+	size_t			 i, n = 0;
+
+	for (i = lv->l_nrule; i-- > 0;) {
+		r = &lv->l_rule[i];
+		if (!r->r_del || r->r_own)
+			continue;
+		snprintf(num, sizeof(num), " %zu\n", r->r_pos);
+		buf_adds(b, "-D ");
+		buf_add(b, r->r_chain.s, r->r_chain.len);
+		buf_adds(b, num);
+	}
 	for (i = 0; i < lv->l_nrule; i++) {
-		if (!lv->l_rule[i].r_del)
+		r = &lv->l_rule[i];
+		if (!r->r_del)
+			continue;
+		diff_deleted(family, r, w, nw, out);
+		n++;
+		if (r->r_kind == RULE_CHAIN)
+			out->fp_del++;
+		if (!r->r_own)
 			continue;
 		buf_adds(b, "-D");
-		buf_add(b, lv->l_rule[i].r_line.s + 2, lv->l_rule[i].r_line.len - 2);
+		buf_add(b, r->r_line.s + 2, r->r_line.len - 2);
 		buf_adds(b, "\n");
-		n++;
-		if (lv->l_rule[i].r_kind == RULE_CHAIN)
-			out->fp_del++;
 	}
 	return n;
 }
@@ -561,7 +763,7 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 	if (check_config(cfg, family, &bt) == -1 ||
 	    target_word(family, bt, target, sizeof(target)) == -1)
 		return -1;
-	if (parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+	if (parse_save(cfg, family, save, savelen, &lv) == -1)
 		goto out;
 	w = want_build(cfg, family, want, nwant, &nw);
 	jump_rule(&jump, "-A INPUT", cfg);
@@ -601,19 +803,22 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 		buf_adds(&b, cfg->c_chain);
 		buf_adds(&b, " - [0:0]\n");
 		out->fp_newchain = 1;
+		diff_add(out, FWD_NOCHAIN, NULL, NULL);
 	}
-	ndel = put_deletes(&b, &lv, out);
+	ndel = put_deletes(family, &b, &lv, w, nw, out);
 	for (i = 0; i < nw; i++) {
 		if (w[i].w_keep != -1)
 			continue;
 		ban_rule(&b, "-A", cfg->c_chain, &w[i].w_addr, bt);
 		buf_adds(&b, "\n");
 		out->fp_add++;
+		diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
 	}
 	if (!havejump) {
 		jump_rule(&b, "-I INPUT 1", cfg);
 		buf_adds(&b, "\n");
 		out->fp_newjump = 1;
+		diff_add(out, FWD_NOJUMP, NULL, NULL);
 	}
 	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
 	    ndel > 0, out);
@@ -625,6 +830,8 @@ out:
 	free(jump.b);
 	free(lv.l_rule);
 	free(w);
+	if (rc == -1)
+		firewall_plan_free(out);
 	return rc;
 }
 
@@ -810,8 +1017,11 @@ plan_members(int family, const char *set, long long maxelem,
 
 	if (!sl->sl_exists) {
 		set_create(pre, set, family, maxelem);
-		for (i = 0; i < nw; i++)
+		diff_add(out, FWD_NOSET, NULL, NULL);
+		for (i = 0; i < nw; i++) {
 			set_add(pre, set, &w[i].w_addr);
+			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+		}
 		out->fp_newset = 1;
 		out->fp_add = nw;
 		return;
@@ -827,11 +1037,16 @@ plan_members(int family, const char *set, long long maxelem,
 		}
 		set_line(&del, "del", set, sl->sl_elem[i].s, sl->sl_elem[i].len);
 		out->fp_del++;
+		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0)
+			diff_add(out, FWD_SETNOTBANNED, &a, NULL);
 	}
 	for (i = 0; i < nw; i++)
-		if (w[i].w_keep == -1)
+		if (w[i].w_keep == -1) {
 			out->fp_add++;
+			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+		}
 	if (sl->sl_maxelem != maxelem) {
+		diff_add(out, FWD_MAXELEM, NULL, NULL);
 		/* maxelem is fixed at create: fill a new set and swap it in. */
 		snprintf(tmp, sizeof(tmp), "%s.n", set);
 		buf_adds(pre, "destroy ");
@@ -899,7 +1114,7 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		    sl.sl_family.s, fam, set);
 		goto out;
 	}
-	if (parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+	if (parse_save(cfg, family, save, savelen, &lv) == -1)
 		goto out;
 	w = want_build(cfg, family, want, nwant, &nw);
 	maxelem = cfg->c_maxbans > 0 ? cfg->c_maxbans : MAXELEM_DEFAULT;
@@ -929,17 +1144,20 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		buf_adds(&b, cfg->c_chain);
 		buf_adds(&b, " - [0:0]\n");
 		out->fp_newchain = 1;
+		diff_add(out, FWD_NOCHAIN, NULL, NULL);
 	}
-	ndel = put_deletes(&b, &lv, out);
+	ndel = put_deletes(family, &b, &lv, w, nw, out);
 	if (keep == -1) {
 		buf_add(&b, rule.b, rule.len);
 		buf_adds(&b, "\n");
 		out->fp_newrule = 1;
+		diff_add(out, FWD_NOSETRULE, NULL, NULL);
 	}
 	if (!havejump) {
 		jump_rule(&b, "-I INPUT 1", cfg);
 		buf_adds(&b, "\n");
 		out->fp_newjump = 1;
+		diff_add(out, FWD_NOJUMP, NULL, NULL);
 	}
 	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
 	    ndel > 0, out);
@@ -975,22 +1193,23 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
 	if (check_config(cfg, family, &bt) == -1 ||
-	    parse_save(family, cfg->c_chain, save, savelen, &lv) == -1)
+	    parse_save(cfg, family, save, savelen, &lv) == -1)
 		return -1;
 	buf_adds(&b, "*filter\n");
 	for (i = 0; i < lv.l_nrule; i++) {
 		if (lv.l_rule[i].r_kind == RULE_CHAIN) {
-			out->fp_del++;
 			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
 			    uses_set(lv.l_rule[i].r_line, set))
 				setrule = 1;
 			continue;
 		}
-		buf_adds(&b, "-D");
-		buf_add(&b, lv.l_rule[i].r_line.s + 2, lv.l_rule[i].r_line.len - 2);
-		buf_adds(&b, "\n");
+		lv.l_rule[i].r_del = 1;
 		change = 1;
 	}
+	put_deletes(family, &b, &lv, NULL, 0, out);
+	for (i = 0; i < lv.l_nrule; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN)
+			out->fp_del++;
 	if (lv.l_havechain) {
 		buf_adds(&b, "-F ");
 		buf_adds(&b, cfg->c_chain);
@@ -1009,8 +1228,15 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 void
 firewall_plan_free(struct fwplan *p)
 {
+	size_t	i;
+
 	if (p == NULL)
 		return;
+	for (i = 0; i < p->fp_ndiff; i++) {
+		free(p->fp_diff[i].d_rule);
+		free(p->fp_diff[i].d_chain);
+	}
+	free(p->fp_diff);
 	free(p->fp_script);
 	free(p->fp_setpre);
 	free(p->fp_setpost);
@@ -1334,33 +1560,124 @@ apply(const struct config *cfg, int family, const struct fwplan *p, FILE *dry)
 	return 0;
 }
 
-int
-firewall_sync(const struct config *cfg, int family, const struct addr *want,
-    size_t nwant, FILE *dry, struct fwplan *plan)
+const char *
+firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
+    char *buf, size_t len)
 {
-	struct fwplan	 p;
-	char		*save = NULL, *setsave = NULL;
-	size_t		 savelen, setsavelen;
-	int		 rc = -1;
+	const char	*ch = cfg->c_chain;
+	char		 a[ADDR_STRLEN], set[SETNAME_MAX + 1], rule[512];
+	int		 n = -1;
 
-	memset(&p, 0, sizeof(p));
-	if (plan != NULL)
-		memset(plan, 0, sizeof(*plan));
+	addr_str(&d->d_addr, a, sizeof(a));
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		set[0] = '\0';
+	excerpt(d->d_rule != NULL ? d->d_rule : "", d->d_rule != NULL ?
+	    strlen(d->d_rule) : 0, rule, sizeof(rule));
+	switch (d->d_kind) {
+	case FWD_NOCHAIN:
+		n = snprintf(buf, len, "chain %s is missing", ch);
+		break;
+	case FWD_NOJUMP:
+		n = snprintf(buf, len, "the jump from INPUT to %s is missing", ch);
+		break;
+	case FWD_STALEJUMP:
+		n = snprintf(buf, len, "a stale jump from %s to %s: %s",
+		    d->d_chain != NULL ? d->d_chain : "INPUT", ch, rule);
+		break;
+	case FWD_MISSING:
+		n = snprintf(buf, len, "%s is banned but has no rule", a);
+		break;
+	case FWD_NOTBANNED:
+		n = snprintf(buf, len, "%s has a rule but is not banned", a);
+		break;
+	case FWD_UNEXPECTED:
+		n = snprintf(buf, len, "%s has an unexpected rule: %s", a, rule);
+		break;
+	case FWD_NOBAN:
+		n = snprintf(buf, len, "a rule in %s that is no ban: %s", ch, rule);
+		break;
+	case FWD_NOSET:
+		n = snprintf(buf, len, "set %s is missing", set);
+		break;
+	case FWD_SETMISSING:
+		n = snprintf(buf, len, "%s is banned but not in set %s", a, set);
+		break;
+	case FWD_SETNOTBANNED:
+		n = snprintf(buf, len, "%s is in set %s but is not banned", a, set);
+		break;
+	case FWD_MAXELEM:
+		n = snprintf(buf, len, "set %s has a maxelem other than %lld "
+		    "(maxbans)", set, cfg->c_maxbans > 0 ? cfg->c_maxbans :
+		    (long long)MAXELEM_DEFAULT);
+		break;
+	case FWD_NOSETRULE:
+		n = snprintf(buf, len, "the rule for set %s is missing from %s",
+		    set, ch);
+		break;
+	}
+	if (n < 0)
+		snprintf(buf, len, "internal error: difference of kind %d", d->d_kind);
+	return buf;
+}
+
+int
+firewall_plan_live(const struct config *cfg, int family, const struct addr *want,
+    size_t nwant, struct fwplan *plan)
+{
+	char	*save = NULL, *setsave = NULL;
+	size_t	 savelen, setsavelen;
+	int	 rc = -1;
+
+	memset(plan, 0, sizeof(*plan));
 	if (firewall_save(cfg, family, &save, &savelen) == -1)
 		goto out;
 	if (cfg->c_backend == BACKEND_IPSET) {
 		if (firewall_ipset_save(cfg, &setsave, &setsavelen) == -1 ||
 		    firewall_plan_ipset(cfg, family, save, savelen, setsave,
-		    setsavelen, want, nwant, &p) == -1)
+		    setsavelen, want, nwant, plan) == -1)
 			goto out;
-	} else if (firewall_plan(cfg, family, save, savelen, want, nwant, &p) == -1)
-		goto out;
-	if (apply(cfg, family, &p, dry) == -1)
+	} else if (firewall_plan(cfg, family, save, savelen, want, nwant, plan) == -1)
 		goto out;
 	rc = 0;
 out:
 	free(save);
 	free(setsave);
+	return rc;
+}
+
+/* Once a plan is applied: one line per foreign rule it removed. */
+static void
+report_foreign(int family, const struct fwplan *p)
+{
+	char	rule[512];
+	size_t	i;
+
+	for (i = 0; i < p->fp_ndiff; i++) {
+		if (!p->fp_diff[i].d_foreign || p->fp_diff[i].d_rule == NULL)
+			continue;
+		excerpt(p->fp_diff[i].d_rule, strlen(p->fp_diff[i].d_rule), rule,
+		    sizeof(rule));
+		log_warnx("%s: removed a rule that is not mailban's from %s: %s",
+		    tool(family), p->fp_diff[i].d_chain, rule);
+	}
+}
+
+int
+firewall_sync(const struct config *cfg, int family, const struct addr *want,
+    size_t nwant, FILE *dry, struct fwplan *plan)
+{
+	struct fwplan	 p;
+	int		 rc = -1;
+
+	if (plan != NULL)
+		memset(plan, 0, sizeof(*plan));
+	if (firewall_plan_live(cfg, family, want, nwant, &p) == -1 ||
+	    apply(cfg, family, &p, dry) == -1)
+		goto out;
+	if (dry == NULL)
+		report_foreign(family, &p);
+	rc = 0;
+out:
 	if (plan != NULL && rc == 0)
 		*plan = p;
 	else

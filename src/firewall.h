@@ -6,8 +6,15 @@
  * whose script holds only that difference:
  *   - declare ":CHAIN - [0:0]" only when the chain does not exist (in a
  *     --noflush script the declaration flushes the chain);
- *   - "-D" only rules seen in the save output, spelled as saved (one absent
- *     -D fails the whole script);
+ *   - "-D" only rules seen in the save output (one absent -D fails the
+ *     whole script): spelled as saved when mailban could have written the
+ *     rule (a ban, the set rule, a plain or port jump), else by position
+ *     ("-D CHAIN N", from the save listing, highest first, before any
+ *     delete by spelling): iptables-nft cannot delete some rules by their
+ *     saved spelling (-m recent), and one such rule must not block the
+ *     bans.  Each such foreign rule is reported once, when it is removed;
+ *   - a filter table that iptables-save cannot print ("# Table `filter' is
+ *     incompatible": native nft rules in it) is refused: nothing changes;
  *   - the jump "-I INPUT 1 -p tcp -m tcp --dport 25 -j CHAIN" (multiport
  *     "--dports 25,465,587" for several ports) when missing; a stale jump to
  *     CHAIN (other ports) is deleted;
@@ -52,7 +59,41 @@
 #include "addr.h"
 #include "config.h"
 
+/*
+ * One difference between the live state and the wanted one, as the plan
+ * repairs it.  d_addr is set for FWD_MISSING, FWD_NOTBANNED, FWD_UNEXPECTED
+ * (and the set kinds with an address); d_rule ("-A ...", as saved) for the
+ * kinds that delete a rule; d_chain names the chain it is in.
+ */
+enum fwdiff_kind {
+	FWD_NOCHAIN,		/* CHAIN is missing */
+	FWD_NOJUMP,		/* the jump from INPUT to CHAIN is missing */
+	FWD_STALEJUMP,		/* another jump from INPUT to CHAIN */
+	FWD_MISSING,		/* banned, no rule for it in CHAIN */
+	FWD_NOTBANNED,		/* a ban rule in CHAIN for an address not banned */
+	FWD_UNEXPECTED,		/* a second or other rule for a banned address */
+	FWD_NOBAN,		/* a rule in CHAIN that is no ban */
+	FWD_NOSET,		/* ipset: SET is missing */
+	FWD_SETMISSING,		/* ipset: banned, not in SET */
+	FWD_SETNOTBANNED,	/* ipset: in SET, not banned */
+	FWD_MAXELEM,		/* ipset: SET has another maxelem (rebuilt) */
+	FWD_NOSETRULE		/* ipset: the set rule is missing from CHAIN */
+};
+
+struct fwdiff {
+	int		 d_kind;	/* enum fwdiff_kind */
+	int		 d_foreign;	/* a rule mailban never writes (deleted by
+					 * position; reported when removed) */
+	struct addr	 d_addr;
+	char		*d_rule;	/* NULL if none */
+	char		*d_chain;	/* the chain of d_rule */
+};
+
 struct fwplan {
+	struct fwdiff	*fp_diff;	/* every difference: the set's, a missing
+					 * chain, deleted rules in listing order,
+					 * missing rules, a missing jump */
+	size_t		 fp_ndiff;
 	char	*fp_script;	/* NULL when there is nothing to do */
 	size_t	 fp_len;
 	size_t	 fp_add;	/* ban rules added */
@@ -69,6 +110,13 @@ struct fwplan {
 	char	*fp_setpost;	/* the same, run after fp_script succeeded */
 	size_t	 fp_setpostlen;
 };
+
+/*
+ * One line (no newline) saying what d is, e.g. "192.0.2.7 is banned but
+ * has no rule"; buf of at least 512 bytes.  Pure.
+ */
+const char	*firewall_diff_text(const struct config *, int family,
+	    const struct fwdiff *d, char *buf, size_t len);
 
 /*
  * Pure: from the save output and the wanted addresses of that family
@@ -126,6 +174,14 @@ int	 firewall_ipset_restore(const struct config *, const char *script, size_t le
  */
 int	 firewall_sync(const struct config *, int family, const struct addr *want,
 	    size_t nwant, FILE *dry, struct fwplan *plan);
+
+/*
+ * The plan of the backend in use, from the live state (the save tools run;
+ * nothing is applied): what `check` reports.  The caller frees *plan with
+ * firewall_plan_free() (zeroed on failure).
+ */
+int	 firewall_plan_live(const struct config *, int family, const struct addr *want,
+	    size_t nwant, struct fwplan *plan);
 
 /* Remove the jumps and the chain (mailban stop); see firewall_plan_stop(). */
 int	 firewall_stop(const struct config *, int family);

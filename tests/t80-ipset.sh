@@ -62,8 +62,21 @@ ok_eq "second run prints nothing" "" "$(run 10:06:00 2>&1)"
 ok_eq "second run changes nothing" "0|0" \
     "$(sqlite3 "$DB" 'select added, removed from runs order by rowid desc limit 1')"
 
+ok_rc "check with backend = ipset in sync: exit 0" 0 \
+    "$MAILBAN" check -c "$CONF" --now 2026-11-26T10:06:00Z
+ok_eq "check with backend = ipset in sync prints nothing" "" "$(cat "$T/.out")"
+
 # 2. a flushed set, then a flushed chain: each healed by the next run
+# (check names each difference of the set and of the chain first)
 ipset flush fail2ban-mail
+ipset add fail2ban-mail 198.51.100.3
+ok_rc "check of a flushed set: exit 1" 1 \
+    "$MAILBAN" check -c "$CONF" --now 2026-11-26T10:07:00Z
+ok_eq "check names every member missing or extra" \
+"iptables: 198.51.100.3 is in set fail2ban-mail but is not banned
+iptables: 192.0.2.9 is banned but not in set fail2ban-mail
+iptables: 192.0.2.10 is banned but not in set fail2ban-mail
+iptables: 203.0.113.5 is banned but not in set fail2ban-mail" "$(cat "$T/.out")"
 run 10:07:00
 ok_eq "flushed set healed" "$SET4
 add fail2ban-mail 192.0.2.10
@@ -72,6 +85,11 @@ add fail2ban-mail 203.0.113.5
 $SET6
 add fail2ban-mail6 2001:db8::5" "$(sets)"
 iptables -F fail2ban-mail
+ok_rc "check of a flushed chain: exit 1" 1 \
+    "$MAILBAN" check -c "$CONF" --now 2026-11-26T10:08:00Z
+ok_eq "check names the missing set rule" \
+    "iptables: the rule for set fail2ban-mail is missing from fail2ban-mail" \
+    "$(cat "$T/.out")"
 run 10:08:00
 ok_eq "flushed chain healed" "$JUMP
 $SRULE" "$(chain4)"

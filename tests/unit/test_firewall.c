@@ -263,8 +263,12 @@ plan_deletes_duplicate_rule_once(void **state)
 	    want, NW(want), "*filter\n" D4("192.0.2.7") "COMMIT\n", 0, 1, 0, 0);
 }
 
+/*
+ * Rules mailban never writes go by position, highest first, before the
+ * deletes by spelling (a ban rule with another target is mailban's kind).
+ */
 static void
-plan_deletes_foreign_rules_spelled_as_saved(void **state)
+plan_deletes_foreign_rules_by_position(void **state)
 {
 	struct config		 c = cfg_default();
 	static const char *const want[] = { "192.0.2.7", "192.0.2.0" };
@@ -276,13 +280,90 @@ plan_deletes_foreign_rules_spelled_as_saved(void **state)
 	    "-A " CH " -s 192.0.2.7/32 -p udp -j " BT "\n"
 	    "-A " CH " -j RETURN\n"
 	    "-A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n" TAIL, want, NW(want),
-	    "*filter\n"
-	    "-D " CH " -s 192.0.2.7/32 -p tcp -m comment --comment \"a -j b\" -j DROP\n"
-	    "-D " CH " -s 192.0.2.0/24 -p tcp -j " BT "\n"
-	    "-D " CH " -s 192.0.2.7/32 -p udp -j " BT "\n"
-	    "-D " CH " -j RETURN\n"
+	    "*filter\n-D " CH " 4\n-D " CH " 3\n-D " CH " 2\n-D " CH " 1\n"
 	    "-D " CH " -s 192.0.2.7/32 -p tcp -j DROP\n"
 	    R4("192.0.2.0") R4("192.0.2.7") "COMMIT\n", 2, 5, 0, 0);
+}
+
+/* As iptables-nft 1.8.9 saves -m recent rules, which it cannot delete as
+ * saved ("Bad rule (does a matching rule exist in that chain?)"). */
+#define RECENT_SAVE HEAD DECL JUMP \
+	"-A INPUT -p tcp -m recent --rcheck --name mx --mask 255.255.255.255 " \
+	"--rsource -j " CH "\n" \
+	"-A INPUT -i lo -j ACCEPT\n" \
+	"-A " CH " -m recent --set --name probe --mask 255.255.255.255 --rsource\n" \
+	R4("192.0.2.7") \
+	"-A " CH " -m recent --rcheck --seconds 60 --name probe2 --mask " \
+	"255.255.255.255 --rsource -j DROP\n" \
+	R4("192.0.2.9") TAIL
+
+static void
+plan_deletes_what_nft_cannot_delete_as_saved_by_position(void **state)
+{
+	struct config		 c = cfg_default();
+	struct fwplan		 p;
+	static const char *const want[] = { "192.0.2.7", "192.0.2.8" };
+
+	(void)state;
+	/* Positions from the listing, highest first in each chain; then the
+	 * ban no longer wanted, as saved; then the missing one. */
+	check_plan(&c, AF_INET, RECENT_SAVE, want, NW(want),
+	    "*filter\n-D " CH " 3\n-D " CH " 1\n-D INPUT 2\n" D4("192.0.2.9")
+	    R4("192.0.2.8") "COMMIT\n", 1, 3, 0, 0);
+	/* stop: the foreign jump by position, then the others as saved. */
+	assert_logged(firewall_plan_stop(&c, AF_INET, RECENT_SAVE,
+	    strlen(RECENT_SAVE), &p), 0, "");
+	assert_string_equal(p.fp_script, "*filter\n-D INPUT 2\n"
+	    "-D INPUT -p tcp -m tcp --dport 25 -j " CH "\n-F " CH "\n-X " CH
+	    "\nCOMMIT\n");
+	assert_int_equal(p.fp_del, 4);
+	firewall_plan_free(&p);
+}
+
+/*
+ * iptables-nft prints only this comment for a filter table that holds
+ * native nft rules (nft add rule ip filter INPUT ct state ...): the table
+ * is not empty, it cannot be read.  Nothing is planned, for any backend.
+ */
+static void
+plan_refuses_incompatible_filter_table(void **state)
+{
+	struct config	 c = cfg_default();
+	struct fwplan	 p;
+	struct addr	 w = A("192.0.2.7");
+	static const char save[] = "# Table `filter' is incompatible, use 'nft' tool.\n";
+	static const char msg4[] = "mailban: iptables-save: table filter is "
+	    "incompatible (native nft rules were added to it); mailban changed "
+	    "nothing; move those rules to a table of their own (nft list table ip "
+	    "filter shows them)\n";
+	static const char msg6[] = "mailban: ip6tables-save: table filter is "
+	    "incompatible (native nft rules were added to it); mailban changed "
+	    "nothing; move those rules to a table of their own (nft list table ip6 "
+	    "filter shows them)\n";
+
+	(void)state;
+	assert_logged(firewall_plan(&c, AF_INET, save, strlen(save), &w, 1, &p), -1,
+	    msg4);
+	assert_null(p.fp_script);
+	assert_logged(firewall_plan(&c, AF_INET6, save, strlen(save), &w, 1, &p), -1,
+	    msg6);
+	assert_null(p.fp_script);
+	assert_logged(firewall_plan_stop(&c, AF_INET, save, strlen(save), &p), -1,
+	    msg4);
+	assert_null(p.fp_script);
+	c.c_backend = BACKEND_IPSET;
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), "", 0, &w,
+	    1, &p), -1, msg4);
+	assert_null(p.fp_script);
+	assert_null(p.fp_setpre);
+	/* The legacy tables' warning is only a comment. */
+	c.c_backend = BACKEND_CHAIN;
+	assert_logged(firewall_plan(&c, AF_INET, "# Warning: iptables-legacy tables "
+	    "present, use iptables-legacy-save to see them\n" HEAD DECL JUMP
+	    R4("192.0.2.7") TAIL, strlen("# Warning: iptables-legacy tables "
+	    "present, use iptables-legacy-save to see them\n" HEAD DECL JUMP
+	    R4("192.0.2.7") TAIL), &w, 1, &p), 0, "");
+	assert_null(p.fp_script);
 }
 
 static void
@@ -353,8 +434,7 @@ plan_ipv6_uses_128_and_blocktype6(void **state)
 	    DECL JUMP R6("2001:db8::2") R6("2001:db8::1")
 	    "-A " CH " -s ::ffff:192.0.2.7/128 -p tcp -j " BT6 "\n" TAIL,
 	    want, NW(want),
-	    "*filter\n" D6("2001:db8::2")
-	    "-D " CH " -s ::ffff:192.0.2.7/128 -p tcp -j " BT6 "\n"
+	    "*filter\n-D " CH " 3\n" D6("2001:db8::2")
 	    R6("2001:db8::a") "COMMIT\n", 1, 2, 0, 0);
 }
 
@@ -720,8 +800,7 @@ chain_plan_migrates_from_ipset_then_destroys_set(void **state)
 	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m "
 	    "set --match-set other src -j DROP\n" TAIL, strlen(HEAD DECL JUMP "-A " CH
 	    " -p tcp -m set --match-set other src -j DROP\n" TAIL), w, 0, &p), 0, "");
-	assert_text(p.fp_script, p.fp_len, "*filter\n-D " CH " -p tcp -m set "
-	    "--match-set other src -j DROP\nCOMMIT\n");
+	assert_text(p.fp_script, p.fp_len, "*filter\n-D " CH " 1\nCOMMIT\n");
 	assert_null(p.fp_setpost);
 	firewall_plan_free(&p);
 }
@@ -763,9 +842,9 @@ ipset_plan_replaces_foreign_rules_and_duplicate_set_rules(void **state)
 	(void)state;
 	/* The exact rule is kept even after others of the same set (one
 	 * with the same target word), and wherever it is. */
-	snprintf(script, sizeof(script), "*filter\n-D " CH " -p tcp -m set "
-	    "--match-set " CH " src -j DROP\n-D%s-D " CH " -s 198.51.100.1/32 -j "
-	    "ACCEPT\n%sCOMMIT\n", OTHEROPT + 2, DSRULE);
+	snprintf(script, sizeof(script), "*filter\n-D " CH " 4\n-D " CH " -p tcp "
+	    "-m set --match-set " CH " src -j DROP\n-D%s%sCOMMIT\n", OTHEROPT + 2,
+	    DSRULE);
 	e.script = script;
 	e.del = 4;
 	check_iplan(&c, AF_INET, HEAD DECL JUMP "-A " CH " -p tcp -m set --match-set "
@@ -780,6 +859,124 @@ ipset_plan_replaces_foreign_rules_and_duplicate_set_rules(void **state)
 	    "--match-set " CH " src -j REJECT --reject-with icmp-host-unreachable\n"
 	    TAIL, SCREATE("100000") SADD("192.0.2.9"), want, NW(want), &e);
 #undef OTHEROPT
+}
+
+/*
+ * The plan's differences as `check` prints them, one per line, in script
+ * order; "* " marks a rule mailban never writes (reported when removed).
+ */
+static void
+assert_diffs(const struct config *c, int family, const struct fwplan *p,
+    const char *want)
+{
+	char	got[4096], line[1024];
+	size_t	i, n = 0;
+
+	got[0] = '\0';
+	for (i = 0; i < p->fp_ndiff; i++) {
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s\n",
+		    p->fp_diff[i].d_foreign ? "* " : "",
+		    firewall_diff_text(c, family, &p->fp_diff[i], line, sizeof(line)));
+		assert_true(n < sizeof(got));
+	}
+	assert_string_equal(got, want);
+}
+
+static void
+plan_lists_every_difference_in_script_order(void **state)
+{
+	struct config	c = cfg_default();
+	struct fwplan	p;
+	struct addr	w[2];
+	const char	*save = HEAD DECL "-A INPUT -p tcp -m tcp --dport 587 -j " CH "\n"
+			    JUMP "-A " CH " -s 198.51.100.99/32 -p tcp -j DROP\n"
+			    "-A " CH " -p udp -j DROP\n"
+			    "-A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n" TAIL;
+
+	(void)state;
+	w[0] = A("192.0.2.7");
+	w[1] = A("2001:db8::7");
+	assert_logged(firewall_plan(&c, AF_INET, save, strlen(save), w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "a stale jump from INPUT to " CH ": -A INPUT -p tcp -m tcp --dport 587 -j " CH "\n"
+	    "198.51.100.99 has a rule but is not banned\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -p udp -j DROP\n"
+	    "192.0.2.7 has an unexpected rule: -A " CH " -s 192.0.2.7/32 -p tcp -j DROP\n"
+	    "192.0.2.7 is banned but has no rule\n");
+	assert_string_equal(p.fp_diff[2].d_chain, CH);
+	firewall_plan_free(&p);
+	assert_null(p.fp_diff);
+	assert_int_equal(p.fp_ndiff, 0);
+	assert_logged(firewall_plan(&c, AF_INET6, "", 0, w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET6, &p, "chain " CH " is missing\n"
+	    "2001:db8::7 is banned but has no rule\n"
+	    "the jump from INPUT to " CH " is missing\n");
+	firewall_plan_free(&p);
+	assert_logged(firewall_plan(&c, AF_INET, HEAD DECL JUMP R4("192.0.2.7") TAIL,
+	    strlen(HEAD DECL JUMP R4("192.0.2.7") TAIL), w, 2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p, "");
+	firewall_plan_free(&p);
+	/* The foreign rules of t82, each marked. */
+	assert_logged(firewall_plan(&c, AF_INET, RECENT_SAVE, strlen(RECENT_SAVE), w,
+	    2, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "* a stale jump from INPUT to " CH ": -A INPUT -p tcp -m recent --rcheck "
+	    "--name mx --mask 255.255.255.255 --rsource -j " CH "\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -m recent --set --name probe "
+	    "--mask 255.255.255.255 --rsource\n"
+	    "* a rule in " CH " that is no ban: -A " CH " -m recent --rcheck --seconds "
+	    "60 --name probe2 --mask 255.255.255.255 --rsource -j DROP\n"
+	    "192.0.2.9 has a rule but is not banned\n");
+	assert_string_equal(p.fp_diff[0].d_chain, "INPUT");
+	firewall_plan_free(&p);
+}
+
+/* check with backend = ipset reads these: the set, its members, its rule. */
+static void
+ipset_plan_lists_every_difference(void **state)
+{
+	struct config	c = cfg_ipset();
+	struct fwplan	p;
+	struct addr	w[3];
+	const char	*save = HEAD DECL JUMP SRULE TAIL;
+	const char	*set = SCREATE("100000") SADD("192.0.2.10") SADD("192.0.2.9");
+
+	(void)state;
+	w[0] = A("192.0.2.10");
+	w[1] = A("192.0.2.9");
+	w[2] = A("2001:db8::9");
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p, "");
+	firewall_plan_free(&p);
+	/* A flushed set with one member by hand. */
+	set = SCREATE("100000") SADD("198.51.100.3");
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "198.51.100.3 is in set " CH " but is not banned\n"
+	    "192.0.2.9 is banned but not in set " CH "\n"
+	    "192.0.2.10 is banned but not in set " CH "\n");
+	firewall_plan_free(&p);
+	/* Another maxelem; a flushed chain with a per-address rule left. */
+	set = SCREATE("65536") SADD("192.0.2.10") SADD("192.0.2.9");
+	save = HEAD DECL JUMP R4("192.0.2.9") TAIL;
+	assert_logged(firewall_plan_ipset(&c, AF_INET, save, strlen(save), set,
+	    strlen(set), w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET, &p,
+	    "set " CH " has a maxelem other than 100000 (maxbans)\n"
+	    "192.0.2.9 has an unexpected rule: -A " CH " -s 192.0.2.9/32 -p tcp -j "
+	    BT "\n"
+	    "the rule for set " CH " is missing from " CH "\n");
+	firewall_plan_free(&p);
+	/* Nothing at all (after stop). */
+	assert_logged(firewall_plan_ipset(&c, AF_INET6, "", 0, "", 0, w, 3, &p), 0, "");
+	assert_diffs(&c, AF_INET6, &p, "set " CH "6 is missing\n"
+	    "2001:db8::9 is banned but not in set " CH "6\n"
+	    "chain " CH " is missing\n"
+	    "the rule for set " CH "6 is missing from " CH "\n"
+	    "the jump from INPUT to " CH " is missing\n");
+	firewall_plan_free(&p);
 }
 
 static void
@@ -1787,7 +1984,9 @@ main(void)
 		cmocka_unit_test(plan_adds_and_deletes_in_one_script),
 		cmocka_unit_test(plan_empty_want_empties_chain_but_keeps_it_and_jump),
 		cmocka_unit_test(plan_deletes_duplicate_rule_once),
-		cmocka_unit_test(plan_deletes_foreign_rules_spelled_as_saved),
+		cmocka_unit_test(plan_deletes_foreign_rules_by_position),
+		cmocka_unit_test(plan_deletes_what_nft_cannot_delete_as_saved_by_position),
+		cmocka_unit_test(plan_refuses_incompatible_filter_table),
 		cmocka_unit_test(plan_replaces_stale_jump_and_leaves_other_chains),
 		cmocka_unit_test(plan_deletes_duplicate_jump),
 		cmocka_unit_test(plan_multiport_jump_replaces_single_port),
@@ -1811,6 +2010,8 @@ main(void)
 		cmocka_unit_test(chain_plan_migrates_from_ipset_then_destroys_set),
 		cmocka_unit_test(ipset_plan_ipv6_uses_set6_and_blocktype6),
 		cmocka_unit_test(ipset_plan_replaces_foreign_rules_and_duplicate_set_rules),
+		cmocka_unit_test(plan_lists_every_difference_in_script_order),
+		cmocka_unit_test(ipset_plan_lists_every_difference),
 		cmocka_unit_test(ipset_plan_rejects_what_it_does_not_understand),
 		cmocka_unit_test(ipset_plan_stop_destroys_set_after_chain),
 		cmocka_unit_test(save_runs_fixed_argv_env_and_no_extra_fd),

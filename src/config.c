@@ -31,8 +31,8 @@
  * interface addresses that it did not contain already; j_fail is sorted
  * by (p_minmode, p_number), j_ignore by p_number; no two patterns of a
  * jail share a key or a (kind, number); j_name and p_key are lower case,
- * as iniparser names them.  j_line and p_line are lines of the file the
- * header or key is in, FILE or .local (struct pattern does not name it).
+ * as iniparser names them.  j_line and p_line are lines of j_file and
+ * p_file, which point at c_file or c_localfile.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -2060,6 +2060,15 @@ load_file(struct ld *ld, FILE *fp, int fd, int base)
 	return rc;
 }
 
+/* A line of the load (LOCAL_LINE-based for .local) as {file, line}. */
+static void
+set_pos(const struct config *cfg, const char **file, int *line)
+{
+	*file = *line >= LOCAL_LINE && cfg->c_localfile != NULL ? cfg->c_localfile :
+	    cfg->c_file;
+	*line = line_no(*line);
+}
+
 int
 config_load(const char *path, struct config **out)
 {
@@ -2118,15 +2127,16 @@ config_load(const char *path, struct config **out)
 		config_free(cfg);
 		return -1;
 	}
-	/* Lines of .local were numbered from LOCAL_LINE until here. */
+	/* Lines of .local were numbered from LOCAL_LINE until here; from
+	 * now on each position is {file, line}. */
 	for (i = 0; i < cfg->c_njails; i++) {
 		struct jail	*j = &cfg->c_jails[i];
 
-		j->j_line = line_no(j->j_line);
+		set_pos(cfg, &j->j_file, &j->j_line);
 		for (k = 0; k < j->j_nfail; k++)
-			j->j_fail[k].p_line = line_no(j->j_fail[k].p_line);
+			set_pos(cfg, &j->j_fail[k].p_file, &j->j_fail[k].p_line);
 		for (k = 0; k < j->j_nignore; k++)
-			j->j_ignore[k].p_line = line_no(j->j_ignore[k].p_line);
+			set_pos(cfg, &j->j_ignore[k].p_file, &j->j_ignore[k].p_line);
 	}
 	*out = cfg;
 	return 0;

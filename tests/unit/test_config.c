@@ -1658,14 +1658,19 @@ local_file_overrides_keys_and_adds_sections(void **state)
 	assert_int_equal(j->j_nfail, 2);
 	assert_string_equal(j->j_fail[0].p_text, "one <HOST>");
 	assert_int_equal(j->j_fail[0].p_line, 7);
+	assert_string_equal(j->j_fail[0].p_file, "t.conf");
+	assert_string_equal(j->j_file, "t.conf");
 	assert_string_equal(j->j_fail[1].p_key, "failregex.2");
 	assert_string_equal(j->j_fail[1].p_text, "local two <HOST>");
 	assert_int_equal(j->j_fail[1].p_line, 6);
+	assert_string_equal(j->j_fail[1].p_file, "t.local");
 	j = &cfg->c_jails[1];
 	assert_string_equal(j->j_name, "extra");
 	assert_int_equal(j->j_line, 8);
+	assert_string_equal(j->j_file, "t.local");
 	assert_int_equal(j->j_maxretry, 4);
 	assert_int_equal(j->j_fail[0].p_line, 9);
+	assert_string_equal(j->j_fail[0].p_file, "t.local");
 	config_free(cfg);
 }
 

@@ -887,7 +887,7 @@ findtime_must_be_a_positive_duration(void **state)
 	    "[d]\nfailregex = d <HOST>\nfindtime =\n"
 	    "[e]\nfailregex = e <HOST>\nfindtime = 1h30\n",
 	    "mailban: t.conf:2: [DEFAULT] findtime: \"10x\" is not a valid duration: "
-	    "unknown unit (use s m h d w)\n"
+	    "unknown unit (use s m h d w mo y)\n"
 	    "mailban: t.conf:5: [a] findtime: \"ten\" is not a duration (use seconds or a "
 	    "number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
 	    "mailban: t.conf:8: [b] findtime: \"0\" is not a valid duration: must be more "
@@ -899,6 +899,33 @@ findtime_must_be_a_positive_duration(void **state)
 	    "mailban: t.conf:17: [e] findtime: \"1h30\" is not a valid duration: a number "
 	    "without unit after another part (use seconds or a number with unit s m h d w: "
 	    "90, 10m, 1h30m, 2w)\n");
+}
+
+/* fail2ban's lengths (mytime.py str2seconds): a year is 365.25 days, a
+ * month a twelfth of it; "m" stays minutes, as there. */
+static void
+durations_take_fail2ban_month_and_year(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nfindtime = 1mo\nbantime = 1y\ndbpurgeage = 1y6mo\n"
+	    "bantime.maxtime = 2y\n" JAIL "[b]\nfailregex = b <HOST>\nfindtime = 1mo2m\n"
+	    "bantime = 3mo\n");
+	assert_int_equal(cfg->c_jails[0].j_findtime, 2629800);
+	assert_int_equal(cfg->c_jails[0].j_bantime, 31557600);
+	assert_int_equal(cfg->c_dbpurgeage, 31557600 + 6 * 2629800);
+	assert_int_equal(cfg->c_inc_maxtime, 2 * 31557600);
+	assert_int_equal(cfg->c_jails[1].j_findtime, 2629800 + 120);
+	assert_int_equal(cfg->c_jails[1].j_bantime, 3 * 2629800);
+	assert_int_equal(cfg->c_bantime, 31557600);
+	config_free(cfg);
+	bad("[DEFAULT]\nfindtime = 1mon\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] findtime: \"1mon\" is not a duration (use "
+	    "seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w)\n");
+	bad("[DEFAULT]\nfindtime = 2q\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] findtime: \"2q\" is not a valid duration: "
+	    "unknown unit (use s m h d w mo y)\n");
 }
 
 static void
@@ -1812,6 +1839,7 @@ main(void)
 		cmocka_unit_test(key_outside_any_section_is_refused),
 		cmocka_unit_test(maxretry_must_be_1_to_1000),
 		cmocka_unit_test(findtime_must_be_a_positive_duration),
+		cmocka_unit_test(durations_take_fail2ban_month_and_year),
 		cmocka_unit_test(bantime_is_a_duration_or_minus_one),
 		cmocka_unit_test(maxbans_must_be_1_to_1000000),
 		cmocka_unit_test(dbpurgeage_must_be_a_duration),

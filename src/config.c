@@ -39,12 +39,14 @@
 
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <iniparser.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1195,10 +1197,12 @@ intcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Ports as a sorted list without duplicates: "25,465,587". */
+/* Ports (numbers, or tcp service names of /etc/services) as a sorted
+ * list of numbers without duplicates: "25,465,587". */
 static int
 chk_ports(struct ld *ld, const struct kv *kv, char **out, size_t *nout)
 {
+	struct servent	*se;
 	long long	 port[PORTS_MAX];
 	char		*buf, **w, *s;
 	const char	*why;
@@ -1215,7 +1219,17 @@ chk_ports(struct ld *ld, const struct kv *kv, char **out, size_t *nout)
 		long long	v;
 		size_t		j;
 
-		if ((why = parse_num(w[i], 1, 65535, &v)) != NULL) {
+		if (!isdigit((unsigned char)w[i][0]) && w[i][0] != '-' && w[i][0] != '+') {
+			/* fail2ban's port = smtp,submission: /etc/services. */
+			if ((se = getservbyname(w[i], "tcp")) == NULL || se->s_port == 0) {
+				kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is not a "
+				    "tcp service in /etc/services (use ports 1 to 65535 or "
+				    "service names, such as 25,465,587 or smtp,submission)",
+				    kv->k_val, w[i]);
+				goto out;
+			}
+			v = ntohs((uint16_t)se->s_port);
+		} else if ((why = parse_num(w[i], 1, 65535, &v)) != NULL) {
 			kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is %s (use "
 			    "ports 1 to 65535, such as 25,465,587)", kv->k_val, w[i], why);
 			goto out;

@@ -466,6 +466,24 @@ ports_are_sorted_without_duplicates(void **state)
 	config_free(cfg);
 }
 
+/* fail2ban's port = smtp,465,submission: names are tcp services of
+ * /etc/services (getservbyname), printed as numbers. */
+static void
+ports_take_service_names(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nport = smtp,465,submission\n" JAIL);
+	assert_string_equal(cfg->c_ports, "25,465,587");
+	assert_int_equal(cfg->c_nports, 3);
+	config_free(cfg);
+	cfg = good("[DEFAULT]\nport = submission, smtp 25\n" JAIL);
+	assert_string_equal(cfg->c_ports, "25,587");
+	assert_int_equal(cfg->c_nports, 2);
+	config_free(cfg);
+}
+
 static void
 fifteen_ports_are_allowed(void **state)
 {
@@ -1015,8 +1033,9 @@ port_must_be_a_short_list_of_numbers(void **state)
 	} t[] = {
 		{ "0", "\"0\" is not a port list: \"0\" is out of range (use ports 1 to "
 		    "65535, such as 25,465,587)" },
-		{ "25,smtp", "\"25,smtp\" is not a port list: \"smtp\" is not a number (use "
-		    "ports 1 to 65535, such as 25,465,587)" },
+		{ "25,smtpx", "\"25,smtpx\" is not a port list: \"smtpx\" is not a tcp "
+		    "service in /etc/services (use ports 1 to 65535 or service names, such "
+		    "as 25,465,587 or smtp,submission)" },
 		{ "70000", "\"70000\" is not a port list: \"70000\" is out of range (use "
 		    "ports 1 to 65535, such as 25,465,587)" },
 		{ "25:30", "\"25:30\" is not a port list: \"25:30\" is not a number (use "
@@ -1812,6 +1831,7 @@ main(void)
 		cmocka_unit_test(sections_and_keys_are_case_insensitive),
 		cmocka_unit_test(enabled_takes_every_boolean_spelling),
 		cmocka_unit_test(ports_are_sorted_without_duplicates),
+		cmocka_unit_test(ports_take_service_names),
 		cmocka_unit_test(fifteen_ports_are_allowed),
 		cmocka_unit_test(daemons_and_ignoreip_drop_duplicates),
 		cmocka_unit_test(loopback_is_always_ignored),

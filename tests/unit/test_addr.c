@@ -383,6 +383,41 @@ cidr_whitelisted_ipv4_covers_mapped(void **state)
 	cidrlist_free(&cl);
 }
 
+/*
+ * An IPv4-mapped prefix (fail2ban users write ::ffff:0:0/96) is the IPv4
+ * network it maps: an IPv4 address matches it as its mapped form.  Its
+ * prefix counts in IPv6 bits, so only 96 to 128 can be mapped.
+ */
+static void
+cidr_ipv4_mapped_prefix_is_ipv4(void **state)
+{
+	struct cidrlist	cl = { 0 };
+	char		buf[64];
+
+	(void)state;
+	assert_null(cidrlist_add(&cl, "::ffff:0:0/96"));
+	assert_null(cidrlist_add(&cl, "::FFFF:198.51.100.77/120"));
+	assert_null(cidrlist_add(&cl, "[::ffff:c000:0207]/128"));
+	assert_string_equal(cidr_text(&cl, 0, buf, sizeof(buf)), "0.0.0.0/0");
+	assert_string_equal(cidr_text(&cl, 1, buf, sizeof(buf)), "198.51.100.0/24");
+	assert_string_equal(cidr_text(&cl, 2, buf, sizeof(buf)), "192.0.2.7/32");
+	assert_int_equal(contains(&cl, "203.0.113.5"), 1);
+	assert_int_equal(contains(&cl, "::ffff:203.0.113.5"), 1);
+	assert_int_equal(contains(&cl, "2001:db8::1"), 0);
+	cidrlist_free(&cl);
+	assert_null(cidrlist_add(&cl, "::ffff:198.51.100.0/120"));
+	assert_int_equal(contains(&cl, "198.51.100.200"), 1);
+	assert_int_equal(contains(&cl, "198.51.101.1"), 0);
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/80"),
+	    "prefix 80 is out of range (use 96 to 128 for an IPv4-mapped network)");
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/129"),
+	    "prefix 129 is out of range (use 96 to 128 for an IPv4-mapped network)");
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/"),
+	    "missing prefix length after / (use 96 to 128 for an IPv4-mapped network)");
+	assert_int_equal(cl.cl_n, 1);
+	cidrlist_free(&cl);
+}
+
 static void
 cidr_grows_past_initial_capacity(void **state)
 {
@@ -528,6 +563,7 @@ main(void)
 		cmocka_unit_test(cidr_contains_ipv6),
 		cmocka_unit_test(cidr_zero_prefix_matches_whole_family),
 		cmocka_unit_test(cidr_whitelisted_ipv4_covers_mapped),
+		cmocka_unit_test(cidr_ipv4_mapped_prefix_is_ipv4),
 		cmocka_unit_test(cidr_grows_past_initial_capacity),
 		cmocka_unit_test(cidr_free_and_contains_accept_empty),
 	};

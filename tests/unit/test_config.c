@@ -496,6 +496,22 @@ fifteen_ports_are_allowed(void **state)
 	config_free(cfg);
 }
 
+/* fail2ban users write the IPv4-mapped range: it is the IPv4 networks. */
+static void
+ignoreip_takes_ipv4_mapped_networks(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good("[DEFAULT]\nignoreself = false\n"
+	    "ignoreip = 127.0.0.1/8 ::1 ::ffff:0:0/96 ::ffff:192.0.2.0/120\n" JAIL);
+	assert_int_equal(cfg->c_ignoreip.cl_n, 4);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "0.0.0.0/0");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[3], b, sizeof(b)), "192.0.2.0/24");
+	config_free(cfg);
+}
+
 static void
 daemons_and_ignoreip_drop_duplicates(void **state)
 {
@@ -1833,6 +1849,7 @@ main(void)
 		cmocka_unit_test(ports_are_sorted_without_duplicates),
 		cmocka_unit_test(ports_take_service_names),
 		cmocka_unit_test(fifteen_ports_are_allowed),
+		cmocka_unit_test(ignoreip_takes_ipv4_mapped_networks),
 		cmocka_unit_test(daemons_and_ignoreip_drop_duplicates),
 		cmocka_unit_test(loopback_is_always_ignored),
 		cmocka_unit_test(plain_values_may_end_in_a_comment),

@@ -132,6 +132,19 @@ addr_str(const struct addr *a, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+addr_why_not(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > 0 && strspn(s, "0123456789./") == n && strchr(s, '.') != NULL)
+		return "not a valid IPv4 address (use four numbers 0 to 255, such as "
+		    "192.0.2.7)";
+	if (n > 0 && strspn(s, "0123456789abcdefABCDEF:./[]") == n && strchr(s, ':') != NULL)
+		return "not a valid IPv6 address (such as 2001:db8::7)";
+	return "not an address (mailban never resolves names)";
+}
+
 static size_t
 addr_len(const struct addr *a)
 {

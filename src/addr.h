@@ -27,6 +27,9 @@ int		 addr_parse(const char *s, size_t len, struct addr *out);
 /* Canonical text (lower-case, compressed IPv6).  buf >= ADDR_STRLEN. */
 const char	*addr_str(const struct addr *, char *buf, size_t len);
 int		 addr_cmp(const struct addr *, const struct addr *);
+/* Why s, refused by addr_parse(), is not an address, for a message that
+ * goes on after "is ": an invalid IPv4 or IPv6 address, or a name. */
+const char	*addr_why_not(const char *s);
 
 struct cidr {
 	struct addr	c_net;		/* host bits cleared */

@@ -191,6 +191,28 @@ ipv4_mapped_becomes_ipv4(void **state)
 	assert_canon("64:ff9b::192.0.2.1", "64:ff9b::c000:201");
 }
 
+/* The reason an admin command gives: "300.1.2.3" is no name. */
+static void
+why_not_tells_invalid_addresses_from_names(void **state)
+{
+	static const char v4[] = "not a valid IPv4 address (use four numbers 0 to 255, "
+	    "such as 192.0.2.7)";
+	static const char v6[] = "not a valid IPv6 address (such as 2001:db8::7)";
+	static const char name[] = "not an address (mailban never resolves names)";
+
+	(void)state;
+	assert_string_equal(addr_why_not("300.1.2.3"), v4);
+	assert_string_equal(addr_why_not("192.0.2.300"), v4);
+	assert_string_equal(addr_why_not("192.0.2"), v4);
+	assert_string_equal(addr_why_not("01.2.3.4"), v4);
+	assert_string_equal(addr_why_not("2001:db8:::1"), v6);
+	assert_string_equal(addr_why_not("2001:db8::1::2"), v6);
+	assert_string_equal(addr_why_not("mail.example.com"), name);
+	assert_string_equal(addr_why_not("2001:db8::g"), name);
+	assert_string_equal(addr_why_not("192"), name);
+	assert_string_equal(addr_why_not(""), name);
+}
+
 static void
 cmp_orders_family_then_bytes(void **state)
 {
@@ -554,6 +576,7 @@ main(void)
 		cmocka_unit_test(ipv6_malformed_rejected),
 		cmocka_unit_test(ipv6_zone_id_rejected),
 		cmocka_unit_test(ipv4_mapped_becomes_ipv4),
+		cmocka_unit_test(why_not_tells_invalid_addresses_from_names),
 		cmocka_unit_test(cmp_orders_family_then_bytes),
 		cmocka_unit_test(cidr_host_bits_cleared),
 		cmocka_unit_test(cidr_plain_address_is_host_prefix),

@@ -206,6 +206,73 @@ static const char *const patstems[] = {
 
 static const char *const modenames[] = { "normal", "extra", "aggressive" };
 
+/*
+ * fail2ban's jail keys that mailban does its own way, and what it does
+ * instead.  A key ending in '_' stands for every key it begins
+ * (action_mw, action_mwl, ...).
+ */
+#define F2B_ACTION	"mailban has no actions; it bans through its own chain or ipset " \
+			"and reports to syslog and to stderr, which cron mails, with no " \
+			"e-mail action (remove it)"
+#define F2B_BANACTION	"mailban bans through its own chain or ipset (remove it; " \
+			"choose with backend = chain or ipset in [DEFAULT])"
+#define F2B_MAIL	"mailban sends no mail; it reports to syslog and to stderr, " \
+			"which cron mails (remove it; cron's MAILTO says to whom)"
+static const struct {
+	const char	*fk_name;
+	const char	*fk_fix;
+} f2bkeys[] = {
+	{ "action", F2B_ACTION },
+	{ "action_", F2B_ACTION },
+	{ "banaction", F2B_BANACTION },
+	{ "banaction_allports", F2B_BANACTION },
+	{ "destemail", F2B_MAIL },
+	{ "sender", F2B_MAIL },
+	{ "mta", F2B_MAIL },
+	{ "protocol", "mailban bans tcp, on the ports of port (remove it)" },
+	{ "usedns", "mailban never resolves names; it bans only addresses written "
+	    "in the log (remove it)" },
+	{ "logencoding", "mailban matches the log as bytes, whatever its encoding "
+	    "(remove it)" },
+	{ "ignorecommand", "mailban runs no command to decide (remove it; list the "
+	    "addresses in ignoreip)" },
+	{ "filter", "a mailban filter is the jail's own section, with its patterns "
+	    "as failregex.1, failregex.2, ... (remove it; choose the patterns with "
+	    "mode = normal, extra or aggressive)" },
+	{ "maxlines", "mailban matches one line at a time (remove it)" },
+	{ "maxmatches", "mailban keeps every failure in its database (remove it; "
+	    "mailban report shows them)" },
+	{ "datepattern", "mailban reads the syslog time itself (BSD, RFC 3339 or "
+	    "YYYY-MM-DD HH:MM:SS) (remove it)" },
+	{ "prefregex", "mailban matches patterns after \"sm-mta[pid]: \" and the "
+	    "queue id itself (remove it)" },
+	{ "allowipv6", "mailban bans IPv4 and IPv6 alike (remove it)" },
+	{ "bantime.formula", "mailban grows a repeat offender's ban with "
+	    "bantime.factor or bantime.multipliers (remove it)" },
+};
+
+/* fail2ban's log backends: mailban's backend key is its firewall. */
+static const char *const f2bbackends[] = {
+	"auto", "polling", "pyinotify", "gamin", "systemd"
+};
+
+/* Sections of fail2ban's filter and jail files that are not jails. */
+static const struct {
+	const char	*fs_name;
+	const char	*fs_why;	/* %s: the .local file */
+} f2bsects[] = {
+	{ "definition", "is a fail2ban filter section: a mailban filter is the jail's "
+	    "own section (rename it after the jail, such as [sendmail-reject], and "
+	    "number its patterns: failregex.1 = ..., failregex.2 = ...)" },
+	{ "init", "is a fail2ban filter section: mailban filters take no parameters "
+	    "(remove it)" },
+	{ "includes", "is a fail2ban section: mailban includes no other files "
+	    "(remove it; put local changes in %s)" },
+};
+
+/* Filter sections a typo'd section name most likely meant. */
+static const char *const shipped_sects[] = { "sendmail-reject", "sendmail-auth" };
+
 /* [DEFAULT] values that only matter through the jails. */
 struct dflt {
 	long long	 d_maxretry, d_findtime, d_bantime, d_dbpurgeage;
@@ -600,6 +667,95 @@ suggest(const char *key, int indefault, char *best, size_t len)
 	for (k = 0; k < sizeof(patstems) / sizeof(patstems[0]); k++)
 		consider(key, patstems[k], k == 0 || k == 3 ? NULL : "1", best, len, &bestd);
 	return bestd == INT_MAX ? NULL : best;
+}
+
+/* key is name (n bytes), or name ends in '_' and key starts with it. */
+static int
+fam_match(const char *key, const char *name, size_t n)
+{
+	if (n > 0 && name[n - 1] == '_')
+		return strncmp(key, name, n) == 0;
+	return strcmp(key, name) == 0;
+}
+
+/* What fail2ban does with key that mailban does otherwise, or NULL. */
+static const char *
+f2b_key(const char *key)
+{
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(f2bkeys) / sizeof(f2bkeys[0]); i++) {
+		n = strlen(f2bkeys[i].fk_name);
+		if (fam_match(key, f2bkeys[i].fk_name, n))
+			return f2bkeys[i].fk_fix;
+	}
+	return NULL;
+}
+
+/*
+ * fail2ban's %(name)s interpolation in v: 1 and its text in buf, or 0.
+ * mailban expands nothing, so such a value is never what was meant.
+ */
+static int
+interpolation(const char *v, char *buf, size_t len)
+{
+	const char	*p, *q;
+	int		 n;
+
+	for (p = strstr(v, "%("); p != NULL; p = strstr(p + 1, "%(")) {
+		q = p + 2 + strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789_-/.");
+		if (q == p + 2 || q[0] != ')' || q[1] != 's')
+			continue;
+		n = snprintf(buf, len, "%.*s", (int)(q + 2 - p), p);
+		if (n < 0 || (size_t)n >= len)
+			buf[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Report fail2ban interpolation in kv's value: -1 if there is some. */
+static int
+chk_interpolation(struct ld *ld, const struct kv *kv, const char *example)
+{
+	char	what[128];
+
+	if (!interpolation(kv->k_val, what, sizeof(what)))
+		return 0;
+	if (is_regex_key(kv->k_key))
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (drop it: patterns are matched after \"sm-mta[pid]: \" "
+		    "and the queue id, where fail2ban's start after __prefix_line)", what);
+	else if (example != NULL && *example != '\0')
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (write the value itself, such as %s)", what, example);
+	else
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (write the value itself)", what);
+	return -1;
+}
+
+/* backend = a fail2ban log backend: 1 after a report, else 0. */
+static int
+chk_f2b_backend(struct ld *ld, const struct kv *kv)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(f2bbackends) / sizeof(f2bbackends[0]); i++)
+		if (strcasecmp(kv->k_val, f2bbackends[i]) == 0)
+			break;
+	if (i == sizeof(f2bbackends) / sizeof(f2bbackends[0]))
+		return 0;
+	if (strcasecmp(kv->k_val, "systemd") == 0)
+		kvreport(ld, kv, "\"%s\" is fail2ban's journal backend (to read the "
+		    "journal, write logpath = journal; mailban's backend is its "
+		    "firewall: chain or ipset)", kv->k_val);
+	else
+		kvreport(ld, kv, "\"%s\" is a fail2ban log backend (remove it: mailban "
+		    "follows logpath itself; its backend is its firewall: chain or "
+		    "ipset, in [DEFAULT])", kv->k_val);
+	return 1;
 }
 
 /*
@@ -1675,12 +1831,15 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		if (strcmp(ld->l_sect[e->e_sect].s_name, "default") != 0 || e->e_over)
 			continue;
 		if ((k = dkey_index(e->e_key)) != -1) {
-			if (!e->e_bad)
-				set_dkey(ld, cfg, dv, k, &kv);
-			else
+			if (e->e_bad || chk_interpolation(ld, &kv, dkeys[k].dk_default) == -1 ||
+			    (k == D_BACKEND && chk_f2b_backend(ld, &kv)))
 				dv->d_set[k] = dv->d_bad[k] = 1;
+			else
+				set_dkey(ld, cfg, dv, k, &kv);
 		} else if (jkey_index(e->e_key) != -1 || patkey(e->e_key, &pk) != 0)
 			kvreport(ld, &kv, "only allowed in a filter section (move it to one)");
+		else if ((s = f2b_key(e->e_key)) != NULL)
+			kvreport(ld, &kv, "a fail2ban key: %s", s);
 		else if ((s = suggest(e->e_key, 1, best, sizeof(best))) != NULL)
 			kvreport(ld, &kv, "unknown key (did you mean %s?)", s);
 		else
@@ -1809,6 +1968,39 @@ parse_bool(const char *v, int *out)
 	return -1;
 }
 
+/*
+ * The section a section without failregex was most likely meant to be:
+ * DEFAULT, a shipped filter, or a section of the config with a failregex
+ * (a typo in mailban.local's [sendmail-reject] makes a new section).
+ */
+static const char *
+suggest_sect(const struct ld *ld, size_t si, char *best, size_t len)
+{
+	const char	*name = ld->l_sect[si].s_name, *cand;
+	int		 bestd = INT_MAX;
+	size_t		 i, k, n = sizeof(shipped_sects) / sizeof(shipped_sects[0]);
+
+	for (i = 0; i < ld->l_nent + n + 1; i++) {
+		if (i < ld->l_nent) {
+			const struct ent	*e = &ld->l_ent[i];
+
+			if (e->e_sect == si || strncmp(e->e_key, "failregex", 9) != 0)
+				continue;
+			cand = ld->l_sect[e->e_sect].s_name;
+		} else if ((k = i - ld->l_nent) < n)
+			cand = shipped_sects[k];
+		else
+			cand = "default";
+		if (strcmp(cand, name) != 0)
+			consider(name, cand, NULL, best, len, &bestd);
+	}
+	if (bestd == INT_MAX)
+		return NULL;
+	if (strcmp(best, "default") == 0)
+		return "DEFAULT";
+	return best;
+}
+
 /* Where the findtime of a jail was set, for the dbpurgeage check. */
 struct ftsrc {
 	int		 f_line;
@@ -1848,7 +2040,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 		if (e->e_sect != si || e->e_over)
 			continue;
 		if ((r = patkey(e->e_key, &pk)) == 1) {
-			if (e->e_bad)
+			if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 				continue;
 			if (e->e_val[0] == '\0')
 				kvreport(ld, &kv, "\"\" is an empty pattern (write a pattern, "
@@ -1865,8 +2057,13 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 			continue;
 		}
 		if ((k = jkey_index(e->e_key)) == -1) {
-			if (dkey_index(e->e_key) != -1)
+			if (dkey_index(e->e_key) == D_BACKEND && !e->e_bad &&
+			    chk_f2b_backend(ld, &kv))
+				;
+			else if (dkey_index(e->e_key) != -1)
 				kvreport(ld, &kv, "only allowed in [DEFAULT] (move it there)");
+			else if ((sug = f2b_key(e->e_key)) != NULL)
+				kvreport(ld, &kv, "a fail2ban key: %s", sug);
 			else if ((sug = suggest(e->e_key, 0, best, sizeof(best))) != NULL)
 				kvreport(ld, &kv, "unknown key (did you mean %s?)", sug);
 			else
@@ -1876,7 +2073,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 				    "ignoreregex[.N])");
 			continue;
 		}
-		if (e->e_bad)
+		if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 			continue;
 		switch (k) {
 		case J_ENABLED:
@@ -1915,8 +2112,12 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 		if (ld->l_ent[i].e_sect == si && strncmp(ld->l_ent[i].e_key, "failregex", 9) == 0)
 			break;
 	if (i == ld->l_nent) {
-		report(ld, s->s_line, s->s_name, NULL, "has no failregex (add "
-		    "failregex = <pattern>, with <HOST> where the address appears)");
+		if ((sug = suggest_sect(ld, si, best, sizeof(best))) != NULL)
+			report(ld, s->s_line, s->s_name, NULL, "has no failregex (did you "
+			    "mean [%s]?)", sug);
+		else
+			report(ld, s->s_line, s->s_name, NULL, "has no failregex (add "
+			    "failregex = <pattern>, with <HOST> where the address appears)");
 		return;
 	}
 	if (!j->j_enabled || j->j_nfail == 0 || j->j_fail[0].p_minmode <= j->j_mode)
@@ -1958,6 +2159,27 @@ check_purge(struct ld *ld, const struct config *cfg, const struct dflt *dv,
 		    "count (set dbpurgeage = %s or more)", fts[worst].f_raw, b2, b1);
 }
 
+static char	*local_path(const char *);
+
+/* A section of fail2ban's files that is no jail: 1 after a report. */
+static int
+f2b_sect(struct ld *ld, size_t si)
+{
+	const struct sect	*s = &ld->l_sect[si];
+	char			*lpath;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(f2bsects) / sizeof(f2bsects[0]); i++)
+		if (strcmp(s->s_name, f2bsects[i].fs_name) == 0)
+			break;
+	if (i == sizeof(f2bsects) / sizeof(f2bsects[0]))
+		return 0;
+	lpath = local_path(ld->l_file);
+	report(ld, s->s_line, s->s_name, NULL, f2bsects[i].fs_why, lpath);
+	free(lpath);
+	return 1;
+}
+
 static void
 validate(struct ld *ld, struct config *cfg)
 {
@@ -1969,7 +2191,7 @@ validate(struct ld *ld, struct config *cfg)
 	load_default(ld, cfg, &dv);
 	cfg->c_bantime = dv.d_bantime;
 	for (i = 0; i < ld->l_nsect; i++) {
-		if (strcmp(ld->l_sect[i].s_name, "default") == 0)
+		if (strcmp(ld->l_sect[i].s_name, "default") == 0 || f2b_sect(ld, i))
 			continue;
 		fts = grow(fts, nfts, sizeof(*fts));
 		load_jail(ld, cfg, &dv, i, &fts[nfts++]);

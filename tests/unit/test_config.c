@@ -825,12 +825,30 @@ static void
 unknown_key_without_near_one_lists_the_keys(void **state)
 {
 	(void)state;
-	bad("[DEFAULT]\naction = iptables\n[s]\nfailregex = x <HOST>\nbanaction = auto\n",
-	    "mailban: t.conf:2: [DEFAULT] action: unknown key (see mailban(8) for the keys "
+	bad("[DEFAULT]\ncolour = blue\n[s]\nfailregex = x <HOST>\nflavour = auto\n",
+	    "mailban: t.conf:2: [DEFAULT] colour: unknown key (see mailban(8) for the keys "
 	    "of [DEFAULT])\n"
-	    "mailban: t.conf:5: [s] banaction: unknown key (a filter section knows enabled, "
+	    "mailban: t.conf:5: [s] flavour: unknown key (a filter section knows enabled, "
 	    "mode, maxretry, findtime, bantime, failregex[.N], failregex.extra.N, "
 	    "failregex.aggressive.N and ignoreregex[.N])\n");
+}
+
+/* Only %(name)s is fail2ban interpolation: "%(" alone is regex text. */
+static void
+percent_paren_in_a_pattern_is_not_interpolation(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[s]\nfailregex = ^100%(?:a|b)s from \\[<HOST>\\] %()s\n");
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_text,
+	    "^100%(?:a|b)s from \\[<HOST>\\] %()s");
+	config_free(cfg);
+	bad("[s]\nfailregex = ^%(known/__prefix_line)sfrom \\[<HOST>\\]\n",
+	    "mailban: t.conf:2: [s] failregex: \"%(known/__prefix_line)s\" is fail2ban "
+	    "interpolation, which mailban does not expand (drop it: patterns are matched "
+	    "after \"sm-mta[pid]: \" and the queue id, where fail2ban's start after "
+	    "__prefix_line)\n");
 }
 
 static void
@@ -1868,6 +1886,7 @@ main(void)
 		cmocka_unit_test(unknown_key_suggests_the_near_one),
 		cmocka_unit_test(unknown_pattern_key_suggests_the_numbered_one),
 		cmocka_unit_test(unknown_key_without_near_one_lists_the_keys),
+		cmocka_unit_test(percent_paren_in_a_pattern_is_not_interpolation),
 		cmocka_unit_test(unknown_default_key_suggests_the_near_one),
 		cmocka_unit_test(filter_keys_are_refused_in_default),
 		cmocka_unit_test(default_keys_are_refused_in_a_filter),

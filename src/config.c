@@ -21,10 +21,8 @@
  * .local appended), if it exists, is read after FILE by the same scan,
  * checks and iniparser crosscheck.  Its keys replace the same section/key
  * of FILE (silently: that is its purpose), it may add sections, and a
- * duplicate key inside either file is still an error.  While loading, a
- * line of the .local file is numbered LOCAL_LINE + N so that one int
- * carries both the file and the line; vreport() and the final pass of
- * config_load() take it apart.
+ * duplicate key inside either file is still an error.  Every position is
+ * a struct pos {file, line}: file 0 is FILE, 1 its .local.
  *
  * Invariants of a loaded config (besides config.h): c_ignoreip holds
  * 127.0.0.0/8 and ::1 and no entry twice, then (ignoreself) the host's
@@ -32,7 +30,7 @@
  * by (p_minmode, p_number), j_ignore by p_number; no two patterns of a
  * jail share a key or a (kind, number); j_name and p_key are lower case,
  * as iniparser names them.  j_line and p_line are lines of j_file and
- * p_file, which point at c_file or c_localfile.
+ * p_file, which point at c_file or c_localfile (the names the load used).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,7 +66,6 @@
 #define PORTS_MAX	15		/* iptables multiport */
 #define CHAIN_MAX	28		/* iptables chain name */
 #define ERRORS_SHOWN	100
-#define LOCAL_LINE	1000000		/* > FILE_MAX_LINES: line N of .local */
 #define MULT_MAX	32		/* bantime.multipliers */
 #define NONE		((size_t)-1)
 
@@ -76,15 +73,24 @@
 #define BAN_FIX		"use a duration such as 1h, 2d, 1w, or -1 for permanent"
 #define LIST_SEP	", \t"
 
+/* A place in the files being read: po_file 0 is FILE, 1 its .local;
+ * po_line 0 stands for the whole file (or a built-in default). */
+struct pos {
+	int	 po_file;
+	int	 po_line;
+};
+
+#define NOPOS	((struct pos){ 0, 0 })
+
 struct msg {
-	int	 m_line;	/* 0: about the whole file; sorts last */
+	struct pos m_pos;	/* line 0: about the whole file; sorts last */
 	size_t	 m_seq;
 	char	*m_text;
 };
 
 struct sect {
 	char	*s_name;	/* lower case, as iniparser names it */
-	int	 s_line;	/* of its first header */
+	struct pos s_pos;	/* of its first header */
 	int	 s_fline[2];	/* of its first header in FILE, in .local; 0: none */
 };
 
@@ -92,20 +98,20 @@ struct ent {
 	size_t	 e_sect;
 	char	*e_key;		/* lower case, as iniparser names it */
 	char	*e_val;		/* the value as iniparser reads it */
-	int	 e_line;
+	struct pos e_pos;
 	int	 e_bad;		/* the line was reported: the value is not checked */
 	int	 e_over;	/* a later line sets the same key again */
 };
 
 struct cont {
-	int	 c_line;
+	struct pos c_pos;
 	size_t	 c_ent;		/* the key line it would continue */
 };
 
 struct ld {
 	const char	*l_file;
 	const char	*l_local;	/* the .local file, or NULL */
-	int		 l_base;	/* 0, or LOCAL_LINE while reading .local */
+	int		 l_fidx;	/* the file being read: 0 FILE, 1 .local */
 	struct msg	*l_msg;
 	size_t		 l_nmsg;
 	struct sect	*l_sect;
@@ -119,7 +125,7 @@ struct ld {
 
 /* The key being checked: a line of the file, or a built-in default (line 0). */
 struct kv {
-	int		 k_line;
+	struct pos	 k_pos;
 	const char	*k_sect;
 	const char	*k_key;
 	const char	*k_val;
@@ -276,7 +282,7 @@ static const char *const shipped_sects[] = { "sendmail-reject", "sendmail-auth" 
 /* [DEFAULT] values that only matter through the jails. */
 struct dflt {
 	long long	 d_maxretry, d_findtime, d_bantime, d_dbpurgeage;
-	int		 d_line[D_NKEYS];	/* 0: not in the file */
+	struct pos	 d_pos[D_NKEYS];	/* line 0: not in the file */
 	const char	*d_raw[D_NKEYS];	/* the value as written */
 	int		 d_set[D_NKEYS];
 	int		 d_bad[D_NKEYS];	/* in the file, and wrong */
@@ -285,10 +291,10 @@ struct dflt {
 /* iniparser's error callback takes no argument: the load it belongs to. */
 static struct ld	*ini_ld;
 
-static void	 vreport(struct ld *, int, const char *, const char *, const char *,
-		    va_list) __attribute__((format(printf, 5, 0)));
-static void	 report(struct ld *, int, const char *, const char *, const char *, ...)
-		    __attribute__((format(printf, 5, 6)));
+static void	 vreport(struct ld *, struct pos, const char *, const char *,
+		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+static void	 report(struct ld *, struct pos, const char *, const char *,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 static void	 kvreport(struct ld *, const struct kv *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static char	*fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -366,36 +372,38 @@ secname(const char *sect)
 	return strcmp(sect, "default") == 0 ? "DEFAULT" : sect;
 }
 
-/* The file a (possibly LOCAL_LINE-based) line number belongs to. */
-static const char *
-line_file(const struct ld *ld, int line)
+static struct pos
+at(int file, int line)
 {
-	return line >= LOCAL_LINE && ld->l_local != NULL ? ld->l_local : ld->l_file;
+	struct pos	p = { file, line };
+
+	return p;
 }
 
-static int
-line_no(int line)
+/* The name of the file of a position. */
+static const char *
+pos_file(const struct ld *ld, struct pos p)
 {
-	return line >= LOCAL_LINE ? line - LOCAL_LINE : line;
+	return p.po_file == 1 && ld->l_local != NULL ? ld->l_local : ld->l_file;
 }
 
-/* "line N", or "line N of FILE" when other is in another file than at. */
+/* "line N", or "line N of FILE" when other is in another file than here. */
 static const char *
-lineref(const struct ld *ld, int at, int other, char *buf, size_t len)
+lineref(const struct ld *ld, struct pos here, struct pos other, char *buf, size_t len)
 {
 	int	n;
 
-	if ((at >= LOCAL_LINE) == (other >= LOCAL_LINE))
-		n = snprintf(buf, len, "line %d", line_no(other));
+	if (here.po_file == other.po_file)
+		n = snprintf(buf, len, "line %d", other.po_line);
 	else
-		n = snprintf(buf, len, "line %d of %s", line_no(other), line_file(ld, other));
+		n = snprintf(buf, len, "line %d of %s", other.po_line, pos_file(ld, other));
 	if (n < 0 || (size_t)n >= len)
 		buf[0] = '\0';
 	return buf;
 }
 
 static void
-vreport(struct ld *ld, int line, const char *sect, const char *key, const char *f,
+vreport(struct ld *ld, struct pos p, const char *sect, const char *key, const char *f,
     va_list ap)
 {
 	char	*body, *raw, lbuf[16];
@@ -403,17 +411,17 @@ vreport(struct ld *ld, int line, const char *sect, const char *key, const char *
 
 	body = vfmt(f, ap);
 	lbuf[0] = '\0';
-	if (line_no(line) > 0) {
-		n = snprintf(lbuf, sizeof(lbuf), ":%d", line_no(line));
+	if (p.po_line > 0) {
+		n = snprintf(lbuf, sizeof(lbuf), ":%d", p.po_line);
 		if (n < 0 || (size_t)n >= sizeof(lbuf))
 			lbuf[0] = '\0';
 	}
-	raw = fmt("%s%s: %s%s%s%s%s%s", line_file(ld, line), lbuf,
+	raw = fmt("%s%s: %s%s%s%s%s%s", pos_file(ld, p), lbuf,
 	    sect != NULL ? "[" : "", sect != NULL ? secname(sect) : "",
 	    sect != NULL ? "] " : "", key != NULL ? key : "", key != NULL ? ": " : "",
 	    body);
 	ld->l_msg = grow(ld->l_msg, ld->l_nmsg, sizeof(*ld->l_msg));
-	ld->l_msg[ld->l_nmsg].m_line = line;
+	ld->l_msg[ld->l_nmsg].m_pos = p;
 	ld->l_msg[ld->l_nmsg].m_seq = ld->l_nmsg;
 	ld->l_msg[ld->l_nmsg].m_text = escape(raw);
 	ld->l_nmsg++;
@@ -422,12 +430,13 @@ vreport(struct ld *ld, int line, const char *sect, const char *key, const char *
 }
 
 static void
-report(struct ld *ld, int line, const char *sect, const char *key, const char *f, ...)
+report(struct ld *ld, struct pos p, const char *sect, const char *key, const char *f,
+    ...)
 {
 	va_list	ap;
 
 	va_start(ap, f);
-	vreport(ld, line, sect, key, f, ap);
+	vreport(ld, p, sect, key, f, ap);
 	va_end(ap);
 }
 
@@ -437,7 +446,7 @@ kvreport(struct ld *ld, const struct kv *kv, const char *f, ...)
 	va_list	ap;
 
 	va_start(ap, f);
-	vreport(ld, kv->k_line, kv->k_sect, kv->k_key, f, ap);
+	vreport(ld, kv->k_pos, kv->k_sect, kv->k_key, f, ap);
 	va_end(ap);
 }
 
@@ -445,11 +454,15 @@ static int
 msgcmp(const void *a, const void *b)
 {
 	const struct msg	*x = a, *y = b;
-	int			 lx = line_no(x->m_line) > 0 ? x->m_line : INT_MAX;
-	int			 ly = line_no(y->m_line) > 0 ? y->m_line : INT_MAX;
+	struct pos		 px = x->m_pos, py = y->m_pos;
 
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
+	/* File order, line order; about a whole file: last of all. */
+	if ((px.po_line == 0) != (py.po_line == 0))
+		return px.po_line == 0 ? 1 : -1;
+	if (px.po_line != 0 && px.po_file != py.po_file)
+		return px.po_file < py.po_file ? -1 : 1;
+	if (px.po_line != py.po_line)
+		return px.po_line < py.po_line ? -1 : 1;
 	return x->m_seq < y->m_seq ? -1 : x->m_seq > y->m_seq;
 }
 
@@ -852,11 +865,11 @@ parse_value(struct ld *ld, const struct kv *kv, const char *rest, char **val)
 }
 
 static size_t
-add_sect(struct ld *ld, const char *name, int line)
+add_sect(struct ld *ld, const char *name, struct pos p)
 {
 	struct sect	*s;
 	size_t		 i;
-	int		 f = line >= LOCAL_LINE;
+	int		 f = p.po_file;
 
 	for (i = 0; i < ld->l_nsect; i++) {
 		s = &ld->l_sect[i];
@@ -864,26 +877,26 @@ add_sect(struct ld *ld, const char *name, int line)
 			continue;
 		/* A section of FILE again in .local is what .local is for. */
 		if (s->s_fline[f] == 0) {
-			s->s_fline[f] = line;
+			s->s_fline[f] = p.po_line;
 			return i;
 		}
 		/* iniparser merges the two; so does the scan. */
-		report(ld, line, name, NULL, "duplicate section (first on line %d; "
-		    "merge the two)", line_no(s->s_fline[f]));
+		report(ld, p, name, NULL, "duplicate section (first on line %d; "
+		    "merge the two)", s->s_fline[f]);
 		return i;
 	}
 	ld->l_sect = grow(ld->l_sect, ld->l_nsect, sizeof(*ld->l_sect));
 	s = &ld->l_sect[ld->l_nsect];
 	memset(s, 0, sizeof(*s));
 	s->s_name = xstrdup(name);
-	s->s_line = line;
-	s->s_fline[f] = line;
+	s->s_pos = p;
+	s->s_fline[f] = p.po_line;
 	return ld->l_nsect++;
 }
 
 /* "[name]": the section index, or NONE after a report. */
 static size_t
-section_line(struct ld *ld, char *s, size_t len, int line)
+section_line(struct ld *ld, char *s, size_t len, struct pos line)
 {
 	char	*name = s + 1, *close = strchr(s, ']');
 	size_t	 n;
@@ -903,7 +916,7 @@ section_line(struct ld *ld, char *s, size_t len, int line)
 }
 
 static void
-add_ent(struct ld *ld, size_t sect, const char *key, char *val, int line, int bad)
+add_ent(struct ld *ld, size_t sect, const char *key, char *val, struct pos line, int bad)
 {
 	struct ent	*e;
 
@@ -912,7 +925,7 @@ add_ent(struct ld *ld, size_t sect, const char *key, char *val, int line, int ba
 	e->e_sect = sect;
 	e->e_key = xstrdup(key);
 	e->e_val = val;
-	e->e_line = line;
+	e->e_pos = line;
 	e->e_bad = bad;
 	e->e_over = 0;
 }
@@ -932,10 +945,11 @@ scan(struct ld *ld, FILE *fp)
 
 	while ((r = read_line(fp, buf, sizeof(buf), &len, &nul)) == 1) {
 		char	*s, *e, *eq, *p;
-		int	 joined, line = ld->l_base + ++lineno;
+		int		 joined;
+		struct pos	 line = at(ld->l_fidx, ++lineno);
 
 		if (lineno > FILE_MAX_LINES) {
-			report(ld, ld->l_base, NULL, NULL, "more than %d lines (a config is "
+			report(ld, at(ld->l_fidx, 0), NULL, NULL, "more than %d lines (a config is "
 			    "a few hundred lines)", FILE_MAX_LINES);
 			ld->l_noini = 1;
 			return -1;
@@ -981,7 +995,7 @@ scan(struct ld *ld, FILE *fp)
 		}
 		if (last != NONE && indent > keyindent) {
 			ld->l_cont = grow(ld->l_cont, ld->l_ncont, sizeof(*ld->l_cont));
-			ld->l_cont[ld->l_ncont].c_line = line;
+			ld->l_cont[ld->l_ncont].c_pos = line;
 			ld->l_cont[ld->l_ncont++].c_ent = last;
 			ld->l_noini = 1;
 			continue;
@@ -1036,7 +1050,7 @@ scan(struct ld *ld, FILE *fp)
 		keyindent = indent;
 	}
 	if (r == -1) {
-		report(ld, ld->l_base, NULL, NULL, "read error: %s", strerror(errno));
+		report(ld, at(ld->l_fidx, 0), NULL, NULL, "read error: %s", strerror(errno));
 		ld->l_noini = 1;
 		return -1;
 	}
@@ -1058,8 +1072,8 @@ find_dups(struct ld *ld, size_t from)
 
 			if (a->e_sect != b->e_sect || a->e_over || strcmp(a->e_key, b->e_key) != 0)
 				continue;
-			report(ld, b->e_line, ld->l_sect[b->e_sect].s_name, b->e_key,
-			    "duplicate key (also on line %d; keep one)", line_no(a->e_line));
+			report(ld, b->e_pos, ld->l_sect[b->e_sect].s_name, b->e_key,
+			    "duplicate key (also on line %d; keep one)", a->e_pos.po_line);
 			a->e_over = 1;
 			break;
 		}
@@ -1120,19 +1134,19 @@ report_conts(struct ld *ld)
 			lastsect = e->e_sect;
 		}
 		if (patkey(e->e_key, &pk) != 1) {
-			report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented "
+			report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented "
 			    "continuation lines are not read (write the value on one line)");
 			continue;
 		}
 		n = free_number(ld, e->e_sect, patfam(&pk), taken[patfam(&pk)]);
 		if (n == 0) {
-			report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented "
+			report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented "
 			    "continuation lines are not read, and all %d numbers of %s.N "
 			    "are taken", PATNUM_MAX, patstem(&pk));
 			continue;
 		}
 		taken[patfam(&pk)][n] = 1;
-		report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented continuation "
+		report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented continuation "
 		    "lines are not read; write each pattern as its own numbered key: "
 		    "%s.%d = <pattern>", patstem(&pk), n);
 	}
@@ -1160,27 +1174,28 @@ ini_errback(const char *f, ...)
 	if (strncmp(p, "iniparser: ", 11) == 0)
 		p += 11;
 	if (ini_ld != NULL)
-		report(ini_ld, ini_ld->l_base, NULL, NULL, "the ini reader failed: %s", p);
+		report(ini_ld, at(ini_ld->l_fidx, 0), NULL, NULL, "the ini reader failed: %s",
+		    p);
 	free(s);
 	return 0;
 }
 
 /*
  * Every section, key and value iniparser read must be the scan's: those of
- * the file being read (l_base), whose entries start at `from`.
+ * the file being read (l_fidx), whose entries start at `from`.
  */
 static void
 crosscheck(struct ld *ld, const dictionary *d, size_t from)
 {
 	size_t	i, j, nkeys, nsect;
 	char	dk[2 * (LINE_MAX_CHARS + 2)];
-	int	f = ld->l_base == LOCAL_LINE;
+	int	f = ld->l_fidx;
 
 	for (nsect = 0, i = 0; i < ld->l_nsect; i++)
 		if (ld->l_sect[i].s_fline[f] != 0)
 			nsect++;
 	if (iniparser_getnsec(d) != (int)nsect)
-		report(ld, ld->l_base, NULL, NULL, "the ini reader sees %d sections, not "
+		report(ld, at(f, 0), NULL, NULL, "the ini reader sees %d sections, not "
 		    "%zu (check the [section] lines)", iniparser_getnsec(d), nsect);
 	for (i = 0; i < ld->l_nsect; i++) {
 		const struct sect	*s = &ld->l_sect[i];
@@ -1192,7 +1207,7 @@ crosscheck(struct ld *ld, const dictionary *d, size_t from)
 				nkeys++;
 		if (iniparser_find_entry(d, s->s_name) == 0 ||
 		    iniparser_getsecnkeys(d, s->s_name) != (int)nkeys)
-			report(ld, s->s_fline[f], s->s_name, NULL, "the ini reader sees %d "
+			report(ld, at(f, s->s_fline[f]), s->s_name, NULL, "the ini reader sees %d "
 			    "keys here, not %zu (check the lines of this section)",
 			    iniparser_getsecnkeys(d, s->s_name), nkeys);
 	}
@@ -1206,7 +1221,7 @@ crosscheck(struct ld *ld, const dictionary *d, size_t from)
 		n = snprintf(dk, sizeof(dk), "%s:%s", ld->l_sect[e->e_sect].s_name, e->e_key);
 		v = n < 0 || (size_t)n >= sizeof(dk) ? NULL : iniparser_getstring(d, dk, NULL);
 		if (v == NULL || strcmp(v, e->e_val) != 0)
-			report(ld, e->e_line, ld->l_sect[e->e_sect].s_name, e->e_key,
+			report(ld, e->e_pos, ld->l_sect[e->e_sect].s_name, e->e_key,
 			    "\"%s\" is read as \"%s\" by the ini reader (quote the value)",
 			    e->e_val, v != NULL ? v : "nothing");
 	}
@@ -1219,7 +1234,7 @@ ini_read(struct ld *ld, int fd, size_t from)
 {
 	dictionary	*d;
 	char		 path[64];
-	const char	*p = line_file(ld, ld->l_base);
+	const char	*p = pos_file(ld, at(ld->l_fidx, 0));
 	size_t		 before = ld->l_nmsg;
 	int		 n;
 
@@ -1233,7 +1248,8 @@ ini_read(struct ld *ld, int fd, size_t from)
 	ini_ld = NULL;
 	if (d == NULL) {
 		if (ld->l_nmsg == before)
-			report(ld, ld->l_base, NULL, NULL, "the ini reader failed to load it");
+			report(ld, at(ld->l_fidx, 0), NULL, NULL, "the ini reader failed to "
+			    "load it");
 		return;
 	}
 	crosscheck(ld, d, from);
@@ -1665,7 +1681,7 @@ add_self(struct ld *ld, struct config *cfg, const struct dflt *dv)
 	char		 s[ADDR_STRLEN];
 
 	if (getifaddrs(&ifa) == -1) {
-		report(ld, dv->d_line[D_IGNORESELF], "default", "ignoreself", "cannot list "
+		report(ld, dv->d_pos[D_IGNORESELF], "default", "ignoreself", "cannot list "
 		    "the addresses of this host: %s (set ignoreself = false and list "
 		    "them in ignoreip)", strerror(errno));
 		return;
@@ -1698,7 +1714,7 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 	const char	*v = kv->k_val;
 
 	dv->d_set[k] = 1;
-	dv->d_line[k] = kv->k_line;
+	dv->d_pos[k] = kv->k_pos;
 	dv->d_raw[k] = v;
 	switch (k) {
 	case D_LOGPATH:
@@ -1826,7 +1842,7 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		abort();	/* addr.c must parse its own loopback */
 	for (i = 0; i < ld->l_nent; i++) {
 		const struct ent	*e = &ld->l_ent[i];
-		struct kv		 kv = { e->e_line, "default", e->e_key, e->e_val };
+		struct kv		 kv = { e->e_pos, "default", e->e_key, e->e_val };
 
 		if (strcmp(ld->l_sect[e->e_sect].s_name, "default") != 0 || e->e_over)
 			continue;
@@ -1847,7 +1863,7 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 			    "[DEFAULT])");
 	}
 	for (k = 0; k < D_NKEYS; k++) {
-		struct kv	kv = { 0, "default", dkeys[k].dk_name, dkeys[k].dk_default };
+		struct kv	kv = { NOPOS, "default", dkeys[k].dk_name, dkeys[k].dk_default };
 
 		if (!dv->d_set[k] && dkeys[k].dk_default != NULL) {
 			set_dkey(ld, cfg, dv, k, &kv);
@@ -1860,16 +1876,27 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		add_self(ld, cfg, dv);
 }
 
+/* Where a pattern was read, as a position of the load. */
+static struct pos
+pattern_pos(const struct ld *ld, const struct pattern *p)
+{
+	return at(ld->l_local != NULL && p->p_file == ld->l_local, p->p_line);
+}
+
+/* By (minmode, number), then in the order read. */
 static int
-patcmp(const void *a, const void *b)
+patcmp(const void *a, const void *b, void *arg)
 {
 	const struct pattern	*x = a, *y = b;
+	struct pos		 px = pattern_pos(arg, x), py = pattern_pos(arg, y);
 
 	if (x->p_minmode != y->p_minmode)
 		return x->p_minmode < y->p_minmode ? -1 : 1;
 	if (x->p_number != y->p_number)
 		return x->p_number < y->p_number ? -1 : 1;
-	return x->p_line < y->p_line ? -1 : x->p_line > y->p_line;
+	if (px.po_file != py.po_file)
+		return px.po_file < py.po_file ? -1 : 1;
+	return px.po_line < py.po_line ? -1 : px.po_line > py.po_line;
 }
 
 static void
@@ -1893,11 +1920,12 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 
 	if (*n == 0)
 		return;
-	qsort(v, *n, sizeof(*v), patcmp);
+	qsort_r(v, *n, sizeof(*v), patcmp, ld);
 	for (o = 0, i = 0; i < *n; i++) {
 		if (o > 0 && v[o - 1].p_minmode == v[i].p_minmode &&
 		    v[o - 1].p_number == v[i].p_number) {
 			struct patkey	pk = { ignore, v[i].p_minmode, 1, 0 };
+			struct pos	here;
 			size_t		j;
 			int		k;
 
@@ -1907,16 +1935,17 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 					taken[v[j].p_number] = 1;
 			for (k = 1; k <= PATNUM_MAX && taken[k]; k++)
 				;
+			here = pattern_pos(ld, &v[i]);
+			lineref(ld, here, pattern_pos(ld, &v[o - 1]), ref, sizeof(ref));
 			if (k <= PATNUM_MAX)
-				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on %s (%s alone is %s.1; rename one of them %s.%d)",
-				    v[o - 1].p_key, lineref(ld, v[i].p_line, v[o - 1].p_line,
-				    ref, sizeof(ref)), patstem(&pk), patstem(&pk), patstem(&pk), k);
+				report(ld, here, sect, v[i].p_key, "conflicts with %s on %s "
+				    "(%s alone is %s.1; rename one of them %s.%d)",
+				    v[o - 1].p_key, ref, patstem(&pk), patstem(&pk),
+				    patstem(&pk), k);
 			else
-				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on %s (%s alone is %s.1)", v[o - 1].p_key, lineref(ld,
-				    v[i].p_line, v[o - 1].p_line, ref, sizeof(ref)),
-				    patstem(&pk), patstem(&pk));
+				report(ld, here, sect, v[i].p_key, "conflicts with %s on %s "
+				    "(%s alone is %s.1)", v[o - 1].p_key, ref, patstem(&pk),
+				    patstem(&pk));
 			pattern_free(&v[i]);
 			continue;
 		}
@@ -1928,7 +1957,8 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 /* A pattern key of a jail: a new pattern, or the same key again (the
  * duplicate was reported) replacing the earlier one. */
 static void
-add_pattern(struct jail *j, const struct patkey *pk, const struct ent *e)
+add_pattern(const struct ld *ld, struct jail *j, const struct patkey *pk,
+    const struct ent *e)
 {
 	struct pattern	**v = pk->pk_ignore ? &j->j_ignore : &j->j_fail;
 	size_t		 *n = pk->pk_ignore ? &j->j_nignore : &j->j_nfail, i;
@@ -1944,7 +1974,8 @@ add_pattern(struct jail *j, const struct patkey *pk, const struct ent *e)
 	(*v)[i].p_key = xstrdup(e->e_key);
 	(*v)[i].p_number = pk->pk_number;
 	(*v)[i].p_minmode = pk->pk_minmode;
-	(*v)[i].p_line = e->e_line;
+	(*v)[i].p_file = pos_file(ld, e->e_pos);
+	(*v)[i].p_line = e->e_pos.po_line;
 	(*v)[i].p_text = xstrdup(e->e_val);
 }
 
@@ -2003,7 +2034,7 @@ suggest_sect(const struct ld *ld, size_t si, char *best, size_t len)
 
 /* Where the findtime of a jail was set, for the dbpurgeage check. */
 struct ftsrc {
-	int		 f_line;
+	struct pos	 f_pos;
 	const char	*f_sect;
 	const char	*f_raw;
 };
@@ -2018,24 +2049,26 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 	char			 best[64];
 	const char		*sug;
 	size_t			 i;
-	int			 k, r, modeline = 0;
+	struct pos		 modepos = NOPOS;
+	int			 k, r;
 
 	cfg->c_jails = grow(cfg->c_jails, cfg->c_njails, sizeof(*cfg->c_jails));
 	j = &cfg->c_jails[cfg->c_njails++];
 	memset(j, 0, sizeof(*j));
 	j->j_name = xstrdup(s->s_name);
-	j->j_line = s->s_line;
+	j->j_file = pos_file(ld, s->s_pos);
+	j->j_line = s->s_pos.po_line;
 	j->j_enabled = 1;
 	j->j_mode = MODE_NORMAL;
 	j->j_maxretry = dv->d_maxretry;
 	j->j_findtime = dv->d_findtime;
 	j->j_bantime = dv->d_bantime;
-	fts->f_line = dv->d_line[D_FINDTIME];
+	fts->f_pos = dv->d_pos[D_FINDTIME];
 	fts->f_sect = "default";
 	fts->f_raw = dv->d_raw[D_FINDTIME];
 	for (i = 0; i < ld->l_nent; i++) {
 		const struct ent	*e = &ld->l_ent[i];
-		struct kv		 kv = { e->e_line, s->s_name, e->e_key, e->e_val };
+		struct kv		 kv = { e->e_pos, s->s_name, e->e_key, e->e_val };
 
 		if (e->e_sect != si || e->e_over)
 			continue;
@@ -2046,7 +2079,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 				kvreport(ld, &kv, "\"\" is an empty pattern (write a pattern, "
 				    "or remove the key)");
 			else
-				add_pattern(j, &pk, e);
+				add_pattern(ld, j, &pk, e);
 			continue;
 		}
 		if (r == -1) {
@@ -2082,7 +2115,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 				    "false)", e->e_val);
 			break;
 		case J_MODE:
-			modeline = e->e_line;
+			modepos = e->e_pos;
 			for (r = 0; r < 3; r++)
 				if (strcasecmp(e->e_val, modenames[r]) == 0)
 					j->j_mode = r;
@@ -2095,7 +2128,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 			break;
 		case J_FINDTIME:
 			if (chk_duration(ld, &kv, 0, &j->j_findtime) == 0) {
-				fts->f_line = e->e_line;
+				fts->f_pos = e->e_pos;
 				fts->f_sect = s->s_name;
 				fts->f_raw = e->e_val;
 			}
@@ -2113,21 +2146,21 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 			break;
 	if (i == ld->l_nent) {
 		if ((sug = suggest_sect(ld, si, best, sizeof(best))) != NULL)
-			report(ld, s->s_line, s->s_name, NULL, "has no failregex (did you "
+			report(ld, s->s_pos, s->s_name, NULL, "has no failregex (did you "
 			    "mean [%s]?)", sug);
 		else
-			report(ld, s->s_line, s->s_name, NULL, "has no failregex (add "
+			report(ld, s->s_pos, s->s_name, NULL, "has no failregex (add "
 			    "failregex = <pattern>, with <HOST> where the address appears)");
 		return;
 	}
 	if (!j->j_enabled || j->j_nfail == 0 || j->j_fail[0].p_minmode <= j->j_mode)
 		return;
-	if (modeline > 0)
-		report(ld, modeline, s->s_name, "mode", "\"%s\" uses none of the patterns "
+	if (modepos.po_line > 0)
+		report(ld, modepos, s->s_name, "mode", "\"%s\" uses none of the patterns "
 		    "(add failregex.N, or set mode = %s)", modenames[j->j_mode],
 		    modenames[j->j_fail[0].p_minmode]);
 	else
-		report(ld, s->s_line, s->s_name, NULL, "mode normal (the default) uses none "
+		report(ld, s->s_pos, s->s_name, NULL, "mode normal (the default) uses none "
 		    "of the patterns (add failregex.N, or set mode = %s)",
 		    modenames[j->j_fail[0].p_minmode]);
 }
@@ -2149,12 +2182,12 @@ check_purge(struct ld *ld, const struct config *cfg, const struct dflt *dv,
 		return;
 	fmt_duration(cfg->c_jails[worst].j_findtime, b1, sizeof(b1));
 	fmt_duration(cfg->c_dbpurgeage, b2, sizeof(b2));
-	if (dv->d_line[D_DBPURGEAGE] > 0 || fts[worst].f_line == 0)
-		report(ld, dv->d_line[D_DBPURGEAGE], "default", "dbpurgeage", "\"%s\" is "
+	if (dv->d_pos[D_DBPURGEAGE].po_line > 0 || fts[worst].f_pos.po_line == 0)
+		report(ld, dv->d_pos[D_DBPURGEAGE], "default", "dbpurgeage", "\"%s\" is "
 		    "shorter than findtime %s of [%s] (use at least %s)",
 		    dv->d_raw[D_DBPURGEAGE], b1, secname(cfg->c_jails[worst].j_name), b1);
 	else
-		report(ld, fts[worst].f_line, fts[worst].f_sect, "findtime", "\"%s\" is "
+		report(ld, fts[worst].f_pos, fts[worst].f_sect, "findtime", "\"%s\" is "
 		    "longer than dbpurgeage %s, which would purge failures that still "
 		    "count (set dbpurgeage = %s or more)", fts[worst].f_raw, b2, b1);
 }
@@ -2175,7 +2208,7 @@ f2b_sect(struct ld *ld, size_t si)
 	if (i == sizeof(f2bsects) / sizeof(f2bsects[0]))
 		return 0;
 	lpath = local_path(ld->l_file);
-	report(ld, s->s_line, s->s_name, NULL, f2bsects[i].fs_why, lpath);
+	report(ld, s->s_pos, s->s_name, NULL, f2bsects[i].fs_why, lpath);
 	free(lpath);
 	return 1;
 }
@@ -2201,10 +2234,10 @@ validate(struct ld *ld, struct config *cfg)
 	check_purge(ld, cfg, &dv, fts);
 	free(fts);
 	if (cfg->c_njails == 0)
-		report(ld, 0, NULL, NULL, "no filter section (add one, such as [sendmail], "
+		report(ld, NOPOS, NULL, NULL, "no filter section (add one, such as [sendmail], "
 		    "with failregex = <pattern>)");
 	else if (enabled == 0)
-		report(ld, 0, NULL, NULL, "every filter section is disabled (set enabled = "
+		report(ld, NOPOS, NULL, NULL, "every filter section is disabled (set enabled = "
 		    "true in one)");
 }
 
@@ -2280,29 +2313,20 @@ fdopen_config(const char *path, int *fd)
  * file could not be scanned to its end.
  */
 static int
-load_file(struct ld *ld, FILE *fp, int fd, int base)
+load_file(struct ld *ld, FILE *fp, int fd, int fidx)
 {
 	size_t	from = ld->l_nent;
 	int	rc;
 
-	ld->l_base = base;
+	ld->l_fidx = fidx;
 	ld->l_noini = 0;
 	if ((rc = scan(ld, fp)) == 0) {
 		find_dups(ld, from);
 		if (!ld->l_noini)
 			ini_read(ld, fd, from);
 	}
-	ld->l_base = 0;
+	ld->l_fidx = 0;
 	return rc;
-}
-
-/* A line of the load (LOCAL_LINE-based for .local) as {file, line}. */
-static void
-set_pos(const struct config *cfg, const char **file, int *line)
-{
-	*file = *line >= LOCAL_LINE && cfg->c_localfile != NULL ? cfg->c_localfile :
-	    cfg->c_file;
-	*line = line_no(*line);
 }
 
 int
@@ -2312,7 +2336,7 @@ config_load(const char *path, struct config **out)
 	struct config	*cfg;
 	FILE		*fp, *lfp = NULL;
 	char		*lpath;
-	size_t		 from, i, k;
+	size_t		 from;
 	int		 fd = -1, lfd = -1, rc;
 
 	*out = NULL;
@@ -2339,16 +2363,17 @@ config_load(const char *path, struct config **out)
 		free(lpath);
 		return -1;
 	}
-	memset(&ld, 0, sizeof(ld));
-	ld.l_file = path;
-	ld.l_local = lpath;
+	/* The patterns' p_file point at the config's own copies. */
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->c_file = xstrdup(path);
 	cfg->c_localfile = lpath;
+	memset(&ld, 0, sizeof(ld));
+	ld.l_file = cfg->c_file;
+	ld.l_local = lpath;
 	rc = load_file(&ld, fp, fd, 0);
 	from = ld.l_nent;
 	if (rc == 0 && lfp != NULL)
-		rc = load_file(&ld, lfp, lfd, LOCAL_LINE);
+		rc = load_file(&ld, lfp, lfd, 1);
 	if (rc == 0) {
 		report_conts(&ld);
 		mark_overrides(&ld, from);
@@ -2362,17 +2387,6 @@ config_load(const char *path, struct config **out)
 	if (rc == -1) {
 		config_free(cfg);
 		return -1;
-	}
-	/* Lines of .local were numbered from LOCAL_LINE until here; from
-	 * now on each position is {file, line}. */
-	for (i = 0; i < cfg->c_njails; i++) {
-		struct jail	*j = &cfg->c_jails[i];
-
-		set_pos(cfg, &j->j_file, &j->j_line);
-		for (k = 0; k < j->j_nfail; k++)
-			set_pos(cfg, &j->j_fail[k].p_file, &j->j_fail[k].p_line);
-		for (k = 0; k < j->j_nignore; k++)
-			set_pos(cfg, &j->j_ignore[k].p_file, &j->j_ignore[k].p_line);
 	}
 	*out = cfg;
 	return 0;

@@ -41,7 +41,7 @@ parse_arg_addr(const char *cmd, const char *arg, struct addr *a)
 {
 	if (addr_parse(arg, strlen(arg), a) == 0)
 		return 0;
-	log_error("%s: \"%s\" is not an address (mailban never resolves names)", cmd, arg);
+	log_error("%s: \"%s\" is %s", cmd, arg, addr_why_not(arg));
 	return -1;
 }
 

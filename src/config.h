@@ -20,6 +20,7 @@ struct pattern {
 	char	*p_key;		/* as written: "failregex.3", "failregex.extra.1" */
 	int	 p_number;	/* N of the key; failregex alone is 1 */
 	int	 p_minmode;	/* active when jail mode >= this (enum mode) */
+	const char *p_file;	/* c_file or c_localfile (owned by the config) */
 	int	 p_line;	/* line in p_file, for messages */
 	char	*p_text;	/* the regex with tags, as written */
 };
@@ -35,7 +36,8 @@ struct jail {
 	size_t		 j_nfail;
 	struct pattern	*j_ignore;	/* ignoreregex* */
 	size_t		 j_nignore;
-	int		 j_line;	/* line of the [section] header */
+	const char	*j_file;	/* file of j_line: c_file or c_localfile */
+	int		 j_line;	/* line of the [section] header in j_file */
 };
 
 struct config {

@@ -660,6 +660,13 @@ host_groups(struct cpat *cp)
 		}
 }
 
+/* The file a pattern was read from (set by config_load). */
+static const char *
+pfile(const struct config *cfg, const struct pattern *p)
+{
+	return p->p_file != NULL ? p->p_file : cfg->c_file;
+}
+
 /*
  * Compile one pattern.  0, or -1 after reporting it as
  *   FILE:LINE: [jail] KEY: offset N: WHAT: PATTERN
@@ -678,7 +685,7 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 	memset(cp, 0, sizeof(*cp));
 	expand(p->p_text, ignore, &e);
 	if (e.e_err != NULL) {
-		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", cfg->c_file, p->p_line,
+		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, e.e_erroff, e.e_err, p->p_text);
 		goto out;
 	}
@@ -691,7 +698,7 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 			snprintf((char *)msg, sizeof(msg), "error %d", errcode);
 		/* Offsets point into the expanded text; report the written one. */
 		off = erroff < e.e_len ? e.e_map[erroff] : strlen(p->p_text);
-		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", cfg->c_file, p->p_line,
+		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, off, (const char *)msg, p->p_text);
 		goto out;
 	}
@@ -700,13 +707,13 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 	if (!ignore && (e.e_kind == PK_FAIL || e.e_kind == PK_NOFAIL) &&
 	    (cp->cp_nhost == 0 || e.e_lowertag)) {
 		log_error("%s:%d: [%s] %s: no host group: %s (add <HOST> where the "
-		    "address appears; tags are upper case)", cfg->c_file, p->p_line,
+		    "address appears; tags are upper case)", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, p->p_text);
 		goto out;
 	}
 	if (e.e_kind == PK_NOHOST && cp->cp_nhost > 0) {
 		log_error("%s:%d: [%s] %s: a <NOHOST> pattern has a host group: %s "
-		    "(remove <NOHOST> or the host group)", cfg->c_file, p->p_line,
+		    "(remove <NOHOST> or the host group)", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, p->p_text);
 		goto out;
 	}

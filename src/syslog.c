@@ -210,15 +210,27 @@ local_to_utc(struct syslog_ctx *sc, int64_t lnaive, int64_t *out, int64_t *alt)
  * b, by the order of the log.  The first, unless it would put the line
  * more than BACK seconds before the previous line of the stream and the
  * second would not: after a line of the second occurrence (or after 02:59
- * of the first, followed by 02:00), the clocks have gone back.  Alone, or
- * a little out of order, a line keeps the first.
+ * of the first, followed by 02:00), the clocks have gone back.  A little
+ * out of order, a line keeps the first.  The first line of a stream has
+ * the reference time instead of a previous line, if b is not after it: a
+ * cron run reads lines written a moment before it started, so 02:30 read
+ * at 02:31 of the second occurrence is the second.  Alone otherwise, the
+ * first.
  */
 static int64_t
 fold_pick(const struct syslog_ctx *sc, int64_t a, int64_t b)
 {
-	if (b != a && sc->sc_prevok && a < sc->sc_prev - BACK && b >= sc->sc_prev - BACK)
-		return b;
-	return a;
+	int64_t	prev;
+
+	if (b == a)
+		return a;
+	if (sc->sc_prevok)
+		prev = sc->sc_prev;
+	else if (b <= sc->sc_ref + BACK)
+		prev = sc->sc_ref;
+	else
+		return a;
+	return a < prev - BACK && b >= prev - BACK ? b : a;
 }
 
 /* Local year of t, or NOYEAR if t is beyond any calendar year we handle. */

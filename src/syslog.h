@@ -78,6 +78,9 @@ void	 syslog_init(struct syslog_ctx *, int64_t ref);
  * (summer time), unless that puts the line more than two minutes before
  * the previous line and the second occurrence does not (after 02:59 of
  * the first occurrence, or a line of the second, 02:30 is the second).
+ * The first line of a stream goes by sc_ref the same way (a cron run
+ * that starts at 02:31 of the second occurrence reads 02:30 as the
+ * second), unless the second occurrence is after sc_ref.
  * A nonexistent local time (clocks go forward) uses the offset in force
  * before the change, as glibc's mktime: 02:30 -> 03:30 summer time.
  * A leap second (:60) counts as :59.

@@ -960,6 +960,19 @@ fall_back_hour_follows_the_order_of_the_log(void **state)
 	/* Alone: the first occurrence. */
 	assert_int_equal(time_at(utc(2026, 10, 25, 12, 0, 0), "Oct 25 02:30:00 h d: m"),
 	    utc(2026, 10, 25, 0, 30, 0));
+	/* First in a stream read by cron a minute later: by the reference. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 31, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 31, 0), "2026-10-25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	assert_int_equal(time_at(utc(2026, 10, 25, 0, 31, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 0, 30, 0));
+	/* Written a moment after the run started: still the second. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 29, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	/* The second occurrence would be in the future: the first. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 0, 51, 0), "Oct 25 02:10:00 h d: m"),
+	    utc(2026, 10, 25, 0, 10, 0));
 	/* A chronological log through the change, several lines a minute
 	 * in both local formats: every line at its own instant. */
 	syslog_init(&sc, utc(2026, 10, 25, 12, 0, 0));

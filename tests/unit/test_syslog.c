@@ -973,6 +973,15 @@ fall_back_hour_follows_the_order_of_the_log(void **state)
 	/* The second occurrence would be in the future: the first. */
 	assert_int_equal(time_at(utc(2026, 10, 25, 0, 51, 0), "Oct 25 02:10:00 h d: m"),
 	    utc(2026, 10, 25, 0, 10, 0));
+	/* Lord Howe goes back half an hour: 02:00 +11 -> 01:30 +10:30. */
+	settz("Australia/Lord_Howe");
+	syslog_init(&sc, utc(2026, 4, 5, 0, 0, 0));
+	stream_expect(&sc, (const struct tline[]){
+	    { "Apr  5 01:59:50 h d: m", utc(2026, 4, 4, 14, 59, 50) },
+	    { "Apr  5 01:30:10 h d: m", utc(2026, 4, 4, 15, 0, 10) },
+	    { "2026-04-05 01:45:00 h d: m", utc(2026, 4, 4, 15, 15, 0) },
+	    { "Apr  5 02:00:00 h d: m", utc(2026, 4, 4, 15, 30, 0) } }, 4);
+	settz("Europe/Berlin");
 	/* A chronological log through the change, several lines a minute
 	 * in both local formats: every line at its own instant. */
 	syslog_init(&sc, utc(2026, 10, 25, 12, 0, 0));

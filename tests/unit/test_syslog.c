@@ -731,7 +731,10 @@ iso_is_local_time(void **state)
 /*
  * Expected UTC for a local time: mktime(tm_isdst = -1), except in the
  * repeated hour (both isdst 0 and 1 give back the same wall clock), where
- * syslog.c promises the first occurrence.
+ * syslog.c gives the first occurrence to a line alone or after lines that
+ * do not make the clocks go back (each local time once, in order, as in
+ * the streams below; fall_back_hour_follows_the_order_of_the_log has the
+ * rest).
  */
 static int64_t
 expect_local(int y, int mo, int d, int h, int mi, int s, int *fold)
@@ -873,7 +876,7 @@ berlin_clock_changes_exactly(void **state)
 	assert_int_equal(time_at(0, "2026-03-29 01:59:59 h d: m"), utc(2026, 3, 29, 0, 59, 59));
 	assert_int_equal(time_at(0, "2026-03-29 02:30:00 h d: m"), utc(2026, 3, 29, 1, 30, 0));
 	assert_int_equal(time_at(0, "2026-03-29 03:00:00 h d: m"), utc(2026, 3, 29, 1, 0, 0));
-	/* Fall back: the repeated 02:xx is its first occurrence (CEST). */
+	/* Fall back: the repeated 02:xx alone is its first occurrence (CEST). */
 	assert_int_equal(time_at(0, "2026-10-25 02:00:00 h d: m"), utc(2026, 10, 25, 0, 0, 0));
 	assert_int_equal(time_at(0, "2026-10-25 02:59:59 h d: m"), utc(2026, 10, 25, 0, 59, 59));
 	assert_int_equal(time_at(0, "2026-10-25 03:00:00 h d: m"), utc(2026, 10, 25, 2, 0, 0));

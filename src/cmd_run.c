@@ -75,18 +75,6 @@ cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwan
 	return v;
 }
 
-static long long
-max_findtime(const struct config *cfg)
-{
-	long long	m = 0;
-	size_t		i;
-
-	for (i = 0; i < cfg->c_njails; i++)
-		if (cfg->c_jails[i].j_findtime > m)
-			m = cfg->c_jails[i].j_findtime;
-	return m;
-}
-
 /*
  * Make both chains hold exactly the bans in force at `now` (the store may
  * be inside a transaction: what it sees is what is applied).  With dry,
@@ -273,7 +261,7 @@ cmd_run(int argc, char **argv)
 	if ((cfg->c_journal ? read_journal(st, cfg, &in, &rs) :
 	    read_log(st, cfg, &in, &pos, have, &rs)) == -1 ||
 	    ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
-	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
+	    ingest_expire(&in, now) == -1 ||
 	    purge(st, cfg, now) == -1) {
 		ingest_free(&in);
 		goto out;

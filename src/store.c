@@ -189,7 +189,7 @@ static const char *const stmt_sql[ST__N] = {
 	    "added, removed, ms, status FROM runs ORDER BY id DESC LIMIT 1",
 	[ST_PEND_ADDR] =
 	    "SELECT address FROM pending WHERE jail = ?1 AND qid = ?2 "
-	    "AND address IS NOT NULL",
+	    "AND address IS NOT NULL AND time >= ?3",
 	[ST_PEND_PUT_ADDR] =
 	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT (jail, qid) WHERE address IS NOT NULL "
@@ -197,7 +197,8 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_PEND_PUT_FAIL] =
 	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, NULL, ?3)",
 	[ST_PEND_TAKE] =
-	    "DELETE FROM pending WHERE jail = ?1 AND qid = ?2 AND address IS NULL",
+	    "DELETE FROM pending WHERE jail = ?1 AND qid = ?2 AND address IS NULL "
+	    "AND time >= ?3",
 	[ST_PEND_EXPIRE] = "DELETE FROM pending WHERE time < ?1",
 	[ST_PURGE] = "DELETE FROM failures WHERE time < ?1",
 	[ST_FREELIST] = "SELECT freelist_count, page_count FROM pragma_freelist_count, "
@@ -1464,13 +1465,13 @@ store_run_last(struct store *s, struct runrec *out)
 }
 
 int
-store_pending_addr(struct store *s, const char *jail, const char *qid,
+store_pending_addr(struct store *s, const char *jail, const char *qid, int64_t since,
     char addr[ADDR_STRLEN])
 {
 	sqlite3_stmt	*st = s->s_st[ST_PEND_ADDR];
 	int		 rc, found = 0;
 
-	if (bind_pair(st, jail, qid) == -1)
+	if (bind_pair(st, jail, qid) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
 		return bind_error(s, st, "reading a queue id");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1509,12 +1510,13 @@ store_pending_put(struct store *s, const char *jail, const char *qid,
 }
 
 int
-store_pending_take(struct store *s, const char *jail, const char *qid, int64_t *count)
+store_pending_take(struct store *s, const char *jail, const char *qid, int64_t since,
+    int64_t *count)
 {
 	sqlite3_stmt	*st = s->s_st[ST_PEND_TAKE];
 
 	*count = 0;
-	if (bind_pair(st, jail, qid) == -1)
+	if (bind_pair(st, jail, qid) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
 		return bind_error(s, st, "completing a queue id");
 	if (run(s, st, "completing a queue id") == -1)
 		return -1;

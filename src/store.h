@@ -119,17 +119,23 @@ int	 store_pos_each(struct store *, int (*fn)(void *, const char *path,
 /*
  * Queue-id correlation (sendmail's "<user@x>... No such user here" lines
  * carry no address; the same queue id's "from=..., relay=... [addr]" line
- * does).  Kept in the table `pending` so it works across cron runs; rows
- * older than findtime are expired by store_pending_expire().
+ * does).  Kept in the table `pending` so it works across cron runs.  Rows
+ * carry the time of their log line; a row older than `since` (the caller
+ * passes the looking line's time minus findtime) is not seen, so what a
+ * run finds does not depend on when rows were dropped, as long as
+ * store_pending_expire() drops only rows that no later line can see.
  */
-/* The address already seen for (jail, qid): 1 found (*addr set), 0, -1. */
+/* The address seen for (jail, qid) at or after since: 1 found (*addr
+ * set), 0, -1. */
 int	 store_pending_addr(struct store *, const char *jail, const char *qid,
-	    char addr[ADDR_STRLEN]);
+	    int64_t since, char addr[ADDR_STRLEN]);
 /* Remember an address (addr != NULL) or one waiting failure (addr NULL). */
 int	 store_pending_put(struct store *, const char *jail, const char *qid,
 	    const char *addr, int64_t time);
-/* Remove the failures waiting for (jail, qid); *count is how many there were. */
-int	 store_pending_take(struct store *, const char *jail, const char *qid, int64_t *count);
+/* Remove the failures waiting for (jail, qid) at or after since; *count is
+ * how many there were.  Older ones stay for store_pending_expire(). */
+int	 store_pending_take(struct store *, const char *jail, const char *qid,
+	    int64_t since, int64_t *count);
 /* Drop every pending row with time < before. */
 int	 store_pending_expire(struct store *, int64_t before);
 

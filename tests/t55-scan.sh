@@ -195,3 +195,35 @@ sleep 0.3
 scan --db "$LIVE" --format tsv "$L/mail.log.2" > /dev/null
 ok_eq "a scan into the live database waits for the run lock" "released" "$(cat "$T/released" 2>&1)"
 wait
+
+# 10. a damaged .gz: scan reads exactly the lines run reads (one inflater)
+# 40,000 generated lines (RFC 3339 dates, a failure every 40th), gzip -n,
+# one byte of the compressed data changed at 40%: the damage is found only
+# at the end (crc), after what zlib inflated meanwhile.
+Z=$T/z; mkdir -p "$Z/log" "$Z/st"; chmod 700 "$Z/st"
+awk 'BEGIN { for (i = 0; i < 40000; i++) { s = i % 86400
+	t = sprintf("2026-11-25T%02d:%02d:%02d+00:00", int(s / 3600), int(s / 60) % 60, s % 60)
+	if (i % 40 == 0) printf "%s mx sm-mta[%d]: 4AQA%010d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[198.51.100.%d], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n", t, 1000 + i % 9000, i, i, i % 200, i
+	else printf "%s mx sm-mta[%d]: 4AQA%010d: from=<a%d@example.com>, size=%d, class=0, nrcpts=1, msgid=<%d@example.com>, proto=ESMTP, daemon=MTA, relay=mail.example.com [203.0.113.%d]\n", t, 1000 + i % 9000, i, i, 100 + i, i, i % 250 } }' |
+    gzip -n > "$Z/good.gz"
+python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) * 2 // 5] ^= 0x55
+open(sys.argv[2], "wb").write(d)' "$Z/good.gz" "$Z/bad.gz"
+sed -e "s|^logpath .*|logpath = $Z/log/mail.log|" -e "s|^database .*|database = $Z/st/live.db|" \
+    "$CONF" > "$Z/c"; chmod 600 "$Z/c"
+# run reads it as a rotated file: mail.log (empty, read once) -> mail.log.1,
+# then the damaged mail.log-20261126.gz, newer, then a new mail.log
+: > "$Z/log/mail.log"
+"$MAILBAN" run -c "$Z/c" --now 2026-11-26T12:00:00Z
+mv "$Z/log/mail.log" "$Z/log/mail.log.1"; touch -d '2026-11-25 00:00 UTC' "$Z/log/mail.log.1"
+cp "$Z/bad.gz" "$Z/log/mail.log-20261126.gz"; touch -d '2026-11-26 00:00 UTC' "$Z/log/mail.log-20261126.gz"
+: > "$Z/log/mail.log"
+"$MAILBAN" run -c "$Z/c" --now 2026-11-26T12:00:00Z 2> "$Z/run.err"
+"$MAILBAN" scan -c "$Z/c" --db "$Z/scan.db" --now 2026-11-26T12:00:00Z --format json "$Z/bad.gz" > "$Z/scan.json" 2> "$Z/scan.err"
+ok_eq "damaged .gz: run and scan read the same lines, skip the same, count the same failures" \
+    "$(sqlite3 "$Z/st/live.db" 'select lines, skipped, failures from runs order by id desc limit 1')" \
+    "$(jget "$Z/scan.json" '"%d|%d|%d" % (d["lines"] - d["skipped"]["unterminated"], d["skipped"]["total"] - d["skipped"]["unterminated"], d["failures"])')"
+ok_eq "damaged .gz: all 40,000 lines inflated (the crc finds the damage at the end)" "40000" \
+    "$(jget "$Z/scan.json" 'd["lines"] - d["skipped"]["unterminated"]')"
+ok_eq "damaged .gz: one warning each, the same reason" "incorrect data check|incorrect data check" \
+    "$(sed 's/.*(\(.*\)).*/\1/' "$Z/scan.err")|$(sed 's/.*\.gz: \(.*\) at offset.*/\1/' "$Z/run.err")"

@@ -4,10 +4,12 @@
  * in event time: the result is the ban timeline that would have happened,
  * printed as a report (text, tsv or json).
  *
- * Inputs, in the order given, are read through zlib (transparent for a
- * plain file, never a shell).  The year of BSD timestamps comes from each
- * file's modification time (--now overrides).  Only complete lines are
- * read: an unterminated last line is counted and left, as in `run`.
+ * Inputs, in the order given, are read through the reader's own line
+ * source (reader_src: plain, or gzip through the reader's inflater, the
+ * one `run` uses for rotated .gz files, never gzread and never a shell).
+ * The year of BSD timestamps comes from each file's modification time
+ * (--now overrides).  Only complete lines are read: an unterminated last
+ * line is counted and left, as in `run`.
  *
  * Nothing twice: every input is known by the FNV-1a hash of its first
  * min(consumed, READER_FPMAX) bytes of text (decompressed) and how far it
@@ -33,7 +35,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cmd.h"
 #include "ingest.h"
@@ -76,6 +77,7 @@ struct scan {
 	int		 ranged;	/* --since or --until given */
 	int64_t		 since, until;	/* [since, until) */
 	char		 range[64];	/* mixed into the fingerprints (ranged) */
+	int		 damaged;	/* the current input's damage was reported */
 	char		*buf;		/* SC_BUFSZ */
 	struct progress	 pg;
 	/* Counters of this run (text bytes, i.e. decompressed). */
@@ -172,29 +174,34 @@ scan_line(void *arg, const char *file, const char *line, size_t len)
 }
 
 /*
- * Read into buf.  0 at the end; -1 after a read error (reported).  Damaged
+ * Read into buf through the reader's line source (plain, or its own gzip
+ * inflater).  0 at the end; -1 after a read error (reported).  Damaged
  * gzip data is the end of that input, with a warning: what came before it
  * is read, and a later scan of a repaired file goes on from there.
  */
 static ssize_t
-src_read(struct scan *sc, gzFile gz, const char *name, char *buf, size_t len)
+src_read(struct scan *sc, struct reader_src *rs, const char *name, char *buf, size_t len)
 {
-	const char	*msg, *p;
-	int		 n, zerr;
+	const char	*why;
+	ssize_t		 n;
 
-	if ((n = gzread(gz, buf, (unsigned)len)) > 0)
+	if ((n = reader_src_read(rs, buf, len)) != 0)
 		return n;
-	msg = gzerror(gz, &zerr);
-	if (zerr == Z_OK)
-		return 0;
-	progress_clear(&sc->pg);
-	if (zerr == Z_ERRNO)
-		return log_error("cannot read %s: %s", name, strerror(errno));
-	/* zlib names an fd opened with gzdopen "<fd:N>": name the file instead. */
-	if (strncmp(msg, "<fd:", 4) == 0 && (p = strstr(msg, ">: ")) != NULL)
-		msg = p + 3;
-	log_warnx("%s: damaged gzip data (%s): read up to the damage", name, msg);
+	if ((why = reader_src_damage(rs)) != NULL && !sc->damaged) {
+		progress_clear(&sc->pg);
+		log_warnx("%s: damaged gzip data (%s): read up to the damage", name, why);
+		sc->damaged = 1;
+	}
 	return 0;
+}
+
+/* How far into the input's own bytes (on disk): -1 unknown. */
+static int64_t
+raw_offset(int fd)
+{
+	off_t	o = lseek(fd, 0, SEEK_CUR);
+
+	return o == (off_t)-1 ? -1 : (int64_t)o;
 }
 
 static uint64_t
@@ -244,7 +251,7 @@ out:
  * Lines over READER_LINEMAX are skipped whole and counted.
  */
 static int
-scan_stream(struct scan *sc, gzFile gz, const char *name)
+scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 {
 	unsigned char	 head[READER_FPMAX];
 	char		*buf = sc->buf, *nl;
@@ -255,14 +262,14 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 	int		 skipping = 0, eof = 0;
 
 	while (have < READER_FPMAX) {
-		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
 			return -1;
 		if (n == 0) {
 			eof = 1;
 			break;
 		}
 		have += (size_t)n;
-		progress(sc, (int64_t)have, gzoffset(gz));
+		progress(sc, (int64_t)have, raw_offset(fd));
 	}
 	hlen = have < READER_FPMAX ? have : READER_FPMAX;
 	memcpy(head, buf, hlen);
@@ -302,12 +309,12 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 		have = rest;
 		if (eof)
 			break;
-		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
 			return -1;
 		if (n == 0)
 			eof = 1;
 		have += (size_t)n;
-		progress(sc, pos + (int64_t)have, gzoffset(gz));
+		progress(sc, pos + (int64_t)have, raw_offset(fd));
 	}
 	if (pos + (int64_t)have > done) {
 		sc->lines++;
@@ -328,9 +335,9 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 static int
 scan_one(struct scan *sc, const char *name, int64_t now)
 {
-	struct stat	sb;
-	gzFile		gz;
-	int		fd, rc;
+	struct stat		 sb;
+	struct reader_src	*rs;
+	int			 fd, rc;
 
 	if (strcmp(name, "-") == 0)
 		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
@@ -350,15 +357,16 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 	syslog_init(&sc->in.in_sc, now != -1 ? now : S_ISREG(sb.st_mode) ?
 	    (int64_t)sb.st_mtime : (int64_t)time(NULL));
 	sc->in.in_lineno = 0;
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
+	sc->damaged = 0;
+	if ((rs = reader_src_open(fd, name)) == NULL) {
 		close(fd);
-		return log_error("cannot read %s: out of memory", name);
+		return -1;
 	}
-	gzbuffer(gz, 128 * 1024);
-	rc = scan_stream(sc, gz, name);
+	rc = scan_stream(sc, rs, fd, name);
 	if (S_ISREG(sb.st_mode))
 		sc->pg.before += (int64_t)sb.st_size;
-	gzclose(gz);	/* closes fd */
+	reader_src_close(rs);
+	close(fd);
 	return rc;
 }
 

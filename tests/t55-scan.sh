@@ -147,7 +147,7 @@ ok_eq "missing file: no database created" "no" "$(test -e "$T/miss.db" && echo y
 head -c 600 "$M.gz" > "$T/cut.gz"; touch -d '2024-03-31 23:00:00 UTC' "$T/cut.gz"
 scan --db "$T/cut.db" --format json "$T/cut.gz" > "$T/cut.json" 2> "$T/cut.err"
 ok_eq "truncated gzip: one warning" \
-    "mailban: $T/cut.gz: damaged gzip data (unexpected end of file): read up to the damage" "$(cat "$T/cut.err")"
+    "mailban: $T/cut.gz: damaged gzip data (compressed data ends early): read up to the damage" "$(cat "$T/cut.err")"
 ok_eq "truncated gzip: the complete lines before the damage" "[14,8,1]" \
     "$(jget "$T/cut.json" '[d["lines"], d["failures"], d["skipped"]["unterminated"]]')"
 ok_eq "the whole .gz then: read from where the damaged one stopped" "[7,6,$(head -n 13 "$M" | wc -c)]" \

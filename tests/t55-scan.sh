@@ -227,3 +227,23 @@ ok_eq "damaged .gz: all 40,000 lines inflated (the crc finds the damage at the e
     "$(jget "$Z/scan.json" 'd["lines"] - d["skipped"]["unterminated"]')"
 ok_eq "damaged .gz: one warning each, the same reason" "incorrect data check|incorrect data check" \
     "$(sed 's/.*(\(.*\)).*/\1/' "$Z/scan.err")|$(sed 's/.*\.gz: \(.*\) at offset.*/\1/' "$Z/run.err")"
+
+# 11. every input has an end: a device is refused; a stream with no line
+# end for 16 MiB (NULs) is stopped, counted as one overlong line; a regular
+# file's NUL flood is skipped and counted, and the lines after it are read
+# (timeout is only a safety net: a hang fails the exit code check)
+ok_rc "scan /dev/zero: refused, exit 64" 64 timeout 20 "$MAILBAN" scan -c "$CONF" --db "$T/zero.db" /dev/zero
+ok_eq "scan /dev/zero: one line naming it" \
+    "mailban: /dev/zero: is a device, not a log (give log files, or - for standard input)" "$(cat "$T/.out")"
+ok_eq "scan /dev/zero: no database created" "no" "$(test -e "$T/zero.db" && echo yes || echo no)"
+ok_rc "scan - from /dev/zero: refused, exit 64" 64 timeout 20 sh -c "\"$MAILBAN\" scan -c \"$CONF\" --db \"$T/zero.db\" - < /dev/zero"
+ok_eq "scan - from /dev/zero: one line" \
+    "mailban: -: standard input is a device, not a log (redirect a file or a pipe to it)" "$(cat "$T/.out")"
+ok_rc "a NUL stream on a pipe ends, exit 0" 0 timeout 20 sh -c "cat /dev/zero | \"$MAILBAN\" scan -c \"$CONF\" --db \"$T/zpipe.db\" --format json - > \"$T/zpipe.json\""
+ok_eq "a NUL stream on a pipe: one warning" \
+    "mailban: -: no line end in 16777216 bytes: not a log, reading stopped" "$(cat "$T/.out")"
+ok_eq "a NUL stream on a pipe: one overlong line" "[1,1,0]" \
+    "$(jget "$T/zpipe.json" '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"
+{ head -c 20000000 /dev/zero; echo; sed -n '2,4p' "$M"; } > "$T/nul.log"
+ok_eq "a NUL flood in a regular file: skipped, counted, the lines after it read" "[4,1,3]" \
+    "$(scan --db "$T/nul.db" --now 2024-04-01T00:00:00Z --format json "$T/nul.log" | jget /dev/stdin '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"

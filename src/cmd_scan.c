@@ -11,6 +11,11 @@
  * (--now overrides).  Only complete lines are read: an unterminated last
  * line is counted and left, as in `run`.
  *
+ * Every input has an end: a regular file is read up to its size at open
+ * (a .gz to its end), a device (/dev/zero) is refused, and a stream (pipe,
+ * FIFO) that gives no line end in SC_NOLINE bytes is stopped with a
+ * warning, its bytes counted as one overlong line.
+ *
  * Nothing twice: every input is known by the FNV-1a hash of its first
  * min(consumed, READER_FPMAX) bytes of text (decompressed) and how far it
  * was read (table scanned, store_scanned_get/put).  The same text again,
@@ -46,6 +51,7 @@
 #define SC_BUFSZ	(1024 * 1024)
 #define SC_TOP		10		/* top offenders listed */
 #define SC_TICK_MS	250		/* progress: at most 4 updates a second */
+#define SC_NOLINE	(16 * 1024 * 1024)	/* a stream with no line end in this: stopped */
 
 #define FMT_TEXT	0
 #define FMT_TSV		1
@@ -78,6 +84,8 @@ struct scan {
 	int64_t		 since, until;	/* [since, until) */
 	char		 range[64];	/* mixed into the fingerprints (ranged) */
 	int		 damaged;	/* the current input's damage was reported */
+	int		 stream;	/* the current input is not a regular file */
+	int64_t		 limit;		/* text bytes left to read of it, -1: no limit */
 	char		*buf;		/* SC_BUFSZ */
 	struct progress	 pg;
 	/* Counters of this run (text bytes, i.e. decompressed). */
@@ -185,7 +193,13 @@ src_read(struct scan *sc, struct reader_src *rs, const char *name, char *buf, si
 	const char	*why;
 	ssize_t		 n;
 
-	if ((n = reader_src_read(rs, buf, len)) != 0)
+	if (sc->limit == 0)
+		return 0;
+	if (sc->limit > 0 && (int64_t)len > sc->limit)
+		len = (size_t)sc->limit;
+	if ((n = reader_src_read(rs, buf, len)) > 0 && sc->limit > 0)
+		sc->limit -= n;
+	if (n != 0)
 		return n;
 	if ((why = reader_src_damage(rs)) != NULL && !sc->damaged) {
 		progress_clear(&sc->pg);
@@ -315,6 +329,12 @@ scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 			eof = 1;
 		have += (size_t)n;
 		progress(sc, pos + (int64_t)have, raw_offset(fd));
+		if (sc->stream && pos + (int64_t)have - done > SC_NOLINE) {
+			progress_clear(&sc->pg);
+			log_warnx("%s: no line end in %d bytes: not a log, reading stopped",
+			    name, SC_NOLINE);
+			break;
+		}
 	}
 	if (pos + (int64_t)have > done) {
 		sc->lines++;
@@ -353,6 +373,11 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 		close(fd);
 		return log_error("%s: is a directory (give the log files)", name);
 	}
+	if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+		close(fd);
+		return log_error("%s: is a device, not a log (give log files, or - for "
+		    "standard input)", name);
+	}
 	/* Each file infers its BSD years from its own mtime: old logs get old years. */
 	syslog_init(&sc->in.in_sc, now != -1 ? now : S_ISREG(sb.st_mode) ?
 	    (int64_t)sb.st_mtime : (int64_t)time(NULL));
@@ -362,6 +387,9 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 		close(fd);
 		return -1;
 	}
+	/* A regular file is read up to its size at open; a stream, see SC_NOLINE. */
+	sc->stream = !S_ISREG(sb.st_mode);
+	sc->limit = !sc->stream && !reader_src_gz(rs) ? (int64_t)sb.st_size : -1;
 	rc = scan_stream(sc, rs, fd, name);
 	if (S_ISREG(sb.st_mode))
 		sc->pg.before += (int64_t)sb.st_size;
@@ -763,6 +791,13 @@ cmd_scan(int argc, char **argv)
 	sc.pg.total = 0;
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
+			if (fstat(STDIN_FILENO, &sb) == 0 && (S_ISCHR(sb.st_mode) ||
+			    S_ISBLK(sb.st_mode))) {
+				log_error("-: standard input is a device, not a log "
+				    "(redirect a file or a pipe to it)");
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode))
 				sc.pg.total = -1;
 			else if (sc.pg.total != -1)
@@ -771,6 +806,12 @@ cmd_scan(int argc, char **argv)
 		}
 		if (stat(argv[i], &sb) == -1) {
 			log_error("cannot open %s: %s", argv[i], strerror(errno));
+			goto out;
+		}
+		if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+			log_error("%s: is a device, not a log (give log files, or - for "
+			    "standard input)", argv[i]);
+			rc = EXIT_USAGE;
 			goto out;
 		}
 		if (live && same_file(argv[i], cfg->c_logpath)) {

@@ -405,7 +405,7 @@ decimal(struct jp *j, struct journal_buf *scratch, int64_t *out)
 
 enum field {
 	F_OTHER, F_MESSAGE, F_IDENT, F_SYSLOG_PID, F_PID, F_HOST, F_TIME, F_CURSOR,
-	F_NFIELDS
+	F_UID, F_COMM, F_EXE, F_UNIT, F_NFIELDS
 };
 
 static enum field
@@ -415,7 +415,8 @@ field_of(const char *key, size_t len)
 		[F_MESSAGE] = "MESSAGE", [F_IDENT] = "SYSLOG_IDENTIFIER",
 		[F_SYSLOG_PID] = "SYSLOG_PID", [F_PID] = "_PID",
 		[F_HOST] = "_HOSTNAME", [F_TIME] = "__REALTIME_TIMESTAMP",
-		[F_CURSOR] = "__CURSOR"
+		[F_CURSOR] = "__CURSOR", [F_UID] = "_UID", [F_COMM] = "_COMM",
+		[F_EXE] = "_EXE", [F_UNIT] = "_SYSTEMD_UNIT"
 	};
 	int	f;
 
@@ -440,22 +441,45 @@ opt_string(struct jp *j, struct journal_buf *b, struct jstr *s)
 	return skip_value(j, 1);
 }
 
+/*
+ * A trusted string field: one that is there but is no string (given
+ * several times) is present and empty, so that it can never look absent.
+ */
+static int
+origin_string(struct jp *j, struct journal_buf *b, struct jstr *s)
+{
+	if (opt_string(j, b, s) == -1)
+		return -1;
+	if (!s->set) {
+		s->off = b->jb_len;
+		s->len = 0;
+		s->set = 1;
+	}
+	return 0;
+}
+
 int
 journal_parse_line(const char *json, size_t len, struct journal_buf *b,
-    struct sysline *out, const char **cursor, size_t *cursorlen)
+    struct sysline *out, const char **cursor, size_t *cursorlen,
+    struct journal_origin *org)
 {
 	struct jp	 j = { json, json + len };
 	struct jstr	 msg = { 0 }, ident = { 0 }, host = { 0 };
+	struct jstr	 comm = { 0 }, exe = { 0 }, unit = { 0 };
 	struct journal_buf kb = { 0 };
 	const char	*cur = NULL, *ks;
 	size_t		 curlen = 0, klen;
-	int64_t		 usec = -1, spid = -1, pid = -1, v;
+	int64_t		 usec = -1, spid = -1, pid = -1, uid = -1, v;
 	int		 seen[F_NFIELDS] = { 0 }, unusable = 0, rc = -1, r;
 	enum field	 f;
 
 	*cursor = NULL;
 	*cursorlen = 0;
 	memset(out, 0, sizeof(*out));
+	if (org != NULL) {
+		memset(org, 0, sizeof(*org));
+		org->jo_uid = -1;
+	}
 	b->jb_len = 0;
 	buf_add(b, "", 0);
 	ws(&j);
@@ -496,11 +520,18 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 		case F_HOST:
 			r = opt_string(&j, b, &host);
 			break;
+		case F_COMM:
+		case F_EXE:
+		case F_UNIT:
+			r = origin_string(&j, b, f == F_COMM ? &comm : f == F_EXE ? &exe :
+			    &unit);
+			break;
 		case F_SYSLOG_PID:
 		case F_PID:
+		case F_UID:
 			if (j.p < j.end && *j.p == '"') {
 				if ((r = decimal(&j, b, &v)) == 0)
-					*(f == F_PID ? &pid : &spid) = v;
+					*(f == F_PID ? &pid : f == F_UID ? &uid : &spid) = v;
 				r = r == -1 ? -1 : 0;
 			} else
 				r = skip_value(&j, 1);
@@ -552,12 +583,53 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 	out->s_pid = spid != -1 ? (long)spid : pid != -1 ? (long)pid : -1;
 	out->s_msg = b->jb_b + msg.off;
 	out->s_msglen = msg.len;
+	if (org != NULL) {
+		org->jo_uid = uid;
+		org->jo_comm = comm.set ? b->jb_b + comm.off : NULL;
+		org->jo_commlen = comm.len;
+		org->jo_exe = exe.set ? b->jb_b + exe.off : NULL;
+		org->jo_exelen = exe.len;
+		org->jo_unit = unit.set ? b->jb_b + unit.off : NULL;
+		org->jo_unitlen = unit.len;
+	}
 	rc = 0;
 out:
 	journal_buf_free(&kb);
 	if (rc != 0)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+/* A program name that is sendmail's: sm-mta, sendmail, sendmail-mta, sendmail.sendmail, ... */
+static int
+sendmail_name(const char *s, size_t n)
+{
+	return (n == 6 && memcmp(s, "sm-mta", 6) == 0) ||
+	    (n >= 8 && memcmp(s, "sendmail", 8) == 0 &&
+	    (n == 8 || s[8] == '-' || s[8] == '.'));
+}
+
+int
+journal_trusted(const struct journal_origin *o)
+{
+	const char	*base;
+
+	if (o->jo_uid != 0)
+		return 0;
+	if (o->jo_comm == NULL && o->jo_exe == NULL && o->jo_unit == NULL)
+		return 1;	/* root, gone before journald could look */
+	if (o->jo_unit != NULL && o->jo_unitlen == 16 &&
+	    memcmp(o->jo_unit, "sendmail.service", 16) == 0)
+		return 1;
+	if (o->jo_comm != NULL && sendmail_name(o->jo_comm, o->jo_commlen))
+		return 1;
+	if (o->jo_exe != NULL) {
+		base = memrchr(o->jo_exe, '/', o->jo_exelen);
+		base = base != NULL ? base + 1 : o->jo_exe;
+		if (sendmail_name(base, o->jo_exelen - (size_t)(base - o->jo_exe)))
+			return 1;
+	}
+	return 0;
 }
 
 /* --- running journalctl ------------------------------------------------ */
@@ -595,7 +667,7 @@ split_terms(const char *match, char **v, size_t max, size_t *n)
 		e = s + len;
 		if (!term_ok(s, len))
 			return log_error("journalmatch: \"%.*s\" is not FIELD=VALUE or + "
-			    "(e.g. \"_SYSTEMD_UNIT=sendmail.service + "
+			    "(e.g. \"_SYSTEMD_UNIT=sendmail.service + _UID=0 "
 			    "SYSLOG_IDENTIFIER=sm-mta\")", (int)(len > 200 ? 200 : len), s);
 		if (*n == max)
 			return log_error("journalmatch: more than %zu terms", max);
@@ -638,13 +710,14 @@ struct follow {
 static int
 entry(struct follow *fw, const char *line, size_t len)
 {
+	struct journal_origin org;
 	struct sysline	 sl;
 	const char	*c;
 	size_t		 clen;
 	int		 r;
 
 	fw->st->js_entries++;
-	if ((r = journal_parse_line(line, len, &fw->jb, &sl, &c, &clen)) == -1) {
+	if ((r = journal_parse_line(line, len, &fw->jb, &sl, &c, &clen, &org)) == -1) {
 		fw->st->js_bad++;
 		return 0;
 	}
@@ -653,6 +726,11 @@ entry(struct follow *fw, const char *line, size_t len)
 	fw->havecur = 1;
 	if (r == 1) {
 		fw->st->js_skipped++;
+		return 0;
+	}
+	if (!journal_trusted(&org)) {
+		fw->st->js_skipped++;
+		fw->st->js_untrusted++;
 		return 0;
 	}
 	if (fw->fn(fw->arg, &sl, fw->cur) == -1)
@@ -707,7 +785,7 @@ journal_follow(const struct config *cfg, const char *cursor,
 	argv[na++] = "json";
 	argv[na++] = "--no-pager";
 	argv[na++] = "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,"
-	    "_HOSTNAME";
+	    "_HOSTNAME,_UID,_COMM,_EXE,_SYSTEMD_UNIT";
 	if (cursor != NULL) {
 		after = xmalloc(strlen(cursor) + sizeof("--after-cursor="));
 		memcpy(after, "--after-cursor=", sizeof("--after-cursor=") - 1);

@@ -35,7 +35,16 @@
 #include "syslog.h"
 
 #define MATCH	"_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta"
+/* conf/mailban.conf's journalmatch */
+#define SHIPPED_MATCH	"_SYSTEMD_UNIT=sendmail.service + _UID=0 SYSLOG_IDENTIFIER=sm-mta"
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+/*
+ * recorded.json was recorded before the trusted fields were asked for:
+ * the stand-ins print it with sendmail's origin added, as journalctl now
+ * prints sendmail's entries.
+ */
+#define SM_SED	"sed 's/^{/{\"_UID\":\"0\",\"_COMM\":\"sendmail-mta\",/'"
+#define SM_ORIGIN "\"_UID\":\"0\",\"_COMM\":\"sm-mta\","
 
 static char	 tmpdir[] = "/tmp/test_journal.XXXXXX";
 
@@ -149,9 +158,11 @@ put_entry(FILE *f, const struct sysline *sl, const char *cur, size_t curlen)
 
 /* --- parsing: the fixtures -------------------------------------------- */
 
+/* trust: print "trusted CURSOR" or "untrusted CURSOR" for each entry. */
 static void
-check_fixture(const char *name)
+check_fixture(const char *name, int trust)
 {
+	struct journal_origin	 org;
 	struct journal_buf	 jb = { 0 };
 	struct sysline		 sl;
 	const char		*cur;
@@ -170,8 +181,11 @@ check_fixture(const char *name)
 	free(p);
 	assert_non_null(f = open_memstream(&got, &glen));
 	for (p = json; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		r = journal_parse_line(p, (size_t)(nl - p), &jb, &sl, &cur, &curlen);
-		if (r == 0)
+		r = journal_parse_line(p, (size_t)(nl - p), &jb, &sl, &cur, &curlen, &org);
+		if (r == 0 && trust)
+			fprintf(f, "%s\t%.*s\n", journal_trusted(&org) ? "trusted" :
+			    "untrusted", (int)curlen, cur);
+		else if (r == 0)
 			put_entry(f, &sl, cur, curlen);
 		else if (r == 1)
 			fprintf(f, "skip\t%.*s\n", (int)curlen, cur);
@@ -198,14 +212,22 @@ static void
 parse_recorded_journalctl_output(void **state)
 {
 	(void)state;
-	check_fixture("recorded");
+	check_fixture("recorded", 0);
 }
 
 static void
 parse_handmade_lines(void **state)
 {
 	(void)state;
-	check_fixture("handmade");
+	check_fixture("handmade", 0);
+}
+
+/* Only root's sendmail, by the fields journald records itself. */
+static void
+parse_trusted_fields(void **state)
+{
+	(void)state;
+	check_fixture("trust", 1);
 }
 
 /* --- parsing: exact bytes and pointers -------------------------------- */
@@ -228,7 +250,7 @@ parse_escapes_give_exact_bytes(void **state)
 
 	(void)state;
 	assert_int_equal(journal_parse_line(line, sizeof(line) - 1, &jb, &sl, &cur,
-	    &curlen), 0);
+	    &curlen, NULL), 0);
 	assert_int_equal(sl.s_time, 1795732527);	/* truncated, not rounded */
 	assert_int_equal(sl.s_format, TS_RFC3339);
 	assert_int_equal(sl.s_pid, 77);
@@ -244,7 +266,7 @@ parse_escapes_give_exact_bytes(void **state)
 	assert_memory_equal(cur, "s=ab;i=1", 8);
 	/* The buffer is reused: the next entry replaces the strings. */
 	assert_int_equal(journal_parse_line(line2, strlen(line2), &jb, &sl, &cur,
-	    &curlen), 0);
+	    &curlen, NULL), 0);
 	assert_ptr_equal(cur, line2 + 13);
 	assert_int_equal(curlen, 1);
 	assert_int_equal(sl.s_time, 0);
@@ -275,14 +297,14 @@ parse_never_reads_past_len(void **state)
 	for (n = 0; n < sizeof(line) - 1; n++) {
 		assert_non_null(exact = malloc(n ? n : 1));
 		memcpy(exact, line, n);
-		assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen),
+		assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen, NULL),
 		    -1);
 		assert_null(cur);
 		free(exact);
 	}
 	assert_non_null(exact = malloc(n));
 	memcpy(exact, line, n);
-	assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen), 0);
+	assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen, NULL), 0);
 	assert_int_equal(sl.s_msglen, 4);
 	assert_memory_equal(sl.s_msg, "5A\x01\xff", 4);
 	assert_int_equal(sl.s_pid, 4241);
@@ -375,7 +397,8 @@ follow_runs_fixed_argv_and_env(void **state)
 	/* stdin is /dev/null (cat reads nothing); fds 0 1 2 and ls's own. */
 	p = slurp(out, NULL);
 	assert_true(asprintf(&want, "%s\n-o\njson\n--no-pager\n"
-	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME\n"
+	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,"
+	    "_UID,_COMM,_EXE,_SYSTEMD_UNIT\n"
 	    "--after-cursor=s=1;i=2\n--\n_SYSTEMD_UNIT=sendmail.service\n+\n"
 	    "SYSLOG_IDENTIFIER=sm-mta\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 	    "LC_ALL=C\n0\n1\n2\n3\n", c.c_journalctl) > 0);
@@ -388,7 +411,8 @@ follow_runs_fixed_argv_and_env(void **state)
 	assert_null(nc);
 	p = slurp(out, NULL);
 	assert_true(asprintf(&want, "%s\n-o\njson\n--no-pager\n"
-	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME\n"
+	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,"
+	    "_UID,_COMM,_EXE,_SYSTEMD_UNIT\n"
 	    "--\nSYSLOG_IDENTIFIER=sm-mta\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 	    "LC_ALL=C\n0\n1\n2\n3\n", c.c_journalctl) > 0);
 	assert_string_equal(p, want);
@@ -410,7 +434,7 @@ follow_hands_entries_and_returns_last_cursor(void **state)
 
 	(void)state;
 	fx = fixture("recorded.json");
-	assert_true(asprintf(&body, "#!/bin/sh\nexec cat '%s'\n", fx) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\nexec " SM_SED " '%s'\n", fx) > 0);
 	c.c_journalctl = script("jctl-cat", body);
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, &js), 0, "");
 	/* The entries are exactly the "entry" lines of the expected file. */
@@ -456,13 +480,13 @@ follow_skipped_last_entries_still_move_the_cursor(void **state)
 	/* An overlong line (2 MB), a null MESSAGE, a broken line, no final
 	 * newline: one entry passed, and the cursor is the skipped one's. */
 	c.c_journalctl = script("jctl-skip", "#!/bin/sh\n"
-	    "printf '{\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1000000\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1000000\","
 	    "\"MESSAGE\":\"relay=[192.0.2.7]\"}\\n'\n"
 	    "head -c 2097152 /dev/zero | tr '\\000' x; echo\n"
 	    "printf '{\"__CURSOR\":\"c2\",\"__REALTIME_TIMESTAMP\":\"2000000\","
 	    "\"MESSAGE\":null}\\n'\n"
 	    "printf 'garbage\\n'\n"
-	    "printf '{\"__CURSOR\":\"c3\",\"__REALTIME_TIMESTAMP\":\"3000000\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c3\",\"__REALTIME_TIMESTAMP\":\"3000000\","
 	    "\"MESSAGE\":\"last\"}'\n");
 	assert_logged(journal_follow(&c, "c0", collect, &g, &nc, &js), 0, "");
 	assert_int_equal(g.n, 2);
@@ -500,7 +524,7 @@ follow_stops_when_the_callback_fails(void **state)
 	(void)state;
 	/* journalctl is still writing when we stop: it is killed, not waited on. */
 	fx = fixture("recorded.json");
-	assert_true(asprintf(&body, "#!/bin/sh\ncat '%s'\nexec sleep 60\n", fx) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\n" SM_SED " '%s'\nexec sleep 60\n", fx) > 0);
 	c.c_journalctl = script("jctl-stop", body);
 	g.stopat = 2;
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1, "");
@@ -521,7 +545,7 @@ follow_reports_failures_once(void **state)
 
 	(void)state;
 	c.c_journalctl = script("jctl-fail", "#!/bin/sh\n"
-	    "printf '{\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1\","
 	    "\"MESSAGE\":\"m\"}\\n'\n"
 	    "echo >&2\necho 'Failed to seek to cursor: Invalid argument' >&2\n"
 	    "echo second >&2\nexit 1\n");
@@ -547,17 +571,17 @@ follow_reports_failures_once(void **state)
 	c.c_journalctl = "/nonexistent/journalctl";
 	c.c_journalmatch = "SYSLOG_IDENTIFIER=sm-mta --file=/etc/shadow";
 	assert_true(asprintf(&msg, "mailban: journalmatch: \"--file=/etc/shadow\" "
-	    "is not FIELD=VALUE or + (e.g. \"%s\")\n", MATCH) > 0);
+	    "is not FIELD=VALUE or + (e.g. \"%s\")\n", SHIPPED_MATCH) > 0);
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1, msg);
 	free(msg);
 	c.c_journalmatch = "sm-mta";
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1,
 	    "mailban: journalmatch: \"sm-mta\" is not FIELD=VALUE or + (e.g. \""
-	    MATCH "\")\n");
+	    SHIPPED_MATCH "\")\n");
 	c.c_journalmatch = "1SYSLOG=x";
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1,
 	    "mailban: journalmatch: \"1SYSLOG=x\" is not FIELD=VALUE or + (e.g. \""
-	    MATCH "\")\n");
+	    SHIPPED_MATCH "\")\n");
 	c.c_journalmatch = MATCH;
 	assert_logged(journal_follow(&c, "s=1 --file=/x", collect, &g, &nc, NULL),
 	    -1, "mailban: journal cursor \"s=1 --file=/x...\" is not one journalctl "
@@ -668,10 +692,30 @@ sync_journal(void)
 	assert_int_equal(t_exec(argv, NULL), 0);
 }
 
+/*
+ * Copies of logger and cat (run by systemd-cat, whose stdout is the
+ * journal stream) under sendmail's names: journald records _COMM from the
+ * name a program was started by, and the sender is root: trusted, as
+ * sendmail's own entries are.
+ */
+static char	*sm_logger, *sm_cat;
+
+static char *
+sm_copy(const char *from, const char *name)
+{
+	char	*to, *argv[] = { "/bin/cp", (char *)from, NULL, NULL };
+
+	assert_true(asprintf(&to, "%s/%s", tmpdir, name) > 0);
+	argv[2] = to;
+	assert_int_equal(t_exec(argv, NULL), 0);
+	return to;
+}
+
+/* A syslog line through the syslog socket, as sendmail sends it. */
 static void
 say(const char *tag, const char *pid, const char *msg)
 {
-	char	*argv[] = { "/usr/bin/logger", "-u", "/run/systemd/journal/dev-log",
+	char	*argv[] = { sm_logger, "-u", "/run/systemd/journal/dev-log",
 		    "-t", (char *)tag, "-p", "mail.info", NULL, (char *)msg, NULL };
 	char	*idarg;
 
@@ -681,20 +725,36 @@ say(const char *tag, const char *pid, const char *msg)
 	free(idarg);
 }
 
+/* The same as nobody (any local user): logger -t sm-mta, forged. */
+static void
+say_nobody(const char *msg)
+{
+	char	*argv[] = { "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+		    "--clear-groups", "/usr/bin/logger", "-u", "/run/systemd/journal/dev-log",
+		    "-t", "sm-mta", "-p", "mail.notice", (char *)msg, NULL };
+
+	assert_int_equal(t_exec(argv, NULL), 0);
+}
+
 static void
 real_journal_follow_reads_new_entries_once(void **state)
 {
 	struct config	 c = cfg_default();
 	struct got	 g = { 0 };
-	char		*cat[] = { "/usr/bin/systemd-cat", "-t", "sm-mta", NULL };
+	char		*cat[] = { "/usr/bin/systemd-cat", "-t", "sm-mta", NULL, NULL };
+	struct journal_stats js;
 	char		*nc = NULL, *nc2 = NULL, *want;
 	time_t		 t0, t1;
+	int		 i;
 
 	(void)state;
 	if (jd_pid == -1) {
 		print_message("real journal test skipped: %s\n", jd_why);
 		skip();
 	}
+	sm_logger = sm_copy("/usr/bin/logger", "sendmail-mta");
+	sm_cat = sm_copy("/bin/cat", "sendmail");
+	cat[3] = sm_cat;
 	t0 = time(NULL);
 	/*
 	 * journald reads its datagram and stream sockets separately: sync
@@ -722,7 +782,7 @@ real_journal_follow_reads_new_entries_once(void **state)
 	assert_non_null(strstr(g.line[0], want));
 	assert_true(atoll(g.line[0] + 6) >= t0 && atoll(g.line[0] + 6) <= t1);
 	free(want);
-	/* systemd-cat: no SYSLOG_PID, the pid is _PID, systemd-cat's own. */
+	/* systemd-cat: no SYSLOG_PID, the pid is _PID, that of the command it ran. */
 	assert_true(asprintf(&want, "\tmx.example.org\tsm-mta\t%s\t5AQMc0012371: "
 	    "[2001:db8::71] did not issue MAIL/EXPN/VRFY/ETRN during connection to "
 	    "MTA-v4\n", g.cursor[1]) > 0);
@@ -755,8 +815,37 @@ real_journal_follow_reads_new_entries_once(void **state)
 	assert_string_equal(nc2, g.cursor[0]);
 	assert_string_not_equal(nc2, nc);
 	got_free(&g);
+	free(nc);
+	nc = nc2;
+	nc2 = NULL;
+
+	/*
+	 * Any local user can write "sm-mta" lines: three as nobody.  The old
+	 * journalmatch (SYSLOG_IDENTIFIER=sm-mta) lets journalctl print them;
+	 * none is handed on, all are skipped, and the cursor moves past them.
+	 */
+	memset(&js, 0, sizeof(js));
+	for (i = 0; i < 3; i++)
+		say_nobody("5AQMc0012374: ruleset=check_rcpt, arg1=<v@example.org>, "
+		    "relay=[198.51.100.77], reject=550 5.7.1 <v@example.org>... "
+		    "Relaying denied. Proper authentication required.");
+	sync_journal();
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, &js), 0, "");
+	assert_int_equal(g.n, 0);
+	assert_int_equal(js.js_entries, 3);
+	assert_int_equal(js.js_untrusted, 3);
+	assert_int_equal(js.js_skipped, 3);
+	assert_string_not_equal(nc2, nc);
+	free(nc2);
+	/* The shipped journalmatch does not even select them. */
+	memset(&js, 0, sizeof(js));
+	c.c_journalmatch = SHIPPED_MATCH;
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, &js), 0, "");
+	assert_int_equal(js.js_entries, 0);
+	assert_string_equal(nc2, nc);
 	free(nc2);
 	free(nc);
+	c.c_journalmatch = MATCH;
 	/* The real tool refusing a cursor. */
 	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, NULL), -1,
 	    "mailban: journalctl exited 1: Failed to seek to cursor: Invalid "
@@ -782,7 +871,8 @@ static int
 group_teardown(void **state)
 {
 	static const char *const names[] = { "jctl-argv", "jctl-cat", "jctl-skip",
-	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill" };
+	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "sendmail-mta",
+	    "sendmail" };
 	char	path[256];
 	size_t	i;
 
@@ -804,6 +894,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_recorded_journalctl_output),
 		cmocka_unit_test(parse_handmade_lines),
+		cmocka_unit_test(parse_trusted_fields),
 		cmocka_unit_test(parse_escapes_give_exact_bytes),
 		cmocka_unit_test(parse_never_reads_past_len),
 		cmocka_unit_test(follow_runs_fixed_argv_and_env),

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -584,6 +585,7 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 	out->s_msg = b->jb_b + msg.off;
 	out->s_msglen = msg.len;
 	if (org != NULL) {
+		org->jo_usec = usec;
 		org->jo_uid = uid;
 		org->jo_comm = comm.set ? b->jb_b + comm.off : NULL;
 		org->jo_commlen = comm.len;
@@ -704,6 +706,10 @@ struct follow {
 	struct journal_buf jb;
 	char		 cur[JOURNAL_CURSORMAX + 1];
 	int		 havecur;
+	int64_t		 upto;		/* entries at or before this usec: read */
+	/* How journalctl ended when it exited non-zero (not yet reported). */
+	int		 exitcode;
+	char		 errline[ERRLINE_MAX + 1];
 };
 
 /* One line of output: 0, or -1 when the callback said stop. */
@@ -733,51 +739,33 @@ entry(struct follow *fw, const char *line, size_t len)
 		fw->st->js_untrusted++;
 		return 0;
 	}
+	if (org.jo_usec <= fw->upto) {
+		fw->st->js_before++;
+		return 0;
+	}
 	if (fw->fn(fw->arg, &sl, fw->cur) == -1)
 		return -1;
 	fw->st->js_passed++;
 	return 0;
 }
 
-int
-journal_follow(const struct config *cfg, const char *cursor,
-    int (*fn)(void *, const struct sysline *, const char *), void *arg,
-    char **newcursor, struct journal_stats *stats)
+/*
+ * Run journalctl once, after cursor (NULL: from the start), handing each
+ * entry to entry().  0 done; -1 failed, reported; -2 journalctl exited
+ * non-zero: fw->exitcode and fw->errline say how, not reported yet.
+ */
+static int
+run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 {
-	struct journal_stats	 dummy;
-	struct follow		 fw;
-	struct sigaction	 sa, osa;
 	struct pollfd		 pfd;
 	char			*argv[8 + MAXTERMS], *terms[MAXTERMS], *after = NULL;
-	char			*lb = NULL, *nl, errline[ERRLINE_MAX + 1];
+	char			*lb = NULL, *nl;
 	size_t			 nterms = 0, na = 0, i, len = 0, cap = 0, start;
 	ssize_t			 n;
 	pid_t			 pid = -1;
 	int			 op[2] = { -1, -1 }, sp[2] = { -1, -1 }, errfd = -1;
 	int			 cerr, status, rc = -1, skipping = 0, r, waited = 0;
 
-	*newcursor = NULL;
-	memset(&dummy, 0, sizeof(dummy));
-	memset(&fw, 0, sizeof(fw));
-	fw.fn = fn;
-	fw.arg = arg;
-	fw.st = stats != NULL ? stats : &dummy;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, &osa);
-
-	if (cfg->c_journalctl == NULL || cfg->c_journalctl[0] != '/') {
-		log_error("cannot run %s: not an absolute path",
-		    cfg->c_journalctl != NULL ? cfg->c_journalctl : "journalctl");
-		goto out;
-	}
-	if (cursor != NULL && (strlen(cursor) > JOURNAL_CURSORMAX ||
-	    strpbrk(cursor, " \t\r\n") != NULL)) {
-		log_error("journal cursor \"%.40s...\" is not one journalctl printed",
-		    cursor);
-		goto out;
-	}
 	if (split_terms(cfg->c_journalmatch, terms, MAXTERMS, &nterms) == -1)
 		goto out;
 	argv[na++] = cfg->c_journalctl;
@@ -861,10 +849,10 @@ journal_follow(const struct config *cfg, const char *cursor,
 		len += (size_t)n;
 		while ((nl = memchr(lb + start, '\n', len - start)) != NULL) {
 			if (skipping) {
-				fw.st->js_entries++;
-				fw.st->js_bad++;
+				fw->st->js_entries++;
+				fw->st->js_bad++;
 				skipping = 0;
-			} else if (entry(&fw, lb + start, (size_t)(nl - lb - start)) == -1)
+			} else if (entry(fw, lb + start, (size_t)(nl - lb - start)) == -1)
 				goto out;
 			start = (size_t)(nl - lb) + 1;
 		}
@@ -879,28 +867,23 @@ journal_follow(const struct config *cfg, const char *cursor,
 		}
 	}
 	waited = 1;
-	first_err_line(errfd, errline, sizeof(errline));
 	if (WIFSIGNALED(status)) {
 		log_error("journalctl killed by signal %d; journal not read",
 		    WTERMSIG(status));
 		goto out;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		log_error("journalctl exited %d%s%s; journal not read (check "
-		    "journalmatch, or the saved cursor)", WEXITSTATUS(status),
-		    errline[0] != '\0' ? ": " : "", errline);
+		first_err_line(errfd, fw->errline, sizeof(fw->errline));
+		fw->exitcode = WEXITSTATUS(status);
+		rc = -2;
 		goto out;
 	}
 	/* An unterminated last line is still a whole entry: journalctl ended. */
 	if (skipping) {
-		fw.st->js_entries++;
-		fw.st->js_bad++;
-	} else if (len > 0 && entry(&fw, lb, len) == -1)
+		fw->st->js_entries++;
+		fw->st->js_bad++;
+	} else if (len > 0 && entry(fw, lb, len) == -1)
 		goto out;
-	if (fw.havecur)
-		*newcursor = xstrdup(fw.cur);
-	else if (cursor != NULL)
-		*newcursor = xstrdup(cursor);
 	rc = 0;
 out:
 	if (pid > 0 && !waited) {
@@ -916,11 +899,134 @@ out:
 	}
 	if (errfd != -1)
 		close(errfd);
-	sigaction(SIGPIPE, &osa, NULL);
 	for (i = 0; i < nterms; i++)
 		free(terms[i]);
 	free(after);
 	free(lb);
+	return rc;
+}
+
+/*
+ * The time in a cursor, its "t=" part (hex microseconds of the entry's
+ * __REALTIME_TIMESTAMP): 0 and *usec, or -1 if it has none.
+ */
+static int
+cursor_time(const char *cursor, int64_t *usec)
+{
+	const char	*p = cursor;
+	uint64_t	 v;
+	size_t		 n, k;
+	int		 c;
+
+	for (;;) {
+		n = strcspn(p, ";");
+		if (n > 2 && p[0] == 't' && p[1] == '=' && n - 2 <= 15) {
+			for (v = 0, k = 2; k < n; k++) {
+				c = (unsigned char)p[k];
+				if (c >= '0' && c <= '9')
+					c -= '0';
+				else if (c >= 'a' && c <= 'f')
+					c -= 'a' - 10;
+				else
+					break;
+				v = v << 4 | (unsigned)c;
+			}
+			if (k == n) {
+				*usec = (int64_t)v;
+				return 0;
+			}
+		}
+		if (p[n] == '\0')
+			return -1;
+		p += n + 1;
+	}
+}
+
+static void
+report_exit(const struct follow *fw)
+{
+	log_error("journalctl exited %d%s%s; journal not read (check "
+	    "journalmatch, or the saved cursor)", fw->exitcode,
+	    fw->errline[0] != '\0' ? ": " : "", fw->errline);
+}
+
+int
+journal_follow(const struct config *cfg, const char *cursor,
+    int (*fn)(void *, const struct sysline *, const char *), void *arg,
+    char **newcursor, struct journal_stats *stats)
+{
+	struct journal_stats	 dummy;
+	struct follow		 fw;
+	struct sigaction	 sa, osa;
+	char			 why[ERRLINE_MAX + 1], tbuf[32];
+	int64_t			 t;
+	uint64_t		 entries0;
+	int			 rc = -1, r, notime;
+
+	*newcursor = NULL;
+	memset(&dummy, 0, sizeof(dummy));
+	memset(&fw, 0, sizeof(fw));
+	fw.fn = fn;
+	fw.arg = arg;
+	fw.st = stats != NULL ? stats : &dummy;
+	fw.upto = -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, &osa);
+
+	if (cfg->c_journalctl == NULL || cfg->c_journalctl[0] != '/') {
+		log_error("cannot run %s: not an absolute path",
+		    cfg->c_journalctl != NULL ? cfg->c_journalctl : "journalctl");
+		goto out;
+	}
+	if (cursor != NULL && (strlen(cursor) > JOURNAL_CURSORMAX ||
+	    strpbrk(cursor, " \t\r\n") != NULL)) {
+		log_error("journal cursor \"%.40s...\" is not one journalctl printed",
+		    cursor);
+		goto out;
+	}
+	entries0 = fw.st->js_entries;
+	if ((r = run_once(cfg, cursor, &fw)) == -2 && cursor != NULL &&
+	    fw.st->js_entries == entries0) {
+		/*
+		 * journalctl refused the cursor before printing anything (it
+		 * seeks first): read again without it.  What is at or before
+		 * the cursor's time was read; with no time in it, everything
+		 * printed now is taken as read (nothing twice, at the cost of
+		 * what came since the last run).
+		 */
+		memcpy(why, fw.errline, sizeof(why));
+		notime = cursor_time(cursor, &t) == -1;
+		fw.upto = notime ? INT64_MAX : t;
+		fw.exitcode = 0;
+		fw.errline[0] = '\0';
+		if ((r = run_once(cfg, NULL, &fw)) == 0) {
+			if (notime)
+				log_warnx("journal cursor \"%.60s\" refused by journalctl "
+				    "(%s) and it holds no time: the %" PRIu64 " entries in "
+				    "the journal now are taken as read, those since the "
+				    "last run are not counted", cursor,
+				    why[0] != '\0' ? why : "no reason given",
+				    fw.st->js_before);
+			else
+				log_warnx("journal cursor \"%.60s\" refused by journalctl "
+				    "(%s): reading the entries after its time, %s",
+				    cursor, why[0] != '\0' ? why : "no reason given",
+				    fmt_time_utc(t / 1000000, tbuf, sizeof(tbuf)));
+		}
+	}
+	if (r == -2)
+		report_exit(&fw);
+	if (r != 0)
+		goto out;
+	if (fw.havecur)
+		*newcursor = xstrdup(fw.cur);
+	else if (cursor != NULL)
+		*newcursor = xstrdup(cursor);
+	rc = 0;
+out:
+	sigaction(SIGPIPE, &osa, NULL);
 	journal_buf_free(&fw.jb);
 	return rc;
 }

@@ -64,6 +64,7 @@ struct journal_stats {
 	uint64_t js_passed;	/* entries handed to the callback */
 	uint64_t js_skipped;	/* entries without a usable MESSAGE, or untrusted */
 	uint64_t js_untrusted;	/* entries not from sendmail (journal_trusted) */
+	uint64_t js_before;	/* after a refused cursor: entries taken as read */
 	uint64_t js_bad;	/* lines not understood, or over JOURNAL_LINEMAX */
 };
 
@@ -73,6 +74,7 @@ struct journal_stats {
  * (NULL absent or not a string; pointing into the journal_buf).
  */
 struct journal_origin {
+	int64_t		 jo_usec;	/* __REALTIME_TIMESTAMP (not an origin; for the cursor) */
 	int64_t		 jo_uid;
 	const char	*jo_comm, *jo_exe, *jo_unit;
 	size_t		 jo_commlen, jo_exelen, jo_unitlen;
@@ -114,6 +116,17 @@ int	 journal_parse_line(const char *json, size_t len, struct journal_buf *buf,
  * Reported once: a bad journalmatch term, "cannot run PATH: REASON",
  * "journalctl exited N: FIRST STDERR LINE; journal not read (...)", a
  * signal, or 120 s without output (the child is killed).
+ * A cursor that journalctl refuses (it exits non-zero before printing an
+ * entry: a cursor edited, cut or from elsewhere) does not stop every later
+ * run: journalctl is run again without it, and the entries at or before
+ * the cursor's own time (its "t=" part, microseconds) are taken as read
+ * (js_before), the later ones handed on; with no time in the cursor every
+ * entry printed is taken as read (nothing counted twice; what came since
+ * the last run is lost, and the warning says so).  One warning names the
+ * cursor and journalctl's reason; *newcursor is then a cursor journalctl
+ * printed, so the next run is quiet.  Should the second run fail too,
+ * that failure is the one reported, and -1 returned.  Limit: an entry
+ * whose time is at or before the cursor's (a clock set back) is not read.
  */
 int	 journal_follow(const struct config *, const char *cursor,
 	    int (*fn)(void *, const struct sysline *, const char *cursor), void *arg,

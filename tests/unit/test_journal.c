@@ -590,6 +590,73 @@ follow_reports_failures_once(void **state)
 	assert_int_equal(g.n, 0);
 }
 
+/*
+ * A cursor journalctl refuses: read again without it, the entries after
+ * the cursor's time handed on, one warning; a cursor without a time: all
+ * taken as read.  The stand-in refuses every --after-cursor, as the real
+ * one refuses a cursor it cannot parse, and logs each argv.
+ */
+static void
+follow_recovers_from_a_refused_cursor(void **state)
+{
+	struct config		 c = cfg_default();
+	struct journal_stats	 js = { 0 };
+	struct got		 g = { 0 };
+	char			*nc = NULL, *out, *body, *p;
+
+	(void)state;
+	assert_true(asprintf(&out, "%s/refuse.out", tmpdir) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\necho \"$*\" >> %s\n"
+	    "case \"$*\" in *--after-cursor=*) echo 'Failed to seek to cursor: "
+	    "Invalid argument' >&2; exit 1;; esac\n"
+	    "for i in 1 2 3; do printf '{" SM_ORIGIN "\"__CURSOR\":\"c%%s\","
+	    "\"__REALTIME_TIMESTAMP\":\"%%s000000\",\"MESSAGE\":\"m%%s\"}\\n' "
+	    "$i $i $i; done\n", out) > 0);
+	c.c_journalctl = script("jctl-refuse", body);
+	/* t=1e8480: 2,000,000 us, the time of c2: c1 and c2 were read. */
+	assert_logged(journal_follow(&c, "s=x;i=2;t=1e8480", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"s=x;i=2;t=1e8480\" refused by journalctl "
+	    "(Failed to seek to cursor: Invalid argument): reading the entries after "
+	    "its time, 1970-01-01T00:00:02Z\n");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.line[0], "entry\t3\t-1\t\t\tc3\tm3\n");
+	assert_string_equal(nc, "c3");
+	assert_int_equal(js.js_entries, 3);
+	assert_int_equal(js.js_before, 2);
+	assert_int_equal(js.js_passed, 1);
+	p = slurp(out, NULL);
+	assert_true(strstr(p, "--after-cursor=s=x;i=2;t=1e8480 -- ") != NULL);
+	assert_int_equal(strstr(strchr(p, '\n') + 1, "--after-cursor") == NULL, 1);
+	free(p);
+	unlink(out);
+	free(nc);
+	got_free(&g);
+	/* No time in it: everything there now is taken as read. */
+	memset(&js, 0, sizeof(js));
+	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"garbage\" refused by journalctl (Failed to "
+	    "seek to cursor: Invalid argument) and it holds no time: the 3 entries in "
+	    "the journal now are taken as read, those since the last run are not "
+	    "counted\n");
+	assert_int_equal(g.n, 0);
+	assert_string_equal(nc, "c3");
+	assert_int_equal(js.js_before, 3);
+	free(nc);
+	free(c.c_journalctl);
+	free(body);
+	/* Failing without the cursor too: that failure, once, and -1. */
+	c.c_journalctl = script("jctl-refuse2", "#!/bin/sh\n"
+	    "echo 'No journal files were found.' >&2\nexit 1\n");
+	assert_logged(journal_follow(&c, "s=x;i=2;t=1e8480", collect, &g, &nc, NULL), -1,
+	    "mailban: journalctl exited 1: No journal files were found.; journal not "
+	    "read (check journalmatch, or the saved cursor)\n");
+	assert_null(nc);
+	assert_int_equal(g.n, 0);
+	free(c.c_journalctl);
+	unlink(out);
+	free(out);
+}
+
 /* --- a real journald, private to this process ------------------------- */
 
 static pid_t	 jd_pid = -1;
@@ -743,7 +810,7 @@ real_journal_follow_reads_new_entries_once(void **state)
 	struct got	 g = { 0 };
 	char		*cat[] = { "/usr/bin/systemd-cat", "-t", "sm-mta", NULL, NULL };
 	struct journal_stats js;
-	char		*nc = NULL, *nc2 = NULL, *want;
+	char		*nc = NULL, *nc2 = NULL, *want, *p;
 	time_t		 t0, t1;
 	int		 i;
 
@@ -846,11 +913,50 @@ real_journal_follow_reads_new_entries_once(void **state)
 	free(nc2);
 	free(nc);
 	c.c_journalmatch = MATCH;
-	/* The real tool refusing a cursor. */
-	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, NULL), -1,
-	    "mailban: journalctl exited 1: Failed to seek to cursor: Invalid "
-	    "argument; journal not read (check journalmatch, or the saved cursor)\n");
-	assert_null(nc);
+	/*
+	 * The real tool refusing a cursor without a time: the 4 sendmail
+	 * entries there are taken as read (the forged ones are untrusted).
+	 */
+	memset(&js, 0, sizeof(js));
+	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"garbage\" refused by journalctl (Failed to "
+	    "seek to cursor: Invalid argument) and it holds no time: the 4 entries in "
+	    "the journal now are taken as read, those since the last run are not "
+	    "counted\n");
+	assert_int_equal(g.n, 0);
+	assert_int_equal(js.js_before, 4);
+	assert_int_equal(js.js_untrusted, 3);
+	/* What it returns is a cursor journalctl takes: quiet, nothing new. */
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, NULL), 0, "");
+	assert_int_equal(g.n, 0);
+	assert_string_equal(nc2, nc);
+	free(nc2);
+	/*
+	 * A real cursor whose seqnum id was damaged ("s=" not an id128):
+	 * refused; the entry after its time is handed on, exactly once.
+	 */
+	assert_int_equal(strncmp(nc, "s=", 2), 0);
+	nc[2] = 'z';
+	say("sm-mta", "4245", "5AQMc0012375: AUTH failure (LOGIN): authentication "
+	    "failure (-13) SASL(-13): authentication failure: checkpass failed, "
+	    "user=admin, relay=[198.51.100.75]");
+	sync_journal();
+	cap_begin();
+	assert_int_equal(journal_follow(&c, nc, collect, &g, &nc2, NULL), 0);
+	want = cap_end();
+	assert_true(asprintf(&p, "mailban: journal cursor \"%.60s\" refused by "
+	    "journalctl (Failed to seek to cursor: Invalid argument): reading the "
+	    "entries after its time, ", nc) > 0);
+	assert_int_equal(strncmp(want, p, strlen(p)), 0);
+	assert_int_equal(strcmp(want + strlen(want) - 2, "Z\n"), 0);
+	free(p);
+	free(want);
+	assert_int_equal(g.n, 1);
+	assert_non_null(strstr(g.line[0], "relay=[198.51.100.75]\n"));
+	assert_string_equal(nc2, g.cursor[0]);
+	got_free(&g);
+	free(nc2);
+	free(nc);
 }
 
 static int
@@ -871,8 +977,8 @@ static int
 group_teardown(void **state)
 {
 	static const char *const names[] = { "jctl-argv", "jctl-cat", "jctl-skip",
-	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "sendmail-mta",
-	    "sendmail" };
+	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "jctl-refuse",
+	    "jctl-refuse2", "sendmail-mta", "sendmail" };
 	char	path[256];
 	size_t	i;
 
@@ -902,6 +1008,7 @@ main(void)
 		cmocka_unit_test(follow_skipped_last_entries_still_move_the_cursor),
 		cmocka_unit_test(follow_stops_when_the_callback_fails),
 		cmocka_unit_test(follow_reports_failures_once),
+		cmocka_unit_test(follow_recovers_from_a_refused_cursor),
 		cmocka_unit_test(real_journal_follow_reads_new_entries_once),
 	};
 

@@ -247,3 +247,31 @@ ok_eq "a NUL stream on a pipe: one overlong line" "[1,1,0]" \
 { head -c 20000000 /dev/zero; echo; sed -n '2,4p' "$M"; } > "$T/nul.log"
 ok_eq "a NUL flood in a regular file: skipped, counted, the lines after it read" "[4,1,3]" \
     "$(scan --db "$T/nul.db" --now 2024-04-01T00:00:00Z --format json "$T/nul.log" | jget /dev/stdin '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"
+
+# 12. scan --db LIVE never counts twice what run read: the file at the saved
+# reader position is refused whatever it is called (renamed by logrotate,
+# a copy, its .gz, standard input): by (dev, inode) or by its first bytes
+P=$T/p; mkdir -p "$P/log" "$P/st"; chmod 700 "$P/st"
+sed -e "s|^logpath .*|logpath = $P/log/mail.log|" -e "s|^database .*|database = $P/st/live.db|" \
+    "$CONF" > "$P/c"; chmod 600 "$P/c"
+for s in 1 2; do
+	printf '2026-11-26T10:00:0%s+00:00 mx sm-mta[40%s]: 4AQA000000004%s: ruleset=check_rcpt, arg1=<u@example.org>, relay=[198.51.100.40], reject=550 5.7.1 <u@example.org>... Relaying denied. Proper authentication required.\n' "$s" "$s" "$s"
+done > "$P/log/mail.log"
+"$MAILBAN" run -c "$P/c" --now 2026-11-26T10:01:00Z
+pq() { sqlite3 "$P/st/live.db" "$1"; }
+pstate() { echo "$(pq 'select count(*) from failures')|$(pq 'select count(*) from bans')"; }
+ok_eq "run read 2 failures, no ban" "2|0" "$(pstate)"
+mv "$P/log/mail.log" "$P/log/mail.log.1"; : > "$P/log/mail.log"
+pscan() { "$MAILBAN" scan -c "$P/c" --db "$P/st/live.db" --now 2026-11-26T10:02:00Z "$@"; }
+ok_rc "the rotated file run read: refused, exit 64" 64 pscan "$P/log/mail.log.1"
+ok_eq "the rotated file run read: one line" "mailban: $P/log/mail.log.1: mailban run has read it (it is, or starts like, the file at the saved position of $P/log/mail.log): scanning it into the live database would count its failures twice (scan it into another --db)" "$(cat "$T/.out")"
+ok_eq "the rotated file run read: still 2 failures, no ban" "2|0" "$(pstate)"
+ok_rc "the same on standard input: refused" 64 sh -c "cat \"$P/log/mail.log.1\" | \"$MAILBAN\" scan -c \"$P/c\" --db \"$P/st/live.db\" --now 2026-11-26T10:02:00Z -"
+ok_eq "the same on standard input: one line" "mailban: -: mailban run has read it (it is, or starts like, the file at the saved position of $P/log/mail.log): scanning it into the live database would count its failures twice (scan it into another --db)" "$(cat "$T/.out")"
+gzip -n -c "$P/log/mail.log.1" > "$T/copy.gz"
+ok_rc "a compressed copy elsewhere: refused" 64 pscan "$M" "$T/copy.gz"
+ok_eq "refusals write nothing, not even the files before" "2|0" "$(pstate)"
+ok_eq "into another database it is read" "[2,2]" \
+    "$("$MAILBAN" scan -c "$P/c" --db "$P/other.db" --format json "$P/log/mail.log.1" | jget /dev/stdin '[d["lines"], d["failures"]]')"
+ok_eq "an older log into the live database is read" "[20,14]" \
+    "$(pscan --format json "$M" | jget /dev/stdin '[d["lines"], d["failures"]]')"

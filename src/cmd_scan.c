@@ -28,7 +28,9 @@
  * No firewall, no reader position, no lock -- unless --db is the live
  * database: then the run lock is held while it is written, and --apply
  * (which requires the live database) reconciles the chains with its bans
- * in force at --now.  Reader positions are never touched.
+ * in force at --now.  Reader positions are never touched, but they are
+ * read: an input that run has read is refused (runs_file), so that
+ * nothing is counted twice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +79,12 @@ struct progress {
 	size_t		 file, nfiles;
 };
 
+/* A reader position of the live database: what `run` has read. */
+struct runpos {
+	char		*path;
+	struct logpos	 pos;
+};
+
 struct scan {
 	struct ingest	 in;
 	struct store	*st;
@@ -85,6 +93,10 @@ struct scan {
 	char		 range[64];	/* mixed into the fingerprints (ranged) */
 	int		 damaged;	/* the current input's damage was reported */
 	int		 stream;	/* the current input is not a regular file */
+	struct stat	 sb;		/* the current input's fstat */
+	struct runpos	*rp;		/* --db is live: its reader positions */
+	size_t		 nrp;
+	int		 refused;	/* an input was run's: exit 64 */
 	int64_t		 limit;		/* text bytes left to read of it, -1: no limit */
 	char		*buf;		/* SC_BUFSZ */
 	struct progress	 pg;
@@ -260,6 +272,40 @@ out:
 }
 
 /*
+ * Into the live database, an input that `run` has read (or will read) is
+ * refused: it is the file at a saved reader position under any name (same
+ * dev and inode: renamed by logrotate and not finished yet, or a hard
+ * link), or a copy of it, plain, compressed or on standard input (its
+ * first lp_fplen bytes of text hash to the position's fingerprint).  Its
+ * bytes past the position are run's too (it finishes a rotated file; a
+ * copy grows as the log does), so the whole input is refused, not only
+ * what was consumed.  Limit: a rotated file that run finished before it
+ * moved on to the next one is no longer at a position and is not known.
+ */
+static int
+runs_file(struct scan *sc, const unsigned char *head, size_t hlen, const char *name)
+{
+	const struct logpos	*p;
+	size_t			 i;
+
+	for (i = 0; i < sc->nrp; i++) {
+		p = &sc->rp[i].pos;
+		if ((S_ISREG(sc->sb.st_mode) && (uint64_t)sc->sb.st_dev == p->lp_dev &&
+		    (uint64_t)sc->sb.st_ino == p->lp_ino) ||
+		    (p->lp_fplen > 0 && (int64_t)hlen >= p->lp_fplen &&
+		    hash_fnv1a(head, (size_t)p->lp_fplen, HASH_FNV_SEED) == p->lp_fp)) {
+			progress_clear(&sc->pg);
+			sc->refused = 1;
+			return log_error("%s: mailban run has read it (it is, or starts "
+			    "like, the file at the saved position of %s): scanning it "
+			    "into the live database would count its failures twice "
+			    "(scan it into another --db)", name, sc->rp[i].path);
+		}
+	}
+	return 0;
+}
+
+/*
  * Read one open input to its end: skip what an earlier scan read, hand
  * every new complete line to scan_line(), then record how far it got.
  * Lines over READER_LINEMAX are skipped whole and counted.
@@ -287,6 +333,8 @@ scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 	}
 	hlen = have < READER_FPMAX ? have : READER_FPMAX;
 	memcpy(head, buf, hlen);
+	if (runs_file(sc, head, hlen, name) == -1)
+		return -1;
 	if (known_offset(sc, head, hlen, &off) == -1)
 		return -1;
 	done = off;
@@ -387,6 +435,7 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 		close(fd);
 		return -1;
 	}
+	sc->sb = sb;
 	/* A regular file is read up to its size at open; a stream, see SC_NOLINE. */
 	sc->stream = !S_ISREG(sb.st_mode);
 	sc->limit = !sc->stream && !reader_src_gz(rs) ? (int64_t)sb.st_size : -1;
@@ -396,6 +445,19 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 	reader_src_close(rs);
 	close(fd);
 	return rc;
+}
+
+static int
+pos_collect(void *arg, const char *path, const struct logpos *pos, int64_t updated)
+{
+	struct scan	*sc = arg;
+
+	(void)updated;
+	sc->rp = xreallocarray(sc->rp, sc->nrp + 1, sizeof(*sc->rp));
+	sc->rp[sc->nrp].path = xstrdup(path);
+	sc->rp[sc->nrp].pos = *pos;
+	sc->nrp++;
+	return 0;
 }
 
 /* 1 if a and b name the same file (or the same missing path), else 0. */
@@ -829,7 +891,8 @@ cmd_scan(int argc, char **argv)
 	if (store_open(db, STORE_CREATE, &sc.st) == -1 || store_begin(sc.st) == -1)
 		goto out;
 	intx = 1;
-	if (store_failure_maxid(sc.st, &maxid) == -1)
+	if (store_failure_maxid(sc.st, &maxid) == -1 ||
+	    (live && store_pos_each(sc.st, pos_collect, &sc) == -1))
 		goto out;
 	ingest_init(&sc.in, cfg, fs, sc.st, now != -1 ? now : time(NULL));
 	inited = 1;
@@ -839,8 +902,11 @@ cmd_scan(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &sc.pg.t0);
 	for (i = optind; i < argc; i++) {
 		sc.pg.file = (size_t)(i - optind + 1);
-		if (scan_one(&sc, argv[i], now) == -1)
+		if (scan_one(&sc, argv[i], now) == -1) {
+			if (sc.refused)
+				rc = EXIT_USAGE;
 			goto out;
+		}
 	}
 	progress_clear(&sc.pg);
 	if (ingest_window(sc.st, cfg, maxid, 0, &newbans) == -1 || store_commit(sc.st) == -1)
@@ -874,6 +940,9 @@ out:
 	store_close(sc.st);
 	cmd_unlock(lockfd);
 	free(sc.buf);
+	for (i = 0; (size_t)i < sc.nrp; i++)
+		free(sc.rp[i].path);
+	free(sc.rp);
 	filter_free(fs);
 	config_free(cfg);
 	return rc;

@@ -750,7 +750,8 @@ entry(struct follow *fw, const char *line, size_t len)
 }
 
 /*
- * Run journalctl once, after cursor (NULL: from the start), handing each
+ * Run journalctl once, after cursor (NULL: from the start, or from
+ * fw->upto's second when that is set: --since=@SECONDS), handing each
  * entry to entry().  0 done; -1 failed, reported; -2 journalctl exited
  * non-zero: fw->exitcode and fw->errline say how, not reported yet.
  */
@@ -759,7 +760,7 @@ run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 {
 	struct pollfd		 pfd;
 	char			*argv[8 + MAXTERMS], *terms[MAXTERMS], *after = NULL;
-	char			*lb = NULL, *nl;
+	char			*lb = NULL, *nl, since[40];
 	size_t			 nterms = 0, na = 0, i, len = 0, cap = 0, start;
 	ssize_t			 n;
 	pid_t			 pid = -1;
@@ -779,6 +780,9 @@ run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 		memcpy(after, "--after-cursor=", sizeof("--after-cursor=") - 1);
 		memcpy(after + sizeof("--after-cursor=") - 1, cursor, strlen(cursor) + 1);
 		argv[na++] = after;
+	} else if (fw->upto >= 0 && fw->upto != INT64_MAX) {
+		snprintf(since, sizeof(since), "--since=@%" PRId64, fw->upto / 1000000);
+		argv[na++] = since;
 	}
 	argv[na++] = "--";
 	for (i = 0; i < nterms; i++)
@@ -991,10 +995,10 @@ journal_follow(const struct config *cfg, const char *cursor,
 	    fw.st->js_entries == entries0) {
 		/*
 		 * journalctl refused the cursor before printing anything (it
-		 * seeks first): read again without it.  What is at or before
-		 * the cursor's time was read; with no time in it, everything
-		 * printed now is taken as read (nothing twice, at the cost of
-		 * what came since the last run).
+		 * seeks first): read again without it, from the second of the
+		 * cursor's time.  What is at or before that time was read; with
+		 * no time in it, everything printed now is taken as read
+		 * (nothing twice, at the cost of what came since the last run).
 		 */
 		memcpy(why, fw.errline, sizeof(why));
 		notime = cursor_time(cursor, &t) == -1;

@@ -118,7 +118,8 @@ int	 journal_parse_line(const char *json, size_t len, struct journal_buf *buf,
  * signal, or 120 s without output (the child is killed).
  * A cursor that journalctl refuses (it exits non-zero before printing an
  * entry: a cursor edited, cut or from elsewhere) does not stop every later
- * run: journalctl is run again without it, and the entries at or before
+ * run: journalctl is run again without it (--since=@ the second of the
+ * cursor's time, when it has one), and the entries at or before
  * the cursor's own time (its "t=" part, microseconds) are taken as read
  * (js_before), the later ones handed on; with no time in the cursor every
  * entry printed is taken as read (nothing counted twice; what came since

@@ -626,7 +626,9 @@ follow_recovers_from_a_refused_cursor(void **state)
 	assert_int_equal(js.js_passed, 1);
 	p = slurp(out, NULL);
 	assert_true(strstr(p, "--after-cursor=s=x;i=2;t=1e8480 -- ") != NULL);
+	/* The second run: no cursor, from the second of its time. */
 	assert_int_equal(strstr(strchr(p, '\n') + 1, "--after-cursor") == NULL, 1);
+	assert_non_null(strstr(strchr(p, '\n') + 1, " --since=@2 -- "));
 	free(p);
 	unlink(out);
 	free(nc);

@@ -92,6 +92,7 @@ enum stmt {
 	ST_ACTIVE,
 	ST_RUN_ADD,
 	ST_RUN_LAST,
+	ST_RUN_UPDATE,
 	ST_PEND_ADDR,
 	ST_PEND_PUT_ADDR,
 	ST_PEND_PUT_FAIL,
@@ -187,6 +188,10 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_RUN_LAST] =
 	    "SELECT started, now, lines, bytes, skipped, failures, newbans, expired, "
 	    "added, removed, ms, status FROM runs ORDER BY id DESC LIMIT 1",
+	/* The firewall step's part of the row ST_RUN_ADD made (?1 its id). */
+	[ST_RUN_UPDATE] =
+	    "UPDATE runs SET expired = ?2, added = ?3, removed = ?4, ms = ?5, "
+	    "status = ?6 WHERE id = ?1",
 	[ST_PEND_ADDR] =
 	    "SELECT address FROM pending WHERE jail = ?1 AND qid = ?2 "
 	    "AND address IS NOT NULL",
@@ -300,17 +305,48 @@ struct store {
 	size_t		 s_nchunks;
 	const struct fbkey **s_hash;	/* the fbkeys in s_arena, open addressing */
 	size_t		 s_hashcap, s_nhash;
+	unsigned	 s_nerr;	/* errors reported (db_error) */
+	int		 s_damaged;	/* one was SQLITE_CORRUPT or SQLITE_NOTADB */
+	char		*s_fullnote;	/* what a full disk costs now; NULL: all */
+	int64_t		 s_runid;	/* the row of the last store_run_add() */
 };
 
 static void	fb_reset(struct store *);
 
+/* A damaged file: what to do (one line; detail is SQLite's or quick_check's). */
+static int
+damaged(struct store *s, const char *text)
+{
+	char	detail[512];
+	size_t	i;
+
+	snprintf(detail, sizeof(detail), "%s", text);
+	for (i = 0; detail[i] != '\0'; i++)
+		if ((unsigned char)detail[i] < ' ')
+			detail[i] = ' ';	/* quick_check's rows hold newlines */
+	s->s_damaged = 1;
+	/* (.recover of Debian 12's sqlite3 3.40.1 fails on every file: not advised.) */
+	return log_error("%s: the database is damaged (%s): move it aside with its "
+	    "-wal and -shm files (sqlite3 OLD .dump saves what can be read); the "
+	    "next run starts afresh and rebuilds the bans from the log", s->s_path,
+	    detail);
+}
+
 static int
 db_error(struct store *s, const char *what)
 {
-	if ((sqlite3_extended_errcode(s->s_db) & 0xff) == SQLITE_FULL)
-		return log_error("%s: %s: the disk is full, nothing was recorded "
-		    "(free some space; the next run reads the same lines again)",
-		    s->s_path, what);
+	char	detail[512];
+	int	code = sqlite3_extended_errcode(s->s_db) & 0xff;
+
+	s->s_nerr++;
+	if (code == SQLITE_FULL)
+		return log_error("%s: %s: the disk is full, %s", s->s_path, what,
+		    s->s_fullnote != NULL ? s->s_fullnote : "nothing was recorded "
+		    "(free some space; the next run reads the same lines again)");
+	if (code == SQLITE_CORRUPT) {
+		snprintf(detail, sizeof(detail), "%s: %s", what, sqlite3_errmsg(s->s_db));
+		return damaged(s, detail);
+	}
 	return log_error("%s: %s: %s", s->s_path, what, sqlite3_errmsg(s->s_db));
 }
 
@@ -859,6 +895,7 @@ store_close(struct store *s)
 	fb_reset(s);
 	free(s->s_arena);
 	free(s->s_hash);
+	free(s->s_fullnote);
 	free(s->s_path);
 	free(s);
 }
@@ -1427,6 +1464,28 @@ store_run_add(struct store *s, const struct runrec *r)
 			return bind_error(s, st, "recording the run");
 	if (bind_text(st, 12, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
 		return bind_error(s, st, "recording the run");
+	if (run(s, st, "recording the run") == -1)
+		return -1;
+	s->s_runid = sqlite3_last_insert_rowid(s->s_db);
+	return 0;
+}
+
+int
+store_run_update(struct store *s, const struct runrec *r)
+{
+	sqlite3_stmt	*st = s->s_st[ST_RUN_UPDATE];
+	const int64_t	 col[] = { s->s_runid, r->r_expired, r->r_added, r->r_removed,
+	    r->r_ms };
+	size_t		 i;
+
+	if (s->s_runid == 0)
+		return log_error("%s: recording the run: no row (internal error)",
+		    s->s_path);
+	for (i = 0; i < sizeof(col) / sizeof(col[0]); i++)
+		if (sqlite3_bind_int64(st, (int)i + 1, col[i]) != SQLITE_OK)
+			return bind_error(s, st, "recording the run");
+	if (bind_text(st, 6, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
+		return bind_error(s, st, "recording the run");
 	return run(s, st, "recording the run");
 }
 
@@ -1866,6 +1925,66 @@ store_report(struct store *s, const char *sql, int64_t now, int (*fn)(void *, in
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * PRAGMA quick_check walks every page (about N ms at M failures: see
+ * store.h); a damaged page that no run reads would otherwise go unseen.
+ */
+int
+store_check_daily(struct store *s, int64_t now, int record)
+{
+	sqlite3_stmt	*st;
+	const char	*t;
+	char		*v = NULL, buf[32], detail[512];
+	int64_t		 last = 0;
+	int		 r, rc;
+
+	if ((r = store_meta_get(s, "last_check", &v)) == -1)
+		return -1;
+	if (r == 1)
+		last = strtoll(v, NULL, 10);
+	free(v);
+	if (r == 1 && now >= last && now - last < 86400)
+		return 0;
+	if (sqlite3_prepare_v2(s->s_db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "checking the file");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(detail, sizeof(detail), "quick_check: %s", sqlite3_errmsg(s->s_db));
+		sqlite3_finalize(st);
+		return damaged(s, detail);
+	}
+	t = (const char *)sqlite3_column_text(st, 0);
+	if (t == NULL || strcmp(t, "ok") != 0) {
+		snprintf(detail, sizeof(detail), "quick_check: %s", t != NULL ? t : "no result");
+		sqlite3_finalize(st);
+		return damaged(s, detail);
+	}
+	sqlite3_finalize(st);
+	if (!record)
+		return 0;
+	snprintf(buf, sizeof(buf), "%" PRId64, now);
+	return store_meta_put(s, "last_check", buf);
+}
+
+void
+store_full_note(struct store *s, const char *note)
+{
+	free(s->s_fullnote);
+	s->s_fullnote = note != NULL ? xstrdup(note) : NULL;
+}
+
+unsigned
+store_errors(const struct store *s)
+{
+	return s->s_nerr;
+}
+
+int
+store_damaged(const struct store *s)
+{
+	return s->s_damaged;
 }
 
 int

@@ -831,6 +831,77 @@ db_pragmas(struct store *s, int rdonly, int mem)
 	return exec(s, "PRAGMA synchronous = FULL; PRAGMA cache_size = -4096", "opening");
 }
 
+/* The file's -wal is absent or empty: the file alone holds every commit. */
+static int
+wal_empty(const char *path)
+{
+	struct stat	sb;
+	char		wal[4096];
+	int		n;
+
+	n = snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (n < 0 || (size_t)n >= sizeof(wal))
+		return 0;
+	if (lstat(wal, &sb) == -1)
+		return errno == ENOENT;
+	return S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
+/* "file:PATH?immutable=1", PATH percent-encoded; caller frees. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*u, *o;
+
+	u = o = xmalloc(strlen(path) * 3 + sizeof("file:?immutable=1"));
+	memcpy(o, "file:", 5);
+	o += 5;
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p) != NULL)
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+		}
+	}
+	memcpy(o, "?immutable=1", sizeof("?immutable=1"));
+	return u;
+}
+
+/*
+ * Read-only, a WAL database needs its -shm (and -wal) file, which cannot
+ * be created in a read-only directory once the last writer removed them.
+ * If there is no WAL content to miss, read the file as immutable.
+ */
+static int
+open_rdonly_fallback(struct store *s, const char *path, int oflags)
+{
+	char	*uri;
+	int64_t	 v;
+	int	 rc;
+
+	if (pragma_int(s, "PRAGMA application_id", &v) == 0 ||
+	    (sqlite3_extended_errcode(s->s_db) & 0xff) != SQLITE_CANTOPEN)
+		return 0;	/* readable, or another problem: db_readable() says */
+	if (!wal_empty(path))
+		return log_error("%s: cannot read it: %s-wal holds changes and %s-shm "
+		    "cannot be created (read-only directory?): let one mailban run "
+		    "write there", path, path, path);
+	sqlite3_close(s->s_db);
+	s->s_db = NULL;
+	uri = immutable_uri(path);
+	rc = sqlite3_open_v2(uri, &s->s_db, oflags | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return log_error("%s: cannot open: %s", path, s->s_db != NULL ?
+		    sqlite3_errmsg(s->s_db) : "out of memory");
+	sqlite3_extended_result_codes(s->s_db, 1);
+	return 0;
+}
+
 int
 store_open(const char *path, int flags, struct store **out)
 {
@@ -857,6 +928,8 @@ store_open(const char *path, int flags, struct store **out)
 		goto out_close;
 	}
 	sqlite3_extended_result_codes(s->s_db, 1);
+	if (rdonly && !mem && open_rdonly_fallback(s, path, oflags) == -1)
+		goto out_close;
 	if (db_readable(s) == -1)
 		goto out_close;
 	/* What SQLite opened is what was checked (not swapped meanwhile). */

@@ -82,3 +82,51 @@ ok_eq "restore failing: the reason recorded" "0|0|0|0|0|firewall failed: iptable
 conf70
 ok_eq "restore back: healed" "" "$(run70 2026-11-26T13:33:00Z 2>&1)"
 ok_eq "restore back: recorded ok" "0|0|0|1|0|ok" "$(last)"
+
+# 4. disk full after the commit: the failures, bans and position are in,
+#    and so is the run's row (same transaction); the message says so
+cp "$DB" "$T/db.keep"
+mount -t tmpfs -o size=4m,mode=0700 tmpfs "$D"
+cp "$T/db.keep" "$DB"
+i=0
+while [ $i -lt 3000 ]; do
+	fail "14:$(printf %02d $((10 + i / 60))):$(printf %02d $((i % 60)))" 198.51.100.$((1 + i % 200))
+	i=$((i + 1))
+done >> "$LOG"
+wrapper fill.sh "dd if=/dev/zero of=$D/fill bs=64k 2>/dev/null; exec /usr/sbin/iptables-restore \"\$@\""
+conf70 iptables_restore="$T/fill.sh"
+ok_eq "full after the commit: says what was committed, exit 1" "mailban: $DB: recording the run: the disk is full, but this run's 3000 failures, 200 new bans and its reader position were committed and applied; only its row in runs is incomplete (free some space)
+rc=1" "$(run70 2026-11-26T15:00:00Z 2>&1; echo "rc=$?")"
+ok_eq "full after the commit: every failure and ban committed" "3006|200" \
+    "$(q "select count(*), (select count(*) from bans where address like '198.51.100.%' and manual = 0) from failures")"
+ok_eq "full after the commit: the run's row is there" "3000|3000|200|0|0|interrupted after the commit (firewall step not recorded)" "$(last)"
+ok_eq "full after the commit: the firewall applied" "200" "$(chain4 | grep -c '^-A fail2ban-mail -s 198.51.100')"
+rm -f "$D/fill"; conf70
+ok_eq "space freed: quiet, nothing read again" "|3006|0|0|0|0|0|ok" \
+    "$(run70 2026-11-26T15:01:00Z 2>&1)|$(q 'select count(*) from failures')|$(last)"
+cp "$DB" "$T/db.keep"; umount "$D"; cp "$T/db.keep" "$DB"; rm -f "$DB-wal" "$DB-shm"
+
+# 5. a read-only state directory, no -wal or -shm left: the reading
+#    commands work (and create nothing)
+ok_eq "setup: a run leaves no -wal, no -shm" "|mailban.db mailban.db.lock" \
+    "$(run70 2026-11-26T15:02:00Z 2>&1)|$(ls "$D" | tr '\n' ' ' | sed 's/ $//')"
+mount --bind "$D" "$D" && mount -o remount,ro,bind "$D"
+ok_eq "read-only: status" "active bans at 2026-11-26T15:03:00Z: 200|rc=0" \
+    "$(mb status -c "$CONF" --now 2026-11-26T15:03:00Z 2>&1 | head -1)|rc=$(mb status -c "$CONF" --now 2026-11-26T15:03:00Z >/dev/null 2>&1; echo $?)"
+ok_eq "read-only: report" "rc=0 202" \
+    "$(mb report active-bans -c "$CONF" --now 2026-11-26T15:03:00Z > "$T/rep" 2>&1; echo "rc=$? $(wc -l < "$T/rep")")"
+ok_eq "read-only: check" "rc=0" "$(mb check -c "$CONF" --now 2026-11-26T15:03:00Z > "$T/chk" 2>&1; echo "rc=$?")"
+ok_eq "read-only: nothing created" "mailban.db mailban.db.lock" "$(ls "$D" | tr '\n' ' ' | sed 's/ $//')"
+umount "$D"
+
+# 6. PRAGMA quick_check at most once a day of --now: a damaged page that
+#    no run reads (table scanned) is found by the first run of the next day
+q "insert into scanned (fp, fplen, offset, name, updated) select value, 4096, 0, printf('%0400d', value), 0 from generate_series(1, 100)"
+pg=$(q "select pageno from dbstat where name = 'scanned' and pagetype = 'leaf' order by pageno limit 1")
+head -c 4096 /dev/zero | tr '\0' '\377' | dd of="$DB" bs=4096 seek=$((pg - 1)) conv=notrunc 2>/dev/null
+ok_eq "damaged, checked today already: the run does not see it" "rc=0" "$(run70 2026-11-26T15:04:00Z 2>&1; echo "rc=$?")"
+iptables -F fail2ban-mail
+before=$(q 'select count(*) from runs')
+ok_eq "damaged, next day: found, what to do, exit 1" "mailban: $DB: the database is damaged (quick_check: *** in database main *** Page $pg: btreeInitPage() returns error code 11): move it aside with its -wal and -shm files (sqlite3 OLD .dump saves what can be read); the next run starts afresh and rebuilds the bans from the log
+rc=1" "$(run70 2026-11-27T10:06:00Z 2>&1; echo "rc=$?")"
+ok_eq "damaged: nothing applied, nothing recorded" "$JUMP|$before" "$(chain4)|$(q 'select count(*) from runs')"

@@ -462,6 +462,106 @@ check_file(const char *path, const struct stat *sb)
 	return 0;
 }
 
+/*
+ * One directory on the way to the database: owned by root (or this user)
+ * and writable by no one else; an ancestor may be sticky (/tmp), the
+ * state directory itself not (others could still create its -wal, -shm
+ * or lock file there).  stat(), not lstat(): a symbolic link is judged by
+ * what it leads to, and the directory holding the link is checked too.
+ */
+static int
+check_dir(const char *dir, int last)
+{
+	struct stat	sb;
+	uid_t		euid = geteuid();
+
+	if (stat(dir, &sb) == -1)
+		return errno == ENOENT && last ? 0 : log_error("cannot stat %s: %s", dir,
+		    strerror(errno));	/* absent: open and lock say so */
+	if (!S_ISDIR(sb.st_mode))
+		return log_error("%s: not a directory", dir);
+	if (sb.st_uid != 0 && sb.st_uid != euid)
+		return log_error("%s: owned by uid %lu, not by root, so that user could "
+		    "replace %s (fix: chown root %s%s%s)", dir, (unsigned long)sb.st_uid,
+		    last ? "the database or its lock" : "the state directory", dir,
+		    last ? " && chmod 700 " : "", last ? dir : "");
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(sb.st_mode & S_ISVTX)))
+		return log_error("%s: writable by group or others, so another user could "
+		    "replace %s (fix: chmod %s %s)", dir, last ?
+		    "the database or its lock" : "the state directory", last ? "700" : "go-w",
+		    dir);
+	return 0;
+}
+
+/* Every directory of path's prefixes (as written), from "/" or ".". */
+static int
+check_dirs(const char *path)
+{
+	char	*p = xstrdup(path), *sl;
+	int	 rc = -1;
+
+	if ((sl = strrchr(p, '/')) == NULL) {
+		rc = check_dir(".", 1);
+		goto out;
+	}
+	if (sl == p)
+		sl[1] = '\0';	/* "/x.db": the root directory */
+	else
+		*sl = '\0';
+	if (p[0] == '/' && p[1] != '\0' && check_dir("/", 0) == -1)
+		goto out;
+	for (sl = p + 1; (sl = strchr(sl, '/')) != NULL; sl++) {
+		*sl = '\0';
+		rc = check_dir(p, 0);
+		*sl = '/';
+		if (rc == -1)
+			goto out;
+	}
+	rc = check_dir(p, 1);
+out:
+	free(p);
+	return rc;
+}
+
+int
+store_dir_check(const char *dbpath)
+{
+	char	*dir, *real, *sl;
+	int	 rc;
+
+	if (strcmp(dbpath, ":memory:") == 0)
+		return 0;
+	if (check_dirs(dbpath) == -1)
+		return -1;
+	/* The same walk over the real path: where the links lead. */
+	dir = xstrdup(dbpath);
+	if ((sl = strrchr(dir, '/')) != NULL)
+		sl[sl == dir] = '\0';
+	else {
+		free(dir);
+		dir = xstrdup(".");
+	}
+	if ((real = realpath(dir, NULL)) == NULL) {
+		rc = errno == ENOENT ? 0 : log_error("cannot resolve %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	free(dir);
+	if (strcmp(real, "/") == 0)
+		rc = check_dir("/", 1);
+	else {
+		/* check_dirs() wants a file name after the directory. */
+		dir = xmalloc(strlen(real) + 3);
+		memcpy(dir, real, strlen(real));
+		memcpy(dir + strlen(real), "/x", 3);
+		rc = check_dirs(dir);
+		free(dir);
+	}
+	free(real);
+	return rc;
+}
+
 /* lstat() the database; create it (empty, 0600) if asked and absent. */
 static int
 db_file(const char *path, int flags, struct stat *sb)
@@ -912,7 +1012,7 @@ store_open(const char *path, int flags, struct store **out)
 	int		 oflags;
 
 	*out = NULL;
-	if (!mem && db_file(path, flags, &sb) == -1)
+	if (!mem && (store_dir_check(path) == -1 || db_file(path, flags, &sb) == -1))
 		return -1;
 	s = xcalloc(1, sizeof(*s));
 	s->s_path = xstrdup(path);

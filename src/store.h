@@ -29,6 +29,13 @@ struct store;
  * needs an upgrade.  STORE_RDONLY works while another connection writes.
  */
 int	 store_open(const char *path, int flags, struct store **out);
+/*
+ * The directories leading to the database (as written, and as resolved):
+ * each owned by root (or the effective user) and writable by no one else
+ * (an ancestor may be sticky, like /tmp; the state directory itself may
+ * not).  Reported with the fix, -1.  store_open() and the run lock call it.
+ */
+int	 store_dir_check(const char *dbpath);
 void	 store_close(struct store *);	/* NULL is fine */
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */

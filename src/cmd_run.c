@@ -1,11 +1,17 @@
 /*
  * cmd_run.c -- `mailban run`: one cron cycle.
- *   lock -> read the new complete lines -> record failures, new reader
- *   position and the bans they cause in ONE transaction -> commit ->
- *   reconcile both chains with the active bans.
+ *   lock -> quick_check once a day -> read the new complete lines ->
+ *   record failures, new reader position, the bans they cause and the
+ *   run's row in ONE transaction -> commit -> reconcile both chains with
+ *   the active bans -> complete the run's row (firewall counts, status).
  * A run killed at any instant leaves the database as before or as after
  * the transaction; the firewall is derived from the database on every run,
  * so a failed or interrupted firewall step heals on the next run.
+ * The firewall step never waits for the log: when the log (or journalctl)
+ * cannot be read, what was read of it is rolled back, the run goes on
+ * from the committed database and records "log not read: WHY"; when the
+ * database fails, the chains still follow what it had committed, unless
+ * it is damaged (then nothing is applied from it).
  * --dry-run does all of it inside the transaction, prints the restore
  * scripts, and rolls back: nothing changes.
  */
@@ -221,8 +227,12 @@ read_source(struct store *st, const struct config *cfg, struct ingest *in,
 	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
 	    read_log(st, cfg, in, pos, have, rs);
 	log_hold(0);
-	if (r == 0)
+	if (r == 0) {
+		/* An error the source went on after is still said. */
+		if (log_first()[0] != '\0')
+			log_error("%s", log_first());
 		return 0;
+	}
 	if (store_errors(st) != nerr)
 		return log_error("%s", log_first());
 	snprintf(why, len, "%s", log_first()[0] != '\0' ? log_first() : "unknown error");
@@ -311,27 +321,30 @@ cmd_run(int argc, char **argv)
 	inited = 1;
 	if (store_begin(st) == -1)
 		dbfail = 1;
-	else if ((intx = 1, have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
-	    store_failure_maxid(st, &maxid) == -1)
+	else
+		intx = 1;
+	if (!dbfail && ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
+	    store_failure_maxid(st, &maxid) == -1))
 		dbfail = 1;
-	else switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy))) {
-	case -1:
-		dbfail = 1;
-		break;
-	case 1:
-		/* Nothing of the unreadable source is kept: it is read again. */
-		srcfail = 1;
-		store_rollback(st);
-		intx = 0;
-		ingest_free(&in);
-		ingest_init(&in, cfg, fs, st, now);
-		memset(&rs, 0, sizeof(rs));
-		if (store_begin(st) == -1)
+	if (!dbfail)
+		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy))) {
+		case -1:
 			dbfail = 1;
-		else
-			intx = 1;
-		break;
-	}
+			break;
+		case 1:
+			/* Nothing of the unreadable source is kept: it is read again. */
+			srcfail = 1;
+			store_rollback(st);
+			intx = 0;
+			ingest_free(&in);
+			ingest_init(&in, cfg, fs, st, now);
+			memset(&rs, 0, sizeof(rs));
+			if (store_begin(st) == -1)
+				dbfail = 1;
+			else
+				intx = 1;
+			break;
+		}
 	if (!dbfail && (ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
 	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
 	    purge(st, cfg, now) == -1))

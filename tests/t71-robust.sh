@@ -118,6 +118,18 @@ ok_eq "read-only: report" "rc=0 202" \
 ok_eq "read-only: check" "rc=0" "$(mb check -c "$CONF" --now 2026-11-26T15:03:00Z > "$T/chk" 2>&1; echo "rc=$?")"
 ok_eq "read-only: nothing created" "mailban.db mailban.db.lock" "$(ls "$D" | tr '\n' ' ' | sed 's/ $//')"
 umount "$D"
+#    a writer that died left commits in -wal only: not read as if absent
+python3 -c 'import sqlite3, os, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("pragma wal_autocheckpoint = 0")
+c.execute("insert into meta (key, value) values (?, ?)", ("t71", "in the wal only"))
+os._exit(0)' "$DB"
+rm -f "$DB-shm"
+mount --bind "$D" "$D" && mount -o remount,ro,bind "$D"
+ok_eq "read-only, commits left in -wal: refused with the reason" "mailban: $DB: cannot read it: $DB-wal holds changes and $DB-shm cannot be created (read-only directory?): let one mailban run write there
+rc=1" "$(mb status -c "$CONF" --now 2026-11-26T15:03:00Z 2>&1; echo "rc=$?")"
+umount "$D"
+ok_eq "writable again: the commit in -wal is there" "in the wal only" "$(q "select value from meta where key = 't71'")"
 
 # 6. PRAGMA quick_check at most once a day of --now: a damaged page that
 #    no run reads (table scanned) is found by the first run of the next day

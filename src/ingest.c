@@ -4,6 +4,7 @@
  * before anything is stored (whitelist wins); a correlated failure waits in
  * the pending table until its queue id's address is known.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,14 @@ ingest_free(struct ingest *in)
 {
 	if (in == NULL)
 		return;
+	if (in->in_stats.is_limited > 0)
+		log_warnx("%s: [%s] %s hit the PCRE2 match limit on %" PRIu64 " line%s, "
+		    "first on line %" PRIu64 ", and did not match them: rewrite the pattern "
+		    "to be linear (possessive quantifiers, bounded classes)", in->in_limfile,
+		    in->in_limjail, in->in_limkey, in->in_stats.is_limited,
+		    in->in_stats.is_limited == 1 ? "" : "s", in->in_limline);
+	free(in->in_limfile);
+	in->in_limfile = NULL;
 	free(in->in_hits);
 	free(in->in_hitoff);
 	in->in_hits = NULL;
@@ -135,12 +144,22 @@ one(struct ingest *in, const struct match *m, int64_t t)
 int
 ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, size_t len)
 {
-	struct match	 m[16];
-	size_t		 i, n;
-	int		 r, outcome = INGEST_MISSED;
+	const struct pattern	*lp;
+	struct match		 m[16];
+	size_t			 i, n, lj;
+	int			 r, outcome = INGEST_MISSED;
 
 	in->in_stats.is_formats[sl->s_format]++;
 	n = filter_line(in->in_fs, sl, m, sizeof(m) / sizeof(m[0]));
+	/* A pattern cut short by a PCRE2 limit: counted, reported once at the end. */
+	if ((lp = filter_limited(in->in_fs, &lj)) != NULL &&
+	    in->in_stats.is_limited++ == 0) {
+		in->in_limfile = xstrdup(in->in_file != NULL ? in->in_file :
+		    in->in_cfg->c_logpath);
+		in->in_limline = in->in_lineno;
+		in->in_limjail = in->in_cfg->c_jails[lj].j_name;
+		in->in_limkey = lp->p_key;
+	}
 	for (i = 0; i < n; i++) {
 		if ((r = one(in, &m[i], sl->s_time)) == -1)
 			return -1;
@@ -157,8 +176,8 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 {
 	struct ingest	*in = arg;
 	struct sysline	 sl;
+	int		 rc;
 
-	(void)file;
 	in->in_lineno++;
 	in->in_stats.is_lines++;
 	/*
@@ -173,7 +192,10 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);
 		return 0;
 	}
-	return ingest_sysline(in, &sl, line, len);
+	in->in_file = file;
+	rc = ingest_sysline(in, &sl, line, len);
+	in->in_file = NULL;
+	return rc;
 }
 
 static const struct jail *

@@ -8,6 +8,7 @@
  * runs cut the log does not matter; ingest_expire() drops only rows that
  * no later line can see.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,14 @@ ingest_free(struct ingest *in)
 {
 	if (in == NULL)
 		return;
+	if (in->in_stats.is_limited > 0)
+		log_warnx("%s: [%s] %s hit the PCRE2 match limit on %" PRIu64 " line%s, "
+		    "first on line %" PRIu64 ", and did not match them: rewrite the pattern "
+		    "to be linear (possessive quantifiers, bounded classes)", in->in_limfile,
+		    in->in_limjail, in->in_limkey, in->in_stats.is_limited,
+		    in->in_stats.is_limited == 1 ? "" : "s", in->in_limline);
+	free(in->in_limfile);
+	in->in_limfile = NULL;
 	free(in->in_hits);
 	free(in->in_hitoff);
 	in->in_hits = NULL;
@@ -147,9 +156,10 @@ one(struct ingest *in, const struct match *m, int64_t t)
 int
 ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, size_t len)
 {
-	struct match	 m[16];
-	size_t		 i, n;
-	int		 r, outcome = INGEST_MISSED;
+	const struct pattern	*lp;
+	struct match		 m[16];
+	size_t			 i, n, lj;
+	int			 r, outcome = INGEST_MISSED;
 
 	in->in_stats.is_formats[sl->s_format]++;
 	if (!in->in_timeok || sl->s_time > in->in_maxtime) {
@@ -157,6 +167,15 @@ ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, si
 		in->in_timeok = 1;
 	}
 	n = filter_line(in->in_fs, sl, m, sizeof(m) / sizeof(m[0]));
+	/* A pattern cut short by a PCRE2 limit: counted, reported once at the end. */
+	if ((lp = filter_limited(in->in_fs, &lj)) != NULL &&
+	    in->in_stats.is_limited++ == 0) {
+		in->in_limfile = xstrdup(in->in_file != NULL ? in->in_file :
+		    in->in_cfg->c_logpath);
+		in->in_limline = in->in_lineno;
+		in->in_limjail = in->in_cfg->c_jails[lj].j_name;
+		in->in_limkey = lp->p_key;
+	}
 	for (i = 0; i < n; i++) {
 		if ((r = one(in, &m[i], sl->s_time)) == -1)
 			return -1;
@@ -173,8 +192,8 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 {
 	struct ingest	*in = arg;
 	struct sysline	 sl;
+	int		 rc;
 
-	(void)file;
 	in->in_lineno++;
 	in->in_stats.is_lines++;
 	/*
@@ -189,7 +208,10 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);
 		return 0;
 	}
-	return ingest_sysline(in, &sl, line, len);
+	in->in_file = file;
+	rc = ingest_sysline(in, &sl, line, len);
+	in->in_file = NULL;
+	return rc;
 }
 
 int

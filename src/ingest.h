@@ -28,6 +28,7 @@ struct ingest_stats {
 	uint64_t is_ignored;	/* matched an ignoreregex */
 	uint64_t is_badaddr;	/* host group not an address: skipped */
 	uint64_t is_waiting;	/* correlated failures still waiting for an address */
+	uint64_t is_limited;	/* a pattern hit a PCRE2 limit: not matched by it */
 	uint64_t is_formats[TS_NFORMATS];	/* lines per timestamp format */
 };
 
@@ -56,6 +57,12 @@ struct ingest {
 	void			*in_emitarg;
 	/* Optional: every line with its outcome, for `mailban test --print`. */
 	void			(*in_each)(void *, const char *, size_t, int outcome);
+	/* The first line on which a pattern hit a PCRE2 limit (is_limited). */
+	const char		*in_file;	/* of the current line; NULL: the journal */
+	char			*in_limfile;
+	uint64_t		 in_limline;
+	const char		*in_limjail;
+	const char		*in_limkey;
 };
 
 #define INGEST_MISSED	0
@@ -64,6 +71,14 @@ struct ingest {
 
 void	 ingest_init(struct ingest *, const struct config *, struct filterset *,
 	    struct store *, int64_t ref);
+/*
+ * ingest_free() reports the lines on which a pattern hit a PCRE2 limit
+ * (filter_limited()), as one warning for the whole read:
+ *   FILE: [JAIL] KEY hit the PCRE2 match limit on N lines, first on line L,
+ *   and did not match them: rewrite the pattern to be linear (...)
+ * naming the pattern of the first such line; L counts the lines of this
+ * read (for `run`, from where it resumed).
+ */
 void	 ingest_free(struct ingest *);
 /* reader_fn: 0, or -1 on a database error (already reported). */
 int	 ingest_line(void *ingest, const char *file, const char *line, size_t len);

@@ -26,6 +26,12 @@
 #      part (iptables-save + ip6tables-save) is timed apart.
 #    Databases are built with `mailban scan`; the big one is cached in
 #    BENCH_CACHE, keyed by genfail.c, its options and sql/schema.sql.
+# 4. Hostile lines: `mailban scan` (shipped config, aggressive mode) of
+#    sendmail lines whose client-written parts (arg1=<...>, from=<...>,
+#    msgid=<...>, names, user=, the reject text's echo) are runs of '@',
+#    '<', spaces and fake fields: ten 60 KB arg1 values, and 300 lines of
+#    8 KB of every kind.  Quadratic patterns took seconds here; linear ones
+#    take milliseconds.  Run it alone with BENCH_ONLY=hostile.
 #
 # Knobs (environment): BENCH_SIZES="1000000 10000000" BENCH_REPS=3
 # BENCH_CRON_REPS=7 BENCH_SEED=1 BENCH_FORMAT=bsd|rfc3339|mixed
@@ -33,7 +39,8 @@
 # BENCH_WINDOW_LINES=1000000 BENCH_BANS=10000 BENCH_V6PCT=10
 # BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
 # BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
-# BENCH_SKIP="f2b stages window cron big" (any of these words)
+# BENCH_SKIP="scan f2b stages window cron big hostile" (any of these words);
+# BENCH_ONLY="hostile" (only these parts)
 set -u
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
@@ -65,12 +72,18 @@ BANFAIL=${BENCH_BANS_FAILURES:-1000000}
 BIGFAIL=${BENCH_BIG_FAILURES:-10000000}
 INCR=${BENCH_INCR_LINES:-1000}
 SKIP=${BENCH_SKIP:-}
+ONLY=${BENCH_ONLY:-}
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
 F2B_FILTERS=/etc/fail2ban/filter.d
 T0=1795651200			# 2026-11-26T00:00:00Z: every log starts here
 CHAIN=fail2ban-mail
 
-skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+skipped() {
+	case " $SKIP " in *" $1 "*) return 0 ;; esac
+	[ -z "$ONLY" ] && return 1
+	case " $ONLY " in *" $1 "*) return 1 ;; esac
+	return 0
+}
 
 if [ -n "${BENCH_IN_NETNS:-}" ]; then
 	TMP=$BENCH_TMP		# the cron part: see cron_part below
@@ -248,6 +261,7 @@ scan_summary() { grep -E '^(failures|bans):' "$TMP/out" | tr '\n' ' '; }
 
 # ---- 1. throughput ----
 first= last=
+skipped scan && SIZES=''
 for n in $SIZES; do
 	log=$(log_for "$n") || exit 1
 	[ -n "$first" ] || first=$log
@@ -376,6 +390,57 @@ if ! skipped cron; then
 		BENCH_IN_NETNS=1 BENCH_TMP=$TMP unshare -n sh "$0" "$BUILD" ||
 		    note "cron runs: unshare -n failed"
 	fi
+fi
+
+# ---- 4. hostile lines ----
+# hostile_log COUNT SIZE: COUNT sendmail lines (one kind after another)
+# whose client-written part is SIZE bytes; COUNT 0: ten 60 KB arg1 values.
+hostile_log() {
+	awk -v count="$1" -v size="$2" 'function rep(u, n,   s) {
+		s = ""; while (length(s) < n) s = s u; return substr(s, 1, n) }
+	BEGIN {
+		R = ", relay=[192.0.2.5], reject="
+		if (count == 0) {
+			for (i = 0; i < 10; i++)
+				printf "Nov 26 10:00:%02d mx sm-mta[1234]: sAQD0101%06d: ruleset=check_rcpt, arg1=<%s>%s550 5.7.1 <x@example.com>... User unknown\n", i, i, rep("<a@", 60000), R
+			exit
+		}
+		h = size / 2
+		k[0] = "ruleset=check_rcpt, arg1=<" rep("a@", h) ">" R "550 5.7.1 <" rep("a@", h) ">... Relaying denied. Proper authentication required."
+		k[1] = "ruleset=check_rcpt, arg1=<" rep("a@<", size) R "550 5.7.1 <x@y>... Relaying denied."
+		k[2] = "ruleset=check_rcpt, arg1=<" rep("<a@", size) ">" R "550 5.7.1 <x@y>... User unknown"
+		k[3] = "ruleset=check_rcpt, arg1=<" rep("a@", h) ">" R "450 4.4.0 <" rep("a@", h) ">... Relaying temporarily denied. Cannot resolve PTR record for 192.0.2.5"
+		k[4] = "ruleset=check_mail, arg1=<a@b>" R "553 5.1.8 <a@b>... Domain of sender address " rep("a@< ", size) "does not exist"
+		k[5] = "ruleset=check_relay, arg1=" rep("a@<, arg2=", size) ", arg2=192.0.2.5" R "421 4.3.2 Connection rate limit exceeded."
+		k[6] = "from=<" rep("a@<", size) ">, size=0, class=0, nrcpts=0, bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=[192.0.2.5]"
+		k[7] = "from=<a@example.org>, size=1, class=0, nrcpts=1, msgid=<" rep("a@<, relay=[198.51.100.9] ", size) ">, proto=SMTP, daemon=MTA, relay=[192.0.2.5] (may be forged)"
+		k[8] = "rejecting commands from " rep("a [", size) " [192.0.2.5] due to pre-greeting traffic after 1 seconds"
+		k[9] = rep("a [198.51.100.9] ", size) "[192.0.2.5] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA"
+		k[10] = "[192.0.2.5]: EXPN " rep(" [rejected] a<@", size) " [rejected]"
+		k[11] = "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): authentication failure: checkpass failed, user=" rep(", relay=[198.51.100.9 ", size) ", relay=[192.0.2.5] x"
+		k[12] = "<" rep("a@<", size) ">... No such user here"
+		for (i = 0; i < count; i++)
+			printf "Nov 26 10:%02d:%02d mx sm-mta[1234]: sAQD0101%06d: %s\n", int(i / 60) % 60, i % 60, i, k[i % 13]
+	}'
+}
+
+if ! skipped hostile; then
+	hc=$TMP/hostile.conf
+	sed -e "s|^logpath[ 	]*=.*|logpath   = $TMP/none.log|" \
+	    -e "s|^database[ 	]*=.*|database  = $TMP/none.db|" \
+	    -e "s|^mode[ 	]*=[ 	]*extra|mode    = aggressive|" conf/mailban.conf > "$hc"
+	hostile_log 0 0 > "$TMP/hostile-60k.log"
+	hostile_log 300 8192 > "$TMP/hostile-8k.log"
+	SDB=$TMP/hostile.db
+	for h in 60k 8k; do
+		f=$TMP/hostile-$h.log
+		echo "bench: hostile lines ($h)" >&2
+		PREP=scan_prep measure "hostile$h" "scan, hostile lines: $(wc -l < "$f") x $h" \
+		    "$(wc -l < "$f")" "$(wc -c < "$f")" "$MAILBAN" scan -c "$hc" --db "$SDB" \
+		    --now $((T0 + 86400)) "$f" &&
+		    note "hostile lines $h: cpu $(tail -n 1 "$ROWS" | cut -d'|' -f7) ms (median of $REPS); $(scan_summary)"
+	done
+	scan_prep
 fi
 
 # ---- report ----

@@ -43,6 +43,7 @@
 
 #include "firewall.h"
 #include "log.h"
+#include "nft.h"
 #include "util.h"
 
 #define OUTPUT_MAX	(256UL * 1024 * 1024)	/* bound on a save output */
@@ -1614,10 +1615,24 @@ firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
 		n = snprintf(buf, len, "the rule for set %s is missing from %s",
 		    set, ch);
 		break;
+	case FWD_OLDCHAIN:
+		n = snprintf(buf, len, "chain %s is left from backend = chain or "
+		    "ipset", ch);
+		break;
+	default:
+		return nft_diff_text(cfg, d, buf, len);
 	}
 	if (n < 0)
 		snprintf(buf, len, "internal error: difference of kind %d", d->d_kind);
 	return buf;
+}
+
+/* backend = nft on a host without iptables: nothing of it to remove. */
+static int
+installed(const struct config *cfg, int family)
+{
+	return access(family == AF_INET6 ? cfg->c_ip6tables_save :
+	    cfg->c_iptables_save, X_OK) == 0;
 }
 
 int
@@ -1629,9 +1644,17 @@ firewall_plan_live(const struct config *cfg, int family, const struct addr *want
 	int	 rc = -1;
 
 	memset(plan, 0, sizeof(*plan));
+	if (cfg->c_backend == BACKEND_NFT && !installed(cfg, family))
+		return 0;
 	if (firewall_save(cfg, family, &save, &savelen) == -1)
 		goto out;
-	if (cfg->c_backend == BACKEND_IPSET) {
+	if (cfg->c_backend == BACKEND_NFT) {
+		/* What backend = chain or ipset left goes. */
+		if (firewall_plan_stop(cfg, family, save, savelen, plan) == -1)
+			goto out;
+		if (plan->fp_script != NULL || plan->fp_setpost != NULL)
+			diff_add(plan, FWD_OLDCHAIN, NULL, NULL);
+	} else if (cfg->c_backend == BACKEND_IPSET) {
 		if (firewall_ipset_save(cfg, &setsave, &setsavelen) == -1 ||
 		    firewall_plan_ipset(cfg, family, save, savelen, setsave,
 		    setsavelen, want, nwant, plan) == -1)
@@ -1694,6 +1717,8 @@ firewall_stop(const struct config *cfg, int family)
 	int		 rc = -1;
 
 	memset(&p, 0, sizeof(p));
+	if (cfg->c_backend == BACKEND_NFT && !installed(cfg, family))
+		return 0;
 	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
 	    firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
 	    apply(cfg, family, &p, NULL) == -1)

@@ -34,6 +34,7 @@
 
 #define ELEM_CHUNK	1000	/* elements per add/delete command */
 #define ERRLINE_MAX	200	/* characters of nft's error quoted */
+#define RULETEXT_MAX	400	/* characters of a rule's expression quoted */
 #define OWN_COMMENT	"mailban"
 
 struct buf {
@@ -962,7 +963,7 @@ const char *
 nft_diff_text(const struct config *cfg, const struct fwdiff *d, char *buf, size_t len)
 {
 	const char	*t = cfg->c_chain, *set = set_name(d->d_addr.a_family);
-	char		 a[ADDR_STRLEN], ex[ERRLINE_MAX + 1], s1[32], s2[32];
+	char		 a[ADDR_STRLEN], ex[RULETEXT_MAX + 1], s1[32], s2[32];
 	int		 n = -1;
 
 	addr_str(&d->d_addr, a, sizeof(a));

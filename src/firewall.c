@@ -1627,6 +1627,34 @@ firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
 	return buf;
 }
 
+/*
+ * backend = nft: the stop plan's differences become one FWD_OLDCHAIN,
+ * followed by the rules mailban never writes (reported when removed).
+ */
+static void
+old_chain(struct fwplan *p)
+{
+	struct fwplan	 q;
+	size_t		 i;
+
+	memset(&q, 0, sizeof(q));
+	diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
+	for (i = 0; i < p->fp_ndiff; i++) {
+		if (p->fp_diff[i].d_foreign) {
+			diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
+			q.fp_diff[q.fp_ndiff - 1].d_foreign = 1;
+			q.fp_diff[q.fp_ndiff - 1].d_rule = p->fp_diff[i].d_rule;
+			q.fp_diff[q.fp_ndiff - 1].d_chain = p->fp_diff[i].d_chain;
+		} else {
+			free(p->fp_diff[i].d_rule);
+			free(p->fp_diff[i].d_chain);
+		}
+	}
+	free(p->fp_diff);
+	p->fp_diff = q.fp_diff;
+	p->fp_ndiff = q.fp_ndiff;
+}
+
 /* backend = nft on a host without iptables: nothing of it to remove. */
 static int
 installed(const struct config *cfg, int family)
@@ -1653,7 +1681,7 @@ firewall_plan_live(const struct config *cfg, int family, const struct addr *want
 		if (firewall_plan_stop(cfg, family, save, savelen, plan) == -1)
 			goto out;
 		if (plan->fp_script != NULL || plan->fp_setpost != NULL)
-			diff_add(plan, FWD_OLDCHAIN, NULL, NULL);
+			old_chain(plan);
 	} else if (cfg->c_backend == BACKEND_IPSET) {
 		if (firewall_ipset_save(cfg, &setsave, &setsavelen) == -1 ||
 		    firewall_plan_ipset(cfg, family, save, savelen, setsave,

@@ -4,7 +4,7 @@
 # transaction, check in and out of sync, a flush, a deleted set, a foreign
 # element, rule and chain healed, IPv6, maxbans, an element's timeout
 # replaced when its ban changes, expiry by the kernel with mailban not
-# running, migration nft -> chain -> nft, and stop.  Exact `nft list`
+# running, migration nft -> chain -> nft, ipset -> nft, and stop.  Exact `nft list`
 # output; only the "expires" countdown (the kernel's clock) is masked.
 . tests/lib.sh
 need_root_netns "$@"
@@ -222,6 +222,13 @@ ok_eq "no inet table" "" "$(nft list tables inet)"
 
 # 10. chain -> nft: chain, jumps go in the same run
 backend nft
+ok_rc "check before the migration to nft: exit 1" 1 check
+ok_eq "check names what chain left and what nft lacks" "iptables: chain fail2ban-mail is left from backend = chain or ipset
+ip6tables: chain fail2ban-mail is left from backend = chain or ipset
+nft: table inet fail2ban-mail is missing
+nft: 192.0.2.10 is banned but not in set ban4
+nft: 203.0.113.5 is banned but not in set ban4
+nft: 2001:db8::5 is banned but not in set ban6" "$(cat "$T/.out")"
 ok_eq "migration to nft says it created the table" "$CREATED" "$(run 2>&1)"
 ok_eq "no iptables chain or jump left" "" "$(chain4; chain6)"
 ok_eq "the table after migration" "$TAB
@@ -241,7 +248,19 @@ $RULE6
 ok_rc "check after migration: exit 0" 0 check
 ok_eq "check after migration prints nothing" "" "$(cat "$T/.out")"
 
-# 11. stop removes the table; the next run puts it back
+# 11. nft -> ipset -> nft: the sets and their rules go too
+backend ipset
+ok_eq "migration to ipset prints nothing" "" "$(run 2>&1)"
+ok_eq "no inet table with ipset" "" "$(nft list tables inet)"
+ok_eq "the ipset sets" "fail2ban-mail
+fail2ban-mail6" "$(ipset list -n | sort)"
+backend nft
+ok_eq "migration from ipset says it created the table" "$CREATED" "$(run 2>&1)"
+ok_eq "no ipset set left" "" "$(ipset list -n)"
+ok_eq "no iptables chain or jump left after ipset" "" "$(chain4; chain6)"
+ok_rc "check after the migration from ipset: exit 0" 0 check
+
+# 12. stop removes the table; the next run puts it back
 ok_eq "stop prints nothing" "" "$("$MAILBAN" stop -c "$CONF" 2>&1)"
 ok_eq "stop: no table" "" "$(nft list tables inet)"
 ok_eq "stop: no chain" "" "$(chain4; chain6)"

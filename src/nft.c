@@ -598,11 +598,14 @@ want_build(const struct config *cfg, int family, const struct addr *want,
 	return w;
 }
 
-/* Seconds left of a ban, -1 for a permanent one. */
+/* Seconds left of a ban (at least 1: a ban in force has not ended), -1
+ * for a permanent one. */
 static long long
 left_of(int64_t end, int64_t now)
 {
-	return end == TIME_FOREVER ? -1 : (long long)(end - now);
+	if (end == TIME_FOREVER)
+		return -1;
+	return end - now < 1 ? 1 : (long long)(end - now);
 }
 
 static int

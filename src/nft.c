@@ -690,6 +690,17 @@ put_chain(struct buf *b, const char *table)
 }
 
 static void
+put_delrule(struct buf *b, const char *table, long long handle)
+{
+	char	h[48];
+
+	snprintf(h, sizeof(h), " input handle %lld\n", handle);
+	buf_adds(b, "delete rule inet ");
+	buf_adds(b, table);
+	buf_adds(b, h);
+}
+
+static void
 put_rule(struct buf *b, const struct config *cfg, int family, const long long *port,
     size_t nport, const struct verdict *v)
 {
@@ -713,7 +724,7 @@ put_rule(struct buf *b, const struct config *cfg, int family, const long long *p
 	buf_adds(b, "\n");
 }
 
-/* Everything for a family's set, as elements to add; fp_add counts new ones. */
+/* Every wanted element of a family, to add to a new set. */
 static void
 put_all_elems(struct buf *b, const struct config *cfg, int family,
     const struct nwant *w, size_t nw, int64_t now)
@@ -821,8 +832,7 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	long long		 port[16];
 	char			*expr[2] = { NULL, NULL };
 	size_t			 nw[2] = { 0, 0 }, nport, i, f;
-	int			 rebuild, keep[2] = { 0, 0 }, rc = -1;
-	int			 family;
+	int			 rebuild, keep[2] = { 0, 0 }, family;
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
@@ -883,15 +893,7 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 		d->d_rule = xstrdup(lv->nl_rule[i].nr_expr);
 		if (rebuild)
 			continue;
-		buf_adds(&b, "delete rule inet ");
-		buf_adds(&b, cfg->c_chain);
-		{
-			char	h[48];
-
-			snprintf(h, sizeof(h), " input handle %lld\n",
-			    lv->nl_rule[i].nr_handle);
-			buf_adds(&b, h);
-		}
+		put_delrule(&b, cfg->c_chain, lv->nl_rule[i].nr_handle);
 	}
 	for (f = 0; f < 2; f++) {
 		if (lv->nl_table && !lv->nl_set[f].ns_exists)
@@ -938,16 +940,13 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 			buf_add(&b, add.b, add.len);
 	}
 	plan_finish(&b, out);
-	b.b = NULL;
-	rc = 0;
 	for (f = 0; f < 2; f++) {
 		free(expr[f]);
 		free(w[f]);
 	}
-	free(b.b);
 	free(del.b);
 	free(add.b);
-	return rc;
+	return 0;
 }
 
 /* --- texts ---------------------------------------------------------------- */

@@ -89,7 +89,8 @@ void	 nft_live_free(struct nftlive *);	/* NULL is fine */
  * caller's order are banned (one warning).  With a backend other than
  * nft, the plan deletes the table if it exists.  fp_script is the
  * command text (NULL: nothing to do), fp_diff the differences, fp_add
- * and fp_del the elements added and deleted.  0, or -1 (reported: a
+ * and fp_del the elements added and deleted (an element whose expiry is
+ * replaced counts in neither).  0, or -1 (reported: a
  * blocktype nft cannot express, a chain name nft cannot take).  The
  * caller frees *out with firewall_plan_free().
  */

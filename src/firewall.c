@@ -1655,6 +1655,28 @@ old_chain(struct fwplan *p)
 	p->fp_ndiff = q.fp_ndiff;
 }
 
+/*
+ * backend = nft beside native nft rules in table ip filter: iptables-save
+ * cannot print that table, so iptables cannot have a chain of mailban's
+ * left in it to remove; it is no concern of the nft backend (quiet).
+ */
+static int
+save_incompatible(const char *save, size_t len)
+{
+	static const char	pre[] = "# Table `filter' is incompatible";
+	const char		*p = save, *end = save + len, *nl;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((size_t)(nl - p) >= sizeof(pre) - 1 &&
+		    memcmp(p, pre, sizeof(pre) - 1) == 0)
+			return 1;
+		p = nl < end ? nl + 1 : end;
+	}
+	return 0;
+}
+
 /* backend = nft on a host without iptables: nothing of it to remove. */
 static int
 installed(const struct config *cfg, int family)
@@ -1678,6 +1700,10 @@ firewall_plan_live(const struct config *cfg, int family, const struct addr *want
 		goto out;
 	if (cfg->c_backend == BACKEND_NFT) {
 		/* What backend = chain or ipset left goes. */
+		if (save_incompatible(save, savelen)) {
+			rc = 0;
+			goto out;
+		}
 		if (firewall_plan_stop(cfg, family, save, savelen, plan) == -1)
 			goto out;
 		if (plan->fp_script != NULL || plan->fp_setpost != NULL)
@@ -1747,8 +1773,13 @@ firewall_stop(const struct config *cfg, int family)
 	memset(&p, 0, sizeof(p));
 	if (cfg->c_backend == BACKEND_NFT && !installed(cfg, family))
 		return 0;
-	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
-	    firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
+	if (firewall_save(cfg, family, &save, &savelen) == -1)
+		goto out;
+	if (cfg->c_backend == BACKEND_NFT && save_incompatible(save, savelen)) {
+		rc = 0;
+		goto out;
+	}
+	if (firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
 	    apply(cfg, family, &p, NULL) == -1)
 		goto out;
 	rc = 0;

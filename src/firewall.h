@@ -204,7 +204,9 @@ int	 firewall_plan_live(const struct config *, int family, const struct addr *wa
 /*
  * backend = nft: firewall_sync() and firewall_plan_live() plan the removal
  * of what backend = chain or ipset left (as firewall_plan_stop(), listed as
- * one FWD_OLDCHAIN), and do nothing when the save tool is not installed.
+ * one FWD_OLDCHAIN), and do nothing when the save tool is not installed
+ * or cannot print table filter (native nft rules in it: no chain of
+ * mailban's can be left there).
  */
 
 /* Remove the jumps and the chain (mailban stop); see firewall_plan_stop(). */

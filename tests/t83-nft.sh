@@ -260,7 +260,21 @@ ok_eq "no ipset set left" "" "$(ipset list -n)"
 ok_eq "no iptables chain or jump left after ipset" "" "$(chain4; chain6)"
 ok_rc "check after the migration from ipset: exit 0" 0 check
 
-# 12. stop removes the table; the next run puts it back
+# 12. native nft rules in table ip filter (iptables-save cannot print it):
+# no concern of backend = nft, which goes on quietly
+nft add table ip filter
+nft add chain ip filter INPUT '{ type filter hook input priority filter; policy accept; }'
+nft add rule ip filter INPUT ct state established,related accept
+ok_eq "a run beside an incompatible ip filter table prints nothing" "" \
+    "$("$MAILBAN" ban 198.51.100.30 -c "$CONF" --now $NOW 2>&1)"
+ok_eq "and bans" "198.51.100.30" \
+    "$(nft -j list set inet fail2ban-mail ban4 | grep -o '"val": "198.51.100.30"' | cut -d'"' -f4)"
+ok_rc "check beside an incompatible ip filter table: exit 0" 0 check
+ok_eq "check beside an incompatible ip filter table prints nothing" "" "$(cat "$T/.out")"
+"$MAILBAN" unban 198.51.100.30 -c "$CONF" --now $NOW
+nft delete table ip filter
+
+# 13. stop removes the table; the next run puts it back
 ok_eq "stop prints nothing" "" "$("$MAILBAN" stop -c "$CONF" 2>&1)"
 ok_eq "stop: no table" "" "$(nft list tables inet)"
 ok_eq "stop: no chain" "" "$(chain4; chain6)"

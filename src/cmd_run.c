@@ -108,7 +108,7 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	struct fwplan	 p4 = { 0 }, p6 = { 0 }, pn = { 0 };
 	int64_t		*ends;
 	size_t		 nrows = 0, nwant;
-	int		 fw4, fw6, fwn;
+	int		 fw4, fw6, fwn = 0;
 
 	*added = *removed = 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
@@ -116,9 +116,13 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	want = cmd_wanted(cfg, rows, nrows, &nwant, &ends);
 	if (nactive != NULL)
 		*nactive = nwant;
+	/* The backend in use first, then the removal of another's: no gap. */
+	if (cfg->c_backend == BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
 	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
 	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
-	fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
+	if (cfg->c_backend != BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
 	*added = (int64_t)(p4.fp_add + p6.fp_add + pn.fp_add);
 	*removed = (int64_t)(p4.fp_del + p6.fp_del + pn.fp_del);
 	firewall_plan_free(&p4);

@@ -30,6 +30,7 @@
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
+#include "nft.h"
 #include "reader.h"
 #include "store.h"
 #include "util.h"
@@ -61,9 +62,11 @@ by_start(const void *a, const void *b)
  * are not applied.
  */
 struct addr *
-cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
+cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant,
+    int64_t **ends)
 {
 	struct addr	*v = xcalloc(n + 1, sizeof(*v));
+	int64_t		*e = xcalloc(n + 1, sizeof(*e));
 	size_t		 i, k = 0;
 
 	if (n > 1)
@@ -75,9 +78,13 @@ cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwan
 		if (strcmp(rows[i].b_jail, "manual") != 0 &&
 		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
-		k++;
+		e[k++] = rows[i].b_end;
 	}
 	*nwant = k;
+	if (ends != NULL)
+		*ends = e;
+	else
+		free(e);
 	return v;
 }
 
@@ -92,25 +99,33 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 {
 	struct banrow	*rows = NULL;
 	struct addr	*want;
-	struct fwplan	 p4 = { 0 }, p6 = { 0 };
+	struct fwplan	 p4 = { 0 }, p6 = { 0 }, pn = { 0 };
+	int64_t		*ends;
 	size_t		 nrows = 0, nwant;
-	int		 fw4, fw6;
+	int		 fw4, fw6, fwn = 0;
 
 	*added = *removed = 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
 		return -1;
-	want = cmd_wanted(cfg, rows, nrows, &nwant);
+	want = cmd_wanted(cfg, rows, nrows, &nwant, &ends);
 	if (nactive != NULL)
 		*nactive = nwant;
+	/* The backend in use first, then the removal of another's: no gap. */
+	if (cfg->c_backend == BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
 	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
 	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
-	*added = (int64_t)(p4.fp_add + p6.fp_add);
-	*removed = (int64_t)(p4.fp_del + p6.fp_del);
+	if (cfg->c_backend != BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
+	*added = (int64_t)(p4.fp_add + p6.fp_add + pn.fp_add);
+	*removed = (int64_t)(p4.fp_del + p6.fp_del + pn.fp_del);
 	firewall_plan_free(&p4);
 	firewall_plan_free(&p6);
+	firewall_plan_free(&pn);
 	store_banrows_free(rows, nrows);
 	free(want);
-	return fw4 == -1 || fw6 == -1 ? -1 : 0;
+	free(ends);
+	return fw4 == -1 || fw6 == -1 || fwn == -1 ? -1 : 0;
 }
 
 /*

@@ -196,7 +196,7 @@ static const struct {
 };
 
 static const char *const backends[] = {
-	[BACKEND_CHAIN] = "chain", [BACKEND_IPSET] = "ipset"
+	[BACKEND_CHAIN] = "chain", [BACKEND_IPSET] = "ipset", [BACKEND_NFT] = "nft"
 };
 
 enum jkey { J_ENABLED, J_MODE, J_MAXRETRY, J_FINDTIME, J_BANTIME, J_NKEYS };
@@ -1585,7 +1585,7 @@ chk_backend(struct ld *ld, const struct kv *kv, int *out)
 			*out = (int)i;
 			return 0;
 		}
-	kvreport(ld, kv, "\"%s\" is not a backend (use chain or ipset)", kv->k_val);
+	kvreport(ld, kv, "\"%s\" is not a backend (use chain, ipset or nft)", kv->k_val);
 	return -1;
 }
 
@@ -2522,7 +2522,7 @@ config_print(const struct config *cfg, FILE *fp)
 	print_kv(fp, "iptables_restore", cfg->c_iptables_restore);
 	print_kv(fp, "ip6tables_save", cfg->c_ip6tables_save);
 	print_kv(fp, "ip6tables_restore", cfg->c_ip6tables_restore);
-	fprintf(fp, "backend = %s\n", cfg->c_backend == BACKEND_IPSET ? "ipset" : "chain");
+	fprintf(fp, "backend = %s\n", backends[cfg->c_backend]);
 	print_kv(fp, "ipset", cfg->c_ipset);
 	fprintf(fp, "syslog_facility = %s\n", facility_name(cfg->c_facility));
 	for (i = 0; i < cfg->c_njails; i++) {

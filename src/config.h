@@ -65,7 +65,8 @@ struct config {
 					 * LOG_AUTHPRIV, LOG_MAIL, LOG_LOCAL0..7 */
 	int		 c_ignoreself;	/* ignoreself [true]: the host's own
 					 * interface addresses are never banned */
-	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET */
+	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET
+					 * | BACKEND_NFT */
 	char		*c_ipset;	/* ipset [/usr/sbin/ipset] */
 	int		 c_journal;	/* 1 when logpath = journal */
 	char		*c_journalmatch;	/* journalmatch [_SYSTEMD_UNIT=sendmail.service
@@ -85,6 +86,7 @@ struct config {
 
 #define BACKEND_CHAIN	0
 #define BACKEND_IPSET	1
+#define BACKEND_NFT	2
 
 /* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
 int	 config_load(const char *path, struct config **out);

@@ -1630,7 +1630,7 @@ backend_must_be_chain_or_ipset(void **state)
 	(void)state;
 	bad("[DEFAULT]\nbackend = nftables\nipset = ipset\n" JAIL,
 	    "mailban: t.conf:2: [DEFAULT] backend: \"nftables\" is not a backend (use "
-	    "chain or ipset)\n"
+	    "chain, ipset or nft)\n"
 	    "mailban: t.conf:3: [DEFAULT] ipset: \"ipset\" is not an absolute path "
 	    "(write it from /, such as /usr/sbin/ipset)\n");
 }

@@ -9,8 +9,17 @@
  * split with memchr.  A line (bytes before '\n', a '\r' included) longer
  * than READER_LINEMAX is skipped whole, however many blocks it spans, and
  * counted; it is never cut into pieces that could pass for lines.  In a
- * followed file the last unterminated line is not consumed; in a stream
- * (reader_stream) it is, because a stream is complete at EOF.
+ * followed file the last unterminated line is not consumed (unless it is
+ * already over READER_LINEMAX: then it is skipped and counted once, and
+ * the position points inside it); in a stream (reader_stream) it is,
+ * because a stream is complete at EOF.
+ *
+ * Truncation under the reader (copytruncate during a run): the new
+ * fingerprint is made from the bytes as read (struct rd's head), never by
+ * reading the file again, and every block read is checked against the
+ * file (size, head: still_ours) before it is consumed.  So the position
+ * saved describes what was consumed; the next run finds the file shorter
+ * or with another head, and finishes the copy from the offset.
  *
  * Which file: see reader.h for the cases.  Details decided here:
  * - The log path may be a symbolic link only to a file in the same
@@ -91,6 +100,20 @@ struct rd {
 	reader_fn		 fn;
 	void			*arg;
 	struct reader_stats	*st;
+	/*
+	 * The first bytes of the file at path, as read (by the fingerprint
+	 * check, then by rd_fd): the new fingerprint is made from these, never
+	 * by reading the file again, which may have been truncated meanwhile.
+	 */
+	unsigned char		 head[READER_FPMAX];
+	size_t			 headlen;
+};
+
+/* How rd_fd treats the end of the data and changes under it. */
+enum rd_mode {
+	RD_STREAM,	/* complete at EOF: the unterminated last line is passed on */
+	RD_ROTATED,	/* complete: an unterminated tail is lost */
+	RD_FOLLOW	/* the file at path: it may grow, or be truncated under us */
 };
 
 /*
@@ -194,18 +217,59 @@ src_read(struct src *src, const char *name, char *b, size_t n)
 }
 
 /*
- * Read src from its current offset to the end.  *done: bytes consumed;
- * *tail: bytes after them that were left (an unterminated line).  With
- * stream set, the unterminated last line is consumed too.
+ * RD_FOLLOW: is the file still the one whose bytes up to end were just
+ * read?  A file that shrank below them, or whose head is no longer the one
+ * read, was truncated (copytruncate) under the reader: the block just read
+ * may come from the new content at an old offset, so it is not consumed.
+ * The copy holds it, and the next run finishes the copy from the offset.
+ * 1 yes, 0 truncated, -1 error.
  */
 static int
-rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
-    int64_t *done, int64_t *tail)
+still_ours(struct rd *rd, int fd, const char *name, int64_t end)
+{
+	unsigned char	b[READER_FPMAX];
+	struct stat	sb;
+	size_t		got = 0;
+	ssize_t		n;
+
+	if (fstat(fd, &sb) == -1) {
+		log_error("cannot stat %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (sb.st_size < end)
+		return 0;
+	while (got < rd->headlen) {
+		n = pread(fd, b + got, rd->headlen - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("cannot read %s: %s", name, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return memcmp(b, rd->head, rd->headlen) == 0;
+}
+
+/*
+ * Read src from its current offset (at, in the file) to the end.  *done:
+ * bytes consumed; *tail: bytes after them that were left (an unterminated
+ * line).  inside: the reading starts inside an overlong line that was
+ * skipped and counted before: its rest is skipped, not counted again.
+ * An overlong unterminated tail is skipped and counted once in every mode
+ * (RD_FOLLOW: the position then points inside it; see inside).
+ */
+static int
+rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
+    int64_t at, int inside, int64_t *done, int64_t *tail)
 {
 	char		*buf = rd->buf, *p, *q, *end;
-	size_t		 have = 0, len;
+	size_t		 have = 0, len, k;
 	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
-	int		 skipping = 0;
+	int64_t		 rdoff = at;	/* file offset of the next byte read */
+	int		 skipping = inside, counted = inside, m;
 	ssize_t		 n;
 
 	*done = *tail = 0;
@@ -214,6 +278,19 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 			return -1;
 		if (n == 0)
 			break;
+		if (mode == RD_FOLLOW) {
+			if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
+				return -1;
+			if (m == 0)
+				break;
+			if (rdoff < READER_FPMAX && (size_t)rdoff == rd->headlen) {
+				k = (size_t)(READER_FPMAX - rdoff) < (size_t)n ?
+				    (size_t)(READER_FPMAX - rdoff) : (size_t)n;
+				memcpy(rd->head + rd->headlen, buf + have, k);
+				rd->headlen += k;
+			}
+		}
+		rdoff += n;
 		end = buf + have + n;
 		p = buf;
 		/* The kept partial line holds no '\n': scan only the new bytes. */
@@ -221,10 +298,11 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 		while (q != NULL) {
 			len = (size_t)(q - p);
 			if (skipping || len > READER_LINEMAX) {
-				rd->st->rs_long++;
+				if (!counted)
+					rd->st->rs_long++;
 				*done += skipped + (int64_t)len + 1;
 				skipped = 0;
-				skipping = 0;
+				skipping = counted = 0;
 			} else {
 				if (len > 0 && p[len - 1] == '\r')
 					len--;
@@ -244,10 +322,17 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 		} else if (have > 0 && p != buf)
 			memmove(buf, p, have);
 	}
-	if (stream && skipping) {
-		rd->st->rs_long++;
+	if (skipping && (mode != RD_ROTATED || counted)) {
+		/*
+		 * Never a line: consumed once, so that no later run reads it
+		 * again.  (A rotated file's own overlong tail is lost, below.)
+		 */
+		if (!counted)
+			rd->st->rs_long++;
 		*done += skipped;
-	} else if (stream && have > 0) {
+	} else if (skipping)
+		*tail = skipped;
+	else if (mode == RD_STREAM && have > 0) {
 		len = have;
 		if (buf[len - 1] == '\r')
 			len--;
@@ -256,10 +341,28 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 		rd->st->rs_lines++;
 		*done += (int64_t)have;
 	} else
-		*tail = skipped + (int64_t)have;
+		*tail = (int64_t)have;
 	rd->st->rs_bytes += (uint64_t)*done;
 	rd->st->rs_files++;
 	return 0;
+}
+
+/* Is the byte before offset in fd not a '\n' (a skipped overlong line goes on)?  -1 on error. */
+static int
+inside_line(int fd, const char *name, int64_t offset)
+{
+	char	c;
+	ssize_t	n;
+
+	if (offset == 0)
+		return 0;
+	while ((n = pread(fd, &c, 1, (off_t)(offset - 1))) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		log_error("cannot read %s: %s", name, strerror(errno));
+		return -1;
+	}
+	return n == 1 && c != '\n';
 }
 
 /* Read exactly len bytes at offset 0; returns the count read (short at EOF), -1 on error. */
@@ -284,36 +387,25 @@ read_head(int fd, const char *name, unsigned char *b, size_t len)
 	return (ssize_t)got;
 }
 
-/* 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on error. */
+/*
+ * 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on
+ * error.  rd set: on a match the bytes are kept as the head of the file.
+ */
 static int
-fp_match(int fd, const char *name, const struct logpos *pos)
+fp_match(int fd, const char *name, const struct logpos *pos, struct rd *rd)
 {
 	unsigned char	b[READER_FPMAX];
 	ssize_t		n;
 
 	if ((n = read_head(fd, name, b, (size_t)pos->lp_fplen)) == -1)
 		return -1;
-	return n == pos->lp_fplen &&
-	    hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) == pos->lp_fp;
-}
-
-/*
- * Fingerprint of the new position.  Should the file have shrunk meanwhile
- * the hash covers what is left; the next run then sees size < offset.
- */
-static int
-fp_set(int fd, const char *name, struct logpos *np)
-{
-	unsigned char	b[READER_FPMAX];
-	ssize_t		n;
-
-	n = read_head(fd, name, b, (size_t)(np->lp_offset < READER_FPMAX ?
-	    np->lp_offset : READER_FPMAX));
-	if (n == -1)
-		return -1;
-	np->lp_fplen = n;
-	np->lp_fp = hash_fnv1a(b, (size_t)n, HASH_FNV_SEED);
-	return 0;
+	if (n != pos->lp_fplen || hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) != pos->lp_fp)
+		return 0;
+	if (rd != NULL) {
+		memcpy(rd->head, b, (size_t)n);
+		rd->headlen = (size_t)n;
+	}
+	return 1;
 }
 
 /*
@@ -580,11 +672,13 @@ gz_match(int dfd, const struct sib *s, const struct logpos *pos)
 
 /*
  * Skip the first pos->lp_offset bytes of a gzip stream, checking that the
- * first lp_fplen of them hash to the saved fingerprint.  1 done, 0 the
+ * first lp_fplen of them hash to the saved fingerprint; *inside: the
+ * last of them is not a '\n' (see inside_line).  1 done, 0 the
  * data differs, -1 it is broken or ends before the offset (src->zbad).
  */
 static int
-gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos)
+gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos,
+    int *inside)
 {
 	int64_t		left = pos->lp_offset;
 	size_t		want;
@@ -609,6 +703,7 @@ gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *p
 			return 0;
 		first = 0;
 		left -= n;
+		*inside = rd->buf[n - 1] != '\n';
 	}
 	return 1;
 }
@@ -627,7 +722,7 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 	char		*shown = sib_path(path, s->name);
 	unsigned char	 magic[2] = { 0, 0 };
 	int64_t		 done, tail;
-	int		 fd, rc = -1, m;
+	int		 fd, rc = -1, m, inside = 0;
 
 	memset(&src, 0, sizeof(src));
 	if ((fd = open_reg(dfd, s->name, shown, &sb)) < 0) {
@@ -654,7 +749,7 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 		}
 		src.gz = 1;
 		src.zin = xmalloc(RD_GZBUF);
-		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos)) != 1) {
+		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos, &inside)) != 1) {
 			if (m == 0)
 				log_error("%s: changed while the rotated files were read",
 				    shown);
@@ -665,18 +760,21 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 			goto out;
 		}
 	} else {
-		if (pos != NULL && (m = fp_match(fd, shown, pos)) != 1) {
+		if (pos != NULL && (m = fp_match(fd, shown, pos, NULL)) != 1) {
 			if (m == 0)
 				log_error("%s: changed while the rotated files were read",
 				    shown);
 			goto out;
 		}
+		if (pos != NULL && (inside = inside_line(fd, shown, pos->lp_offset)) == -1)
+			goto out;
 		if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
 			log_error("cannot seek in %s: %s", shown, strerror(errno));
 			goto out;
 		}
 	}
-	if (rd_fd(rd, &src, shown, 0, &done, &tail) == -1)
+	if (rd_fd(rd, &src, shown, RD_ROTATED, pos != NULL ? pos->lp_offset : 0,
+	    inside, &done, &tail) == -1)
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
 	if (src.zbad[0] != '\0')
@@ -716,7 +814,7 @@ find_old(DIR *d, const char *path, const struct dirlist *dl,
 			continue;
 		shown = sib_path(path, dl->s[i].name);
 		fd = open_reg(dirfd(d), dl->s[i].name, shown, &sb);
-		m = fd >= 0 ? fp_match(fd, shown, pos) : fd;
+		m = fd >= 0 ? fp_match(fd, shown, pos, NULL) : fd;
 		if (fd >= 0)
 			close(fd);
 		free(shown);
@@ -876,7 +974,7 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		}
 	} else {
 		m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
-		    fp_match(curfd, path, pos) : 0;
+		    fp_match(curfd, path, pos, rd) : 0;
 		if (m == -1)
 			goto out;
 		if (m == 1) {
@@ -947,8 +1045,9 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct stat		 sb;
 	struct src		 src;
 	struct rd		 rd;
-	int64_t			 start = 0, done, tail;
-	int			 fd, m, rc = -1;
+	int64_t			 start = 0, done, tail, want;
+	ssize_t			 n;
+	int			 fd, m, rc = -1, inside = 0;
 
 	if (st == NULL) {
 		memset(&dummy, 0, sizeof(dummy));
@@ -964,12 +1063,13 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	rd.fn = fn;
 	rd.arg = arg;
 	rd.st = st;
+	rd.headlen = 0;
 	if (!have_pos)
 		start = 0;
 	else if ((uint64_t)sb.st_ino == pos->lp_ino) {
 		if (sb.st_size < pos->lp_offset)
 			m = 0;
-		else if ((m = fp_match(fd, path, pos)) == -1)
+		else if ((m = fp_match(fd, path, pos, &rd)) == -1)
 			goto out;
 		if (m == 1)
 			start = pos->lp_offset;
@@ -984,23 +1084,51 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		if (follow_rotation(&rd, path, fd, &sb, pos, 0, &start) == -1)
 			goto out;
 	}
+	if (start > 0) {
+		/*
+		 * Going on at the saved offset: rd.head holds the bytes the
+		 * fingerprint was checked on.  A position saved with a shorter
+		 * fingerprint than its offset (by an older version) gets the
+		 * rest of its head read here; if the file shrank meanwhile, it
+		 * is left for the next run, which sees the truncation.
+		 */
+		want = start < READER_FPMAX ? start : READER_FPMAX;
+		if ((int64_t)rd.headlen < want) {
+			if ((n = read_head(fd, path, rd.head, (size_t)want)) == -1)
+				goto out;
+			if (n < want) {
+				rc = 0;
+				goto out;
+			}
+			rd.headlen = (size_t)n;
+		}
+		if ((inside = inside_line(fd, path, start)) == -1)
+			goto out;
+	}
 	if (lseek(fd, (off_t)start, SEEK_SET) == -1) {
 		log_error("cannot seek in %s: %s", path, strerror(errno));
 		goto out;
 	}
 	memset(&src, 0, sizeof(src));
 	src.fd = fd;
-	if (rd_fd(&rd, &src, path, 0, &done, &tail) == -1)
+	if (rd_fd(&rd, &src, path, RD_FOLLOW, start, inside, &done, &tail) == -1)
 		goto out;
+	/*
+	 * The fingerprint covers min(offset, READER_FPMAX) bytes, taken from
+	 * the bytes as they were read (rd.head), so a file truncated under
+	 * the reader keeps a fingerprint of what was consumed: the next run
+	 * sees the truncation and finishes the copy from the offset.
+	 */
 	np.lp_dev = sb.st_dev;
 	np.lp_ino = sb.st_ino;
 	np.lp_offset = start + done;
-	if (have_pos && np.lp_ino == pos->lp_ino && start == pos->lp_offset &&
-	    pos->lp_fplen == READER_FPMAX) {
-		np.lp_fp = pos->lp_fp;
-		np.lp_fplen = pos->lp_fplen;
-	} else if (fp_set(fd, path, &np) == -1)
+	np.lp_fplen = np.lp_offset < READER_FPMAX ? np.lp_offset : READER_FPMAX;
+	if ((int64_t)rd.headlen < np.lp_fplen) {
+		log_error("%s: internal error: %zu bytes of the head read, %" PRId64
+		    " consumed; position not saved", path, rd.headlen, np.lp_fplen);
 		goto out;
+	}
+	np.lp_fp = hash_fnv1a(rd.head, (size_t)np.lp_fplen, HASH_FNV_SEED);
 	*pos = np;
 	rc = 0;
 out:
@@ -1029,7 +1157,7 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	rd.st = st;
 	memset(&src, 0, sizeof(src));
 	src.fd = fd;
-	rc = rd_fd(&rd, &src, name, 1, &done, &tail);
+	rc = rd_fd(&rd, &src, name, RD_STREAM, 0, 0, &done, &tail);
 	free(rd.buf);
 	return rc;
 }

@@ -1,11 +1,19 @@
 /*
  * reader.h -- read the complete new lines of a log that rotates.
  * A position is (path, dev, inode, offset, fingerprint).  The offset is
- * always just after the last '\n' consumed: a half-written last line waits
- * for the next run.  The fingerprint is the FNV-1a hash of the first
- * lp_fplen = min(offset, READER_FPMAX) bytes, which are stable in an
- * append-only file (an empty first line does not fool it: the bytes after
- * it count too).
+ * just after the last '\n' consumed: a half-written last line waits for
+ * the next run.  (Except inside an overlong line: an unterminated tail over
+ * READER_LINEMAX is skipped and counted once, and the offset points after
+ * it; the byte before the offset then is not a '\n', and the rest of that
+ * line is skipped when it comes.)  The fingerprint is the FNV-1a hash of
+ * the first lp_fplen = min(offset, READER_FPMAX) bytes, which are stable
+ * in an append-only file (an empty first line does not fool it: the bytes
+ * after it count too).  It is made from the bytes as they were read, never
+ * by reading the file again: a file truncated under the reader
+ * (copytruncate during a run) keeps the fingerprint of what was consumed,
+ * so the next run sees the truncation and finishes the copy.  A block
+ * read after the file shrank or lost its head is not consumed (it may be
+ * new content at an old offset): the copy has it.
  *   same inode, size >= offset, fingerprint ok -> go on from offset
  *   same inode, size < offset (copytruncate)  -> from 0
  *   same inode, fingerprint differs (reuse)   -> from 0
@@ -20,7 +28,7 @@
  *     zlib, other compressed ones are named in a warning), then the new
  *     file from 0.  Old file not found: warn once (bytes lost), read new.
  *   no file yet -> nothing to do, not an error.
- * Lines over READER_LINEMAX bytes are skipped and counted, never cut.
+ * Lines over READER_LINEMAX bytes are skipped and counted once, never cut.
  * A trailing '\r' is removed.  Reads in large blocks, splits with memchr.
  * path may be a symbolic link only to a file in its own directory; rotated
  * siblings must be regular files (links are never followed).  A rotated

@@ -145,14 +145,32 @@ purge(struct store *st, const struct config *cfg, int64_t now)
 	return 0;
 }
 
-/* The log file: read from the saved position, save the new one. */
+/*
+ * The log file: read from the saved position, save the new one.  The
+ * position is kept under reader_key(logpath), whatever the spelling of
+ * logpath; one saved under the configured text (by a version that keyed
+ * positions so) is taken and moved to that key.
+ */
 static int
-read_log(struct store *st, const struct config *cfg, struct ingest *in, struct logpos *pos,
-    int have, struct reader_stats *rs)
+read_log(struct store *st, const struct config *cfg, struct ingest *in,
+    struct reader_stats *rs)
 {
-	if (reader_follow(cfg->c_logpath, pos, have, ingest_line, in, rs) == -1)
-		return -1;
-	return store_pos_put(st, cfg->c_logpath, pos);
+	struct logpos	 pos;
+	char		*key = reader_key(cfg->c_logpath);
+	int		 have, old = 0, rc = -1;
+
+	memset(&pos, 0, sizeof(pos));
+	if ((have = store_pos_get(st, key, &pos)) == 0 && strcmp(key, cfg->c_logpath) != 0)
+		old = have = store_pos_get(st, cfg->c_logpath, &pos);
+	if (have == -1 ||
+	    reader_follow(cfg->c_logpath, &pos, have, ingest_line, in, rs) == -1 ||
+	    store_pos_put(st, key, &pos) == -1 ||
+	    (old == 1 && store_pos_del(st, cfg->c_logpath) == -1))
+		goto out;
+	rc = 0;
+out:
+	free(key);
+	return rc;
 }
 
 /* journal_follow callback: one entry is one line. */
@@ -212,13 +230,12 @@ cmd_run(int argc, char **argv)
 	struct store		*st = NULL;
 	struct ingest		 in;
 	struct reader_stats	 rs;
-	struct logpos		 pos;
 	struct runrec		 rr;
 	struct timespec		 t0;
 	struct stat		 sb;
 	int64_t			 now = -1, maxid, newbans = 0, added, removed;
 	size_t			 nactive = 0;
-	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw;
+	int			 c, dry = 0, lockfd = -1, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -264,14 +281,12 @@ cmd_run(int argc, char **argv)
 	if (store_begin(st) == -1)
 		goto out;
 	intx = 1;
-	memset(&pos, 0, sizeof(pos));
 	memset(&rs, 0, sizeof(rs));
-	if ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
-	    store_failure_maxid(st, &maxid) == -1)
+	if (store_failure_maxid(st, &maxid) == -1)
 		goto out;
 	ingest_init(&in, cfg, fs, st, now);
 	if ((cfg->c_journal ? read_journal(st, cfg, &in, &rs) :
-	    read_log(st, cfg, &in, &pos, have, &rs)) == -1 ||
+	    read_log(st, cfg, &in, &rs)) == -1 ||
 	    ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
 	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
 	    purge(st, cfg, now) == -1) {

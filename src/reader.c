@@ -1137,6 +1137,32 @@ out:
 	return rc;
 }
 
+char *
+reader_key(const char *path)
+{
+	const char	*base = strrchr(path, '/') == NULL ? path : strrchr(path, '/') + 1;
+	char		*dir, *rdir, *key;
+	size_t		 dl, bl;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return xstrdup(path);
+	dir = dir_of(path);
+	rdir = realpath(dir, NULL);
+	free(dir);
+	if (rdir == NULL)
+		return xstrdup(path);
+	dl = strlen(rdir);
+	bl = strlen(base);
+	if (dl > 0 && rdir[dl - 1] == '/')
+		dl--;		/* "/" */
+	key = xmalloc(dl + 1 + bl + 1);
+	memcpy(key, rdir, dl);
+	key[dl] = '/';
+	memcpy(key + dl + 1, base, bl + 1);
+	free(rdir);
+	return key;
+}
+
 int
 reader_stream(int fd, const char *name, reader_fn fn, void *arg,
     struct reader_stats *st)

@@ -79,6 +79,16 @@ int	 reader_follow(const char *path, struct logpos *pos, int have_pos,
 	    reader_fn fn, void *arg, struct reader_stats *st);
 
 /*
+ * The key under which path's position is kept: what the file is, not how
+ * its path is spelt.  The directory resolved (realpath: "//", "/./", "..",
+ * symbolic links of directories) + "/" + the file name, which is kept as
+ * it is (a symbolic link at path is the log under path's name, as its
+ * rotated siblings are).  A directory that cannot be resolved (not there
+ * yet): path as given.  Caller frees.
+ */
+char	*reader_key(const char *path);
+
+/*
  * Read a whole open stream (a file given to `mailban test`, or stdin) from
  * its current position.  A stream is complete at EOF, so a last line
  * without '\n' is passed on too.

@@ -1871,6 +1871,37 @@ stream_callback_error_stops(void **state)
 	assert_string_equal(t->err, "");
 }
 
+/* ---- the key of a position ---- */
+
+static void
+key_is_the_file_not_the_spelling(void **state)
+{
+	struct t	*t = *state;
+	char		 b[PATH_MAX], *k;
+	const char	*in[] = { "mail.log", "/mail.log", "./mail.log",
+	    "sub/../mail.log", "link/../mail.log", "link/..//./mail.log" };
+	char		 w[PATH_MAX];
+	size_t		 i;
+
+	mkd(t, "sub");
+	assert_int_equal(symlink("sub", P(t, "link", b)), 0);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		k = reader_key(P(t, in[i], b));
+		assert_string_equal(k, t->log);
+		free(k);
+	}
+	/* the file name is kept as it is, even if nothing is there yet */
+	k = reader_key(P(t, "link/../maillog", b));
+	assert_string_equal(k, P(t, "maillog", w));
+	free(k);
+	k = reader_key("/nonexistent.d//mail.log");
+	assert_string_equal(k, "/nonexistent.d//mail.log");
+	free(k);
+	k = reader_key("/mail.log");
+	assert_string_equal(k, "/mail.log");
+	free(k);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1942,6 +1973,7 @@ main(void)
 		T(stream_reads_a_pipe),
 		T(stream_read_error_is_reported),
 		T(stream_callback_error_stops),
+		T(key_is_the_file_not_the_spelling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -199,3 +199,18 @@ ok_eq "old key: quiet" "" "$(r 11:10:00)"
 conf70
 ok_eq "old key: goes on at its offset" "10:00:01 10:00:02 10:00:11 10:00:12 10:00:13 10:00:14 10:00:20" "$(seen)"
 ok_eq "old key: moved to the canonical path" "$T/log/mail.log" "$(q 'select path from positions')"
+
+# 11. an unterminated tail over the line limit (64 KiB) is skipped and
+# counted once, not read again by every run; the rest of that line is
+# skipped when it comes, and the lines after it are read
+fresh
+fail 10:00:01 $A > "$LOG"
+head -c 300000 /dev/zero | tr '\0' z >> "$LOG"
+ok_eq "long tail: quiet" "" "$(r 11:00:00)"
+ok_eq "long tail: skipped and counted" "1 lines, 1 skipped" "$(lines)"
+ok_eq "long tail: consumed" "$(wc -c < "$LOG")" "$(q 'select offset from positions')"
+ok_eq "long tail: next run reads nothing" "0 0 0" "$(r 11:01:00; q 'select lines, bytes, skipped from runs order by id desc limit 1' | tr '|' ' ')"
+{ printf 'zzz\n'; fail 10:00:02 $A; } >> "$LOG"
+ok_eq "long tail: ended: quiet" "" "$(r 11:02:00)"
+ok_eq "long tail: the rest skipped, not counted again" "2 lines, 1 skipped" "$(lines)"
+ok_eq "long tail: the line after it read" "10:00:01 10:00:02" "$(seen)"

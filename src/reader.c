@@ -709,31 +709,43 @@ gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *p
 }
 
 /*
- * Read one rotated file, from offset after checking the fingerprint (pos
- * set) or whole.  It is complete: an unterminated tail is lost.  A
- * compressed one is a .gz (the caller checks): read through zlib.
+ * Open a rotated file listed in s.  Returns the fd; -2 if it was removed
+ * or replaced since it was listed (rotated again: the caller lists the
+ * directory again); -1 on error.
  */
 static int
-read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
-    const struct logpos *pos)
+sib_open(int dfd, const char *path, const struct sib *s)
 {
 	struct stat	 sb;
+	char		*shown = sib_path(path, s->name);
+	int		 fd;
+
+	fd = open_reg(dfd, s->name, shown, &sb);
+	if (fd >= 0 && (uint64_t)sb.st_ino != s->ino) {
+		close(fd);
+		fd = -2;
+	}
+	free(shown);
+	return fd;
+}
+
+/*
+ * Read one rotated file, open on fd (closed here), from offset after
+ * checking the fingerprint (pos set) or whole.  It is complete: an
+ * unterminated tail is lost.  A compressed one is a .gz (the caller
+ * checks): read through zlib.
+ */
+static int
+read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
+    const struct logpos *pos)
+{
 	struct src	 src;
 	char		*shown = sib_path(path, s->name);
 	unsigned char	 magic[2] = { 0, 0 };
 	int64_t		 done, tail;
-	int		 fd, rc = -1, m, inside = 0;
+	int		 rc = -1, m, inside = 0;
 
 	memset(&src, 0, sizeof(src));
-	if ((fd = open_reg(dfd, s->name, shown, &sb)) < 0) {
-		if (fd == -2)
-			log_error("%s: removed while the rotated files were read", shown);
-		goto out;
-	}
-	if (sb.st_ino != s->ino) {
-		log_error("%s: replaced while the rotated files were read", shown);
-		goto out;
-	}
 	src.fd = fd;
 	if (s->compressed) {
 		if (read_head(fd, shown, magic, 2) == -1)
@@ -927,6 +939,31 @@ seen_ino(const struct dirlist *dl, size_t from, size_t i)
 }
 
 /*
+ * What to do with sibling i, after ref (the old file): 1 read it, 0 skip
+ * it, 2 report it lost (compressed, but not gzip).
+ */
+static int
+newer_sib(const struct dirlist *dl, size_t i, const struct sib *ref,
+    const struct stat *cur)
+{
+	/*
+	 * The file at path when it has a rotated name, or a hard link.  Not
+	 * pos->lp_ino: once the old file is gone (compressed), a newer file
+	 * may have been given its inode.
+	 */
+	if (dl->s[i].ino == cur->st_ino || dl->s[i].ino == ref->ino ||
+	    seen_ino(dl, (size_t)(ref - dl->s) + 1, i))
+		return 0;
+	if (dl->s[i].compressed && compressing(dl, i))
+		return 0;
+	if (dl->s[i].compressed && !is_gz(&dl->s[i]))
+		return 2;
+	return 1;
+}
+
+#define RD_RELIST	8	/* listings tried when files move while opened */
+
+/*
  * The file at path is not the one read last.  Finish the old one, then
  * read the siblings rotated after it, oldest first.  *start: where to read
  * the file at path (0, or the offset if it is a copy of the old one).
@@ -934,6 +971,9 @@ seen_ino(const struct dirlist *dl, size_t from, size_t i)
  * was truncated or rewritten in place; the old content, if anywhere, is in
  * a copy that starts with the fingerprint (copytruncate), or its .gz.
  * Nothing found then is no loss known: the file is read from 0.
+ * Every file to be read is opened before any is read: one renamed or
+ * compressed meanwhile (a rotation during the run) makes the directory be
+ * listed again, so no line has been passed on from a set that changed.
  */
 static int
 follow_rotation(struct rd *rd, const char *path, int curfd,
@@ -941,13 +981,13 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
     int64_t *start)
 {
 	struct dirlist		 dl = { NULL, 0 };
-	const struct sib	*ref;
+	const struct sib	*ref = NULL;
 	ssize_t			 old;
-	size_t			 i;
+	size_t			 i, r, nfd = 0;
 	char			*dir, *shown;
 	const char		*base;
 	DIR			*d;
-	int			 m, rc = -1;
+	int			*fds = NULL, m, rc = -1, tries, moved;
 
 	*start = 0;
 	dir = dir_of(path);
@@ -957,37 +997,65 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		free(dir);
 		return -1;
 	}
-	if (dirlist_load(d, dir, base, &dl) == -1)
-		goto out;
-	if (dl.n > 1)
-		qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
-	if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
-		goto out;
-	if ((size_t)old < dl.n)
-		ref = &dl.s[old];
-	else if (truncated) {
-		if ((ref = find_gz(d, &dl, pos)) == NULL) {
-			log_info("%s: truncated or rewritten in place, reading it "
-			    "from the start", path);
-			rc = 0;
+	for (tries = 1;; tries++) {
+		if (dirlist_load(d, dir, base, &dl) == -1)
+			goto out;
+		if (dl.n > 1)
+			qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
+		if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
+			goto out;
+		if ((size_t)old < dl.n)
+			ref = &dl.s[old];
+		else if (truncated) {
+			if ((ref = find_gz(d, &dl, pos)) == NULL) {
+				log_info("%s: truncated or rewritten in place, reading "
+				    "it from the start", path);
+				rc = 0;
+				goto out;
+			}
+		} else {
+			m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
+			    fp_match(curfd, path, pos, rd) : 0;
+			if (m == -1)
+				goto out;
+			if (m == 1) {
+				log_info("%s: replaced by a copy of itself, going on "
+				    "at offset %" PRId64, path, pos->lp_offset);
+				*start = pos->lp_offset;
+				rc = 0;
+				goto out;
+			}
+			if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
+				rc = 0;
+				goto out;
+			}
+		}
+		r = (size_t)(ref - dl.s);
+		nfd = dl.n;
+		fds = xreallocarray(fds, nfd, sizeof(*fds));
+		for (i = 0; i < nfd; i++)
+			fds[i] = -1;
+		moved = 0;
+		for (i = r; i < nfd && !moved; i++) {
+			if (i > r && newer_sib(&dl, i, ref, cur) != 1)
+				continue;
+			if ((fds[i] = sib_open(dirfd(d), path, &dl.s[i])) == -1)
+				goto out;
+			moved = fds[i] == -2;
+		}
+		if (!moved)
+			break;
+		for (i = 0; i < nfd; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		nfd = 0;
+		if (tries == RD_RELIST) {
+			log_error("%s: the rotated files kept changing while they "
+			    "were opened (%d times); trying again next run", path, tries);
 			goto out;
 		}
-	} else {
-		m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
-		    fp_match(curfd, path, pos, rd) : 0;
-		if (m == -1)
-			goto out;
-		if (m == 1) {
-			log_info("%s: replaced by a copy of itself, going on at "
-			    "offset %" PRId64, path, pos->lp_offset);
-			*start = pos->lp_offset;
-			rc = 0;
-			goto out;
-		}
-		if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
-			rc = 0;
-			goto out;
-		}
+		dirlist_free(&dl);
+		rewinddir(d);
 	}
 	if (truncated) {
 		shown = sib_path(path, ref->name);
@@ -996,29 +1064,32 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		free(shown);
 		rd->st->rs_rotated = 1;
 	}
-	if (read_sib(rd, dirfd(d), path, ref, pos) == -1)
+	m = read_sib(rd, fds[r], path, ref, pos);
+	fds[r] = -1;
+	if (m == -1)
 		goto out;
-	for (i = (size_t)(ref - dl.s) + 1; i < dl.n; i++) {
-		/*
-		 * The file at path when it has a rotated name, or a hard link.
-		 * Not pos->lp_ino: once the old file is gone (compressed), a
-		 * newer file may have been given its inode.
-		 */
-		if (dl.s[i].ino == cur->st_ino || dl.s[i].ino == ref->ino ||
-		    seen_ino(&dl, (size_t)(ref - dl.s) + 1, i))
-			continue;
-		if (dl.s[i].compressed && compressing(&dl, i))
-			continue;
-		if (dl.s[i].compressed && !is_gz(&dl.s[i])) {
+	for (i = r + 1; i < dl.n; i++) {
+		switch (newer_sib(&dl, i, ref, cur)) {
+		case 2:
 			shown = sib_path(path, dl.s[i].name);
 			log_warnx("%s: rotated after the file read last, but only .gz "
 			    "files are read: its lines are lost", shown);
 			free(shown);
-		} else if (read_sib(rd, dirfd(d), path, &dl.s[i], NULL) == -1)
-			goto out;
+			break;
+		case 1:
+			m = read_sib(rd, fds[i], path, &dl.s[i], NULL);
+			fds[i] = -1;
+			if (m == -1)
+				goto out;
+			break;
+		}
 	}
 	rc = 0;
 out:
+	for (i = 0; i < nfd; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 	dirlist_free(&dl);
 	closedir(d);
 	free(dir);

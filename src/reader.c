@@ -107,6 +107,7 @@ struct rd {
 	 */
 	unsigned char		 head[READER_FPMAX];
 	size_t			 headlen;
+	int			 changed;	/* rd_fd stopped: not the file read */
 };
 
 /* How rd_fd treats the end of the data and changes under it. */
@@ -269,7 +270,7 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 	size_t		 have = 0, len, k;
 	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
 	int64_t		 rdoff = at;	/* file offset of the next byte read */
-	int		 skipping = inside, counted = inside, m;
+	int		 skipping = inside, counted = inside, m, last = 0;
 	ssize_t		 n;
 
 	*done = *tail = 0;
@@ -279,14 +280,37 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 		if (n == 0)
 			break;
 		if (mode == RD_FOLLOW) {
-			if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
-				return -1;
-			if (m == 0)
-				break;
-			if (rdoff < READER_FPMAX && (size_t)rdoff == rd->headlen) {
-				k = (size_t)(READER_FPMAX - rdoff) < (size_t)n ?
-				    (size_t)(READER_FPMAX - rdoff) : (size_t)n;
-				memcpy(rd->head + rd->headlen, buf + have, k);
+			if (rdoff > 0) {
+				if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
+					return -1;
+				if (m == 0) {
+					rd->changed = 1;
+					break;
+				}
+			} else {
+				/*
+				 * The first block holds the head itself: it is the
+				 * file opened if it starts with the head seen then
+				 * (rd->head); consumed even if the file was
+				 * truncated since (the copy starts with it), but
+				 * then it is the last.
+				 */
+				if ((size_t)n < rd->headlen ||
+				    memcmp(buf + have, rd->head, rd->headlen) != 0) {
+					rd->changed = 1;
+					break;
+				}
+				if ((m = still_ours(rd, src->fd, name, n)) == -1)
+					return -1;
+				last = m == 0;
+			}
+			if (rd->headlen < READER_FPMAX && (size_t)rdoff <= rd->headlen &&
+			    rd->headlen < (size_t)rdoff + (size_t)n) {
+				k = (size_t)rdoff + (size_t)n - rd->headlen;
+				if (k > READER_FPMAX - rd->headlen)
+					k = READER_FPMAX - rd->headlen;
+				memcpy(rd->head + rd->headlen,
+				    buf + have + (rd->headlen - (size_t)rdoff), k);
 				rd->headlen += k;
 			}
 		}
@@ -321,6 +345,8 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 			have = 0;
 		} else if (have > 0 && p != buf)
 			memmove(buf, p, have);
+		if (last)
+			break;
 	}
 	if (skipping && (mode != RD_ROTATED || counted)) {
 		/*
@@ -1099,8 +1125,9 @@ out:
 static int
 pos_valid(const char *path, const struct logpos *pos)
 {
+	/* fplen > offset 0: truncated before any of it was read (reader_follow) */
 	if (pos->lp_offset < 0 || pos->lp_fplen < 0 || pos->lp_fplen > READER_FPMAX ||
-	    pos->lp_fplen > pos->lp_offset)
+	    (pos->lp_fplen > pos->lp_offset && pos->lp_offset > 0))
 		return log_error("%s: saved position is invalid (offset %" PRId64
 		    ", fingerprint length %" PRId64 "); not reading it", path,
 		    pos->lp_offset, pos->lp_fplen);
@@ -1116,6 +1143,8 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct stat		 sb;
 	struct src		 src;
 	struct rd		 rd;
+	unsigned char		 ohead[READER_FPMAX];
+	size_t			 ohlen;
 	int64_t			 start = 0, done, tail, want;
 	ssize_t			 n;
 	int			 fd, m, rc = -1, inside = 0;
@@ -1135,6 +1164,11 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	rd.arg = arg;
 	rd.st = st;
 	rd.headlen = 0;
+	rd.changed = 0;
+	/* The head as opened: a file read from 0 must still start with it. */
+	if ((n = read_head(fd, path, ohead, sizeof(ohead))) == -1)
+		goto out;
+	ohlen = (size_t)n;
 	if (!have_pos)
 		start = 0;
 	else if ((uint64_t)sb.st_ino == pos->lp_ino) {
@@ -1175,6 +1209,9 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		}
 		if ((inside = inside_line(fd, path, start)) == -1)
 			goto out;
+	} else {
+		memcpy(rd.head, ohead, ohlen);
+		rd.headlen = ohlen;
 	}
 	if (lseek(fd, (off_t)start, SEEK_SET) == -1) {
 		log_error("cannot seek in %s: %s", path, strerror(errno));
@@ -1194,6 +1231,23 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	np.lp_ino = sb.st_ino;
 	np.lp_offset = start + done;
 	np.lp_fplen = np.lp_offset < READER_FPMAX ? np.lp_offset : READER_FPMAX;
+	if (start == 0 && done == 0 && ohlen > 0 && !rd.changed &&
+	    (m = still_ours(&rd, fd, path, 0)) != 1) {
+		if (m == -1)
+			goto out;
+		rd.changed = 1;
+	}
+	if (start == 0 && done == 0 && ohlen > 0 && rd.changed) {
+		/*
+		 * Truncated (copytruncate) after it was opened, before any of
+		 * it was read: the position keeps the head seen at the open
+		 * (fplen > offset 0), by which the next run finds the copy
+		 * and reads it from 0.
+		 */
+		memcpy(rd.head, ohead, ohlen);
+		rd.headlen = ohlen;
+		np.lp_fplen = (int64_t)ohlen;
+	}
 	if ((int64_t)rd.headlen < np.lp_fplen) {
 		log_error("%s: internal error: %zu bytes of the head read, %" PRId64
 		    " consumed; position not saved", path, rd.headlen, np.lp_fplen);

@@ -1871,6 +1871,67 @@ stream_callback_error_stops(void **state)
 	assert_string_equal(t->err, "");
 }
 
+/*
+ * The file at path is opened before the rotated files are read; a
+ * copytruncate while they are read (a second rotation within the run)
+ * empties it before any of it was read.  The position keeps the head
+ * seen at the open, by which the next run finds the copy.
+ */
+struct ct2 {
+	struct t	*t;
+	int		 done;
+};
+
+static int
+ct2_fn(void *arg, const char *file, const char *line, size_t len)
+{
+	struct ct2	*c = arg;
+	char		 a[PATH_MAX], b[PATH_MAX];
+
+	if (!c->done) {
+		c->done = 1;
+		put(c->t, "mail.log.0", "B1\nB2\n");		/* the copy */
+		set_mtime(c->t, "mail.log.0", T0 + 1);
+		assert_int_equal(truncate(P(c->t, "mail.log", a), 0), 0);
+		(void)b;
+	}
+	return collect(c->t, file, line, len);
+}
+
+static void
+copytruncate_while_rotated_files_are_read(void **state)
+{
+	struct t		*t = *state;
+	struct ct2		 c = { t, 0 };
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	FILE			*f;
+	int			 saved;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	add(t, "mail.log", "A2\n");
+	mv(t, "mail.log", "mail.log.1");
+	set_mtime(t, "mail.log.1", T0);
+	put(t, "mail.log", "B1\nB2\n");
+	reset(t, &st);
+	f = cap_begin(&saved);
+	assert_int_equal(reader_follow(t->log, &pos, 1, ct2_fn, &c, &st), 0);
+	cap_end(t, f, saved);
+	assert_string_equal(t->out, "mail.log.1:A2\n");
+	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
+	assert_int_equal(pos.lp_offset, 0);
+	assert_int_equal(pos.lp_fplen, 6);
+	assert_int_equal(pos.lp_fp, fp_of("B1\nB2\n", 6));
+	add(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.0:B1\nmail.log.0:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+}
+
 /* ---- the key of a position ---- */
 
 static void
@@ -1974,6 +2035,7 @@ main(void)
 		T(stream_read_error_is_reported),
 		T(stream_callback_error_stops),
 		T(key_is_the_file_not_the_spelling),
+		T(copytruncate_while_rotated_files_are_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

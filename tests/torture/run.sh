@@ -180,22 +180,15 @@ during() {
 	[ $traced = 1 ] || { kill -CONT ${2:+-}${2:-$1} 2>/dev/null; kill -CONT $1 2>/dev/null; }
 }
 # start NOW CONF SETSID QUIET: start a run in the background (p); one time
-# in two (not quiet, strace installed) under strace, which makes one read
-# of the log or mail.log.1 sleep 300 ms (the window for during): after the
-# first, or before or after the second.  (Not before the first: a file
-# truncated between its opening and its first read, when nothing of it
-# was read before, leaves nothing by which to know its copy; in a real
-# run that window is a few microseconds.)
+# in two (not quiet, strace installed) under strace, which makes its first
+# or second read of the log or mail.log.1 sleep 300 ms, before or after
+# the read (the window for during)
 start() {
 	traced=0
 	if [ -n "$STRACE" ] && [ "$4" != quiet ]; then rnd 2; [ $R = 0 ] && traced=1; fi
 	if [ $traced = 1 ]; then
-		rnd 3
-		case $R in
-		0) k=1 inj=delay_exit ;;
-		1) k=2 inj=delay_exit ;;
-		2) k=2 inj=delay_enter ;;
-		esac
+		rnd 2; k=$((R + 1)); rnd 2
+		[ $R = 0 ] && inj=delay_enter || inj=delay_exit
 		$3 strace -f --seccomp-bpf -o /dev/null -P "$LOG" -P "$LOG.1" -e trace=read \
 		    -e inject=read:$inj=300000:when=$k \
 		    "$MAILBAN" run -c "$2" --now "$1" > "$T/run.out" 2>&1 &

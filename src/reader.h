@@ -13,7 +13,11 @@
  * (copytruncate during a run) keeps the fingerprint of what was consumed,
  * so the next run sees the truncation and finishes the copy.  A block
  * read after the file shrank or lost its head is not consumed (it may be
- * new content at an old offset): the copy has it.
+ * new content at an old offset): the copy has it.  A file truncated after
+ * it was opened but before any of it was read (while the rotated files
+ * were read) is saved at offset 0 with the head seen at the open as its
+ * fingerprint (the one case of lp_fplen > lp_offset), so that the next
+ * run finds its copy and reads it from 0.
  *   same inode, size >= offset, fingerprint ok -> go on from offset
  *   same inode, size < offset (copytruncate)  -> from 0
  *   same inode, fingerprint differs (reuse)   -> from 0

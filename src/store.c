@@ -81,6 +81,7 @@ enum stmt {
 	ST_POS_GET,
 	ST_POS_PUT,
 	ST_POS_EACH,
+	ST_POS_DEL,
 	ST_FAIL_MAXID,
 	ST_FAIL_ADD,
 	ST_FAIL_ADDN,
@@ -139,6 +140,7 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_POS_EACH] =
 	    "SELECT path, dev, ino, offset, fp, fplen, updated FROM positions "
 	    "ORDER BY path",
+	[ST_POS_DEL] = "DELETE FROM positions WHERE path = ?1",
 	[ST_FAIL_MAXID] = "SELECT max(id) FROM failures",
 	[ST_FAIL_ADD] =
 	    "INSERT INTO failures (time, address, jail, pattern) VALUES (?1, ?2, ?3, ?4)",
@@ -1310,6 +1312,16 @@ store_pos_put(struct store *s, const char *path, const struct logpos *p)
 	    sqlite3_bind_int64(st, 6, p->lp_fplen) != SQLITE_OK)
 		return bind_error(s, st, "saving a log position");
 	return run(s, st, "saving a log position");
+}
+
+int
+store_pos_del(struct store *s, const char *path)
+{
+	sqlite3_stmt	*st = s->s_st[ST_POS_DEL];
+
+	if (bind_text(st, 1, path) != SQLITE_OK)
+		return bind_error(s, st, "removing a log position");
+	return run(s, st, "removing a log position");
 }
 
 int

@@ -43,9 +43,13 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
-/* Reader position of a configured logpath: 1 found, 0 none, -1 error. */
+/*
+ * Reader position of a log, keyed by reader_key(logpath): 1 found, 0 none,
+ * -1 error.
+ */
 int	 store_pos_get(struct store *, const char *path, struct logpos *out);
 int	 store_pos_put(struct store *, const char *path, const struct logpos *);
+int	 store_pos_del(struct store *, const char *path);
 
 /* Highest failure id so far (0 if none): failures added after it are "new". */
 int	 store_failure_maxid(struct store *, int64_t *out);

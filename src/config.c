@@ -29,10 +29,12 @@
  * p_file, which point at c_file or c_localfile (the names the load used).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -42,11 +44,14 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config_int.h"
 #include "log.h"
 #include "util.h"
+
+#define FILE_MAX_BYTES	(1024 * 1024)
 
 #define C(f)	offsetof(struct config, f)
 #define J(f)	offsetof(struct jail, f)
@@ -474,6 +479,78 @@ validate(struct ini *ld, struct config *cfg)
 		    "enabled = true in one)");
 }
 
+/*
+ * Open, and refuse what root must not read as its configuration.
+ * 0: *fdp open; 1: absent and missing_ok; -1 after a message.
+ */
+static int
+open_config(const char *path, int missing_ok, int *fdp)
+{
+	struct stat	st;
+	int		fd, bad = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (missing_ok && errno == ENOENT)
+			return 1;
+		return log_error("cannot open %s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link is refused; name the file itself)" : "");
+	}
+	if (fstat(fd, &st) == -1) {
+		log_error("cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bad = log_error("%s: not a regular file", path);
+	} else if (st.st_size > FILE_MAX_BYTES) {
+		bad = log_error("%s: larger than %d bytes (a config is a few kilobytes)",
+		    path, FILE_MAX_BYTES);
+	} else if (geteuid() == 0) {
+		if (st.st_uid != 0)
+			bad = log_error("%s: refusing a config not owned by root (chown root %s)",
+			    path, path);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+			bad = log_error("%s: refusing a config that is writable by group or "
+			    "others (chmod go-w %s)", path, path);
+	}
+	if (bad) {
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* The local overrides of path: ".conf" replaced by ".local", or appended. */
+char *
+config_local_path(const char *path)
+{
+	size_t	n = strlen(path);
+
+	if (n >= 5 && strcmp(path + n - 5, ".conf") == 0)
+		n -= 5;
+	return ini_fmt("%.*s.local", (int)n, path);
+}
+
+/* open_config, and a stream on the same descriptor. */
+static int
+config_open(const char *path, int missing_ok, FILE **fpp, int *fdp)
+{
+	int	rc;
+
+	*fpp = NULL;
+	*fdp = -1;
+	if ((rc = open_config(path, missing_ok, fdp)) != 0)
+		return rc;
+	if ((*fpp = fdopen(*fdp, "r")) == NULL) {
+		log_error("cannot read %s: %s", path, strerror(errno));
+		close(*fdp);
+		*fdp = -1;
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(const char *path, struct config **out)
 {
@@ -485,10 +562,10 @@ config_load(const char *path, struct config **out)
 	int		 fd, lfd = -1, rc;
 
 	*out = NULL;
-	if (ini_open(path, 0, &fp, &fd) == -1)
+	if (config_open(path, 0, &fp, &fd) == -1)
 		return -1;
-	lpath = ini_local_path(path);
-	if ((rc = ini_open(lpath, 1, &lfp, &lfd)) == -1) {
+	lpath = config_local_path(path);
+	if ((rc = config_open(lpath, 1, &lfp, &lfd)) == -1) {
 		fclose(fp);
 		free(lpath);
 		return -1;

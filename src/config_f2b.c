@@ -290,7 +290,7 @@ f2b_sect(struct ini *ld, size_t si)
 			break;
 	if (i == sizeof(f2bsects) / sizeof(f2bsects[0]))
 		return 0;
-	lpath = ini_local_path(ld->i_file);
+	lpath = config_local_path(ld->i_file);
 	ini_report(ld, s->s_pos, s->s_name, NULL, f2bsects[i].fs_why, lpath);
 	free(lpath);
 	return 1;

@@ -75,6 +75,8 @@ void	 kvreport(struct ini *, const struct kv *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	 parse_bool(const char *, int *);
 const struct key *key_find(const char *name);
+/* The local overrides of path: ".conf" replaced by ".local", or appended. */
+char	*config_local_path(const char *path);
 
 /* config_type.c: one checker, printer and destructor per type; base is
  * the struct config or struct jail the key lands in. */

@@ -20,11 +20,9 @@
  * keys are still checked; the error is already reported.
  */
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <iniparser.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +35,6 @@
 #include "util.h"
 
 #define LINE_MAX_CHARS	1000		/* iniparser's own limit is 1023 */
-#define FILE_MAX_BYTES	(1024 * 1024)
 #define FILE_MAX_LINES	10000		/* iniparser is quadratic in keys */
 #define SECT_MAX_CHARS	64
 #define ERRORS_SHOWN	100
@@ -778,77 +775,6 @@ read_dict(struct ini *ld, int fd, const struct clean *cl, size_t from)
 	}
 	take_values(ld, d, from, quiet);
 	iniparser_freedict(d);
-}
-
-/*
- * Open, and refuse what root must not read as its configuration.
- * 0: *fdp open; 1: absent and missing_ok; -1 after a message.
- */
-static int
-open_config(const char *path, int missing_ok, int *fdp)
-{
-	struct stat	st;
-	int		fd, bad = 0;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (missing_ok && errno == ENOENT)
-			return 1;
-		return log_error("cannot open %s: %s%s", path, strerror(errno),
-		    errno == ELOOP ? " (a symbolic link is refused; name the file itself)" : "");
-	}
-	if (fstat(fd, &st) == -1) {
-		log_error("cannot stat %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		bad = log_error("%s: not a regular file", path);
-	} else if (st.st_size > FILE_MAX_BYTES) {
-		bad = log_error("%s: larger than %d bytes (a config is a few kilobytes)",
-		    path, FILE_MAX_BYTES);
-	} else if (geteuid() == 0) {
-		if (st.st_uid != 0)
-			bad = log_error("%s: refusing a config not owned by root (chown root %s)",
-			    path, path);
-		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-			bad = log_error("%s: refusing a config that is writable by group or "
-			    "others (chmod go-w %s)", path, path);
-	}
-	if (bad) {
-		close(fd);
-		return -1;
-	}
-	*fdp = fd;
-	return 0;
-}
-
-/* The local overrides of path: ".conf" replaced by ".local", or appended. */
-char *
-ini_local_path(const char *path)
-{
-	size_t	n = strlen(path);
-
-	if (n >= 5 && strcmp(path + n - 5, ".conf") == 0)
-		n -= 5;
-	return ini_fmt("%.*s.local", (int)n, path);
-}
-
-int
-ini_open(const char *path, int missing_ok, FILE **fpp, int *fdp)
-{
-	int	rc;
-
-	*fpp = NULL;
-	*fdp = -1;
-	if ((rc = open_config(path, missing_ok, fdp)) != 0)
-		return rc;
-	if ((*fpp = fdopen(*fdp, "r")) == NULL) {
-		log_error("cannot read %s: %s", path, strerror(errno));
-		close(*fdp);
-		*fdp = -1;
-		return -1;
-	}
-	return 0;
 }
 
 /*

@@ -73,14 +73,6 @@ struct ini {
 	int		 i_noini;
 };
 
-/*
- * Open a config file and refuse what root must not read as its
- * configuration.  0: *fpp and *fdp (the same file) open; 1: absent and
- * missing_ok; -1 after a message.
- */
-int	 ini_open(const char *path, int missing_ok, FILE **fpp, int *fdp);
-/* The local overrides of path: ".conf" replaced by ".local", or appended. */
-char	*ini_local_path(const char *path);
 /* Read fp (whose descriptor is fd) as file fidx into ini: -1 if it could
  * not be read to its end (reported). */
 int	 ini_read(struct ini *, FILE *fp, int fd, int fidx);

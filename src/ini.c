@@ -326,9 +326,9 @@ ini_quote_char(const char *s)
 }
 
 /*
- * What iniparser must read from a key line (rest: the text after '='), as
- * iniparser reads it, in *val.  0, or -1 after a report (*val is still
- * set, to what iniparser would read).
+ * What iniparser must read from a key line (rest: the raw text after '='),
+ * in *val: the trap checks need it, and take_values() compares it with
+ * what iniparser did read.  0, or -1 after a report (*val is still set).
  */
 static int
 parse_value(struct ini *ld, const struct keyline *kv, const char *rest, char **val)
@@ -391,7 +391,7 @@ add_sect(struct ini *ld, const char *name, struct pos p)
 			s->s_fline[f] = p.po_line;
 			return i;
 		}
-		/* iniparser merges the two; so does the scan. */
+		/* iniparser merges the two; so does the index. */
 		ini_report(ld, p, name, NULL, "duplicate section (first on line %d; "
 		    "merge the two)", s->s_fline[f]);
 		return i;
@@ -634,7 +634,7 @@ ini_mark_overrides(struct ini *ld, size_t from)
 
 
 /*
- * The second reader.
+ * The values, from iniparser.
  */
 
 static int

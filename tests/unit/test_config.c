@@ -840,99 +840,6 @@ durations_take_fail2ban_month_and_year(void **state)
 	config_free(cfg);
 }
 
-static void
-chain_must_be_a_safe_chain_name(void **state)
-{
-	static const struct {
-		const char	*value, *want;
-	} t[] = {
-		{ "-x", "\"-x\" is not a chain name (use 1 to 28 letters, digits, _ . or -, "
-		    "not starting with -)" },
-		{ "'a b'", "\"a b\" is not a chain name (use 1 to 28 letters, digits, _ . or "
-		    "-, not starting with -)" },
-		{ "abcdefghijklmnopqrstuvwxyz123", "\"abcdefghijklmnopqrstuvwxyz123\" is not "
-		    "a chain name (use 1 to 28 letters, digits, _ . or -, not starting with -)" },
-		{ "", "\"\" is not a chain name (use 1 to 28 letters, digits, _ . or -, not "
-		    "starting with -)" },
-		{ "INPUT", "\"INPUT\" is a built-in chain or target (use a chain of its own, "
-		    "such as fail2ban-mail)" },
-		{ "REJECT", "\"REJECT\" is a built-in chain or target (use a chain of its "
-		    "own, such as fail2ban-mail)" },
-	};
-	char	text[512], want[512];
-	size_t	i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(text, sizeof(text), "[DEFAULT]\nchain = %s\n" JAIL, t[i].value);
-		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] chain: %s\n",
-		    t[i].want);
-		bad(text, want);
-	}
-}
-
-static void
-port_must_be_a_short_list_of_numbers(void **state)
-{
-	static const struct {
-		const char	*value, *want;
-	} t[] = {
-		{ "0", "\"0\" is not a port list: \"0\" is out of range (use ports 1 to "
-		    "65535, such as 25,465,587)" },
-		{ "25,smtpx", "\"25,smtpx\" is not a port list: \"smtpx\" is not a tcp "
-		    "service in /etc/services (use ports 1 to 65535 or service names, such "
-		    "as 25,465,587 or smtp,submission)" },
-		{ "70000", "\"70000\" is not a port list: \"70000\" is out of range (use "
-		    "ports 1 to 65535, such as 25,465,587)" },
-		{ "25:30", "\"25:30\" is not a port list: \"25:30\" is not a number (use "
-		    "ports 1 to 65535, such as 25,465,587)" },
-		{ ",", "\",\" is empty (use a port or a list such as 25,465,587)" },
-		{ "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "\"1 2 3 4 5 6 7 8 9 10 11 12 13 "
-		    "14 15 16\" has more than 15 ports (the limit of iptables multiport)" },
-	};
-	char	text[512], want[512];
-	size_t	i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(text, sizeof(text), "[DEFAULT]\nport = %s\n" JAIL, t[i].value);
-		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] port: %s\n",
-		    t[i].want);
-		bad(text, want);
-	}
-}
-
-static void
-blocktype_cannot_inject_into_the_script(void **state)
-{
-	static const struct {
-		const char	*key, *value, *want;
-	} t[] = {
-		{ "blocktype", "reject", "\"reject\" does not start with a target (start "
-		    "with one in upper case, such as REJECT or DROP)" },
-		{ "blocktype", "-j DROP", "\"-j DROP\" does not start with a target (start "
-		    "with one in upper case, such as REJECT or DROP)" },
-		{ "blocktype", "'DROP;x'", "\"DROP;x\" contains ';' (use only letters, "
-		    "digits, spaces and _ . / : = -)" },
-		{ "blocktype6", "'DROP\"'", "\"DROP\"\" contains '\"' (use only letters, "
-		    "digits, spaces and _ . / : = -)" },
-		{ "blocktype6", "\"REJECT --reject-with 'x'\"", "\"REJECT --reject-with 'x'\" "
-		    "contains ''' (use only letters, digits, spaces and _ . / : = -)" },
-		{ "blocktype", "", "\"\" is empty (use a target such as REJECT --reject-with "
-		    "tcp-reset)" },
-	};
-	char	text[512], want[512];
-	size_t	i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(text, sizeof(text), "[DEFAULT]\n%s = %s\n" JAIL, t[i].key, t[i].value);
-		snprintf(want, sizeof(want), "mailban: t.conf:2: [DEFAULT] %s: %s\n",
-		    t[i].key, t[i].want);
-		bad(text, want);
-	}
-}
-
 /*
  * Patterns and the traps of the ini syntax.
  */
@@ -1118,43 +1025,6 @@ logpath_journal_selects_the_journal(void **state)
 	cfg = good("[DEFAULT]\nlogpath = /var/log/journal\n" JAIL);
 	assert_int_equal(cfg->c_journal, 0);
 	config_free(cfg);
-}
-
-static void
-journalmatch_must_be_field_matches(void **state)
-{
-#define JM_FIX	" (use FIELD=VALUE words with upper case field names, joined by + " \
-		"for \"or\", such as _SYSTEMD_UNIT=sendmail.service + " \
-		"SYSLOG_IDENTIFIER=sm-mta)\n"
-	(void)state;
-	bad("[DEFAULT]\njournalmatch = + _COMM=sendmail\n"
-	    "journalctl = journalctl\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"+ _COMM=sendmail\" is not a list "
-	    "of journal matches: \"+\" must stand between two matches" JM_FIX
-	    "mailban: t.conf:3: [DEFAULT] journalctl: \"journalctl\" is not an absolute "
-	    "path (write it from /, such as /usr/bin/journalctl)\n");
-	bad("[DEFAULT]\njournalmatch = _COMM=sendmail +\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"_COMM=sendmail +\" is not a list "
-	    "of journal matches: \"+\" must stand between two matches" JM_FIX);
-	bad("[DEFAULT]\njournalmatch = A=1 + + B=2\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"A=1 + + B=2\" is not a list "
-	    "of journal matches: \"+\" must stand between two matches" JM_FIX);
-	bad("[DEFAULT]\njournalmatch = _comm=sendmail\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"_comm=sendmail\" is not a list "
-	    "of journal matches: \"_comm=sendmail\" is not FIELD=VALUE" JM_FIX);
-	bad("[DEFAULT]\njournalmatch = --since=yesterday\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"--since=yesterday\" is not a "
-	    "list of journal matches: \"--since=yesterday\" is not FIELD=VALUE" JM_FIX);
-	bad("[DEFAULT]\njournalmatch = =x 1A=b\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"=x 1A=b\" is not a list "
-	    "of journal matches: \"=x\" is not FIELD=VALUE" JM_FIX);
-	bad("[DEFAULT]\njournalmatch = 1A=b\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"1A=b\" is not a list "
-	    "of journal matches: \"1A=b\" is not FIELD=VALUE" JM_FIX);
-	bad("[DEFAULT]\njournalmatch =\n" JAIL,
-	    "mailban: t.conf:2: [DEFAULT] journalmatch: \"\" is not a list of journal "
-	    "matches: no match" JM_FIX);
-#undef JM_FIX
 }
 
 static void
@@ -1375,16 +1245,12 @@ main(void)
 		cmocka_unit_test(too_many_lines_are_refused),
 		cmocka_unit_test(percent_paren_in_a_pattern_is_not_interpolation),
 		cmocka_unit_test(durations_take_fail2ban_month_and_year),
-		cmocka_unit_test(chain_must_be_a_safe_chain_name),
-		cmocka_unit_test(port_must_be_a_short_list_of_numbers),
-		cmocka_unit_test(blocktype_cannot_inject_into_the_script),
 		cmocka_unit_test(long_line_is_refused),
 		cmocka_unit_test(nul_and_control_bytes_are_refused),
 		cmocka_unit_test(at_most_100_errors_are_shown),
 		cmocka_unit_test(syslog_facility_takes_the_syslog_names),
 		cmocka_unit_test(ignoreself_adds_the_host_addresses),
 		cmocka_unit_test(logpath_journal_selects_the_journal),
-		cmocka_unit_test(journalmatch_must_be_field_matches),
 		cmocka_unit_test(bantime_increment_keys_are_checked),
 		cmocka_unit_test_teardown(local_file_overrides_keys_and_adds_sections,
 		    unlink_local),

@@ -1115,49 +1115,6 @@ local_file_overrides_keys_and_adds_sections(void **state)
 }
 
 static void
-local_file_errors_name_the_local_file_and_line(void **state)
-{
-	(void)state;
-	write_local("[DEFAULT]\n"
-	    "maxretry = 0\n"
-	    "[sendmail]\n"
-	    "failregex = again <HOST>\n"
-	    "failregex = twice <HOST>\n"
-	    "[DEFAULT]\n"
-	    "[new]\n"
-	    "enabled = true\n");
-	bad("[DEFAULT]\nport = 0\n[sendmail]\nfailregex.1 = one <HOST>\n",
-	    "mailban: t.conf:2: [DEFAULT] port: \"0\" is not a port list: \"0\" is out of "
-	    "range (use ports 1 to 65535, such as 25,465,587)\n"
-	    "mailban: t.local:2: [DEFAULT] maxretry: \"0\" is out of range (use 1 to 1000)\n"
-	    "mailban: t.local:5: [sendmail] failregex: duplicate key (also on line 4; "
-	    "keep one)\n"
-	    "mailban: t.local:5: [sendmail] failregex: conflicts with failregex.1 on line "
-	    "4 of t.conf (failregex alone is failregex.1; rename one of them "
-	    "failregex.2)\n"
-	    "mailban: t.local:6: [DEFAULT] duplicate section (first on line 1; merge the "
-	    "two)\n"
-	    "mailban: t.local:7: [new] has no failregex (add failregex = <pattern>, with "
-	    "<HOST> where the address appears)\n");
-}
-
-static void
-local_file_is_scanned_like_the_main_file(void **state)
-{
-	(void)state;
-	write_local("[sendmail]\n"
-	    "failregex.2 = a;b <HOST>\n"
-	    "failregex.3 = x <HOST>\n"
-	    "    y <HOST>\n");
-	bad(JAIL,
-	    "mailban: t.local:2: [sendmail] failregex.2: \"a;b <HOST>\" is cut at ';' by "
-	    "the ini reader (quote the pattern: failregex.2 = 'a;b <HOST>')\n"
-	    "mailban: t.local:4: [sendmail] failregex.3: indented continuation lines are "
-	    "not read; write each pattern as its own numbered key: failregex.4 = "
-	    "<pattern>\n");
-}
-
-static void
 local_file_is_refused_like_the_main_file(void **state)
 {
 	struct config	*cfg;
@@ -1253,10 +1210,6 @@ main(void)
 		cmocka_unit_test(logpath_journal_selects_the_journal),
 		cmocka_unit_test(bantime_increment_keys_are_checked),
 		cmocka_unit_test_teardown(local_file_overrides_keys_and_adds_sections,
-		    unlink_local),
-		cmocka_unit_test_teardown(local_file_errors_name_the_local_file_and_line,
-		    unlink_local),
-		cmocka_unit_test_teardown(local_file_is_scanned_like_the_main_file,
 		    unlink_local),
 		cmocka_unit_test_teardown(local_file_is_refused_like_the_main_file,
 		    unlink_local),

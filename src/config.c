@@ -8,8 +8,8 @@
  * reported, one line each, in line order:
  *   mailban: FILE:LINE: [section] key: "VALUE" is PROBLEM (FIX)
  *
- * Every key is one row of keys[] below: its name, the sections it may be
- * written in, its type (with range or enum words), its default, where it
+ * Every key is one row of config_keys[] below: its name, the sections it may
+ * be written in, its type (with range or enum words), its default, where it
  * lands (an offset into struct config or struct jail), and the example a
  * message offers.  The table drives checking, defaults, `mailban config`
  * printing and freeing; config_type.c holds one checker per type.  A key
@@ -87,7 +87,7 @@ static const struct kenum logwords = { journal_word, NULL, 1, NULL, NULL };
  * conf/mailban.conf).  k_min/k_max: the range of KT_NUM and KT_MULT;
  * KT_DURATION with k_min 0 also takes "0".
  */
-const struct key keys[] = {
+const struct key config_keys[] = {
 /*	  name			sect		type		min	max	enum		default			lands in		count			help */
 	{ "logpath",		KS_DEFAULT,	KT_PATH,	0,	0,	&logwords,	"/var/log/mail.log",	C(c_logpath),		0,			"/var/log/mail.log, or journal" },
 	{ "journalmatch",	KS_DEFAULT,	KT_MATCHES,	0,	0,	NULL,		"_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta", C(c_journalmatch), 0, NULL },
@@ -124,9 +124,9 @@ const struct key keys[] = {
 	{ "findtime",		KS_BOTH,	KT_DURATION,	1,	0,	NULL,		"10m",			J(j_findtime),		0,			NULL },
 	{ "bantime",		KS_BOTH,	KT_BANTIME,	0,	0,	NULL,		"1h",			J(j_bantime),		0,			NULL },
 };
-const size_t	nkeys = N(keys);
+const size_t	config_nkeys = N(config_keys);
 
-/* What the walk of one section learned about each key of keys[]. */
+/* What the walk of one section learned about each key of config_keys[]. */
 struct seen {
 	struct pos	 s_pos;		/* of the line checked; NOPOS: the default */
 	const char	*s_raw;		/* the value checked */
@@ -142,7 +142,7 @@ struct ftsrc {
 };
 
 void
-kvreport(struct ini *ld, const struct kv *kv, const char *f, ...)
+config_kvreport(struct ini *ld, const struct kv *kv, const char *f, ...)
 {
 	va_list	ap;
 
@@ -152,7 +152,7 @@ kvreport(struct ini *ld, const struct kv *kv, const char *f, ...)
 }
 
 int
-parse_bool(const char *v, int *out)
+config_bool(const char *v, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
@@ -176,16 +176,16 @@ key_find(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(name, keys[i].k_name) == 0)
-			return &keys[i];
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(name, config_keys[i].k_name) == 0)
+			return &config_keys[i];
 	return NULL;
 }
 
 static size_t
 key_index(const char *name)
 {
-	return (size_t)(key_find(name) - keys);
+	return (size_t)(key_find(name) - config_keys);
 }
 
 /* The struct config or struct jail that key k of a section lands in. */
@@ -255,12 +255,12 @@ load_default(struct ini *ld, struct config *cfg, struct jail *dj, struct seen *s
 	const char		*s;
 	size_t			 i;
 
-	for (i = 0; i < nkeys; i++) {
-		struct kv	kv = { NOPOS, "default", keys[i].k_name, keys[i].k_default };
+	for (i = 0; i < config_nkeys; i++) {
+		struct kv	kv = { NOPOS, "default", config_keys[i].k_name, config_keys[i].k_default };
 
-		sn[i].s_raw = keys[i].k_default;
-		if (keys[i].k_default != NULL)
-			key_check(ld, &keys[i], &kv, key_base(&keys[i], cfg, dj));
+		sn[i].s_raw = config_keys[i].k_default;
+		if (config_keys[i].k_default != NULL)
+			key_check(ld, &config_keys[i], &kv, key_base(&config_keys[i], cfg, dj));
 	}
 	for (i = 0; i < ld->i_nkey; i++) {
 		const struct ini_key	*e = &ld->i_key[i];
@@ -271,17 +271,17 @@ load_default(struct ini *ld, struct config *cfg, struct jail *dj, struct seen *s
 		if ((k = key_find(e->e_key)) != NULL && (k->k_sect & KS_DEFAULT) != 0) {
 			if (e->e_bad || chk_interpolation(ld, &kv, k->k_default) == -1 ||
 			    chk_f2b_value(ld, &kv))
-				sn[k - keys].s_set = sn[k - keys].s_bad = 1;
+				sn[k - config_keys].s_set = sn[k - config_keys].s_bad = 1;
 			else
-				set_key(ld, k, &kv, key_base(k, cfg, dj), &sn[k - keys]);
+				set_key(ld, k, &kv, key_base(k, cfg, dj), &sn[k - config_keys]);
 		} else if (k != NULL || patkey(e->e_key, &pk) != 0)
-			kvreport(ld, &kv, "only allowed in a filter section (move it to one)");
+			config_kvreport(ld, &kv, "only allowed in a filter section (move it to one)");
 		else if ((s = f2b_key(e->e_key)) != NULL)
-			kvreport(ld, &kv, "a fail2ban key: %s", s);
-		else if ((s = suggest(e->e_key, 1, best, sizeof(best))) != NULL)
-			kvreport(ld, &kv, "unknown key (did you mean %s?)", s);
+			config_kvreport(ld, &kv, "a fail2ban key: %s", s);
+		else if ((s = config_suggest(e->e_key, 1, best, sizeof(best))) != NULL)
+			config_kvreport(ld, &kv, "unknown key (did you mean %s?)", s);
 		else
-			kvreport(ld, &kv, "unknown key (see mailban(8) for the keys of "
+			config_kvreport(ld, &kv, "unknown key (see mailban(8) for the keys of "
 			    "[DEFAULT])");
 	}
 	if (cfg->c_blocktype6 == NULL && !sn[key_index("blocktype6")].s_set &&
@@ -301,15 +301,15 @@ report_unknown(struct ini *ld, const struct kv *kv)
 	int	n;
 
 	known[0] = '\0';
-	for (i = 0; i < nkeys; i++) {
-		if ((keys[i].k_sect & KS_JAIL) == 0)
+	for (i = 0; i < config_nkeys; i++) {
+		if ((config_keys[i].k_sect & KS_JAIL) == 0)
 			continue;
-		n = snprintf(known + o, sizeof(known) - o, "%s, ", keys[i].k_name);
+		n = snprintf(known + o, sizeof(known) - o, "%s, ", config_keys[i].k_name);
 		if (n < 0 || (size_t)n >= sizeof(known) - o)
 			break;
 		o += (size_t)n;
 	}
-	kvreport(ld, kv, "unknown key (a filter section knows %sfailregex[.N], "
+	config_kvreport(ld, kv, "unknown key (a filter section knows %sfailregex[.N], "
 	    "failregex.extra.N, failregex.aggressive.N and ignoreregex[.N])", known);
 }
 
@@ -327,18 +327,18 @@ jail_key(struct ini *ld, struct jail *j, const struct ini_key *e, const char *se
 		if (k != NULL && !e->e_bad && chk_f2b_value(ld, &kv))
 			;
 		else if (k != NULL)
-			kvreport(ld, &kv, "only allowed in [DEFAULT] (move it there)");
+			config_kvreport(ld, &kv, "only allowed in [DEFAULT] (move it there)");
 		else if ((sug = f2b_key(e->e_key)) != NULL)
-			kvreport(ld, &kv, "a fail2ban key: %s", sug);
-		else if ((sug = suggest(e->e_key, 0, best, sizeof(best))) != NULL)
-			kvreport(ld, &kv, "unknown key (did you mean %s?)", sug);
+			config_kvreport(ld, &kv, "a fail2ban key: %s", sug);
+		else if ((sug = config_suggest(e->e_key, 0, best, sizeof(best))) != NULL)
+			config_kvreport(ld, &kv, "unknown key (did you mean %s?)", sug);
 		else
 			report_unknown(ld, &kv);
 		return;
 	}
 	if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 		return;
-	set_key(ld, k, &kv, j, &sn[k - keys]);
+	set_key(ld, k, &kv, j, &sn[k - config_keys]);
 }
 
 static void
@@ -346,7 +346,7 @@ load_jail(struct ini *ld, struct config *cfg, const struct jail *dj,
     const struct seen *dsn, size_t si, struct ftsrc *fts)
 {
 	const struct ini_sect	*s = &ld->i_sect[si];
-	struct seen		*sn = xcalloc(nkeys, sizeof(*sn));
+	struct seen		*sn = xcalloc(config_nkeys, sizeof(*sn));
 	struct jail		*j;
 	struct patkey		 pk;
 	char			 best[64];
@@ -371,12 +371,12 @@ load_jail(struct ini *ld, struct config *cfg, const struct jail *dj,
 			if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 				continue;
 			if (e->e_val[0] == '\0')
-				kvreport(ld, &kv, "\"\" is an empty pattern (write a pattern, "
+				config_kvreport(ld, &kv, "\"\" is an empty pattern (write a pattern, "
 				    "or remove the key)");
 			else
 				add_pattern(ld, j, &pk, e);
 		} else if (r == -1)
-			kvreport(ld, &kv, "bad pattern number (use %.*s1 to %.*s%d, "
+			config_kvreport(ld, &kv, "bad pattern number (use %.*s1 to %.*s%d, "
 			    "without a leading zero)", (int)(strrchr(e->e_key, '.') -
 			    e->e_key + 1), e->e_key, (int)(strrchr(e->e_key, '.') -
 			    e->e_key + 1), e->e_key, PATNUM_MAX);
@@ -401,7 +401,7 @@ load_jail(struct ini *ld, struct config *cfg, const struct jail *dj,
 		if (ld->i_key[i].e_sect == si && strncmp(ld->i_key[i].e_key, "failregex", 9) == 0)
 			break;
 	if (i == ld->i_nkey) {
-		if ((sug = suggest_sect(ld, si, best, sizeof(best))) != NULL)
+		if ((sug = config_suggest_sect(ld, si, best, sizeof(best))) != NULL)
 			ini_report(ld, s->s_pos, s->s_name, NULL, "has no failregex (did you "
 			    "mean [%s]?)", sug);
 		else
@@ -451,7 +451,7 @@ check_purge(struct ini *ld, const struct config *cfg, const struct seen *dsn,
 static void
 validate(struct ini *ld, struct config *cfg)
 {
-	struct seen	*dsn = xcalloc(nkeys, sizeof(*dsn));
+	struct seen	*dsn = xcalloc(config_nkeys, sizeof(*dsn));
 	struct ftsrc	*fts = NULL;
 	struct jail	 dj;
 	size_t		 i, nfts = 0, enabled = 0;
@@ -612,16 +612,16 @@ config_free(struct config *cfg)
 		return;
 	free(cfg->c_file);
 	free(cfg->c_localfile);
-	for (k = 0; k < nkeys; k++)
-		if (keys[k].k_sect == KS_DEFAULT)
-			key_free(&keys[k], cfg);
+	for (k = 0; k < config_nkeys; k++)
+		if (config_keys[k].k_sect == KS_DEFAULT)
+			key_free(&config_keys[k], cfg);
 	for (i = 0; i < cfg->c_njails; i++) {
 		struct jail	*j = &cfg->c_jails[i];
 
 		free(j->j_name);
-		for (k = 0; k < nkeys; k++)
-			if (keys[k].k_sect != KS_DEFAULT)
-				key_free(&keys[k], j);
+		for (k = 0; k < config_nkeys; k++)
+			if (config_keys[k].k_sect != KS_DEFAULT)
+				key_free(&config_keys[k], j);
 		for (k = 0; k < j->j_nfail; k++)
 			pattern_free(&j->j_fail[k]);
 		free(j->j_fail);
@@ -634,7 +634,7 @@ config_free(struct config *cfg)
 }
 
 /*
- * [DEFAULT]'s keys, then the filter sections, each in the order of keys[].
+ * [DEFAULT]'s keys, then the filter sections, each in config_keys[] order.
  * maxretry, findtime and bantime appear in every section, as their
  * effective values.  ignoreip is the effective list: with ignoreself, it
  * includes the host's addresses.
@@ -645,19 +645,19 @@ config_print(const struct config *cfg, FILE *fp)
 	size_t	i, k;
 
 	fprintf(fp, "[DEFAULT]\n");
-	for (k = 0; k < nkeys; k++)
-		if (keys[k].k_sect == KS_DEFAULT)
-			key_print(fp, &keys[k], cfg);
+	for (k = 0; k < config_nkeys; k++)
+		if (config_keys[k].k_sect == KS_DEFAULT)
+			key_print(fp, &config_keys[k], cfg);
 	for (i = 0; i < cfg->c_njails; i++) {
 		const struct jail	*j = &cfg->c_jails[i];
 
 		fprintf(fp, "\n[%s]\n", j->j_name);
-		for (k = 0; k < nkeys; k++)
-			if (keys[k].k_sect != KS_DEFAULT)
-				key_print(fp, &keys[k], j);
+		for (k = 0; k < config_nkeys; k++)
+			if (config_keys[k].k_sect != KS_DEFAULT)
+				key_print(fp, &config_keys[k], j);
 		for (k = 0; k < j->j_nfail; k++)
-			print_kv(fp, j->j_fail[k].p_key, j->j_fail[k].p_text);
+			config_print_kv(fp, j->j_fail[k].p_key, j->j_fail[k].p_text);
 		for (k = 0; k < j->j_nignore; k++)
-			print_kv(fp, j->j_ignore[k].p_key, j->j_ignore[k].p_text);
+			config_print_kv(fp, j->j_ignore[k].p_key, j->j_ignore[k].p_text);
 	}
 }

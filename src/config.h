@@ -6,8 +6,8 @@
  * unknown keys, bad numbers, durations, CIDRs and fail2ban-style indented
  * continuation lines are all errors.  Regexes are only collected here;
  * filter_compile() checks them (it reports with the same file/line/key).
- * Every key is a row of keys[] in config.c (name, sections, type, default,
- * field); ini.c reads the file, config_*.c share config_int.h.
+ * Every key is a row of config_keys[] in config.c (name, sections, type,
+ * default, field); ini.c reads the file, config_*.c share config_int.h.
  */
 #ifndef MAILBAN_CONFIG_H
 #define MAILBAN_CONFIG_H

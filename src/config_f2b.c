@@ -127,16 +127,16 @@ consider(const char *key, const char *cand, const char *num, char *best, size_t 
 
 /* The known key of this kind of section closest to key, or NULL. */
 const char *
-suggest(const char *key, int indefault, char *best, size_t len)
+config_suggest(const char *key, int indefault, char *best, size_t len)
 {
 	const char	*dot;
 	char		 stem[64];
 	int		 bestd = INT_MAX;
 	size_t		 k;
 
-	for (k = 0; k < nkeys; k++)
-		if ((keys[k].k_sect & (indefault ? KS_DEFAULT : KS_JAIL)) != 0)
-			consider(key, keys[k].k_name, NULL, best, len, &bestd);
+	for (k = 0; k < config_nkeys; k++)
+		if ((config_keys[k].k_sect & (indefault ? KS_DEFAULT : KS_JAIL)) != 0)
+			consider(key, config_keys[k].k_name, NULL, best, len, &bestd);
 	if (indefault)
 		return bestd == INT_MAX ? NULL : best;
 	dot = strrchr(key, '.');
@@ -207,14 +207,14 @@ chk_interpolation(struct ini *ld, const struct kv *kv, const char *example)
 	if (!interpolation(kv->k_val, what, sizeof(what)))
 		return 0;
 	if (is_regex_key(kv->k_key))
-		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		config_kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
 		    "not expand (drop it: patterns are matched after \"sm-mta[pid]: \" "
 		    "and the queue id, where fail2ban's start after __prefix_line)", what);
 	else if (example != NULL && *example != '\0')
-		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		config_kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
 		    "not expand (write the value itself, such as %s)", what, example);
 	else
-		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		config_kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
 		    "not expand (write the value itself)", what);
 	return -1;
 }
@@ -234,11 +234,11 @@ chk_f2b_value(struct ini *ld, const struct kv *kv)
 	if (i == sizeof(f2bbackends) / sizeof(f2bbackends[0]))
 		return 0;
 	if (strcasecmp(kv->k_val, "systemd") == 0)
-		kvreport(ld, kv, "\"%s\" is fail2ban's journal backend (to read the "
+		config_kvreport(ld, kv, "\"%s\" is fail2ban's journal backend (to read the "
 		    "journal, write logpath = journal; mailban's backend is its "
 		    "firewall: chain or ipset)", kv->k_val);
 	else
-		kvreport(ld, kv, "\"%s\" is a fail2ban log backend (remove it: mailban "
+		config_kvreport(ld, kv, "\"%s\" is a fail2ban log backend (remove it: mailban "
 		    "follows logpath itself; its backend is its firewall: chain or "
 		    "ipset, in [DEFAULT])", kv->k_val);
 	return 1;
@@ -250,7 +250,7 @@ chk_f2b_value(struct ini *ld, const struct kv *kv)
  * (a typo in mailban.local's [sendmail-reject] makes a new section).
  */
 const char *
-suggest_sect(const struct ini *ld, size_t si, char *best, size_t len)
+config_suggest_sect(const struct ini *ld, size_t si, char *best, size_t len)
 {
 	const char	*name = ld->i_sect[si].s_name, *cand;
 	int		 bestd = INT_MAX;

@@ -54,7 +54,7 @@ struct kenum {
 	const char	*e_use;		/* NULL: "use a, b or c" from e_names */
 };
 
-/* One key of the schema (config.c: keys[]). */
+/* One key of the schema: a row of config_keys[] (config.c). */
 struct key {
 	const char	*k_name;
 	int		 k_sect;	/* KS_* */
@@ -67,13 +67,13 @@ struct key {
 	const char	*k_help;	/* the example a message offers; NULL: k_default */
 };
 
-extern const struct key	 keys[];
-extern const size_t	 nkeys;
+extern const struct key	 config_keys[];
+extern const size_t	 config_nkeys;
 
 /* config.c */
-void	 kvreport(struct ini *, const struct kv *, const char *, ...)
+void	 config_kvreport(struct ini *, const struct kv *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-int	 parse_bool(const char *, int *);
+int	 config_bool(const char *, int *);
 const struct key *key_find(const char *name);
 /* The local overrides of path: ".conf" replaced by ".local", or appended. */
 char	*config_local_path(const char *path);
@@ -83,7 +83,7 @@ char	*config_local_path(const char *path);
 int	 key_check(struct ini *, const struct key *, const struct kv *, void *base);
 void	 key_print(FILE *, const struct key *, const void *base);
 /* key = value, quoted when iniparser would otherwise change the value. */
-void	 print_kv(FILE *, const char *key, const char *value);
+void	 config_print_kv(FILE *, const char *key, const char *value);
 void	 key_free(const struct key *, void *base);
 /* The name of an enum value, or its first name. */
 const char *kenum_name(const struct kenum *, int value);
@@ -112,7 +112,7 @@ const char *f2b_key(const char *key);
 int	 chk_interpolation(struct ini *, const struct kv *, const char *example);
 int	 chk_f2b_value(struct ini *, const struct kv *);
 int	 f2b_sect(struct ini *, size_t si);
-const char *suggest(const char *key, int indefault, char *best, size_t len);
-const char *suggest_sect(const struct ini *, size_t si, char *best, size_t len);
+const char *config_suggest(const char *key, int indefault, char *best, size_t len);
+const char *config_suggest_sect(const struct ini *, size_t si, char *best, size_t len);
 
 #endif

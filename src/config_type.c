@@ -70,7 +70,7 @@ get_num(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_
 	(void)n;
 	if ((why = parse_num(kv->k_val, k->k_min, k->k_max, f)) == NULL)
 		return 0;
-	kvreport(ld, kv, "\"%s\" is %s (use %lld to %lld)", kv->k_val, why, k->k_min,
+	config_kvreport(ld, kv, "\"%s\" is %s (use %lld to %lld)", kv->k_val, why, k->k_min,
 	    k->k_max);
 	return -1;
 }
@@ -83,16 +83,16 @@ chk_duration(struct ini *ld, const struct kv *kv, int forever, long long *out)
 	if ((why = parse_duration(kv->k_val, forever, out)) == NULL)
 		return 0;
 	if (kv->k_val[0] == '\0')
-		kvreport(ld, kv, "\"\" is empty (%s)", fix);
+		config_kvreport(ld, kv, "\"\" is empty (%s)", fix);
 	else if (!forever && strcmp(kv->k_val, "-1") == 0)
-		kvreport(ld, kv, "\"-1\" is not allowed here (only bantime can be "
+		config_kvreport(ld, kv, "\"-1\" is not allowed here (only bantime can be "
 		    "permanent; %s)", fix);
 	else if (strcmp(why, "not a duration") == 0)
-		kvreport(ld, kv, "\"%s\" is not a duration (%s)", kv->k_val, fix);
+		config_kvreport(ld, kv, "\"%s\" is not a duration (%s)", kv->k_val, fix);
 	else if (strchr(why, '(') != NULL)
-		kvreport(ld, kv, "\"%s\" is not a valid duration: %s", kv->k_val, why);
+		config_kvreport(ld, kv, "\"%s\" is not a valid duration: %s", kv->k_val, why);
 	else
-		kvreport(ld, kv, "\"%s\" is not a valid duration: %s (%s)", kv->k_val, why, fix);
+		config_kvreport(ld, kv, "\"%s\" is not a valid duration: %s (%s)", kv->k_val, why, fix);
 	return -1;
 }
 
@@ -139,9 +139,9 @@ get_path(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size
 		return 0;
 	}
 	if (kv->k_val[0] == '\0')
-		kvreport(ld, kv, "\"\" is empty (write an absolute path such as %s)", example);
+		config_kvreport(ld, kv, "\"\" is empty (write an absolute path such as %s)", example);
 	else
-		kvreport(ld, kv, "\"%s\" is not an absolute path (write it from /, such "
+		config_kvreport(ld, kv, "\"%s\" is not an absolute path (write it from /, such "
 		    "as %s)", kv->k_val, example);
 	return -1;
 }
@@ -161,13 +161,13 @@ get_chain(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 	(void)k;
 	(void)nn;
 	if (n == 0 || n > CHAIN_MAX || v[0] == '-' || !ini_is_name(v, n)) {
-		kvreport(ld, kv, "\"%s\" is not a chain name (use 1 to %d letters, digits, "
+		config_kvreport(ld, kv, "\"%s\" is not a chain name (use 1 to %d letters, digits, "
 		    "_ . or -, not starting with -)", v, CHAIN_MAX);
 		return -1;
 	}
 	for (i = 0; reserved[i] != NULL; i++)
 		if (strcmp(v, reserved[i]) == 0) {
-			kvreport(ld, kv, "\"%s\" is a built-in chain or target (use a "
+			config_kvreport(ld, kv, "\"%s\" is a built-in chain or target (use a "
 			    "chain of its own, such as fail2ban-mail)", v);
 			return -1;
 		}
@@ -198,7 +198,7 @@ get_ports(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 	(void)k;
 	n = words(kv->k_val, &buf, &w);
 	if (n == 0) {
-		kvreport(ld, kv, "\"%s\" is empty (use a port or a list such as "
+		config_kvreport(ld, kv, "\"%s\" is empty (use a port or a list such as "
 		    "25,465,587)", kv->k_val);
 		goto out;
 	}
@@ -209,7 +209,7 @@ get_ports(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 		if (!isdigit((unsigned char)w[i][0]) && w[i][0] != '-' && w[i][0] != '+') {
 			/* fail2ban's port = smtp,submission: /etc/services. */
 			if ((se = getservbyname(w[i], "tcp")) == NULL || se->s_port == 0) {
-				kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is not a "
+				config_kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is not a "
 				    "tcp service in /etc/services (use ports 1 to 65535 or "
 				    "service names, such as 25,465,587 or smtp,submission)",
 				    kv->k_val, w[i]);
@@ -217,7 +217,7 @@ get_ports(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 			}
 			v = ntohs((uint16_t)se->s_port);
 		} else if ((why = parse_num(w[i], 1, 65535, &v)) != NULL) {
-			kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is %s (use "
+			config_kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is %s (use "
 			    "ports 1 to 65535, such as 25,465,587)", kv->k_val, w[i], why);
 			goto out;
 		}
@@ -226,7 +226,7 @@ get_ports(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 		if (j < np)
 			continue;
 		if (np == PORTS_MAX) {
-			kvreport(ld, kv, "\"%s\" has more than %d ports (the limit of "
+			config_kvreport(ld, kv, "\"%s\" has more than %d ports (the limit of "
 			    "iptables multiport)", kv->k_val, PORTS_MAX);
 			goto out;
 		}
@@ -262,13 +262,13 @@ get_target(struct ini *ld, const struct key *k, const struct kv *kv, void *f, si
 	(void)k;
 	(void)nn;
 	if (*v == '\0') {
-		kvreport(ld, kv, "\"\" is empty (use a target such as REJECT "
+		config_kvreport(ld, kv, "\"\" is empty (use a target such as REJECT "
 		    "--reject-with tcp-reset)");
 		return -1;
 	}
 	for (p = v; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr(" _./:=-", *p) == NULL) {
-			kvreport(ld, kv, "\"%s\" contains '%c' (use only letters, digits, "
+			config_kvreport(ld, kv, "\"%s\" contains '%c' (use only letters, digits, "
 			    "spaces and _ . / : = -)", v, *p);
 			return -1;
 		}
@@ -277,7 +277,7 @@ get_target(struct ini *ld, const struct key *k, const struct kv *kv, void *f, si
 		if (!isupper((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_')
 			break;
 	if (!isupper((unsigned char)v[0]) || p < v + n) {
-		kvreport(ld, kv, "\"%s\" does not start with a target (start with one in "
+		config_kvreport(ld, kv, "\"%s\" does not start with a target (start with one in "
 		    "upper case, such as REJECT or DROP)", v);
 		return -1;
 	}
@@ -305,11 +305,11 @@ get_names(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 	(void)k;
 	n = words(kv->k_val, &buf, &w);
 	if (n == 0)
-		kvreport(ld, kv, "\"%s\" is empty (use syslog tags such as sendmail "
+		config_kvreport(ld, kv, "\"%s\" is empty (use syslog tags such as sendmail "
 		    "sm-mta)", kv->k_val);
 	for (i = 0; i < n; i++)
 		if (!ini_is_name(w[i], strlen(w[i]))) {
-			kvreport(ld, kv, "\"%s\" is not a list of names: \"%s\" is not a "
+			config_kvreport(ld, kv, "\"%s\" is not a list of names: \"%s\" is not a "
 			    "name (use letters, digits, _ . or -)", kv->k_val, w[i]);
 			n = 0;
 		}
@@ -364,9 +364,9 @@ get_cidrs(struct ini *ld, const struct key *k, const struct kv *kv, void *f, siz
 		if ((why = add_cidr(f, w[i])) == NULL)
 			continue;
 		if (strchr(why, '(') != NULL)
-			kvreport(ld, kv, "\"%s\" is not an address or CIDR: %s", w[i], why);
+			config_kvreport(ld, kv, "\"%s\" is not an address or CIDR: %s", w[i], why);
 		else
-			kvreport(ld, kv, "\"%s\" is not an address or CIDR: %s (use an "
+			config_kvreport(ld, kv, "\"%s\" is not an address or CIDR: %s (use an "
 			    "address or network such as 192.0.2.7 or 2001:db8::/32; "
 			    "host names are not allowed)", w[i], why);
 		rc = -1;
@@ -381,9 +381,9 @@ get_bool(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size
 {
 	(void)k;
 	(void)n;
-	if (parse_bool(kv->k_val, f) == 0)
+	if (config_bool(kv->k_val, f) == 0)
 		return 0;
-	kvreport(ld, kv, "\"%s\" is not a boolean (use true or false)", kv->k_val);
+	config_kvreport(ld, kv, "\"%s\" is not a boolean (use true or false)", kv->k_val);
 	return -1;
 }
 
@@ -427,7 +427,7 @@ get_enum(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size
 			break;
 		o += (size_t)m;
 	}
-	kvreport(ld, kv, "\"%s\" is not %s (use %s)", kv->k_val, e->e_what,
+	config_kvreport(ld, kv, "\"%s\" is not %s (use %s)", kv->k_val, e->e_what,
 	    e->e_use != NULL ? e->e_use : use);
 	return -1;
 }
@@ -472,7 +472,7 @@ get_matches(struct ini *ld, const struct key *k, const struct kv *kv, void *f, s
 		}
 	}
 	if (why != NULL)
-		kvreport(ld, kv, "\"%s\" is not a list of journal matches: %s (use "
+		config_kvreport(ld, kv, "\"%s\" is not a list of journal matches: %s (use "
 		    "FIELD=VALUE words with upper case field names, joined by + for "
 		    "\"or\", such as _SYSTEMD_UNIT=sendmail.service + "
 		    "SYSLOG_IDENTIFIER=sm-mta)", kv->k_val, why);
@@ -494,13 +494,13 @@ get_mult(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size
 
 	n = words(kv->k_val, &buf, &w);
 	if (n > MULT_MAX) {
-		kvreport(ld, kv, "\"%s\" has more than %d multipliers", kv->k_val, MULT_MAX);
+		config_kvreport(ld, kv, "\"%s\" has more than %d multipliers", kv->k_val, MULT_MAX);
 		goto out;
 	}
 	v = xcalloc(n + 1, sizeof(*v));
 	for (i = 0; i < n; i++)
 		if ((why = parse_num(w[i], k->k_min, k->k_max, &v[i])) != NULL) {
-			kvreport(ld, kv, "\"%s\" is not a list of multipliers: \"%s\" is "
+			config_kvreport(ld, kv, "\"%s\" is not a list of multipliers: \"%s\" is "
 			    "%s (use numbers %lld to %lld, such as 1 2 4 8 16)", kv->k_val,
 			    w[i], why, k->k_min, k->k_max);
 			free(v);
@@ -522,7 +522,7 @@ out:
  */
 
 void
-print_kv(FILE *fp, const char *key, const char *v)
+config_print_kv(FILE *fp, const char *key, const char *v)
 {
 	size_t	n = strlen(v);
 	int	q = 0;
@@ -548,7 +548,7 @@ key_print(FILE *fp, const struct key *k, const void *base)
 		n = *(const size_t *)(const void *)((const char *)base + k->k_noff);
 	switch (k->k_type) {
 	case KT_PATH: case KT_CHAIN: case KT_PORTS: case KT_TARGET: case KT_MATCHES:
-		print_kv(fp, k->k_name, *(char *const *)f);
+		config_print_kv(fp, k->k_name, *(char *const *)f);
 		break;
 	case KT_NUM:
 		fprintf(fp, "%s = %lld\n", k->k_name, *(const long long *)f);

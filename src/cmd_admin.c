@@ -6,7 +6,7 @@
  *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
  *   syslog (log_event); success prints nothing.
- *   check: compares the live state of the backend in use (chain or ipset)
+ *   check: compares the live state of the backend in use (chain, ipset or nft)
  *   with the bans in force and prints one line per difference of the plan
  *   (firewall_plan_live); it changes nothing and takes no lock.
  *   stop: removes the INPUT jumps and the chains of both families; the

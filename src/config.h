@@ -6,6 +6,8 @@
  * unknown keys, bad numbers, durations, CIDRs and fail2ban-style indented
  * continuation lines are all errors.  Regexes are only collected here;
  * filter_compile() checks them (it reports with the same file/line/key).
+ * Every key is a row of config_keys[] in config.c (name, sections, type,
+ * default, field); ini.c reads the file, config_*.c share config_int.h.
  */
 #ifndef MAILBAN_CONFIG_H
 #define MAILBAN_CONFIG_H
@@ -60,7 +62,7 @@ struct config {
 	struct jail	*c_jails;	/* every non-DEFAULT section, file order */
 	size_t		 c_njails;
 
-	/* Added by the later issues (defaults in brackets). */
+	/* Defaults in brackets. */
 	int		 c_facility;	/* syslog_facility: LOG_DAEMON [daemon] or
 					 * LOG_AUTHPRIV, LOG_MAIL, LOG_LOCAL0..7 */
 	int		 c_ignoreself;	/* ignoreself [true]: the host's own

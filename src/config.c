@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <iniparser.h>
+#include <libpq-fe.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,6 +138,7 @@ enum dkey {
 	D_MAXBANS, D_IPT_SAVE, D_IPT_RESTORE, D_IP6T_SAVE, D_IP6T_RESTORE,
 	D_FACILITY, D_IGNORESELF, D_BACKEND, D_IPSET, D_JOURNALMATCH, D_JOURNALCTL,
 	D_INC, D_INC_FACTOR, D_INC_MULT, D_INC_MAXTIME, D_INC_RNDTIME, D_INC_WINDOW,
+	D_FLEET, D_FLEET_HOST,
 	D_NKEYS
 };
 
@@ -175,6 +177,8 @@ static const struct {
 	[D_INC_MAXTIME] =	{ "bantime.maxtime", "5w" },
 	[D_INC_RNDTIME] =	{ "bantime.rndtime", "0" },
 	[D_INC_WINDOW] =	{ "bantime.window", "30d" },
+	[D_FLEET] =		{ "fleet", "" },
+	[D_FLEET_HOST] =	{ "fleet_host", "" },
 };
 
 static const struct {
@@ -1374,6 +1378,70 @@ chk_bool(struct ld *ld, const struct kv *kv, int *out)
 	return -1;
 }
 
+/*
+ * fleet: a libpq conninfo ("host=... dbname=... user=..." or a URI), or
+ * empty for none.  A password has no place in a file that is read by
+ * every mailban command: it goes in ~/.pgpass (or a service file).
+ */
+static int
+chk_fleet(struct ld *ld, const struct kv *kv, char **out)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *nl;
+	int			 rc = 0;
+
+	if (kv->k_val[0] == '\0')
+		return 0;
+	if ((opts = PQconninfoParse(kv->k_val, &err)) == NULL) {
+		if (err != NULL && (nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		kvreport(ld, kv, "not a libpq connection string: %s (write "
+		    "\"host=... dbname=... user=...\" or \"service=NAME\")",
+		    err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			kvreport(ld, kv, "holds a password (remove it: put it in "
+			    "~/.pgpass, mode 0600, or use a service file)");
+			rc = -1;
+		}
+	PQconninfoFree(opts);
+	if (rc == 0)
+		set_str(out, kv->k_val);
+	return rc;
+}
+
+/* fleet_host: the name this host's rows carry; by default the host name. */
+static int
+chk_fleet_host(struct ld *ld, const struct kv *kv, char **out)
+{
+	char		 name[256];
+	const char	*v = kv->k_val;
+	size_t		 i, n;
+
+	if (v[0] == '\0') {
+		if (gethostname(name, sizeof(name)) == -1 || name[0] == '\0') {
+			kvreport(ld, kv, "the host name is unknown (set fleet_host)");
+			return -1;
+		}
+		name[sizeof(name) - 1] = '\0';
+		v = name;
+	}
+	n = strlen(v);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' && v[i] != '_')
+			break;
+	if (n > 63 || i < n) {
+		kvreport(ld, kv, "\"%s\" is not a host name (use letters, digits, '.', "
+		    "'-' and '_', at most 63)", v);
+		return -1;
+	}
+	set_str(out, v);
+	return 0;
+}
+
 static int
 chk_facility(struct ld *ld, const struct kv *kv, int *out)
 {
@@ -1632,6 +1700,12 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 		break;
 	case D_INC_WINDOW:
 		chk_duration(ld, kv, 0, &cfg->c_inc_window);
+		break;
+	case D_FLEET:
+		chk_fleet(ld, kv, &cfg->c_fleet);
+		break;
+	case D_FLEET_HOST:
+		chk_fleet_host(ld, kv, &cfg->c_fleet_host);
 		break;
 	}
 }
@@ -2157,6 +2231,8 @@ config_free(struct config *cfg)
 	free(cfg->c_ipset);
 	free(cfg->c_journalmatch);
 	free(cfg->c_journalctl);
+	free(cfg->c_fleet);
+	free(cfg->c_fleet_host);
 	free(cfg->c_inc_mult);
 	free(cfg->c_localfile);
 	for (i = 0; i < cfg->c_njails; i++) {
@@ -2265,6 +2341,10 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "backend = %s\n", cfg->c_backend == BACKEND_IPSET ? "ipset" : "chain");
 	print_kv(fp, "ipset", cfg->c_ipset);
 	fprintf(fp, "syslog_facility = %s\n", facility_name(cfg->c_facility));
+	if (cfg->c_fleet != NULL) {
+		print_kv(fp, "fleet", cfg->c_fleet);
+		print_kv(fp, "fleet_host", cfg->c_fleet_host);
+	}
 	for (i = 0; i < cfg->c_njails; i++) {
 		const struct jail	*j = &cfg->c_jails[i];
 

@@ -1,7 +1,8 @@
--- schema.sql -- the mailban database, version 2.
+-- schema.sql -- the mailban database, version 3.
 --
 -- History: 1 first release; 2 adds the table scanned and renames the
--- column jails of the view offenders to filters.
+-- column jails of the view offenders to filters; 3 adds the table
+-- fleet_origin (fleet mode).
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -132,6 +133,20 @@ CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,	-- "seed", "journal_cursor"
 	value	TEXT NOT NULL
 ) STRICT;
+
+-- Fleet mode (fleet = in mailban.conf): which failures were pulled from
+-- the other hosts of the fleet through the shared PostgreSQL store.  A
+-- failure with a row here was read by host `host` (where its id was rid);
+-- a failure without one was read here, and is what this host pushes.
+-- Purging a failure (dbpurgeage) drops its row here too.
+CREATE TABLE fleet_origin (
+	id	INTEGER PRIMARY KEY REFERENCES failures(id) ON DELETE CASCADE,
+	host	TEXT NOT NULL,		-- fleet_host of the host that read it
+	rid	INTEGER NOT NULL,	-- its id on that host (unique per host)
+	seq	INTEGER NOT NULL	-- its sequence number in the shared store
+) STRICT;
+-- A row of the shared store is stored once, whatever happens to a pull.
+CREATE UNIQUE INDEX fleet_origin_rid ON fleet_origin (host, rid);
 
 -- The bans in force now (by the wall clock: a view cannot take a
 -- reference time; sql/reports/active-bans.sql can), by address, then

@@ -50,7 +50,7 @@
  * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	2
+#define STORE_VERSION	3
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -64,6 +64,7 @@ static const struct upgrade upgrade[STORE_VERSION + 1] = {
 	{ NULL, { NULL } },		/* 0: no database */
 	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
 	{ NULL, { "scanned", "meta", NULL } },	/* 2: scan dedupe, meta; offenders.filters */
+	{ NULL, { "fleet_origin", "fleet_origin_rid", NULL } },	/* 3: fleet mode */
 };
 
 /*
@@ -112,6 +113,10 @@ enum stmt {
 	ST_META_GET,
 	ST_META_PUT,
 	ST_BAN_STARTS,
+	ST_FLEET_OUTBOX,
+	ST_FLEET_WAITING,
+	ST_FLEET_KNOWN,
+	ST_FLEET_PUT,
 	ST__N
 };
 
@@ -240,6 +245,17 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_BAN_STARTS] =
 	    "SELECT start FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
 	    "AND start < ?4 AND manual = 0 ORDER BY start",
+	/* Fleet mode: the failures read here (no fleet_origin row) after ?1. */
+	[ST_FLEET_OUTBOX] =
+	    "SELECT f.id, f.time, f.address, f.jail, f.pattern FROM failures f "
+	    "WHERE f.id > ?1 AND NOT EXISTS (SELECT 1 FROM fleet_origin o "
+	    "WHERE o.id = f.id) ORDER BY f.id LIMIT ?2",
+	[ST_FLEET_WAITING] =
+	    "SELECT count(*) FROM failures f WHERE f.id > ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM fleet_origin o WHERE o.id = f.id)",
+	[ST_FLEET_KNOWN] = "SELECT count(*) FROM fleet_origin WHERE host = ?1 AND rid = ?2",
+	[ST_FLEET_PUT] =
+	    "INSERT INTO fleet_origin (id, host, rid, seq) VALUES (?1, ?2, ?3, ?4)",
 	[ST_SCANNED_PUT] =
 	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
 	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "
@@ -1946,4 +1962,99 @@ store_ban_starts(struct store *s, const char *jail, const char *addr, int64_t fr
 		return db_error(s, "reading earlier bans");
 	}
 	return 0;
+}
+
+/* ---- Fleet mode (fleet.c) ---- */
+
+int
+store_fleet_outbox(struct store *s, int64_t after_id, size_t max, struct fleetrow **v,
+    size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_OUTBOX];
+	struct fleetrow	*r = NULL, *e;
+	size_t		 nr = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (int64_t)max) != SQLITE_OK)
+		return bind_error(s, st, "reading failures to push");
+	r = xcalloc(max + 1, sizeof(*r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = &r[nr];
+		e->fr_id = sqlite3_column_int64(st, 0);
+		e->fr_time = sqlite3_column_int64(st, 1);
+		if (column_str(st, 2, e->fr_addr, sizeof(e->fr_addr)) == -1)
+			e->fr_addr[0] = '\0';	/* not an address: fleet.c skips it */
+		e->fr_jail = column_dup(st, 3);
+		e->fr_pattern = sqlite3_column_int(st, 4);
+		nr++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading failures to push");
+		done(st);
+		store_fleetrows_free(r, nr);
+		return -1;
+	}
+	done(st);
+	*v = r;
+	*n = nr;
+	return 0;
+}
+
+void
+store_fleetrows_free(struct fleetrow *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].fr_jail);
+	free(v);
+}
+
+int
+store_fleet_waiting(struct store *s, int64_t after_id, int64_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_WAITING];
+
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
+		return bind_error(s, st, "counting failures to push");
+	return one_int(s, st, "counting failures to push", n);
+}
+
+int
+store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
+    const char *jail, const struct addr *a, int64_t time, int pattern)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_KNOWN];
+	char		 buf[ADDR_STRLEN];
+	int64_t		 known;
+
+	if (a->a_family != AF_INET && a->a_family != AF_INET6)
+		return log_error("%s: recording a pulled failure: address of family %d",
+		    s->s_path, a->a_family);
+	if (flush(s) == -1)
+		return -1;
+	if (bind_text(st, 1, host) != SQLITE_OK || sqlite3_bind_int64(st, 2, rid) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled failure");
+	if (one_int(s, st, "recording a pulled failure", &known) == -1)
+		return -1;
+	if (known > 0)
+		return 0;
+	addr_str(a, buf, sizeof(buf));
+	if (failure_insert(s, jail, buf, time, pattern) == -1)
+		return -1;
+	st = s->s_st[ST_FLEET_PUT];
+	if (sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->s_db)) != SQLITE_OK ||
+	    bind_text(st, 2, host) != SQLITE_OK || sqlite3_bind_int64(st, 3, rid) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, seq) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled failure");
+	if (run(s, st, "recording a pulled failure") == -1)
+		return -1;
+	return 1;
 }

@@ -202,4 +202,29 @@ int	 store_seed(struct store *, uint64_t *seed);
 int	 store_ban_starts(struct store *, const char *jail, const char *addr,
 	    int64_t from, int64_t to, int64_t **v, size_t *n);
 
+/*
+ * ---- Fleet mode (fleet.c): the local half of the shared store ----
+ * A failure read here is "local" and is what this host pushes; one pulled
+ * from another host has a row in fleet_origin and is never pushed.
+ */
+struct fleetrow {
+	int64_t	 fr_id;		/* failures.id */
+	int64_t	 fr_time;
+	char	 fr_addr[ADDR_STRLEN];	/* as stored; "" if not a C string */
+	char	*fr_jail;
+	int	 fr_pattern;
+};
+/* The local failures with id > after_id, by id, at most max of them.
+ * Caller frees with store_fleetrows_free(). */
+int	 store_fleet_outbox(struct store *, int64_t after_id, size_t max,
+	    struct fleetrow **v, size_t *n);
+void	 store_fleetrows_free(struct fleetrow *, size_t);	/* NULL is fine */
+/* How many local failures have id > after_id (waiting to be pushed). */
+int	 store_fleet_waiting(struct store *, int64_t after_id, int64_t *n);
+/* Record a failure pulled from host, where its id is rid (seq: its
+ * sequence number in the shared store): 1 recorded, 0 already there
+ * (a row is stored once whatever the pulls do), -1 error. */
+int	 store_fleet_add(struct store *, const char *host, int64_t rid, int64_t seq,
+	    const char *jail, const struct addr *, int64_t time, int pattern);
+
 #endif

@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "firewall.h"
+#include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -219,7 +220,7 @@ cmd_run(int argc, char **argv)
 	int64_t			 now = -1, maxid, newbans = 0, added, removed;
 	size_t			 nactive = 0;
 	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw;
-	int			 intx = 0;
+	int			 intx = 0, fleet = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
@@ -287,6 +288,9 @@ cmd_run(int argc, char **argv)
 	if (store_commit(st) == -1)
 		goto out;
 	intx = 0;
+	/* Fleet mode (fleet.c): push this host's failures, pull the others';
+	 * it reports its own problems, and the firewall step runs whatever. */
+	fleet = cfg->c_fleet != NULL ? fleet_sync(cfg, st, now, &newbans) : 0;
 	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
 	memset(&rr, 0, sizeof(rr));
 	rr.r_started = time(NULL);
@@ -308,7 +312,7 @@ cmd_run(int argc, char **argv)
 		    " failures, %" PRId64 " new bans, %zu active, rules +%" PRId64 " -%" PRId64
 		    ", %" PRId64 " ms\n", rr.r_lines, rr.r_skipped, rr.r_failures, newbans,
 		    nactive, rr.r_added, rr.r_removed, rr.r_ms);
-	rc = fw == -1 ? EXIT_RUNTIME : EXIT_OK;
+	rc = fw == -1 || fleet == -1 ? EXIT_RUNTIME : EXIT_OK;
 out:
 	if (intx)
 		store_rollback(st);

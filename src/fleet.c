@@ -366,7 +366,6 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 		}
 		for (k = 0; k < 5; k++)
 			buf_str(&b[k], "}");
-		snprintf(cnt, sizeof(cnt), "%" PRId64, good);
 		vals[0] = f->f_cfg->c_fleet_host;
 		for (k = 0; k < 5; k++)
 			vals[k + 1] = b[k].b_p;
@@ -376,8 +375,12 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 		    "SELECT pg_advisory_xact_lock(" FLEET_LOCK ")", 0, NULL)) == NULL)
 			goto out_rollback;
 		PQclear(r);
-		if (pg_ok(f, "pushing", SQL_PUSH, 6, vals) == -1)
+		if ((r = pg(f, "pushing", PGRES_COMMAND_OK, SQL_PUSH, 6, vals)) == NULL)
 			goto out_rollback;
+		/* Rows a repeated push finds there already are not counted. */
+		good = strtoll(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+		snprintf(cnt, sizeof(cnt), "%" PRId64, good);
 		vals[1] = cnt;
 		if (pg_ok(f, "pushing", SQL_HOST, 2, vals) == -1 ||
 		    pg_ok(f, "pushing", "COMMIT", 0, NULL) == -1)
@@ -524,15 +527,16 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 {
 	struct fleet	 f;
 	int64_t		 pushed, base, npushed = 0, npulled = 0, nb = 0, waiting = 0;
-	int		 rc = -2;
+	int		 rc;
 
 	memset(&f, 0, sizeof(f));
 	f.f_cfg = cfg;
 	f.f_st = st;
 	if (keep_rids_unique(st, &pushed, &base) == -1)
 		return -1;
-	if (connect_pg(&f) == 0 && schema(&f) == 0 &&
-	    (rc = push(&f, &pushed, base, &npushed)) == 0 &&
+	if (connect_pg(&f) == -1 || schema(&f) == -1)
+		rc = -1;
+	else if ((rc = push(&f, &pushed, base, &npushed)) == 0 &&
 	    (rc = pull(&f, now, &npulled, &nb)) == 0)
 		rc = purge(&f, now);
 	if (rc == -2) {

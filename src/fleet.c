@@ -428,7 +428,6 @@ pull(struct fleet *f, int64_t now, int64_t *npulled, int64_t *newbans)
 	long		 pat;
 	int		 i, nt, rc = -2, added;
 
-	(void)now;
 	if (store_begin(f->f_st) == -1)
 		return -2;
 	if (meta_int(f->f_st, "fleet_pulled", &seq) == -1 ||
@@ -450,8 +449,10 @@ pull(struct fleet *f, int64_t now, int64_t *npulled, int64_t *newbans)
 			rid = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 			t = strtoll(PQgetvalue(r, i, 3), NULL, 10);
 			pat = strtol(PQgetvalue(r, i, 6), NULL, 10);
-			/* What another host wrote is data: re-parsed, canonical. */
-			if (addr_parse(addr, strlen(addr), &a) == -1)
+			/* What another host wrote is data: re-parsed, canonical.
+			 * Older than dbpurgeage: purged here anyway, not stored. */
+			if (addr_parse(addr, strlen(addr), &a) == -1 ||
+			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
 			if ((added = store_fleet_add(f->f_st, PQgetvalue(r, i, 1), rid, seq,
 			    PQgetvalue(r, i, 5), &a, t, (int)pat)) == -1)

@@ -146,6 +146,16 @@ ok_eq "every chain holds the three" "3|3|3" \
 ok_eq "12 rows shared, none twice" "12|12" \
     "$(shared 'SELECT count(*), count(DISTINCT (host, rid)) FROM fleet_failures')"
 
+report() { $PSQL -X -q -A -t -h "$PG" -U mx1 -d mailban -f "sql/fleet-reports/$1.sql" 2>&1; }
+ok_eq "report failures-per-host (psql)" "mx1|5|2|2026-11-26 10:00:01|2026-11-26 10:10:03
+mx2|4|2|2026-11-26 10:01:01|2026-11-26 10:10:05
+mx3|3|2|2026-11-26 10:02:01|2026-11-26 10:10:06" "$(report failures-per-host | cut -d'|' -f1-5)"
+ok_eq "every host has a last push" "3" "$(report failures-per-host | cut -d'|' -f6 | grep -c '^2[0-9-]* [0-9:]*$')"
+ok_eq "report shared-offenders (psql)" "203.0.113.50|3|6|mx1,mx2,mx3|2026-11-26 10:00:01|2026-11-26 10:02:02
+198.51.100.8|2|3|mx2,mx3|2026-11-26 10:10:04|2026-11-26 10:10:06" "$(report shared-offenders)"
+ok_eq "mailban config shows the fleet keys" "fleet = host=$PG dbname=mailban user=mx1
+fleet_host = mx1" "$("$MAILBAN" config -c "$T/mx1.conf" | grep '^fleet')"
+
 # 6. bad credentials: exit 0, one warning, the next good run catches up
 sed -i 's/:mx3:pw3/:mx3:wrong/' "$T/pgpass"
 fail mx3 10:20:01 192.0.2.99
@@ -204,3 +214,16 @@ done
 ok_eq "a clean run of mx1 after the kills is quiet" "" "$(run mx1 12:03:00 2>&1)"
 ok_eq "every failure of mx1 is there once" "3005|3005" \
     "$(shared "SELECT count(*), count(DISTINCT rid) FROM fleet_failures WHERE host = 'mx1'")"
+
+# 10. dbpurgeage: a run 34 days later purges every failure of mx3, here
+#     and over there (its own rows only); SQLite then reuses failure ids,
+#     and the next failures still get rids of their own and are pushed
+ok_eq "mx3 a month later: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:00:00Z 2>&1)"
+ok_eq "mx3 purged everything here" "0|0" "$(q mx3 'select count(*) from failures')|$(q mx3 'select count(*) from fleet_origin')"
+ok_eq "and its own rows over there, not the others'" "mx1|3005
+mx2|4" "$(shared 'SELECT host, count(*) FROM fleet_failures GROUP BY host ORDER BY host')"
+printf 'Dec 30 10:50:0%d mx3 sm-mta[9]: 5CQA000%dq00000%d: ruleset=check_rcpt, arg1=<k@example.org>, relay=[198.51.100.97], reject=550 5.7.1 <k@example.org>... Relaying denied. Proper authentication required.\n' \
+    1 1 1 2 2 2 >> "$T/mx3/mail.log"
+ok_eq "mx3 with reused ids: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:51:00Z 2>&1)"
+ok_eq "the ids restarted at 1" "1|2" "$(q mx3 "select group_concat(id, '|') from (select id from failures order by id)")"
+ok_eq "both pushed" "mx3|2" "$(shared "SELECT host, count(DISTINCT rid) FROM fleet_failures WHERE address = '198.51.100.97' GROUP BY host")"

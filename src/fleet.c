@@ -418,13 +418,13 @@ static const char SQL_PULL[] =
  * the new fleet_pulled.  -1: shared store (problem set); -2: local.
  */
 static int
-pull(struct fleet *f, int64_t now, int64_t *npulled, int64_t *newbans)
+pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *newbans)
 {
 	PGresult	*r = NULL;
 	struct addr	 a;
 	const char	*vals[2];
 	char		 after[32];
-	int64_t		 seq, maxid, rid, t;
+	int64_t		 seq, start, maxid, newmax, rid, t;
 	long		 pat;
 	int		 i, nt, rc = -2, added;
 
@@ -433,6 +433,7 @@ pull(struct fleet *f, int64_t now, int64_t *npulled, int64_t *newbans)
 	if (meta_int(f->f_st, "fleet_pulled", &seq) == -1 ||
 	    store_failure_maxid(f->f_st, &maxid) == -1)
 		goto out;
+	start = seq;
 	vals[1] = f->f_cfg->c_fleet_host;
 	for (;;) {
 		snprintf(after, sizeof(after), "%" PRId64, seq);
@@ -464,10 +465,22 @@ pull(struct fleet *f, int64_t now, int64_t *npulled, int64_t *newbans)
 		if (nt < PULL_BATCH)
 			break;
 	}
+	if (seq == start && maxid == *pushed) {
+		store_rollback(f->f_st);	/* nothing new: no commit to pay for */
+		return 0;
+	}
+	/*
+	 * Every local failure is pushed (push() drained them before pull()
+	 * runs), so the watermark moves past the pulled ones too: the next
+	 * runs do not walk them again looking for local failures.
+	 */
 	if (meta_put_int(f->f_st, "fleet_pulled", seq) == -1 ||
+	    store_failure_maxid(f->f_st, &newmax) == -1 ||
+	    meta_put_int(f->f_st, "fleet_pushed", newmax) == -1 ||
 	    ingest_window(f->f_st, f->f_cfg, maxid, 1, newbans) == -1 ||
 	    store_commit(f->f_st) == -1)
 		goto out;
+	*pushed = newmax;
 	return 0;
 out:
 	PQclear(r);
@@ -538,7 +551,7 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 	if (connect_pg(&f) == -1 || schema(&f) == -1)
 		rc = -1;
 	else if ((rc = push(&f, &pushed, base, &npushed)) == 0 &&
-	    (rc = pull(&f, now, &npulled, &nb)) == 0)
+	    (rc = pull(&f, now, &pushed, &npulled, &nb)) == 0)
 		rc = purge(&f, now);
 	if (rc == -2) {
 		PQfinish(f.f_pg);

@@ -245,10 +245,11 @@ create_makes_a_0600_wal_database_at_version_3(void **state)
 	    "pragma_journal_mode, pragma_auto_vacuum", "3|1296843342|wal|2\n");
 	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
 	    "'sqlite_%' ORDER BY type, name",
-	    "index|bans_active\nindex|bans_window\nindex|failures_ban\n"
-	    "index|failures_window\nindex|fleet_origin_rid\nindex|pending_addr\nindex|pending_qid\n"
+	    "index|bans_active\nindex|bans_lifted\nindex|bans_window\nindex|failures_ban\n"
+	    "index|failures_window\nindex|fleet_ban_origin_rid\nindex|fleet_origin_rid\n"
+	    "index|pending_addr\nindex|pending_qid\n"
 	    "index|pending_time\ntable|bans\n"
-	    "table|failures\ntable|fleet_origin\ntable|meta\ntable|pending\ntable|positions\ntable|runs\n"
+	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_origin\ntable|meta\ntable|pending\ntable|positions\ntable|runs\n"
 	    "table|scanned\nview|active_bans\nview|ban_history\n"
 	    "view|offenders\n");
 }
@@ -1878,6 +1879,46 @@ fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once(void **state)
 	store_close(s);
 }
 
+static void
+fleet_actions_out_lists_bans_and_unbans_made_here_only(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct fleetact	*v;
+	size_t		 n;
+	int64_t		 lifted;
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.5", T0, TIME_FOREVER,
+	    "by hand", NULL), 0);
+	assert_int_equal(store_fleet_ban_add(s, "mx2", 7, "manual", "192.0.2.6", T0 + 1,
+	    T0 + 100, NULL), 1);
+	assert_int_equal(store_fleet_ban_add(s, "mx2", 7, "manual", "192.0.2.6", T0 + 1,
+	    T0 + 100, NULL), 0);
+	assert_int_equal(store_unban(s, "192.0.2.5", T0 + 10, &lifted), 0);
+	assert_int_equal(lifted, 1);
+	assert_int_equal(store_fleet_lift_add(s, "mx2", "192.0.2.6", T0 + 20), 1);
+	assert_int_equal(store_fleet_lift_add(s, "mx2", "192.0.2.6", T0 + 20), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_dump(fx->db, "SELECT id, address, lifted - 1764151200 FROM bans ORDER BY id",
+	    "1|192.0.2.5|10\n2|192.0.2.6|20\n");
+	assert_int_equal(store_fleet_actions_out(s, 0, 0, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].fa_kind, 'b');
+	assert_int_equal(v[0].fa_id, 1);
+	assert_string_equal(v[0].fa_addr, "192.0.2.5");
+	assert_int_equal(v[0].fa_end, TIME_FOREVER);
+	assert_string_equal(v[0].fa_reason, "by hand");
+	assert_int_equal(v[1].fa_kind, 'u');
+	assert_string_equal(v[1].fa_addr, "192.0.2.5");
+	assert_int_equal(v[1].fa_start, T0 + 10);
+	store_fleetacts_free(v, n);
+	assert_int_equal(store_fleet_actions_out(s, 1, T0 + 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_fleetacts_free(v, n);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -1888,6 +1929,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_2_file_is_upgraded_to_3_with_the_fleet_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_actions_out_lists_bans_and_unbans_made_here_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_is_refused_and_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_sqlite_database_is_refused_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_column_is_a_schema_mismatch, setup, teardown),

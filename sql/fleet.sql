@@ -55,12 +55,36 @@ CREATE TABLE fleet_hosts (
 	pushed	bigint NOT NULL		-- rows it pushed in total
 );
 
+-- One row per decision of an admin on a host: a manual ban (mailban ban:
+-- kind 'ban', rid its id in bans there, start and "end", NULL for
+-- permanent) or an unban (mailban unban: kind 'unban', rid 0, start the
+-- time of the unban).  Every other host applies it as if made there;
+-- seq and the advisory lock as for fleet_failures.
+CREATE TABLE fleet_actions (
+	seq	bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	host	text NOT NULL,
+	kind	text NOT NULL CHECK (kind IN ('ban', 'unban')),
+	rid	bigint NOT NULL,
+	address	inet NOT NULL,
+	jail	text NOT NULL,
+	start	bigint NOT NULL,
+	"end"	bigint,
+	reason	text,
+	pushed	timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (host, kind, rid, address, start)
+);
+
 ALTER TABLE fleet_failures ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fleet_failures_read ON fleet_failures FOR SELECT USING (true);
 CREATE POLICY fleet_failures_insert ON fleet_failures FOR INSERT
 	WITH CHECK (host = current_user);
 CREATE POLICY fleet_failures_purge ON fleet_failures FOR DELETE
 	USING (host = current_user);
+
+ALTER TABLE fleet_actions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fleet_actions_read ON fleet_actions FOR SELECT USING (true);
+CREATE POLICY fleet_actions_insert ON fleet_actions FOR INSERT
+	WITH CHECK (host = current_user);
 
 ALTER TABLE fleet_hosts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fleet_hosts_read ON fleet_hosts FOR SELECT USING (true);
@@ -71,4 +95,5 @@ CREATE POLICY fleet_hosts_update ON fleet_hosts FOR UPDATE
 
 GRANT SELECT ON fleet_version TO mailban_hosts;
 GRANT SELECT, INSERT, DELETE ON fleet_failures TO mailban_hosts;
+GRANT SELECT, INSERT ON fleet_actions TO mailban_hosts;
 GRANT SELECT, INSERT, UPDATE ON fleet_hosts TO mailban_hosts;

@@ -408,6 +408,137 @@ out:
 	return rc;
 }
 
+static const char SQL_ACT[] =
+    "INSERT INTO fleet_actions (host, kind, rid, address, jail, start, \"end\", reason) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+
+/*
+ * Push the manual bans and unbans made here since the last push, in one
+ * shared transaction; then (only then) their watermarks (meta
+ * fleet_bans_pushed: a bans.id; fleet_lifts_pushed: a time).
+ */
+static int
+push_actions(struct fleet *f)
+{
+	struct fleetact	*v = NULL;
+	PGresult	*r;
+	struct addr	 a;
+	char		 rid[32], start[32], end[32];
+	const char	*vals[8];
+	int64_t		 bw, lw;
+	size_t		 n = 0, i;
+	int		 rc = -2;
+
+	if (meta_int(f->f_st, "fleet_bans_pushed", &bw) == -1 ||
+	    meta_int(f->f_st, "fleet_lifts_pushed", &lw) == -1 ||
+	    store_fleet_actions_out(f->f_st, bw, lw, &v, &n) == -1)
+		return -2;
+	if (n == 0)
+		return 0;
+	rc = -1;
+	if (pg_ok(f, "pushing bans", "BEGIN", 0, NULL) == -1)
+		goto out;
+	if ((r = pg(f, "pushing bans", PGRES_TUPLES_OK,
+	    "SELECT pg_advisory_xact_lock(" FLEET_LOCK ")", 0, NULL)) == NULL)
+		goto out_rollback;
+	PQclear(r);
+	for (i = 0; i < n; i++) {
+		if (v[i].fa_kind == 'b' && v[i].fa_id > bw)
+			bw = v[i].fa_id;
+		if (v[i].fa_kind == 'u' && v[i].fa_start > lw)
+			lw = v[i].fa_start;
+		if (addr_parse(v[i].fa_addr, strlen(v[i].fa_addr), &a) == -1)
+			continue;
+		snprintf(rid, sizeof(rid), "%" PRId64, v[i].fa_kind == 'b' ? v[i].fa_id : 0);
+		snprintf(start, sizeof(start), "%" PRId64, v[i].fa_start);
+		snprintf(end, sizeof(end), "%" PRId64, v[i].fa_end);
+		vals[0] = f->f_cfg->c_fleet_host;
+		vals[1] = v[i].fa_kind == 'b' ? "ban" : "unban";
+		vals[2] = rid;
+		vals[3] = v[i].fa_addr;
+		vals[4] = v[i].fa_jail != NULL ? v[i].fa_jail : "manual";
+		vals[5] = start;
+		vals[6] = v[i].fa_kind == 'b' && v[i].fa_end != TIME_FOREVER ? end : NULL;
+		vals[7] = v[i].fa_reason;
+		if (pg_ok(f, "pushing bans", SQL_ACT, 8, vals) == -1)
+			goto out_rollback;
+	}
+	if (pg_ok(f, "pushing bans", "COMMIT", 0, NULL) == -1)
+		goto out_rollback;
+	rc = -2;
+	if (store_begin(f->f_st) == -1)
+		goto out;
+	if (meta_put_int(f->f_st, "fleet_bans_pushed", bw) == -1 ||
+	    meta_put_int(f->f_st, "fleet_lifts_pushed", lw) == -1 ||
+	    store_commit(f->f_st) == -1) {
+		store_rollback(f->f_st);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+out_rollback:
+	pg_rollback(f);
+out:
+	store_fleetacts_free(v, n);
+	return rc;
+}
+
+static const char SQL_PULL_ACT[] =
+    "SELECT seq, host, kind, rid, host(address), jail, start, \"end\", reason "
+    "FROM fleet_actions WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT "
+    XSTR(PULL_BATCH);
+
+/* The other hosts' bans and unbans after meta fleet_actions_pulled, applied
+ * in the caller's transaction; *aseq: the new position. */
+static int
+pull_actions(struct fleet *f, int64_t *aseq)
+{
+	PGresult	*r;
+	struct addr	 a;
+	const char	*vals[2], *addr;
+	char		 after[32], buf[ADDR_STRLEN];
+	int64_t		 end;
+	int		 i, nt;
+
+	vals[1] = f->f_cfg->c_fleet_host;
+	for (;;) {
+		snprintf(after, sizeof(after), "%" PRId64, *aseq);
+		vals[0] = after;
+		if ((r = pg(f, "pulling bans", PGRES_TUPLES_OK, SQL_PULL_ACT, 2, vals)) == NULL)
+			return -1;
+		nt = PQntuples(r);
+		for (i = 0; i < nt; i++) {
+			*aseq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			addr = PQgetvalue(r, i, 4);
+			if (addr_parse(addr, strlen(addr), &a) == -1)
+				continue;
+			addr_str(&a, buf, sizeof(buf));
+			if (strcmp(PQgetvalue(r, i, 2), "unban") == 0) {
+				if (store_fleet_lift_add(f->f_st, PQgetvalue(r, i, 1), buf,
+				    strtoll(PQgetvalue(r, i, 6), NULL, 10)) == -1)
+					goto out_local;
+				continue;
+			}
+			/* The whitelist here wins over a ban forced elsewhere. */
+			if (cidrlist_contains(&f->f_cfg->c_ignoreip, &a))
+				continue;
+			end = PQgetisnull(r, i, 7) ? TIME_FOREVER :
+			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
+			if (store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
+			    strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 5), buf,
+			    strtoll(PQgetvalue(r, i, 6), NULL, 10), end,
+			    PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8)) == -1)
+				goto out_local;
+		}
+		PQclear(r);
+		if (nt < PULL_BATCH)
+			return 0;
+	}
+out_local:
+	PQclear(r);
+	return -2;
+}
+
 static const char SQL_PULL[] =
     "SELECT seq, host, rid, time, host(address), jail, pattern FROM fleet_failures "
     "WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT " XSTR(PULL_BATCH);
@@ -424,7 +555,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	struct addr	 a;
 	const char	*vals[2];
 	char		 after[32];
-	int64_t		 seq, start, maxid, newmax, rid, t;
+	int64_t		 seq, start, aseq, astart, maxid, newmax, rid, t;
 	long		 pat;
 	int		 i, nt, rc = -2, added;
 
@@ -434,6 +565,9 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	    store_failure_maxid(f->f_st, &maxid) == -1)
 		goto out;
 	start = seq;
+	if (meta_int(f->f_st, "fleet_actions_pulled", &aseq) == -1)
+		goto out;
+	astart = aseq;
 	vals[1] = f->f_cfg->c_fleet_host;
 	for (;;) {
 		snprintf(after, sizeof(after), "%" PRId64, seq);
@@ -465,7 +599,10 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 		if (nt < PULL_BATCH)
 			break;
 	}
-	if (seq == start && maxid == *pushed) {
+	if ((rc = pull_actions(f, &aseq)) != 0)
+		goto out;
+	rc = -2;
+	if (seq == start && aseq == astart && maxid == *pushed) {
 		store_rollback(f->f_st);	/* nothing new: no commit to pay for */
 		return 0;
 	}
@@ -475,6 +612,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	 * runs do not walk them again looking for local failures.
 	 */
 	if (meta_put_int(f->f_st, "fleet_pulled", seq) == -1 ||
+	    meta_put_int(f->f_st, "fleet_actions_pulled", aseq) == -1 ||
 	    store_failure_maxid(f->f_st, &newmax) == -1 ||
 	    meta_put_int(f->f_st, "fleet_pushed", newmax) == -1 ||
 	    ingest_window(f->f_st, f->f_cfg, maxid, 1, newbans) == -1 ||
@@ -551,6 +689,7 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 	if (connect_pg(&f) == -1 || schema(&f) == -1)
 		rc = -1;
 	else if ((rc = push(&f, &pushed, base, &npushed)) == 0 &&
+	    (rc = push_actions(&f)) == 0 &&
 	    (rc = pull(&f, now, &pushed, &npulled, &nb)) == 0)
 		rc = purge(&f, now);
 	if (rc == -2) {

@@ -146,6 +146,31 @@ ok_eq "every chain holds the three" "3|3|3" \
 ok_eq "12 rows shared, none twice" "12|12" \
     "$(shared 'SELECT count(*), count(DISTINCT (host, rid)) FROM fleet_failures')"
 
+# 5b. a manual ban on one host reaches the others, and so does its unban;
+#     a ban forced on an address another host whitelists stays out there
+M=192.0.2.150
+ok_rc "mx1: mailban ban $M" 0 "$MAILBAN" ban $M -c "$T/mx1.conf" --for 2h --reason "by hand" \
+    --now 2026-11-26T10:16:00Z
+sed -i 's|^ignoreip .*|ignoreip = 127.0.0.0/8 ::1 192.0.2.151|' "$T/mx3.conf"
+ok_rc "mx1: mailban ban --force 192.0.2.151" 0 "$MAILBAN" ban 192.0.2.151 -c "$T/mx1.conf" \
+    --force --now 2026-11-26T10:16:00Z
+ok_eq "the runs are quiet" "" "$(run mx1 10:17:00 2>&1; run mx2 10:17:00 2>&1; run mx3 10:17:00 2>&1)"
+MB="$M|manual|1795688160|1795695360|by hand"
+ok_eq "mx2 holds the manual ban" "$MB
+192.0.2.151|manual|1795688160|1795691760|" \
+    "$(q mx2 "select address, jail, start, \"end\", reason from bans where manual = 1 order by address")"
+ok_eq "mx3 too, but not the one it whitelists" "$MB" \
+    "$(q mx3 "select address, jail, start, \"end\", reason from bans where manual = 1 order by address")"
+ok_eq "mx2's chain holds it" "-A mb-mx2 -s $M/32" "$(chain mx2 | grep "$M/")"
+ok_eq "2 actions shared, from mx1" "mx1|ban|2" "$(shared 'SELECT host, kind, count(*) FROM fleet_actions GROUP BY 1, 2')"
+ok_rc "mx1: mailban unban $M" 0 "$MAILBAN" unban $M -c "$T/mx1.conf" --now 2026-11-26T10:20:00Z
+ok_eq "the runs are quiet again" "" "$(run mx1 10:21:00 2>&1; run mx2 10:21:00 2>&1; run mx3 10:21:00 2>&1; run mx2 10:21:30 2>&1)"
+ok_eq "lifted everywhere at the unban's time" "1795688400|1795688400|1795688400" \
+    "$(q mx1 "select lifted from bans where address = '$M'")|$(q mx2 "select lifted from bans where address = '$M'")|$(q mx3 "select lifted from bans where address = '$M'")"
+ok_eq "gone from mx2's and mx3's chains" "|" "$(chain mx2 | grep "$M/")|$(chain mx3 | grep "$M/")"
+ok_eq "the unban is pushed once, never echoed back" "mx1|ban|2
+mx1|unban|1" "$(shared 'SELECT host, kind, count(*) FROM fleet_actions GROUP BY 1, 2 ORDER BY 1, 2')"
+
 report() { $PSQL -X -q -A -t -h "$PG" -U mx1 -d mailban -f "sql/fleet-reports/$1.sql" 2>&1; }
 ok_eq "report failures-per-host (psql)" "mx1|5|2|2026-11-26 10:00:01|2026-11-26 10:10:03
 mx2|4|2|2026-11-26 10:01:01|2026-11-26 10:10:05

@@ -3,7 +3,7 @@
 --
 -- Run with psql on the shared store (PostgreSQL), as any host's role or
 -- the owner:
---   psql "service=mailban" -f /usr/local/share/mailban/fleet-reports/failures-per-host.sql
+--   psql "service=mailban" -f sql/fleet-reports/failures-per-host.sql
 -- (these reports are PostgreSQL, not SQLite: `mailban report` does not
 -- run them).  Rows older than dbpurgeage are purged by their host.
 SELECT	f.host,

@@ -3,7 +3,7 @@
 -- Columns: address, hosts (how many), failures, the hosts (sorted), first
 -- and last failure (UTC, each host's own clock).  Most hosts first.
 --
---   psql "service=mailban" -f /usr/local/share/mailban/fleet-reports/shared-offenders.sql
+--   psql "service=mailban" -f sql/fleet-reports/shared-offenders.sql
 SELECT	host(address) AS address,
 	count(DISTINCT host) AS hosts,
 	count(*) AS failures,

@@ -33,7 +33,10 @@
 # BENCH_WINDOW_LINES=1000000 BENCH_BANS=10000 BENCH_V6PCT=10
 # BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
 # BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
-# BENCH_SKIP="f2b stages window cron big" (any of these words)
+# BENCH_SKIP="f2b stages window cron big fleet" (any of these words)
+# 4. Fleet mode: tests/bench/fleet.sh (its own table, after the others):
+#    push/pull cost per cron run for BENCH_HOSTS (10) hosts x
+#    BENCH_FLEET_FAILURES (10,000) failures, through a scratch PostgreSQL.
 set -u
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
@@ -492,5 +495,9 @@ if [ "$RESULTS" != "-" ]; then
 		sed 's/^/- /' "$NOTES"
 	} > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" &&
 	    echo "bench: wrote $RESULTS" >&2
+fi
+if ! skipped fleet; then
+	echo
+	sh tests/bench/fleet.sh "$BUILD" 2> /dev/null || true
 fi
 exit 0

@@ -15,13 +15,13 @@
 #             next to the same without fleet
 set -u
 BUILD=${1:-build}
-MAILBAN=$PWD/$BUILD/mailban
+case $BUILD in /*) MAILBAN=$BUILD/mailban ;; *) MAILBAN=$PWD/$BUILD/mailban ;; esac
 HOSTS=${BENCH_HOSTS:-10}
 NF=${BENCH_FLEET_FAILURES:-10000}
 PGBIN=/usr/lib/postgresql/15/bin
 export LC_ALL=C TZ=UTC
 if [ -z "${MAILBAN_IN_NETNS:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "fleet bench: needs root" >&2; exit 1; }
+	[ "$(id -u)" = 0 ] || { echo "fleet bench: skipped (needs root)"; exit 0; }
 	MAILBAN_IN_NETNS=1 exec unshare -n sh "$0" "$@"
 fi
 [ -x "$PGBIN/initdb" ] || { echo "fleet bench: skipped (postgresql 15 not installed)"; exit 0; }

@@ -132,6 +132,19 @@ addr_str(const struct addr *a, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+addr_why_not(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > 0 && strspn(s, "0123456789./") == n && strchr(s, '.') != NULL)
+		return "not a valid IPv4 address (use four numbers 0 to 255, such as "
+		    "192.0.2.7)";
+	if (n > 0 && strspn(s, "0123456789abcdefABCDEF:./[]") == n && strchr(s, ':') != NULL)
+		return "not a valid IPv6 address (such as 2001:db8::7)";
+	return "not an address (mailban never resolves names)";
+}
+
 static size_t
 addr_len(const struct addr *a)
 {
@@ -164,10 +177,10 @@ prefix_match(const unsigned char *a, const unsigned char *net, int prefix)
 const char *
 cidrlist_add(struct cidrlist *cl, const char *text)
 {
-	const char	*slash;
+	const char	*slash, *range;
 	struct cidr	 c;
 	size_t		 alen, i;
-	int		 max, prefix;
+	int		 max, min, prefix, mapped;
 
 	if (text == NULL || *text == '\0')
 		return "empty address";
@@ -176,39 +189,48 @@ cidrlist_add(struct cidrlist *cl, const char *text)
 	memset(&c, 0, sizeof(c));
 	if (addr_parse(text, alen, &c.c_net) == -1)
 		return "not an IPv4 or IPv6 address";
-	max = c.c_net.a_family == AF_INET ? 32 : 128;
+	/* ::ffff:a.b.c.d/N: an IPv4 network written in IPv6 bits. */
+	mapped = c.c_net.a_family == AF_INET && memchr(text, ':', alen) != NULL;
+	max = c.c_net.a_family == AF_INET && !mapped ? 32 : 128;
+	min = mapped ? 96 : 0;
+	range = mapped ? "96 to 128 for an IPv4-mapped network" :
+	    max == 32 ? "0 to 32" : "0 to 128";
 	prefix = max;
 	if (slash != NULL) {
 		const char	*p = slash + 1;
+		/* The reasons below name the range, and the number as written
+		 * (at most 10 digits), in a buffer valid until the next call. */
+		static char	why[96];
+		int		n;
 
-		if (*p == '\0')
-			return c.c_net.a_family == AF_INET ?
-			    "missing prefix length after / (use 0 to 32)" :
-			    "missing prefix length after / (use 0 to 128)";
+		if (*p == '\0') {
+			n = snprintf(why, sizeof(why), "missing prefix length after / "
+			    "(use %s)", range);
+			return n < 0 || (size_t)n >= sizeof(why) ? "missing prefix" : why;
+		}
 		/* Three digits at most: anything longer is out of range anyway. */
 		prefix = 0;
 		for (i = 0; p[i] != '\0'; i++) {
-			if (p[i] < '0' || p[i] > '9')
-				return c.c_net.a_family == AF_INET ?
-				    "prefix length is not a number (use 0 to 32)" :
-				    "prefix length is not a number (use 0 to 128)";
+			if (p[i] < '0' || p[i] > '9') {
+				n = snprintf(why, sizeof(why), "prefix length is not a "
+				    "number (use %s)", range);
+				return n < 0 || (size_t)n >= sizeof(why) ?
+				    "prefix length is not a number" : why;
+			}
 			if (i < 4)
 				prefix = prefix * 10 + (p[i] - '0');
 		}
-		if (i > 3 || prefix > max) {
-			/* The reason names the number as written (at most 10
-			 * digits), in a buffer valid until the next call. */
-			static char	why[64];
-			int		n;
-
+		if (i > 3 || prefix > max || prefix < min) {
 			n = snprintf(why, sizeof(why),
-			    "prefix %.*s is out of range (use 0 to %d)",
-			    i > 10 ? 10 : (int)i, p, max);
+			    "prefix %.*s is out of range (use %s)",
+			    i > 10 ? 10 : (int)i, p, range);
 			if (n < 0 || (size_t)n >= sizeof(why))
 				return "prefix is out of range";
 			return why;
 		}
 	}
+	if (mapped)
+		prefix -= 96;
 	c.c_prefix = prefix;
 	/* Clear the host bits: "192.0.2.7/24" means 192.0.2.0/24. */
 	for (i = 0; i < addr_len(&c.c_net); i++) {

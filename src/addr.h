@@ -27,6 +27,9 @@ int		 addr_parse(const char *s, size_t len, struct addr *out);
 /* Canonical text (lower-case, compressed IPv6).  buf >= ADDR_STRLEN. */
 const char	*addr_str(const struct addr *, char *buf, size_t len);
 int		 addr_cmp(const struct addr *, const struct addr *);
+/* Why s, refused by addr_parse(), is not an address, for a message that
+ * goes on after "is ": an invalid IPv4 or IPv6 address, or a name. */
+const char	*addr_why_not(const char *s);
 
 struct cidr {
 	struct addr	c_net;		/* host bits cleared */
@@ -38,8 +41,10 @@ struct cidrlist {
 	size_t		 cl_n, cl_cap;
 };
 
-/* Add "a.b.c.d", "a.b.c.d/n", "x::y", "x::y/n".  NULL or a reason
- * ("prefix 33 is out of range (use 0 to 32)"). */
+/* Add "a.b.c.d", "a.b.c.d/n", "x::y", "x::y/n".  An IPv4-mapped network
+ * "::ffff:a.b.c.d/n" (n 96 to 128) is stored as the IPv4 network a.b.c.d/
+ * (n - 96), so "::ffff:0:0/96" holds every IPv4 address.  NULL or a
+ * reason ("prefix 33 is out of range (use 0 to 32)"). */
 const char	*cidrlist_add(struct cidrlist *, const char *text);
 int		 cidrlist_contains(const struct cidrlist *, const struct addr *);
 void		 cidrlist_free(struct cidrlist *);	/* NULL is fine */

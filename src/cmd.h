@@ -45,10 +45,11 @@ int	 cmd_apply(const struct config *, struct store *, int64_t now, FILE *dry,
 	    int64_t *added, int64_t *removed, size_t *nactive);
 
 /* The addresses the chains must hold: rows (reordered: oldest ban first),
- * ignoreip excluded except for manual bans.  Caller frees. */
+ * ignoreip excluded except for manual bans.  *ends (if not NULL) gets the
+ * end of each one's ban.  Caller frees both. */
 struct banrow;
 struct addr	*cmd_wanted(const struct config *, struct banrow *rows, size_t n,
-		    size_t *nwant);
+		    size_t *nwant, int64_t **ends);
 
 int	 cmd_run(int, char **);
 int	 cmd_status(int, char **);

@@ -1,11 +1,17 @@
 /*
  * cmd_run.c -- `mailban run`: one cron cycle.
- *   lock -> read the new complete lines -> record failures, new reader
- *   position and the bans they cause in ONE transaction -> commit ->
- *   reconcile both chains with the active bans.
+ *   lock -> quick_check once a day -> read the new complete lines ->
+ *   record failures, new reader position, the bans they cause and the
+ *   run's row in ONE transaction -> commit -> reconcile both chains with
+ *   the active bans -> complete the run's row (firewall counts, status).
  * A run killed at any instant leaves the database as before or as after
  * the transaction; the firewall is derived from the database on every run,
  * so a failed or interrupted firewall step heals on the next run.
+ * The firewall step never waits for the log: when the log (or journalctl)
+ * cannot be read, what was read of it is rolled back, the run goes on
+ * from the committed database and records "log not read: WHY"; when the
+ * database fails, the chains still follow what it had committed, unless
+ * it is damaged (then nothing is applied from it).
  * --dry-run does all of it inside the transaction, prints the restore
  * scripts, and rolls back: nothing changes.
  */
@@ -25,6 +31,7 @@
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
+#include "nft.h"
 #include "reader.h"
 #include "store.h"
 #include "util.h"
@@ -56,9 +63,11 @@ by_start(const void *a, const void *b)
  * are not applied.
  */
 struct addr *
-cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
+cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant,
+    int64_t **ends)
 {
 	struct addr	*v = xcalloc(n + 1, sizeof(*v));
+	int64_t		*e = xcalloc(n + 1, sizeof(*e));
 	size_t		 i, k = 0;
 
 	if (n > 1)
@@ -70,22 +79,14 @@ cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwan
 		if (strcmp(rows[i].b_jail, "manual") != 0 &&
 		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
-		k++;
+		e[k++] = rows[i].b_end;
 	}
 	*nwant = k;
+	if (ends != NULL)
+		*ends = e;
+	else
+		free(e);
 	return v;
-}
-
-static long long
-max_findtime(const struct config *cfg)
-{
-	long long	m = 0;
-	size_t		i;
-
-	for (i = 0; i < cfg->c_njails; i++)
-		if (cfg->c_jails[i].j_findtime > m)
-			m = cfg->c_jails[i].j_findtime;
-	return m;
 }
 
 /*
@@ -99,25 +100,33 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 {
 	struct banrow	*rows = NULL;
 	struct addr	*want;
-	struct fwplan	 p4 = { 0 }, p6 = { 0 };
+	struct fwplan	 p4 = { 0 }, p6 = { 0 }, pn = { 0 };
+	int64_t		*ends;
 	size_t		 nrows = 0, nwant;
-	int		 fw4, fw6;
+	int		 fw4, fw6, fwn = 0;
 
 	*added = *removed = 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
 		return -1;
-	want = cmd_wanted(cfg, rows, nrows, &nwant);
+	want = cmd_wanted(cfg, rows, nrows, &nwant, &ends);
 	if (nactive != NULL)
 		*nactive = nwant;
+	/* The backend in use first, then the removal of another's: no gap. */
+	if (cfg->c_backend == BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
 	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
 	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
-	*added = (int64_t)(p4.fp_add + p6.fp_add);
-	*removed = (int64_t)(p4.fp_del + p6.fp_del);
+	if (cfg->c_backend != BACKEND_NFT)
+		fwn = nft_sync(cfg, want, ends, nwant, now, dry, &pn);
+	*added = (int64_t)(p4.fp_add + p6.fp_add + pn.fp_add);
+	*removed = (int64_t)(p4.fp_del + p6.fp_del + pn.fp_del);
 	firewall_plan_free(&p4);
 	firewall_plan_free(&p6);
+	firewall_plan_free(&pn);
 	store_banrows_free(rows, nrows);
 	free(want);
-	return fw4 == -1 || fw6 == -1 ? -1 : 0;
+	free(ends);
+	return fw4 == -1 || fw6 == -1 || fwn == -1 ? -1 : 0;
 }
 
 /*
@@ -196,6 +205,45 @@ out:
 	return rc;
 }
 
+/* What follows a source step's error: the run goes on without it. */
+#define FOLLOWS_LOG	"the firewall still follows the database (fix the log; " \
+			"the next run reads on from the saved position)"
+#define FOLLOWS_JOURNAL	"the firewall still follows the database (the next run " \
+			"reads on from the saved cursor)"
+#define INTERRUPTED	"interrupted after the commit (firewall step not recorded)"
+
+/*
+ * The source step: the new lines (or journal entries) into the store
+ * transaction.  Its error is held back: 1 when the log could not be read
+ * (*why gets the reason, reported here once with what happens next: the
+ * caller rolls back and goes on without the log), -1 when the database
+ * failed (reported as it was), 0 when all was read.
+ */
+static int
+read_source(struct store *st, const struct config *cfg, struct ingest *in,
+    struct logpos *pos, int have, struct reader_stats *rs, char *why, size_t len)
+{
+	unsigned	nerr = store_errors(st);
+	int		r;
+
+	log_mark();
+	log_hold(1);
+	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
+	    read_log(st, cfg, in, pos, have, rs);
+	log_hold(0);
+	if (r == 0) {
+		/* An error the source went on after is still said. */
+		if (log_first()[0] != '\0')
+			log_error("%s", log_first());
+		return 0;
+	}
+	if (store_errors(st) != nerr)
+		return log_error("%s", log_first());
+	snprintf(why, len, "%s", log_first()[0] != '\0' ? log_first() : "unknown error");
+	log_error("%s; %s", why, cfg->c_journal ? FOLLOWS_JOURNAL : FOLLOWS_LOG);
+	return 1;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -217,10 +265,12 @@ cmd_run(int argc, char **argv)
 	struct runrec		 rr;
 	struct timespec		 t0;
 	struct stat		 sb;
-	int64_t			 now = -1, maxid, newbans = 0, added, removed;
+	char			 srcwhy[1024], fwwhy[1024], status[2200], note[512];
+	int64_t			 now = -1, maxid = 0, newbans = 0, added = 0, removed = 0;
 	size_t			 nactive = 0;
-	int			 c, dry = 0, lockfd = -1, have, rc = EXIT_RUNTIME, fw;
-	int			 intx = 0, fleet = 0;
+	int			 c, dry = 0, lockfd = -1, have = 0, rc = EXIT_RUNTIME, fw;
+	int			 intx = 0, inited = 0, dbfail = 0, srcfail = 0, committed = 0;
+	int			 fleet = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
@@ -262,36 +312,49 @@ cmd_run(int argc, char **argv)
 	if (store_open(dry && stat(cfg->c_database, &sb) == -1 ? ":memory:" : cfg->c_database,
 	    STORE_CREATE, &st) == -1)
 		goto out;
-	if (store_begin(st) == -1)
-		goto out;
-	intx = 1;
+	if (store_check_daily(st, now, !dry) == -1)
+		goto out;	/* damaged: nothing is applied from it */
+
+	/*
+	 * One transaction: the failures read, the new position, the bans
+	 * they cause and this run's row.  Whatever the log does, the run
+	 * goes on to the firewall step from what the database holds.
+	 */
 	memset(&pos, 0, sizeof(pos));
 	memset(&rs, 0, sizeof(rs));
-	if ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
-	    store_failure_maxid(st, &maxid) == -1)
-		goto out;
 	ingest_init(&in, cfg, fs, st, now);
-	if ((cfg->c_journal ? read_journal(st, cfg, &in, &rs) :
-	    read_log(st, cfg, &in, &pos, have, &rs)) == -1 ||
-	    ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
-	    store_pending_expire(st, now - max_findtime(cfg)) == -1 ||
-	    purge(st, cfg, now) == -1) {
-		ingest_free(&in);
-		goto out;
-	}
-	ingest_free(&in);
-	if (dry) {
-		rc = cmd_apply(cfg, st, now, stdout, &added, &removed, NULL) == -1 ?
-		    EXIT_RUNTIME : EXIT_OK;
-		goto out;	/* rolls back */
-	}
-	if (store_commit(st) == -1)
-		goto out;
-	intx = 0;
-	/* Fleet mode (fleet.c): push this host's failures, pull the others';
-	 * it reports its own problems, and the firewall step runs whatever. */
-	fleet = cfg->c_fleet != NULL ? fleet_sync(cfg, st, now, &newbans) : 0;
-	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
+	inited = 1;
+	if (store_begin(st) == -1)
+		dbfail = 1;
+	else
+		intx = 1;
+	if (!dbfail && ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
+	    store_failure_maxid(st, &maxid) == -1))
+		dbfail = 1;
+	if (!dbfail)
+		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy))) {
+		case -1:
+			dbfail = 1;
+			break;
+		case 1:
+			/* Nothing of the unreadable source is kept: it is read again. */
+			srcfail = 1;
+			store_rollback(st);
+			intx = 0;
+			ingest_free(&in);
+			ingest_init(&in, cfg, fs, st, now);
+			memset(&rs, 0, sizeof(rs));
+			if (store_begin(st) == -1)
+				dbfail = 1;
+			else
+				intx = 1;
+			break;
+		}
+	if (!dbfail && (ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
+	    ingest_expire(&in, now) == -1 ||
+	    purge(st, cfg, now) == -1))
+		dbfail = 1;
+
 	memset(&rr, 0, sizeof(rr));
 	rr.r_started = time(NULL);
 	rr.r_now = now;
@@ -300,22 +363,65 @@ cmd_run(int argc, char **argv)
 	rr.r_skipped = (int64_t)(in.in_stats.is_unparsed + in.in_stats.is_badaddr + rs.rs_long);
 	rr.r_failures = (int64_t)in.in_stats.is_failures;
 	rr.r_newbans = newbans;
+	if (srcfail)
+		snprintf(status, sizeof(status), "%s not read: %s",
+		    cfg->c_journal ? "journal" : "log", srcwhy);
+	rr.r_status = srcfail ? status : INTERRUPTED;
+	if (dry) {
+		if (dbfail)
+			goto out;	/* rolls back */
+		fw = cmd_apply(cfg, st, now, stdout, &added, &removed, NULL);
+		rc = fw == -1 || srcfail ? EXIT_RUNTIME : EXIT_OK;
+		goto out;	/* rolls back */
+	}
+	if (!dbfail && (store_run_add(st, &rr) == -1 || store_commit(st) == -1))
+		dbfail = 1;
+	if (dbfail) {
+		if (intx)
+			store_rollback(st);	/* nothing of this run is kept */
+	} else
+		committed = 1;
+	intx = 0;
+	if (store_damaged(st))
+		goto out;	/* nothing is applied from a damaged file */
+	/* Fleet mode (fleet.c): push this host's failures, pull the others';
+	 * it reports its own problems, and the firewall step runs whatever. */
+	fleet = cfg->c_fleet != NULL && committed ? fleet_sync(cfg, st, now, &newbans) : 0;
+
+	log_mark();
+	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
+	snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
+	rc = fw == -1 || srcfail || dbfail || fleet == -1 ? EXIT_RUNTIME : EXIT_OK;
+	if (!committed)
+		goto out;
 	rr.r_expired = removed;
 	rr.r_added = added;
 	rr.r_removed = removed;
 	rr.r_ms = ms_since(&t0);
-	rr.r_status = fw == -1 ? "firewall failed" : "ok";
-	if (store_begin(st) == -1 || store_run_add(st, &rr) == -1 || store_commit(st) == -1)
+	if (fw == -1)
+		snprintf(status + (srcfail ? strlen(status) : 0),
+		    sizeof(status) - (srcfail ? strlen(status) : 0),
+		    "%sfirewall failed: %s", srcfail ? "; " : "", fwwhy);
+	rr.r_status = srcfail || fw == -1 ? status : "ok";
+	snprintf(note, sizeof(note), "but this run's %" PRId64 " failures, %" PRId64
+	    " new bans and its reader position were committed%s; only its row in "
+	    "runs is incomplete (free some space)", rr.r_failures, newbans,
+	    fw == -1 ? " (the firewall step failed)" : " and applied");
+	store_full_note(st, note);
+	if (store_run_update(st, &rr) == -1) {
+		rc = EXIT_RUNTIME;
 		goto out;
+	}
 	if (log_verbose)
 		printf("mailban: run: %" PRId64 " lines (%" PRId64 " skipped), %" PRId64
 		    " failures, %" PRId64 " new bans, %zu active, rules +%" PRId64 " -%" PRId64
 		    ", %" PRId64 " ms\n", rr.r_lines, rr.r_skipped, rr.r_failures, newbans,
 		    nactive, rr.r_added, rr.r_removed, rr.r_ms);
-	rc = fw == -1 || fleet == -1 ? EXIT_RUNTIME : EXIT_OK;
 out:
 	if (intx)
 		store_rollback(st);
+	if (inited)
+		ingest_free(&in);
 	store_close(st);
 	cmd_unlock(lockfd);
 	filter_free(fs);

@@ -4,10 +4,17 @@
  * in event time: the result is the ban timeline that would have happened,
  * printed as a report (text, tsv or json).
  *
- * Inputs, in the order given, are read through zlib (transparent for a
- * plain file, never a shell).  The year of BSD timestamps comes from each
- * file's modification time (--now overrides).  Only complete lines are
- * read: an unterminated last line is counted and left, as in `run`.
+ * Inputs, in the order given, are read through the reader's own line
+ * source (reader_src: plain, or gzip through the reader's inflater, the
+ * one `run` uses for rotated .gz files, never gzread and never a shell).
+ * The year of BSD timestamps comes from each file's modification time
+ * (--now overrides).  Only complete lines are read: an unterminated last
+ * line is counted and left, as in `run`.
+ *
+ * Every input has an end: a regular file is read up to its size at open
+ * (a .gz to its end), a device (/dev/zero) is refused, and a stream (pipe,
+ * FIFO) that gives no line end in SC_NOLINE bytes is stopped with a
+ * warning, its bytes counted as one overlong line.
  *
  * Nothing twice: every input is known by the FNV-1a hash of its first
  * min(consumed, READER_FPMAX) bytes of text (decompressed) and how far it
@@ -21,7 +28,9 @@
  * No firewall, no reader position, no lock -- unless --db is the live
  * database: then the run lock is held while it is written, and --apply
  * (which requires the live database) reconciles the chains with its bans
- * in force at --now.  Reader positions are never touched.
+ * in force at --now.  Reader positions are never touched, but they are
+ * read: an input that run has read is refused (runs_file), so that
+ * nothing is counted twice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +42,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cmd.h"
 #include "ingest.h"
@@ -45,6 +53,7 @@
 #define SC_BUFSZ	(1024 * 1024)
 #define SC_TOP		10		/* top offenders listed */
 #define SC_TICK_MS	250		/* progress: at most 4 updates a second */
+#define SC_NOLINE	(16 * 1024 * 1024)	/* a stream with no line end in this: stopped */
 
 #define FMT_TEXT	0
 #define FMT_TSV		1
@@ -70,12 +79,25 @@ struct progress {
 	size_t		 file, nfiles;
 };
 
+/* A reader position of the live database: what `run` has read. */
+struct runpos {
+	char		*path;
+	struct logpos	 pos;
+};
+
 struct scan {
 	struct ingest	 in;
 	struct store	*st;
 	int		 ranged;	/* --since or --until given */
 	int64_t		 since, until;	/* [since, until) */
 	char		 range[64];	/* mixed into the fingerprints (ranged) */
+	int		 damaged;	/* the current input's damage was reported */
+	int		 stream;	/* the current input is not a regular file */
+	struct stat	 sb;		/* the current input's fstat */
+	struct runpos	*rp;		/* --db is live: its reader positions */
+	size_t		 nrp;
+	int		 refused;	/* an input was run's: exit 64 */
+	int64_t		 limit;		/* text bytes left to read of it, -1: no limit */
 	char		*buf;		/* SC_BUFSZ */
 	struct progress	 pg;
 	/* Counters of this run (text bytes, i.e. decompressed). */
@@ -172,29 +194,40 @@ scan_line(void *arg, const char *file, const char *line, size_t len)
 }
 
 /*
- * Read into buf.  0 at the end; -1 after a read error (reported).  Damaged
+ * Read into buf through the reader's line source (plain, or its own gzip
+ * inflater).  0 at the end; -1 after a read error (reported).  Damaged
  * gzip data is the end of that input, with a warning: what came before it
  * is read, and a later scan of a repaired file goes on from there.
  */
 static ssize_t
-src_read(struct scan *sc, gzFile gz, const char *name, char *buf, size_t len)
+src_read(struct scan *sc, struct reader_src *rs, const char *name, char *buf, size_t len)
 {
-	const char	*msg, *p;
-	int		 n, zerr;
+	const char	*why;
+	ssize_t		 n;
 
-	if ((n = gzread(gz, buf, (unsigned)len)) > 0)
-		return n;
-	msg = gzerror(gz, &zerr);
-	if (zerr == Z_OK)
+	if (sc->limit == 0)
 		return 0;
-	progress_clear(&sc->pg);
-	if (zerr == Z_ERRNO)
-		return log_error("cannot read %s: %s", name, strerror(errno));
-	/* zlib names an fd opened with gzdopen "<fd:N>": name the file instead. */
-	if (strncmp(msg, "<fd:", 4) == 0 && (p = strstr(msg, ">: ")) != NULL)
-		msg = p + 3;
-	log_warnx("%s: damaged gzip data (%s): read up to the damage", name, msg);
+	if (sc->limit > 0 && (int64_t)len > sc->limit)
+		len = (size_t)sc->limit;
+	if ((n = reader_src_read(rs, buf, len)) > 0 && sc->limit > 0)
+		sc->limit -= n;
+	if (n != 0)
+		return n;
+	if ((why = reader_src_damage(rs)) != NULL && !sc->damaged) {
+		progress_clear(&sc->pg);
+		log_warnx("%s: damaged gzip data (%s): read up to the damage", name, why);
+		sc->damaged = 1;
+	}
 	return 0;
+}
+
+/* How far into the input's own bytes (on disk): -1 unknown. */
+static int64_t
+raw_offset(int fd)
+{
+	off_t	o = lseek(fd, 0, SEEK_CUR);
+
+	return o == (off_t)-1 ? -1 : (int64_t)o;
 }
 
 static uint64_t
@@ -239,12 +272,46 @@ out:
 }
 
 /*
+ * Into the live database, an input that `run` has read (or will read) is
+ * refused: it is the file at a saved reader position under any name (same
+ * dev and inode: renamed by logrotate and not finished yet, or a hard
+ * link), or a copy of it, plain, compressed or on standard input (its
+ * first lp_fplen bytes of text hash to the position's fingerprint).  Its
+ * bytes past the position are run's too (it finishes a rotated file; a
+ * copy grows as the log does), so the whole input is refused, not only
+ * what was consumed.  Limit: a rotated file that run finished before it
+ * moved on to the next one is no longer at a position and is not known.
+ */
+static int
+runs_file(struct scan *sc, const unsigned char *head, size_t hlen, const char *name)
+{
+	const struct logpos	*p;
+	size_t			 i;
+
+	for (i = 0; i < sc->nrp; i++) {
+		p = &sc->rp[i].pos;
+		if ((S_ISREG(sc->sb.st_mode) && (uint64_t)sc->sb.st_dev == p->lp_dev &&
+		    (uint64_t)sc->sb.st_ino == p->lp_ino) ||
+		    (p->lp_fplen > 0 && (int64_t)hlen >= p->lp_fplen &&
+		    hash_fnv1a(head, (size_t)p->lp_fplen, HASH_FNV_SEED) == p->lp_fp)) {
+			progress_clear(&sc->pg);
+			sc->refused = 1;
+			return log_error("%s: mailban run has read it (it is, or starts "
+			    "like, the file at the saved position of %s): scanning it "
+			    "into the live database would count its failures twice "
+			    "(scan it into another --db)", name, sc->rp[i].path);
+		}
+	}
+	return 0;
+}
+
+/*
  * Read one open input to its end: skip what an earlier scan read, hand
  * every new complete line to scan_line(), then record how far it got.
  * Lines over READER_LINEMAX are skipped whole and counted.
  */
 static int
-scan_stream(struct scan *sc, gzFile gz, const char *name)
+scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 {
 	unsigned char	 head[READER_FPMAX];
 	char		*buf = sc->buf, *nl;
@@ -255,17 +322,19 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 	int		 skipping = 0, eof = 0;
 
 	while (have < READER_FPMAX) {
-		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
 			return -1;
 		if (n == 0) {
 			eof = 1;
 			break;
 		}
 		have += (size_t)n;
-		progress(sc, (int64_t)have, gzoffset(gz));
+		progress(sc, (int64_t)have, raw_offset(fd));
 	}
 	hlen = have < READER_FPMAX ? have : READER_FPMAX;
 	memcpy(head, buf, hlen);
+	if (runs_file(sc, head, hlen, name) == -1)
+		return -1;
 	if (known_offset(sc, head, hlen, &off) == -1)
 		return -1;
 	done = off;
@@ -302,12 +371,18 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 		have = rest;
 		if (eof)
 			break;
-		if ((n = src_read(sc, gz, name, buf + have, SC_BUFSZ - have)) == -1)
+		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
 			return -1;
 		if (n == 0)
 			eof = 1;
 		have += (size_t)n;
-		progress(sc, pos + (int64_t)have, gzoffset(gz));
+		progress(sc, pos + (int64_t)have, raw_offset(fd));
+		if (sc->stream && pos + (int64_t)have - done > SC_NOLINE) {
+			progress_clear(&sc->pg);
+			log_warnx("%s: no line end in %d bytes: not a log, reading stopped",
+			    name, SC_NOLINE);
+			break;
+		}
 	}
 	if (pos + (int64_t)have > done) {
 		sc->lines++;
@@ -328,9 +403,9 @@ scan_stream(struct scan *sc, gzFile gz, const char *name)
 static int
 scan_one(struct scan *sc, const char *name, int64_t now)
 {
-	struct stat	sb;
-	gzFile		gz;
-	int		fd, rc;
+	struct stat		 sb;
+	struct reader_src	*rs;
+	int			 fd, rc;
 
 	if (strcmp(name, "-") == 0)
 		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
@@ -346,20 +421,43 @@ scan_one(struct scan *sc, const char *name, int64_t now)
 		close(fd);
 		return log_error("%s: is a directory (give the log files)", name);
 	}
+	if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+		close(fd);
+		return log_error("%s: is a device, not a log (give log files, or - for "
+		    "standard input)", name);
+	}
 	/* Each file infers its BSD years from its own mtime: old logs get old years. */
 	syslog_init(&sc->in.in_sc, now != -1 ? now : S_ISREG(sb.st_mode) ?
 	    (int64_t)sb.st_mtime : (int64_t)time(NULL));
 	sc->in.in_lineno = 0;
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
+	sc->damaged = 0;
+	if ((rs = reader_src_open(fd, name)) == NULL) {
 		close(fd);
-		return log_error("cannot read %s: out of memory", name);
+		return -1;
 	}
-	gzbuffer(gz, 128 * 1024);
-	rc = scan_stream(sc, gz, name);
+	sc->sb = sb;
+	/* A regular file is read up to its size at open; a stream, see SC_NOLINE. */
+	sc->stream = !S_ISREG(sb.st_mode);
+	sc->limit = !sc->stream && !reader_src_gz(rs) ? (int64_t)sb.st_size : -1;
+	rc = scan_stream(sc, rs, fd, name);
 	if (S_ISREG(sb.st_mode))
 		sc->pg.before += (int64_t)sb.st_size;
-	gzclose(gz);	/* closes fd */
+	reader_src_close(rs);
+	close(fd);
 	return rc;
+}
+
+static int
+pos_collect(void *arg, const char *path, const struct logpos *pos, int64_t updated)
+{
+	struct scan	*sc = arg;
+
+	(void)updated;
+	sc->rp = xreallocarray(sc->rp, sc->nrp + 1, sizeof(*sc->rp));
+	sc->rp[sc->nrp].path = xstrdup(path);
+	sc->rp[sc->nrp].pos = *pos;
+	sc->nrp++;
+	return 0;
 }
 
 /* 1 if a and b name the same file (or the same missing path), else 0. */
@@ -755,6 +853,13 @@ cmd_scan(int argc, char **argv)
 	sc.pg.total = 0;
 	for (i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
+			if (fstat(STDIN_FILENO, &sb) == 0 && (S_ISCHR(sb.st_mode) ||
+			    S_ISBLK(sb.st_mode))) {
+				log_error("-: standard input is a device, not a log "
+				    "(redirect a file or a pipe to it)");
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode))
 				sc.pg.total = -1;
 			else if (sc.pg.total != -1)
@@ -763,6 +868,12 @@ cmd_scan(int argc, char **argv)
 		}
 		if (stat(argv[i], &sb) == -1) {
 			log_error("cannot open %s: %s", argv[i], strerror(errno));
+			goto out;
+		}
+		if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+			log_error("%s: is a device, not a log (give log files, or - for "
+			    "standard input)", argv[i]);
+			rc = EXIT_USAGE;
 			goto out;
 		}
 		if (live && same_file(argv[i], cfg->c_logpath)) {
@@ -780,7 +891,8 @@ cmd_scan(int argc, char **argv)
 	if (store_open(db, STORE_CREATE, &sc.st) == -1 || store_begin(sc.st) == -1)
 		goto out;
 	intx = 1;
-	if (store_failure_maxid(sc.st, &maxid) == -1)
+	if (store_failure_maxid(sc.st, &maxid) == -1 ||
+	    (live && store_pos_each(sc.st, pos_collect, &sc) == -1))
 		goto out;
 	ingest_init(&sc.in, cfg, fs, sc.st, now != -1 ? now : time(NULL));
 	inited = 1;
@@ -790,8 +902,11 @@ cmd_scan(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &sc.pg.t0);
 	for (i = optind; i < argc; i++) {
 		sc.pg.file = (size_t)(i - optind + 1);
-		if (scan_one(&sc, argv[i], now) == -1)
+		if (scan_one(&sc, argv[i], now) == -1) {
+			if (sc.refused)
+				rc = EXIT_USAGE;
 			goto out;
+		}
 	}
 	progress_clear(&sc.pg);
 	if (ingest_window(sc.st, cfg, maxid, 0, &newbans) == -1 || store_commit(sc.st) == -1)
@@ -825,6 +940,9 @@ out:
 	store_close(sc.st);
 	cmd_unlock(lockfd);
 	free(sc.buf);
+	for (i = 0; (size_t)i < sc.nrp; i++)
+		free(sc.rp[i].path);
+	free(sc.rp);
 	filter_free(fs);
 	config_free(cfg);
 	return rc;

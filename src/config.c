@@ -21,24 +21,23 @@
  * .local appended), if it exists, is read after FILE by the same scan,
  * checks and iniparser crosscheck.  Its keys replace the same section/key
  * of FILE (silently: that is its purpose), it may add sections, and a
- * duplicate key inside either file is still an error.  While loading, a
- * line of the .local file is numbered LOCAL_LINE + N so that one int
- * carries both the file and the line; vreport() and the final pass of
- * config_load() take it apart.
+ * duplicate key inside either file is still an error.  Every position is
+ * a struct pos {file, line}: file 0 is FILE, 1 its .local.
  *
  * Invariants of a loaded config (besides config.h): c_ignoreip holds
  * 127.0.0.0/8 and ::1 and no entry twice, then (ignoreself) the host's
  * interface addresses that it did not contain already; j_fail is sorted
  * by (p_minmode, p_number), j_ignore by p_number; no two patterns of a
  * jail share a key or a (kind, number); j_name and p_key are lower case,
- * as iniparser names them.  j_line and p_line are lines of the file the
- * header or key is in, FILE or .local (struct pattern does not name it).
+ * as iniparser names them.  j_line and p_line are lines of j_file and
+ * p_file, which point at c_file or c_localfile (the names the load used).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +45,7 @@
 #include <iniparser.h>
 #include <libpq-fe.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +67,6 @@
 #define PORTS_MAX	15		/* iptables multiport */
 #define CHAIN_MAX	28		/* iptables chain name */
 #define ERRORS_SHOWN	100
-#define LOCAL_LINE	1000000		/* > FILE_MAX_LINES: line N of .local */
 #define MULT_MAX	32		/* bantime.multipliers */
 #define NONE		((size_t)-1)
 
@@ -75,15 +74,24 @@
 #define BAN_FIX		"use a duration such as 1h, 2d, 1w, or -1 for permanent"
 #define LIST_SEP	", \t"
 
+/* A place in the files being read: po_file 0 is FILE, 1 its .local;
+ * po_line 0 stands for the whole file (or a built-in default). */
+struct pos {
+	int	 po_file;
+	int	 po_line;
+};
+
+#define NOPOS	((struct pos){ 0, 0 })
+
 struct msg {
-	int	 m_line;	/* 0: about the whole file; sorts last */
+	struct pos m_pos;	/* line 0: about the whole file; sorts last */
 	size_t	 m_seq;
 	char	*m_text;
 };
 
 struct sect {
 	char	*s_name;	/* lower case, as iniparser names it */
-	int	 s_line;	/* of its first header */
+	struct pos s_pos;	/* of its first header */
 	int	 s_fline[2];	/* of its first header in FILE, in .local; 0: none */
 };
 
@@ -91,20 +99,20 @@ struct ent {
 	size_t	 e_sect;
 	char	*e_key;		/* lower case, as iniparser names it */
 	char	*e_val;		/* the value as iniparser reads it */
-	int	 e_line;
+	struct pos e_pos;
 	int	 e_bad;		/* the line was reported: the value is not checked */
 	int	 e_over;	/* a later line sets the same key again */
 };
 
 struct cont {
-	int	 c_line;
+	struct pos c_pos;
 	size_t	 c_ent;		/* the key line it would continue */
 };
 
 struct ld {
 	const char	*l_file;
 	const char	*l_local;	/* the .local file, or NULL */
-	int		 l_base;	/* 0, or LOCAL_LINE while reading .local */
+	int		 l_fidx;	/* the file being read: 0 FILE, 1 .local */
 	struct msg	*l_msg;
 	size_t		 l_nmsg;
 	struct sect	*l_sect;
@@ -118,7 +126,7 @@ struct ld {
 
 /* The key being checked: a line of the file, or a built-in default (line 0). */
 struct kv {
-	int		 k_line;
+	struct pos	 k_pos;
 	const char	*k_sect;
 	const char	*k_key;
 	const char	*k_val;
@@ -192,7 +200,7 @@ static const struct {
 };
 
 static const char *const backends[] = {
-	[BACKEND_CHAIN] = "chain", [BACKEND_IPSET] = "ipset"
+	[BACKEND_CHAIN] = "chain", [BACKEND_IPSET] = "ipset", [BACKEND_NFT] = "nft"
 };
 
 enum jkey { J_ENABLED, J_MODE, J_MAXRETRY, J_FINDTIME, J_BANTIME, J_NKEYS };
@@ -208,10 +216,77 @@ static const char *const patstems[] = {
 
 static const char *const modenames[] = { "normal", "extra", "aggressive" };
 
+/*
+ * fail2ban's jail keys that mailban does its own way, and what it does
+ * instead.  A key ending in '_' stands for every key it begins
+ * (action_mw, action_mwl, ...).
+ */
+#define F2B_ACTION	"mailban has no actions; it bans through its own chain or ipset " \
+			"and reports to syslog and to stderr, which cron mails, with no " \
+			"e-mail action (remove it)"
+#define F2B_BANACTION	"mailban bans through its own chain or ipset (remove it; " \
+			"choose with backend = chain or ipset in [DEFAULT])"
+#define F2B_MAIL	"mailban sends no mail; it reports to syslog and to stderr, " \
+			"which cron mails (remove it; cron's MAILTO says to whom)"
+static const struct {
+	const char	*fk_name;
+	const char	*fk_fix;
+} f2bkeys[] = {
+	{ "action", F2B_ACTION },
+	{ "action_", F2B_ACTION },
+	{ "banaction", F2B_BANACTION },
+	{ "banaction_allports", F2B_BANACTION },
+	{ "destemail", F2B_MAIL },
+	{ "sender", F2B_MAIL },
+	{ "mta", F2B_MAIL },
+	{ "protocol", "mailban bans tcp, on the ports of port (remove it)" },
+	{ "usedns", "mailban never resolves names; it bans only addresses written "
+	    "in the log (remove it)" },
+	{ "logencoding", "mailban matches the log as bytes, whatever its encoding "
+	    "(remove it)" },
+	{ "ignorecommand", "mailban runs no command to decide (remove it; list the "
+	    "addresses in ignoreip)" },
+	{ "filter", "a mailban filter is the jail's own section, with its patterns "
+	    "as failregex.1, failregex.2, ... (remove it; choose the patterns with "
+	    "mode = normal, extra or aggressive)" },
+	{ "maxlines", "mailban matches one line at a time (remove it)" },
+	{ "maxmatches", "mailban keeps every failure in its database (remove it; "
+	    "mailban report shows them)" },
+	{ "datepattern", "mailban reads the syslog time itself (BSD, RFC 3339 or "
+	    "YYYY-MM-DD HH:MM:SS) (remove it)" },
+	{ "prefregex", "mailban matches patterns after \"sm-mta[pid]: \" and the "
+	    "queue id itself (remove it)" },
+	{ "allowipv6", "mailban bans IPv4 and IPv6 alike (remove it)" },
+	{ "bantime.formula", "mailban grows a repeat offender's ban with "
+	    "bantime.factor or bantime.multipliers (remove it)" },
+};
+
+/* fail2ban's log backends: mailban's backend key is its firewall. */
+static const char *const f2bbackends[] = {
+	"auto", "polling", "pyinotify", "gamin", "systemd"
+};
+
+/* Sections of fail2ban's filter and jail files that are not jails. */
+static const struct {
+	const char	*fs_name;
+	const char	*fs_why;	/* %s: the .local file */
+} f2bsects[] = {
+	{ "definition", "is a fail2ban filter section: a mailban filter is the jail's "
+	    "own section (rename it after the jail, such as [sendmail-reject], and "
+	    "number its patterns: failregex.1 = ..., failregex.2 = ...)" },
+	{ "init", "is a fail2ban filter section: mailban filters take no parameters "
+	    "(remove it)" },
+	{ "includes", "is a fail2ban section: mailban includes no other files "
+	    "(remove it; put local changes in %s)" },
+};
+
+/* Filter sections a typo'd section name most likely meant. */
+static const char *const shipped_sects[] = { "sendmail-reject", "sendmail-auth" };
+
 /* [DEFAULT] values that only matter through the jails. */
 struct dflt {
 	long long	 d_maxretry, d_findtime, d_bantime, d_dbpurgeage;
-	int		 d_line[D_NKEYS];	/* 0: not in the file */
+	struct pos	 d_pos[D_NKEYS];	/* line 0: not in the file */
 	const char	*d_raw[D_NKEYS];	/* the value as written */
 	int		 d_set[D_NKEYS];
 	int		 d_bad[D_NKEYS];	/* in the file, and wrong */
@@ -220,10 +295,10 @@ struct dflt {
 /* iniparser's error callback takes no argument: the load it belongs to. */
 static struct ld	*ini_ld;
 
-static void	 vreport(struct ld *, int, const char *, const char *, const char *,
-		    va_list) __attribute__((format(printf, 5, 0)));
-static void	 report(struct ld *, int, const char *, const char *, const char *, ...)
-		    __attribute__((format(printf, 5, 6)));
+static void	 vreport(struct ld *, struct pos, const char *, const char *,
+		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+static void	 report(struct ld *, struct pos, const char *, const char *,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 static void	 kvreport(struct ld *, const struct kv *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static char	*fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -301,36 +376,38 @@ secname(const char *sect)
 	return strcmp(sect, "default") == 0 ? "DEFAULT" : sect;
 }
 
-/* The file a (possibly LOCAL_LINE-based) line number belongs to. */
-static const char *
-line_file(const struct ld *ld, int line)
+static struct pos
+at(int file, int line)
 {
-	return line >= LOCAL_LINE && ld->l_local != NULL ? ld->l_local : ld->l_file;
+	struct pos	p = { file, line };
+
+	return p;
 }
 
-static int
-line_no(int line)
+/* The name of the file of a position. */
+static const char *
+pos_file(const struct ld *ld, struct pos p)
 {
-	return line >= LOCAL_LINE ? line - LOCAL_LINE : line;
+	return p.po_file == 1 && ld->l_local != NULL ? ld->l_local : ld->l_file;
 }
 
-/* "line N", or "line N of FILE" when other is in another file than at. */
+/* "line N", or "line N of FILE" when other is in another file than here. */
 static const char *
-lineref(const struct ld *ld, int at, int other, char *buf, size_t len)
+lineref(const struct ld *ld, struct pos here, struct pos other, char *buf, size_t len)
 {
 	int	n;
 
-	if ((at >= LOCAL_LINE) == (other >= LOCAL_LINE))
-		n = snprintf(buf, len, "line %d", line_no(other));
+	if (here.po_file == other.po_file)
+		n = snprintf(buf, len, "line %d", other.po_line);
 	else
-		n = snprintf(buf, len, "line %d of %s", line_no(other), line_file(ld, other));
+		n = snprintf(buf, len, "line %d of %s", other.po_line, pos_file(ld, other));
 	if (n < 0 || (size_t)n >= len)
 		buf[0] = '\0';
 	return buf;
 }
 
 static void
-vreport(struct ld *ld, int line, const char *sect, const char *key, const char *f,
+vreport(struct ld *ld, struct pos p, const char *sect, const char *key, const char *f,
     va_list ap)
 {
 	char	*body, *raw, lbuf[16];
@@ -338,17 +415,17 @@ vreport(struct ld *ld, int line, const char *sect, const char *key, const char *
 
 	body = vfmt(f, ap);
 	lbuf[0] = '\0';
-	if (line_no(line) > 0) {
-		n = snprintf(lbuf, sizeof(lbuf), ":%d", line_no(line));
+	if (p.po_line > 0) {
+		n = snprintf(lbuf, sizeof(lbuf), ":%d", p.po_line);
 		if (n < 0 || (size_t)n >= sizeof(lbuf))
 			lbuf[0] = '\0';
 	}
-	raw = fmt("%s%s: %s%s%s%s%s%s", line_file(ld, line), lbuf,
+	raw = fmt("%s%s: %s%s%s%s%s%s", pos_file(ld, p), lbuf,
 	    sect != NULL ? "[" : "", sect != NULL ? secname(sect) : "",
 	    sect != NULL ? "] " : "", key != NULL ? key : "", key != NULL ? ": " : "",
 	    body);
 	ld->l_msg = grow(ld->l_msg, ld->l_nmsg, sizeof(*ld->l_msg));
-	ld->l_msg[ld->l_nmsg].m_line = line;
+	ld->l_msg[ld->l_nmsg].m_pos = p;
 	ld->l_msg[ld->l_nmsg].m_seq = ld->l_nmsg;
 	ld->l_msg[ld->l_nmsg].m_text = escape(raw);
 	ld->l_nmsg++;
@@ -357,12 +434,13 @@ vreport(struct ld *ld, int line, const char *sect, const char *key, const char *
 }
 
 static void
-report(struct ld *ld, int line, const char *sect, const char *key, const char *f, ...)
+report(struct ld *ld, struct pos p, const char *sect, const char *key, const char *f,
+    ...)
 {
 	va_list	ap;
 
 	va_start(ap, f);
-	vreport(ld, line, sect, key, f, ap);
+	vreport(ld, p, sect, key, f, ap);
 	va_end(ap);
 }
 
@@ -372,7 +450,7 @@ kvreport(struct ld *ld, const struct kv *kv, const char *f, ...)
 	va_list	ap;
 
 	va_start(ap, f);
-	vreport(ld, kv->k_line, kv->k_sect, kv->k_key, f, ap);
+	vreport(ld, kv->k_pos, kv->k_sect, kv->k_key, f, ap);
 	va_end(ap);
 }
 
@@ -380,11 +458,15 @@ static int
 msgcmp(const void *a, const void *b)
 {
 	const struct msg	*x = a, *y = b;
-	int			 lx = line_no(x->m_line) > 0 ? x->m_line : INT_MAX;
-	int			 ly = line_no(y->m_line) > 0 ? y->m_line : INT_MAX;
+	struct pos		 px = x->m_pos, py = y->m_pos;
 
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
+	/* File order, line order; about a whole file: last of all. */
+	if ((px.po_line == 0) != (py.po_line == 0))
+		return px.po_line == 0 ? 1 : -1;
+	if (px.po_line != 0 && px.po_file != py.po_file)
+		return px.po_file < py.po_file ? -1 : 1;
+	if (px.po_line != py.po_line)
+		return px.po_line < py.po_line ? -1 : 1;
 	return x->m_seq < y->m_seq ? -1 : x->m_seq > y->m_seq;
 }
 
@@ -604,6 +686,95 @@ suggest(const char *key, int indefault, char *best, size_t len)
 	return bestd == INT_MAX ? NULL : best;
 }
 
+/* key is name (n bytes), or name ends in '_' and key starts with it. */
+static int
+fam_match(const char *key, const char *name, size_t n)
+{
+	if (n > 0 && name[n - 1] == '_')
+		return strncmp(key, name, n) == 0;
+	return strcmp(key, name) == 0;
+}
+
+/* What fail2ban does with key that mailban does otherwise, or NULL. */
+static const char *
+f2b_key(const char *key)
+{
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(f2bkeys) / sizeof(f2bkeys[0]); i++) {
+		n = strlen(f2bkeys[i].fk_name);
+		if (fam_match(key, f2bkeys[i].fk_name, n))
+			return f2bkeys[i].fk_fix;
+	}
+	return NULL;
+}
+
+/*
+ * fail2ban's %(name)s interpolation in v: 1 and its text in buf, or 0.
+ * mailban expands nothing, so such a value is never what was meant.
+ */
+static int
+interpolation(const char *v, char *buf, size_t len)
+{
+	const char	*p, *q;
+	int		 n;
+
+	for (p = strstr(v, "%("); p != NULL; p = strstr(p + 1, "%(")) {
+		q = p + 2 + strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789_-/.");
+		if (q == p + 2 || q[0] != ')' || q[1] != 's')
+			continue;
+		n = snprintf(buf, len, "%.*s", (int)(q + 2 - p), p);
+		if (n < 0 || (size_t)n >= len)
+			buf[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Report fail2ban interpolation in kv's value: -1 if there is some. */
+static int
+chk_interpolation(struct ld *ld, const struct kv *kv, const char *example)
+{
+	char	what[128];
+
+	if (!interpolation(kv->k_val, what, sizeof(what)))
+		return 0;
+	if (is_regex_key(kv->k_key))
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (drop it: patterns are matched after \"sm-mta[pid]: \" "
+		    "and the queue id, where fail2ban's start after __prefix_line)", what);
+	else if (example != NULL && *example != '\0')
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (write the value itself, such as %s)", what, example);
+	else
+		kvreport(ld, kv, "\"%s\" is fail2ban interpolation, which mailban does "
+		    "not expand (write the value itself)", what);
+	return -1;
+}
+
+/* backend = a fail2ban log backend: 1 after a report, else 0. */
+static int
+chk_f2b_backend(struct ld *ld, const struct kv *kv)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(f2bbackends) / sizeof(f2bbackends[0]); i++)
+		if (strcasecmp(kv->k_val, f2bbackends[i]) == 0)
+			break;
+	if (i == sizeof(f2bbackends) / sizeof(f2bbackends[0]))
+		return 0;
+	if (strcasecmp(kv->k_val, "systemd") == 0)
+		kvreport(ld, kv, "\"%s\" is fail2ban's journal backend (to read the "
+		    "journal, write logpath = journal; mailban's backend is its "
+		    "firewall: chain or ipset)", kv->k_val);
+	else
+		kvreport(ld, kv, "\"%s\" is a fail2ban log backend (remove it: mailban "
+		    "follows logpath itself; its backend is its firewall: chain or "
+		    "ipset, in [DEFAULT])", kv->k_val);
+	return 1;
+}
+
 /*
  * The scan.
  */
@@ -698,11 +869,11 @@ parse_value(struct ld *ld, const struct kv *kv, const char *rest, char **val)
 }
 
 static size_t
-add_sect(struct ld *ld, const char *name, int line)
+add_sect(struct ld *ld, const char *name, struct pos p)
 {
 	struct sect	*s;
 	size_t		 i;
-	int		 f = line >= LOCAL_LINE;
+	int		 f = p.po_file;
 
 	for (i = 0; i < ld->l_nsect; i++) {
 		s = &ld->l_sect[i];
@@ -710,26 +881,26 @@ add_sect(struct ld *ld, const char *name, int line)
 			continue;
 		/* A section of FILE again in .local is what .local is for. */
 		if (s->s_fline[f] == 0) {
-			s->s_fline[f] = line;
+			s->s_fline[f] = p.po_line;
 			return i;
 		}
 		/* iniparser merges the two; so does the scan. */
-		report(ld, line, name, NULL, "duplicate section (first on line %d; "
-		    "merge the two)", line_no(s->s_fline[f]));
+		report(ld, p, name, NULL, "duplicate section (first on line %d; "
+		    "merge the two)", s->s_fline[f]);
 		return i;
 	}
 	ld->l_sect = grow(ld->l_sect, ld->l_nsect, sizeof(*ld->l_sect));
 	s = &ld->l_sect[ld->l_nsect];
 	memset(s, 0, sizeof(*s));
 	s->s_name = xstrdup(name);
-	s->s_line = line;
-	s->s_fline[f] = line;
+	s->s_pos = p;
+	s->s_fline[f] = p.po_line;
 	return ld->l_nsect++;
 }
 
 /* "[name]": the section index, or NONE after a report. */
 static size_t
-section_line(struct ld *ld, char *s, size_t len, int line)
+section_line(struct ld *ld, char *s, size_t len, struct pos line)
 {
 	char	*name = s + 1, *close = strchr(s, ']');
 	size_t	 n;
@@ -749,7 +920,7 @@ section_line(struct ld *ld, char *s, size_t len, int line)
 }
 
 static void
-add_ent(struct ld *ld, size_t sect, const char *key, char *val, int line, int bad)
+add_ent(struct ld *ld, size_t sect, const char *key, char *val, struct pos line, int bad)
 {
 	struct ent	*e;
 
@@ -758,7 +929,7 @@ add_ent(struct ld *ld, size_t sect, const char *key, char *val, int line, int ba
 	e->e_sect = sect;
 	e->e_key = xstrdup(key);
 	e->e_val = val;
-	e->e_line = line;
+	e->e_pos = line;
 	e->e_bad = bad;
 	e->e_over = 0;
 }
@@ -778,10 +949,11 @@ scan(struct ld *ld, FILE *fp)
 
 	while ((r = read_line(fp, buf, sizeof(buf), &len, &nul)) == 1) {
 		char	*s, *e, *eq, *p;
-		int	 joined, line = ld->l_base + ++lineno;
+		int		 joined;
+		struct pos	 line = at(ld->l_fidx, ++lineno);
 
 		if (lineno > FILE_MAX_LINES) {
-			report(ld, ld->l_base, NULL, NULL, "more than %d lines (a config is "
+			report(ld, at(ld->l_fidx, 0), NULL, NULL, "more than %d lines (a config is "
 			    "a few hundred lines)", FILE_MAX_LINES);
 			ld->l_noini = 1;
 			return -1;
@@ -827,7 +999,7 @@ scan(struct ld *ld, FILE *fp)
 		}
 		if (last != NONE && indent > keyindent) {
 			ld->l_cont = grow(ld->l_cont, ld->l_ncont, sizeof(*ld->l_cont));
-			ld->l_cont[ld->l_ncont].c_line = line;
+			ld->l_cont[ld->l_ncont].c_pos = line;
 			ld->l_cont[ld->l_ncont++].c_ent = last;
 			ld->l_noini = 1;
 			continue;
@@ -882,7 +1054,7 @@ scan(struct ld *ld, FILE *fp)
 		keyindent = indent;
 	}
 	if (r == -1) {
-		report(ld, ld->l_base, NULL, NULL, "read error: %s", strerror(errno));
+		report(ld, at(ld->l_fidx, 0), NULL, NULL, "read error: %s", strerror(errno));
 		ld->l_noini = 1;
 		return -1;
 	}
@@ -904,8 +1076,8 @@ find_dups(struct ld *ld, size_t from)
 
 			if (a->e_sect != b->e_sect || a->e_over || strcmp(a->e_key, b->e_key) != 0)
 				continue;
-			report(ld, b->e_line, ld->l_sect[b->e_sect].s_name, b->e_key,
-			    "duplicate key (also on line %d; keep one)", line_no(a->e_line));
+			report(ld, b->e_pos, ld->l_sect[b->e_sect].s_name, b->e_key,
+			    "duplicate key (also on line %d; keep one)", a->e_pos.po_line);
 			a->e_over = 1;
 			break;
 		}
@@ -966,19 +1138,19 @@ report_conts(struct ld *ld)
 			lastsect = e->e_sect;
 		}
 		if (patkey(e->e_key, &pk) != 1) {
-			report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented "
+			report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented "
 			    "continuation lines are not read (write the value on one line)");
 			continue;
 		}
 		n = free_number(ld, e->e_sect, patfam(&pk), taken[patfam(&pk)]);
 		if (n == 0) {
-			report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented "
+			report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented "
 			    "continuation lines are not read, and all %d numbers of %s.N "
 			    "are taken", PATNUM_MAX, patstem(&pk));
 			continue;
 		}
 		taken[patfam(&pk)][n] = 1;
-		report(ld, ld->l_cont[i].c_line, sect, e->e_key, "indented continuation "
+		report(ld, ld->l_cont[i].c_pos, sect, e->e_key, "indented continuation "
 		    "lines are not read; write each pattern as its own numbered key: "
 		    "%s.%d = <pattern>", patstem(&pk), n);
 	}
@@ -1006,27 +1178,28 @@ ini_errback(const char *f, ...)
 	if (strncmp(p, "iniparser: ", 11) == 0)
 		p += 11;
 	if (ini_ld != NULL)
-		report(ini_ld, ini_ld->l_base, NULL, NULL, "the ini reader failed: %s", p);
+		report(ini_ld, at(ini_ld->l_fidx, 0), NULL, NULL, "the ini reader failed: %s",
+		    p);
 	free(s);
 	return 0;
 }
 
 /*
  * Every section, key and value iniparser read must be the scan's: those of
- * the file being read (l_base), whose entries start at `from`.
+ * the file being read (l_fidx), whose entries start at `from`.
  */
 static void
 crosscheck(struct ld *ld, const dictionary *d, size_t from)
 {
 	size_t	i, j, nkeys, nsect;
 	char	dk[2 * (LINE_MAX_CHARS + 2)];
-	int	f = ld->l_base == LOCAL_LINE;
+	int	f = ld->l_fidx;
 
 	for (nsect = 0, i = 0; i < ld->l_nsect; i++)
 		if (ld->l_sect[i].s_fline[f] != 0)
 			nsect++;
 	if (iniparser_getnsec(d) != (int)nsect)
-		report(ld, ld->l_base, NULL, NULL, "the ini reader sees %d sections, not "
+		report(ld, at(f, 0), NULL, NULL, "the ini reader sees %d sections, not "
 		    "%zu (check the [section] lines)", iniparser_getnsec(d), nsect);
 	for (i = 0; i < ld->l_nsect; i++) {
 		const struct sect	*s = &ld->l_sect[i];
@@ -1038,7 +1211,7 @@ crosscheck(struct ld *ld, const dictionary *d, size_t from)
 				nkeys++;
 		if (iniparser_find_entry(d, s->s_name) == 0 ||
 		    iniparser_getsecnkeys(d, s->s_name) != (int)nkeys)
-			report(ld, s->s_fline[f], s->s_name, NULL, "the ini reader sees %d "
+			report(ld, at(f, s->s_fline[f]), s->s_name, NULL, "the ini reader sees %d "
 			    "keys here, not %zu (check the lines of this section)",
 			    iniparser_getsecnkeys(d, s->s_name), nkeys);
 	}
@@ -1052,7 +1225,7 @@ crosscheck(struct ld *ld, const dictionary *d, size_t from)
 		n = snprintf(dk, sizeof(dk), "%s:%s", ld->l_sect[e->e_sect].s_name, e->e_key);
 		v = n < 0 || (size_t)n >= sizeof(dk) ? NULL : iniparser_getstring(d, dk, NULL);
 		if (v == NULL || strcmp(v, e->e_val) != 0)
-			report(ld, e->e_line, ld->l_sect[e->e_sect].s_name, e->e_key,
+			report(ld, e->e_pos, ld->l_sect[e->e_sect].s_name, e->e_key,
 			    "\"%s\" is read as \"%s\" by the ini reader (quote the value)",
 			    e->e_val, v != NULL ? v : "nothing");
 	}
@@ -1065,7 +1238,7 @@ ini_read(struct ld *ld, int fd, size_t from)
 {
 	dictionary	*d;
 	char		 path[64];
-	const char	*p = line_file(ld, ld->l_base);
+	const char	*p = pos_file(ld, at(ld->l_fidx, 0));
 	size_t		 before = ld->l_nmsg;
 	int		 n;
 
@@ -1079,7 +1252,8 @@ ini_read(struct ld *ld, int fd, size_t from)
 	ini_ld = NULL;
 	if (d == NULL) {
 		if (ld->l_nmsg == before)
-			report(ld, ld->l_base, NULL, NULL, "the ini reader failed to load it");
+			report(ld, at(ld->l_fidx, 0), NULL, NULL, "the ini reader failed to "
+			    "load it");
 		return;
 	}
 	crosscheck(ld, d, from);
@@ -1199,10 +1373,12 @@ intcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Ports as a sorted list without duplicates: "25,465,587". */
+/* Ports (numbers, or tcp service names of /etc/services) as a sorted
+ * list of numbers without duplicates: "25,465,587". */
 static int
 chk_ports(struct ld *ld, const struct kv *kv, char **out, size_t *nout)
 {
+	struct servent	*se;
 	long long	 port[PORTS_MAX];
 	char		*buf, **w, *s;
 	const char	*why;
@@ -1219,7 +1395,17 @@ chk_ports(struct ld *ld, const struct kv *kv, char **out, size_t *nout)
 		long long	v;
 		size_t		j;
 
-		if ((why = parse_num(w[i], 1, 65535, &v)) != NULL) {
+		if (!isdigit((unsigned char)w[i][0]) && w[i][0] != '-' && w[i][0] != '+') {
+			/* fail2ban's port = smtp,submission: /etc/services. */
+			if ((se = getservbyname(w[i], "tcp")) == NULL || se->s_port == 0) {
+				kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is not a "
+				    "tcp service in /etc/services (use ports 1 to 65535 or "
+				    "service names, such as 25,465,587 or smtp,submission)",
+				    kv->k_val, w[i]);
+				goto out;
+			}
+			v = ntohs((uint16_t)se->s_port);
+		} else if ((why = parse_num(w[i], 1, 65535, &v)) != NULL) {
 			kvreport(ld, kv, "\"%s\" is not a port list: \"%s\" is %s (use "
 			    "ports 1 to 65535, such as 25,465,587)", kv->k_val, w[i], why);
 			goto out;
@@ -1467,7 +1653,7 @@ chk_backend(struct ld *ld, const struct kv *kv, int *out)
 			*out = (int)i;
 			return 0;
 		}
-	kvreport(ld, kv, "\"%s\" is not a backend (use chain or ipset)", kv->k_val);
+	kvreport(ld, kv, "\"%s\" is not a backend (use chain, ipset or nft)", kv->k_val);
 	return -1;
 }
 
@@ -1563,7 +1749,7 @@ add_self(struct ld *ld, struct config *cfg, const struct dflt *dv)
 	char		 s[ADDR_STRLEN];
 
 	if (getifaddrs(&ifa) == -1) {
-		report(ld, dv->d_line[D_IGNORESELF], "default", "ignoreself", "cannot list "
+		report(ld, dv->d_pos[D_IGNORESELF], "default", "ignoreself", "cannot list "
 		    "the addresses of this host: %s (set ignoreself = false and list "
 		    "them in ignoreip)", strerror(errno));
 		return;
@@ -1596,7 +1782,7 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 	const char	*v = kv->k_val;
 
 	dv->d_set[k] = 1;
-	dv->d_line[k] = kv->k_line;
+	dv->d_pos[k] = kv->k_pos;
 	dv->d_raw[k] = v;
 	switch (k) {
 	case D_LOGPATH:
@@ -1730,17 +1916,20 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		abort();	/* addr.c must parse its own loopback */
 	for (i = 0; i < ld->l_nent; i++) {
 		const struct ent	*e = &ld->l_ent[i];
-		struct kv		 kv = { e->e_line, "default", e->e_key, e->e_val };
+		struct kv		 kv = { e->e_pos, "default", e->e_key, e->e_val };
 
 		if (strcmp(ld->l_sect[e->e_sect].s_name, "default") != 0 || e->e_over)
 			continue;
 		if ((k = dkey_index(e->e_key)) != -1) {
-			if (!e->e_bad)
-				set_dkey(ld, cfg, dv, k, &kv);
-			else
+			if (e->e_bad || chk_interpolation(ld, &kv, dkeys[k].dk_default) == -1 ||
+			    (k == D_BACKEND && chk_f2b_backend(ld, &kv)))
 				dv->d_set[k] = dv->d_bad[k] = 1;
+			else
+				set_dkey(ld, cfg, dv, k, &kv);
 		} else if (jkey_index(e->e_key) != -1 || patkey(e->e_key, &pk) != 0)
 			kvreport(ld, &kv, "only allowed in a filter section (move it to one)");
+		else if ((s = f2b_key(e->e_key)) != NULL)
+			kvreport(ld, &kv, "a fail2ban key: %s", s);
 		else if ((s = suggest(e->e_key, 1, best, sizeof(best))) != NULL)
 			kvreport(ld, &kv, "unknown key (did you mean %s?)", s);
 		else
@@ -1748,7 +1937,7 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 			    "[DEFAULT])");
 	}
 	for (k = 0; k < D_NKEYS; k++) {
-		struct kv	kv = { 0, "default", dkeys[k].dk_name, dkeys[k].dk_default };
+		struct kv	kv = { NOPOS, "default", dkeys[k].dk_name, dkeys[k].dk_default };
 
 		if (!dv->d_set[k] && dkeys[k].dk_default != NULL) {
 			set_dkey(ld, cfg, dv, k, &kv);
@@ -1761,16 +1950,27 @@ load_default(struct ld *ld, struct config *cfg, struct dflt *dv)
 		add_self(ld, cfg, dv);
 }
 
+/* Where a pattern was read, as a position of the load. */
+static struct pos
+pattern_pos(const struct ld *ld, const struct pattern *p)
+{
+	return at(ld->l_local != NULL && p->p_file == ld->l_local, p->p_line);
+}
+
+/* By (minmode, number), then in the order read. */
 static int
-patcmp(const void *a, const void *b)
+patcmp(const void *a, const void *b, void *arg)
 {
 	const struct pattern	*x = a, *y = b;
+	struct pos		 px = pattern_pos(arg, x), py = pattern_pos(arg, y);
 
 	if (x->p_minmode != y->p_minmode)
 		return x->p_minmode < y->p_minmode ? -1 : 1;
 	if (x->p_number != y->p_number)
 		return x->p_number < y->p_number ? -1 : 1;
-	return x->p_line < y->p_line ? -1 : x->p_line > y->p_line;
+	if (px.po_file != py.po_file)
+		return px.po_file < py.po_file ? -1 : 1;
+	return px.po_line < py.po_line ? -1 : px.po_line > py.po_line;
 }
 
 static void
@@ -1794,11 +1994,12 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 
 	if (*n == 0)
 		return;
-	qsort(v, *n, sizeof(*v), patcmp);
+	qsort_r(v, *n, sizeof(*v), patcmp, ld);
 	for (o = 0, i = 0; i < *n; i++) {
 		if (o > 0 && v[o - 1].p_minmode == v[i].p_minmode &&
 		    v[o - 1].p_number == v[i].p_number) {
 			struct patkey	pk = { ignore, v[i].p_minmode, 1, 0 };
+			struct pos	here;
 			size_t		j;
 			int		k;
 
@@ -1808,16 +2009,17 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 					taken[v[j].p_number] = 1;
 			for (k = 1; k <= PATNUM_MAX && taken[k]; k++)
 				;
+			here = pattern_pos(ld, &v[i]);
+			lineref(ld, here, pattern_pos(ld, &v[o - 1]), ref, sizeof(ref));
 			if (k <= PATNUM_MAX)
-				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on %s (%s alone is %s.1; rename one of them %s.%d)",
-				    v[o - 1].p_key, lineref(ld, v[i].p_line, v[o - 1].p_line,
-				    ref, sizeof(ref)), patstem(&pk), patstem(&pk), patstem(&pk), k);
+				report(ld, here, sect, v[i].p_key, "conflicts with %s on %s "
+				    "(%s alone is %s.1; rename one of them %s.%d)",
+				    v[o - 1].p_key, ref, patstem(&pk), patstem(&pk),
+				    patstem(&pk), k);
 			else
-				report(ld, v[i].p_line, sect, v[i].p_key, "conflicts with %s "
-				    "on %s (%s alone is %s.1)", v[o - 1].p_key, lineref(ld,
-				    v[i].p_line, v[o - 1].p_line, ref, sizeof(ref)),
-				    patstem(&pk), patstem(&pk));
+				report(ld, here, sect, v[i].p_key, "conflicts with %s on %s "
+				    "(%s alone is %s.1)", v[o - 1].p_key, ref, patstem(&pk),
+				    patstem(&pk));
 			pattern_free(&v[i]);
 			continue;
 		}
@@ -1829,7 +2031,8 @@ sort_patterns(struct ld *ld, const char *sect, struct pattern *v, size_t *n, int
 /* A pattern key of a jail: a new pattern, or the same key again (the
  * duplicate was reported) replacing the earlier one. */
 static void
-add_pattern(struct jail *j, const struct patkey *pk, const struct ent *e)
+add_pattern(const struct ld *ld, struct jail *j, const struct patkey *pk,
+    const struct ent *e)
 {
 	struct pattern	**v = pk->pk_ignore ? &j->j_ignore : &j->j_fail;
 	size_t		 *n = pk->pk_ignore ? &j->j_nignore : &j->j_nfail, i;
@@ -1845,7 +2048,8 @@ add_pattern(struct jail *j, const struct patkey *pk, const struct ent *e)
 	(*v)[i].p_key = xstrdup(e->e_key);
 	(*v)[i].p_number = pk->pk_number;
 	(*v)[i].p_minmode = pk->pk_minmode;
-	(*v)[i].p_line = e->e_line;
+	(*v)[i].p_file = pos_file(ld, e->e_pos);
+	(*v)[i].p_line = e->e_pos.po_line;
 	(*v)[i].p_text = xstrdup(e->e_val);
 }
 
@@ -1869,9 +2073,42 @@ parse_bool(const char *v, int *out)
 	return -1;
 }
 
+/*
+ * The section a section without failregex was most likely meant to be:
+ * DEFAULT, a shipped filter, or a section of the config with a failregex
+ * (a typo in mailban.local's [sendmail-reject] makes a new section).
+ */
+static const char *
+suggest_sect(const struct ld *ld, size_t si, char *best, size_t len)
+{
+	const char	*name = ld->l_sect[si].s_name, *cand;
+	int		 bestd = INT_MAX;
+	size_t		 i, k, n = sizeof(shipped_sects) / sizeof(shipped_sects[0]);
+
+	for (i = 0; i < ld->l_nent + n + 1; i++) {
+		if (i < ld->l_nent) {
+			const struct ent	*e = &ld->l_ent[i];
+
+			if (e->e_sect == si || strncmp(e->e_key, "failregex", 9) != 0)
+				continue;
+			cand = ld->l_sect[e->e_sect].s_name;
+		} else if ((k = i - ld->l_nent) < n)
+			cand = shipped_sects[k];
+		else
+			cand = "default";
+		if (strcmp(cand, name) != 0)
+			consider(name, cand, NULL, best, len, &bestd);
+	}
+	if (bestd == INT_MAX)
+		return NULL;
+	if (strcmp(best, "default") == 0)
+		return "DEFAULT";
+	return best;
+}
+
 /* Where the findtime of a jail was set, for the dbpurgeage check. */
 struct ftsrc {
-	int		 f_line;
+	struct pos	 f_pos;
 	const char	*f_sect;
 	const char	*f_raw;
 };
@@ -1886,35 +2123,37 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 	char			 best[64];
 	const char		*sug;
 	size_t			 i;
-	int			 k, r, modeline = 0;
+	struct pos		 modepos = NOPOS;
+	int			 k, r;
 
 	cfg->c_jails = grow(cfg->c_jails, cfg->c_njails, sizeof(*cfg->c_jails));
 	j = &cfg->c_jails[cfg->c_njails++];
 	memset(j, 0, sizeof(*j));
 	j->j_name = xstrdup(s->s_name);
-	j->j_line = s->s_line;
+	j->j_file = pos_file(ld, s->s_pos);
+	j->j_line = s->s_pos.po_line;
 	j->j_enabled = 1;
 	j->j_mode = MODE_NORMAL;
 	j->j_maxretry = dv->d_maxretry;
 	j->j_findtime = dv->d_findtime;
 	j->j_bantime = dv->d_bantime;
-	fts->f_line = dv->d_line[D_FINDTIME];
+	fts->f_pos = dv->d_pos[D_FINDTIME];
 	fts->f_sect = "default";
 	fts->f_raw = dv->d_raw[D_FINDTIME];
 	for (i = 0; i < ld->l_nent; i++) {
 		const struct ent	*e = &ld->l_ent[i];
-		struct kv		 kv = { e->e_line, s->s_name, e->e_key, e->e_val };
+		struct kv		 kv = { e->e_pos, s->s_name, e->e_key, e->e_val };
 
 		if (e->e_sect != si || e->e_over)
 			continue;
 		if ((r = patkey(e->e_key, &pk)) == 1) {
-			if (e->e_bad)
+			if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 				continue;
 			if (e->e_val[0] == '\0')
 				kvreport(ld, &kv, "\"\" is an empty pattern (write a pattern, "
 				    "or remove the key)");
 			else
-				add_pattern(j, &pk, e);
+				add_pattern(ld, j, &pk, e);
 			continue;
 		}
 		if (r == -1) {
@@ -1925,8 +2164,13 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 			continue;
 		}
 		if ((k = jkey_index(e->e_key)) == -1) {
-			if (dkey_index(e->e_key) != -1)
+			if (dkey_index(e->e_key) == D_BACKEND && !e->e_bad &&
+			    chk_f2b_backend(ld, &kv))
+				;
+			else if (dkey_index(e->e_key) != -1)
 				kvreport(ld, &kv, "only allowed in [DEFAULT] (move it there)");
+			else if ((sug = f2b_key(e->e_key)) != NULL)
+				kvreport(ld, &kv, "a fail2ban key: %s", sug);
 			else if ((sug = suggest(e->e_key, 0, best, sizeof(best))) != NULL)
 				kvreport(ld, &kv, "unknown key (did you mean %s?)", sug);
 			else
@@ -1936,7 +2180,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 				    "ignoreregex[.N])");
 			continue;
 		}
-		if (e->e_bad)
+		if (e->e_bad || chk_interpolation(ld, &kv, NULL) == -1)
 			continue;
 		switch (k) {
 		case J_ENABLED:
@@ -1945,7 +2189,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 				    "false)", e->e_val);
 			break;
 		case J_MODE:
-			modeline = e->e_line;
+			modepos = e->e_pos;
 			for (r = 0; r < 3; r++)
 				if (strcasecmp(e->e_val, modenames[r]) == 0)
 					j->j_mode = r;
@@ -1958,7 +2202,7 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 			break;
 		case J_FINDTIME:
 			if (chk_duration(ld, &kv, 0, &j->j_findtime) == 0) {
-				fts->f_line = e->e_line;
+				fts->f_pos = e->e_pos;
 				fts->f_sect = s->s_name;
 				fts->f_raw = e->e_val;
 			}
@@ -1975,18 +2219,22 @@ load_jail(struct ld *ld, struct config *cfg, const struct dflt *dv, size_t si,
 		if (ld->l_ent[i].e_sect == si && strncmp(ld->l_ent[i].e_key, "failregex", 9) == 0)
 			break;
 	if (i == ld->l_nent) {
-		report(ld, s->s_line, s->s_name, NULL, "has no failregex (add "
-		    "failregex = <pattern>, with <HOST> where the address appears)");
+		if ((sug = suggest_sect(ld, si, best, sizeof(best))) != NULL)
+			report(ld, s->s_pos, s->s_name, NULL, "has no failregex (did you "
+			    "mean [%s]?)", sug);
+		else
+			report(ld, s->s_pos, s->s_name, NULL, "has no failregex (add "
+			    "failregex = <pattern>, with <HOST> where the address appears)");
 		return;
 	}
 	if (!j->j_enabled || j->j_nfail == 0 || j->j_fail[0].p_minmode <= j->j_mode)
 		return;
-	if (modeline > 0)
-		report(ld, modeline, s->s_name, "mode", "\"%s\" uses none of the patterns "
+	if (modepos.po_line > 0)
+		report(ld, modepos, s->s_name, "mode", "\"%s\" uses none of the patterns "
 		    "(add failregex.N, or set mode = %s)", modenames[j->j_mode],
 		    modenames[j->j_fail[0].p_minmode]);
 	else
-		report(ld, s->s_line, s->s_name, NULL, "mode normal (the default) uses none "
+		report(ld, s->s_pos, s->s_name, NULL, "mode normal (the default) uses none "
 		    "of the patterns (add failregex.N, or set mode = %s)",
 		    modenames[j->j_fail[0].p_minmode]);
 }
@@ -2008,14 +2256,35 @@ check_purge(struct ld *ld, const struct config *cfg, const struct dflt *dv,
 		return;
 	fmt_duration(cfg->c_jails[worst].j_findtime, b1, sizeof(b1));
 	fmt_duration(cfg->c_dbpurgeage, b2, sizeof(b2));
-	if (dv->d_line[D_DBPURGEAGE] > 0 || fts[worst].f_line == 0)
-		report(ld, dv->d_line[D_DBPURGEAGE], "default", "dbpurgeage", "\"%s\" is "
+	if (dv->d_pos[D_DBPURGEAGE].po_line > 0 || fts[worst].f_pos.po_line == 0)
+		report(ld, dv->d_pos[D_DBPURGEAGE], "default", "dbpurgeage", "\"%s\" is "
 		    "shorter than findtime %s of [%s] (use at least %s)",
 		    dv->d_raw[D_DBPURGEAGE], b1, secname(cfg->c_jails[worst].j_name), b1);
 	else
-		report(ld, fts[worst].f_line, fts[worst].f_sect, "findtime", "\"%s\" is "
+		report(ld, fts[worst].f_pos, fts[worst].f_sect, "findtime", "\"%s\" is "
 		    "longer than dbpurgeage %s, which would purge failures that still "
 		    "count (set dbpurgeage = %s or more)", fts[worst].f_raw, b2, b1);
+}
+
+static char	*local_path(const char *);
+
+/* A section of fail2ban's files that is no jail: 1 after a report. */
+static int
+f2b_sect(struct ld *ld, size_t si)
+{
+	const struct sect	*s = &ld->l_sect[si];
+	char			*lpath;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(f2bsects) / sizeof(f2bsects[0]); i++)
+		if (strcmp(s->s_name, f2bsects[i].fs_name) == 0)
+			break;
+	if (i == sizeof(f2bsects) / sizeof(f2bsects[0]))
+		return 0;
+	lpath = local_path(ld->l_file);
+	report(ld, s->s_pos, s->s_name, NULL, f2bsects[i].fs_why, lpath);
+	free(lpath);
+	return 1;
 }
 
 static void
@@ -2029,7 +2298,7 @@ validate(struct ld *ld, struct config *cfg)
 	load_default(ld, cfg, &dv);
 	cfg->c_bantime = dv.d_bantime;
 	for (i = 0; i < ld->l_nsect; i++) {
-		if (strcmp(ld->l_sect[i].s_name, "default") == 0)
+		if (strcmp(ld->l_sect[i].s_name, "default") == 0 || f2b_sect(ld, i))
 			continue;
 		fts = grow(fts, nfts, sizeof(*fts));
 		load_jail(ld, cfg, &dv, i, &fts[nfts++]);
@@ -2039,10 +2308,10 @@ validate(struct ld *ld, struct config *cfg)
 	check_purge(ld, cfg, &dv, fts);
 	free(fts);
 	if (cfg->c_njails == 0)
-		report(ld, 0, NULL, NULL, "no filter section (add one, such as [sendmail], "
+		report(ld, NOPOS, NULL, NULL, "no filter section (add one, such as [sendmail], "
 		    "with failregex = <pattern>)");
 	else if (enabled == 0)
-		report(ld, 0, NULL, NULL, "every filter section is disabled (set enabled = "
+		report(ld, NOPOS, NULL, NULL, "every filter section is disabled (set enabled = "
 		    "true in one)");
 }
 
@@ -2118,19 +2387,19 @@ fdopen_config(const char *path, int *fd)
  * file could not be scanned to its end.
  */
 static int
-load_file(struct ld *ld, FILE *fp, int fd, int base)
+load_file(struct ld *ld, FILE *fp, int fd, int fidx)
 {
 	size_t	from = ld->l_nent;
 	int	rc;
 
-	ld->l_base = base;
+	ld->l_fidx = fidx;
 	ld->l_noini = 0;
 	if ((rc = scan(ld, fp)) == 0) {
 		find_dups(ld, from);
 		if (!ld->l_noini)
 			ini_read(ld, fd, from);
 	}
-	ld->l_base = 0;
+	ld->l_fidx = 0;
 	return rc;
 }
 
@@ -2141,7 +2410,7 @@ config_load(const char *path, struct config **out)
 	struct config	*cfg;
 	FILE		*fp, *lfp = NULL;
 	char		*lpath;
-	size_t		 from, i, k;
+	size_t		 from;
 	int		 fd = -1, lfd = -1, rc;
 
 	*out = NULL;
@@ -2168,16 +2437,17 @@ config_load(const char *path, struct config **out)
 		free(lpath);
 		return -1;
 	}
-	memset(&ld, 0, sizeof(ld));
-	ld.l_file = path;
-	ld.l_local = lpath;
+	/* The patterns' p_file point at the config's own copies. */
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->c_file = xstrdup(path);
 	cfg->c_localfile = lpath;
+	memset(&ld, 0, sizeof(ld));
+	ld.l_file = cfg->c_file;
+	ld.l_local = lpath;
 	rc = load_file(&ld, fp, fd, 0);
 	from = ld.l_nent;
 	if (rc == 0 && lfp != NULL)
-		rc = load_file(&ld, lfp, lfd, LOCAL_LINE);
+		rc = load_file(&ld, lfp, lfd, 1);
 	if (rc == 0) {
 		report_conts(&ld);
 		mark_overrides(&ld, from);
@@ -2191,16 +2461,6 @@ config_load(const char *path, struct config **out)
 	if (rc == -1) {
 		config_free(cfg);
 		return -1;
-	}
-	/* Lines of .local were numbered from LOCAL_LINE until here. */
-	for (i = 0; i < cfg->c_njails; i++) {
-		struct jail	*j = &cfg->c_jails[i];
-
-		j->j_line = line_no(j->j_line);
-		for (k = 0; k < j->j_nfail; k++)
-			j->j_fail[k].p_line = line_no(j->j_fail[k].p_line);
-		for (k = 0; k < j->j_nignore; k++)
-			j->j_ignore[k].p_line = line_no(j->j_ignore[k].p_line);
 	}
 	*out = cfg;
 	return 0;
@@ -2338,7 +2598,7 @@ config_print(const struct config *cfg, FILE *fp)
 	print_kv(fp, "iptables_restore", cfg->c_iptables_restore);
 	print_kv(fp, "ip6tables_save", cfg->c_ip6tables_save);
 	print_kv(fp, "ip6tables_restore", cfg->c_ip6tables_restore);
-	fprintf(fp, "backend = %s\n", cfg->c_backend == BACKEND_IPSET ? "ipset" : "chain");
+	fprintf(fp, "backend = %s\n", backends[cfg->c_backend]);
 	print_kv(fp, "ipset", cfg->c_ipset);
 	fprintf(fp, "syslog_facility = %s\n", facility_name(cfg->c_facility));
 	if (cfg->c_fleet != NULL) {

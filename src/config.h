@@ -20,6 +20,7 @@ struct pattern {
 	char	*p_key;		/* as written: "failregex.3", "failregex.extra.1" */
 	int	 p_number;	/* N of the key; failregex alone is 1 */
 	int	 p_minmode;	/* active when jail mode >= this (enum mode) */
+	const char *p_file;	/* c_file or c_localfile (owned by the config) */
 	int	 p_line;	/* line in p_file, for messages */
 	char	*p_text;	/* the regex with tags, as written */
 };
@@ -35,7 +36,8 @@ struct jail {
 	size_t		 j_nfail;
 	struct pattern	*j_ignore;	/* ignoreregex* */
 	size_t		 j_nignore;
-	int		 j_line;	/* line of the [section] header */
+	const char	*j_file;	/* file of j_line: c_file or c_localfile */
+	int		 j_line;	/* line of the [section] header in j_file */
 };
 
 struct config {
@@ -63,7 +65,8 @@ struct config {
 					 * LOG_AUTHPRIV, LOG_MAIL, LOG_LOCAL0..7 */
 	int		 c_ignoreself;	/* ignoreself [true]: the host's own
 					 * interface addresses are never banned */
-	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET */
+	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET
+					 * | BACKEND_NFT */
 	char		*c_ipset;	/* ipset [/usr/sbin/ipset] */
 	int		 c_journal;	/* 1 when logpath = journal */
 	char		*c_journalmatch;	/* journalmatch [_SYSTEMD_UNIT=sendmail.service
@@ -85,6 +88,7 @@ struct config {
 
 #define BACKEND_CHAIN	0
 #define BACKEND_IPSET	1
+#define BACKEND_NFT	2
 
 /* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
 int	 config_load(const char *path, struct config **out);

@@ -13,6 +13,9 @@
  *   match provably passes, so the prefilter never changes a result (the
  *   unit tests compare it with plain PCRE2 on every shipped pattern); it
  *   only saves the regex on ordinary lines, 97% of a mail.log.
+ * - Every match runs under PCRE2 limits (filter.h): a pattern that hits
+ *   one does not match that line, and the line is reported to the caller
+ *   (filter_limited()), never matched by a half-finished search.
  * - Patterns are compiled without UTF (PCRE2_NEVER_UTF): any byte is data,
  *   an invalid UTF-8 sequence cannot make a match fail with an error.
  * No I/O except the compile errors of filter_compile().
@@ -114,8 +117,12 @@ struct filterset {
 	size_t			 fs_njails;
 	size_t			*fs_daemonlen;
 	pcre2_match_data	*fs_md;
-	pcre2_match_context	*fs_mctx;
+	pcre2_match_context	*fs_mctx;	/* JIT: its stack, its match limit */
+	pcre2_match_context	*fs_ictx;	/* the interpreter's limits */
 	pcre2_jit_stack		*fs_jstack;
+	int			 fs_jit;	/* 0: the interpreter only */
+	const struct pattern	*fs_limited;	/* of the last filter_line() */
+	size_t			 fs_limjail;
 };
 
 /* A pattern after tag expansion, with a map back to the text as written. */
@@ -660,6 +667,13 @@ host_groups(struct cpat *cp)
 		}
 }
 
+/* The file a pattern was read from (set by config_load). */
+static const char *
+pfile(const struct config *cfg, const struct pattern *p)
+{
+	return p->p_file != NULL ? p->p_file : cfg->c_file;
+}
+
 /*
  * Compile one pattern.  0, or -1 after reporting it as
  *   FILE:LINE: [jail] KEY: offset N: WHAT: PATTERN
@@ -678,7 +692,7 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 	memset(cp, 0, sizeof(*cp));
 	expand(p->p_text, ignore, &e);
 	if (e.e_err != NULL) {
-		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", cfg->c_file, p->p_line,
+		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, e.e_erroff, e.e_err, p->p_text);
 		goto out;
 	}
@@ -691,7 +705,7 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 			snprintf((char *)msg, sizeof(msg), "error %d", errcode);
 		/* Offsets point into the expanded text; report the written one. */
 		off = erroff < e.e_len ? e.e_map[erroff] : strlen(p->p_text);
-		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", cfg->c_file, p->p_line,
+		log_error("%s:%d: [%s] %s: offset %zu: %s: %s", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, off, (const char *)msg, p->p_text);
 		goto out;
 	}
@@ -700,13 +714,13 @@ compile_one(const struct config *cfg, const struct jail *j, const struct pattern
 	if (!ignore && (e.e_kind == PK_FAIL || e.e_kind == PK_NOFAIL) &&
 	    (cp->cp_nhost == 0 || e.e_lowertag)) {
 		log_error("%s:%d: [%s] %s: no host group: %s (add <HOST> where the "
-		    "address appears; tags are upper case)", cfg->c_file, p->p_line,
+		    "address appears; tags are upper case)", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, p->p_text);
 		goto out;
 	}
 	if (e.e_kind == PK_NOHOST && cp->cp_nhost > 0) {
 		log_error("%s:%d: [%s] %s: a <NOHOST> pattern has a host group: %s "
-		    "(remove <NOHOST> or the host group)", cfg->c_file, p->p_line,
+		    "(remove <NOHOST> or the host group)", pfile(cfg, p), p->p_line,
 		    j->j_name, p->p_key, p->p_text);
 		goto out;
 	}
@@ -811,13 +825,35 @@ filter_compile(const struct config *cfg, struct filterset **out)
 		fs->fs_daemonlen[i] = strlen(cfg->c_daemons[i]);
 	if ((fs->fs_md = pcre2_match_data_create(maxcap + 1, NULL)) == NULL ||
 	    (fs->fs_mctx = pcre2_match_context_create(NULL)) == NULL ||
+	    (fs->fs_ictx = pcre2_match_context_create(NULL)) == NULL ||
 	    (fs->fs_jstack = pcre2_jit_stack_create(32 * 1024, JITSTACK_MAX, NULL)) == NULL) {
 		filter_free(fs);
 		return log_error("filter: out of memory for PCRE2 match data");
 	}
 	pcre2_jit_stack_assign(fs->fs_mctx, NULL, fs->fs_jstack);
+	filter_set_limits(fs, 0, FILTER_MATCH_LIMIT, FILTER_DEPTH_LIMIT);
+	filter_set_limits(fs, 1, FILTER_JIT_MATCH_LIMIT, 0);
 	*out = fs;
 	return 0;
+}
+
+void
+filter_set_limits(struct filterset *fs, int jit, uint32_t match, uint32_t depth)
+{
+	fs->fs_jit = jit;
+	if (jit) {
+		pcre2_set_match_limit(fs->fs_mctx, match);
+		return;
+	}
+	pcre2_set_match_limit(fs->fs_ictx, match);
+	pcre2_set_depth_limit(fs->fs_ictx, depth);
+}
+
+const struct pattern *
+filter_limited(const struct filterset *fs, size_t *jail)
+{
+	*jail = fs->fs_limjail;
+	return fs->fs_limited;
 }
 
 void
@@ -842,6 +878,7 @@ filter_free(struct filterset *fs)
 	free(fs->fs_daemonlen);
 	pcre2_match_data_free(fs->fs_md);
 	pcre2_match_context_free(fs->fs_mctx);
+	pcre2_match_context_free(fs->fs_ictx);
 	pcre2_jit_stack_free(fs->fs_jstack);
 	free(fs);
 }
@@ -911,7 +948,10 @@ prefilter(const struct prefilter *pf, const char *s, size_t n)
 	return 1;
 }
 
-/* 1 if cp matches s[0..n), leaving the groups in fs_md. */
+/*
+ * 1 if cp matches s[0..n), leaving the groups in fs_md; 0 if not; -1 if
+ * it hit a PCRE2 limit (the search was cut short: neither).
+ */
 static int
 cpat_match(struct filterset *fs, const struct cpat *cp, const char *s, size_t n)
 {
@@ -919,14 +959,34 @@ cpat_match(struct filterset *fs, const struct cpat *cp, const char *s, size_t n)
 
 	if (!prefilter(&cp->cp_pf, s, n))
 		return 0;
-	if (cp->cp_jit)
+	if (cp->cp_jit && fs->fs_jit)
 		rc = pcre2_jit_match(cp->cp_code, (PCRE2_SPTR)s, n, 0, 0, fs->fs_md,
 		    fs->fs_mctx);
 	else
-		rc = pcre2_match(cp->cp_code, (PCRE2_SPTR)s, n, 0, 0, fs->fs_md,
-		    fs->fs_mctx);
-	/* Errors (match limits on hostile input) count as no match. */
+		rc = pcre2_match(cp->cp_code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_JIT, fs->fs_md,
+		    fs->fs_ictx);
+	switch (rc) {
+	case PCRE2_ERROR_MATCHLIMIT:
+	case PCRE2_ERROR_DEPTHLIMIT:
+	case PCRE2_ERROR_HEAPLIMIT:
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return -1;
+	}
+	/* Other errors (out of memory) count as no match. */
 	return rc > 0;
+}
+
+/* Note the first pattern of the line that hit a limit. */
+static void
+limit_hit(struct filterset *fs, const struct cjail *cj, const struct cpat *cp)
+{
+	const struct jail	*j = &fs->fs_cfg->c_jails[cj->cj_jail];
+
+	if (fs->fs_limited != NULL)
+		return;
+	fs->fs_limited = cp->cp_kind == PK_IGNORE ? &j->j_ignore[cp->cp_index] :
+	    &j->j_fail[cp->cp_index];
+	fs->fs_limjail = cj->cj_jail;
 }
 
 /* The first host group that took part in the match; -1 if none did. */
@@ -987,7 +1047,10 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 	const char		*msg, *qid;
 	size_t			 i, k, len, n = 0, qlen;
 	unsigned char		 first, last;
+	int			 r;
 
+	fs->fs_limited = NULL;
+	fs->fs_limjail = 0;
 	for (i = 0; i < cfg->c_ndaemons; i++)
 		if (sl->s_daemonlen == fs->fs_daemonlen[i] &&
 		    sl->s_daemon[0] == cfg->c_daemons[i][0] &&
@@ -1021,10 +1084,12 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 			if ((c->cp_kind != PK_FAIL && qlen == 0) ||
 			    !(c->cp_pf.pf_last[last >> 3] & 1 << (last & 7)))
 				continue;
-			if (cpat_match(fs, c, msg, len)) {
+			if ((r = cpat_match(fs, c, msg, len)) == 1) {
 				cp = c;
 				break;
 			}
+			if (r == -1)
+				limit_hit(fs, cj, c);
 		}
 		if (cp == NULL)
 			continue;
@@ -1041,8 +1106,11 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 			memset(&m->m_addr, 0, sizeof(m->m_addr));
 			m->m_kind = MATCH_BADADDR;
 		}
+		/* An ignoreregex cut short by a limit ignores: never a ban. */
 		for (k = 0; k < cj->cj_nignore; k++)
-			if (cpat_match(fs, &cj->cj_ignore[k], msg, len)) {
+			if ((r = cpat_match(fs, &cj->cj_ignore[k], msg, len)) != 0) {
+				if (r == -1)
+					limit_hit(fs, cj, &cj->cj_ignore[k]);
 				m->m_kind = MATCH_IGNORED;
 				break;
 			}

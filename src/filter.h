@@ -20,12 +20,17 @@
  * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 letters or digits)
  * split off.  The host group's text must parse with addr_parse(); if not,
  * the line is MATCH_BADADDR (counted, never banned, never resolved).
+ * Every match runs under PCRE2 limits (below), so that no pattern, shipped
+ * or a user's, can spend seconds on one line of client-written text: a
+ * pattern that hits one is taken as not matching that line (an
+ * ignoreregex as matching: never a ban), and filter_limited() says so.
  * No I/O except the error messages of filter_compile().
  */
 #ifndef MAILBAN_FILTER_H
 #define MAILBAN_FILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "addr.h"
 #include "config.h"
 #include "syslog.h"
@@ -43,6 +48,22 @@ enum matchkind {
 };
 
 #define FILTER_QIDMAX	24
+
+/*
+ * The PCRE2 limits of one match.  JIT code counts the entries into groups
+ * and the backtracks into repeats that have something after them, each of
+ * which may rescan the line: 2000 of them took 1 to 16 ms on a 64 KB line
+ * with a quadratic <\S+@\S+> (unbounded: 5 s), and no shipped pattern
+ * needs more than about 150 on ordinary lines, or 30 on 64 KB of client
+ * text.  The interpreter (where JIT is not available) counts every
+ * backtracking step (100000 take about 2 ms) and nests at most
+ * FILTER_DEPTH_LIMIT of them (memory).  A repeat that rescans after each
+ * step can still cost up to the limit times the line's length: the
+ * limits bound the damage of a bad pattern, possessive patterns avoid it.
+ */
+#define FILTER_JIT_MATCH_LIMIT	2000
+#define FILTER_MATCH_LIMIT	100000
+#define FILTER_DEPTH_LIMIT	5000
 
 struct match {
 	enum matchkind	 m_kind;
@@ -70,6 +91,23 @@ void	 filter_free(struct filterset *);	/* NULL is fine */
  * j_fail order) and returns how many.  0: not a failure for any jail.
  */
 size_t	 filter_line(struct filterset *, const struct sysline *, struct match *out, size_t max);
+
+/*
+ * Did a pattern hit a PCRE2 limit in the last filter_line() call?  The
+ * first one that did (valid as long as the config), with the index of its
+ * jail in c_jails in *jail; NULL if none did.
+ */
+const struct pattern *filter_limited(const struct filterset *, size_t *jail);
+
+/*
+ * Change the limits of the matches: jit 1 runs JIT code where there is
+ * some, with match limit `match` (depth is ignored: JIT has its own stack);
+ * jit 0 runs the interpreter, which counts every backtracking step, with
+ * `match` and `depth`.  filter_compile() sets FILTER_JIT_MATCH_LIMIT for
+ * JIT and FILTER_MATCH_LIMIT, FILTER_DEPTH_LIMIT for the interpreter.
+ * Exposed for the unit tests, which measure the shipped patterns' steps.
+ */
+void	 filter_set_limits(struct filterset *, int jit, uint32_t match, uint32_t depth);
 
 /*
  * The prefilter's literal: a run of plain characters that every match of

@@ -3,7 +3,12 @@
  * Order of decisions for a matched line: a whitelisted address is dropped
  * before anything is stored (whitelist wins); a correlated failure waits in
  * the pending table until its queue id's address is known.
+ * What waits there expires by event time: a line sees only the rows of the
+ * findtime before it (the window in which they could count), so where the
+ * runs cut the log does not matter; ingest_expire() drops only rows that
+ * no later line can see.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +16,13 @@
 #include "log.h"
 #include "policy.h"
 #include "util.h"
+
+/*
+ * How far back in time the next run's lines may be dated, behind the last
+ * line of this run (a line held back half-written, a late remote syslog,
+ * a clock step): rows they could still see are kept for that long.
+ */
+#define PENDING_SLACK	3600
 
 void
 ingest_init(struct ingest *in, const struct config *cfg, struct filterset *fs,
@@ -37,6 +49,14 @@ ingest_free(struct ingest *in)
 {
 	if (in == NULL)
 		return;
+	if (in->in_stats.is_limited > 0)
+		log_warnx("%s: [%s] %s hit the PCRE2 match limit on %" PRIu64 " line%s, "
+		    "first on line %" PRIu64 ", and did not match them: rewrite the pattern "
+		    "to be linear (possessive quantifiers, bounded classes)", in->in_limfile,
+		    in->in_limjail, in->in_limkey, in->in_stats.is_limited,
+		    in->in_stats.is_limited == 1 ? "" : "s", in->in_limline);
+	free(in->in_limfile);
+	in->in_limfile = NULL;
 	free(in->in_hits);
 	free(in->in_hitoff);
 	in->in_hits = NULL;
@@ -76,11 +96,12 @@ whitelisted(struct ingest *in, const struct addr *a)
 static int
 one(struct ingest *in, const struct match *m, int64_t t)
 {
-	const char	*jail = in->in_cfg->c_jails[m->m_jail].j_name;
-	char		 abuf[ADDR_STRLEN];
-	struct addr	 a;
-	int64_t		 n;
-	int		 r;
+	const struct jail	*j = &in->in_cfg->c_jails[m->m_jail];
+	const char		*jail = j->j_name;
+	char			 abuf[ADDR_STRLEN];
+	struct addr		 a;
+	int64_t			 n, since = t - j->j_findtime;
+	int			 r;
 
 	switch (m->m_kind) {
 	case MATCH_FAIL:
@@ -90,7 +111,7 @@ one(struct ingest *in, const struct match *m, int64_t t)
 		return record(in, m, &m->m_addr, t) == -1 ? -1 : INGEST_MATCHED;
 	case MATCH_NOHOST:
 		in->in_hits[in->in_hitoff[m->m_jail] + (size_t)m->m_pattern]++;
-		if ((r = store_pending_addr(in->in_st, jail, m->m_qid, abuf)) == -1)
+		if ((r = store_pending_addr(in->in_st, jail, m->m_qid, since, abuf)) == -1)
 			return -1;
 		if (r == 1 && addr_parse(abuf, strlen(abuf), &a) == 0) {
 			if (whitelisted(in, &a))
@@ -102,7 +123,7 @@ one(struct ingest *in, const struct match *m, int64_t t)
 		in->in_stats.is_waiting++;
 		return INGEST_MISSED;
 	case MATCH_NOFAIL:
-		if (store_pending_take(in->in_st, jail, m->m_qid, &n) == -1 ||
+		if (store_pending_take(in->in_st, jail, m->m_qid, since, &n) == -1 ||
 		    store_pending_put(in->in_st, jail, m->m_qid,
 		    addr_str(&m->m_addr, abuf, sizeof(abuf)), t) == -1)
 			return -1;
@@ -135,12 +156,26 @@ one(struct ingest *in, const struct match *m, int64_t t)
 int
 ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, size_t len)
 {
-	struct match	 m[16];
-	size_t		 i, n;
-	int		 r, outcome = INGEST_MISSED;
+	const struct pattern	*lp;
+	struct match		 m[16];
+	size_t			 i, n, lj;
+	int			 r, outcome = INGEST_MISSED;
 
 	in->in_stats.is_formats[sl->s_format]++;
+	if (!in->in_timeok || sl->s_time > in->in_maxtime) {
+		in->in_maxtime = sl->s_time;
+		in->in_timeok = 1;
+	}
 	n = filter_line(in->in_fs, sl, m, sizeof(m) / sizeof(m[0]));
+	/* A pattern cut short by a PCRE2 limit: counted, reported once at the end. */
+	if ((lp = filter_limited(in->in_fs, &lj)) != NULL &&
+	    in->in_stats.is_limited++ == 0) {
+		in->in_limfile = xstrdup(in->in_file != NULL ? in->in_file :
+		    in->in_cfg->c_logpath);
+		in->in_limline = in->in_lineno;
+		in->in_limjail = in->in_cfg->c_jails[lj].j_name;
+		in->in_limkey = lp->p_key;
+	}
 	for (i = 0; i < n; i++) {
 		if ((r = one(in, &m[i], sl->s_time)) == -1)
 			return -1;
@@ -157,8 +192,8 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 {
 	struct ingest	*in = arg;
 	struct sysline	 sl;
+	int		 rc;
 
-	(void)file;
 	in->in_lineno++;
 	in->in_stats.is_lines++;
 	/*
@@ -173,7 +208,28 @@ ingest_line(void *arg, const char *file, const char *line, size_t len)
 			in->in_each(in->in_emitarg, line, len, INGEST_MISSED);
 		return 0;
 	}
-	return ingest_sysline(in, &sl, line, len);
+	in->in_file = file;
+	rc = ingest_sysline(in, &sl, line, len);
+	in->in_file = NULL;
+	return rc;
+}
+
+int
+ingest_expire(struct ingest *in, int64_t now)
+{
+	int64_t	 upto, maxfind = 0;
+	size_t	 j;
+
+	/* The log has not moved on: nothing has aged (a quiet night, or a
+	 * remote syslog that is late, must not lose what waits). */
+	if (!in->in_timeok)
+		return 0;
+	/* A line dated ahead of the clock must not age the others. */
+	upto = in->in_maxtime < now ? in->in_maxtime : now;
+	for (j = 0; j < in->in_cfg->c_njails; j++)
+		if (in->in_cfg->c_jails[j].j_findtime > maxfind)
+			maxfind = in->in_cfg->c_jails[j].j_findtime;
+	return store_pending_expire(in->in_st, upto - maxfind - PENDING_SLACK);
 }
 
 static const struct jail *

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -405,7 +406,7 @@ decimal(struct jp *j, struct journal_buf *scratch, int64_t *out)
 
 enum field {
 	F_OTHER, F_MESSAGE, F_IDENT, F_SYSLOG_PID, F_PID, F_HOST, F_TIME, F_CURSOR,
-	F_NFIELDS
+	F_UID, F_COMM, F_EXE, F_UNIT, F_NFIELDS
 };
 
 static enum field
@@ -415,7 +416,8 @@ field_of(const char *key, size_t len)
 		[F_MESSAGE] = "MESSAGE", [F_IDENT] = "SYSLOG_IDENTIFIER",
 		[F_SYSLOG_PID] = "SYSLOG_PID", [F_PID] = "_PID",
 		[F_HOST] = "_HOSTNAME", [F_TIME] = "__REALTIME_TIMESTAMP",
-		[F_CURSOR] = "__CURSOR"
+		[F_CURSOR] = "__CURSOR", [F_UID] = "_UID", [F_COMM] = "_COMM",
+		[F_EXE] = "_EXE", [F_UNIT] = "_SYSTEMD_UNIT"
 	};
 	int	f;
 
@@ -440,22 +442,45 @@ opt_string(struct jp *j, struct journal_buf *b, struct jstr *s)
 	return skip_value(j, 1);
 }
 
+/*
+ * A trusted string field: one that is there but is no string (given
+ * several times) is present and empty, so that it can never look absent.
+ */
+static int
+origin_string(struct jp *j, struct journal_buf *b, struct jstr *s)
+{
+	if (opt_string(j, b, s) == -1)
+		return -1;
+	if (!s->set) {
+		s->off = b->jb_len;
+		s->len = 0;
+		s->set = 1;
+	}
+	return 0;
+}
+
 int
 journal_parse_line(const char *json, size_t len, struct journal_buf *b,
-    struct sysline *out, const char **cursor, size_t *cursorlen)
+    struct sysline *out, const char **cursor, size_t *cursorlen,
+    struct journal_origin *org)
 {
 	struct jp	 j = { json, json + len };
 	struct jstr	 msg = { 0 }, ident = { 0 }, host = { 0 };
+	struct jstr	 comm = { 0 }, exe = { 0 }, unit = { 0 };
 	struct journal_buf kb = { 0 };
 	const char	*cur = NULL, *ks;
 	size_t		 curlen = 0, klen;
-	int64_t		 usec = -1, spid = -1, pid = -1, v;
+	int64_t		 usec = -1, spid = -1, pid = -1, uid = -1, v;
 	int		 seen[F_NFIELDS] = { 0 }, unusable = 0, rc = -1, r;
 	enum field	 f;
 
 	*cursor = NULL;
 	*cursorlen = 0;
 	memset(out, 0, sizeof(*out));
+	if (org != NULL) {
+		memset(org, 0, sizeof(*org));
+		org->jo_uid = -1;
+	}
 	b->jb_len = 0;
 	buf_add(b, "", 0);
 	ws(&j);
@@ -496,11 +521,18 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 		case F_HOST:
 			r = opt_string(&j, b, &host);
 			break;
+		case F_COMM:
+		case F_EXE:
+		case F_UNIT:
+			r = origin_string(&j, b, f == F_COMM ? &comm : f == F_EXE ? &exe :
+			    &unit);
+			break;
 		case F_SYSLOG_PID:
 		case F_PID:
+		case F_UID:
 			if (j.p < j.end && *j.p == '"') {
 				if ((r = decimal(&j, b, &v)) == 0)
-					*(f == F_PID ? &pid : &spid) = v;
+					*(f == F_PID ? &pid : f == F_UID ? &uid : &spid) = v;
 				r = r == -1 ? -1 : 0;
 			} else
 				r = skip_value(&j, 1);
@@ -552,12 +584,54 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 	out->s_pid = spid != -1 ? (long)spid : pid != -1 ? (long)pid : -1;
 	out->s_msg = b->jb_b + msg.off;
 	out->s_msglen = msg.len;
+	if (org != NULL) {
+		org->jo_usec = usec;
+		org->jo_uid = uid;
+		org->jo_comm = comm.set ? b->jb_b + comm.off : NULL;
+		org->jo_commlen = comm.len;
+		org->jo_exe = exe.set ? b->jb_b + exe.off : NULL;
+		org->jo_exelen = exe.len;
+		org->jo_unit = unit.set ? b->jb_b + unit.off : NULL;
+		org->jo_unitlen = unit.len;
+	}
 	rc = 0;
 out:
 	journal_buf_free(&kb);
 	if (rc != 0)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+/* A program name that is sendmail's: sm-mta, sendmail, sendmail-mta, sendmail.sendmail, ... */
+static int
+sendmail_name(const char *s, size_t n)
+{
+	return (n == 6 && memcmp(s, "sm-mta", 6) == 0) ||
+	    (n >= 8 && memcmp(s, "sendmail", 8) == 0 &&
+	    (n == 8 || s[8] == '-' || s[8] == '.'));
+}
+
+int
+journal_trusted(const struct journal_origin *o)
+{
+	const char	*base;
+
+	if (o->jo_uid != 0)
+		return 0;
+	if (o->jo_comm == NULL && o->jo_exe == NULL && o->jo_unit == NULL)
+		return 1;	/* root, gone before journald could look */
+	if (o->jo_unit != NULL && o->jo_unitlen == 16 &&
+	    memcmp(o->jo_unit, "sendmail.service", 16) == 0)
+		return 1;
+	if (o->jo_comm != NULL && sendmail_name(o->jo_comm, o->jo_commlen))
+		return 1;
+	if (o->jo_exe != NULL) {
+		base = memrchr(o->jo_exe, '/', o->jo_exelen);
+		base = base != NULL ? base + 1 : o->jo_exe;
+		if (sendmail_name(base, o->jo_exelen - (size_t)(base - o->jo_exe)))
+			return 1;
+	}
+	return 0;
 }
 
 /* --- running journalctl ------------------------------------------------ */
@@ -595,7 +669,7 @@ split_terms(const char *match, char **v, size_t max, size_t *n)
 		e = s + len;
 		if (!term_ok(s, len))
 			return log_error("journalmatch: \"%.*s\" is not FIELD=VALUE or + "
-			    "(e.g. \"_SYSTEMD_UNIT=sendmail.service + "
+			    "(e.g. \"_SYSTEMD_UNIT=sendmail.service + _UID=0 "
 			    "SYSLOG_IDENTIFIER=sm-mta\")", (int)(len > 200 ? 200 : len), s);
 		if (*n == max)
 			return log_error("journalmatch: more than %zu terms", max);
@@ -632,19 +706,24 @@ struct follow {
 	struct journal_buf jb;
 	char		 cur[JOURNAL_CURSORMAX + 1];
 	int		 havecur;
+	int64_t		 upto;		/* entries at or before this usec: read */
+	/* How journalctl ended when it exited non-zero (not yet reported). */
+	int		 exitcode;
+	char		 errline[ERRLINE_MAX + 1];
 };
 
 /* One line of output: 0, or -1 when the callback said stop. */
 static int
 entry(struct follow *fw, const char *line, size_t len)
 {
+	struct journal_origin org;
 	struct sysline	 sl;
 	const char	*c;
 	size_t		 clen;
 	int		 r;
 
 	fw->st->js_entries++;
-	if ((r = journal_parse_line(line, len, &fw->jb, &sl, &c, &clen)) == -1) {
+	if ((r = journal_parse_line(line, len, &fw->jb, &sl, &c, &clen, &org)) == -1) {
 		fw->st->js_bad++;
 		return 0;
 	}
@@ -655,51 +734,39 @@ entry(struct follow *fw, const char *line, size_t len)
 		fw->st->js_skipped++;
 		return 0;
 	}
+	if (!journal_trusted(&org)) {
+		fw->st->js_skipped++;
+		fw->st->js_untrusted++;
+		return 0;
+	}
+	if (org.jo_usec <= fw->upto) {
+		fw->st->js_before++;
+		return 0;
+	}
 	if (fw->fn(fw->arg, &sl, fw->cur) == -1)
 		return -1;
 	fw->st->js_passed++;
 	return 0;
 }
 
-int
-journal_follow(const struct config *cfg, const char *cursor,
-    int (*fn)(void *, const struct sysline *, const char *), void *arg,
-    char **newcursor, struct journal_stats *stats)
+/*
+ * Run journalctl once, after cursor (NULL: from the start, or from
+ * fw->upto's second when that is set: --since=@SECONDS), handing each
+ * entry to entry().  0 done; -1 failed, reported; -2 journalctl exited
+ * non-zero: fw->exitcode and fw->errline say how, not reported yet.
+ */
+static int
+run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 {
-	struct journal_stats	 dummy;
-	struct follow		 fw;
-	struct sigaction	 sa, osa;
 	struct pollfd		 pfd;
 	char			*argv[8 + MAXTERMS], *terms[MAXTERMS], *after = NULL;
-	char			*lb = NULL, *nl, errline[ERRLINE_MAX + 1];
+	char			*lb = NULL, *nl, since[40];
 	size_t			 nterms = 0, na = 0, i, len = 0, cap = 0, start;
 	ssize_t			 n;
 	pid_t			 pid = -1;
 	int			 op[2] = { -1, -1 }, sp[2] = { -1, -1 }, errfd = -1;
 	int			 cerr, status, rc = -1, skipping = 0, r, waited = 0;
 
-	*newcursor = NULL;
-	memset(&dummy, 0, sizeof(dummy));
-	memset(&fw, 0, sizeof(fw));
-	fw.fn = fn;
-	fw.arg = arg;
-	fw.st = stats != NULL ? stats : &dummy;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, &osa);
-
-	if (cfg->c_journalctl == NULL || cfg->c_journalctl[0] != '/') {
-		log_error("cannot run %s: not an absolute path",
-		    cfg->c_journalctl != NULL ? cfg->c_journalctl : "journalctl");
-		goto out;
-	}
-	if (cursor != NULL && (strlen(cursor) > JOURNAL_CURSORMAX ||
-	    strpbrk(cursor, " \t\r\n") != NULL)) {
-		log_error("journal cursor \"%.40s...\" is not one journalctl printed",
-		    cursor);
-		goto out;
-	}
 	if (split_terms(cfg->c_journalmatch, terms, MAXTERMS, &nterms) == -1)
 		goto out;
 	argv[na++] = cfg->c_journalctl;
@@ -707,12 +774,15 @@ journal_follow(const struct config *cfg, const char *cursor,
 	argv[na++] = "json";
 	argv[na++] = "--no-pager";
 	argv[na++] = "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,"
-	    "_HOSTNAME";
+	    "_HOSTNAME,_UID,_COMM,_EXE,_SYSTEMD_UNIT";
 	if (cursor != NULL) {
 		after = xmalloc(strlen(cursor) + sizeof("--after-cursor="));
 		memcpy(after, "--after-cursor=", sizeof("--after-cursor=") - 1);
 		memcpy(after + sizeof("--after-cursor=") - 1, cursor, strlen(cursor) + 1);
 		argv[na++] = after;
+	} else if (fw->upto >= 0 && fw->upto != INT64_MAX) {
+		snprintf(since, sizeof(since), "--since=@%" PRId64, fw->upto / 1000000);
+		argv[na++] = since;
 	}
 	argv[na++] = "--";
 	for (i = 0; i < nterms; i++)
@@ -783,10 +853,10 @@ journal_follow(const struct config *cfg, const char *cursor,
 		len += (size_t)n;
 		while ((nl = memchr(lb + start, '\n', len - start)) != NULL) {
 			if (skipping) {
-				fw.st->js_entries++;
-				fw.st->js_bad++;
+				fw->st->js_entries++;
+				fw->st->js_bad++;
 				skipping = 0;
-			} else if (entry(&fw, lb + start, (size_t)(nl - lb - start)) == -1)
+			} else if (entry(fw, lb + start, (size_t)(nl - lb - start)) == -1)
 				goto out;
 			start = (size_t)(nl - lb) + 1;
 		}
@@ -801,28 +871,23 @@ journal_follow(const struct config *cfg, const char *cursor,
 		}
 	}
 	waited = 1;
-	first_err_line(errfd, errline, sizeof(errline));
 	if (WIFSIGNALED(status)) {
 		log_error("journalctl killed by signal %d; journal not read",
 		    WTERMSIG(status));
 		goto out;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		log_error("journalctl exited %d%s%s; journal not read (check "
-		    "journalmatch, or the saved cursor)", WEXITSTATUS(status),
-		    errline[0] != '\0' ? ": " : "", errline);
+		first_err_line(errfd, fw->errline, sizeof(fw->errline));
+		fw->exitcode = WEXITSTATUS(status);
+		rc = -2;
 		goto out;
 	}
 	/* An unterminated last line is still a whole entry: journalctl ended. */
 	if (skipping) {
-		fw.st->js_entries++;
-		fw.st->js_bad++;
-	} else if (len > 0 && entry(&fw, lb, len) == -1)
+		fw->st->js_entries++;
+		fw->st->js_bad++;
+	} else if (len > 0 && entry(fw, lb, len) == -1)
 		goto out;
-	if (fw.havecur)
-		*newcursor = xstrdup(fw.cur);
-	else if (cursor != NULL)
-		*newcursor = xstrdup(cursor);
 	rc = 0;
 out:
 	if (pid > 0 && !waited) {
@@ -838,11 +903,134 @@ out:
 	}
 	if (errfd != -1)
 		close(errfd);
-	sigaction(SIGPIPE, &osa, NULL);
 	for (i = 0; i < nterms; i++)
 		free(terms[i]);
 	free(after);
 	free(lb);
+	return rc;
+}
+
+/*
+ * The time in a cursor, its "t=" part (hex microseconds of the entry's
+ * __REALTIME_TIMESTAMP): 0 and *usec, or -1 if it has none.
+ */
+static int
+cursor_time(const char *cursor, int64_t *usec)
+{
+	const char	*p = cursor;
+	uint64_t	 v;
+	size_t		 n, k;
+	int		 c;
+
+	for (;;) {
+		n = strcspn(p, ";");
+		if (n > 2 && p[0] == 't' && p[1] == '=' && n - 2 <= 15) {
+			for (v = 0, k = 2; k < n; k++) {
+				c = (unsigned char)p[k];
+				if (c >= '0' && c <= '9')
+					c -= '0';
+				else if (c >= 'a' && c <= 'f')
+					c -= 'a' - 10;
+				else
+					break;
+				v = v << 4 | (unsigned)c;
+			}
+			if (k == n) {
+				*usec = (int64_t)v;
+				return 0;
+			}
+		}
+		if (p[n] == '\0')
+			return -1;
+		p += n + 1;
+	}
+}
+
+static void
+report_exit(const struct follow *fw)
+{
+	log_error("journalctl exited %d%s%s; journal not read (check "
+	    "journalmatch, or the saved cursor)", fw->exitcode,
+	    fw->errline[0] != '\0' ? ": " : "", fw->errline);
+}
+
+int
+journal_follow(const struct config *cfg, const char *cursor,
+    int (*fn)(void *, const struct sysline *, const char *), void *arg,
+    char **newcursor, struct journal_stats *stats)
+{
+	struct journal_stats	 dummy;
+	struct follow		 fw;
+	struct sigaction	 sa, osa;
+	char			 why[ERRLINE_MAX + 1], tbuf[32];
+	int64_t			 t;
+	uint64_t		 entries0;
+	int			 rc = -1, r, notime;
+
+	*newcursor = NULL;
+	memset(&dummy, 0, sizeof(dummy));
+	memset(&fw, 0, sizeof(fw));
+	fw.fn = fn;
+	fw.arg = arg;
+	fw.st = stats != NULL ? stats : &dummy;
+	fw.upto = -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, &osa);
+
+	if (cfg->c_journalctl == NULL || cfg->c_journalctl[0] != '/') {
+		log_error("cannot run %s: not an absolute path",
+		    cfg->c_journalctl != NULL ? cfg->c_journalctl : "journalctl");
+		goto out;
+	}
+	if (cursor != NULL && (strlen(cursor) > JOURNAL_CURSORMAX ||
+	    strpbrk(cursor, " \t\r\n") != NULL)) {
+		log_error("journal cursor \"%.40s...\" is not one journalctl printed",
+		    cursor);
+		goto out;
+	}
+	entries0 = fw.st->js_entries;
+	if ((r = run_once(cfg, cursor, &fw)) == -2 && cursor != NULL &&
+	    fw.st->js_entries == entries0) {
+		/*
+		 * journalctl refused the cursor before printing anything (it
+		 * seeks first): read again without it, from the second of the
+		 * cursor's time.  What is at or before that time was read; with
+		 * no time in it, everything printed now is taken as read
+		 * (nothing twice, at the cost of what came since the last run).
+		 */
+		memcpy(why, fw.errline, sizeof(why));
+		notime = cursor_time(cursor, &t) == -1;
+		fw.upto = notime ? INT64_MAX : t;
+		fw.exitcode = 0;
+		fw.errline[0] = '\0';
+		if ((r = run_once(cfg, NULL, &fw)) == 0) {
+			if (notime)
+				log_warnx("journal cursor \"%.60s\" refused by journalctl "
+				    "(%s) and it holds no time: the %" PRIu64 " entries in "
+				    "the journal now are taken as read, those since the "
+				    "last run are not counted", cursor,
+				    why[0] != '\0' ? why : "no reason given",
+				    fw.st->js_before);
+			else
+				log_warnx("journal cursor \"%.60s\" refused by journalctl "
+				    "(%s): reading the entries after its time, %s",
+				    cursor, why[0] != '\0' ? why : "no reason given",
+				    fmt_time_utc(t / 1000000, tbuf, sizeof(tbuf)));
+		}
+	}
+	if (r == -2)
+		report_exit(&fw);
+	if (r != 0)
+		goto out;
+	if (fw.havecur)
+		*newcursor = xstrdup(fw.cur);
+	else if (cursor != NULL)
+		*newcursor = xstrdup(cursor);
+	rc = 0;
+out:
+	sigaction(SIGPIPE, &osa, NULL);
 	journal_buf_free(&fw.jb);
 	return rc;
 }

@@ -4,7 +4,8 @@
  *
  * journal_follow() runs, with a fixed argv and never a shell,
  *   JOURNALCTL -o json --no-pager --output-fields=MESSAGE,SYSLOG_IDENTIFIER,
- *       SYSLOG_PID,_PID,_HOSTNAME [--after-cursor=CURSOR] -- TERM...
+ *       SYSLOG_PID,_PID,_HOSTNAME,_UID,_COMM,_EXE,_SYSTEMD_UNIT
+ *       [--after-cursor=CURSOR] -- TERM...
  * where the TERMs are c_journalmatch split at blanks ("FIELD=VALUE", and
  * "+" as its own item for OR).  It reads journalctl's stdout as it comes
  * (no size limit on the whole, one entry per line) and hands each entry to
@@ -24,6 +25,19 @@
  * null for a field of 4096 bytes or more, and an array of values for a
  * field given several times) are skipped and counted; their cursor still
  * counts, so they are not read again.
+ *
+ * Only sendmail speaks: SYSLOG_IDENTIFIER (and MESSAGE) are whatever the
+ * client wrote -- `logger -t sm-mta` as any user sets them -- so an entry
+ * is handed on only if the fields journald itself recorded about the
+ * sender show sendmail (journal_trusted): _UID 0, and _SYSTEMD_UNIT
+ * sendmail.service, or _COMM or the file name of _EXE sm-mta, sendmail,
+ * sendmail-* or sendmail.* (Debian's daemon is sendmail-mta, exe
+ * /usr/lib/sm.bin/sendmail; others run sendmail or sendmail.sendmail).  A
+ * root entry without any of the three is taken too: journald reads them
+ * from /proc, and a sendmail child that logs and exits at once (lost input
+ * channel, ...) can be gone by then.  Other entries are skipped and
+ * counted (js_untrusted, also in js_skipped).  journalmatch only selects
+ * what journalctl prints; it is never what makes an entry trusted.
  */
 #ifndef MAILBAN_JOURNAL_H
 #define MAILBAN_JOURNAL_H
@@ -48,9 +62,26 @@ void	 journal_buf_free(struct journal_buf *);	/* NULL is fine; zeroes it */
 struct journal_stats {
 	uint64_t js_entries;	/* lines of journalctl output */
 	uint64_t js_passed;	/* entries handed to the callback */
-	uint64_t js_skipped;	/* entries without a usable MESSAGE */
+	uint64_t js_skipped;	/* entries without a usable MESSAGE, or untrusted */
+	uint64_t js_untrusted;	/* entries not from sendmail (journal_trusted) */
+	uint64_t js_before;	/* after a refused cursor: entries taken as read */
 	uint64_t js_bad;	/* lines not understood, or over JOURNAL_LINEMAX */
 };
+
+/*
+ * Who sent an entry, as journald recorded it (never client-written):
+ * _UID (-1 absent or not a decimal string), _COMM, _EXE, _SYSTEMD_UNIT
+ * (NULL absent or not a string; pointing into the journal_buf).
+ */
+struct journal_origin {
+	int64_t		 jo_usec;	/* __REALTIME_TIMESTAMP (not an origin; for the cursor) */
+	int64_t		 jo_uid;
+	const char	*jo_comm, *jo_exe, *jo_unit;
+	size_t		 jo_commlen, jo_exelen, jo_unitlen;
+};
+
+/* Pure: 1 if the origin shows sendmail (see above), else 0. */
+int	 journal_trusted(const struct journal_origin *);
 
 /*
  * Pure: one line of `journalctl -o json` output (json[0..len), no '\n').
@@ -66,10 +97,12 @@ struct journal_stats {
  * On 0 and 1, *cursor and *cursorlen give __CURSOR, pointing into json (not
  * NUL-terminated; a cursor needing JSON escapes, or over
  * JOURNAL_CURSORMAX, is refused); on -1 *cursor is NULL.  Nothing is
- * logged: bad input is data.
+ * logged: bad input is data.  On 0, *org (if not NULL) is the entry's
+ * origin; the entry is not checked against it here.
  */
 int	 journal_parse_line(const char *json, size_t len, struct journal_buf *buf,
-	    struct sysline *out, const char **cursor, size_t *cursorlen);
+	    struct sysline *out, const char **cursor, size_t *cursorlen,
+	    struct journal_origin *org);
 
 /*
  * Run journalctl (cfg->c_journalctl, an absolute path; cfg->c_journalmatch)
@@ -83,6 +116,18 @@ int	 journal_parse_line(const char *json, size_t len, struct journal_buf *buf,
  * Reported once: a bad journalmatch term, "cannot run PATH: REASON",
  * "journalctl exited N: FIRST STDERR LINE; journal not read (...)", a
  * signal, or 120 s without output (the child is killed).
+ * A cursor that journalctl refuses (it exits non-zero before printing an
+ * entry: a cursor edited, cut or from elsewhere) does not stop every later
+ * run: journalctl is run again without it (--since=@ the second of the
+ * cursor's time, when it has one), and the entries at or before
+ * the cursor's own time (its "t=" part, microseconds) are taken as read
+ * (js_before), the later ones handed on; with no time in the cursor every
+ * entry printed is taken as read (nothing counted twice; what came since
+ * the last run is lost, and the warning says so).  One warning names the
+ * cursor and journalctl's reason; *newcursor is then a cursor journalctl
+ * printed, so the next run is quiet.  Should the second run fail too,
+ * that failure is the one reported, and -1 returned.  Limit: an entry
+ * whose time is at or before the cursor's (a clock set back) is not read.
  */
 int	 journal_follow(const struct config *, const char *cursor,
 	    int (*fn)(void *, const struct sysline *, const char *cursor), void *arg,

@@ -16,6 +16,8 @@ int		log_verbose;
 static int	log_to_syslog;
 static int	log_opened;
 static int	log_fac = LOG_DAEMON;
+static int	log_held;
+static char	log_err[1024];	/* the first error since log_mark() */
 
 /* Each message carries the facility itself, so a later change applies at
  * once without reopening. */
@@ -59,11 +61,38 @@ int
 log_error(const char *fmt, ...)
 {
 	va_list	ap;
+	int	saved = errno;
 
+	if (log_err[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(log_err, sizeof(log_err), fmt, ap);	/* truncation is fine */
+		va_end(ap);
+	}
+	errno = saved;
+	if (log_held)
+		return -1;
 	va_start(ap, fmt);
 	vlog(LOG_ERR, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void
+log_mark(void)
+{
+	log_err[0] = '\0';
+}
+
+const char *
+log_first(void)
+{
+	return log_err;
+}
+
+void
+log_hold(int on)
+{
+	log_held = on;
 }
 
 void

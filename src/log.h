@@ -22,4 +22,15 @@ void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* only with -v */
 void	 log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * What went wrong, for the runs table: log_mark() forgets the error kept
+ * so far; log_first() is the text (without "mailban: ") of the first
+ * log_error() since, "" if none.  With log_hold(1), log_error() keeps the
+ * text but prints nothing, so that the caller can print it once with
+ * what it knows (log_hold(0) prints again).
+ */
+void		 log_mark(void);
+const char	*log_first(void);
+void		 log_hold(int on);
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #ifndef MAILBAN_VERSION
@@ -91,16 +92,39 @@ cmd_load(const char *path, struct config **cfg, struct filterset **fs)
 int
 cmd_lock(const struct config *cfg, int *fd)
 {
-	char	path[4096];
-	int	n;
+	struct stat	sb;
+	char		path[4096];
+	int		n;
 
+	*fd = -1;
 	n = snprintf(path, sizeof(path), "%s.lock", cfg->c_database);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return log_error("%s: database path too long", cfg->c_database);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* A lock others could create or hold would stop every run quietly. */
+	if (store_dir_check(cfg->c_database) == -1)
+		return -1;
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (*fd == -1 && errno == ELOOP)
+		return log_error("%s: is a symbolic link; refusing to follow it (fix: rm %s)",
+		    path, path);
 	if (*fd == -1)
 		return log_error("cannot open lock %s: %s%s", path, strerror(errno),
 		    errno == ENOENT ? " (create the directory; make install does)" : "");
+	if (fstat(*fd, &sb) == -1) {
+		n = errno;
+		close(*fd);
+		*fd = -1;
+		return log_error("cannot stat lock %s: %s", path, strerror(n));
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+		close(*fd);
+		*fd = -1;
+		if (!S_ISREG(sb.st_mode))
+			return log_error("%s: not a regular file (fix: rm %s)", path, path);
+		return log_error("%s: owned by uid %lu, not by %s: that user could hold "
+		    "it and stop every run (fix: rm %s)", path, (unsigned long)sb.st_uid,
+		    geteuid() == 0 ? "root" : "this user", path);
+	}
 	if (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
 		int	saved = errno;
 

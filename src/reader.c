@@ -1033,3 +1033,91 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	free(rd.buf);
 	return rc;
 }
+
+/* --- one input's bytes, for scan (reader.h) ---------------------------- */
+
+struct reader_src {
+	struct src	 s;
+	const char	*name;
+	char		 peek[2];	/* the first bytes of a plain input */
+	size_t		 npeek, ipeek;
+};
+
+struct reader_src *
+reader_src_open(int fd, const char *name)
+{
+	struct reader_src	*rs = xcalloc(1, sizeof(*rs));
+	ssize_t			 n;
+
+	rs->s.fd = fd;
+	rs->name = name;
+	while (rs->npeek < sizeof(rs->peek)) {
+		n = read(fd, rs->peek + rs->npeek, sizeof(rs->peek) - rs->npeek);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("cannot read %s: %s", name, strerror(errno));
+			free(rs);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		rs->npeek += (size_t)n;
+	}
+	if (rs->npeek == 2 && (unsigned char)rs->peek[0] == 0x1f &&
+	    (unsigned char)rs->peek[1] == 0x8b) {
+		if (inflateInit2(&rs->s.zs, 16 + MAX_WBITS) != Z_OK) {
+			log_error("cannot read %s: zlib: out of memory", name);
+			free(rs);
+			return NULL;
+		}
+		rs->s.gz = 1;
+		rs->s.zin = xmalloc(RD_GZBUF);
+		memcpy(rs->s.zin, rs->peek, 2);
+		rs->s.zs.next_in = rs->s.zin;
+		rs->s.zs.avail_in = 2;
+		rs->npeek = 0;
+	}
+	return rs;
+}
+
+ssize_t
+reader_src_read(struct reader_src *rs, char *buf, size_t len)
+{
+	size_t	n = 0;
+	ssize_t	r;
+
+	if (rs->ipeek < rs->npeek) {
+		n = rs->npeek - rs->ipeek < len ? rs->npeek - rs->ipeek : len;
+		memcpy(buf, rs->peek + rs->ipeek, n);
+		rs->ipeek += n;
+		if (n == len)
+			return (ssize_t)n;
+	}
+	if ((r = src_read(&rs->s, rs->name, buf + n, len - n)) == -1)
+		return -1;
+	return (ssize_t)n + r;
+}
+
+int
+reader_src_gz(const struct reader_src *rs)
+{
+	return rs->s.gz;
+}
+
+const char *
+reader_src_damage(const struct reader_src *rs)
+{
+	return rs->s.zbad[0] != '\0' ? rs->s.zbad : NULL;
+}
+
+void
+reader_src_close(struct reader_src *rs)
+{
+	if (rs == NULL)
+		return;
+	if (rs->s.gz)
+		inflateEnd(&rs->s.zs);
+	free(rs->s.zin);
+	free(rs);
+}

@@ -11,7 +11,8 @@
  *    user_version STORE_VERSION, marked with PRAGMA application_id; an
  *    older file is upgraded in place, a newer or foreign one refused;
  *  - an error is reported here, once, naming the file; -1 is returned and
- *    the caller rolls back, so a failed run records nothing.
+ *    the caller rolls back, so a failed transaction records nothing (and
+ *    a damaged file, SQLITE_CORRUPT, is reported with what to do).
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -94,6 +95,7 @@ enum stmt {
 	ST_ACTIVE,
 	ST_RUN_ADD,
 	ST_RUN_LAST,
+	ST_RUN_UPDATE,
 	ST_PEND_ADDR,
 	ST_PEND_PUT_ADDR,
 	ST_PEND_PUT_FAIL,
@@ -199,9 +201,13 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_RUN_LAST] =
 	    "SELECT started, now, lines, bytes, skipped, failures, newbans, expired, "
 	    "added, removed, ms, status FROM runs ORDER BY id DESC LIMIT 1",
+	/* The firewall step's part of the row ST_RUN_ADD made (?1 its id). */
+	[ST_RUN_UPDATE] =
+	    "UPDATE runs SET expired = ?2, added = ?3, removed = ?4, ms = ?5, "
+	    "status = ?6 WHERE id = ?1",
 	[ST_PEND_ADDR] =
 	    "SELECT address FROM pending WHERE jail = ?1 AND qid = ?2 "
-	    "AND address IS NOT NULL",
+	    "AND address IS NOT NULL AND time >= ?3",
 	[ST_PEND_PUT_ADDR] =
 	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT (jail, qid) WHERE address IS NOT NULL "
@@ -209,7 +215,8 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_PEND_PUT_FAIL] =
 	    "INSERT INTO pending (jail, qid, address, time) VALUES (?1, ?2, NULL, ?3)",
 	[ST_PEND_TAKE] =
-	    "DELETE FROM pending WHERE jail = ?1 AND qid = ?2 AND address IS NULL",
+	    "DELETE FROM pending WHERE jail = ?1 AND qid = ?2 AND address IS NULL "
+	    "AND time >= ?3",
 	[ST_PEND_EXPIRE] = "DELETE FROM pending WHERE time < ?1",
 	[ST_PURGE] = "DELETE FROM failures WHERE time < ?1",
 	[ST_FREELIST] = "SELECT freelist_count, page_count FROM pragma_freelist_count, "
@@ -339,17 +346,48 @@ struct store {
 	size_t		 s_nchunks;
 	const struct fbkey **s_hash;	/* the fbkeys in s_arena, open addressing */
 	size_t		 s_hashcap, s_nhash;
+	unsigned	 s_nerr;	/* errors reported (db_error) */
+	int		 s_damaged;	/* one was SQLITE_CORRUPT or SQLITE_NOTADB */
+	char		*s_fullnote;	/* what a full disk costs now; NULL: all */
+	int64_t		 s_runid;	/* the row of the last store_run_add() */
 };
 
 static void	fb_reset(struct store *);
 
+/* A damaged file: what to do (one line; detail is SQLite's or quick_check's). */
+static int
+damaged(struct store *s, const char *text)
+{
+	char	detail[512];
+	size_t	i;
+
+	snprintf(detail, sizeof(detail), "%s", text);
+	for (i = 0; detail[i] != '\0'; i++)
+		if ((unsigned char)detail[i] < ' ')
+			detail[i] = ' ';	/* quick_check's rows hold newlines */
+	s->s_damaged = 1;
+	/* (.recover of Debian 12's sqlite3 3.40.1 fails on every file: not advised.) */
+	return log_error("%s: the database is damaged (%s): move it aside with its "
+	    "-wal and -shm files (sqlite3 OLD .dump saves what can be read); the "
+	    "next run starts afresh and rebuilds the bans from the log", s->s_path,
+	    detail);
+}
+
 static int
 db_error(struct store *s, const char *what)
 {
-	if ((sqlite3_extended_errcode(s->s_db) & 0xff) == SQLITE_FULL)
-		return log_error("%s: %s: the disk is full, nothing was recorded "
-		    "(free some space; the next run reads the same lines again)",
-		    s->s_path, what);
+	char	detail[512];
+	int	code = sqlite3_extended_errcode(s->s_db) & 0xff;
+
+	s->s_nerr++;
+	if (code == SQLITE_FULL)
+		return log_error("%s: %s: the disk is full, %s", s->s_path, what,
+		    s->s_fullnote != NULL ? s->s_fullnote : "nothing was recorded "
+		    "(free some space; the next run reads the same lines again)");
+	if (code == SQLITE_CORRUPT) {
+		snprintf(detail, sizeof(detail), "%s: %s", what, sqlite3_errmsg(s->s_db));
+		return damaged(s, detail);
+	}
 	return log_error("%s: %s: %s", s->s_path, what, sqlite3_errmsg(s->s_db));
 }
 
@@ -463,6 +501,106 @@ check_file(const char *path, const struct stat *sb)
 		return log_error("%s: writable by group or others (fix: chmod 600 %s)",
 		    path, path);
 	return 0;
+}
+
+/*
+ * One directory on the way to the database: owned by root (or this user)
+ * and writable by no one else; an ancestor may be sticky (/tmp), the
+ * state directory itself not (others could still create its -wal, -shm
+ * or lock file there).  stat(), not lstat(): a symbolic link is judged by
+ * what it leads to, and the directory holding the link is checked too.
+ */
+static int
+check_dir(const char *dir, int last)
+{
+	struct stat	sb;
+	uid_t		euid = geteuid();
+
+	if (stat(dir, &sb) == -1)
+		return errno == ENOENT && last ? 0 : log_error("cannot stat %s: %s", dir,
+		    strerror(errno));	/* absent: open and lock say so */
+	if (!S_ISDIR(sb.st_mode))
+		return log_error("%s: not a directory", dir);
+	if (sb.st_uid != 0 && sb.st_uid != euid)
+		return log_error("%s: owned by uid %lu, not by root, so that user could "
+		    "replace %s (fix: chown root %s%s%s)", dir, (unsigned long)sb.st_uid,
+		    last ? "the database or its lock" : "the state directory", dir,
+		    last ? " && chmod 700 " : "", last ? dir : "");
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(sb.st_mode & S_ISVTX)))
+		return log_error("%s: writable by group or others, so another user could "
+		    "replace %s (fix: chmod %s %s)", dir, last ?
+		    "the database or its lock" : "the state directory", last ? "700" : "go-w",
+		    dir);
+	return 0;
+}
+
+/* Every directory of path's prefixes (as written), from "/" or ".". */
+static int
+check_dirs(const char *path)
+{
+	char	*p = xstrdup(path), *sl;
+	int	 rc = -1;
+
+	if ((sl = strrchr(p, '/')) == NULL) {
+		rc = check_dir(".", 1);
+		goto out;
+	}
+	if (sl == p)
+		sl[1] = '\0';	/* "/x.db": the root directory */
+	else
+		*sl = '\0';
+	if (p[0] == '/' && p[1] != '\0' && check_dir("/", 0) == -1)
+		goto out;
+	for (sl = p + 1; (sl = strchr(sl, '/')) != NULL; sl++) {
+		*sl = '\0';
+		rc = check_dir(p, 0);
+		*sl = '/';
+		if (rc == -1)
+			goto out;
+	}
+	rc = check_dir(p, 1);
+out:
+	free(p);
+	return rc;
+}
+
+int
+store_dir_check(const char *dbpath)
+{
+	char	*dir, *real, *sl;
+	int	 rc;
+
+	if (strcmp(dbpath, ":memory:") == 0)
+		return 0;
+	if (check_dirs(dbpath) == -1)
+		return -1;
+	/* The same walk over the real path: where the links lead. */
+	dir = xstrdup(dbpath);
+	if ((sl = strrchr(dir, '/')) != NULL)
+		sl[sl == dir] = '\0';
+	else {
+		free(dir);
+		dir = xstrdup(".");
+	}
+	if ((real = realpath(dir, NULL)) == NULL) {
+		rc = errno == ENOENT ? 0 : log_error("cannot resolve %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	free(dir);
+	if (strcmp(real, "/") == 0)
+		rc = check_dir("/", 1);
+	else {
+		/* check_dirs() wants a file name after the directory. */
+		dir = xmalloc(strlen(real) + 3);
+		memcpy(dir, real, strlen(real));
+		memcpy(dir + strlen(real), "/x", 3);
+		rc = check_dirs(dir);
+		free(dir);
+	}
+	free(real);
+	return rc;
 }
 
 /* lstat() the database; create it (empty, 0600) if asked and absent. */
@@ -834,6 +972,77 @@ db_pragmas(struct store *s, int rdonly, int mem)
 	return exec(s, "PRAGMA synchronous = FULL; PRAGMA cache_size = -4096", "opening");
 }
 
+/* The file's -wal is absent or empty: the file alone holds every commit. */
+static int
+wal_empty(const char *path)
+{
+	struct stat	sb;
+	char		wal[4096];
+	int		n;
+
+	n = snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (n < 0 || (size_t)n >= sizeof(wal))
+		return 0;
+	if (lstat(wal, &sb) == -1)
+		return errno == ENOENT;
+	return S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
+/* "file:PATH?immutable=1", PATH percent-encoded; caller frees. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*u, *o;
+
+	u = o = xmalloc(strlen(path) * 3 + sizeof("file:?immutable=1"));
+	memcpy(o, "file:", 5);
+	o += 5;
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p) != NULL)
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+		}
+	}
+	memcpy(o, "?immutable=1", sizeof("?immutable=1"));
+	return u;
+}
+
+/*
+ * Read-only, a WAL database needs its -shm (and -wal) file, which cannot
+ * be created in a read-only directory once the last writer removed them.
+ * If there is no WAL content to miss, read the file as immutable.
+ */
+static int
+open_rdonly_fallback(struct store *s, const char *path, int oflags)
+{
+	char	*uri;
+	int64_t	 v;
+	int	 rc;
+
+	if (pragma_int(s, "PRAGMA application_id", &v) == 0 ||
+	    (sqlite3_extended_errcode(s->s_db) & 0xff) != SQLITE_CANTOPEN)
+		return 0;	/* readable, or another problem: db_readable() says */
+	if (!wal_empty(path))
+		return log_error("%s: cannot read it: %s-wal holds changes and %s-shm "
+		    "cannot be created (read-only directory?): let one mailban run "
+		    "write there", path, path, path);
+	sqlite3_close(s->s_db);
+	s->s_db = NULL;
+	uri = immutable_uri(path);
+	rc = sqlite3_open_v2(uri, &s->s_db, oflags | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return log_error("%s: cannot open: %s", path, s->s_db != NULL ?
+		    sqlite3_errmsg(s->s_db) : "out of memory");
+	sqlite3_extended_result_codes(s->s_db, 1);
+	return 0;
+}
+
 int
 store_open(const char *path, int flags, struct store **out)
 {
@@ -844,7 +1053,7 @@ store_open(const char *path, int flags, struct store **out)
 	int		 oflags;
 
 	*out = NULL;
-	if (!mem && db_file(path, flags, &sb) == -1)
+	if (!mem && (store_dir_check(path) == -1 || db_file(path, flags, &sb) == -1))
 		return -1;
 	s = xcalloc(1, sizeof(*s));
 	s->s_path = xstrdup(path);
@@ -860,6 +1069,8 @@ store_open(const char *path, int flags, struct store **out)
 		goto out_close;
 	}
 	sqlite3_extended_result_codes(s->s_db, 1);
+	if (rdonly && !mem && open_rdonly_fallback(s, path, oflags) == -1)
+		goto out_close;
 	if (db_readable(s) == -1)
 		goto out_close;
 	/* What SQLite opened is what was checked (not swapped meanwhile). */
@@ -898,6 +1109,7 @@ store_close(struct store *s)
 	fb_reset(s);
 	free(s->s_arena);
 	free(s->s_hash);
+	free(s->s_fullnote);
 	free(s->s_path);
 	free(s);
 }
@@ -1466,6 +1678,28 @@ store_run_add(struct store *s, const struct runrec *r)
 			return bind_error(s, st, "recording the run");
 	if (bind_text(st, 12, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
 		return bind_error(s, st, "recording the run");
+	if (run(s, st, "recording the run") == -1)
+		return -1;
+	s->s_runid = sqlite3_last_insert_rowid(s->s_db);
+	return 0;
+}
+
+int
+store_run_update(struct store *s, const struct runrec *r)
+{
+	sqlite3_stmt	*st = s->s_st[ST_RUN_UPDATE];
+	const int64_t	 col[] = { s->s_runid, r->r_expired, r->r_added, r->r_removed,
+	    r->r_ms };
+	size_t		 i;
+
+	if (s->s_runid == 0)
+		return log_error("%s: recording the run: no row (internal error)",
+		    s->s_path);
+	for (i = 0; i < sizeof(col) / sizeof(col[0]); i++)
+		if (sqlite3_bind_int64(st, (int)i + 1, col[i]) != SQLITE_OK)
+			return bind_error(s, st, "recording the run");
+	if (bind_text(st, 6, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
+		return bind_error(s, st, "recording the run");
 	return run(s, st, "recording the run");
 }
 
@@ -1503,13 +1737,13 @@ store_run_last(struct store *s, struct runrec *out)
 }
 
 int
-store_pending_addr(struct store *s, const char *jail, const char *qid,
+store_pending_addr(struct store *s, const char *jail, const char *qid, int64_t since,
     char addr[ADDR_STRLEN])
 {
 	sqlite3_stmt	*st = s->s_st[ST_PEND_ADDR];
 	int		 rc, found = 0;
 
-	if (bind_pair(st, jail, qid) == -1)
+	if (bind_pair(st, jail, qid) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
 		return bind_error(s, st, "reading a queue id");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1548,12 +1782,13 @@ store_pending_put(struct store *s, const char *jail, const char *qid,
 }
 
 int
-store_pending_take(struct store *s, const char *jail, const char *qid, int64_t *count)
+store_pending_take(struct store *s, const char *jail, const char *qid, int64_t since,
+    int64_t *count)
 {
 	sqlite3_stmt	*st = s->s_st[ST_PEND_TAKE];
 
 	*count = 0;
-	if (bind_pair(st, jail, qid) == -1)
+	if (bind_pair(st, jail, qid) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
 		return bind_error(s, st, "completing a queue id");
 	if (run(s, st, "completing a queue id") == -1)
 		return -1;
@@ -1905,6 +2140,67 @@ store_report(struct store *s, const char *sql, int64_t now, int (*fn)(void *, in
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * PRAGMA quick_check walks every page (measured: 0.23 s for a 93 MB file
+ * of 1M failures), too much for every minute, cheap once a day; a damaged
+ * page that no run reads would otherwise go unseen for ever.
+ */
+int
+store_check_daily(struct store *s, int64_t now, int record)
+{
+	sqlite3_stmt	*st;
+	const char	*t;
+	char		*v = NULL, buf[32], detail[512];
+	int64_t		 last = 0;
+	int		 r, rc;
+
+	if ((r = store_meta_get(s, "last_check", &v)) == -1)
+		return -1;
+	if (r == 1)
+		last = strtoll(v, NULL, 10);
+	free(v);
+	if (r == 1 && now >= last && now - last < 86400)
+		return 0;
+	if (sqlite3_prepare_v2(s->s_db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "checking the file");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(detail, sizeof(detail), "quick_check: %s", sqlite3_errmsg(s->s_db));
+		sqlite3_finalize(st);
+		return damaged(s, detail);
+	}
+	t = (const char *)sqlite3_column_text(st, 0);
+	if (t == NULL || strcmp(t, "ok") != 0) {
+		snprintf(detail, sizeof(detail), "quick_check: %s", t != NULL ? t : "no result");
+		sqlite3_finalize(st);
+		return damaged(s, detail);
+	}
+	sqlite3_finalize(st);
+	if (!record)
+		return 0;
+	snprintf(buf, sizeof(buf), "%" PRId64, now);
+	return store_meta_put(s, "last_check", buf);
+}
+
+void
+store_full_note(struct store *s, const char *note)
+{
+	free(s->s_fullnote);
+	s->s_fullnote = note != NULL ? xstrdup(note) : NULL;
+}
+
+unsigned
+store_errors(const struct store *s)
+{
+	return s->s_nerr;
+}
+
+int
+store_damaged(const struct store *s)
+{
+	return s->s_damaged;
 }
 
 int

@@ -29,6 +29,13 @@ struct store;
  * needs an upgrade.  STORE_RDONLY works while another connection writes.
  */
 int	 store_open(const char *path, int flags, struct store **out);
+/*
+ * The directories leading to the database (as written, and as resolved):
+ * each owned by root (or the effective user) and writable by no one else
+ * (an ancestor may be sticky, like /tmp; the state directory itself may
+ * not).  Reported with the fix, -1.  store_open() and the run lock call it.
+ */
+int	 store_dir_check(const char *dbpath);
 void	 store_close(struct store *);	/* NULL is fine */
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
@@ -107,6 +114,10 @@ struct runrec {
 	const char *r_status;	/* "ok", "firewall failed: ..."; NULL as "" */
 };
 int	 store_run_add(struct store *, const struct runrec *);
+/* Set r_expired, r_added, r_removed, r_ms and r_status of the row the last
+ * store_run_add() of this connection made (the firewall step comes after
+ * the commit that holds the row). */
+int	 store_run_update(struct store *, const struct runrec *);
 /* The last run, for status: 1 found, 0 none, -1 error.  r_status is
  * allocated (free it). */
 int	 store_run_last(struct store *, struct runrec *out);
@@ -119,17 +130,23 @@ int	 store_pos_each(struct store *, int (*fn)(void *, const char *path,
 /*
  * Queue-id correlation (sendmail's "<user@x>... No such user here" lines
  * carry no address; the same queue id's "from=..., relay=... [addr]" line
- * does).  Kept in the table `pending` so it works across cron runs; rows
- * older than findtime are expired by store_pending_expire().
+ * does).  Kept in the table `pending` so it works across cron runs.  Rows
+ * carry the time of their log line; a row older than `since` (the caller
+ * passes the looking line's time minus findtime) is not seen, so what a
+ * run finds does not depend on when rows were dropped, as long as
+ * store_pending_expire() drops only rows that no later line can see.
  */
-/* The address already seen for (jail, qid): 1 found (*addr set), 0, -1. */
+/* The address seen for (jail, qid) at or after since: 1 found (*addr
+ * set), 0, -1. */
 int	 store_pending_addr(struct store *, const char *jail, const char *qid,
-	    char addr[ADDR_STRLEN]);
+	    int64_t since, char addr[ADDR_STRLEN]);
 /* Remember an address (addr != NULL) or one waiting failure (addr NULL). */
 int	 store_pending_put(struct store *, const char *jail, const char *qid,
 	    const char *addr, int64_t time);
-/* Remove the failures waiting for (jail, qid); *count is how many there were. */
-int	 store_pending_take(struct store *, const char *jail, const char *qid, int64_t *count);
+/* Remove the failures waiting for (jail, qid) at or after since; *count is
+ * how many there were.  Older ones stay for store_pending_expire(). */
+int	 store_pending_take(struct store *, const char *jail, const char *qid,
+	    int64_t since, int64_t *count);
 /* Drop every pending row with time < before. */
 int	 store_pending_expire(struct store *, int64_t before);
 
@@ -191,6 +208,25 @@ int	 store_scanned_put(struct store *, uint64_t fp, int64_t fplen, int64_t offse
 int	 store_report(struct store *, const char *sql, int64_t now,
 	    int (*fn)(void *, int n, const char *const *names,
 	    const char *const *values), void *arg);
+
+/*
+ * What the message for a full disk says after "the disk is full, " from
+ * now on (the run sets what was already committed); NULL: the default,
+ * "nothing was recorded (...)".
+ */
+void	 store_full_note(struct store *, const char *note);
+/* How many errors this connection has reported so far; 1 if one of them
+ * showed a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB): nothing read
+ * from it is to be trusted, nor applied. */
+unsigned store_errors(const struct store *);
+int	 store_damaged(const struct store *);
+
+/*
+ * PRAGMA quick_check, unless one passed less than a day (of `now`) ago
+ * (meta "last_check", recorded when record is set).  A damaged file is
+ * reported with what to do (see store_damaged()), -1.
+ */
+int	 store_check_daily(struct store *, int64_t now, int record);
 
 /* Settings kept in table meta: 1 found (*value allocated), 0, -1. */
 int	 store_meta_get(struct store *, const char *key, char **value);

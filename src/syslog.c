@@ -27,6 +27,9 @@
 #define WIDE		(26 * 3600)
 /* A year candidate this far from the limit needs no exact conversion. */
 #define MARGIN		(2 * DAY)
+/* How far back in time a line of a stream may go and still be taken as a
+ * line a little out of order (see fold_pick()). */
+#define BACK		120
 #define NOYEAR		INT_MIN
 
 #define ISDIGIT(c)	((unsigned)(unsigned char)(c) - '0' < 10u)
@@ -141,57 +144,93 @@ gmtoff_at(int64_t t, long *off)
  * Local naive seconds (the local date and time counted as if it were UTC)
  * to UTC, exactly.  The offsets that can apply are those in force a little
  * more than a day before and after; a candidate is valid if localtime_r
- * gives it back.  Two valid: the repeated hour, take the first occurrence.
- * None valid: a skipped hour, use the offset before the change (mktime).
+ * gives it back.  Two valid: the repeated hour (clocks went back), *out is
+ * the first occurrence and *alt the second; otherwise *alt = *out.  None
+ * valid: a skipped hour, use the offset before the change (mktime).
  */
 static int
-local_exact(int64_t lnaive, int64_t *out)
+local_exact(int64_t lnaive, int64_t *out, int64_t *alt)
 {
 	long	 cand[2], o;
-	int64_t	 best = 0;
+	int64_t	 t;
 	int	 i, found = 0;
 
 	if (gmtoff_at(lnaive - WIDE, &cand[0]) == -1 ||
 	    gmtoff_at(lnaive + WIDE, &cand[1]) == -1)
 		return -1;
-	for (i = 0; i < 2; i++) {
-		if (gmtoff_at(lnaive - cand[i], &o) == -1)
+	for (i = 0; i < 2 && (i == 0 || cand[1] != cand[0]); i++) {
+		t = lnaive - cand[i];
+		if (gmtoff_at(t, &o) == -1)
 			return -1;
-		if (o == cand[i] && (!found || lnaive - o < best)) {
-			best = lnaive - o;
+		if (o != cand[i])
+			continue;
+		if (!found) {
+			*out = *alt = t;
 			found = 1;
-		}
+		} else if (t < *out)
+			*out = t;
+		else
+			*alt = t;
 	}
-	*out = found ? best : lnaive - cand[0];
+	if (!found)
+		*out = *alt = lnaive - cand[0];
 	return 0;
 }
 
 /*
- * Cached local_exact(): an hour whose two ends map with the same offset
- * has no clock change inside (no zone changes twice within an hour), so
- * every second of it maps with that offset.  Other hours are computed
- * line by line.
+ * Cached local_exact(): an hour whose two ends map to one instant each,
+ * with the same offset, has no clock change inside (no zone changes twice
+ * within an hour), so every second of it maps with that offset.  Other
+ * hours, the repeated one among them, are computed line by line.
  */
 static int
-local_to_utc(struct syslog_ctx *sc, int64_t lnaive, int64_t *out)
+local_to_utc(struct syslog_ctx *sc, int64_t lnaive, int64_t *out, int64_t *alt)
 {
-	int64_t	 key = floordiv(lnaive, 3600), t0, t1;
+	int64_t	 key = floordiv(lnaive, 3600), t0, t1, a0, a1;
 
 	if (sc->sc_hvalid && key == sc->sc_hkey) {
-		*out = lnaive - sc->sc_hoff;
+		*out = *alt = lnaive - sc->sc_hoff;
 		return 0;
 	}
-	if (local_exact(key * 3600, &t0) == -1 ||
-	    local_exact(key * 3600 + 3599, &t1) == -1)
+	if (local_exact(key * 3600, &t0, &a0) == -1 ||
+	    local_exact(key * 3600 + 3599, &t1, &a1) == -1)
 		return -1;
-	if (t1 - t0 == 3599) {
+	if (t1 - t0 == 3599 && a0 == t0 && a1 == t1) {
 		sc->sc_hkey = key;
 		sc->sc_hoff = key * 3600 - t0;
 		sc->sc_hvalid = 1;
-		*out = lnaive - sc->sc_hoff;
+		*out = *alt = lnaive - sc->sc_hoff;
 		return 0;
 	}
-	return local_exact(lnaive, out);
+	return local_exact(lnaive, out, alt);
+}
+
+/*
+ * A local time of the repeated hour: its first occurrence a or its second
+ * b, by the order of the log.  The first, unless it would put the line
+ * more than BACK seconds before the previous line of the stream and the
+ * second would not: after a line of the second occurrence (or after 02:59
+ * of the first, followed by 02:00), the clocks have gone back.  A little
+ * out of order, a line keeps the first.  The first line of a stream has
+ * the reference time instead of a previous line, if b is not after it: a
+ * cron run reads lines written a moment before it started, so 02:30 read
+ * at 02:31 of the second occurrence is the second.  Alone otherwise, the
+ * first.
+ */
+static int64_t
+fold_pick(const struct syslog_ctx *sc, int64_t a, int64_t b)
+{
+	int64_t	prev;
+
+	if (b == a)
+		return a;
+	if (sc->sc_prevok)
+		prev = sc->sc_prev;
+	else if (b <= sc->sc_ref + BACK)
+		prev = sc->sc_ref;
+	else
+		return a;
+	return a < prev - BACK && b >= prev - BACK ? b : a;
 }
 
 /* Local year of t, or NOYEAR if t is beyond any calendar year we handle. */
@@ -218,13 +257,13 @@ syslog_init(struct syslog_ctx *sc, int64_t ref)
 
 /*
  * The latest year that does not put (mo, d, sod) more than a day after
- * sc_ref; then, within a stream, the year closest to the previous line
- * (see below).  Sets *t as well.
+ * sc_ref; then, within a stream, a later year if it is closer to the
+ * previous line (see below).  Sets *t as well.
  */
 static int
 bsd_time(struct syslog_ctx *sc, int mo, int d, int sod, int64_t *t)
 {
-	int64_t	 limit, ln;
+	int64_t	 limit, ln, alt = 0;
 	int	 y, ylast, have = 0;
 
 	if (sc->sc_ref != sc->sc_refseen) {	/* the caller moved the reference */
@@ -244,7 +283,7 @@ bsd_time(struct syslog_ctx *sc, int mo, int d, int sod, int64_t *t)
 			continue;
 		if (ln + MARGIN <= limit)
 			break;
-		if (local_to_utc(sc, ln, t) == -1)
+		if (local_to_utc(sc, ln, t, &alt) == -1)
 			return -1;
 		if (*t <= limit) {
 			have = 1;
@@ -253,36 +292,44 @@ bsd_time(struct syslog_ctx *sc, int mo, int d, int sod, int64_t *t)
 	}
 	if (y < ylast)
 		return -1;
-	if (!have && local_to_utc(sc, days_from_civil(y, mo, d) * DAY + sod, t) == -1)
+	if (!have && local_to_utc(sc, days_from_civil(y, mo, d) * DAY + sod, t, &alt) == -1)
 		return -1;
 	/*
 	 * Within a stream, of the ref rule's year, the previous line's year
 	 * and the one after it, take the one that puts this line closest in
-	 * time to the previous line.  A chronological log thus keeps its
-	 * years monotonic (Dec 31 -> Jan 1 moves to the next year, even past
-	 * the reference when the clock is behind), while a log whose lines go
-	 * back in time, like fail2ban's annotated samples, keeps the ref rule.
+	 * time to the previous line, but never a year before the ref rule's.
+	 * A chronological log thus keeps its years monotonic (Dec 31 -> Jan 1
+	 * moves to the next year, even past the reference when the clock is
+	 * behind), while a log whose lines go back in time, like fail2ban's
+	 * annotated samples, keeps the ref rule.  Never back: the ref rule
+	 * already gives the latest year that is not in the future, and a line
+	 * dated in the future (a wrong clock, or text anyone can send to
+	 * syslog) comes out a year early by that rule; the lines after it must
+	 * not follow it there.
 	 */
-	if (sc->sc_lastyear != 0 && (*t - sc->sc_last > HALFYEAR ||
-	    sc->sc_last - *t > HALFYEAR)) {
-		int64_t	best = *t, dist, bestdist, t2;
+	if (sc->sc_lastyear != 0 && sc->sc_lastyear >= y &&
+	    (*t - sc->sc_last > HALFYEAR || sc->sc_last - *t > HALFYEAR)) {
+		int64_t	best = *t, balt = alt, dist, bestdist, t2, a2;
 		int	cand, by = y;
 
 		bestdist = *t > sc->sc_last ? *t - sc->sc_last : sc->sc_last - *t;
 		for (cand = sc->sc_lastyear; cand <= sc->sc_lastyear + 1; cand++) {
-			if (cand == y || d > mdays(cand, mo) ||
-			    local_to_utc(sc, days_from_civil(cand, mo, d) * DAY + sod, &t2) == -1)
+			if (cand <= y || d > mdays(cand, mo) || local_to_utc(sc,
+			    days_from_civil(cand, mo, d) * DAY + sod, &t2, &a2) == -1)
 				continue;
 			dist = t2 > sc->sc_last ? t2 - sc->sc_last : sc->sc_last - t2;
 			if (dist < bestdist) {
 				bestdist = dist;
 				best = t2;
+				balt = a2;
 				by = cand;
 			}
 		}
 		y = by;
 		*t = best;
+		alt = balt;
 	}
+	*t = fold_pick(sc, *t, alt);
 	sc->sc_last = *t;
 	sc->sc_lastyear = y;
 	sc->sc_lastmon = mo;
@@ -303,15 +350,17 @@ secs(const char *p)
 /*
  * UTC of second 0 of the local minute lmin (naive seconds), if the whole
  * minute maps with one offset (no clock change inside it: zones change on
- * a minute boundary); else INT64_MIN.
+ * a minute boundary) and happens once (not in the repeated hour, whose
+ * lines fold_pick() dates one by one); else INT64_MIN.
  */
 static int64_t
 minute_base(struct syslog_ctx *sc, int64_t lmin)
 {
-	int64_t	t0, t59;
+	int64_t	t0, t59, a0, a59;
 
-	if (local_to_utc(sc, lmin, &t0) == -1 || local_to_utc(sc, lmin + 59, &t59) == -1 ||
-	    t59 - t0 != 59)
+	if (local_to_utc(sc, lmin, &t0, &a0) == -1 ||
+	    local_to_utc(sc, lmin + 59, &t59, &a59) == -1 ||
+	    t59 - t0 != 59 || a0 != t0 || a59 != t59)
 		return INT64_MIN;
 	return t0;
 }
@@ -321,13 +370,16 @@ minute_base(struct syslog_ctx *sc, int64_t lmin)
  * A line of the same minute as the last BSD line (same bytes up to the
  * minute, same reference time) gets that line's year: bsd_time() gives
  * it, because that year puts the line less than a minute from the last
- * one and any other year puts it about a year away.  Its time is then
- * the minute's UTC base plus the seconds.
+ * one and any other year puts it about a year away, provided no later
+ * year is allowed by the reference rule for any second of that minute
+ * (bsd_time() never moves a year back); a minute where one could be is
+ * not kept.  Its time is then the minute's UTC base plus the seconds.
  */
 static const char *
 parse_bsd(struct syslog_ctx *sc, const char *p, const char *end, int64_t *t)
 {
 	const char	*start = p;
+	int64_t		 lmin;
 	int		 mo, d, sod, klen, s;
 
 	/* The shortest whole line ("Jan 1 00:00:00 h t:") is longer than
@@ -366,8 +418,12 @@ parse_bsd(struct syslog_ctx *sc, const char *p, const char *end, int64_t *t)
 	 * follow at p + 6.
 	 */
 	sc->sc_bsdsec = 0;
-	sc->sc_bsdbase = minute_base(sc, days_from_civil(sc->sc_lastyear, mo, d) * DAY +
-	    sod - sod % 60);
+	lmin = days_from_civil(sc->sc_lastyear, mo, d) * DAY + sod - sod % 60;
+	/* No later year may take a second of this minute (see above). */
+	if (lmin + (days_from_civil(sc->sc_lastyear + 1, mo, d) -
+	    days_from_civil(sc->sc_lastyear, mo, d)) * DAY - MARGIN <= sc->sc_ref + DAY)
+		return p + 8;
+	sc->sc_bsdbase = minute_base(sc, lmin);
 	if (sc->sc_bsdbase != INT64_MIN && *t == sc->sc_bsdbase + sod % 60) {
 		memcpy(sc->sc_bsdkey, start, sizeof(sc->sc_bsdkey));
 		sc->sc_bsdsec = (int)(p + 6 - start);
@@ -385,7 +441,7 @@ parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
     int64_t *t, enum tsformat *fmt)
 {
 	int	y, mo, d, sod, a, b, oh, om, s;
-	int64_t	ln;
+	int64_t	ln, alt;
 
 	if (end - p < 20)
 		return NULL;
@@ -420,8 +476,10 @@ parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
 		}
 		if (sc->sc_numbase != INT64_MIN)
 			*t = sc->sc_numbase + s;
-		else if (local_to_utc(sc, ln, t) == -1)
+		else if (local_to_utc(sc, ln, t, &alt) == -1)
 			return NULL;
+		else
+			*t = fold_pick(sc, *t, alt);
 		*fmt = TS_ISO;
 		return p;
 	}
@@ -465,7 +523,11 @@ syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
 		p = parse_numeric(sc, line, end, &t, &fmt);
 	else
 		p = parse_bsd(sc, line, end, &t);
-	if (p == NULL || p == end || *p++ != ' ')
+	if (p == NULL)
+		return -1;
+	sc->sc_prev = t;	/* for the next line's fold_pick() */
+	sc->sc_prevok = 1;
+	if (p == end || *p++ != ' ')
 		return -1;
 
 	for (host = p; p < end && ISWORD(*p); p++)

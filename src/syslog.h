@@ -9,9 +9,11 @@
  * more than one day (86400 s) after sc_ref.  Then, while reading one stream
  * forward, when y puts the line more than half a year away from the
  * previous line, the previous line's year or the one after it is taken if
- * it is closer: years stay monotonic in a chronological log (Dec 31 ->
- * Jan 1 moves to the next year), and a log whose lines go back in time
- * (fail2ban's annotated samples) keeps the first rule.
+ * it is closer and later than y: years stay monotonic in a chronological
+ * log (Dec 31 -> Jan 1 moves to the next year), a log whose lines go back
+ * in time (fail2ban's annotated samples) keeps the first rule, and a line
+ * dated in the future (which the first rule puts a year back) does not
+ * take the lines after it a year back with it.
  * No I/O; time zone comes from the process TZ (tzset by the caller).
  */
 #ifndef MAILBAN_SYSLOG_H
@@ -46,6 +48,8 @@ struct syslog_ctx {
 	int	 sc_hvalid;	/* sc_hkey/sc_hoff hold a cached hour */
 	int64_t	 sc_hkey;	/* local hour (naive seconds / 3600) */
 	int64_t	 sc_hoff;	/* its UTC offset: utc = naive - sc_hoff */
+	int	 sc_prevok;	/* sc_prev holds the time of the last line */
+	int64_t	 sc_prev;	/* of any format, for the repeated hour */
 	/*
 	 * The minute of the last BSD line and of the last numeric line, as
 	 * written ("Nov 26 09:01", "2026-11-26T09:01"): a line of the same
@@ -69,8 +73,14 @@ void	 syslog_init(struct syslog_ctx *, int64_t ref);
  * Never reads line[len] or beyond; NUL is an ordinary byte (a host or
  * tag containing one is refused, a message may contain one).
  * Local times convert as mktime(tm_isdst = -1) does, except the repeated
- * hour when clocks go back, which always gives its first occurrence
- * (summer time): mktime's choice there depends on its previous call.
+ * hour when clocks go back (mktime's choice there depends on its previous
+ * call), which follows the order of the stream: its first occurrence
+ * (summer time), unless that puts the line more than two minutes before
+ * the previous line and the second occurrence does not (after 02:59 of
+ * the first occurrence, or a line of the second, 02:30 is the second).
+ * The first line of a stream goes by sc_ref the same way (a cron run
+ * that starts at 02:31 of the second occurrence reads 02:30 as the
+ * second), unless the second occurrence is after sc_ref.
  * A nonexistent local time (clocks go forward) uses the offset in force
  * before the change, as glibc's mktime: 02:30 -> 03:30 summer time.
  * A leap second (:60) counts as :59.

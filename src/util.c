@@ -121,12 +121,17 @@ parse_duration(const char *s, int allow_forever, long long *out)
 			}
 			return "a number without unit after another part";
 		case 's': mult = 1; p++; break;
-		case 'm': mult = 60; p++; break;
+		case 'm':
+			/* fail2ban's "mo": a twelfth of its 365.25-day year. */
+			mult = p[1] == 'o' ? DUR_MONTH : 60;
+			p += p[1] == 'o' ? 2 : 1;
+			break;
 		case 'h': mult = 3600; p++; break;
 		case 'd': mult = 86400; p++; break;
 		case 'w': mult = 7 * 86400; p++; break;
+		case 'y': mult = DUR_YEAR; p++; break;
 		default:
-			return "unknown unit (use s m h d w)";
+			return "unknown unit (use s m h d w mo y)";
 		}
 		if (v > (INT64_MAX / 4) / mult || total > INT64_MAX / 4 - v * mult)
 			return "too large";

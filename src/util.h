@@ -22,10 +22,13 @@ char	*xstrndup(const char *, size_t);
 /* Whole string must be a decimal integer in [min, max]. */
 const char	*parse_num(const char *s, long long min, long long max, long long *out);
 /*
- * Duration: plain seconds or a sum of <n><unit> with units s m h d w
- * ("90", "10m", "1h30m", "2w").  "-1" gives -1 only if allow_forever.
- * Result must be > 0 (or -1).
+ * Duration: plain seconds or a sum of <n><unit> with units s m h d w, and
+ * fail2ban's mo (DUR_MONTH) and y (DUR_YEAR) ("90", "10m", "1h30m", "2w",
+ * "1y6mo").  "-1" gives -1 only if allow_forever.  Result must be > 0
+ * (or -1).
  */
+#define DUR_YEAR	31557600	/* fail2ban: (365 * 3 + 366) days / 4 */
+#define DUR_MONTH	2629800		/* fail2ban: DUR_YEAR / 12 */
 const char	*parse_duration(const char *s, int allow_forever, long long *out);
 /* Time: epoch seconds ("1764151200") or RFC 3339 ("2026-11-26T10:00:00Z",
  * fraction and +hh:mm offset allowed). */

@@ -147,7 +147,7 @@ ok_eq "missing file: no database created" "no" "$(test -e "$T/miss.db" && echo y
 head -c 600 "$M.gz" > "$T/cut.gz"; touch -d '2024-03-31 23:00:00 UTC' "$T/cut.gz"
 scan --db "$T/cut.db" --format json "$T/cut.gz" > "$T/cut.json" 2> "$T/cut.err"
 ok_eq "truncated gzip: one warning" \
-    "mailban: $T/cut.gz: damaged gzip data (unexpected end of file): read up to the damage" "$(cat "$T/cut.err")"
+    "mailban: $T/cut.gz: damaged gzip data (compressed data ends early): read up to the damage" "$(cat "$T/cut.err")"
 ok_eq "truncated gzip: the complete lines before the damage" "[14,8,1]" \
     "$(jget "$T/cut.json" '[d["lines"], d["failures"], d["skipped"]["unterminated"]]')"
 ok_eq "the whole .gz then: read from where the damaged one stopped" "[7,6,$(head -n 13 "$M" | wc -c)]" \
@@ -195,3 +195,83 @@ sleep 0.3
 scan --db "$LIVE" --format tsv "$L/mail.log.2" > /dev/null
 ok_eq "a scan into the live database waits for the run lock" "released" "$(cat "$T/released" 2>&1)"
 wait
+
+# 10. a damaged .gz: scan reads exactly the lines run reads (one inflater)
+# 40,000 generated lines (RFC 3339 dates, a failure every 40th), gzip -n,
+# one byte of the compressed data changed at 40%: the damage is found only
+# at the end (crc), after what zlib inflated meanwhile.
+Z=$T/z; mkdir -p "$Z/log" "$Z/st"; chmod 700 "$Z/st"
+awk 'BEGIN { for (i = 0; i < 40000; i++) { s = i % 86400
+	t = sprintf("2026-11-25T%02d:%02d:%02d+00:00", int(s / 3600), int(s / 60) % 60, s % 60)
+	if (i % 40 == 0) printf "%s mx sm-mta[%d]: 4AQA%010d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[198.51.100.%d], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n", t, 1000 + i % 9000, i, i, i % 200, i
+	else printf "%s mx sm-mta[%d]: 4AQA%010d: from=<a%d@example.com>, size=%d, class=0, nrcpts=1, msgid=<%d@example.com>, proto=ESMTP, daemon=MTA, relay=mail.example.com [203.0.113.%d]\n", t, 1000 + i % 9000, i, i, 100 + i, i, i % 250 } }' |
+    gzip -n > "$Z/good.gz"
+python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) * 2 // 5] ^= 0x55
+open(sys.argv[2], "wb").write(d)' "$Z/good.gz" "$Z/bad.gz"
+sed -e "s|^logpath .*|logpath = $Z/log/mail.log|" -e "s|^database .*|database = $Z/st/live.db|" \
+    "$CONF" > "$Z/c"; chmod 600 "$Z/c"
+# run reads it as a rotated file: mail.log (empty, read once) -> mail.log.1,
+# then the damaged mail.log-20261126.gz, newer, then a new mail.log
+: > "$Z/log/mail.log"
+"$MAILBAN" run -c "$Z/c" --now 2026-11-26T12:00:00Z
+mv "$Z/log/mail.log" "$Z/log/mail.log.1"; touch -d '2026-11-25 00:00 UTC' "$Z/log/mail.log.1"
+cp "$Z/bad.gz" "$Z/log/mail.log-20261126.gz"; touch -d '2026-11-26 00:00 UTC' "$Z/log/mail.log-20261126.gz"
+: > "$Z/log/mail.log"
+"$MAILBAN" run -c "$Z/c" --now 2026-11-26T12:00:00Z 2> "$Z/run.err"
+"$MAILBAN" scan -c "$Z/c" --db "$Z/scan.db" --now 2026-11-26T12:00:00Z --format json "$Z/bad.gz" > "$Z/scan.json" 2> "$Z/scan.err"
+ok_eq "damaged .gz: run and scan read the same lines, skip the same, count the same failures" \
+    "$(sqlite3 "$Z/st/live.db" 'select lines, skipped, failures from runs order by id desc limit 1')" \
+    "$(jget "$Z/scan.json" '"%d|%d|%d" % (d["lines"] - d["skipped"]["unterminated"], d["skipped"]["total"] - d["skipped"]["unterminated"], d["failures"])')"
+ok_eq "damaged .gz: all 40,000 lines inflated (the crc finds the damage at the end)" "40000" \
+    "$(jget "$Z/scan.json" 'd["lines"] - d["skipped"]["unterminated"]')"
+ok_eq "damaged .gz: one warning each, the same reason" "incorrect data check|incorrect data check" \
+    "$(sed 's/.*(\(.*\)).*/\1/' "$Z/scan.err")|$(sed 's/.*\.gz: \(.*\) at offset.*/\1/' "$Z/run.err")"
+
+# 11. every input has an end: a device is refused; a stream with no line
+# end for 16 MiB (NULs) is stopped, counted as one overlong line; a regular
+# file's NUL flood is skipped and counted, and the lines after it are read
+# (timeout is only a safety net: a hang fails the exit code check)
+ok_rc "scan /dev/zero: refused, exit 64" 64 timeout 20 "$MAILBAN" scan -c "$CONF" --db "$T/zero.db" /dev/zero
+ok_eq "scan /dev/zero: one line naming it" \
+    "mailban: /dev/zero: is a device, not a log (give log files, or - for standard input)" "$(cat "$T/.out")"
+ok_eq "scan /dev/zero: no database created" "no" "$(test -e "$T/zero.db" && echo yes || echo no)"
+ok_rc "scan - from /dev/zero: refused, exit 64" 64 timeout 20 sh -c "\"$MAILBAN\" scan -c \"$CONF\" --db \"$T/zero.db\" - < /dev/zero"
+ok_eq "scan - from /dev/zero: one line" \
+    "mailban: -: standard input is a device, not a log (redirect a file or a pipe to it)" "$(cat "$T/.out")"
+ok_rc "a NUL stream on a pipe ends, exit 0" 0 timeout 20 sh -c "cat /dev/zero | \"$MAILBAN\" scan -c \"$CONF\" --db \"$T/zpipe.db\" --format json - > \"$T/zpipe.json\""
+ok_eq "a NUL stream on a pipe: one warning" \
+    "mailban: -: no line end in 16777216 bytes: not a log, reading stopped" "$(cat "$T/.out")"
+ok_eq "a NUL stream on a pipe: one overlong line" "[1,1,0]" \
+    "$(jget "$T/zpipe.json" '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"
+{ head -c 20000000 /dev/zero; echo; sed -n '2,4p' "$M"; } > "$T/nul.log"
+ok_eq "a NUL flood in a regular file: skipped, counted, the lines after it read" "[4,1,3]" \
+    "$(scan --db "$T/nul.db" --now 2024-04-01T00:00:00Z --format json "$T/nul.log" | jget /dev/stdin '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"
+
+# 12. scan --db LIVE never counts twice what run read: the file at the saved
+# reader position is refused whatever it is called (renamed by logrotate,
+# a copy, its .gz, standard input): by (dev, inode) or by its first bytes
+P=$T/p; mkdir -p "$P/log" "$P/st"; chmod 700 "$P/st"
+sed -e "s|^logpath .*|logpath = $P/log/mail.log|" -e "s|^database .*|database = $P/st/live.db|" \
+    "$CONF" > "$P/c"; chmod 600 "$P/c"
+for s in 1 2; do
+	printf '2026-11-26T10:00:0%s+00:00 mx sm-mta[40%s]: 4AQA000000004%s: ruleset=check_rcpt, arg1=<u@example.org>, relay=[198.51.100.40], reject=550 5.7.1 <u@example.org>... Relaying denied. Proper authentication required.\n' "$s" "$s" "$s"
+done > "$P/log/mail.log"
+"$MAILBAN" run -c "$P/c" --now 2026-11-26T10:01:00Z
+pq() { sqlite3 "$P/st/live.db" "$1"; }
+pstate() { echo "$(pq 'select count(*) from failures')|$(pq 'select count(*) from bans')"; }
+ok_eq "run read 2 failures, no ban" "2|0" "$(pstate)"
+mv "$P/log/mail.log" "$P/log/mail.log.1"; : > "$P/log/mail.log"
+pscan() { "$MAILBAN" scan -c "$P/c" --db "$P/st/live.db" --now 2026-11-26T10:02:00Z "$@"; }
+ok_rc "the rotated file run read: refused, exit 64" 64 pscan "$P/log/mail.log.1"
+ok_eq "the rotated file run read: one line" "mailban: $P/log/mail.log.1: mailban run has read it (it is, or starts like, the file at the saved position of $P/log/mail.log): scanning it into the live database would count its failures twice (scan it into another --db)" "$(cat "$T/.out")"
+ok_eq "the rotated file run read: still 2 failures, no ban" "2|0" "$(pstate)"
+ok_rc "the same on standard input: refused" 64 sh -c "cat \"$P/log/mail.log.1\" | \"$MAILBAN\" scan -c \"$P/c\" --db \"$P/st/live.db\" --now 2026-11-26T10:02:00Z -"
+ok_eq "the same on standard input: one line" "mailban: -: mailban run has read it (it is, or starts like, the file at the saved position of $P/log/mail.log): scanning it into the live database would count its failures twice (scan it into another --db)" "$(cat "$T/.out")"
+gzip -n -c "$P/log/mail.log.1" > "$T/copy.gz"
+ok_rc "a compressed copy elsewhere: refused" 64 pscan "$M" "$T/copy.gz"
+ok_eq "refusals write nothing, not even the files before" "2|0" "$(pstate)"
+ok_eq "into another database it is read" "[2,2]" \
+    "$("$MAILBAN" scan -c "$P/c" --db "$P/other.db" --format json "$P/log/mail.log.1" | jget /dev/stdin '[d["lines"], d["failures"]]')"
+ok_eq "an older log into the live database is read" "[20,14]" \
+    "$(pscan --format json "$M" | jget /dev/stdin '[d["lines"], d["failures"]]')"

@@ -125,7 +125,11 @@ ok_eq "ban of a host name: the message" \
     'mailban: ban: "mail.example.com" is not an address (mailban never resolves names)' \
     "$(cat "$T/.out")"
 ok_rc "ban of 192.0.2.300: exit 64" 64 "$MAILBAN" ban 192.0.2.300 -c "$CONF"
-ok_eq "ban of 192.0.2.300: the message" 'mailban: ban: "192.0.2.300" is not an address (mailban never resolves names)' "$(cat "$T/.out")"
+ok_eq "ban of 192.0.2.300: the message" 'mailban: ban: "192.0.2.300" is not a valid IPv4 address (use four numbers 0 to 255, such as 192.0.2.7)' "$(cat "$T/.out")"
+ok_rc "ban of 300.1.2.3: exit 64" 64 "$MAILBAN" ban 300.1.2.3 -c "$CONF"
+ok_eq "ban of 300.1.2.3: the message" 'mailban: ban: "300.1.2.3" is not a valid IPv4 address (use four numbers 0 to 255, such as 192.0.2.7)' "$(cat "$T/.out")"
+ok_rc "ban of 2001:db8:::1: exit 64" 64 "$MAILBAN" ban 2001:db8:::1 -c "$CONF"
+ok_eq "ban of 2001:db8:::1: the message" 'mailban: ban: "2001:db8:::1" is not a valid IPv6 address (such as 2001:db8::7)' "$(cat "$T/.out")"
 ok_rc "unban of a host name: exit 64" 64 "$MAILBAN" unban mail.example.com -c "$CONF"
 ok_eq "unban of a host name: the message" 'mailban: unban: "mail.example.com" is not an address (mailban never resolves names)' "$(cat "$T/.out")"
 ok_rc "ban --for garbage: exit 64" 64 "$MAILBAN" ban 192.0.2.8 --for soon -c "$CONF"

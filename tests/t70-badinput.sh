@@ -86,17 +86,18 @@ ok_eq "new year: ban at the third" "2027-01-01 00:00:00|2027-01-01 01:00:00|3" \
 ok_eq "new year: applied" "1" "$(chain4 | grep -c -- '-s 192.0.2.51/32')"
 
 # 9. the DST fall-back hour in Europe/Berlin (2026-10-25 03:00 CEST ->
-#    02:00 CET): a repeated local time is read as its first (CEST)
-#    occurrence, as syslog.h says; no ban has a negative span
+#    02:00 CET): a repeated local time follows the order of the log, as
+#    syslog.h says (02:00:01 after 02:59:59 is the second, CET); no ban has
+#    a negative span
 { fail 02:50:00 192.0.2.52 "Oct 25"; fail 02:55:00 192.0.2.52 "Oct 25"
   fail 02:59:59 192.0.2.52 "Oct 25"; fail 02:00:01 192.0.2.52 "Oct 25"
   fail 02:04:00 192.0.2.52 "Oct 25"; fail 03:00:00 192.0.2.52 "Oct 25"; } >> "$LOG"
 ok_eq "DST: quiet" "rc=0" "$(TZ=Europe/Berlin run70 2026-10-25T03:00:00Z 2>&1; echo "rc=$?")"
-ok_eq "DST: UTC times (02:00:01 CET read as 00:00:01Z, not 01:00:01Z)" "2026-10-25 00:00:01|0
-2026-10-25 00:04:00|0
-2026-10-25 00:50:00|1
+ok_eq "DST: UTC times (02:00:01 CET after 02:59:59 CEST read as 01:00:01Z)" "2026-10-25 00:50:00|1
 2026-10-25 00:55:00|1
 2026-10-25 00:59:59|1
+2026-10-25 01:00:01|0
+2026-10-25 01:04:00|0
 2026-10-25 02:00:00|0" \
     "$(q "select datetime(time, 'unixepoch'), ban_id is not null from failures where address = '192.0.2.52' order by time")"
 ok_eq "DST: one ban of exactly bantime" "2026-10-25 00:59:59|3600|3" \

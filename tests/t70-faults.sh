@@ -33,7 +33,7 @@ rc=1" "$(run70 2026-11-26T10:05:00Z 2>&1; echo "rc=$?")"
 ok_eq "not a database: firewall untouched" "$JUMP" "$(chain4)"
 cp "$T/good.db" "$DB"
 dd if=/dev/zero of="$DB" bs=1024 seek=2 count=8 conv=notrunc 2>/dev/null
-ok_eq "malformed pages: one line, exit 1" "mailban: $DB: opening: database disk image is malformed
+ok_eq "malformed pages: one line with what to do, exit 1" "mailban: $DB: the database is damaged (opening: database disk image is malformed): move it aside with its -wal and -shm files (sqlite3 OLD .dump saves what can be read); the next run starts afresh and rebuilds the bans from the log
 rc=1" "$(run70 2026-11-26T10:05:00Z 2>&1; echo "rc=$?")"
 ok_eq "malformed pages: firewall untouched" "$JUMP" "$(chain4)"
 cp "$T/good.db" "$DB"
@@ -85,7 +85,7 @@ ok_eq "restore missing: reason, exit 1" "mailban: cannot run /nonexistent/iptabl
 rc=1" "$(run70 2026-11-26T11:11:00Z 2>&1; echo "rc=$?")"
 ok_eq "restore missing: failures and ban recorded" "3|1" \
     "$(q "select count(*), (select count(*) from bans where address = '203.0.113.64') from failures where address = '203.0.113.64'")"
-ok_eq "restore missing: run recorded as failed" "firewall failed" "$(q 'select status from runs order by id desc limit 1')"
+ok_eq "restore missing: run recorded as failed, with the reason" "firewall failed: cannot run /nonexistent/iptables-restore: No such file or directory" "$(q 'select status from runs order by id desc limit 1')"
 wrapper fail.sh 'cat > /dev/null; echo "iptables-restore: line 2 failed" >&2; exit 1'
 conf70 iptables_restore="$T/fail.sh"
 fail 11:10:04 203.0.113.65 >> "$LOG"

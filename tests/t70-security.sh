@@ -96,6 +96,40 @@ ok_eq "refused runs changed nothing" "$before" "$(q 'select count(*) from runs')
 ok_eq "refused runs left the chains" "$JUMP
 $WANT4" "$(chain4)"
 
+# the state directory and the lock: nobody else may write or hold them
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+chmod 777 "$D"; chmod 711 "$T"
+rm -f "$DB.lock"
+mkfifo "$T/held"; chmod 666 "$T/held"
+nobody flock "$DB.lock" sh -c "echo held > '$T/held'; sleep 60" &
+holder=$!
+ok_eq "fixture: nobody holds a lock of its own" "held" "$(timeout 10 cat "$T/held")"
+ok_eq "state directory world-writable: refused, not a quiet exit 0" "mailban: $D: writable by group or others, so another user could replace the database or its lock (fix: chmod 700 $D)
+rc=1" "$(r "$CONF")"
+ok_eq "state directory world-writable: status refuses too" "mailban: $D: writable by group or others, so another user could replace the database or its lock (fix: chmod 700 $D)
+rc=1" "$("$MAILBAN" status -c "$CONF" 2>&1; echo "rc=$?")"
+kill $holder; wait $holder 2>/dev/null; chmod 700 "$T"
+chmod 1777 "$D"
+ok_eq "state directory sticky but world-writable: refused" "mailban: $D: writable by group or others, so another user could replace the database or its lock (fix: chmod 700 $D)
+rc=1" "$(r "$CONF")"
+chmod 700 "$D"
+ok_eq "a lock planted by another user: refused" "mailban: $DB.lock: owned by uid 65534, not by root: that user could hold it and stop every run (fix: rm $DB.lock)
+rc=1" "$(r "$CONF")"
+rm "$DB.lock"; ln -s "$T/elsewhere.lock" "$DB.lock"
+ok_eq "a lock that is a symbolic link: refused" "mailban: $DB.lock: is a symbolic link; refusing to follow it (fix: rm $DB.lock)
+rc=1" "$(r "$CONF")"
+rm "$DB.lock"
+chown 65534 "$D"
+ok_eq "state directory not owned by root: refused" "mailban: $D: owned by uid 65534, not by root, so that user could replace the database or its lock (fix: chown root $D && chmod 700 $D)
+rc=1" "$(r "$CONF")"
+chown 0 "$D"; chmod 777 "$T"
+ok_eq "a parent directory world-writable: refused" "mailban: $T: writable by group or others, so another user could replace the state directory (fix: chmod go-w $T)
+rc=1" "$(r "$CONF")"
+chmod 700 "$T"
+ok_eq "directory refusals changed nothing" "$before|$JUMP
+$WANT4" "$(q 'select count(*) from runs')|$(chain4)"
+ok_eq "fixed: the run goes on, quiet" "rc=0" "$(r "$CONF")"
+
 # maxbans = 3, five attackers: the three oldest bans, one warning line
 conf70 maxretry=1 maxbans=3
 iptables -F fail2ban-mail

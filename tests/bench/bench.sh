@@ -26,6 +26,17 @@
 #      part (iptables-save + ip6tables-save) is timed apart.
 #    Databases are built with `mailban scan`; the big one is cached in
 #    BENCH_CACHE, keyed by genfail.c, its options and sql/schema.sql.
+# 4. Hostile lines: `mailban scan` (shipped config, aggressive mode) of
+#    sendmail lines whose client-written parts (arg1=<...>, from=<...>,
+#    msgid=<...>, names, user=, the reject text's echo) are runs of '@',
+#    '<', spaces and fake fields: ten 60 KB arg1 values, and 300 lines of
+#    8 KB of every kind.  Quadratic patterns took seconds here; linear ones
+#    take milliseconds.  Run it alone with BENCH_ONLY=hostile.
+# 5. Backends side by side, as root inside `unshare -n` (real iptables,
+#    ipset and nftables), for backend = chain, ipset and nft, each with
+#    maxbans = BENCH_BACKEND_BANS: applying BENCH_BACKEND_BANS new bans to
+#    a clean firewall (every backend's objects removed before each run),
+#    and a no-op run with BENCH_BANS bans in force.
 #
 # Knobs (environment): BENCH_SIZES="1000000 10000000" BENCH_REPS=3
 # BENCH_CRON_REPS=7 BENCH_SEED=1 BENCH_FORMAT=bsd|rfc3339|mixed
@@ -33,8 +44,10 @@
 # BENCH_WINDOW_LINES=1000000 BENCH_BANS=10000 BENCH_V6PCT=10
 # BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
 # BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
-# BENCH_SKIP="f2b stages window cron big fleet" (any of these words)
-# 4. Fleet mode: tests/bench/fleet.sh (its own table, after the others):
+# BENCH_BACKEND_BANS=100000 BENCH_BACKEND_REPS=3
+# BENCH_SKIP="scan f2b stages window cron big hostile backends fleet" (any of
+# these words); BENCH_ONLY="hostile" (only these parts)
+# Fleet mode: tests/bench/fleet.sh (its own table, after the others):
 #    push/pull cost per cron run for BENCH_HOSTS (10) hosts x
 #    BENCH_FLEET_FAILURES (10,000) failures, through a scratch PostgreSQL.
 set -u
@@ -67,13 +80,21 @@ V6PCT=${BENCH_V6PCT:-10}
 BANFAIL=${BENCH_BANS_FAILURES:-1000000}
 BIGFAIL=${BENCH_BIG_FAILURES:-10000000}
 INCR=${BENCH_INCR_LINES:-1000}
+BBANS=${BENCH_BACKEND_BANS:-100000}
+BREPS=${BENCH_BACKEND_REPS:-3}
 SKIP=${BENCH_SKIP:-}
+ONLY=${BENCH_ONLY:-}
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
 F2B_FILTERS=/etc/fail2ban/filter.d
 T0=1795651200			# 2026-11-26T00:00:00Z: every log starts here
 CHAIN=fail2ban-mail
 
-skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+skipped() {
+	case " $SKIP " in *" $1 "*) return 0 ;; esac
+	[ -z "$ONLY" ] && return 1
+	case " $ONLY " in *" $1 "*) return 1 ;; esac
+	return 0
+}
 
 if [ -n "${BENCH_IN_NETNS:-}" ]; then
 	TMP=$BENCH_TMP		# the cron part: see cron_part below
@@ -198,8 +219,62 @@ cron_part() {
 	fi
 }
 
+# ---------------------------------------------------------------------------
+# 4. Backends: this script again, as root inside `unshare -n`.
+backends_part() {
+	clean_all() {	# nothing of any backend left
+		for _f in iptables ip6tables; do
+			printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' |
+			    "$_f-restore" -w || return 1
+		done
+		ipset destroy 2>/dev/null
+		nft flush ruleset
+	}
+	# backend_conf BACKEND DB: a config with that backend, maxbans BBANS.
+	backend_conf() {
+		_c=$TMP/bk/conf.$1.$(basename "$2")
+		sed -e "s|^logpath[ 	]*=.*|logpath   = $TMP/bk/empty.log|" \
+		    -e "s|^database[ 	]*=.*|database  = $2|" \
+		    -e "s|^maxbans[ 	]*=.*|maxbans   = $BBANS|" \
+		    -e "s|^backend[ 	]*=.*|backend   = $1|" conf/mailban.conf > "$_c" || return 1
+		echo "$_c"
+	}
+	in_force() {
+		case $1 in
+		chain)	echo "$(iptables-save -t filter | grep -c "^-A $CHAIN -s") IPv4 + $(ip6tables-save -t filter | grep -c "^-A $CHAIN -s") IPv6 rules" ;;
+		ipset)	echo "$(ipset save | grep -c "^add $CHAIN ") IPv4 + $(ipset save | grep -c "^add ${CHAIN}6 ") IPv6 set members" ;;
+		nft)	echo "$(nft -j list set inet $CHAIN ban4 | grep -o '"val"' | wc -l) IPv4 + $(nft -j list set inet $CHAIN ban6 | grep -o '"val"' | wc -l) IPv6 set elements" ;;
+		esac
+	}
+	ip link set lo up 2>/dev/null
+	for b in chain ipset nft; do
+		c=$(backend_conf "$b" "$TMP/bk/dbbig")
+		now=$(cat "$TMP/bk/dbbig.now")
+		PREP=clean_all NREPS=$BREPS measure "apply-$b" \
+		    "backend $b: applying $BBANS new bans" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now" &&
+		    note "backend $b, $BBANS bans: $(in_force "$b") applied"
+	done
+	for b in chain ipset nft; do
+		c=$(backend_conf "$b" "$TMP/bk/db10k")
+		now=$(cat "$TMP/bk/db10k.now")
+		clean_all
+		if "$MAILBAN" run -c "$c" --now "$now" > "$TMP/out" 2>&1; then
+			NREPS=$CREPS measure "noop-$b" "backend $b: no-op, $NBANS bans in force" \
+			    0 0 "$MAILBAN" run -c "$c" --now "$now" &&
+			    note "backend $b, no-op: $(in_force "$b") in force"
+		else
+			note "backend $b, $NBANS bans: first run failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+		fi
+	done
+	clean_all
+}
+
 if [ -n "${BENCH_IN_NETNS:-}" ]; then
-	cron_part
+	case ${BENCH_PART:-cron} in
+	backends)	backends_part ;;
+	*)		cron_part ;;
+	esac
 	exit 0
 fi
 
@@ -251,6 +326,7 @@ scan_summary() { grep -E '^(failures|bans):' "$TMP/out" | tr '\n' ' '; }
 
 # ---- 1. throughput ----
 first= last=
+skipped scan && SIZES=''
 for n in $SIZES; do
 	log=$(log_for "$n") || exit 1
 	[ -n "$first" ] || first=$log
@@ -378,6 +454,86 @@ if ! skipped cron; then
 		echo "bench: cron runs (unshare -n)" >&2
 		BENCH_IN_NETNS=1 BENCH_TMP=$TMP unshare -n sh "$0" "$BUILD" ||
 		    note "cron runs: unshare -n failed"
+	fi
+fi
+
+# ---- 4. hostile lines ----
+# hostile_log COUNT SIZE: COUNT sendmail lines (one kind after another)
+# whose client-written part is SIZE bytes; COUNT 0: ten 60 KB arg1 values.
+hostile_log() {
+	awk -v count="$1" -v size="$2" 'function rep(u, n,   s) {
+		s = ""; while (length(s) < n) s = s u; return substr(s, 1, n) }
+	BEGIN {
+		R = ", relay=[192.0.2.5], reject="
+		if (count == 0) {
+			for (i = 0; i < 10; i++)
+				printf "Nov 26 10:00:%02d mx sm-mta[1234]: sAQD0101%06d: ruleset=check_rcpt, arg1=<%s>%s550 5.7.1 <x@example.com>... User unknown\n", i, i, rep("<a@", 60000), R
+			exit
+		}
+		h = size / 2
+		k[0] = "ruleset=check_rcpt, arg1=<" rep("a@", h) ">" R "550 5.7.1 <" rep("a@", h) ">... Relaying denied. Proper authentication required."
+		k[1] = "ruleset=check_rcpt, arg1=<" rep("a@<", size) R "550 5.7.1 <x@y>... Relaying denied."
+		k[2] = "ruleset=check_rcpt, arg1=<" rep("<a@", size) ">" R "550 5.7.1 <x@y>... User unknown"
+		k[3] = "ruleset=check_rcpt, arg1=<" rep("a@", h) ">" R "450 4.4.0 <" rep("a@", h) ">... Relaying temporarily denied. Cannot resolve PTR record for 192.0.2.5"
+		k[4] = "ruleset=check_mail, arg1=<a@b>" R "553 5.1.8 <a@b>... Domain of sender address " rep("a@< ", size) "does not exist"
+		k[5] = "ruleset=check_relay, arg1=" rep("a@<, arg2=", size) ", arg2=192.0.2.5" R "421 4.3.2 Connection rate limit exceeded."
+		k[6] = "from=<" rep("a@<", size) ">, size=0, class=0, nrcpts=0, bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=[192.0.2.5]"
+		k[7] = "from=<a@example.org>, size=1, class=0, nrcpts=1, msgid=<" rep("a@<, relay=[198.51.100.9] ", size) ">, proto=SMTP, daemon=MTA, relay=[192.0.2.5] (may be forged)"
+		k[8] = "rejecting commands from " rep("a [", size) " [192.0.2.5] due to pre-greeting traffic after 1 seconds"
+		k[9] = rep("a [198.51.100.9] ", size) "[192.0.2.5] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA"
+		k[10] = "[192.0.2.5]: EXPN " rep(" [rejected] a<@", size) " [rejected]"
+		k[11] = "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): authentication failure: checkpass failed, user=" rep(", relay=[198.51.100.9 ", size) ", relay=[192.0.2.5] x"
+		k[12] = "<" rep("a@<", size) ">... No such user here"
+		for (i = 0; i < count; i++)
+			printf "Nov 26 10:%02d:%02d mx sm-mta[1234]: sAQD0101%06d: %s\n", int(i / 60) % 60, i % 60, i, k[i % 13]
+	}'
+}
+
+if ! skipped hostile; then
+	hc=$TMP/hostile.conf
+	sed -e "s|^logpath[ 	]*=.*|logpath   = $TMP/none.log|" \
+	    -e "s|^database[ 	]*=.*|database  = $TMP/none.db|" \
+	    -e "s|^mode[ 	]*=[ 	]*extra|mode    = aggressive|" conf/mailban.conf > "$hc"
+	hostile_log 0 0 > "$TMP/hostile-60k.log"
+	hostile_log 300 8192 > "$TMP/hostile-8k.log"
+	SDB=$TMP/hostile.db
+	for h in 60k 8k; do
+		f=$TMP/hostile-$h.log
+		echo "bench: hostile lines ($h)" >&2
+		PREP=scan_prep measure "hostile$h" "scan, hostile lines: $(wc -l < "$f") x $h" \
+		    "$(wc -l < "$f")" "$(wc -c < "$f")" "$MAILBAN" scan -c "$hc" --db "$SDB" \
+		    --now $((T0 + 86400)) "$f" &&
+		    note "hostile lines $h: cpu $(tail -n 1 "$ROWS" | cut -d'|' -f7) ms (median of $REPS); $(scan_summary)"
+	done
+	scan_prep
+fi
+
+# ---- 5. backends (root, unshare -n) ----
+if ! skipped backends; then
+	if [ "$(id -u)" != 0 ] || ! command -v unshare > /dev/null ||
+	    ! command -v iptables-save > /dev/null || ! command -v ipset > /dev/null ||
+	    ! command -v nft > /dev/null; then
+		note "backends not measured: they need root, unshare, iptables, ipset and nft"
+	else
+		mkdir -p "$TMP/bk" || exit 1
+		: > "$TMP/bk/empty.log"
+		# bbans NAME N: a database of N bans (bursts of 5, 1000 failures a
+		# second, all in force at its .now).
+		bbans() {
+			"$BIN/genfail" -n $(($2 * 5)) -A "$2" -b 5 -6 "$V6PCT" -r 1000 \
+			    -t "$T0" > "$TMP/bk/$1.log"
+			echo $((T0 + $2 * 5 / 1000 + 60)) > "$TMP/bk/$1.now"
+			"$MAILBAN" scan -c "$(scan_conf)" --db "$TMP/bk/$1" \
+			    --now "$(cat "$TMP/bk/$1.now")" "$TMP/bk/$1.log" > "$TMP/out" 2>&1 ||
+			    note "database for $2 bans: scan failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+			rm -f "$TMP/bk/$1.log"
+		}
+		echo "bench: databases of $BBANS and $NBANS bans" >&2
+		bbans dbbig "$BBANS"
+		bbans db10k "$NBANS"
+		echo "bench: backends (unshare -n)" >&2
+		BENCH_IN_NETNS=1 BENCH_PART=backends BENCH_TMP=$TMP unshare -n sh "$0" "$BUILD" ||
+		    note "backends: unshare -n failed"
 	fi
 fi
 

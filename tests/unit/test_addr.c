@@ -191,6 +191,28 @@ ipv4_mapped_becomes_ipv4(void **state)
 	assert_canon("64:ff9b::192.0.2.1", "64:ff9b::c000:201");
 }
 
+/* The reason an admin command gives: "300.1.2.3" is no name. */
+static void
+why_not_tells_invalid_addresses_from_names(void **state)
+{
+	static const char v4[] = "not a valid IPv4 address (use four numbers 0 to 255, "
+	    "such as 192.0.2.7)";
+	static const char v6[] = "not a valid IPv6 address (such as 2001:db8::7)";
+	static const char name[] = "not an address (mailban never resolves names)";
+
+	(void)state;
+	assert_string_equal(addr_why_not("300.1.2.3"), v4);
+	assert_string_equal(addr_why_not("192.0.2.300"), v4);
+	assert_string_equal(addr_why_not("192.0.2"), v4);
+	assert_string_equal(addr_why_not("01.2.3.4"), v4);
+	assert_string_equal(addr_why_not("2001:db8:::1"), v6);
+	assert_string_equal(addr_why_not("2001:db8::1::2"), v6);
+	assert_string_equal(addr_why_not("mail.example.com"), name);
+	assert_string_equal(addr_why_not("2001:db8::g"), name);
+	assert_string_equal(addr_why_not("192"), name);
+	assert_string_equal(addr_why_not(""), name);
+}
+
 static void
 cmp_orders_family_then_bytes(void **state)
 {
@@ -383,6 +405,41 @@ cidr_whitelisted_ipv4_covers_mapped(void **state)
 	cidrlist_free(&cl);
 }
 
+/*
+ * An IPv4-mapped prefix (fail2ban users write ::ffff:0:0/96) is the IPv4
+ * network it maps: an IPv4 address matches it as its mapped form.  Its
+ * prefix counts in IPv6 bits, so only 96 to 128 can be mapped.
+ */
+static void
+cidr_ipv4_mapped_prefix_is_ipv4(void **state)
+{
+	struct cidrlist	cl = { 0 };
+	char		buf[64];
+
+	(void)state;
+	assert_null(cidrlist_add(&cl, "::ffff:0:0/96"));
+	assert_null(cidrlist_add(&cl, "::FFFF:198.51.100.77/120"));
+	assert_null(cidrlist_add(&cl, "[::ffff:c000:0207]/128"));
+	assert_string_equal(cidr_text(&cl, 0, buf, sizeof(buf)), "0.0.0.0/0");
+	assert_string_equal(cidr_text(&cl, 1, buf, sizeof(buf)), "198.51.100.0/24");
+	assert_string_equal(cidr_text(&cl, 2, buf, sizeof(buf)), "192.0.2.7/32");
+	assert_int_equal(contains(&cl, "203.0.113.5"), 1);
+	assert_int_equal(contains(&cl, "::ffff:203.0.113.5"), 1);
+	assert_int_equal(contains(&cl, "2001:db8::1"), 0);
+	cidrlist_free(&cl);
+	assert_null(cidrlist_add(&cl, "::ffff:198.51.100.0/120"));
+	assert_int_equal(contains(&cl, "198.51.100.200"), 1);
+	assert_int_equal(contains(&cl, "198.51.101.1"), 0);
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/80"),
+	    "prefix 80 is out of range (use 96 to 128 for an IPv4-mapped network)");
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/129"),
+	    "prefix 129 is out of range (use 96 to 128 for an IPv4-mapped network)");
+	assert_string_equal(cidrlist_add(&cl, "::ffff:0:0/"),
+	    "missing prefix length after / (use 96 to 128 for an IPv4-mapped network)");
+	assert_int_equal(cl.cl_n, 1);
+	cidrlist_free(&cl);
+}
+
 static void
 cidr_grows_past_initial_capacity(void **state)
 {
@@ -519,6 +576,7 @@ main(void)
 		cmocka_unit_test(ipv6_malformed_rejected),
 		cmocka_unit_test(ipv6_zone_id_rejected),
 		cmocka_unit_test(ipv4_mapped_becomes_ipv4),
+		cmocka_unit_test(why_not_tells_invalid_addresses_from_names),
 		cmocka_unit_test(cmp_orders_family_then_bytes),
 		cmocka_unit_test(cidr_host_bits_cleared),
 		cmocka_unit_test(cidr_plain_address_is_host_prefix),
@@ -528,6 +586,7 @@ main(void)
 		cmocka_unit_test(cidr_contains_ipv6),
 		cmocka_unit_test(cidr_zero_prefix_matches_whole_family),
 		cmocka_unit_test(cidr_whitelisted_ipv4_covers_mapped),
+		cmocka_unit_test(cidr_ipv4_mapped_prefix_is_ipv4),
 		cmocka_unit_test(cidr_grows_past_initial_capacity),
 		cmocka_unit_test(cidr_free_and_contains_accept_empty),
 	};

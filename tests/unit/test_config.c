@@ -466,6 +466,24 @@ ports_are_sorted_without_duplicates(void **state)
 	config_free(cfg);
 }
 
+/* fail2ban's port = smtp,465,submission: names are tcp services of
+ * /etc/services (getservbyname), printed as numbers. */
+static void
+ports_take_service_names(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nport = smtp,465,submission\n" JAIL);
+	assert_string_equal(cfg->c_ports, "25,465,587");
+	assert_int_equal(cfg->c_nports, 3);
+	config_free(cfg);
+	cfg = good("[DEFAULT]\nport = submission, smtp 25\n" JAIL);
+	assert_string_equal(cfg->c_ports, "25,587");
+	assert_int_equal(cfg->c_nports, 2);
+	config_free(cfg);
+}
+
 static void
 fifteen_ports_are_allowed(void **state)
 {
@@ -475,6 +493,22 @@ fifteen_ports_are_allowed(void **state)
 	cfg = good("[DEFAULT]\nport = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" JAIL);
 	assert_string_equal(cfg->c_ports, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
 	assert_int_equal(cfg->c_nports, 15);
+	config_free(cfg);
+}
+
+/* fail2ban users write the IPv4-mapped range: it is the IPv4 networks. */
+static void
+ignoreip_takes_ipv4_mapped_networks(void **state)
+{
+	struct config	*cfg;
+	char		 b[64];
+
+	(void)state;
+	cfg = good("[DEFAULT]\nignoreself = false\n"
+	    "ignoreip = 127.0.0.1/8 ::1 ::ffff:0:0/96 ::ffff:192.0.2.0/120\n" JAIL);
+	assert_int_equal(cfg->c_ignoreip.cl_n, 4);
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[2], b, sizeof(b)), "0.0.0.0/0");
+	assert_string_equal(cidr_text(&cfg->c_ignoreip.cl_v[3], b, sizeof(b)), "192.0.2.0/24");
 	config_free(cfg);
 }
 
@@ -791,12 +825,30 @@ static void
 unknown_key_without_near_one_lists_the_keys(void **state)
 {
 	(void)state;
-	bad("[DEFAULT]\naction = iptables\n[s]\nfailregex = x <HOST>\nbanaction = auto\n",
-	    "mailban: t.conf:2: [DEFAULT] action: unknown key (see mailban(8) for the keys "
+	bad("[DEFAULT]\ncolour = blue\n[s]\nfailregex = x <HOST>\nflavour = auto\n",
+	    "mailban: t.conf:2: [DEFAULT] colour: unknown key (see mailban(8) for the keys "
 	    "of [DEFAULT])\n"
-	    "mailban: t.conf:5: [s] banaction: unknown key (a filter section knows enabled, "
+	    "mailban: t.conf:5: [s] flavour: unknown key (a filter section knows enabled, "
 	    "mode, maxretry, findtime, bantime, failregex[.N], failregex.extra.N, "
 	    "failregex.aggressive.N and ignoreregex[.N])\n");
+}
+
+/* Only %(name)s is fail2ban interpolation: "%(" alone is regex text. */
+static void
+percent_paren_in_a_pattern_is_not_interpolation(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[s]\nfailregex = ^100%(?:a|b)s from \\[<HOST>\\] %()s\n");
+	assert_string_equal(cfg->c_jails[0].j_fail[0].p_text,
+	    "^100%(?:a|b)s from \\[<HOST>\\] %()s");
+	config_free(cfg);
+	bad("[s]\nfailregex = ^%(known/__prefix_line)sfrom \\[<HOST>\\]\n",
+	    "mailban: t.conf:2: [s] failregex: \"%(known/__prefix_line)s\" is fail2ban "
+	    "interpolation, which mailban does not expand (drop it: patterns are matched "
+	    "after \"sm-mta[pid]: \" and the queue id, where fail2ban's start after "
+	    "__prefix_line)\n");
 }
 
 static void
@@ -887,7 +939,7 @@ findtime_must_be_a_positive_duration(void **state)
 	    "[d]\nfailregex = d <HOST>\nfindtime =\n"
 	    "[e]\nfailregex = e <HOST>\nfindtime = 1h30\n",
 	    "mailban: t.conf:2: [DEFAULT] findtime: \"10x\" is not a valid duration: "
-	    "unknown unit (use s m h d w)\n"
+	    "unknown unit (use s m h d w mo y)\n"
 	    "mailban: t.conf:5: [a] findtime: \"ten\" is not a duration (use seconds or a "
 	    "number with unit s m h d w: 90, 10m, 1h30m, 2w)\n"
 	    "mailban: t.conf:8: [b] findtime: \"0\" is not a valid duration: must be more "
@@ -899,6 +951,33 @@ findtime_must_be_a_positive_duration(void **state)
 	    "mailban: t.conf:17: [e] findtime: \"1h30\" is not a valid duration: a number "
 	    "without unit after another part (use seconds or a number with unit s m h d w: "
 	    "90, 10m, 1h30m, 2w)\n");
+}
+
+/* fail2ban's lengths (mytime.py str2seconds): a year is 365.25 days, a
+ * month a twelfth of it; "m" stays minutes, as there. */
+static void
+durations_take_fail2ban_month_and_year(void **state)
+{
+	struct config	*cfg;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nfindtime = 1mo\nbantime = 1y\ndbpurgeage = 1y6mo\n"
+	    "bantime.maxtime = 2y\n" JAIL "[b]\nfailregex = b <HOST>\nfindtime = 1mo2m\n"
+	    "bantime = 3mo\n");
+	assert_int_equal(cfg->c_jails[0].j_findtime, 2629800);
+	assert_int_equal(cfg->c_jails[0].j_bantime, 31557600);
+	assert_int_equal(cfg->c_dbpurgeage, 31557600 + 6 * 2629800);
+	assert_int_equal(cfg->c_inc_maxtime, 2 * 31557600);
+	assert_int_equal(cfg->c_jails[1].j_findtime, 2629800 + 120);
+	assert_int_equal(cfg->c_jails[1].j_bantime, 3 * 2629800);
+	assert_int_equal(cfg->c_bantime, 31557600);
+	config_free(cfg);
+	bad("[DEFAULT]\nfindtime = 1mon\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] findtime: \"1mon\" is not a duration (use "
+	    "seconds or a number with unit s m h d w: 90, 10m, 1h30m, 2w)\n");
+	bad("[DEFAULT]\nfindtime = 2q\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] findtime: \"2q\" is not a valid duration: "
+	    "unknown unit (use s m h d w mo y)\n");
 }
 
 static void
@@ -988,8 +1067,9 @@ port_must_be_a_short_list_of_numbers(void **state)
 	} t[] = {
 		{ "0", "\"0\" is not a port list: \"0\" is out of range (use ports 1 to "
 		    "65535, such as 25,465,587)" },
-		{ "25,smtp", "\"25,smtp\" is not a port list: \"smtp\" is not a number (use "
-		    "ports 1 to 65535, such as 25,465,587)" },
+		{ "25,smtpx", "\"25,smtpx\" is not a port list: \"smtpx\" is not a tcp "
+		    "service in /etc/services (use ports 1 to 65535 or service names, such "
+		    "as 25,465,587 or smtp,submission)" },
 		{ "70000", "\"70000\" is not a port list: \"70000\" is out of range (use "
 		    "ports 1 to 65535, such as 25,465,587)" },
 		{ "25:30", "\"25:30\" is not a port list: \"25:30\" is not a number (use "
@@ -1550,7 +1630,7 @@ backend_must_be_chain_or_ipset(void **state)
 	(void)state;
 	bad("[DEFAULT]\nbackend = nftables\nipset = ipset\n" JAIL,
 	    "mailban: t.conf:2: [DEFAULT] backend: \"nftables\" is not a backend (use "
-	    "chain or ipset)\n"
+	    "chain, ipset or nft)\n"
 	    "mailban: t.conf:3: [DEFAULT] ipset: \"ipset\" is not an absolute path "
 	    "(write it from /, such as /usr/sbin/ipset)\n");
 }
@@ -1658,14 +1738,19 @@ local_file_overrides_keys_and_adds_sections(void **state)
 	assert_int_equal(j->j_nfail, 2);
 	assert_string_equal(j->j_fail[0].p_text, "one <HOST>");
 	assert_int_equal(j->j_fail[0].p_line, 7);
+	assert_string_equal(j->j_fail[0].p_file, "t.conf");
+	assert_string_equal(j->j_file, "t.conf");
 	assert_string_equal(j->j_fail[1].p_key, "failregex.2");
 	assert_string_equal(j->j_fail[1].p_text, "local two <HOST>");
 	assert_int_equal(j->j_fail[1].p_line, 6);
+	assert_string_equal(j->j_fail[1].p_file, "t.local");
 	j = &cfg->c_jails[1];
 	assert_string_equal(j->j_name, "extra");
 	assert_int_equal(j->j_line, 8);
+	assert_string_equal(j->j_file, "t.local");
 	assert_int_equal(j->j_maxretry, 4);
 	assert_int_equal(j->j_fail[0].p_line, 9);
+	assert_string_equal(j->j_fail[0].p_file, "t.local");
 	config_free(cfg);
 }
 
@@ -1780,7 +1865,9 @@ main(void)
 		cmocka_unit_test(sections_and_keys_are_case_insensitive),
 		cmocka_unit_test(enabled_takes_every_boolean_spelling),
 		cmocka_unit_test(ports_are_sorted_without_duplicates),
+		cmocka_unit_test(ports_take_service_names),
 		cmocka_unit_test(fifteen_ports_are_allowed),
+		cmocka_unit_test(ignoreip_takes_ipv4_mapped_networks),
 		cmocka_unit_test(daemons_and_ignoreip_drop_duplicates),
 		cmocka_unit_test(loopback_is_always_ignored),
 		cmocka_unit_test(plain_values_may_end_in_a_comment),
@@ -1799,6 +1886,7 @@ main(void)
 		cmocka_unit_test(unknown_key_suggests_the_near_one),
 		cmocka_unit_test(unknown_pattern_key_suggests_the_numbered_one),
 		cmocka_unit_test(unknown_key_without_near_one_lists_the_keys),
+		cmocka_unit_test(percent_paren_in_a_pattern_is_not_interpolation),
 		cmocka_unit_test(unknown_default_key_suggests_the_near_one),
 		cmocka_unit_test(filter_keys_are_refused_in_default),
 		cmocka_unit_test(default_keys_are_refused_in_a_filter),
@@ -1807,6 +1895,7 @@ main(void)
 		cmocka_unit_test(key_outside_any_section_is_refused),
 		cmocka_unit_test(maxretry_must_be_1_to_1000),
 		cmocka_unit_test(findtime_must_be_a_positive_duration),
+		cmocka_unit_test(durations_take_fail2ban_month_and_year),
 		cmocka_unit_test(bantime_is_a_duration_or_minus_one),
 		cmocka_unit_test(maxbans_must_be_1_to_1000000),
 		cmocka_unit_test(dbpurgeage_must_be_a_duration),

@@ -909,7 +909,7 @@ hostile_bytes_are_data(void **state)
 	struct filterset	*fs;
 	struct match		 m[2];
 	char			*big;
-	size_t			 j, n, len = 1024 * 1024;
+	size_t			 j, k, n, len = 1024 * 1024;
 	static const char	 nul[] = "x\0[192.0.2.1] did not issue\xff\xfe MAIL";
 
 	(void)state;
@@ -934,15 +934,28 @@ hostile_bytes_are_data(void **state)
 	assert_int_equal(m[0].m_kind, MATCH_FAIL);
 	assert_int_equal(m[0].m_pattern, 1);
 	assert_int_equal(m[0].m_addr.a_b[3], 4);
-	/* Deep backtracking state: needs more than PCRE2's 32 KB JIT stack. */
+	/*
+	 * Deep backtracking state: 300 backtracking groups fit the match
+	 * limit; 43,000 of them (a 256 KB line) hit it, which is no match
+	 * and reported, never a crash.
+	 */
 	n = (size_t)snprintf(big, len, "deep");
-	while (n + 64 < len / 4)
+	for (k = 0; k < 300; k++)
 		n += (size_t)snprintf(big + n, len - n, ", a1=x");
 	n += (size_t)snprintf(big + n, len - n, ", relay=[192.0.2.5]");
 	assert_int_equal(run_len(fs, "sm-mta", big, n, m, 2), 1);
 	assert_int_equal(m[0].m_kind, MATCH_FAIL);
 	assert_int_equal(m[0].m_pattern, 2);
 	assert_int_equal(m[0].m_addr.a_b[3], 5);
+	assert_null(filter_limited(fs, &j));
+	n = (size_t)snprintf(big, len, "deep");
+	while (n + 64 < len / 4)
+		n += (size_t)snprintf(big + n, len - n, ", a1=x");
+	n += (size_t)snprintf(big + n, len - n, ", relay=[192.0.2.5]");
+	assert_int_equal(run_len(fs, "sm-mta", big, n, m, 2), 0);
+	assert_non_null(filter_limited(fs, &j));
+	assert_string_equal(filter_limited(fs, &j)->p_key, "failregex.3");
+	assert_int_equal(j, 0);
 	/* Every byte value, everywhere. */
 	for (n = 0; n < 4096; n++)
 		big[n] = (char)(n * 7 + 3);
@@ -1318,6 +1331,223 @@ shipped_attacker_text_cannot_choose_address(void **state)
 }
 
 /*
+ * Client-written text cannot make a shipped pattern backtrack.  Each case
+ * is a sendmail line whose client-chosen part (arg1=<...>, from=<...>,
+ * msgid=<...>, a host name, user=, the echo in the reject text) is 64 KB
+ * of '@', '<', spaces and fake fields, with no closing '>' where that
+ * hurts most; echo 1 repeats it where sendmail echoes the address.  The
+ * result must be exact both with the interpreter, which counts every
+ * backtracking step, under FILTER_MATCH_LIMIT (a quadratic <\S+@\S+>
+ * needs millions of steps here), and with JIT code under its limit.
+ */
+#define HOSTILE_LEN	(64 * 1024)
+
+struct hostile {
+	const char	*h_sec;
+	const char	*h_pre;		/* then h_unit repeated, then h_mid */
+	const char	*h_unit;
+	const char	*h_mid;
+	int		 h_echo;	/* 1: the repeated part again, then h_suf */
+	const char	*h_suf;
+	const char	*h_want;	/* describe() of the result */
+};
+
+static const struct hostile hostile[] = {
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <x@example.com>... User unknown", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, ">... User unknown", "FAIL 192.0.2.5 #4 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, ">... Relaying denied. Proper authentication required.",
+	    "FAIL 192.0.2.5 #1 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@<", ", relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, "... Relaying denied. Proper authentication required.",
+	    "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "<a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <x@y>... User unknown", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@b <c ", ">, relay=[192.0.2.5], "
+	    "reject=553 5.1.8 <x@y>... Domain of sender address y@example.net does not exist",
+	    0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, ">... Rejected: 192.0.2.5 listed at bl.example.net",
+	    "FAIL 192.0.2.5 #3 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=450 4.4.0 <", 1, ">... Relaying temporarily denied. Cannot resolve PTR "
+	    "record for 192.0.2.5", "FAIL 192.0.2.5 #15 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=451 4.1.8 <", 1, ">... Domain of sender address x@example.com does not "
+	    "resolve", "FAIL 192.0.2.5 #13 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<a@b>, relay=[192.0.2.5], reject=553 "
+	    "5.1.8 <a@b>... Domain of sender address ", "a@< ", "does not exist", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=", "a@<,", ", arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=421 4.3.2 Connection rate limit exceeded.", 0, "",
+	    "FAIL 192.0.2.5 #5 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=", "a@<, arg2=", ", arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=550 5.7.1 Rejected: 192.0.2.5 listed at bl.example.net",
+	    0, "", "-" },
+	{ "sendmail-reject", "from=<", "a@<", ">, size=0, class=0, nrcpts=0, "
+	    "bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=[192.0.2.5]", 0, "",
+	    "NOFAIL 192.0.2.5 #10 " QID },
+	{ "sendmail-reject", "from=<a@example.org>, size=310, class=0, nrcpts=1, msgid=<",
+	    "a@<, relay=[198.51.100.9] ", ">, proto=SMTP, daemon=MTA, relay=mx.example.org "
+	    "[192.0.2.5] (may be forged)", 0, "", "FAIL 192.0.2.5 #14 " QID },
+	{ "sendmail-reject", "rejecting commands from ", "a [", " [192.0.2.5] due to "
+	    "pre-greeting traffic after 1 seconds", 0, "", "-" },
+	{ "sendmail-reject", "", "a [198.51.100.9] ", "[192.0.2.5] did not issue "
+	    "MAIL/EXPN/VRFY/ETRN during connection to MTA", 0, "", "-" },
+	{ "sendmail-reject", "lost input channel from ", "a [198.51.100.9] ", "[192.0.2.5] "
+	    "to MTA after rcpt", 0, "", "-" },
+	{ "sendmail-reject", "[192.0.2.5]: EXPN ", " [rejected] a<@", " [rejected]", 0, "",
+	    "FAIL 192.0.2.5 #8 " QID },
+	{ "sendmail-reject", "<", "a@<", ">... No such user here", 0, "",
+	    "NOHOST - #9 " QID },
+	{ "sendmail-auth", "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): "
+	    "authentication failure: checkpass failed, user=", ", relay=[198.51.100.9 ",
+	    ", relay=[192.0.2.5]", 0, "", "FAIL 192.0.2.5 #2 " QID },
+	{ "sendmail-auth", "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): "
+	    "authentication failure: checkpass failed, user=", ", relay=[198.51.100.9] ",
+	    ", relay=[192.0.2.5] x", 0, "", "-" },
+	{ "sendmail-auth", "AUTH failure (LOGIN):", " a:", " user not found: x, "
+	    "relay=[192.0.2.5]", 0, "", "-" },
+	{ "sendmail-auth", "", "a@< ", "[192.0.2.5]: possible SMTP attack: command=AUTH, "
+	    "count=5", 0, "", "-" },
+};
+
+/* The message of case h (without the queue id); its length in *len. */
+static char *
+hostile_msg(const struct hostile *h, size_t *len)
+{
+	size_t	 ul = strlen(h->h_unit), fixed, k, n = 0, i, pass;
+	char	*b = malloc(HOSTILE_LEN + 1024);
+
+	assert_non_null(b);
+	fixed = strlen(QID ": ") + strlen(h->h_pre) + strlen(h->h_mid) + strlen(h->h_suf);
+	k = (HOSTILE_LEN - fixed) / ul / (h->h_echo ? 2 : 1);
+	n = (size_t)snprintf(b, 1024, QID ": %s", h->h_pre);
+	for (pass = 0; pass <= (size_t)h->h_echo; pass++) {
+		for (i = 0; i < k; i++, n += ul)
+			memcpy(b + n, h->h_unit, ul);
+		memcpy(b + n, pass == 0 ? h->h_mid : h->h_suf, strlen(pass == 0 ? h->h_mid :
+		    h->h_suf));
+		n += strlen(pass == 0 ? h->h_mid : h->h_suf);
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+static void
+shipped_patterns_linear_on_hostile_lines(void **state)
+{
+	struct shipped	 s;
+	struct match	 m[2];
+	const char	*sec = NULL;
+	char		 buf[160], *msg;
+	size_t		 i, j, len, n;
+	int		 jit;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	for (jit = 0; jit <= 1; jit++) {
+		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+			const struct hostile	*h = &hostile[i];
+
+			if (sec == NULL || strcmp(sec, h->h_sec) != 0) {
+				if (sec != NULL)
+					shipped_close(&s);
+				sec = h->h_sec;
+				shipped_open(&s, sec, MODE_AGGRESSIVE);
+				if (jit)
+					filter_set_limits(s.fs, 1, FILTER_JIT_MATCH_LIMIT, 0);
+				else
+					filter_set_limits(s.fs, 0, FILTER_MATCH_LIMIT,
+					    FILTER_DEPTH_LIMIT);
+			}
+			msg = hostile_msg(h, &len);
+			assert_true(len <= HOSTILE_LEN && len > HOSTILE_LEN - 64);
+			n = run_len(s.fs, "sm-mta", msg, len, m, 2);
+			describe(m, n, buf, sizeof(buf));
+			if (strcmp(buf, h->h_want) != 0 || filter_limited(s.fs, &j) != NULL)
+				print_error("case %zu (%s): got %s%s%s\n", i, jit ? "jit" :
+				    "interpreter", buf, filter_limited(s.fs, &j) != NULL ?
+				    ", limit hit by " : "", filter_limited(s.fs, &j) != NULL ?
+				    filter_limited(s.fs, &j)->p_key : "");
+			assert_string_equal(buf, h->h_want);
+			assert_null(filter_limited(s.fs, &j));
+			free(msg);
+		}
+		shipped_close(&s);
+		sec = NULL;
+	}
+}
+
+/*
+ * A user's bad pattern hits the limit: no match on that line (the next
+ * pattern is still tried) and filter_limited() names it, within about a
+ * millisecond, not minutes, with JIT code and with the interpreter.
+ */
+static void
+user_pattern_hits_match_limit(void **state)
+{
+	struct fx		 f;
+	struct filterset	*fs;
+	struct match		 m[2];
+	const struct pattern	*p;
+	char			*big;
+	size_t			 j, jl, n;
+	int			 jit;
+
+	(void)state;
+	fx_init(&f);
+	fx_jail(&f, "t0", MODE_NORMAL);
+	j = fx_jail(&f, "t", MODE_NORMAL);
+	fx_pat(&f, 0, 0, MODE_NORMAL, "^nothing <HOST>$");
+	fx_pat(&f, j, 0, MODE_NORMAL, "^(a+)+b=<HOST>$");
+	fx_pat(&f, j, 0, MODE_NORMAL, "^\\S+@\\S+x \\[<HOST>\\]$");
+	fx_pat(&f, j, 0, MODE_NORMAL, "\\[<HOST>\\]$");
+	fx_pat(&f, j, 1, MODE_NORMAL, "^(?:a+)+,,");
+	big = malloc(HOSTILE_LEN + 64);
+	assert_non_null(big);
+	for (jit = 0; jit <= 1; jit++) {
+		fs = compile_ok(&f.cfg);
+		if (!jit)
+			filter_set_limits(fs, 0, FILTER_MATCH_LIMIT, FILTER_DEPTH_LIMIT);
+		assert_int_equal(run(fs, "sm-mta", "ab=192.0.2.1", m, 2), 1);
+		assert_int_equal(m[0].m_kind, MATCH_FAIL);
+		assert_int_equal(m[0].m_pattern, 0);
+		assert_null(filter_limited(fs, &jl));
+		/* Exponential: (a+)+ before a byte that is not b. */
+		assert_int_equal(run(fs, "sm-mta", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=b=192.0.2.2",
+		    m, 2), 0);
+		assert_non_null(p = filter_limited(fs, &jl));
+		assert_string_equal(p->p_key, "failregex.1");
+		assert_int_equal(jl, j);
+		/* Quadratic: \S+@\S+x over 64 KB of "a@"; the next pattern matches. */
+		for (n = 0; n + 2 < HOSTILE_LEN - 20; n += 2)
+			memcpy(big + n, "a@", 2);
+		n += (size_t)snprintf(big + n, 64, " x [192.0.2.3]");
+		assert_int_equal(run_len(fs, "sm-mta", big, n, m, 2), 1);
+		assert_int_equal(m[0].m_kind, MATCH_FAIL);
+		assert_int_equal(m[0].m_pattern, 2);
+		assert_int_equal(m[0].m_addr.a_b[3], 3);
+		assert_non_null(p = filter_limited(fs, &jl));
+		assert_string_equal(p->p_key, "failregex.2");
+		/* An ignoreregex cut short ignores the line: never a ban. */
+		assert_int_equal(run(fs, "sm-mta", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, [192.0.2.4]",
+		    m, 2), 1);
+		assert_int_equal(m[0].m_kind, MATCH_IGNORED);
+		assert_non_null(p = filter_limited(fs, &jl));
+		assert_string_equal(p->p_key, "ignoreregex.1");
+		/* The next line starts clean. */
+		assert_int_equal(run(fs, "sm-mta", "ab=192.0.2.1", m, 2), 1);
+		assert_null(filter_limited(fs, &jl));
+		filter_free(fs);
+	}
+	free(big);
+	fx_free(&f);
+}
+
+/*
  * fail2ban's annotated logs: every "# failJSON:" line annotates the next
  * log line; "# filterOptions:" switches the mode.  A "No such user here"
  * line is MATCH_NOHOST; a from= line (MATCH_NOFAIL) counts as a match when
@@ -1614,6 +1844,8 @@ main(void)
 		cmocka_unit_test(shipped_reject_seed_rules_by_mode),
 		cmocka_unit_test(shipped_auth_rules),
 		cmocka_unit_test(shipped_attacker_text_cannot_choose_address),
+		cmocka_unit_test(shipped_patterns_linear_on_hostile_lines),
+		cmocka_unit_test(user_pattern_hits_match_limit),
 		cmocka_unit_test(prefilter_agrees_with_plain_pcre2),
 		cmocka_unit_test(fail2ban_sendmail_reject_annotations),
 		cmocka_unit_test(fail2ban_sendmail_auth_annotations),

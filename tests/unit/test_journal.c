@@ -35,7 +35,16 @@
 #include "syslog.h"
 
 #define MATCH	"_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta"
+/* conf/mailban.conf's journalmatch */
+#define SHIPPED_MATCH	"_SYSTEMD_UNIT=sendmail.service + _UID=0 SYSLOG_IDENTIFIER=sm-mta"
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+/*
+ * recorded.json was recorded before the trusted fields were asked for:
+ * the stand-ins print it with sendmail's origin added, as journalctl now
+ * prints sendmail's entries.
+ */
+#define SM_SED	"sed 's/^{/{\"_UID\":\"0\",\"_COMM\":\"sendmail-mta\",/'"
+#define SM_ORIGIN "\"_UID\":\"0\",\"_COMM\":\"sm-mta\","
 
 static char	 tmpdir[] = "/tmp/test_journal.XXXXXX";
 
@@ -149,9 +158,11 @@ put_entry(FILE *f, const struct sysline *sl, const char *cur, size_t curlen)
 
 /* --- parsing: the fixtures -------------------------------------------- */
 
+/* trust: print "trusted CURSOR" or "untrusted CURSOR" for each entry. */
 static void
-check_fixture(const char *name)
+check_fixture(const char *name, int trust)
 {
+	struct journal_origin	 org;
 	struct journal_buf	 jb = { 0 };
 	struct sysline		 sl;
 	const char		*cur;
@@ -170,8 +181,11 @@ check_fixture(const char *name)
 	free(p);
 	assert_non_null(f = open_memstream(&got, &glen));
 	for (p = json; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		r = journal_parse_line(p, (size_t)(nl - p), &jb, &sl, &cur, &curlen);
-		if (r == 0)
+		r = journal_parse_line(p, (size_t)(nl - p), &jb, &sl, &cur, &curlen, &org);
+		if (r == 0 && trust)
+			fprintf(f, "%s\t%.*s\n", journal_trusted(&org) ? "trusted" :
+			    "untrusted", (int)curlen, cur);
+		else if (r == 0)
 			put_entry(f, &sl, cur, curlen);
 		else if (r == 1)
 			fprintf(f, "skip\t%.*s\n", (int)curlen, cur);
@@ -198,14 +212,22 @@ static void
 parse_recorded_journalctl_output(void **state)
 {
 	(void)state;
-	check_fixture("recorded");
+	check_fixture("recorded", 0);
 }
 
 static void
 parse_handmade_lines(void **state)
 {
 	(void)state;
-	check_fixture("handmade");
+	check_fixture("handmade", 0);
+}
+
+/* Only root's sendmail, by the fields journald records itself. */
+static void
+parse_trusted_fields(void **state)
+{
+	(void)state;
+	check_fixture("trust", 1);
 }
 
 /* --- parsing: exact bytes and pointers -------------------------------- */
@@ -228,7 +250,7 @@ parse_escapes_give_exact_bytes(void **state)
 
 	(void)state;
 	assert_int_equal(journal_parse_line(line, sizeof(line) - 1, &jb, &sl, &cur,
-	    &curlen), 0);
+	    &curlen, NULL), 0);
 	assert_int_equal(sl.s_time, 1795732527);	/* truncated, not rounded */
 	assert_int_equal(sl.s_format, TS_RFC3339);
 	assert_int_equal(sl.s_pid, 77);
@@ -244,7 +266,7 @@ parse_escapes_give_exact_bytes(void **state)
 	assert_memory_equal(cur, "s=ab;i=1", 8);
 	/* The buffer is reused: the next entry replaces the strings. */
 	assert_int_equal(journal_parse_line(line2, strlen(line2), &jb, &sl, &cur,
-	    &curlen), 0);
+	    &curlen, NULL), 0);
 	assert_ptr_equal(cur, line2 + 13);
 	assert_int_equal(curlen, 1);
 	assert_int_equal(sl.s_time, 0);
@@ -275,14 +297,14 @@ parse_never_reads_past_len(void **state)
 	for (n = 0; n < sizeof(line) - 1; n++) {
 		assert_non_null(exact = malloc(n ? n : 1));
 		memcpy(exact, line, n);
-		assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen),
+		assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen, NULL),
 		    -1);
 		assert_null(cur);
 		free(exact);
 	}
 	assert_non_null(exact = malloc(n));
 	memcpy(exact, line, n);
-	assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen), 0);
+	assert_int_equal(journal_parse_line(exact, n, &jb, &sl, &cur, &curlen, NULL), 0);
 	assert_int_equal(sl.s_msglen, 4);
 	assert_memory_equal(sl.s_msg, "5A\x01\xff", 4);
 	assert_int_equal(sl.s_pid, 4241);
@@ -375,7 +397,8 @@ follow_runs_fixed_argv_and_env(void **state)
 	/* stdin is /dev/null (cat reads nothing); fds 0 1 2 and ls's own. */
 	p = slurp(out, NULL);
 	assert_true(asprintf(&want, "%s\n-o\njson\n--no-pager\n"
-	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME\n"
+	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,"
+	    "_UID,_COMM,_EXE,_SYSTEMD_UNIT\n"
 	    "--after-cursor=s=1;i=2\n--\n_SYSTEMD_UNIT=sendmail.service\n+\n"
 	    "SYSLOG_IDENTIFIER=sm-mta\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 	    "LC_ALL=C\n0\n1\n2\n3\n", c.c_journalctl) > 0);
@@ -388,7 +411,8 @@ follow_runs_fixed_argv_and_env(void **state)
 	assert_null(nc);
 	p = slurp(out, NULL);
 	assert_true(asprintf(&want, "%s\n-o\njson\n--no-pager\n"
-	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME\n"
+	    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_HOSTNAME,"
+	    "_UID,_COMM,_EXE,_SYSTEMD_UNIT\n"
 	    "--\nSYSLOG_IDENTIFIER=sm-mta\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 	    "LC_ALL=C\n0\n1\n2\n3\n", c.c_journalctl) > 0);
 	assert_string_equal(p, want);
@@ -410,7 +434,7 @@ follow_hands_entries_and_returns_last_cursor(void **state)
 
 	(void)state;
 	fx = fixture("recorded.json");
-	assert_true(asprintf(&body, "#!/bin/sh\nexec cat '%s'\n", fx) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\nexec " SM_SED " '%s'\n", fx) > 0);
 	c.c_journalctl = script("jctl-cat", body);
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, &js), 0, "");
 	/* The entries are exactly the "entry" lines of the expected file. */
@@ -456,13 +480,13 @@ follow_skipped_last_entries_still_move_the_cursor(void **state)
 	/* An overlong line (2 MB), a null MESSAGE, a broken line, no final
 	 * newline: one entry passed, and the cursor is the skipped one's. */
 	c.c_journalctl = script("jctl-skip", "#!/bin/sh\n"
-	    "printf '{\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1000000\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1000000\","
 	    "\"MESSAGE\":\"relay=[192.0.2.7]\"}\\n'\n"
 	    "head -c 2097152 /dev/zero | tr '\\000' x; echo\n"
 	    "printf '{\"__CURSOR\":\"c2\",\"__REALTIME_TIMESTAMP\":\"2000000\","
 	    "\"MESSAGE\":null}\\n'\n"
 	    "printf 'garbage\\n'\n"
-	    "printf '{\"__CURSOR\":\"c3\",\"__REALTIME_TIMESTAMP\":\"3000000\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c3\",\"__REALTIME_TIMESTAMP\":\"3000000\","
 	    "\"MESSAGE\":\"last\"}'\n");
 	assert_logged(journal_follow(&c, "c0", collect, &g, &nc, &js), 0, "");
 	assert_int_equal(g.n, 2);
@@ -500,7 +524,7 @@ follow_stops_when_the_callback_fails(void **state)
 	(void)state;
 	/* journalctl is still writing when we stop: it is killed, not waited on. */
 	fx = fixture("recorded.json");
-	assert_true(asprintf(&body, "#!/bin/sh\ncat '%s'\nexec sleep 60\n", fx) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\n" SM_SED " '%s'\nexec sleep 60\n", fx) > 0);
 	c.c_journalctl = script("jctl-stop", body);
 	g.stopat = 2;
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1, "");
@@ -521,7 +545,7 @@ follow_reports_failures_once(void **state)
 
 	(void)state;
 	c.c_journalctl = script("jctl-fail", "#!/bin/sh\n"
-	    "printf '{\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1\","
+	    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c1\",\"__REALTIME_TIMESTAMP\":\"1\","
 	    "\"MESSAGE\":\"m\"}\\n'\n"
 	    "echo >&2\necho 'Failed to seek to cursor: Invalid argument' >&2\n"
 	    "echo second >&2\nexit 1\n");
@@ -547,23 +571,92 @@ follow_reports_failures_once(void **state)
 	c.c_journalctl = "/nonexistent/journalctl";
 	c.c_journalmatch = "SYSLOG_IDENTIFIER=sm-mta --file=/etc/shadow";
 	assert_true(asprintf(&msg, "mailban: journalmatch: \"--file=/etc/shadow\" "
-	    "is not FIELD=VALUE or + (e.g. \"%s\")\n", MATCH) > 0);
+	    "is not FIELD=VALUE or + (e.g. \"%s\")\n", SHIPPED_MATCH) > 0);
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1, msg);
 	free(msg);
 	c.c_journalmatch = "sm-mta";
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1,
 	    "mailban: journalmatch: \"sm-mta\" is not FIELD=VALUE or + (e.g. \""
-	    MATCH "\")\n");
+	    SHIPPED_MATCH "\")\n");
 	c.c_journalmatch = "1SYSLOG=x";
 	assert_logged(journal_follow(&c, NULL, collect, &g, &nc, NULL), -1,
 	    "mailban: journalmatch: \"1SYSLOG=x\" is not FIELD=VALUE or + (e.g. \""
-	    MATCH "\")\n");
+	    SHIPPED_MATCH "\")\n");
 	c.c_journalmatch = MATCH;
 	assert_logged(journal_follow(&c, "s=1 --file=/x", collect, &g, &nc, NULL),
 	    -1, "mailban: journal cursor \"s=1 --file=/x...\" is not one journalctl "
 	    "printed\n");
 	assert_null(nc);
 	assert_int_equal(g.n, 0);
+}
+
+/*
+ * A cursor journalctl refuses: read again without it, the entries after
+ * the cursor's time handed on, one warning; a cursor without a time: all
+ * taken as read.  The stand-in refuses every --after-cursor, as the real
+ * one refuses a cursor it cannot parse, and logs each argv.
+ */
+static void
+follow_recovers_from_a_refused_cursor(void **state)
+{
+	struct config		 c = cfg_default();
+	struct journal_stats	 js = { 0 };
+	struct got		 g = { 0 };
+	char			*nc = NULL, *out, *body, *p;
+
+	(void)state;
+	assert_true(asprintf(&out, "%s/refuse.out", tmpdir) > 0);
+	assert_true(asprintf(&body, "#!/bin/sh\necho \"$*\" >> %s\n"
+	    "case \"$*\" in *--after-cursor=*) echo 'Failed to seek to cursor: "
+	    "Invalid argument' >&2; exit 1;; esac\n"
+	    "for i in 1 2 3; do printf '{" SM_ORIGIN "\"__CURSOR\":\"c%%s\","
+	    "\"__REALTIME_TIMESTAMP\":\"%%s000000\",\"MESSAGE\":\"m%%s\"}\\n' "
+	    "$i $i $i; done\n", out) > 0);
+	c.c_journalctl = script("jctl-refuse", body);
+	/* t=1e8480: 2,000,000 us, the time of c2: c1 and c2 were read. */
+	assert_logged(journal_follow(&c, "s=x;i=2;t=1e8480", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"s=x;i=2;t=1e8480\" refused by journalctl "
+	    "(Failed to seek to cursor: Invalid argument): reading the entries after "
+	    "its time, 1970-01-01T00:00:02Z\n");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.line[0], "entry\t3\t-1\t\t\tc3\tm3\n");
+	assert_string_equal(nc, "c3");
+	assert_int_equal(js.js_entries, 3);
+	assert_int_equal(js.js_before, 2);
+	assert_int_equal(js.js_passed, 1);
+	p = slurp(out, NULL);
+	assert_true(strstr(p, "--after-cursor=s=x;i=2;t=1e8480 -- ") != NULL);
+	/* The second run: no cursor, from the second of its time. */
+	assert_int_equal(strstr(strchr(p, '\n') + 1, "--after-cursor") == NULL, 1);
+	assert_non_null(strstr(strchr(p, '\n') + 1, " --since=@2 -- "));
+	free(p);
+	unlink(out);
+	free(nc);
+	got_free(&g);
+	/* No time in it: everything there now is taken as read. */
+	memset(&js, 0, sizeof(js));
+	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"garbage\" refused by journalctl (Failed to "
+	    "seek to cursor: Invalid argument) and it holds no time: the 3 entries in "
+	    "the journal now are taken as read, those since the last run are not "
+	    "counted\n");
+	assert_int_equal(g.n, 0);
+	assert_string_equal(nc, "c3");
+	assert_int_equal(js.js_before, 3);
+	free(nc);
+	free(c.c_journalctl);
+	free(body);
+	/* Failing without the cursor too: that failure, once, and -1. */
+	c.c_journalctl = script("jctl-refuse2", "#!/bin/sh\n"
+	    "echo 'No journal files were found.' >&2\nexit 1\n");
+	assert_logged(journal_follow(&c, "s=x;i=2;t=1e8480", collect, &g, &nc, NULL), -1,
+	    "mailban: journalctl exited 1: No journal files were found.; journal not "
+	    "read (check journalmatch, or the saved cursor)\n");
+	assert_null(nc);
+	assert_int_equal(g.n, 0);
+	free(c.c_journalctl);
+	unlink(out);
+	free(out);
 }
 
 /* --- a real journald, private to this process ------------------------- */
@@ -668,10 +761,30 @@ sync_journal(void)
 	assert_int_equal(t_exec(argv, NULL), 0);
 }
 
+/*
+ * Copies of logger and cat (run by systemd-cat, whose stdout is the
+ * journal stream) under sendmail's names: journald records _COMM from the
+ * name a program was started by, and the sender is root: trusted, as
+ * sendmail's own entries are.
+ */
+static char	*sm_logger, *sm_cat;
+
+static char *
+sm_copy(const char *from, const char *name)
+{
+	char	*to, *argv[] = { "/bin/cp", (char *)from, NULL, NULL };
+
+	assert_true(asprintf(&to, "%s/%s", tmpdir, name) > 0);
+	argv[2] = to;
+	assert_int_equal(t_exec(argv, NULL), 0);
+	return to;
+}
+
+/* A syslog line through the syslog socket, as sendmail sends it. */
 static void
 say(const char *tag, const char *pid, const char *msg)
 {
-	char	*argv[] = { "/usr/bin/logger", "-u", "/run/systemd/journal/dev-log",
+	char	*argv[] = { sm_logger, "-u", "/run/systemd/journal/dev-log",
 		    "-t", (char *)tag, "-p", "mail.info", NULL, (char *)msg, NULL };
 	char	*idarg;
 
@@ -681,20 +794,36 @@ say(const char *tag, const char *pid, const char *msg)
 	free(idarg);
 }
 
+/* The same as nobody (any local user): logger -t sm-mta, forged. */
+static void
+say_nobody(const char *msg)
+{
+	char	*argv[] = { "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+		    "--clear-groups", "/usr/bin/logger", "-u", "/run/systemd/journal/dev-log",
+		    "-t", "sm-mta", "-p", "mail.notice", (char *)msg, NULL };
+
+	assert_int_equal(t_exec(argv, NULL), 0);
+}
+
 static void
 real_journal_follow_reads_new_entries_once(void **state)
 {
 	struct config	 c = cfg_default();
 	struct got	 g = { 0 };
-	char		*cat[] = { "/usr/bin/systemd-cat", "-t", "sm-mta", NULL };
-	char		*nc = NULL, *nc2 = NULL, *want;
+	char		*cat[] = { "/usr/bin/systemd-cat", "-t", "sm-mta", NULL, NULL };
+	struct journal_stats js;
+	char		*nc = NULL, *nc2 = NULL, *want, *p;
 	time_t		 t0, t1;
+	int		 i;
 
 	(void)state;
 	if (jd_pid == -1) {
 		print_message("real journal test skipped: %s\n", jd_why);
 		skip();
 	}
+	sm_logger = sm_copy("/usr/bin/logger", "sendmail-mta");
+	sm_cat = sm_copy("/bin/cat", "sendmail");
+	cat[3] = sm_cat;
 	t0 = time(NULL);
 	/*
 	 * journald reads its datagram and stream sockets separately: sync
@@ -722,7 +851,7 @@ real_journal_follow_reads_new_entries_once(void **state)
 	assert_non_null(strstr(g.line[0], want));
 	assert_true(atoll(g.line[0] + 6) >= t0 && atoll(g.line[0] + 6) <= t1);
 	free(want);
-	/* systemd-cat: no SYSLOG_PID, the pid is _PID, systemd-cat's own. */
+	/* systemd-cat: no SYSLOG_PID, the pid is _PID, that of the command it ran. */
 	assert_true(asprintf(&want, "\tmx.example.org\tsm-mta\t%s\t5AQMc0012371: "
 	    "[2001:db8::71] did not issue MAIL/EXPN/VRFY/ETRN during connection to "
 	    "MTA-v4\n", g.cursor[1]) > 0);
@@ -755,13 +884,81 @@ real_journal_follow_reads_new_entries_once(void **state)
 	assert_string_equal(nc2, g.cursor[0]);
 	assert_string_not_equal(nc2, nc);
 	got_free(&g);
+	free(nc);
+	nc = nc2;
+	nc2 = NULL;
+
+	/*
+	 * Any local user can write "sm-mta" lines: three as nobody.  The old
+	 * journalmatch (SYSLOG_IDENTIFIER=sm-mta) lets journalctl print them;
+	 * none is handed on, all are skipped, and the cursor moves past them.
+	 */
+	memset(&js, 0, sizeof(js));
+	for (i = 0; i < 3; i++)
+		say_nobody("5AQMc0012374: ruleset=check_rcpt, arg1=<v@example.org>, "
+		    "relay=[198.51.100.77], reject=550 5.7.1 <v@example.org>... "
+		    "Relaying denied. Proper authentication required.");
+	sync_journal();
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, &js), 0, "");
+	assert_int_equal(g.n, 0);
+	assert_int_equal(js.js_entries, 3);
+	assert_int_equal(js.js_untrusted, 3);
+	assert_int_equal(js.js_skipped, 3);
+	assert_string_not_equal(nc2, nc);
+	free(nc2);
+	/* The shipped journalmatch does not even select them. */
+	memset(&js, 0, sizeof(js));
+	c.c_journalmatch = SHIPPED_MATCH;
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, &js), 0, "");
+	assert_int_equal(js.js_entries, 0);
+	assert_string_equal(nc2, nc);
 	free(nc2);
 	free(nc);
-	/* The real tool refusing a cursor. */
-	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, NULL), -1,
-	    "mailban: journalctl exited 1: Failed to seek to cursor: Invalid "
-	    "argument; journal not read (check journalmatch, or the saved cursor)\n");
-	assert_null(nc);
+	c.c_journalmatch = MATCH;
+	/*
+	 * The real tool refusing a cursor without a time: the 4 sendmail
+	 * entries there are taken as read (the forged ones are untrusted).
+	 */
+	memset(&js, 0, sizeof(js));
+	assert_logged(journal_follow(&c, "garbage", collect, &g, &nc, &js), 0,
+	    "mailban: journal cursor \"garbage\" refused by journalctl (Failed to "
+	    "seek to cursor: Invalid argument) and it holds no time: the 4 entries in "
+	    "the journal now are taken as read, those since the last run are not "
+	    "counted\n");
+	assert_int_equal(g.n, 0);
+	assert_int_equal(js.js_before, 4);
+	assert_int_equal(js.js_untrusted, 3);
+	/* What it returns is a cursor journalctl takes: quiet, nothing new. */
+	assert_logged(journal_follow(&c, nc, collect, &g, &nc2, NULL), 0, "");
+	assert_int_equal(g.n, 0);
+	assert_string_equal(nc2, nc);
+	free(nc2);
+	/*
+	 * A real cursor whose seqnum id was damaged ("s=" not an id128):
+	 * refused; the entry after its time is handed on, exactly once.
+	 */
+	assert_int_equal(strncmp(nc, "s=", 2), 0);
+	nc[2] = 'z';
+	say("sm-mta", "4245", "5AQMc0012375: AUTH failure (LOGIN): authentication "
+	    "failure (-13) SASL(-13): authentication failure: checkpass failed, "
+	    "user=admin, relay=[198.51.100.75]");
+	sync_journal();
+	cap_begin();
+	assert_int_equal(journal_follow(&c, nc, collect, &g, &nc2, NULL), 0);
+	want = cap_end();
+	assert_true(asprintf(&p, "mailban: journal cursor \"%.60s\" refused by "
+	    "journalctl (Failed to seek to cursor: Invalid argument): reading the "
+	    "entries after its time, ", nc) > 0);
+	assert_int_equal(strncmp(want, p, strlen(p)), 0);
+	assert_int_equal(strcmp(want + strlen(want) - 2, "Z\n"), 0);
+	free(p);
+	free(want);
+	assert_int_equal(g.n, 1);
+	assert_non_null(strstr(g.line[0], "relay=[198.51.100.75]\n"));
+	assert_string_equal(nc2, g.cursor[0]);
+	got_free(&g);
+	free(nc2);
+	free(nc);
 }
 
 static int
@@ -782,7 +979,8 @@ static int
 group_teardown(void **state)
 {
 	static const char *const names[] = { "jctl-argv", "jctl-cat", "jctl-skip",
-	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill" };
+	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "jctl-refuse",
+	    "jctl-refuse2", "sendmail-mta", "sendmail" };
 	char	path[256];
 	size_t	i;
 
@@ -804,6 +1002,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_recorded_journalctl_output),
 		cmocka_unit_test(parse_handmade_lines),
+		cmocka_unit_test(parse_trusted_fields),
 		cmocka_unit_test(parse_escapes_give_exact_bytes),
 		cmocka_unit_test(parse_never_reads_past_len),
 		cmocka_unit_test(follow_runs_fixed_argv_and_env),
@@ -811,6 +1010,7 @@ main(void)
 		cmocka_unit_test(follow_skipped_last_entries_still_move_the_cursor),
 		cmocka_unit_test(follow_stops_when_the_callback_fails),
 		cmocka_unit_test(follow_reports_failures_once),
+		cmocka_unit_test(follow_recovers_from_a_refused_cursor),
 		cmocka_unit_test(real_journal_follow_reads_new_entries_once),
 	};
 

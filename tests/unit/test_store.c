@@ -1015,33 +1015,64 @@ pending_remembers_addresses_and_waiting_failures(void **state)
 	char		 addr[ADDR_STRLEN] = "unchanged";
 	int64_t		 count = -1;
 
-	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", T0, addr), 0);
 	assert_string_equal(addr, "unchanged");
 	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0), 0);
 	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0 + 1), 0);
 	assert_int_equal(store_pending_put(s, "sendmail-reject", "5AQ1x", NULL, T0), 0);
-	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 0);
-	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", T0, addr), 0);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", T0, &count), 0);
 	assert_int_equal(count, 2);
-	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", T0, &count), 0);
 	assert_int_equal(count, 0);
 	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", "192.0.2.7",
 	    T0 + 2), 0);
 	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", "192.0.2.8",
 	    T0 + 3), 0);	/* replaces: one address per queue id */
-	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 1);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", T0, addr), 1);
 	assert_string_equal(addr, "192.0.2.8");
-	assert_int_equal(store_pending_addr(s, "sendmail-reject", "5AQ1x", addr), 0);
-	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1y", addr), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-reject", "5AQ1x", T0, addr), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1y", T0, addr), 0);
 	/* Taking the waiting failures leaves the address. */
 	assert_int_equal(store_pending_put(s, "sendmail-auth", "5AQ1x", NULL, T0 + 4), 0);
-	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", &count), 0);
+	assert_int_equal(store_pending_take(s, "sendmail-auth", "5AQ1x", T0, &count), 0);
 	assert_int_equal(count, 1);
-	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", addr), 1);
+	assert_int_equal(store_pending_addr(s, "sendmail-auth", "5AQ1x", T0, addr), 1);
 	store_close(s);
 	assert_dump(fx->db, "SELECT jail, qid, address, time FROM pending ORDER BY rowid",
 	    "sendmail-reject|5AQ1x|-|1764151200\n"
 	    "sendmail-auth|5AQ1x|192.0.2.8|1764151203\n");
+}
+
+/*
+ * What waits expires by the time of the line that looks for it (event
+ * time): a waiting failure or an address older than `since` is not seen,
+ * however recently it was stored.
+ */
+static void
+pending_sees_only_rows_since(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	char		 addr[ADDR_STRLEN] = "unchanged";
+	int64_t		 count = -1;
+
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "A1", NULL, T0), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "A1", NULL, T0 + 300), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "A1", NULL, T0 + 599), 0);
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "A1", NULL, T0 + 600), 0);
+	/* Completed at T0 + 1199 with findtime 600: the last two count. */
+	assert_int_equal(store_pending_take(s, "sendmail-reject", "A1", T0 + 599, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(store_pending_put(s, "sendmail-reject", "A2", "192.0.2.7", T0), 0);
+	assert_int_equal(store_pending_addr(s, "sendmail-reject", "A2", T0 + 1, addr), 0);
+	assert_string_equal(addr, "unchanged");
+	assert_int_equal(store_pending_addr(s, "sendmail-reject", "A2", T0, addr), 1);
+	assert_string_equal(addr, "192.0.2.7");
+	store_close(s);
+	/* The rows too old to count stay until store_pending_expire(). */
+	assert_dump(fx->db, "SELECT qid, address, time FROM pending ORDER BY rowid",
+	    "A1|-|1764151200\nA1|-|1764151500\nA2|192.0.2.7|1764151200\n");
 }
 
 static void
@@ -1954,6 +1985,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(active_holds_bans_with_start_le_now_lt_end_not_lifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(active_canonicalises_and_skips_rows_edited_into_non_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_remembers_addresses_and_waiting_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_sees_only_rows_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_expire_drops_rows_older_than_before, setup, teardown),
 		cmocka_unit_test_setup_teardown(purge_deletes_old_failures_and_keeps_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(purge_of_many_rows_returns_the_space, setup, teardown),

@@ -552,6 +552,89 @@ bsd_feb29_goes_to_latest_leap_year(void **state)
 	assert_int_equal(sc.sc_lastmon, 2);
 }
 
+/* Expect each line of a stream, in order, to parse to its time. */
+struct tline {
+	const char	*l;
+	int64_t		 t;
+};
+
+static void
+stream_expect(struct syslog_ctx *sc, const struct tline *v, size_t n)
+{
+	struct sysline	l;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		if (parse(sc, v[i].l, &l) == -1)
+			fail_msg("line %zu \"%s\" refused", i, v[i].l);
+		if (l.s_time != v[i].t)
+			fail_msg("line %zu \"%s\": %lld, expected %lld", i, v[i].l,
+			    (long long)l.s_time, (long long)v[i].t);
+	}
+}
+
+/*
+ * One future-dated line (Dec 25 when the reference is Dec 2): first in a
+ * stream (as it is when it starts a cron run), the reference rule dates it
+ * a year back, and the lines after it must keep their own year, not follow
+ * the outlier's.  After other lines it comes out in the future (ingest
+ * refuses it then, as more than a day ahead), and the lines after it keep
+ * their year as well; the same in early January.
+ */
+static void
+bsd_outlier_does_not_carry_its_year(void **state)
+{
+	struct syslog_ctx	sc;
+	const struct tline	dec[] = {
+		{ "Dec  2 09:00:00 h d: m", utc(2026, 12, 2, 9, 0, 0) },
+		{ "Dec 25 10:00:00 h d: m", utc(2026, 12, 25, 10, 0, 0) },
+		{ "Dec  2 09:01:00 h d: m", utc(2026, 12, 2, 9, 1, 0) },
+		{ "Dec  2 09:01:30 h d: m", utc(2026, 12, 2, 9, 1, 30) },
+		{ "Dec  2 09:02:00 h d: m", utc(2026, 12, 2, 9, 2, 0) },
+	};
+	const struct tline	first[] = {
+		{ "Dec 25 10:00:00 h d: m", utc(2025, 12, 25, 10, 0, 0) },
+		{ "Dec  2 09:00:00 h d: m", utc(2026, 12, 2, 9, 0, 0) },
+		{ "Dec  2 09:00:10 h d: m", utc(2026, 12, 2, 9, 0, 10) },
+	};
+	const struct tline	jan[] = {
+		{ "Jan  4 10:00:00 h d: m", utc(2027, 1, 4, 10, 0, 0) },
+		{ "Jan 20 10:00:00 h d: m", utc(2027, 1, 20, 10, 0, 0) },
+		{ "Jan  4 10:01:00 h d: m", utc(2027, 1, 4, 10, 1, 0) },
+		{ "Dec 31 23:00:00 h d: m", utc(2026, 12, 31, 23, 0, 0) },
+		{ "Jan  4 10:02:00 h d: m", utc(2027, 1, 4, 10, 2, 0) },
+	};
+
+	(void)state;
+	settz("UTC");
+	syslog_init(&sc, utc(2026, 12, 2, 12, 0, 0));
+	stream_expect(&sc, dec, sizeof(dec) / sizeof(dec[0]));
+	assert_int_equal(sc.sc_lastyear, 2026);
+	syslog_init(&sc, utc(2026, 12, 2, 12, 0, 0));
+	stream_expect(&sc, first, sizeof(first) / sizeof(first[0]));
+	syslog_init(&sc, utc(2027, 1, 5, 12, 0, 0));
+	stream_expect(&sc, jan, sizeof(jan) / sizeof(jan[0]));
+	/*
+	 * The edge of the reference rule inside one minute, its seconds out
+	 * of order: :50 is a year back, :10 is not, and the minute of the
+	 * first must not hand its year to the second.
+	 */
+	syslog_init(&sc, utc(2026, 6, 15, 12, 0, 30));
+	stream_expect(&sc, (const struct tline[]){
+	    { "Jun 16 12:00:50 h d: m", utc(2025, 6, 16, 12, 0, 50) },
+	    { "Jun 16 12:00:10 h d: m", utc(2026, 6, 16, 12, 0, 10) } }, 2);
+	/* In local time too, with the minute cache at work. */
+	settz("Europe/Berlin");
+	syslog_init(&sc, utc(2026, 12, 2, 12, 0, 0));
+	stream_expect(&sc, &(struct tline){ "Dec 25 11:00:00 h d: m",
+	    utc(2025, 12, 25, 10, 0, 0) }, 1);
+	stream_expect(&sc, &(struct tline){ "Dec  2 10:01:00 h d: m",
+	    utc(2026, 12, 2, 9, 1, 0) }, 1);
+	stream_expect(&sc, &(struct tline){ "Dec  2 10:01:07 h d: m",
+	    utc(2026, 12, 2, 9, 1, 7) }, 1);
+	assert_int_equal(sc.sc_lastyear, 2026);
+}
+
 static void
 moved_reference_is_honoured(void **state)
 {
@@ -648,7 +731,10 @@ iso_is_local_time(void **state)
 /*
  * Expected UTC for a local time: mktime(tm_isdst = -1), except in the
  * repeated hour (both isdst 0 and 1 give back the same wall clock), where
- * syslog.c promises the first occurrence.
+ * syslog.c gives the first occurrence to a line alone or after lines that
+ * do not make the clocks go back (each local time once, in order, as in
+ * the streams below; fall_back_hour_follows_the_order_of_the_log has the
+ * rest).
  */
 static int64_t
 expect_local(int y, int mo, int d, int h, int mi, int s, int *fold)
@@ -790,7 +876,7 @@ berlin_clock_changes_exactly(void **state)
 	assert_int_equal(time_at(0, "2026-03-29 01:59:59 h d: m"), utc(2026, 3, 29, 0, 59, 59));
 	assert_int_equal(time_at(0, "2026-03-29 02:30:00 h d: m"), utc(2026, 3, 29, 1, 30, 0));
 	assert_int_equal(time_at(0, "2026-03-29 03:00:00 h d: m"), utc(2026, 3, 29, 1, 0, 0));
-	/* Fall back: the repeated 02:xx is its first occurrence (CEST). */
+	/* Fall back: the repeated 02:xx alone is its first occurrence (CEST). */
 	assert_int_equal(time_at(0, "2026-10-25 02:00:00 h d: m"), utc(2026, 10, 25, 0, 0, 0));
 	assert_int_equal(time_at(0, "2026-10-25 02:59:59 h d: m"), utc(2026, 10, 25, 0, 59, 59));
 	assert_int_equal(time_at(0, "2026-10-25 03:00:00 h d: m"), utc(2026, 10, 25, 2, 0, 0));
@@ -805,6 +891,121 @@ berlin_clock_changes_exactly(void **state)
 		n = snprintf(line, sizeof(line), "2026-10-25 %02d:%02d:%02d h d: m", h, mi, sec);
 		assert_int_equal(syslog_parse(&sc, line, (size_t)n, &l), 0);
 		assert_int_equal(l.s_time, expect_local(2026, 10, 25, h, mi, sec, &fold));
+	}
+}
+
+/*
+ * Fall back in Berlin (2026-10-25, 03:00 CEST -> 02:00 CET): 02:00-02:59
+ * happen twice.  Alone, a line of that hour is its first occurrence (CEST);
+ * in a stream, the order of the log decides: after a line of the second
+ * occurrence, or when the local time goes back by more than two minutes
+ * (02:59 then 02:00), the second occurrence (CET), which keeps the stream
+ * monotonic.  A line a little out of order stays where it is.
+ */
+static void
+fold_streams(const char *fmt)
+{
+	static const struct {
+		int	h, mi, s;
+		int64_t	t;		/* UTC seconds after 2026-10-25 00:00 */
+	} v[] = {
+		{ 1, 59, 59, -1 },
+		{ 2, 0, 0, 0 }, { 2, 30, 0, 1800 }, { 2, 59, 59, 3599 },
+		{ 2, 0, 1, 3601 }, { 2, 0, 1, 3601 }, { 2, 30, 0, 5400 },
+		{ 2, 29, 0, 5340 }, { 2, 59, 59, 7199 }, { 3, 0, 0, 7200 },
+		/* another day, a quiet night: 02:40, then 02:10 after the change */
+		{ -1, 0, 0, 0 },
+		{ 2, 40, 0, 2400 }, { 2, 10, 0, 4200 }, { 2, 45, 0, 6300 },
+		/* a little out of order in the first occurrence */
+		{ -1, 0, 0, 0 },
+		{ 2, 30, 10, 1810 }, { 2, 30, 5, 1805 }, { 2, 28, 30, 1710 },
+		{ 2, 31, 0, 1860 },
+		/* and in the second, after the change */
+		{ -1, 0, 0, 0 },
+		{ 2, 58, 0, 3480 }, { 2, 1, 0, 3660 }, { 2, 0, 30, 3630 },
+		{ 3, 0, 5, 7205 }, { 2, 59, 0, 7140 }, { 3, 1, 0, 7260 },
+	};
+	int64_t			day = utc(2026, 10, 25, 0, 0, 0);
+	struct syslog_ctx	sc;
+	struct sysline		l;
+	char			line[64];
+	size_t			i;
+	int			n;
+
+	settz("Europe/Berlin");
+	syslog_init(&sc, day + 43200);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].h == -1) {
+			syslog_init(&sc, day + 43200);
+			continue;
+		}
+		n = snprintf(line, sizeof(line), fmt, v[i].h, v[i].mi, v[i].s);
+		assert_true(n > 0 && (size_t)n < sizeof(line));
+		assert_int_equal(parse(&sc, line, &l), 0);
+		if (l.s_time != day + v[i].t)
+			fail_msg("line %zu \"%s\": %lld, expected %lld", i, line,
+			    (long long)(l.s_time - day), (long long)v[i].t);
+	}
+}
+
+static void
+fall_back_hour_follows_the_order_of_the_log(void **state)
+{
+	struct syslog_ctx	sc;
+	struct sysline		l;
+	int64_t			t, from = utc(2026, 10, 24, 23, 30, 0);
+	char			line[64];
+	int			n, k = 0;
+
+	(void)state;
+	fold_streams("Oct 25 %02d:%02d:%02d h d: m");
+	fold_streams("2026-10-25 %02d:%02d:%02d h d: m");
+	/* Alone: the first occurrence. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 12, 0, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 0, 30, 0));
+	/* First in a stream read by cron a minute later: by the reference. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 31, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 31, 0), "2026-10-25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	assert_int_equal(time_at(utc(2026, 10, 25, 0, 31, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 0, 30, 0));
+	/* Written a moment after the run started: still the second. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 1, 29, 0), "Oct 25 02:30:00 h d: m"),
+	    utc(2026, 10, 25, 1, 30, 0));
+	/* The second occurrence would be in the future: the first. */
+	assert_int_equal(time_at(utc(2026, 10, 25, 0, 51, 0), "Oct 25 02:10:00 h d: m"),
+	    utc(2026, 10, 25, 0, 10, 0));
+	/* Lord Howe goes back half an hour: 02:00 +11 -> 01:30 +10:30. */
+	settz("Australia/Lord_Howe");
+	syslog_init(&sc, utc(2026, 4, 5, 0, 0, 0));
+	stream_expect(&sc, (const struct tline[]){
+	    { "Apr  5 01:59:50 h d: m", utc(2026, 4, 4, 14, 59, 50) },
+	    { "Apr  5 01:30:10 h d: m", utc(2026, 4, 4, 15, 0, 10) },
+	    { "2026-04-05 01:45:00 h d: m", utc(2026, 4, 4, 15, 15, 0) },
+	    { "Apr  5 02:00:00 h d: m", utc(2026, 4, 4, 15, 30, 0) } }, 4);
+	settz("Europe/Berlin");
+	/* A chronological log through the change, several lines a minute
+	 * in both local formats: every line at its own instant. */
+	syslog_init(&sc, utc(2026, 10, 25, 12, 0, 0));
+	for (t = from; t < from + 3 * 3600; t += 7, k++) {
+		time_t		tt = (time_t)t;
+		struct tm	tm;
+
+		localtime_r(&tt, &tm);
+		if (k % 3 == 2)
+			n = snprintf(line, sizeof(line), "%04d-%02d-%02d %02d:%02d:%02d h d: m",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec);
+		else
+			n = snprintf(line, sizeof(line), k % 3 ? "Oct %d %02d:%02d:%02d h d: m" :
+			    "Oct %2d %02d:%02d:%02d h d: m", tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec);
+		assert_true(n > 0 && (size_t)n < sizeof(line));
+		assert_int_equal(parse(&sc, line, &l), 0);
+		if (l.s_time != t)
+			fail_msg("\"%s\": %lld, expected %lld", line, (long long)l.s_time,
+			    (long long)t);
 	}
 }
 
@@ -926,6 +1127,7 @@ main(void)
 		cmocka_unit_test(bsd_month_back_by_six_is_not_a_new_year),
 		cmocka_unit_test(bsd_lines_going_back_keep_the_reference_rule),
 		cmocka_unit_test(bsd_feb29_goes_to_latest_leap_year),
+		cmocka_unit_test(bsd_outlier_does_not_carry_its_year),
 		cmocka_unit_test(moved_reference_is_honoured),
 		cmocka_unit_test(rfc3339_offsets_and_fractions),
 		cmocka_unit_test(rfc3339_bad_forms_are_refused),
@@ -933,6 +1135,7 @@ main(void)
 		cmocka_unit_test(local_time_equals_mktime_over_a_berlin_year),
 		cmocka_unit_test(local_time_equals_mktime_over_a_lord_howe_year),
 		cmocka_unit_test(berlin_clock_changes_exactly),
+		cmocka_unit_test(fall_back_hour_follows_the_order_of_the_log),
 		cmocka_unit_test(minute_cache_agrees_with_each_line_alone),
 	};
 

@@ -18,8 +18,8 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	   -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
 override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -iquote $(BUILD) -iquote src \
-	   $(shell pkg-config --cflags libpcre2-8 sqlite3 2>/dev/null) -I/usr/include/iniparser
-LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson
+	   $(shell pkg-config --cflags libpcre2-8 sqlite3 libpq 2>/dev/null) -I/usr/include/iniparser
+LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq
 
 # Modules: one per arrow of the data flow (DESIGN.md); commands: main and
 # one file per subcommand.  Unit tests link the modules through an archive,
@@ -40,7 +40,7 @@ $(BUILD)/mailban: $(CMD_OBJ) $(LIB)
 $(LIB): $(MOD_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(MOD_OBJ)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc $(BUILD)/reports.inc
+$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc $(BUILD)/reports.inc $(BUILD)/fleet.inc
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The report queries of sql/reports/ are embedded too (mailban report).
@@ -53,6 +53,11 @@ $(BUILD)/reports.inc: $(REPORTS) scripts/embed-reports.sh
 $(BUILD)/schema.inc: sql/schema.sql scripts/embed.sh
 	@mkdir -p $(BUILD)/tests
 	sh scripts/embed.sh SCHEMA_SQL < sql/schema.sql > $@.tmp && mv $@.tmp $@
+
+# The shared store's schema (fleet mode, PostgreSQL), embedded the same way.
+$(BUILD)/fleet.inc: sql/fleet.sql scripts/embed.sh
+	@mkdir -p $(BUILD)/tests
+	sh scripts/embed.sh FLEET_SQL < sql/fleet.sql > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka

@@ -27,6 +27,7 @@
 
 #include "cmd.h"
 #include "firewall.h"
+#include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -286,6 +287,7 @@ cmd_run(int argc, char **argv)
 	size_t			 nactive = 0;
 	int			 c, dry = 0, lockfd = -1, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0, inited = 0, dbfail = 0, srcfail = 0, committed = 0;
+	int			 fleet = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
@@ -397,11 +399,14 @@ cmd_run(int argc, char **argv)
 	intx = 0;
 	if (store_damaged(st))
 		goto out;	/* nothing is applied from a damaged file */
+	/* Fleet mode (fleet.c): push this host's failures, pull the others';
+	 * it reports its own problems, and the firewall step runs whatever. */
+	fleet = cfg->c_fleet != NULL && committed ? fleet_sync(cfg, st, now, &newbans) : 0;
 
 	log_mark();
 	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
 	snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
-	rc = fw == -1 || srcfail || dbfail ? EXIT_RUNTIME : EXIT_OK;
+	rc = fw == -1 || srcfail || dbfail || fleet == -1 ? EXIT_RUNTIME : EXIT_OK;
 	if (!committed)
 		goto out;
 	rr.r_expired = removed;

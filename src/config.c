@@ -118,6 +118,8 @@ const struct key config_keys[] = {
 	{ "backend",		KS_DEFAULT,	KT_ENUM,	0,	0,	&backends,	"chain",		C(c_backend),		0,			NULL },
 	{ "ipset",		KS_DEFAULT,	KT_PATH,	0,	0,	NULL,		"/usr/sbin/ipset",	C(c_ipset),		0,			NULL },
 	{ "syslog_facility",	KS_DEFAULT,	KT_ENUM,	0,	0,	&facilities,	"daemon",		C(c_facility),		0,			NULL },
+	{ "fleet",		KS_DEFAULT,	KT_CONNINFO,	0,	0,	NULL,		"",			C(c_fleet),		0,			"host=db.example.net dbname=mailban user=mx1" },
+	{ "fleet_host",		KS_DEFAULT,	KT_HOSTNAME,	0,	0,	NULL,		"",			C(c_fleet_host),	0,			NULL },
 	/* A filter section's keys; KS_BOTH: [DEFAULT] gives the default. */
 	{ "enabled",		KS_JAIL,	KT_BOOL,	0,	0,	NULL,		"true",			J(j_enabled),		0,			NULL },
 	{ "mode",		KS_JAIL,	KT_ENUM,	0,	0,	&modes,		"normal",		J(j_mode),		0,			NULL },

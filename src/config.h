@@ -84,6 +84,8 @@ struct config {
 	long long	 c_inc_window;	/* bantime.window [30d] */
 	char		*c_localfile;	/* the .local file read after c_file, or NULL */
 	long long	 c_bantime;	/* [DEFAULT] bantime (manual bans without --for) */
+	char		*c_fleet;	/* fleet: a libpq conninfo, NULL = no fleet */
+	char		*c_fleet_host;	/* fleet_host [the host name] */
 };
 
 #define BACKEND_CHAIN	0

@@ -42,6 +42,8 @@ enum ktype {
 	KT_ENUM,	/* int: one of k_enum's values */
 	KT_MATCHES,	/* char *: journalctl matches, joined by one space */
 	KT_MULT,	/* long long *, size_t count at k_noff: k_min to k_max */
+	KT_CONNINFO,	/* char *: a libpq conninfo without a password; "": NULL */
+	KT_HOSTNAME,	/* char *: a host name; "": this machine's */
 	KT_NTYPES
 };
 

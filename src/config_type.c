@@ -11,11 +11,13 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config_int.h"
@@ -521,6 +523,75 @@ out:
  * back gives the same configuration.
  */
 
+/*
+ * fleet: a libpq conninfo ("host=... dbname=... user=..." or a URI), or
+ * empty for none.  A password has no place in a file that is read by
+ * every mailban command: it goes in ~/.pgpass (or a service file).
+ */
+static int
+get_conninfo(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_t *nn)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *nl;
+	int			 rc = 0;
+
+	(void)k;
+	(void)nn;
+	if (kv->k_val[0] == '\0')
+		return 0;
+	if ((opts = PQconninfoParse(kv->k_val, &err)) == NULL) {
+		if (err != NULL && (nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		config_kvreport(ld, kv, "not a libpq connection string: %s (write "
+		    "\"host=... dbname=... user=...\" or \"service=NAME\")",
+		    err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			config_kvreport(ld, kv, "holds a password (remove it: put it in "
+			    "~/.pgpass, mode 0600, or use a service file)");
+			rc = -1;
+		}
+	PQconninfoFree(opts);
+	if (rc == 0)
+		set_str(f, kv->k_val);
+	return rc;
+}
+
+/* fleet_host: the name this host's rows carry; by default the host name. */
+static int
+get_hostname(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_t *nn)
+{
+	char		 name[256];
+	const char	*v = kv->k_val;
+	size_t		 i, n;
+
+	(void)k;
+	(void)nn;
+	if (v[0] == '\0') {
+		if (gethostname(name, sizeof(name)) == -1 || name[0] == '\0') {
+			config_kvreport(ld, kv, "the host name is unknown (set fleet_host)");
+			return -1;
+		}
+		name[sizeof(name) - 1] = '\0';
+		v = name;
+	}
+	n = strlen(v);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' && v[i] != '_')
+			break;
+	if (n > 63 || i < n) {
+		config_kvreport(ld, kv, "\"%s\" is not a host name (use letters, digits, '.', "
+		    "'-' and '_', at most 63)", v);
+		return -1;
+	}
+	set_str(f, v);
+	return 0;
+}
+
+
 void
 config_print_kv(FILE *fp, const char *key, const char *v)
 {
@@ -549,6 +620,11 @@ key_print(FILE *fp, const struct key *k, const void *base)
 	switch (k->k_type) {
 	case KT_PATH: case KT_CHAIN: case KT_PORTS: case KT_TARGET: case KT_MATCHES:
 		config_print_kv(fp, k->k_name, *(char *const *)f);
+		break;
+	case KT_CONNINFO: case KT_HOSTNAME:
+		/* KS_DEFAULT keys: shown only when there is a fleet. */
+		if (((const struct config *)base)->c_fleet != NULL)
+			config_print_kv(fp, k->k_name, *(char *const *)f);
 		break;
 	case KT_NUM:
 		fprintf(fp, "%s = %lld\n", k->k_name, *(const long long *)f);
@@ -603,6 +679,7 @@ key_free(const struct key *k, void *base)
 
 	switch (k->k_type) {
 	case KT_PATH: case KT_CHAIN: case KT_PORTS: case KT_TARGET: case KT_MATCHES:
+	case KT_CONNINFO: case KT_HOSTNAME:
 		free(*(char **)f);
 		*(char **)f = NULL;
 		break;
@@ -634,7 +711,8 @@ key_check(struct ini *ld, const struct key *k, const struct kv *kv, void *base)
 		[KT_BANTIME] = get_bantime,	[KT_CIDRS] = get_cidrs,
 		[KT_NAMES] = get_names,		[KT_BOOL] = get_bool,
 		[KT_ENUM] = get_enum,		[KT_MATCHES] = get_matches,
-		[KT_MULT] = get_mult,
+		[KT_MULT] = get_mult,		[KT_CONNINFO] = get_conninfo,
+		[KT_HOSTNAME] = get_hostname,
 	};
 
 	return get[k->k_type](ld, k, kv, (char *)base + k->k_off,

@@ -51,20 +51,22 @@
  * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	2
+#define STORE_VERSION	3
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
 struct upgrade {
 	const char	*u_sql;		/* run first; NULL if none */
-	const char	*u_create[4];	/* objects of SCHEMA_SQL to create */
+	const char	*u_create[8];	/* objects of SCHEMA_SQL to create */
 };
 
 static const struct upgrade upgrade[STORE_VERSION + 1] = {
 	{ NULL, { NULL } },		/* 0: no database */
 	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
 	{ NULL, { "scanned", "meta", NULL } },	/* 2: scan dedupe, meta; offenders.filters */
+	{ NULL, { "fleet_origin", "fleet_origin_rid", "fleet_ban_origin",
+	    "fleet_ban_origin_rid", "fleet_lifts", "bans_lifted", NULL } },	/* 3: fleet mode */
 };
 
 /*
@@ -115,6 +117,16 @@ enum stmt {
 	ST_META_GET,
 	ST_META_PUT,
 	ST_BAN_STARTS,
+	ST_FLEET_OUTBOX,
+	ST_FLEET_WAITING,
+	ST_FLEET_KNOWN,
+	ST_FLEET_PUT,
+	ST_FLEET_BANS_OUT,
+	ST_FLEET_LIFTS_OUT,
+	ST_FLEET_BAN_KNOWN,
+	ST_FLEET_BAN_PUT,
+	ST_FLEET_LIFT_KNOWN,
+	ST_FLEET_LIFT_PUT,
 	ST__N
 };
 
@@ -249,6 +261,33 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_BAN_STARTS] =
 	    "SELECT start FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
 	    "AND start < ?4 AND manual = 0 ORDER BY start",
+	/* Fleet mode: the failures read here (no fleet_origin row) after ?1. */
+	[ST_FLEET_OUTBOX] =
+	    "SELECT f.id, f.time, f.address, f.jail, f.pattern FROM failures f "
+	    "WHERE f.id > ?1 AND NOT EXISTS (SELECT 1 FROM fleet_origin o "
+	    "WHERE o.id = f.id) ORDER BY f.id LIMIT ?2",
+	[ST_FLEET_WAITING] =
+	    "SELECT count(*) FROM failures f WHERE f.id > ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM fleet_origin o WHERE o.id = f.id)",
+	[ST_FLEET_KNOWN] = "SELECT count(*) FROM fleet_origin WHERE host = ?1 AND rid = ?2",
+	[ST_FLEET_PUT] =
+	    "INSERT INTO fleet_origin (id, host, rid, seq) VALUES (?1, ?2, ?3, ?4)",
+	/* The manual bans made here after ?1; the unbans made here after ?1. */
+	[ST_FLEET_BANS_OUT] =
+	    "SELECT b.id, b.address, b.jail, b.start, b.end, b.reason FROM bans b "
+	    "WHERE b.id > ?1 AND b.manual = 1 AND NOT EXISTS (SELECT 1 FROM "
+	    "fleet_ban_origin o WHERE o.id = b.id) ORDER BY b.id",
+	[ST_FLEET_LIFTS_OUT] =
+	    "SELECT b.address, b.lifted FROM bans b WHERE b.lifted > ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM fleet_lifts l WHERE l.address = b.address AND "
+	    "l.lifted = b.lifted) GROUP BY b.address, b.lifted ORDER BY 2, 1",
+	[ST_FLEET_BAN_KNOWN] =
+	    "SELECT count(*) FROM fleet_ban_origin WHERE host = ?1 AND rid = ?2",
+	[ST_FLEET_BAN_PUT] = "INSERT INTO fleet_ban_origin (id, host, rid) VALUES (?1, ?2, ?3)",
+	[ST_FLEET_LIFT_KNOWN] =
+	    "SELECT count(*) FROM fleet_lifts WHERE address = ?1 AND lifted = ?2",
+	[ST_FLEET_LIFT_PUT] =
+	    "INSERT INTO fleet_lifts (address, lifted, host) VALUES (?1, ?2, ?3)",
 	[ST_SCANNED_PUT] =
 	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
 	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "
@@ -2254,4 +2293,214 @@ store_ban_starts(struct store *s, const char *jail, const char *addr, int64_t fr
 		return db_error(s, "reading earlier bans");
 	}
 	return 0;
+}
+
+/* ---- Fleet mode (fleet.c) ---- */
+
+int
+store_fleet_outbox(struct store *s, int64_t after_id, size_t max, struct fleetrow **v,
+    size_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_OUTBOX];
+	struct fleetrow	*r = NULL, *e;
+	size_t		 nr = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (int64_t)max) != SQLITE_OK)
+		return bind_error(s, st, "reading failures to push");
+	r = xcalloc(max + 1, sizeof(*r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = &r[nr];
+		e->fr_id = sqlite3_column_int64(st, 0);
+		e->fr_time = sqlite3_column_int64(st, 1);
+		if (column_str(st, 2, e->fr_addr, sizeof(e->fr_addr)) == -1)
+			e->fr_addr[0] = '\0';	/* not an address: fleet.c skips it */
+		e->fr_jail = column_dup(st, 3);
+		e->fr_pattern = sqlite3_column_int(st, 4);
+		nr++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading failures to push");
+		done(st);
+		store_fleetrows_free(r, nr);
+		return -1;
+	}
+	done(st);
+	*v = r;
+	*n = nr;
+	return 0;
+}
+
+void
+store_fleetrows_free(struct fleetrow *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].fr_jail);
+	free(v);
+}
+
+int
+store_fleet_waiting(struct store *s, int64_t after_id, int64_t *n)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_WAITING];
+
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
+		return bind_error(s, st, "counting failures to push");
+	return one_int(s, st, "counting failures to push", n);
+}
+
+int
+store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
+    const char *jail, const struct addr *a, int64_t time, int pattern)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_KNOWN];
+	char		 buf[ADDR_STRLEN];
+	int64_t		 known;
+
+	if (a->a_family != AF_INET && a->a_family != AF_INET6)
+		return log_error("%s: recording a pulled failure: address of family %d",
+		    s->s_path, a->a_family);
+	if (flush(s) == -1)
+		return -1;
+	if (bind_text(st, 1, host) != SQLITE_OK || sqlite3_bind_int64(st, 2, rid) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled failure");
+	if (one_int(s, st, "recording a pulled failure", &known) == -1)
+		return -1;
+	if (known > 0)
+		return 0;
+	addr_str(a, buf, sizeof(buf));
+	if (failure_insert(s, jail, buf, time, pattern) == -1)
+		return -1;
+	st = s->s_st[ST_FLEET_PUT];
+	if (sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->s_db)) != SQLITE_OK ||
+	    bind_text(st, 2, host) != SQLITE_OK || sqlite3_bind_int64(st, 3, rid) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, seq) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled failure");
+	if (run(s, st, "recording a pulled failure") == -1)
+		return -1;
+	return 1;
+}
+
+/*
+ * Manual bans (kind 'b': id, addr, jail, start, end, reason) made here
+ * with id > ban_after, then unbans (kind 'u': addr, time in start) made
+ * here at a time > lift_after, oldest first.
+ */
+int
+store_fleet_actions_out(struct store *s, int64_t ban_after, int64_t lift_after,
+    struct fleetact **v, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct fleetact	*r = NULL, *e;
+	size_t		 nr = 0, cap = 0;
+	int		 rc, k;
+
+	*v = NULL;
+	*n = 0;
+	for (k = 0; k < 2; k++) {
+		st = s->s_st[k == 0 ? ST_FLEET_BANS_OUT : ST_FLEET_LIFTS_OUT];
+		if (sqlite3_bind_int64(st, 1, k == 0 ? ban_after : lift_after) != SQLITE_OK) {
+			store_fleetacts_free(r, nr);
+			return bind_error(s, st, "reading bans to push");
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (nr == cap) {
+				cap = cap ? cap * 2 : 16;
+				r = xreallocarray(r, cap, sizeof(*r));
+			}
+			e = &r[nr++];
+			memset(e, 0, sizeof(*e));
+			e->fa_kind = k == 0 ? 'b' : 'u';
+			if (k == 0) {
+				e->fa_id = sqlite3_column_int64(st, 0);
+				column_str(st, 1, e->fa_addr, sizeof(e->fa_addr));
+				e->fa_jail = column_dup(st, 2);
+				e->fa_start = sqlite3_column_int64(st, 3);
+				e->fa_end = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+				    TIME_FOREVER : sqlite3_column_int64(st, 4);
+				if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+					e->fa_reason = column_dup(st, 5);
+			} else {
+				column_str(st, 0, e->fa_addr, sizeof(e->fa_addr));
+				e->fa_start = sqlite3_column_int64(st, 1);
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			db_error(s, "reading bans to push");
+			done(st);
+			store_fleetacts_free(r, nr);
+			return -1;
+		}
+		done(st);
+	}
+	*v = r;
+	*n = nr;
+	return 0;
+}
+
+void
+store_fleetacts_free(struct fleetact *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		free(v[i].fa_jail);
+		free(v[i].fa_reason);
+	}
+	free(v);
+}
+
+int
+store_fleet_ban_add(struct store *s, const char *host, int64_t rid, const char *jail,
+    const char *addr, int64_t start, int64_t end, const char *reason)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_BAN_KNOWN];
+	int64_t		 known, id;
+
+	if (bind_text(st, 1, host) != SQLITE_OK || sqlite3_bind_int64(st, 2, rid) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled ban");
+	if (one_int(s, st, "recording a pulled ban", &known) == -1)
+		return -1;
+	if (known > 0)
+		return 0;
+	if (store_ban_manual(s, jail, addr, start, end, reason, &id) == -1)
+		return -1;
+	st = s->s_st[ST_FLEET_BAN_PUT];
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK || bind_text(st, 2, host) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, rid) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled ban");
+	return run(s, st, "recording a pulled ban") == -1 ? -1 : 1;
+}
+
+int
+store_fleet_lift_add(struct store *s, const char *host, const char *addr, int64_t at)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_LIFT_KNOWN];
+	char		 a[ADDR_STRLEN];
+	int64_t		 known, n;
+
+	if (canonical(s, addr, a, "recording a pulled unban") == -1)
+		return -1;
+	if (bind_text(st, 1, a) != SQLITE_OK || sqlite3_bind_int64(st, 2, at) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled unban");
+	if (one_int(s, st, "recording a pulled unban", &known) == -1)
+		return -1;
+	if (known > 0)
+		return 0;
+	st = s->s_st[ST_FLEET_LIFT_PUT];
+	if (bind_text(st, 1, a) != SQLITE_OK || sqlite3_bind_int64(st, 2, at) != SQLITE_OK ||
+	    bind_text(st, 3, host) != SQLITE_OK)
+		return bind_error(s, st, "recording a pulled unban");
+	if (run(s, st, "recording a pulled unban") == -1 || store_unban(s, a, at, &n) == -1)
+		return -1;
+	return 1;
 }

@@ -45,8 +45,11 @@
 # BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
 # BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
 # BENCH_BACKEND_BANS=100000 BENCH_BACKEND_REPS=3
-# BENCH_SKIP="scan f2b stages window cron big hostile backends" (any of these words);
-# BENCH_ONLY="hostile" (only these parts)
+# BENCH_SKIP="scan f2b stages window cron big hostile backends fleet" (any of
+# these words); BENCH_ONLY="hostile" (only these parts)
+# Fleet mode: tests/bench/fleet.sh (its own table, after the others):
+#    push/pull cost per cron run for BENCH_HOSTS (10) hosts x
+#    BENCH_FLEET_FAILURES (10,000) failures, through a scratch PostgreSQL.
 set -u
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
@@ -648,5 +651,9 @@ if [ "$RESULTS" != "-" ]; then
 		sed 's/^/- /' "$NOTES"
 	} > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" &&
 	    echo "bench: wrote $RESULTS" >&2
+fi
+if ! skipped fleet; then
+	echo
+	sh tests/bench/fleet.sh "$BUILD" 2> /dev/null || true
 fi
 exit 0

@@ -109,7 +109,7 @@ UNITFILES = mailban.service mailban.timer
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(SYSCONFDIR)/mailban $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)/reports \
+	    $(DESTDIR)$(SYSCONFDIR)/mailban $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)/fleet-reports \
 	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -d -m 0700 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BUILD)/mailban $(DESTDIR)$(SBINDIR)/mailban
@@ -118,6 +118,8 @@ install: all
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mailban.8 $(DESTDIR)$(MANDIR)/man5/mailban.conf.5
 	install -m 0644 sql/schema.sql $(DESTDIR)$(DATADIR)/schema.sql
 	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/reports/; done; true
+	install -m 0644 sql/fleet.sql $(DESTDIR)$(DATADIR)/fleet.sql
+	for f in sql/fleet-reports/*.sql; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/fleet-reports/; done; true
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf"; \
 	    install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf.dist; \
@@ -138,8 +140,9 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailban $(DESTDIR)$(MANDIR)/man8/mailban.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mailban.conf.5 $(DESTDIR)$(CRONDIR)/mailban \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/mailban.service $(DESTDIR)$(SYSTEMDUNITDIR)/mailban.timer \
-	    $(DESTDIR)$(TMPFILESDIR)/mailban.conf $(DESTDIR)$(DATADIR)/schema.sql $(DESTDIR)$(DATADIR)/reports/*.sql
-	-rmdir $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(TMPFILESDIR)/mailban.conf $(DESTDIR)$(DATADIR)/schema.sql $(DESTDIR)$(DATADIR)/reports/*.sql \
+	    $(DESTDIR)$(DATADIR)/fleet.sql $(DESTDIR)$(DATADIR)/fleet-reports/*.sql
+	-rmdir $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)/fleet-reports $(DESTDIR)$(DATADIR)
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "kept $(SYSCONFDIR)/mailban and $(STATEDIR)"
 

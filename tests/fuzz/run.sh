@@ -24,12 +24,14 @@ fi
 mkdir -p $B/obj
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
- -iquote $B -iquote src $(pkg-config --cflags libpcre2-8 sqlite3 2>/dev/null) -I/usr/include/iniparser"
-LIBS="-lpcre2-8 -lsqlite3 -liniparser -lz"
+ -iquote $B -iquote src $(pkg-config --cflags libpcre2-8 sqlite3 libpq 2>/dev/null) -I/usr/include/iniparser"
+LIBS="-lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq"
 
 # The modules (not main.c nor the commands), as the Makefile builds them.
 sh scripts/embed.sh SCHEMA_SQL < sql/schema.sql > $B/schema.inc.tmp &&
     mv $B/schema.inc.tmp $B/schema.inc || exit 1
+sh scripts/embed.sh FLEET_SQL < sql/fleet.sql > $B/fleet.inc.tmp &&
+    mv $B/fleet.inc.tmp $B/fleet.inc || exit 1
 rm -f $B/libmailban.a
 for f in src/*.c; do
 	m=$(basename "$f" .c)

@@ -735,6 +735,12 @@ queue_id_is_split_off(void **state)
 	check1(re, "s1P819mk027713: [192.0.2.1] x", "FAIL 192.0.2.1 #1 s1P819mk027713");
 	check1(re, "ABCDEFGHIJ0123456789: [192.0.2.1] x", "FAIL 192.0.2.1 #1 ABCDEFGHIJ0123456789");
 	check1(re, "[192.0.2.1] x", "FAIL 192.0.2.1 #1 -");
+	/* sendmail 8.11/8.12: 12 characters. */
+	check1(re, "f9OHkXc12345: [192.0.2.1] x", "FAIL 192.0.2.1 #1 f9OHkXc12345");
+	check1(re, "f9OHkXc1234: [192.0.2.1] x", "-");
+	check1(re, "f9OHkXc1234_: [192.0.2.1] x", "-");
+	check1("^f9OHkXc12345:\\[<HOST>\\] x$", "f9OHkXc12345:[192.0.2.1] x",
+	    "FAIL 192.0.2.1 #1 -");
 	/* Not queue ids: 13 or 21 characters, a non-alphanumeric, no space. */
 	check1(re, "s1P819mk02771: [192.0.2.1] x", "-");
 	check1(re, "ABCDEFGHIJ0123456789K: [192.0.2.1] x", "-");

@@ -75,3 +75,25 @@ ok_eq "unknown filter is a usage error" "mailban: test: --filter nope: no such f
 rc=64" "$("$MAILBAN" test -c conf/mailban.conf --filter nope $LOG 2>&1; echo "rc=$?")"
 ok_eq "a regex without host group is a config error" "mailban: conf/mailban.conf:0: [regex] --regex: no host group: did not issue (add <HOST> where the address appears; tags are upper case)
 rc=78" "$("$MAILBAN" test -c conf/mailban.conf --regex 'did not issue' $LOG 2>&1; echo "rc=$?")"
+# A rotated .gz reads as scan reads it (the reader's own inflater), from a
+# file and from standard input; two gzip members one after the other.
+gzip -c $LOG > "$T/mail.log.2.gz"
+ok_eq "a .gz file" "$(tsv --regex "$R2" $LOG)" "$(tsv --regex "$R2" "$T/mail.log.2.gz")"
+ok_eq "a .gz on standard input" "$(tsv --regex "$R2" $LOG)" \
+    "$(tsv --regex "$R2" - < "$T/mail.log.2.gz")"
+{ sed -n 1,3p $LOG | gzip -c; sed -n '4,$p' $LOG | gzip -c; } > "$T/two.gz"
+ok_eq "two gzip members" "$(tsv --regex "$R2" $LOG)" "$(tsv --regex "$R2" "$T/two.gz")"
+# Cut inside line 2's address ("192.0.2.3" of 192.0.2.32): line 1 only,
+# never the cut line.
+n=$(($(sed -n 1p $LOG | wc -c) + $(sed -n 2p $LOG | sed 's/192\.0\.2\.32.*//' | wc -c) + 8))
+python3 -c 'import sys, zlib
+d = open(sys.argv[1], "rb").read()[:int(sys.argv[2])]
+c = zlib.compressobj(9, zlib.DEFLATED, 31)
+z = c.compress(d) + c.flush(zlib.Z_SYNC_FLUSH)
+open(sys.argv[3], "wb").write(z)' "$LOG" "$n" "$T/cut.gz"
+TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv --regex '\[<HOST>' \
+    "$T/cut.gz" > "$T/out" 2> "$T/err"; echo "rc=$?" >> "$T/out"
+ok_eq "a cut .gz is read up to the damage, never the cut line" "1	2026-11-26T10:00:01	192.0.2.31	regex	1
+rc=0
+mailban: $T/cut.gz: damaged gzip data (compressed data ends early): read up to the damage" \
+    "$(cat "$T/out" "$T/err")"

@@ -58,9 +58,28 @@ Failregex hits:
     8) [0] sendmail-reject failregex.8
     9) [0] sendmail-reject failregex.9
    10) [0] sendmail-reject failregex.10
-   11) [3] sendmail-reject failregex.extra.1
-   12) [1] sendmail-reject failregex.extra.2
-   13) [0] sendmail-reject failregex.extra.3
+   11) [0] sendmail-reject failregex.11
+   12) [0] sendmail-reject failregex.12
+   13) [0] sendmail-reject failregex.13
+   14) [0] sendmail-reject failregex.14
+   15) [0] sendmail-reject failregex.15
+   16) [0] sendmail-reject failregex.16
+   17) [0] sendmail-reject failregex.17
+   18) [0] sendmail-reject failregex.18
+   19) [0] sendmail-reject failregex.19
+   20) [0] sendmail-reject failregex.20
+   21) [0] sendmail-reject failregex.21
+   22) [0] sendmail-reject failregex.22
+   23) [0] sendmail-reject failregex.23
+   24) [3] sendmail-reject failregex.extra.1
+   25) [1] sendmail-reject failregex.extra.2
+   26) [0] sendmail-reject failregex.extra.3
+   27) [0] sendmail-reject failregex.extra.4
+   28) [0] sendmail-reject failregex.extra.5
+   29) [0] sendmail-reject failregex.extra.6
+   30) [0] sendmail-reject failregex.extra.7
+   31) [0] sendmail-reject failregex.extra.8
+   32) [0] sendmail-reject failregex.extra.9
     1) [0] sendmail-auth failregex.1
     2) [0] sendmail-auth failregex.2
     3) [0] sendmail-auth failregex.3
@@ -68,7 +87,7 @@ Date formats: BSD 8, RFC 3339 0, ISO 0" \
     "$(TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW $LOG 2>&1)"
 ok_eq "--print missed" "$(sed -n '5,6p;8p' $LOG)" \
     "$(TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --print missed $LOG 2>&1)"
-ok_eq "stdin and --filter NAME:MODE" "1	2026-11-26T10:00:05	192.0.2.35	sendmail-reject	14" \
+ok_eq "stdin and --filter NAME:MODE" "1	2026-11-26T10:00:05	192.0.2.35	sendmail-reject	33" \
     "$(sed -n 5p $LOG | TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv \
         --filter sendmail-reject:aggressive - 2>&1)"
 ok_eq "unknown filter is a usage error" "mailban: test: --filter nope: no such filter section in conf/mailban.conf (see mailban --help)

@@ -1410,6 +1410,78 @@ static const struct hostile hostile[] = {
 	    "FAIL 192.0.2.5 #8 " QID },
 	{ "sendmail-reject", "<", "a@<", ">... No such user here", 0, "",
 	    "NOHOST - #9 " QID },
+	/* The catalogue of issue 14. */
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, ">... Access denied", "FAIL 192.0.2.5 #11 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<\"", "a b, relay=[198.51.100.9] ",
+	    "\"@x>, relay=[192.0.2.5], reject=550 5.7.1 Access denied", 0, "",
+	    "FAIL 192.0.2.5 #11 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<\"", "a, relay=[198.51.100.9], ",
+	    ">, relay=[192.0.2.5], reject=550 5.7.1 x", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<a@b>, relay=[192.0.2.5], reject=553 "
+	    "5.3.0 ", "x relay=[198.51.100.9] ", "<", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=452 4.3.2 <", 1, ">... Connection rate limit exceeded.",
+	    "FAIL 192.0.2.5 #12 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=550 5.7.1 ", "x, ", ">", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=", "a", ", arg2=192.0.2.5, "
+	    "reject=550 5.7.1 Access denied", 0, "", "FAIL 192.0.2.5 #14 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=a, arg2=192.0.2.5, reject=554 "
+	    "5.7.1 ", "Rejected ", "<", 0, "", "-" },
+	{ "sendmail-reject", "", "a [198.51.100.9] ", "[192.0.2.5]: possible SMTP attack: "
+	    "command=VRFY, count=6", 0, "", "-" },
+	{ "sendmail-reject", "", "a", " [192.0.2.5]: Possible SMTP RCPT flood, throttling.", 0,
+	    "", "FAIL 192.0.2.5 #16 " QID },
+	{ "sendmail-reject", "[192.0.2.5]: probable open proxy: command=", "GET [198.51.100.9] ",
+	    "", 0, "", "FAIL 192.0.2.5 #17 " QID },
+	{ "sendmail-reject", "", "a@< ", "[192.0.2.5]: SMTP violation, input too long: 1", 0, "",
+	    "-" },
+	{ "sendmail-reject", "POSSIBLE ATTACK from [192.0.2.5]: newline in string \"",
+	    "[198.51.100.9]: \"", "\"", 0, "", "FAIL 192.0.2.5 #19 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a", ">, relay=[192.0.2.5], "
+	    "reject=553 5.5.4 <", 1, ">... Domain name required for sender address a",
+	    "FAIL 192.0.2.5 #20 " QID },
+	{ "sendmail-reject", "headers too large (1 max) from [", "1.", "] during message "
+	    "collect", 0, "", "-" },
+	{ "sendmail-reject", "tcpwrappers (", "a", ", 192.0.2.5) rejection", 0, "",
+	    "FAIL 192.0.2.5 #22 " QID },
+	{ "sendmail-reject", "Milter: connect: host=", "a", ", addr=192.0.2.5, rejecting "
+	    "commands", 0, "", "FAIL 192.0.2.5 #23 " QID },
+	{ "sendmail-reject", "[192.0.2.5]: possible SMTP attack: command=", "N", ", count=3", 0,
+	    "", "FAIL 192.0.2.5 #27 " QID },
+	{ "sendmail-reject", "invalid domain name (", ") from [198.51.100.9] ", ") from "
+	    "[192.0.2.5]", 0, "", "FAIL 192.0.2.5 #28 " QID },
+	{ "sendmail-reject", "invalid domain name (", "x) from ", "a [192.0.2.5] x", 0, "",
+	    "-" },
+	{ "sendmail-reject", "collect: unexpected close on connection from [192.0.2.5], "
+	    "sender=<", "a@<", "", 0, "", "FAIL 192.0.2.5 #29 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=450 4.7.1 <", 1, ">... Relaying denied", "FAIL 192.0.2.5 #30 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=454 4.7.1 Rejected: ", "a ", "", 0, "",
+	    "FAIL 192.0.2.5 #31 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "discard", 0, "", "FAIL 192.0.2.5 #32 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<a@b>, relay=[192.0.2.5], reject=451 "
+	    "4.7.1 ", "Temporary ", "", 0, "", "FAIL 192.0.2.5 #35 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=451 4.7.1 ", "a ", "", 0, "",
+	    "FAIL 192.0.2.5 #36 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=a, arg2=192.0.2.5, reject=451 4.7.1 ",
+	    "a ", "<", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=tls_client, arg1=", "A", ", arg2=STARTTLS, "
+	    "relay=[192.0.2.5], reject=403 4.7.0 TLS handshake failed.", 0, "",
+	    "FAIL 192.0.2.5 #38 " QID },
+	{ "sendmail-reject", "STARTTLS=server, error: accept failed=-1, reason=", "a ",
+	    ", SSL_error=1, errno=0, retry=-1, relay=[192.0.2.5]", 0, "",
+	    "FAIL 192.0.2.5 #39 " QID },
+	{ "sendmail-reject", "timeout waiting for input from [", "1.", "] during server cmd "
+	    "read", 0, "", "-" },
+	{ "sendmail-reject", "SYSERR(", "r", "): collect: read timeout on connection from "
+	    "[192.0.2.5], from=<x@y>", 0, "", "FAIL 192.0.2.5 #41 " QID },
+	{ "sendmail-reject", "Milter: connect: host=", "a", ", addr=192.0.2.5, temp failing "
+	    "commands", 0, "", "FAIL 192.0.2.5 #42 " QID },
 	{ "sendmail-auth", "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): "
 	    "authentication failure: checkpass failed, user=", ", relay=[198.51.100.9 ",
 	    ", relay=[192.0.2.5]", 0, "", "FAIL 192.0.2.5 #2 " QID },

@@ -1020,8 +1020,9 @@ static const unsigned char alnum[256] = {
 
 /*
  * Length of sendmail's queue id ("s1P819mk027713: ": 14 to 20 letters or
- * digits, then ": ") at msg; 0 if none.  The first 14 bytes are tested
- * without a branch: most messages have a queue id.
+ * digits, or 12 as sendmail 8.11 and 8.12 wrote them, then ": ") at msg;
+ * 0 if none.  The first 12 bytes are tested without a branch: most
+ * messages have a queue id.
  */
 static size_t
 qid_len(const char *msg, size_t len)
@@ -1029,13 +1030,13 @@ qid_len(const char *msg, size_t len)
 	const unsigned char	*m = (const unsigned char *)msg;
 	size_t			 i;
 
-	if (len < 16 || !(alnum[m[0]] & alnum[m[1]] & alnum[m[2]] & alnum[m[3]] &
+	if (len < 14 || !(alnum[m[0]] & alnum[m[1]] & alnum[m[2]] & alnum[m[3]] &
 	    alnum[m[4]] & alnum[m[5]] & alnum[m[6]] & alnum[m[7]] & alnum[m[8]] &
-	    alnum[m[9]] & alnum[m[10]] & alnum[m[11]] & alnum[m[12]] & alnum[m[13]]))
+	    alnum[m[9]] & alnum[m[10]] & alnum[m[11]]))
 		return 0;
-	for (i = 14; i < len && i <= 20 && alnum[m[i]]; i++)
+	for (i = 12; i < len && i <= 20 && alnum[m[i]]; i++)
 		continue;
-	if (i > 20 || i + 1 >= len || m[i] != ':' || m[i + 1] != ' ')
+	if (i == 13 || i > 20 || i + 1 >= len || m[i] != ':' || m[i + 1] != ' ')
 		return 0;
 	return i;
 }

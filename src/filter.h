@@ -17,8 +17,9 @@
  * Several host groups may appear (compiled with PCRE2_DUPNAMES): the
  * lowest-numbered one that took part in the match gives the address.
  * Matching sees only the syslog message of a sendmail daemon (c_daemons),
- * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 letters or digits)
- * split off.  The host group's text must parse with addr_parse(); if not,
+ * with a leading sendmail queue id ("s1P819mk027713: ", 14-20 letters or
+ * digits, or 12 as sendmail 8.11/8.12 wrote them) split off.  The host
+ * group's text must parse with addr_parse(); if not,
  * the line is MATCH_BADADDR (counted, never banned, never resolved).
  * Every match runs under PCRE2 limits (below), so that no pattern, shipped
  * or a user's, can spend seconds on one line of client-written text: a

@@ -7,6 +7,7 @@
  * findtime before it (the window in which they could count), so where the
  * runs cut the log does not matter; ingest_expire() drops only rows that
  * no later line can see.
+ * rsyslog's "message repeated N times: [ MESSAGE]" is N lines of MESSAGE.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -153,20 +154,52 @@ one(struct ingest *in, const struct match *m, int64_t t)
 	return INGEST_MISSED;
 }
 
+/*
+ * rsyslog folds repeats of a message into "message repeated N times:
+ * [ MESSAGE]": that is N lines of MESSAGE.  Returns N (at most
+ * REPEAT_MAX: one such line cannot weigh more than a flood of ordinary
+ * ones) and points *sl at MESSAGE; 1 and *sl unchanged for other lines.
+ */
+#define REPEAT_MAX	1000
+
+static unsigned
+repeated(struct sysline *sl)
+{
+	static const char	 pre[] = "message repeated ", mid[] = " times: [ ";
+	const char		*p = sl->s_msg, *end = sl->s_msg + sl->s_msglen, *d;
+	unsigned		 n = 0;
+
+	if (sl->s_msglen < sizeof(pre) - 1 + 1 + sizeof(mid) - 1 + 1 ||
+	    memcmp(p, pre, sizeof(pre) - 1) != 0)
+		return 1;
+	for (d = p += sizeof(pre) - 1; p < end && *p >= '0' && *p <= '9' && p - d < 9; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	if (p == d || n == 0 || (size_t)(end - p) < sizeof(mid) - 1 + 1 ||
+	    memcmp(p, mid, sizeof(mid) - 1) != 0 || end[-1] != ']')
+		return 1;
+	p += sizeof(mid) - 1;
+	sl->s_msg = p;
+	sl->s_msglen = (size_t)(end - 1 - p);
+	return n < REPEAT_MAX ? n : REPEAT_MAX;
+}
+
 int
 ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, size_t len)
 {
 	const struct pattern	*lp;
+	struct sysline		 inner = *sl;
 	struct match		 m[16];
 	size_t			 i, n, lj;
+	unsigned		 rep, times;
 	int			 r, outcome = INGEST_MISSED;
 
+	times = repeated(&inner);
 	in->in_stats.is_formats[sl->s_format]++;
 	if (!in->in_timeok || sl->s_time > in->in_maxtime) {
 		in->in_maxtime = sl->s_time;
 		in->in_timeok = 1;
 	}
-	n = filter_line(in->in_fs, sl, m, sizeof(m) / sizeof(m[0]));
+	n = filter_line(in->in_fs, &inner, m, sizeof(m) / sizeof(m[0]));
 	/* A pattern cut short by a PCRE2 limit: counted, reported once at the end. */
 	if ((lp = filter_limited(in->in_fs, &lj)) != NULL &&
 	    in->in_stats.is_limited++ == 0) {
@@ -176,12 +209,14 @@ ingest_sysline(struct ingest *in, const struct sysline *sl, const char *line, si
 		in->in_limjail = in->in_cfg->c_jails[lj].j_name;
 		in->in_limkey = lp->p_key;
 	}
-	for (i = 0; i < n; i++) {
-		if ((r = one(in, &m[i], sl->s_time)) == -1)
-			return -1;
-		if (r == INGEST_MATCHED || (r == INGEST_IGNORED && outcome == INGEST_MISSED))
-			outcome = r;
-	}
+	for (rep = 0; rep < times; rep++)
+		for (i = 0; i < n; i++) {
+			if ((r = one(in, &m[i], sl->s_time)) == -1)
+				return -1;
+			if (r == INGEST_MATCHED ||
+			    (r == INGEST_IGNORED && outcome == INGEST_MISSED))
+				outcome = r;
+		}
 	if (in->in_each != NULL && line != NULL)
 		in->in_each(in->in_emitarg, line, len, outcome);
 	return 0;

@@ -33,6 +33,7 @@
 #define NOYEAR		INT_MIN
 
 #define ISDIGIT(c)	((unsigned)(unsigned char)(c) - '0' < 10u)
+#define ISALNUM(c)	(ISDIGIT(c) || (unsigned)(((unsigned char)(c) | 0x20) - 'a') < 26u)
 
 /*
  * Header bytes.  HB_WORD: a host or tag byte (no space, no control byte,
@@ -507,6 +508,31 @@ parse_numeric(struct syslog_ctx *sc, const char *p, const char *end,
 	return p;
 }
 
+/*
+ * Length of Solaris syslogd's "[ID 801593 mail.notice] " at p (before
+ * end): "[ID ", 1 to 10 digits, a space, FACILITY.LEVEL (letters and
+ * digits), "] ".  0 if p does not start with exactly that.
+ */
+static size_t
+solaris_id(const char *p, const char *end)
+{
+	const char	*q = p + 4, *d;
+	int		 dot = 0;
+
+	if (end - p < 4 || memcmp(p, "[ID ", 4) != 0)
+		return 0;
+	for (d = q; q < end && ISDIGIT(*q) && q - d < 10; q++)
+		;
+	if (q == d || q == end || *q++ != ' ')
+		return 0;
+	for (d = q; q < end && (ISALNUM(*q) || (*q == '.' && !dot && q > d)); q++)
+		if (*q == '.')
+			dot = 1;
+	if (!dot || q[-1] == '.' || end - q < 2 || q[0] != ']' || q[1] != ' ')
+		return 0;
+	return (size_t)(q + 2 - p);
+}
+
 int
 syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
     struct sysline *out)
@@ -561,6 +587,8 @@ syslog_parse(struct syslog_ctx *sc, const char *line, size_t len,
 	/* "tag:" at the very end is an empty message, as is "tag: ". */
 	if (p < end && *p++ != ' ')
 		return -1;
+	/* Solaris: "[ID 801593 mail.notice] " belongs to the header. */
+	p += solaris_id(p, end);
 
 	out->s_time = t;
 	out->s_format = fmt;

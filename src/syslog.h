@@ -4,7 +4,9 @@
  *   BSD     "Nov  6 09:01:02"   local time (TZ), no year: inferred
  *   RFC3339 "2026-11-06T09:01:02.123456+01:00"  (rsyslog on Debian 12)
  *   ISO     "2026-11-06 09:01:02"  local time
- * then " HOST TAG[PID]: MESSAGE" (the [PID] is optional).
+ * then " HOST TAG[PID]: MESSAGE" (the [PID] is optional).  Solaris
+ * syslogd's "[ID 801593 mail.notice] " after "TAG[PID]: " is header too:
+ * the message starts after it.
  * Year inference for BSD: y = the latest year that does not put the line
  * more than one day (86400 s) after sc_ref.  Then, while reading one stream
  * forward, when y puts the line more than half a year away from the

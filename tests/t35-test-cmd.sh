@@ -58,9 +58,28 @@ Failregex hits:
     8) [0] sendmail-reject failregex.8
     9) [0] sendmail-reject failregex.9
    10) [0] sendmail-reject failregex.10
-   11) [3] sendmail-reject failregex.extra.1
-   12) [1] sendmail-reject failregex.extra.2
-   13) [0] sendmail-reject failregex.extra.3
+   11) [0] sendmail-reject failregex.11
+   12) [0] sendmail-reject failregex.12
+   13) [0] sendmail-reject failregex.13
+   14) [0] sendmail-reject failregex.14
+   15) [0] sendmail-reject failregex.15
+   16) [0] sendmail-reject failregex.16
+   17) [0] sendmail-reject failregex.17
+   18) [0] sendmail-reject failregex.18
+   19) [0] sendmail-reject failregex.19
+   20) [0] sendmail-reject failregex.20
+   21) [0] sendmail-reject failregex.21
+   22) [0] sendmail-reject failregex.22
+   23) [0] sendmail-reject failregex.23
+   24) [3] sendmail-reject failregex.extra.1
+   25) [1] sendmail-reject failregex.extra.2
+   26) [0] sendmail-reject failregex.extra.3
+   27) [0] sendmail-reject failregex.extra.4
+   28) [0] sendmail-reject failregex.extra.5
+   29) [0] sendmail-reject failregex.extra.6
+   30) [0] sendmail-reject failregex.extra.7
+   31) [0] sendmail-reject failregex.extra.8
+   32) [0] sendmail-reject failregex.extra.9
     1) [0] sendmail-auth failregex.1
     2) [0] sendmail-auth failregex.2
     3) [0] sendmail-auth failregex.3
@@ -68,10 +87,32 @@ Date formats: BSD 8, RFC 3339 0, ISO 0" \
     "$(TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW $LOG 2>&1)"
 ok_eq "--print missed" "$(sed -n '5,6p;8p' $LOG)" \
     "$(TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --print missed $LOG 2>&1)"
-ok_eq "stdin and --filter NAME:MODE" "1	2026-11-26T10:00:05	192.0.2.35	sendmail-reject	14" \
+ok_eq "stdin and --filter NAME:MODE" "1	2026-11-26T10:00:05	192.0.2.35	sendmail-reject	33" \
     "$(sed -n 5p $LOG | TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv \
         --filter sendmail-reject:aggressive - 2>&1)"
 ok_eq "unknown filter is a usage error" "mailban: test: --filter nope: no such filter section in conf/mailban.conf (see mailban --help)
 rc=64" "$("$MAILBAN" test -c conf/mailban.conf --filter nope $LOG 2>&1; echo "rc=$?")"
 ok_eq "a regex without host group is a config error" "mailban: conf/mailban.conf:0: [regex] --regex: no host group: did not issue (add <HOST> where the address appears; tags are upper case)
 rc=78" "$("$MAILBAN" test -c conf/mailban.conf --regex 'did not issue' $LOG 2>&1; echo "rc=$?")"
+# A rotated .gz reads as scan reads it (the reader's own inflater), from a
+# file and from standard input; two gzip members one after the other.
+gzip -c $LOG > "$T/mail.log.2.gz"
+ok_eq "a .gz file" "$(tsv --regex "$R2" $LOG)" "$(tsv --regex "$R2" "$T/mail.log.2.gz")"
+ok_eq "a .gz on standard input" "$(tsv --regex "$R2" $LOG)" \
+    "$(tsv --regex "$R2" - < "$T/mail.log.2.gz")"
+{ sed -n 1,3p $LOG | gzip -c; sed -n '4,$p' $LOG | gzip -c; } > "$T/two.gz"
+ok_eq "two gzip members" "$(tsv --regex "$R2" $LOG)" "$(tsv --regex "$R2" "$T/two.gz")"
+# Cut inside line 2's address ("192.0.2.3" of 192.0.2.32): line 1 only,
+# never the cut line.
+n=$(($(sed -n 1p $LOG | wc -c) + $(sed -n 2p $LOG | sed 's/192\.0\.2\.32.*//' | wc -c) + 8))
+python3 -c 'import sys, zlib
+d = open(sys.argv[1], "rb").read()[:int(sys.argv[2])]
+c = zlib.compressobj(9, zlib.DEFLATED, 31)
+z = c.compress(d) + c.flush(zlib.Z_SYNC_FLUSH)
+open(sys.argv[3], "wb").write(z)' "$LOG" "$n" "$T/cut.gz"
+TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv --regex '\[<HOST>' \
+    "$T/cut.gz" > "$T/out" 2> "$T/err"; echo "rc=$?" >> "$T/out"
+ok_eq "a cut .gz is read up to the damage, never the cut line" "1	2026-11-26T10:00:01	192.0.2.31	regex	1
+rc=0
+mailban: $T/cut.gz: damaged gzip data (compressed data ends early): read up to the damage" \
+    "$(cat "$T/out" "$T/err")"

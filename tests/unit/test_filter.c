@@ -735,6 +735,12 @@ queue_id_is_split_off(void **state)
 	check1(re, "s1P819mk027713: [192.0.2.1] x", "FAIL 192.0.2.1 #1 s1P819mk027713");
 	check1(re, "ABCDEFGHIJ0123456789: [192.0.2.1] x", "FAIL 192.0.2.1 #1 ABCDEFGHIJ0123456789");
 	check1(re, "[192.0.2.1] x", "FAIL 192.0.2.1 #1 -");
+	/* sendmail 8.11/8.12: 12 characters. */
+	check1(re, "f9OHkXc12345: [192.0.2.1] x", "FAIL 192.0.2.1 #1 f9OHkXc12345");
+	check1(re, "f9OHkXc1234: [192.0.2.1] x", "-");
+	check1(re, "f9OHkXc1234_: [192.0.2.1] x", "-");
+	check1("^f9OHkXc12345:\\[<HOST>\\] x$", "f9OHkXc12345:[192.0.2.1] x",
+	    "FAIL 192.0.2.1 #1 -");
 	/* Not queue ids: 13 or 21 characters, a non-alphanumeric, no space. */
 	check1(re, "s1P819mk02771: [192.0.2.1] x", "-");
 	check1(re, "ABCDEFGHIJ0123456789K: [192.0.2.1] x", "-");
@@ -1197,7 +1203,7 @@ shipped_conf_compiles_in_every_mode(void **state)
 	iniparser_freedict(d);
 	for (mode = MODE_NORMAL; mode <= MODE_AGGRESSIVE; mode++) {
 		shipped_open(&s, "sendmail-reject", mode);
-		assert_int_equal(s.f.jail[0].j_nfail, 15);
+		assert_int_equal(s.f.jail[0].j_nfail, 42);
 		shipped_close(&s);
 		shipped_open(&s, "sendmail-auth", mode);
 		assert_int_equal(s.f.jail[0].j_nfail, 3);
@@ -1219,16 +1225,16 @@ shipped_reject_seed_rules_by_mode(void **state)
 	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
 		snprintf(msg, sizeof(msg), QID ": example.com [192.0.2.%zu] did not issue "
 		    "MAIL/EXPN/VRFY/ETRN during connection to %s", 10 + i, daemons[i]);
-		snprintf(want, sizeof(want), "FAIL 192.0.2.%zu #11 " QID, 10 + i);
+		snprintf(want, sizeof(want), "FAIL 192.0.2.%zu #24 " QID, 10 + i);
 		SHIP(&s, msg, want);
 	}
 	SHIP(&s, QID ": [IPv6:2001:db8::1] (may be forged) did not issue MAIL/EXPN/VRFY/ETRN "
-	    "during connection to MTA", "FAIL 2001:db8::1 #11 " QID);
+	    "during connection to MTA", "FAIL 2001:db8::1 #24 " QID);
 	SHIP(&s, QID ": lost input channel from mx.example.com [192.0.2.20] to MTA after rcpt",
-	    "FAIL 192.0.2.20 #12 " QID);
+	    "FAIL 192.0.2.20 #25 " QID);
 	SHIP(&s, QID ": ruleset=check_mail, arg1=<x@example.com>, relay=[192.0.2.21], "
 	    "reject=451 4.1.8 Domain of sender address x@example.com does not resolve",
-	    "FAIL 192.0.2.21 #13 " QID);
+	    "FAIL 192.0.2.21 #26 " QID);
 	/* Aggressive only. */
 	SHIP(&s, QID ": from=<x@example.org>, size=310, class=0, nrcpts=1, "
 	    "msgid=<1@example.org>, proto=SMTP, daemon=MTA, relay=mx.example.org "
@@ -1241,14 +1247,14 @@ shipped_reject_seed_rules_by_mode(void **state)
 	shipped_open(&s, "sendmail-reject", MODE_AGGRESSIVE);
 	SHIP(&s, QID ": from=<x@example.org>, size=310, class=0, nrcpts=1, "
 	    "msgid=<1@example.org>, proto=SMTP, daemon=MTA, relay=mx.example.org "
-	    "[192.0.2.22] (may be forged)", "FAIL 192.0.2.22 #14 " QID);
+	    "[192.0.2.22] (may be forged)", "FAIL 192.0.2.22 #33 " QID);
 	/* Authenticated users are not punished for their ISP's DNS. */
 	SHIP(&s, QID ": from=<x@example.org>, size=310, class=0, nrcpts=1, "
 	    "msgid=<1@example.org>, proto=ESMTPSA, daemon=MSA, relay=mx.example.org "
 	    "[192.0.2.22] (may be forged)", "-");
 	SHIP(&s, QID ": ruleset=check_rcpt, arg1=<x@example.net>, relay=[192.0.2.23], "
 	    "reject=450 4.4.0 <x@example.net>... Relaying temporarily denied. Cannot resolve "
-	    "PTR record for 192.0.2.23", "FAIL 192.0.2.23 #15 " QID);
+	    "PTR record for 192.0.2.23", "FAIL 192.0.2.23 #34 " QID);
 	shipped_close(&s);
 
 	shipped_open(&s, "sendmail-reject", MODE_NORMAL);
@@ -1257,7 +1263,10 @@ shipped_reject_seed_rules_by_mode(void **state)
 	SHIP(&s, QID ": ruleset=check_rcpt, arg1=<x@example.org>, relay=[192.0.2.24], "
 	    "reject=550 5.7.1 <x@example.org>... Relaying denied", "FAIL 192.0.2.24 #1 " QID);
 	SHIP(&s, QID ": ruleset=check_rcpt, arg1=<x@example.org>, relay=[192.0.2.24], "
-	    "reject=550 5.7.1 <x@example.org>... Relaying denied. Try later", "-");
+	    "reject=550 5.7.1 <x@example.org>... Relaying denied. Try later",
+	    "FAIL 192.0.2.24 #11 " QID);	/* a text the site chose: any 5xx */
+	SHIP(&s, QID ": ruleset=check_rcpt, arg1=<x@example.org>, relay=[192.0.2.24], "
+	    "reject=450 4.7.1 <x@example.org>... Relaying denied", "-");
 	shipped_close(&s);
 }
 
@@ -1307,7 +1316,7 @@ shipped_attacker_text_cannot_choose_address(void **state)
 	    "NOFAIL 192.0.2.4 #10 " QID);
 	SHIP(&s, QID ": from=<x@example.org>, size=1, class=0, nrcpts=1, "
 	    "msgid=<relay=[198.51.100.1] (may be forged)>, proto=SMTP, daemon=MTA, "
-	    "relay=[192.0.2.4] (may be forged)", "FAIL 192.0.2.4 #14 " QID);
+	    "relay=[192.0.2.4] (may be forged)", "FAIL 192.0.2.4 #33 " QID);
 	/* The same text from another daemon is not sendmail's. */
 	assert_string_equal(shipped_run(&s, "postfix/smtpd", QID ": ruleset=check_rcpt, "
 	    "arg1=<x@example.org>, relay=[192.0.2.4], reject=550 5.7.1 <x@example.org>... "
@@ -1373,10 +1382,10 @@ static const struct hostile hostile[] = {
 	    "FAIL 192.0.2.5 #3 " QID },
 	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
 	    "reject=450 4.4.0 <", 1, ">... Relaying temporarily denied. Cannot resolve PTR "
-	    "record for 192.0.2.5", "FAIL 192.0.2.5 #15 " QID },
+	    "record for 192.0.2.5", "FAIL 192.0.2.5 #34 " QID },
 	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a@", ">, relay=[192.0.2.5], "
 	    "reject=451 4.1.8 <", 1, ">... Domain of sender address x@example.com does not "
-	    "resolve", "FAIL 192.0.2.5 #13 " QID },
+	    "resolve", "FAIL 192.0.2.5 #26 " QID },
 	{ "sendmail-reject", "ruleset=check_mail, arg1=<a@b>, relay=[192.0.2.5], reject=553 "
 	    "5.1.8 <a@b>... Domain of sender address ", "a@< ", "does not exist", 0, "", "-" },
 	{ "sendmail-reject", "ruleset=check_relay, arg1=", "a@<,", ", arg2=192.0.2.5, "
@@ -1390,7 +1399,7 @@ static const struct hostile hostile[] = {
 	    "NOFAIL 192.0.2.5 #10 " QID },
 	{ "sendmail-reject", "from=<a@example.org>, size=310, class=0, nrcpts=1, msgid=<",
 	    "a@<, relay=[198.51.100.9] ", ">, proto=SMTP, daemon=MTA, relay=mx.example.org "
-	    "[192.0.2.5] (may be forged)", 0, "", "FAIL 192.0.2.5 #14 " QID },
+	    "[192.0.2.5] (may be forged)", 0, "", "FAIL 192.0.2.5 #33 " QID },
 	{ "sendmail-reject", "rejecting commands from ", "a [", " [192.0.2.5] due to "
 	    "pre-greeting traffic after 1 seconds", 0, "", "-" },
 	{ "sendmail-reject", "", "a [198.51.100.9] ", "[192.0.2.5] did not issue "
@@ -1401,6 +1410,78 @@ static const struct hostile hostile[] = {
 	    "FAIL 192.0.2.5 #8 " QID },
 	{ "sendmail-reject", "<", "a@<", ">... No such user here", 0, "",
 	    "NOHOST - #9 " QID },
+	/* The catalogue of issue 14. */
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=550 5.7.1 <", 1, ">... Access denied", "FAIL 192.0.2.5 #11 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<\"", "a b, relay=[198.51.100.9] ",
+	    "\"@x>, relay=[192.0.2.5], reject=550 5.7.1 Access denied", 0, "",
+	    "FAIL 192.0.2.5 #11 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<\"", "a, relay=[198.51.100.9], ",
+	    ">, relay=[192.0.2.5], reject=550 5.7.1 x", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<a@b>, relay=[192.0.2.5], reject=553 "
+	    "5.3.0 ", "x relay=[198.51.100.9] ", "<", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=452 4.3.2 <", 1, ">... Connection rate limit exceeded.",
+	    "FAIL 192.0.2.5 #12 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=550 5.7.1 ", "x, ", ">", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=", "a", ", arg2=192.0.2.5, "
+	    "reject=550 5.7.1 Access denied", 0, "", "FAIL 192.0.2.5 #14 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=a, arg2=192.0.2.5, reject=554 "
+	    "5.7.1 ", "Rejected ", "<", 0, "", "-" },
+	{ "sendmail-reject", "", "a [198.51.100.9] ", "[192.0.2.5]: possible SMTP attack: "
+	    "command=VRFY, count=6", 0, "", "-" },
+	{ "sendmail-reject", "", "a", " [192.0.2.5]: Possible SMTP RCPT flood, throttling.", 0,
+	    "", "FAIL 192.0.2.5 #16 " QID },
+	{ "sendmail-reject", "[192.0.2.5]: probable open proxy: command=", "GET [198.51.100.9] ",
+	    "", 0, "", "FAIL 192.0.2.5 #17 " QID },
+	{ "sendmail-reject", "", "a@< ", "[192.0.2.5]: SMTP violation, input too long: 1", 0, "",
+	    "-" },
+	{ "sendmail-reject", "POSSIBLE ATTACK from [192.0.2.5]: newline in string \"",
+	    "[198.51.100.9]: \"", "\"", 0, "", "FAIL 192.0.2.5 #19 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a", ">, relay=[192.0.2.5], "
+	    "reject=553 5.5.4 <", 1, ">... Domain name required for sender address a",
+	    "FAIL 192.0.2.5 #20 " QID },
+	{ "sendmail-reject", "headers too large (1 max) from [", "1.", "] during message "
+	    "collect", 0, "", "-" },
+	{ "sendmail-reject", "tcpwrappers (", "a", ", 192.0.2.5) rejection", 0, "",
+	    "FAIL 192.0.2.5 #22 " QID },
+	{ "sendmail-reject", "Milter: connect: host=", "a", ", addr=192.0.2.5, rejecting "
+	    "commands", 0, "", "FAIL 192.0.2.5 #23 " QID },
+	{ "sendmail-reject", "[192.0.2.5]: possible SMTP attack: command=", "N", ", count=3", 0,
+	    "", "FAIL 192.0.2.5 #27 " QID },
+	{ "sendmail-reject", "invalid domain name (", ") from [198.51.100.9] ", ") from "
+	    "[192.0.2.5]", 0, "", "FAIL 192.0.2.5 #28 " QID },
+	{ "sendmail-reject", "invalid domain name (", "x) from ", "a [192.0.2.5] x", 0, "",
+	    "-" },
+	{ "sendmail-reject", "collect: unexpected close on connection from [192.0.2.5], "
+	    "sender=<", "a@<", "", 0, "", "FAIL 192.0.2.5 #29 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "reject=450 4.7.1 <", 1, ">... Relaying denied", "FAIL 192.0.2.5 #30 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=454 4.7.1 Rejected: ", "a ", "", 0, "",
+	    "FAIL 192.0.2.5 #31 " QID },
+	{ "sendmail-reject", "ruleset=check_mail, arg1=<", "a@", ">, relay=[192.0.2.5], "
+	    "discard", 0, "", "FAIL 192.0.2.5 #32 " QID },
+	{ "sendmail-reject", "ruleset=check_rcpt, arg1=<a@b>, relay=[192.0.2.5], reject=451 "
+	    "4.7.1 ", "Temporary ", "", 0, "", "FAIL 192.0.2.5 #35 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=[192.0.2.5], arg2=192.0.2.5, "
+	    "relay=[192.0.2.5], reject=451 4.7.1 ", "a ", "", 0, "",
+	    "FAIL 192.0.2.5 #36 " QID },
+	{ "sendmail-reject", "ruleset=check_relay, arg1=a, arg2=192.0.2.5, reject=451 4.7.1 ",
+	    "a ", "<", 0, "", "-" },
+	{ "sendmail-reject", "ruleset=tls_client, arg1=", "A", ", arg2=STARTTLS, "
+	    "relay=[192.0.2.5], reject=403 4.7.0 TLS handshake failed.", 0, "",
+	    "FAIL 192.0.2.5 #38 " QID },
+	{ "sendmail-reject", "STARTTLS=server, error: accept failed=-1, reason=", "a ",
+	    ", SSL_error=1, errno=0, retry=-1, relay=[192.0.2.5]", 0, "",
+	    "FAIL 192.0.2.5 #39 " QID },
+	{ "sendmail-reject", "timeout waiting for input from [", "1.", "] during server cmd "
+	    "read", 0, "", "-" },
+	{ "sendmail-reject", "SYSERR(", "r", "): collect: read timeout on connection from "
+	    "[192.0.2.5], from=<x@y>", 0, "", "FAIL 192.0.2.5 #41 " QID },
+	{ "sendmail-reject", "Milter: connect: host=", "a", ", addr=192.0.2.5, temp failing "
+	    "commands", 0, "", "FAIL 192.0.2.5 #42 " QID },
 	{ "sendmail-auth", "AUTH failure (LOGIN): authentication failure (-13) SASL(-13): "
 	    "authentication failure: checkpass failed, user=", ", relay=[198.51.100.9 ",
 	    ", relay=[192.0.2.5]", 0, "", "FAIL 192.0.2.5 #2 " QID },

@@ -1103,12 +1103,50 @@ minute_cache_agrees_with_each_line_alone(void **state)
 	    3 * 86400, 5);
 }
 
+/*
+ * Solaris syslogd writes "[ID 801593 mail.info] " after the tag: it is
+ * part of the header, so the message starts after it.  Anything that is
+ * not exactly that form stays in the message.
+ */
+static void
+solaris_id_tag_is_header(void **state)
+{
+	static const char	 line[] = "Nov  6 09:01:02 mx1 sendmail[5120]: "
+	    "[ID 801593 mail.notice] s1P819mk027713: ruleset=check_rcpt";
+	static const char *const keep[] = {
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID 801593 mail.notice]x",
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID x801593 mail.notice] x",
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID 801593 mailnotice] x",
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID 801593 mail.notice x",
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID  mail.notice] x",
+		"Nov  6 09:01:02 mx1 sendmail[5120]: [ID 801593 ",
+	};
+	struct syslog_ctx	 sc;
+	struct sysline		 l;
+	size_t			 i;
+
+	(void)state;
+	settz("UTC");
+	syslog_init(&sc, utc(2026, 11, 6, 12, 0, 0));
+	assert_int_equal(parse(&sc, line, &l), 0);
+	assert_int_equal(l.s_pid, 5120);
+	assert_int_equal(l.s_daemonlen, 8);
+	assert_ptr_equal(l.s_msg, line + 60);
+	assert_int_equal(l.s_msglen, strlen(line) - 60);
+	assert_memory_equal(l.s_msg, "s1P819mk027713: ", 16);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		assert_int_equal(parse(&sc, keep[i], &l), 0);
+		assert_ptr_equal(l.s_msg, keep[i] + 36);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bsd_line_gives_every_field),
 		cmocka_unit_test(host_and_daemon_pointers_are_exact),
+		cmocka_unit_test(solaris_id_tag_is_header),
 		cmocka_unit_test(tag_without_pid_gives_pid_minus_one),
 		cmocka_unit_test(long_pid_is_read_whole),
 		cmocka_unit_test(empty_message_is_accepted),

@@ -31,6 +31,9 @@ int	 cmd_lock_wait(const struct config *, int *fd, int seconds);
 void	 cmd_unlock(int fd);
 /* --now: epoch or RFC 3339; reports a usage error and returns -1. */
 int	 cmd_now(const char *arg, int64_t *now);
+/* The default: of a getopt_long loop whose optstring starts with ':':
+ * one usage line for an unknown option or a missing argument. */
+int	 cmd_badopt(const char *cmd, int c, int argc, char **argv);
 /* Print a usage error naming the command, return EXIT_USAGE. */
 int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -107,7 +107,7 @@ cmd_ban(int argc, char **argv)
 	int			 ch, force = 0, lockfd = -1, intx = 0, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'F':
@@ -135,7 +135,7 @@ cmd_ban(int argc, char **argv)
 			    "[--reason TEXT] [--force] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("ban", "unknown option");
+			return cmd_badopt("ban", ch, argc, argv);
 		}
 	}
 	if (optind == argc)
@@ -204,7 +204,7 @@ cmd_unban(int argc, char **argv)
 	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'a': all = 1; break;
@@ -216,7 +216,7 @@ cmd_unban(int argc, char **argv)
 			puts("usage: mailban unban ADDR|--all [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("unban", "unknown option");
+			return cmd_badopt("unban", ch, argc, argv);
 		}
 	}
 	if (all && optind != argc)
@@ -298,7 +298,7 @@ cmd_check(int argc, char **argv)
 	int		 ch, rc, failed = 0;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'N':
@@ -309,7 +309,7 @@ cmd_check(int argc, char **argv)
 			puts("usage: mailban check [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("check", "unknown option");
+			return cmd_badopt("check", ch, argc, argv);
 		}
 	}
 	if (optind != argc)
@@ -359,14 +359,14 @@ cmd_stop(int argc, char **argv)
 	int		 ch, rc, lockfd = -1, fw4, fw6;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'h':
 			puts("usage: mailban stop [-c FILE]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("stop", "unknown option");
+			return cmd_badopt("stop", ch, argc, argv);
 		}
 	}
 	if (optind != argc)

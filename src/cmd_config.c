@@ -23,7 +23,7 @@ cmd_config(int argc, char **argv)
 	int			 c, check = 0, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'k': check = 1; break;
@@ -31,7 +31,7 @@ cmd_config(int argc, char **argv)
 			puts("usage: mailban config [-c FILE] [--check]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("config", "unknown option");
+			return cmd_badopt("config", c, argc, argv);
 		}
 	}
 	if (optind != argc)

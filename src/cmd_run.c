@@ -257,7 +257,7 @@ cmd_run(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'N':
@@ -270,7 +270,7 @@ cmd_run(int argc, char **argv)
 			puts("usage: mailban run [-c FILE] [--now TIME] [--dry-run] [-v]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("run", "unknown option");
+			return cmd_badopt("run", c, argc, argv);
 		}
 	}
 	if (optind != argc)

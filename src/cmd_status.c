@@ -87,7 +87,7 @@ cmd_status(int argc, char **argv)
 	int		 c, r, rc = EXIT_RUNTIME;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'N':
@@ -98,7 +98,7 @@ cmd_status(int argc, char **argv)
 			puts("usage: mailban status [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("status", "unknown option");
+			return cmd_badopt("status", c, argc, argv);
 		}
 	}
 	if (optind != argc)

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,30 @@ cmd_usage(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "mailban: %s%s%s (see mailban --help)\n",
 	    cmd != NULL ? cmd : "", cmd != NULL ? ": " : "", buf);
 	return EXIT_USAGE;
+}
+
+/*
+ * getopt_long's '?' (unknown option) or ':' (missing argument: the
+ * optstring starts with ':'), as one usage line; getopt itself says
+ * nothing (opterr = 0).  The option is named as written.
+ */
+int
+cmd_badopt(const char *cmd, int c, int argc, char **argv)
+{
+	const char	*arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+	char		 shortopt[3] = { '-', (char)optopt, '\0' };
+	const char	*name;
+
+	/* A long option as written (without "=VALUE"), else the short one. */
+	if (arg != NULL && strncmp(arg, "--", 2) == 0 && (c == ':' || optopt == 0))
+		name = arg;
+	else if (optopt != 0)
+		name = shortopt;
+	else
+		name = arg != NULL ? arg : "?";
+	if (c == ':')
+		return cmd_usage(cmd, "option \"%s\" needs an argument", name);
+	return cmd_usage(cmd, "unknown option \"%.*s\"", (int)strcspn(name, "="), name);
 }
 
 int
@@ -195,6 +220,9 @@ main(int argc, char **argv)
 
 	umask(077);
 	tzset();
+	/* cmd_badopt() says it, once; scan still has its own loop (getopt
+	 * speaks for it). */
+	opterr = argc > 1 && strcmp(argv[1], "scan") == 0;
 	if (argc < 2)
 		return cmd_usage(NULL, "missing command");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

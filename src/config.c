@@ -1719,7 +1719,9 @@ set_dkey(struct ld *ld, struct config *cfg, struct dflt *dv, int k, const struct
 	switch (k) {
 	case D_LOGPATH:
 		cfg->c_journal = strcmp(v, "journal") == 0;
-		if (cfg->c_journal || chk_path(ld, kv, "/var/log/mail.log, or journal") == 0)
+		cfg->c_logauto = strcmp(v, "auto") == 0;	/* resolved by source.c */
+		if (cfg->c_journal || cfg->c_logauto ||
+		    chk_path(ld, kv, "/var/log/mail.log, or journal") == 0)
 			set_str(&cfg->c_logpath, v);
 		break;
 	case D_DATABASE:

@@ -62,6 +62,7 @@ int	 cmd_ban(int, char **);
 int	 cmd_unban(int, char **);
 int	 cmd_check(int, char **);
 int	 cmd_stop(int, char **);
+int	 cmd_start(int, char **);
 int	 cmd_report(int, char **);
 
 #endif

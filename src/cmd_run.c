@@ -30,7 +30,9 @@
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
+#include "problem.h"
 #include "reader.h"
+#include "source.h"
 #include "store.h"
 #include "util.h"
 
@@ -81,10 +83,93 @@ cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwan
 	return v;
 }
 
+/* A meta value as a number; 0 when absent, empty or unreadable. */
+static int64_t
+meta_time(struct store *st, const char *key)
+{
+	char	*v = NULL;
+	int64_t	 t = 0;
+
+	if (store_meta_get(st, key, &v) == 1)
+		t = strtoll(v, NULL, 10);
+	free(v);
+	return t;
+}
+
+static int
+addr_order(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+/*
+ * Heal events: what a plan put back that the chains held at the last
+ * apply that changed them (meta fw_applied, `applied`): the chain, the
+ * jump, the set or its rule, and the rules (members) of bans already in
+ * force then.  One line in syslog per family; a new ban is no heal.
+ */
+static void
+heal_say(const struct config *cfg, int family, const struct fwplan *p,
+    const struct banrow *rows, size_t nrows, int64_t applied)
+{
+	const char	*tool = family == AF_INET6 ? "ip6tables" : "iptables";
+	struct addr	*old;
+	char		 line[1024], set[64];
+	size_t		 i, nold = 0, nback = 0, off = 0;
+	int		 stale = 0, rebuilt = 0, n;
+
+	if (p->fp_script == NULL && p->fp_setpre == NULL)
+		return;
+	old = xcalloc(nrows + 1, sizeof(*old));
+	for (i = 0; i < nrows && rows[i].b_start <= applied; i++)
+		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &old[nold]) == 0 &&
+		    old[nold].a_family == family)
+			nold++;
+	if (nold > 1)
+		qsort(old, nold, sizeof(*old), addr_order);
+	for (i = 0; i < p->fp_ndiff; i++) {
+		const struct fwdiff *d = &p->fp_diff[i];
+
+		if (d->d_kind == FWD_STALEJUMP)
+			stale = 1;
+		else if (d->d_kind == FWD_MAXELEM)
+			rebuilt = 1;
+		else if ((d->d_kind == FWD_MISSING || d->d_kind == FWD_SETMISSING) &&
+		    bsearch(&d->d_addr, old, nold, sizeof(*old), addr_order) != NULL)
+			nback++;
+	}
+	free(old);
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		set[0] = '\0';
+	line[0] = '\0';
+#define PART(...) do { \
+		n = snprintf(line + off, sizeof(line) - off, "%s", off > 0 ? ", " : ""); \
+		if (n > 0 && (size_t)n < sizeof(line) - off) off += (size_t)n; \
+		n = snprintf(line + off, sizeof(line) - off, __VA_ARGS__); \
+		if (n > 0 && (size_t)n < sizeof(line) - off) off += (size_t)n; \
+	} while (0)
+	if (p->fp_newchain)
+		PART("chain %s recreated", cfg->c_chain);
+	if (p->fp_newjump && !stale)
+		PART("the jump from INPUT to %s restored", cfg->c_chain);
+	if (p->fp_newset && !rebuilt)
+		PART("set %s recreated", set);
+	if (p->fp_newrule && !p->fp_newchain)
+		PART("the rule for set %s restored in %s", set, cfg->c_chain);
+	if (nback > 0 && cfg->c_backend == BACKEND_IPSET)
+		PART("%zu %s restored to set %s", nback, nback == 1 ? "address" : "addresses", set);
+	else if (nback > 0)
+		PART("%zu %s restored to %s", nback, nback == 1 ? "rule" : "rules", cfg->c_chain);
+#undef PART
+	if (off > 0)
+		log_event("%s: %s", tool, line);
+}
+
 /*
  * Make both chains hold exactly the bans in force at `now` (the store may
  * be inside a transaction: what it sees is what is applied).  With dry,
  * print the scripts and change nothing.  Both families are always tried.
+ * What an apply puts back that was there before goes to syslog (heal_say).
  */
 int
 cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
@@ -94,11 +179,15 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	struct addr	*want;
 	struct fwplan	 p4 = { 0 }, p6 = { 0 };
 	size_t		 nrows = 0, nwant;
+	int64_t		 applied = 0;
+	char		 buf[32];
 	int		 fw4, fw6;
 
 	*added = *removed = 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
 		return -1;
+	if (dry == NULL)
+		applied = meta_time(st, "fw_applied");
 	want = cmd_wanted(cfg, rows, nrows, &nwant);
 	if (nactive != NULL)
 		*nactive = nwant;
@@ -106,6 +195,17 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
 	*added = (int64_t)(p4.fp_add + p6.fp_add);
 	*removed = (int64_t)(p4.fp_del + p6.fp_del);
+	if (dry == NULL && applied > 0) {
+		heal_say(cfg, AF_INET, &p4, rows, nrows, applied);
+		heal_say(cfg, AF_INET6, &p6, rows, nrows, applied);
+	}
+	/* Written only when the chains changed: a quiet run writes nothing. */
+	if (dry == NULL && fw4 == 0 && fw6 == 0 && (applied == 0 ||
+	    p4.fp_script != NULL || p4.fp_setpre != NULL ||
+	    p6.fp_script != NULL || p6.fp_setpre != NULL)) {
+		snprintf(buf, sizeof(buf), "%" PRId64, now);
+		store_meta_put(st, "fw_applied", buf);
+	}
 	firewall_plan_free(&p4);
 	firewall_plan_free(&p6);
 	store_banrows_free(rows, nrows);
@@ -198,33 +298,39 @@ out:
 
 /*
  * The source step: the new lines (or journal entries) into the store
- * transaction.  Its error is held back: 1 when the log could not be read
- * (*why gets the reason, reported here once with what happens next: the
+ * transaction.  Its error is held back for problem_say() (*say gets what
+ * to say, "" if nothing): 1 when the log cannot be read or can yield
+ * nothing (*why gets the reason, *say it with what happens next: the
  * caller rolls back and goes on without the log), -1 when the database
- * failed (reported as it was), 0 when all was read.
+ * failed (said at once), 0 when all was read (*say: an error the source
+ * went on after).
  */
 static int
 read_source(struct store *st, const struct config *cfg, struct ingest *in,
-    struct logpos *pos, int have, struct reader_stats *rs, char *why, size_t len)
+    struct logpos *pos, int have, struct reader_stats *rs, char *why, size_t len,
+    char *say, size_t saylen)
 {
 	unsigned	nerr = store_errors(st);
 	int		r;
 
+	say[0] = '\0';
+	if (source_problem(cfg, why, len)) {
+		snprintf(say, saylen, "%s", why);
+		return 1;
+	}
 	log_mark();
 	log_hold(1);
 	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
 	    read_log(st, cfg, in, pos, have, rs);
 	log_hold(0);
 	if (r == 0) {
-		/* An error the source went on after is still said. */
-		if (log_first()[0] != '\0')
-			log_error("%s", log_first());
+		snprintf(say, saylen, "%s", log_first());
 		return 0;
 	}
 	if (store_errors(st) != nerr)
 		return log_error("%s", log_first());
 	snprintf(why, len, "%s", log_first()[0] != '\0' ? log_first() : "unknown error");
-	log_error("%s; %s", why, cfg->c_journal ? FOLLOWS_JOURNAL : FOLLOWS_LOG);
+	snprintf(say, saylen, "%s; %s", why, cfg->c_journal ? FOLLOWS_JOURNAL : FOLLOWS_LOG);
 	return 1;
 }
 
@@ -249,11 +355,15 @@ cmd_run(int argc, char **argv)
 	struct runrec		 rr;
 	struct timespec		 t0;
 	struct stat		 sb;
-	char			 srcwhy[1024], fwwhy[1024], status[2200], note[512];
+	char			 srcwhy[4200], fwwhy[1024], status[4400], note[512];
+	char			 srcsay[4400], fwsay[4400], srcdesc[512], buf[32], *pv = NULL;
 	int64_t			 now = -1, maxid = 0, newbans = 0, added = 0, removed = 0;
 	size_t			 nactive = 0;
 	int			 c, dry = 0, lockfd = -1, have = 0, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0, inited = 0, dbfail = 0, srcfail = 0, committed = 0;
+	int			 paused = 0;
+	int64_t			 pausedat = 0;
+	unsigned		 nerr;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
@@ -277,12 +387,17 @@ cmd_run(int argc, char **argv)
 		return cmd_usage("run", "unexpected argument \"%s\"", argv[optind]);
 	if (now == -1)
 		now = time(NULL);
+	/* A cron run's config errors go to syslog too (LOG_DAEMON until the
+	 * config says otherwise). */
+	if (!dry)
+		log_syslog(1);
 	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
+	source_resolve(cfg, now, srcdesc, sizeof(srcdesc));
+	srcsay[0] = fwsay[0] = '\0';
 	if (!dry) {
 		log_facility(cfg->c_facility);
-		log_syslog(1);
 		switch (cmd_lock(cfg, &lockfd)) {
 		case 1:
 			rc = EXIT_OK;	/* another run is at work: quietly leave it */
@@ -297,6 +412,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	if (store_check_daily(st, now, !dry) == -1)
 		goto out;	/* damaged: nothing is applied from it */
+	store_clock(st, now);	/* --now replaces the clock, positions included */
 
 	/*
 	 * One transaction: the failures read, the new position, the bans
@@ -315,7 +431,14 @@ cmd_run(int argc, char **argv)
 	    store_failure_maxid(st, &maxid) == -1))
 		dbfail = 1;
 	if (!dbfail)
-		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy))) {
+		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy),
+		    srcsay, sizeof(srcsay))) {
+		case 0:
+			/* The last good read, for status (in the run's transaction). */
+			snprintf(buf, sizeof(buf), "%" PRId64, now);
+			if (store_meta_put(st, "source_read", buf) == -1)
+				dbfail = 1;
+			break;
 		case -1:
 			dbfail = 1;
 			break;
@@ -337,6 +460,11 @@ cmd_run(int argc, char **argv)
 	    ingest_expire(&in, now) == -1 ||
 	    purge(st, cfg, now) == -1))
 		dbfail = 1;
+	/* mailban stop: the run records, but applies nothing until start. */
+	if (!dbfail && store_meta_get(st, "paused", &pv) == 1 && pv[0] != '\0') {
+		paused = 1;
+		pausedat = strtoll(pv, NULL, 10);
+	}
 
 	memset(&rr, 0, sizeof(rr));
 	rr.r_started = time(NULL);
@@ -349,11 +477,15 @@ cmd_run(int argc, char **argv)
 	if (srcfail)
 		snprintf(status, sizeof(status), "%s not read: %s",
 		    cfg->c_journal ? "journal" : "log", srcwhy);
+	else if (paused)
+		snprintf(status, sizeof(status), "paused since %s",
+		    fmt_time_utc(pausedat, buf, sizeof(buf)));
 	rr.r_status = srcfail ? status : INTERRUPTED;
 	if (dry) {
+		problem_say(st, PROBLEM_SOURCE, "", srcsay, now, 1);
 		if (dbfail)
 			goto out;	/* rolls back */
-		fw = cmd_apply(cfg, st, now, stdout, &added, &removed, NULL);
+		fw = paused ? 0 : cmd_apply(cfg, st, now, stdout, &added, &removed, NULL);
 		rc = fw == -1 || srcfail ? EXIT_RUNTIME : EXIT_OK;
 		goto out;	/* rolls back */
 	}
@@ -365,12 +497,34 @@ cmd_run(int argc, char **argv)
 	} else
 		committed = 1;
 	intx = 0;
-	if (store_damaged(st))
+	if (store_damaged(st)) {
+		problem_say(st, PROBLEM_SOURCE, "", srcsay, now, 1);
 		goto out;	/* nothing is applied from a damaged file */
+	}
 
-	log_mark();
-	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
-	snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
+	/* The firewall's errors are held for problem_say(); the database's
+	 * are said at once. */
+	fw = 0;
+	if (!paused) {
+		nerr = store_errors(st);
+		log_mark();
+		log_hold(1);
+		fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
+		log_hold(0);
+		snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
+		if (store_errors(st) != nerr) {
+			dbfail = 1;
+			problem_say(st, PROBLEM_FIREWALL, "", log_held_text(), now, 1);
+		} else
+			snprintf(fwsay, sizeof(fwsay), "%s", log_held_text());
+	}
+	/* Quiet, not silent: each problem said when it starts, changes, once a
+	 * day, and when it clears (-v says it every time and keeps no state).
+	 * Without a working database there is no state: said every time. */
+	problem_say(st, PROBLEM_SOURCE, cfg->c_journal ? "journal" : "log source",
+	    srcsay, now, dbfail || log_verbose);
+	if (!paused && !dbfail)
+		problem_say(st, PROBLEM_FIREWALL, "firewall", fwsay, now, log_verbose);
 	rc = fw == -1 || srcfail || dbfail ? EXIT_RUNTIME : EXIT_OK;
 	if (!committed)
 		goto out;
@@ -382,7 +536,7 @@ cmd_run(int argc, char **argv)
 		snprintf(status + (srcfail ? strlen(status) : 0),
 		    sizeof(status) - (srcfail ? strlen(status) : 0),
 		    "%sfirewall failed: %s", srcfail ? "; " : "", fwwhy);
-	rr.r_status = srcfail || fw == -1 ? status : "ok";
+	rr.r_status = srcfail || fw == -1 || paused ? status : "ok";
 	snprintf(note, sizeof(note), "but this run's %" PRId64 " failures, %" PRId64
 	    " new bans and its reader position were committed%s; only its row in "
 	    "runs is incomplete (free some space)", rr.r_failures, newbans,
@@ -398,6 +552,7 @@ cmd_run(int argc, char **argv)
 		    ", %" PRId64 " ms\n", rr.r_lines, rr.r_skipped, rr.r_failures, newbans,
 		    nactive, rr.r_added, rr.r_removed, rr.r_ms);
 out:
+	free(pv);
 	if (intx)
 		store_rollback(st);
 	if (inited)

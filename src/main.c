@@ -49,7 +49,10 @@ static const char usage_text[] =
 "  unban   ADDR|--all [-c FILE]\n"
 "          lift now; the failures that led to the ban are consumed\n"
 "  check   [-c FILE]   exit 0 when the chains hold exactly the active bans\n"
-"  stop    [-c FILE]   remove the jumps and the chains (bans stay in the database)\n"
+"  stop    [-c FILE] [--now TIME]\n"
+"          pause: remove the jumps and the chains until start (runs go on\n"
+"          recording failures and bans, and apply nothing)\n"
+"  start   [-c FILE] [--now TIME]   end the pause and apply the bans at once\n"
 "  config  [-c FILE] [--check]\n"
 "          print the effective configuration, or only check it\n"
 "\n"
@@ -211,6 +214,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "report", cmd_report },
 	{ "stop", cmd_stop },
+	{ "start", cmd_start },
 };
 
 int

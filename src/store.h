@@ -43,6 +43,9 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
+/* The time store_pos_put() records as "updated" (the run's --now); -1,
+ * the default: the wall clock. */
+void	 store_clock(struct store *, int64_t now);
 /* Reader position of a configured logpath: 1 found, 0 none, -1 error. */
 int	 store_pos_get(struct store *, const char *path, struct logpos *out);
 int	 store_pos_put(struct store *, const char *path, const struct logpos *);

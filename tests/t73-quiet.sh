@@ -23,12 +23,15 @@ mkconf() {	# mkconf LOGPATH [sed expressions...]
 	    conf/mailban.conf > "$CONF"
 	chmod 600 "$CONF"
 }
-fail() {	# fail TIME ADDR N
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + $3)) "$3" "$3" "$3" "$2" "$3"
+DAY="Nov 26"
+fail() {	# fail TIME ADDR N (on $DAY)
+	printf '%s %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
+	    "$DAY" "$1" $((1000 + $3)) "$3" "$3" "$3" "$2" "$3"
 }
 run() { "$MAILBAN" run -c "$CONF" --now "$1"; }
 q() { sqlite3 "$DB" "$1"; }
+# out CMD...: its stdout and stderr, then "|rc=STATUS"
+out() { o=$("$@" 2>&1); r=$?; printf '%s|rc=%s' "$o" "$r"; }
 chain4() { iptables-save -t filter | grep -E '^-A (fail2ban-mail|INPUT)' ; }
 
 cat > "$T/listen.py" <<'PY'
@@ -122,27 +125,29 @@ ok_eq "first failing run says it once (stderr and syslog)" "<27>$P1" \
     "$(syslog "$MAILBAN" run -c "$CONF" --now 2026-11-26T10:00:00Z)"
 ok_eq "... on stderr" "mailban: $P1|rc=1" "$(cat "$T/cmd.out")|rc=$(cat "$T/cmd.rc")"
 ok_eq "... state in meta" "1795687200 1795687200 $P1" "$(q "select value from meta where key = 'problem.source'")"
-ok_eq "second identical run prints nothing, exits 1" "|rc=1" "$(run 2026-11-26T10:01:00Z 2>&1)|rc=$?"
+ok_eq "second identical run prints nothing, exits 1" "|rc=1" "$(out run 2026-11-26T10:01:00Z)"
 ok_eq "... the firewall step still ran" "-A INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail" "$(chain4)"
-ok_eq "a day later it is said again" "mailban: $P1|rc=1" "$(run 2026-11-27T10:00:00Z 2>&1)|rc=$?"
-ok_eq "... and not the minute after" "|rc=1" "$(run 2026-11-27T10:01:00Z 2>&1)|rc=$?"
+ok_eq "a day later it is said again" "mailban: $P1|rc=1" "$(out run 2026-11-27T10:00:00Z)"
+ok_eq "... and not the minute after" "|rc=1" "$(out run 2026-11-27T10:01:00Z)"
 ok_eq "... state kept: since, said" "1795687200 1795773600" \
     "$(q "select value from meta where key = 'problem.source'" | cut -d' ' -f1,2)"
 mkdir -p "$T/nodir/mail.log"
 P2="$T/nodir/mail.log: not a regular file"
 ok_eq "another problem is said at once" "mailban: $P2; the firewall still follows the database (fix the log; the next run reads on from the saved position)|rc=1" \
-    "$(run 2026-11-27T10:02:00Z 2>&1)|rc=$?"
+    "$(out run 2026-11-27T10:02:00Z)"
 ok_eq "status: the problem first" "problem since 2026-11-27T10:02:00Z: $P2; the firewall still follows the database (fix the log; the next run reads on from the saved position)
 source: $T/nodir/mail.log (logpath)
 last read: never
 active bans at 2026-11-27T10:03:00Z: 0" "$("$MAILBAN" status -c "$CONF" --now 2026-11-27T10:03:00Z | head -4)"
 rmdir "$T/nodir/mail.log"
+DAY="Nov 27"
 { fail 10:00:01 192.0.2.21 1; fail 10:00:02 192.0.2.21 2; fail 10:00:03 192.0.2.21 3; } > "$T/nodir/mail.log"
-ok_eq "when it clears: one line, stderr and syslog" "<29>log source: resolved" \
+ok_eq "when it clears: one line, stderr and syslog" "<29>ban 192.0.2.21 (sendmail-reject) from 2026-11-27T10:00:03Z until 2026-11-27T11:00:03Z, 3 failures
+<29>log source: resolved" \
     "$(syslog "$MAILBAN" run -c "$CONF" --now 2026-11-27T10:04:00Z)"
 ok_eq "... on stderr, exit 0" "mailban: log source: resolved|rc=0" "$(cat "$T/cmd.out")|rc=$(cat "$T/cmd.rc")"
 ok_eq "... meta cleared" "" "$(q "select value from meta where key = 'problem.source'")"
-ok_eq "then a clean run prints nothing" "|rc=0" "$(run 2026-11-27T10:05:00Z 2>&1)|rc=$?"
+ok_eq "then a clean run prints nothing" "|rc=0" "$(out run 2026-11-27T10:05:00Z)"
 ok_eq "status: source and its last read" "source: $T/nodir/mail.log (logpath)
 last read: 2026-11-27T10:05:00Z" "$("$MAILBAN" status -c "$CONF" --now 2026-11-27T10:06:00Z | head -2)"
 ok_eq "--now everywhere: the position's read time" "read at 2026-11-27T10:05:00Z" \
@@ -153,11 +158,11 @@ printf '#!/bin/sh\necho "iptables-restore: broken" >&2\nexit 4\n' > "$T/broken-r
 sed -i -e "s|^iptables_restore .*|iptables_restore = $T/broken-restore|" "$CONF"
 iptables -F fail2ban-mail
 F1="iptables-restore exited 4: iptables-restore: broken; chain left unchanged"
-ok_eq "firewall failing: said once" "mailban: $F1|rc=1" "$(run 2026-11-27T10:07:00Z 2>&1)|rc=$?"
-ok_eq "firewall failing: then quiet" "|rc=1" "$(run 2026-11-27T10:08:00Z 2>&1)|rc=$?"
+ok_eq "firewall failing: said once" "mailban: $F1|rc=1" "$(out run 2026-11-27T10:07:00Z)"
+ok_eq "firewall failing: then quiet" "|rc=1" "$(out run 2026-11-27T10:08:00Z)"
 mkconf "$T/nodir/mail.log"
-ok_eq "firewall fixed: resolved, and the heal in syslog" "<29>firewall: resolved
-<29>iptables: 1 rule restored to fail2ban-mail" \
+ok_eq "firewall fixed: resolved, and the heal in syslog" "<29>iptables: 1 rule restored to fail2ban-mail
+<29>firewall: resolved" \
     "$(syslog "$MAILBAN" run -c "$CONF" --now 2026-11-27T10:09:00Z)"
 ok_eq "... the rule is back" "-A INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail
 -A fail2ban-mail -s 192.0.2.21/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
@@ -173,17 +178,18 @@ ok_eq "... exit 78" "78" "$(cat "$T/cmd.rc")"
 mkconf "$T/nodir/mail.log"
 
 # 4. stop sticks until start
-ok_eq "stop: exit 0, nothing printed" "|rc=0" "$("$MAILBAN" stop -c "$CONF" --now 2026-11-27T10:12:00Z 2>&1)|rc=$?"
+ok_eq "stop: exit 0, nothing printed" "|rc=0" "$(out "$MAILBAN" stop -c "$CONF" --now 2026-11-27T10:12:00Z)"
 ok_eq "stop: chains gone" "" "$(chain4)"
-ok_eq "stop: paused in meta" "1796206320" "$(q "select value from meta where key = 'paused'")"
-ok_eq "paused run: quiet, exit 0" "|rc=0" "$(run 2026-11-27T10:13:00Z 2>&1)|rc=$?"
+ok_eq "stop: paused in meta" "1795774320" "$(q "select value from meta where key = 'paused'")"
+ok_eq "paused run: quiet, exit 0" "|rc=0" "$(out run 2026-11-27T10:13:00Z)"
 ok_eq "paused run: nothing applied" "" "$(chain4)"
 fail 10:13:00 192.0.2.22 4 >> "$T/nodir/mail.log"
-ok_eq "paused run: failures still recorded" "1|paused since 2026-11-27T10:12:00Z" \
+ok_eq "paused run: failures still recorded" "1
+paused since 2026-11-27T10:12:00Z" \
     "$(run 2026-11-27T10:14:00Z; q "select count(*) from failures where address = '192.0.2.22'"; q 'select status from runs order by id desc limit 1')" 
 ok_eq "status: paused first" "paused since 2026-11-27T10:12:00Z (mailban start resumes)" \
     "$("$MAILBAN" status -c "$CONF" --now 2026-11-27T10:15:00Z | head -1)"
-ok_eq "start: exit 0, nothing printed" "|rc=0" "$("$MAILBAN" start -c "$CONF" --now 2026-11-27T10:16:00Z 2>&1)|rc=$?"
+ok_eq "start: exit 0, nothing printed" "|rc=0" "$(out "$MAILBAN" start -c "$CONF" --now 2026-11-27T10:16:00Z)"
 ok_eq "start: rules back at once" "-A INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail
 -A fail2ban-mail -s 192.0.2.21/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
 ok_eq "start: not paused any more" "" "$(q "select value from meta where key = 'paused'")"

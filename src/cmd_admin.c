@@ -348,12 +348,19 @@ out:
 	return rc;
 }
 
-/* Meta "paused": the now of the stop, or "" once started again. */
+/* Meta "paused": the now of the first stop, or "" once started again. */
 static int
 set_paused(struct store *st, int64_t now, int on)
 {
-	char	buf[32];
+	char	buf[32], *v = NULL;
+	int	r;
 
+	if (on && (r = store_meta_get(st, "paused", &v)) != 0) {
+		r = r == 1 && v[0] != '\0' ? 0 : r;	/* paused already: since then */
+		free(v);
+		if (r != 1)
+			return r;
+	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)now);
 	if (store_meta_put(st, "paused", on ? buf : "") == -1)
 		return -1;

@@ -199,12 +199,13 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 		heal_say(cfg, AF_INET, &p4, rows, nrows, applied);
 		heal_say(cfg, AF_INET6, &p6, rows, nrows, applied);
 	}
-	/* Written only when the chains changed: a quiet run writes nothing. */
+	/* Written only when the chains changed: a quiet run writes nothing.
+	 * A hint: lost (a full disk), a later heal is only not called one. */
 	if (dry == NULL && fw4 == 0 && fw6 == 0 && (applied == 0 ||
 	    p4.fp_script != NULL || p4.fp_setpre != NULL ||
 	    p6.fp_script != NULL || p6.fp_setpre != NULL)) {
 		snprintf(buf, sizeof(buf), "%" PRId64, now);
-		store_meta_put(st, "fw_applied", buf);
+		store_meta_hint(st, "fw_applied", buf);
 	}
 	firewall_plan_free(&p4);
 	firewall_plan_free(&p6);

@@ -2203,6 +2203,21 @@ store_meta_put(struct store *s, const char *key, const char *value)
 }
 
 int
+store_meta_hint(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt	*st = s->s_st[ST_META_PUT];
+	int		 rc;
+
+	if (bind_text(st, 1, key) != SQLITE_OK || bind_text(st, 2, value) != SQLITE_OK) {
+		done(st);
+		return -1;
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	done(st);
+	return rc;
+}
+
+int
 store_seed(struct store *s, uint64_t *seed)
 {
 	char		*v = NULL, buf[32];

@@ -234,6 +234,9 @@ int	 store_check_daily(struct store *, int64_t now, int record);
 /* Settings kept in table meta: 1 found (*value allocated), 0, -1. */
 int	 store_meta_get(struct store *, const char *key, char **value);
 int	 store_meta_put(struct store *, const char *key, const char *value);
+/* The same for a hint that may be lost (a full disk): reports nothing,
+ * counts no error; 0 or -1. */
+int	 store_meta_hint(struct store *, const char *key, const char *value);
 /* The installation's secret seed (drawn once with getrandom, kept in meta). */
 int	 store_seed(struct store *, uint64_t *seed);
 /* Start times of the automatic bans of (jail, addr) with start in

@@ -18,7 +18,8 @@
 
 #define DEFAULT_CONFIG	"/etc/mailban/mailban.conf"
 
-/* Config + filters, or an exit code (EXIT_CONFIG) after the errors. */
+/* Config + filters, or an exit code (EXIT_CONFIG) after the errors.
+ * logpath = auto comes back resolved (source_resolve()). */
 int	 cmd_load(const char *path, struct config **cfg, struct filterset **fs);
 /*
  * Take the run lock (flock on DATABASE.lock).  0: held, *fd set;

@@ -20,6 +20,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "source.h"
 #include "store.h"
 #include "util.h"
 
@@ -105,6 +106,8 @@ cmd_badopt(const char *cmd, int c, int argc, char **argv)
 int
 cmd_load(const char *path, struct config **cfg, struct filterset **fs)
 {
+	char	why[512];
+
 	*cfg = NULL;
 	*fs = NULL;
 	if (config_load(path, cfg) == -1)
@@ -114,6 +117,8 @@ cmd_load(const char *path, struct config **cfg, struct filterset **fs)
 		*cfg = NULL;
 		return EXIT_CONFIG;
 	}
+	/* logpath = auto, by the wall clock (run settles it again at --now). */
+	source_resolve(*cfg, (int64_t)time(NULL), why, sizeof(why));
 	return EXIT_OK;
 }
 

@@ -47,6 +47,10 @@ source_resolve(struct config *cfg, int64_t now, char *why, size_t len)
 		cfg->c_logpath = xstrdup(SOURCE_AUTO_LOG);
 		snprintf(why, len, "logpath = auto: it exists and is being written");
 	}
+	if (cfg->c_journal) {
+		free(cfg->c_logpath);
+		cfg->c_logpath = xstrdup("journal");	/* as logpath = journal has it */
+	}
 }
 
 const char *

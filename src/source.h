@@ -18,7 +18,8 @@
 #define SOURCE_AUTO_LOG	"/var/log/mail.log"
 
 /*
- * Settle logpath = auto (c_logpath, c_journal); why gets how the source
+ * Settle logpath = auto (c_logpath: the log, or "journal" with c_journal
+ * set; again with each call, c_logauto stays); why gets how the source
  * was chosen, for status: "logpath", "logpath = journal", "logpath =
  * auto: it exists and is being written", ...
  */

@@ -15,6 +15,7 @@
  * --dry-run does all of it inside the transaction, prints the restore
  * scripts, and rolls back: nothing changes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -240,14 +241,52 @@ purge(struct store *st, const struct config *cfg, int64_t now)
 	return 0;
 }
 
-/* The log file: read from the saved position, save the new one. */
+/*
+ * The log file: read from the saved position, save the new one.  No file
+ * yet gives no position (saving an empty one would make the file, once
+ * written, look like a replacement of a lost one).
+ */
 static int
 read_log(struct store *st, const struct config *cfg, struct ingest *in, struct logpos *pos,
     int have, struct reader_stats *rs)
 {
 	if (reader_follow(cfg->c_logpath, pos, have, ingest_line, in, rs) == -1)
 		return -1;
+	if (pos->lp_dev == 0 && pos->lp_ino == 0 && pos->lp_offset == 0)
+		return 0;
 	return store_pos_put(st, cfg->c_logpath, pos);
+}
+
+/*
+ * A log file that has not appeared (its directory exists): the reader
+ * waits for it, and so does this for a day of `now` (meta log_absent: since
+ * when); after that it is a problem (1, *why).  Written only on a change.
+ */
+static int
+absent_log(struct store *st, const struct config *cfg, int64_t now, char *why, size_t len)
+{
+	struct stat	sb;
+	int64_t		since;
+	char		buf[32];
+
+	if (cfg->c_journal)
+		return 0;
+	since = meta_time(st, "log_absent");
+	if (stat(cfg->c_logpath, &sb) == 0 || errno != ENOENT) {
+		if (since != 0 && store_meta_put(st, "log_absent", "") == -1)
+			return -1;
+		return 0;
+	}
+	if (since == 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, now);
+		return store_meta_put(st, "log_absent", buf) == -1 ? -1 : 0;
+	}
+	if (now >= since && now - since < PROBLEM_DAY)
+		return 0;
+	snprintf(why, len, "logpath %s: no such file since %s (check the spelling; "
+	    "without rsyslog, sendmail logs to the journal: write logpath = journal, "
+	    "or auto)", cfg->c_logpath, fmt_time_utc(since, buf, sizeof(buf)));
+	return 1;
 }
 
 /* journal_follow callback: one entry is one line. */
@@ -303,29 +342,34 @@ out:
  * to say, "" if nothing): 1 when the log cannot be read or can yield
  * nothing (*why gets the reason, *say it with what happens next: the
  * caller rolls back and goes on without the log), -1 when the database
- * failed (said at once), 0 when all was read (*say: an error the source
- * went on after).
+ * failed (said at once), 0 when all was read (an error the source went on
+ * after is said at once).
  */
 static int
 read_source(struct store *st, const struct config *cfg, struct ingest *in,
-    struct logpos *pos, int have, struct reader_stats *rs, char *why, size_t len,
-    char *say, size_t saylen)
+    struct logpos *pos, int have, struct reader_stats *rs, int64_t now,
+    char *why, size_t len, char *say, size_t saylen)
 {
 	unsigned	nerr = store_errors(st);
-	int		r;
+	int		r = 0;
 
 	say[0] = '\0';
-	if (source_problem(cfg, why, len)) {
+	if (source_problem(cfg, why, len) ||
+	    (r = absent_log(st, cfg, now, why, len)) == 1) {
 		snprintf(say, saylen, "%s", why);
 		return 1;
 	}
+	if (r == -1)
+		return -1;
 	log_mark();
 	log_hold(1);
 	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
 	    read_log(st, cfg, in, pos, have, rs);
 	log_hold(0);
 	if (r == 0) {
-		snprintf(say, saylen, "%s", log_first());
+		/* An error the source went on after is an event: said as it is. */
+		if (log_first()[0] != '\0')
+			log_error("%s", log_first());
 		return 0;
 	}
 	if (store_errors(st) != nerr)
@@ -431,8 +475,12 @@ cmd_run(int argc, char **argv)
 	if (!dbfail && ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
 	    store_failure_maxid(st, &maxid) == -1))
 		dbfail = 1;
+	/* An empty position (saved by older versions while there was no file)
+	 * is none. */
+	if (have == 1 && pos.lp_dev == 0 && pos.lp_ino == 0 && pos.lp_offset == 0)
+		have = 0;
 	if (!dbfail)
-		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy),
+		switch (read_source(st, cfg, &in, &pos, have, &rs, now, srcwhy, sizeof(srcwhy),
 		    srcsay, sizeof(srcsay))) {
 		case 0:
 			/* The last good read, for status (in the run's transaction). */

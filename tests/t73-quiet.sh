@@ -213,4 +213,16 @@ ok_eq "auto: mail.log empty and old, the journal" "source: journal (logpath = au
 ok_eq "auto: check passes with the journal" "configuration OK" \
     "$(unshare -m sh -c 'mount -t tmpfs tmpfs /var/log && "$1" config --check -c "$2"' sh "$MAILBAN" "$CONF" 2>&1)"
 ok_eq "shipped config: logpath = auto" "logpath   = auto" "$(grep '^logpath' conf/mailban.conf)"
+
+# 6. a log that never appears: waited for a day, then a problem
+mkdir -p "$T/later"
+mkconf "$T/later/mail.log"
+A1="logpath $T/later/mail.log: no such file since 2026-11-28T10:00:00Z (check the spelling; without rsyslog, sendmail logs to the journal: write logpath = journal, or auto)"
+ok_eq "absent log, first day: quiet, exit 0" "|rc=0" "$(out run 2026-11-28T10:00:00Z)"
+ok_eq "... and still within the day" "|rc=0" "$(out run 2026-11-29T09:59:00Z)"
+ok_eq "absent for a day: said, exit 1" "mailban: $A1|rc=1" "$(out run 2026-11-29T10:00:00Z)"
+ok_eq "... then quiet" "|rc=1" "$(out run 2026-11-29T10:01:00Z)"
+: > "$T/later/mail.log"
+ok_eq "it appears: resolved" "mailban: log source: resolved|rc=0" "$(out run 2026-11-29T10:02:00Z)"
+ok_eq "... the wait is forgotten" "" "$(q "select value from meta where key = 'log_absent'")"
 echo "1..$TN"

@@ -170,6 +170,14 @@ iptables -D INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail
 ok_eq "a deleted jump restored: one syslog line, nothing on stderr" "<29>iptables: the jump from INPUT to fail2ban-mail restored|" \
     "$(syslog "$MAILBAN" run -c "$CONF" --now 2026-11-27T10:10:00Z)|$(cat "$T/cmd.out")"
 
+iptables -D INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail; iptables -F fail2ban-mail; iptables -X fail2ban-mail
+ok_eq "the chain deleted (a reboot): one syslog line says what came back" \
+    "<29>iptables: chain fail2ban-mail recreated, the jump from INPUT to fail2ban-mail restored, 1 rule restored to fail2ban-mail|" \
+    "$(syslog "$MAILBAN" run -c "$CONF" --now 2026-11-27T10:10:30Z)|$(cat "$T/cmd.out")"
+ok_eq "a new ban is no heal" "<29>ban 192.0.2.23 (sendmail-reject) from 2026-11-27T10:10:33Z until 2026-11-27T11:10:33Z, 3 failures" \
+    "$({ fail 10:10:31 192.0.2.23 11; fail 10:10:32 192.0.2.23 12; fail 10:10:33 192.0.2.23 13; } >> "$T/nodir/mail.log"
+	syslog "$MAILBAN" run -c "$CONF" --now 2026-11-27T10:10:40Z)"
+
 # config errors of a cron run go to syslog too
 sed -i -e 's|^maxretry .*|maxretry = -3|' "$CONF"
 ok_eq "config error in run: syslog" "<27>$CONF:$(grep -n '^maxretry' "$CONF" | cut -d: -f1): [DEFAULT] maxretry: \"-3\" is out of range (use 1 to 1000)" \
@@ -191,7 +199,8 @@ ok_eq "status: paused first" "paused since 2026-11-27T10:12:00Z (mailban start r
     "$("$MAILBAN" status -c "$CONF" --now 2026-11-27T10:15:00Z | head -1)"
 ok_eq "start: exit 0, nothing printed" "|rc=0" "$(out "$MAILBAN" start -c "$CONF" --now 2026-11-27T10:16:00Z)"
 ok_eq "start: rules back at once" "-A INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail
--A fail2ban-mail -s 192.0.2.21/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
+-A fail2ban-mail -s 192.0.2.21/32 -p tcp -j REJECT --reject-with tcp-reset
+-A fail2ban-mail -s 192.0.2.23/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
 ok_eq "start: not paused any more" "" "$(q "select value from meta where key = 'paused'")"
 
 # 5. logpath = auto (a private mount namespace with a tmpfs over /var/log)

@@ -171,6 +171,7 @@ heal_say(const struct config *cfg, int family, const struct fwplan *p,
  * be inside a transaction: what it sees is what is applied).  With dry,
  * print the scripts and change nothing.  Both families are always tried.
  * What an apply puts back that was there before goes to syslog (heal_say).
+ * While paused (meta "paused", mailban stop) it applies nothing.
  */
 int
 cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
@@ -185,6 +186,12 @@ cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	int		 fw4, fw6;
 
 	*added = *removed = 0;
+	if (nactive != NULL)
+		*nactive = 0;
+	/* Paused (mailban stop): the bans are recorded, nothing is applied
+	 * until mailban start. */
+	if (dry == NULL && meta_time(st, "paused") != 0)
+		return 0;
 	if (store_active(st, now, &rows, &nrows) == -1)
 		return -1;
 	if (dry == NULL)

@@ -191,6 +191,8 @@ ok_eq "stop: chains gone" "" "$(chain4)"
 ok_eq "stop: paused in meta" "1795774320" "$(q "select value from meta where key = 'paused'")"
 ok_eq "paused run: quiet, exit 0" "|rc=0" "$(out run 2026-11-27T10:13:00Z)"
 ok_eq "paused run: nothing applied" "" "$(chain4)"
+ok_eq "a ban while paused: recorded, not applied" "|rc=0|1|" \
+    "$(out "$MAILBAN" ban 192.0.2.24 -c "$CONF" --now 2026-11-27T10:13:10Z)|$(q "select count(*) from bans where address = '192.0.2.24'")|$(chain4)"
 fail 10:13:00 192.0.2.22 4 >> "$T/nodir/mail.log"
 ok_eq "paused run: failures still recorded" "1
 paused since 2026-11-27T10:12:00Z" \
@@ -200,7 +202,8 @@ ok_eq "status: paused first" "paused since 2026-11-27T10:12:00Z (mailban start r
 ok_eq "start: exit 0, nothing printed" "|rc=0" "$(out "$MAILBAN" start -c "$CONF" --now 2026-11-27T10:16:00Z)"
 ok_eq "start: rules back at once" "-A INPUT -p tcp -m tcp --dport 25 -j fail2ban-mail
 -A fail2ban-mail -s 192.0.2.21/32 -p tcp -j REJECT --reject-with tcp-reset
--A fail2ban-mail -s 192.0.2.23/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
+-A fail2ban-mail -s 192.0.2.23/32 -p tcp -j REJECT --reject-with tcp-reset
+-A fail2ban-mail -s 192.0.2.24/32 -p tcp -j REJECT --reject-with tcp-reset" "$(chain4)"
 ok_eq "start: not paused any more" "" "$(q "select value from meta where key = 'paused'")"
 
 # 5. logpath = auto (a private mount namespace with a tmpfs over /var/log)

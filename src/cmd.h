@@ -18,7 +18,8 @@
 
 #define DEFAULT_CONFIG	"/etc/mailban/mailban.conf"
 
-/* Config + filters, or an exit code (EXIT_CONFIG) after the errors. */
+/* Config + filters, or an exit code (EXIT_CONFIG) after the errors.
+ * logpath = auto comes back resolved (source_resolve()). */
 int	 cmd_load(const char *path, struct config **cfg, struct filterset **fs);
 /*
  * Take the run lock (flock on DATABASE.lock).  0: held, *fd set;
@@ -31,6 +32,9 @@ int	 cmd_lock_wait(const struct config *, int *fd, int seconds);
 void	 cmd_unlock(int fd);
 /* --now: epoch or RFC 3339; reports a usage error and returns -1. */
 int	 cmd_now(const char *arg, int64_t *now);
+/* The default: of a getopt_long loop whose optstring starts with ':':
+ * one usage line for an unknown option or a missing argument. */
+int	 cmd_badopt(const char *cmd, int c, int argc, char **argv);
 /* Print a usage error naming the command, return EXIT_USAGE. */
 int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -60,6 +64,7 @@ int	 cmd_ban(int, char **);
 int	 cmd_unban(int, char **);
 int	 cmd_check(int, char **);
 int	 cmd_stop(int, char **);
+int	 cmd_start(int, char **);
 int	 cmd_report(int, char **);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * cmd_admin.c -- the operator's commands: ban, unban, check, stop.
+ * cmd_admin.c -- the operator's commands: ban, unban, check, stop, start.
  *   ban, unban: one transaction under the run lock, committed before the
  *   firewall step; then both chains are reconciled at once (cmd_apply).
  *   An admin command waits for a cron run that holds the lock (up to
@@ -9,8 +9,10 @@
  *   check: compares the live state of the backend in use (chain, ipset or nft)
  *   with the bans in force and prints one line per difference of the plan
  *   (firewall_plan_live); it changes nothing and takes no lock.
- *   stop: removes the INPUT jumps and the chains of both families; the
- *   bans stay in the database and the next run puts them back.
+ *   stop: records a pause (meta "paused" = now), then removes the INPUT
+ *   jumps and the chains of both families; the bans stay in the database
+ *   and runs go on recording failures and bans, but apply nothing until
+ *   start, which ends the pause and puts the chains back at once.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -108,7 +110,7 @@ cmd_ban(int argc, char **argv)
 	int			 ch, force = 0, lockfd = -1, intx = 0, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'F':
@@ -136,7 +138,7 @@ cmd_ban(int argc, char **argv)
 			    "[--reason TEXT] [--force] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("ban", "unknown option");
+			return cmd_badopt("ban", ch, argc, argv);
 		}
 	}
 	if (optind == argc)
@@ -205,7 +207,7 @@ cmd_unban(int argc, char **argv)
 	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'a': all = 1; break;
@@ -217,7 +219,7 @@ cmd_unban(int argc, char **argv)
 			puts("usage: mailban unban ADDR|--all [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("unban", "unknown option");
+			return cmd_badopt("unban", ch, argc, argv);
 		}
 	}
 	if (all && optind != argc)
@@ -301,7 +303,7 @@ cmd_check(int argc, char **argv)
 	int		 ch, rc, failed = 0;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'N':
@@ -312,7 +314,7 @@ cmd_check(int argc, char **argv)
 			puts("usage: mailban check [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("check", "unknown option");
+			return cmd_badopt("check", ch, argc, argv);
 		}
 	}
 	if (optind != argc)
@@ -355,50 +357,145 @@ out:
 	return rc;
 }
 
+/* Meta "paused": the now of the first stop, or "" once started again. */
+static int
+set_paused(struct store *st, int64_t now, int on)
+{
+	char	buf[32], *v = NULL;
+	int	r;
+
+	if (on && (r = store_meta_get(st, "paused", &v)) != 0) {
+		r = r == 1 && v[0] != '\0' ? 0 : r;	/* paused already: since then */
+		free(v);
+		if (r != 1)
+			return r;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)now);
+	if (store_meta_put(st, "paused", on ? buf : "") == -1)
+		return -1;
+	/* After a start, what is put back is no heal (cmd_apply). */
+	return on ? store_meta_put(st, "fw_applied", "") : 0;
+}
+
 int
 cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
+	struct store	*st = NULL;
+	int64_t		 now = -1;
 	int		 ch, rc, lockfd = -1, fw4, fw6, fwn;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
 		case 'h':
-			puts("usage: mailban stop [-c FILE]");
+			puts("usage: mailban stop [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("stop", "unknown option");
+			return cmd_badopt("stop", ch, argc, argv);
 		}
 	}
 	if (optind != argc)
 		return cmd_usage("stop", "unexpected argument \"%s\"", argv[optind]);
+	if (now == -1)
+		now = time(NULL);
 	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	/* Under the lock, so that a run in progress does not put a rule back. */
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1)
+	/*
+	 * Under the lock, so that a run in progress does not put a rule back;
+	 * the pause is recorded first, so that no later run does either.
+	 */
+	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
+	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	    set_paused(st, now, 1) == -1)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
 	fw6 = firewall_stop(cfg, AF_INET6);
 	if ((fwn = nft_stop(cfg)) == 1)
 		log_event("stop: table inet %s removed; the bans stay in the "
-		    "database", cfg->c_chain);
+		    "database; paused until mailban start", cfg->c_chain);
 	/* With backend = nft, what the chain backends left went too, if any. */
 	if (cfg->c_backend != BACKEND_NFT && (fw4 == 0 || fw6 == 0))
 		log_event("stop: chain %s and its jumps removed from %s; the bans stay "
-		    "in the database", cfg->c_chain, fw4 == -1 ? "ip6tables" :
-		    fw6 == -1 ? "iptables" : "iptables and ip6tables");
+		    "in the database; paused until mailban start", cfg->c_chain,
+		    fw4 == -1 ? "ip6tables" : fw6 == -1 ? "iptables" :
+		    "iptables and ip6tables");
 	if (fw4 == 0 && fw6 == 0 && fwn != -1)
 		rc = EXIT_OK;
 out:
+	store_close(st);
+	cmd_unlock(lockfd);
+	config_free(cfg);
+	return rc;
+}
+
+/* mailban start: the end of a pause; the chains are put back at once. */
+int
+cmd_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*cfgpath = DEFAULT_CONFIG;
+	struct config	*cfg = NULL;
+	struct store	*st = NULL;
+	char		*v = NULL;
+	int64_t		 now = -1, added, removed;
+	size_t		 nactive = 0;
+	int		 ch, rc, r, lockfd = -1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'N':
+			if (cmd_now(optarg, &now) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			puts("usage: mailban start [-c FILE] [--now TIME]");
+			return EXIT_OK;
+		default:
+			return cmd_badopt("start", ch, argc, argv);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage("start", "unexpected argument \"%s\"", argv[optind]);
+	if (now == -1)
+		now = time(NULL);
+	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+		return rc;
+	rc = EXIT_RUNTIME;
+	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
+	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	    (r = store_meta_get(st, "paused", &v)) == -1 ||
+	    set_paused(st, now, 0) == -1)
+		goto out;
+	if (cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive) == -1)
+		goto out;
+	if (r == 1 && v[0] != '\0')
+		log_event("start: resumed; %zu %s applied to chain %s", nactive,
+		    nactive == 1 ? "ban" : "bans", cfg->c_chain);
+	rc = EXIT_OK;
+out:
+	free(v);
+	store_close(st);
 	cmd_unlock(lockfd);
 	config_free(cfg);
 	return rc;

@@ -275,7 +275,7 @@ cmd_report(int argc, char **argv)
 	int			 c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'd': db = optarg; break;
@@ -286,7 +286,7 @@ cmd_report(int argc, char **argv)
 		case 'h':
 			return report_usage(stdout);
 		default:
-			return cmd_usage("report", "unknown option");
+			return cmd_badopt("report", c, argc, argv);
 		}
 	}
 	if (optind == argc) {

@@ -1,7 +1,8 @@
 /*
- * cmd_status.c -- `mailban status`: the active bans, the reader positions
- * and the last run, read from the database without the lock (WAL lets it
- * read while a run writes).
+ * cmd_status.c -- `mailban status`: first what needs the operator (a
+ * pause, each problem in force, the log source and its last good read),
+ * then the active bans, the reader positions and the last run, read from
+ * the database without the lock (WAL lets it read while a run writes).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,8 +17,48 @@
 #include "ingest.h"
 #include "log.h"
 #include "policy.h"
+#include "problem.h"
+#include "source.h"
 #include "store.h"
 #include "util.h"
+
+/* The pause, the problems in force, the source and its last good read. */
+static int
+print_first(struct store *st, const struct config *cfg, const char *srcdesc)
+{
+	static const char *const kinds[] = { PROBLEM_SOURCE, PROBLEM_FIREWALL };
+	const char	*p, *nl;
+	char		*v = NULL, *text, t[32];
+	int64_t		 since;
+	size_t		 i;
+	int		 r;
+
+	if ((r = store_meta_get(st, "paused", &v)) == -1)
+		return -1;
+	if (r == 1 && v[0] != '\0')
+		printf("paused since %s (mailban start resumes)\n",
+		    fmt_time_utc(strtoll(v, NULL, 10), t, sizeof(t)));
+	free(v);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if ((r = problem_get(st, kinds[i], &since, &text)) == -1)
+			return -1;
+		if (r == 0)
+			continue;
+		fmt_time_utc(since, t, sizeof(t));
+		for (p = text; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+			nl = p + strcspn(p, "\n");
+			printf("problem since %s: %.*s\n", t, (int)(nl - p), p);
+		}
+		free(text);
+	}
+	printf("source: %s (%s)\n", source_name(cfg), srcdesc);
+	if ((r = store_meta_get(st, "source_read", &v)) == -1)
+		return -1;
+	printf("last read: %s\n", r == 1 ? fmt_time_utc(strtoll(v, NULL, 10), t,
+	    sizeof(t)) : "never");
+	free(v);
+	return 0;
+}
 
 static int
 print_pos(void *arg, const char *path, const struct logpos *p, int64_t updated)
@@ -82,13 +123,13 @@ cmd_status(int argc, char **argv)
 	struct banrow	*rows = NULL;
 	struct runrec	 rr;
 	struct stat	 sb;
-	char		 t1[32], t2[32];
+	char		 t1[32], t2[32], srcdesc[512];
 	int64_t		 now = -1;
 	size_t		 n = 0, i;
 	int		 c, r, rc = EXIT_RUNTIME;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'N':
@@ -99,7 +140,7 @@ cmd_status(int argc, char **argv)
 			puts("usage: mailban status [-c FILE] [--now TIME]");
 			return EXIT_OK;
 		default:
-			return cmd_usage("status", "unknown option");
+			return cmd_badopt("status", c, argc, argv);
 		}
 	}
 	if (optind != argc)
@@ -108,12 +149,15 @@ cmd_status(int argc, char **argv)
 		now = time(NULL);
 	if (config_load(cfgpath, &cfg) == -1)
 		return EXIT_CONFIG;
+	source_resolve(cfg, now, srcdesc, sizeof(srcdesc));
 	if (stat(cfg->c_database, &sb) == -1) {
 		printf("no database yet at %s: no run has happened\n", cfg->c_database);
+		printf("source: %s (%s)\n", source_name(cfg), srcdesc);
 		rc = EXIT_OK;
 		goto out;
 	}
 	if (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
+	    print_first(st, cfg, srcdesc) == -1 ||
 	    store_active(st, now, &rows, &n) == -1)
 		goto out;
 	printf("active bans at %s: %zu\n", fmt_time_utc(now, t1, sizeof(t1)), n);

@@ -237,7 +237,7 @@ cmd_test(int argc, char **argv)
 	int			 c, fd = -1, rc = EXIT_RUNTIME, inited = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'f': filter = optarg; break;
@@ -269,7 +269,7 @@ cmd_test(int argc, char **argv)
 			    "LOGFILE|-");
 			return EXIT_OK;
 		default:
-			return cmd_usage("test", "unknown option");
+			return cmd_badopt("test", c, argc, argv);
 		}
 	}
 	if (optind + 1 != argc)

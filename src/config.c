@@ -78,8 +78,8 @@ static const struct kenum backends = { backend_names, NULL, N(backend_names),
 
 static const struct kenum modes = { modenames, NULL, N(modenames), "a mode", NULL };
 
-static const char *const journal_word[] = { "journal" };
-static const struct kenum logwords = { journal_word, NULL, 1, NULL, NULL };
+static const char *const journal_word[] = { "journal", "auto" };
+static const struct kenum logwords = { journal_word, NULL, N(journal_word), NULL, NULL };
 
 /*
  * The keys, in the order `mailban config` prints them (that of
@@ -291,6 +291,7 @@ load_default(struct ini *ld, struct config *cfg, struct jail *dj, struct seen *s
 	    cfg->c_blocktype != NULL)
 		cfg->c_blocktype6 = xstrdup(cfg->c_blocktype);
 	cfg->c_journal = cfg->c_logpath != NULL && strcmp(cfg->c_logpath, "journal") == 0;
+	cfg->c_logauto = cfg->c_logpath != NULL && strcmp(cfg->c_logpath, "auto") == 0;	/* source.c */
 	if (cfg->c_ignoreself)
 		add_self(ld, cfg, sn[key_index("ignoreself")].s_pos);
 }

@@ -71,6 +71,8 @@ struct config {
 					 * | BACKEND_NFT */
 	char		*c_ipset;	/* ipset [/usr/sbin/ipset] */
 	int		 c_journal;	/* 1 when logpath = journal */
+	int		 c_logauto;	/* 1 when logpath = auto (c_logpath "auto"
+					 * until source_resolve()) */
 	char		*c_journalmatch;	/* journalmatch [_SYSTEMD_UNIT=sendmail.service
 					 * + SYSLOG_IDENTIFIER=sm-mta] */
 	char		*c_journalctl;	/* journalctl [/usr/bin/journalctl] */

@@ -1487,6 +1487,36 @@ firewall_restore(const struct config *cfg, int family, const char *script, size_
 	    UNCHANGED, argv, script, len, NULL, NULL);
 }
 
+/*
+ * Is the blocktype accepted?  `restore -w --test` of a one-rule script in
+ * a scratch chain (--test changes nothing): 0, or -1 reported with the
+ * tool's first stderr line.
+ */
+int
+firewall_test_blocktype(const struct config *cfg, int family)
+{
+	char		*argv[] = { NULL, "-w", "--test", NULL };
+	const char	*bt;
+	char		 tail[512];
+	struct buf	 b;
+	int		 rc;
+
+	if (check_config(cfg, family, &bt) == -1)
+		return -1;
+	memset(&b, 0, sizeof(b));
+	buf_adds(&b, "*filter\n:mailban-test - [0:0]\n-A mailban-test -p tcp -j ");
+	buf_adds(&b, bt);
+	buf_adds(&b, "\nCOMMIT\n");
+	snprintf(tail, sizeof(tail), "%s \"%s\" is refused (fix %s)",
+	    family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype",
+	    bt, family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype");
+	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
+	rc = run(family == AF_INET6 ? "ip6tables-restore --test" : "iptables-restore --test",
+	    tail, argv, b.b, b.len, NULL, NULL);
+	free(b.b);
+	return rc;
+}
+
 int
 firewall_ipset_save(const struct config *cfg, char **out, size_t *len)
 {

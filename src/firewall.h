@@ -177,6 +177,9 @@ int	 firewall_plan_stop(const struct config *, int family, const char *save,
 int	 firewall_save(const struct config *, int family, char **out, size_t *len);
 /* Run `restore -w --noflush` with the script on stdin. */
 int	 firewall_restore(const struct config *, int family, const char *script, size_t len);
+/* Run `restore -w --test` of a one-rule script with the family's
+ * blocktype in a scratch chain (config --check): 0, or -1 reported. */
+int	 firewall_test_blocktype(const struct config *, int family);
 /* Run `ipset save` (*out as for firewall_save) / `ipset restore -exist`. */
 int	 firewall_ipset_save(const struct config *, char **out, size_t *len);
 int	 firewall_ipset_restore(const struct config *, const char *script, size_t len);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "log.h"
@@ -18,6 +19,7 @@ static int	log_opened;
 static int	log_fac = LOG_DAEMON;
 static int	log_held;
 static char	log_err[1024];	/* the first error since log_mark() */
+static char	log_kept[4096];	/* every error held since log_mark() */
 
 /* Each message carries the facility itself, so a later change applies at
  * once without reopening. */
@@ -68,9 +70,18 @@ log_error(const char *fmt, ...)
 		vsnprintf(log_err, sizeof(log_err), fmt, ap);	/* truncation is fine */
 		va_end(ap);
 	}
-	errno = saved;
-	if (log_held)
+	if (log_held) {
+		size_t	n = strlen(log_kept);
+
+		if (n > 0 && n < sizeof(log_kept) - 1)
+			log_kept[n++] = '\n';
+		va_start(ap, fmt);
+		vsnprintf(log_kept + n, sizeof(log_kept) - n, fmt, ap);	/* truncation is fine */
+		va_end(ap);
+		errno = saved;
 		return -1;
+	}
+	errno = saved;
 	va_start(ap, fmt);
 	vlog(LOG_ERR, fmt, ap);
 	va_end(ap);
@@ -81,6 +92,13 @@ void
 log_mark(void)
 {
 	log_err[0] = '\0';
+	log_kept[0] = '\0';
+}
+
+const char *
+log_held_text(void)
+{
+	return log_kept;
 }
 
 const char *
@@ -102,6 +120,16 @@ log_warnx(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_NOTICE, fmt, ap);
 	va_end(ap);
 }
 

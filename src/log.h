@@ -19,6 +19,7 @@ void	 log_facility(int facility);	/* LOG_DAEMON, LOG_LOCAL0, ... */
 void	 log_syslog(int on);
 int	 log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "resolved" */
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* only with -v */
 void	 log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -27,10 +28,12 @@ void	 log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * so far; log_first() is the text (without "mailban: ") of the first
  * log_error() since, "" if none.  With log_hold(1), log_error() keeps the
  * text but prints nothing, so that the caller can print it once with
- * what it knows (log_hold(0) prints again).
+ * what it knows (log_hold(0) prints again); log_held_text() is every
+ * error held since log_mark(), one per line ("" if none).
  */
 void		 log_mark(void);
 const char	*log_first(void);
 void		 log_hold(int on);
+const char	*log_held_text(void);
 
 #endif

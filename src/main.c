@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "source.h"
 #include "store.h"
 #include "util.h"
 
@@ -48,7 +50,10 @@ static const char usage_text[] =
 "  unban   ADDR|--all [-c FILE]\n"
 "          lift now; the failures that led to the ban are consumed\n"
 "  check   [-c FILE]   exit 0 when the chains hold exactly the active bans\n"
-"  stop    [-c FILE]   remove the jumps and the chains (bans stay in the database)\n"
+"  stop    [-c FILE] [--now TIME]\n"
+"          pause: remove the jumps and the chains until start (runs go on\n"
+"          recording failures and bans, and apply nothing)\n"
+"  start   [-c FILE] [--now TIME]   end the pause and apply the bans at once\n"
 "  config  [-c FILE] [--check]\n"
 "          print the effective configuration, or only check it\n"
 "\n"
@@ -74,9 +79,35 @@ cmd_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * getopt_long's '?' (unknown option) or ':' (missing argument: the
+ * optstring starts with ':'), as one usage line; getopt itself says
+ * nothing (opterr = 0).  The option is named as written.
+ */
+int
+cmd_badopt(const char *cmd, int c, int argc, char **argv)
+{
+	const char	*arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+	char		 shortopt[3] = { '-', (char)optopt, '\0' };
+	const char	*name;
+
+	/* A long option as written (without "=VALUE"), else the short one. */
+	if (arg != NULL && strncmp(arg, "--", 2) == 0 && (c == ':' || optopt == 0))
+		name = arg;
+	else if (optopt != 0)
+		name = shortopt;
+	else
+		name = arg != NULL ? arg : "?";
+	if (c == ':')
+		return cmd_usage(cmd, "option \"%s\" needs an argument", name);
+	return cmd_usage(cmd, "unknown option \"%.*s\"", (int)strcspn(name, "="), name);
+}
+
 int
 cmd_load(const char *path, struct config **cfg, struct filterset **fs)
 {
+	char	why[512];
+
 	*cfg = NULL;
 	*fs = NULL;
 	if (config_load(path, cfg) == -1)
@@ -86,6 +117,8 @@ cmd_load(const char *path, struct config **cfg, struct filterset **fs)
 		*cfg = NULL;
 		return EXIT_CONFIG;
 	}
+	/* logpath = auto, by the wall clock (run settles it again at --now). */
+	source_resolve(*cfg, (int64_t)time(NULL), why, sizeof(why));
 	return EXIT_OK;
 }
 
@@ -186,6 +219,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "report", cmd_report },
 	{ "stop", cmd_stop },
+	{ "start", cmd_start },
 };
 
 int
@@ -195,6 +229,9 @@ main(int argc, char **argv)
 
 	umask(077);
 	tzset();
+	/* cmd_badopt() says it, once; scan still has its own loop (getopt
+	 * speaks for it). */
+	opterr = argc > 1 && strcmp(argv[1], "scan") == 0;
 	if (argc < 2)
 		return cmd_usage(NULL, "missing command");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -145,7 +145,8 @@ static const char *const stmt_sql[ST__N] = {
 	    "SELECT dev, ino, offset, fp, fplen FROM positions WHERE path = ?1",
 	[ST_POS_PUT] =
 	    "INSERT INTO positions (path, dev, ino, offset, fp, fplen, updated) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST(strftime('%s', 'now') AS INTEGER)) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "COALESCE(?7, CAST(strftime('%s', 'now') AS INTEGER))) "
 	    "ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, "
 	    "offset = excluded.offset, fp = excluded.fp, fplen = excluded.fplen, "
 	    "updated = excluded.updated",
@@ -352,6 +353,7 @@ struct store {
 	int		 s_damaged;	/* one was SQLITE_CORRUPT or SQLITE_NOTADB */
 	char		*s_fullnote;	/* what a full disk costs now; NULL: all */
 	int64_t		 s_runid;	/* the row of the last store_run_add() */
+	int64_t		 s_now;		/* store_clock(); -1: the wall clock */
 };
 
 static void	fb_reset(struct store *);
@@ -1058,6 +1060,7 @@ store_open(const char *path, int flags, struct store **out)
 	if (!mem && (store_dir_check(path) == -1 || db_file(path, flags, &sb) == -1))
 		return -1;
 	s = xcalloc(1, sizeof(*s));
+	s->s_now = -1;
 	s->s_path = xstrdup(path);
 	oflags = (rdonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
@@ -1338,6 +1341,12 @@ store_pos_get(struct store *s, const char *path, struct logpos *out)
 	return 0;
 }
 
+void
+store_clock(struct store *s, int64_t now)
+{
+	s->s_now = now;
+}
+
 int
 store_pos_put(struct store *s, const char *path, const struct logpos *p)
 {
@@ -1348,7 +1357,9 @@ store_pos_put(struct store *s, const char *path, const struct logpos *p)
 	    sqlite3_bind_int64(st, 3, (int64_t)p->lp_ino) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, p->lp_offset) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 5, (int64_t)p->lp_fp) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, p->lp_fplen) != SQLITE_OK)
+	    sqlite3_bind_int64(st, 6, p->lp_fplen) != SQLITE_OK ||
+	    (s->s_now == -1 ? sqlite3_bind_null(st, 7) :
+	    sqlite3_bind_int64(st, 7, s->s_now)) != SQLITE_OK)
 		return bind_error(s, st, "saving a log position");
 	return run(s, st, "saving a log position");
 }
@@ -2240,6 +2251,21 @@ store_meta_put(struct store *s, const char *key, const char *value)
 	if (bind_text(st, 1, key) != SQLITE_OK || bind_text(st, 2, value) != SQLITE_OK)
 		return bind_error(s, st, "recording a setting");
 	return run(s, st, "recording a setting");
+}
+
+int
+store_meta_hint(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt	*st = s->s_st[ST_META_PUT];
+	int		 rc;
+
+	if (bind_text(st, 1, key) != SQLITE_OK || bind_text(st, 2, value) != SQLITE_OK) {
+		done(st);
+		return -1;
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	done(st);
+	return rc;
 }
 
 int

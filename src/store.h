@@ -43,6 +43,9 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
+/* The time store_pos_put() records as "updated" (the run's --now); -1,
+ * the default: the wall clock. */
+void	 store_clock(struct store *, int64_t now);
 /*
  * Reader position of a log, keyed by reader_key(logpath): 1 found, 0 none,
  * -1 error.
@@ -235,6 +238,9 @@ int	 store_check_daily(struct store *, int64_t now, int record);
 /* Settings kept in table meta: 1 found (*value allocated), 0, -1. */
 int	 store_meta_get(struct store *, const char *key, char **value);
 int	 store_meta_put(struct store *, const char *key, const char *value);
+/* The same for a hint that may be lost (a full disk): reports nothing,
+ * counts no error; 0 or -1. */
+int	 store_meta_hint(struct store *, const char *key, const char *value);
 /* The installation's secret seed (drawn once with getrandom, kept in meta). */
 int	 store_seed(struct store *, uint64_t *seed);
 /* Start times of the automatic bans of (jail, addr) with start in

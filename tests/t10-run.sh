@@ -123,14 +123,16 @@ ok_eq "second run adds nothing to the database" "$state" \
 ok_eq "second run changes no rule" "$fw" "$(iptables-save -t filter | grep '^-A'; ip6tables-save -t filter | grep '^-A')"
 ok_eq "runs recorded" "10" "$(q 'select count(*) from runs')"
 
-# 11. status lists the active bans
-ok_eq "status" "active bans at 2026-11-26T11:12:00Z: 4
+# 11. status: the source and its last read first, then the active bans
+ok_eq "status" "source: $LOG (logpath)
+last read: 2026-11-26T11:11:00Z
+active bans at 2026-11-26T11:12:00Z: 4
 ADDRESS                                 FILTER             SINCE                UNTIL                FAILURES BANS NEXT
 198.51.100.20                           sendmail-reject    2026-11-26T10:42:01Z 2026-11-26T11:42:01Z 3        1    2h
 2001:db8::5                             sendmail-reject    2026-11-26T10:22:01Z 2026-11-26T11:22:01Z 3        1    2h
 203.0.113.7                             sendmail-reject    2026-11-26T11:05:03Z 2026-11-26T12:05:03Z 3        1    2h
 203.0.113.8                             sendmail-reject    2026-11-26T11:10:03Z 2026-11-26T12:10:03Z 3        1    2h" \
-    "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:12:00Z | head -6)"
+    "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:12:00Z | head -8)"
 
 # 12. sendmail's queue-id correlation across cron runs: "No such user here"
 # names no address; the from= line of the same queue id, read by the next

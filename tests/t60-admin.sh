@@ -1,5 +1,5 @@
 #!/bin/sh
-# t60-admin.sh -- ban, unban, check and stop end to end, as root inside
+# t60-admin.sh -- ban, unban, check, stop and start end to end, as root inside
 # `unshare -n`, with the real iptables/ip6tables and a real SQLite file.
 # Fixed --now values; every expected output is exact.  The syslog lines of
 # log_event() are caught on a socket mounted over /dev/log in a private
@@ -162,10 +162,11 @@ $JUMP
 -A fail2ban-mail -p udp -j DROP
 -A fail2ban-mail -s 192.0.2.7/32 -p tcp -j DROP" "$(chain4)"
 
-# 6. stop removes chains and jumps in both families; bans stay
+# 6. stop removes chains and jumps in both families; bans stay, and so
+# does the pause: runs apply nothing until start
 ok_eq "stop logs one event" \
-    "<157>stop: chain fail2ban-mail and its jumps removed from iptables and ip6tables; the bans stay in the database" \
-    "$(syslog "$MAILBAN" stop -c "$CONF")"
+    "<157>stop: chain fail2ban-mail and its jumps removed from iptables and ip6tables; the bans stay in the database; paused until mailban start" \
+    "$(syslog "$MAILBAN" stop -c "$CONF" --now "$(at 10:03:30)")"
 ok_eq "stop exits 0" "0" "$(cat "$T/cmd.rc")"
 ok_eq "stop prints nothing" "" "$(cat "$T/cmd.out")"
 ok_eq "stop: no chain, no jump in iptables" "" "$(chain4)"
@@ -180,11 +181,17 @@ ip6tables: chain fail2ban-mail is missing
 ip6tables: 2001:db8::7 is banned but has no rule
 ip6tables: the jump from INPUT to fail2ban-mail is missing" "$(cat "$T/.out")"
 ok_rc "stop again: nothing to do, exit 0" 0 "$MAILBAN" stop -c "$CONF"
-ok_eq "the next run restores the chains" "" "$(run 10:04:00 2>&1)"
-ok_eq "restored iptables" "$CHAIN
+ok_eq "a run while paused: quiet" "" "$(run 10:04:00 2>&1)"
+ok_eq "... and applies nothing" "" "$(chain4)$(chain6)"
+ok_eq "... recorded as paused" "paused since 2026-11-26T10:03:30Z" \
+    "$(q 'select status from runs order by id desc limit 1')"
+ok_eq "start logs one event" "<157>start: resumed; 2 bans applied to chain fail2ban-mail" \
+    "$(syslog "$MAILBAN" start -c "$CONF" --now "$(at 10:04:10)")"
+ok_eq "start exits 0, prints nothing" "0|" "$(cat "$T/cmd.rc")|$(cat "$T/cmd.out")"
+ok_eq "start restored iptables" "$CHAIN
 $JUMP
 -A fail2ban-mail -s 192.0.2.7/32 $R4" "$(chain4)"
-ok_eq "restored ip6tables" "$CHAIN
+ok_eq "start restored ip6tables" "$CHAIN
 $JUMP
 -A fail2ban-mail -s 2001:db8::7/128 $R4" "$(chain6)"
 ok_rc "check after the run: exit 0" 0 "$MAILBAN" check -c "$CONF" --now "$(at 10:04:00)"

@@ -99,7 +99,7 @@ rc=1" "$(run70 2026-11-26T11:11:00Z 2>&1; echo "rc=$?")"
 ok_eq "tool faults: every failure recorded once" "2" \
     "$(q "select count(*) from failures where address = '203.0.113.65'")"
 conf70
-ok_eq "tool back: quiet" "" "$(run70 2026-11-26T11:11:00Z 2>&1)"
+ok_eq "tool back: one line, resolved" "mailban: firewall: resolved" "$(run70 2026-11-26T11:11:00Z 2>&1)"
 ok_eq "tool back: every active ban applied (192.0.2.61 expired)" "201" "$(chain4 | grep -c '^-A fail2ban-mail')"
 ok_eq "tool back: the one banned while broken" "1" "$(chain4 | grep -c -- '-s 203.0.113.64/32')"
 

@@ -274,10 +274,13 @@ ok_eq "check beside an incompatible ip filter table prints nothing" "" "$(cat "$
 "$MAILBAN" unban 198.51.100.30 -c "$CONF" --now $NOW
 nft delete table ip filter
 
-# 13. stop removes the table; the next run puts it back
+# 13. stop removes the table and pauses; runs keep it away, start puts it back
 ok_eq "stop prints nothing" "" "$("$MAILBAN" stop -c "$CONF" 2>&1)"
 ok_eq "stop: no table" "" "$(nft list tables inet)"
 ok_eq "stop: no chain" "" "$(chain4; chain6)"
-ok_eq "the run after stop puts it back" "$CREATED" "$(run 2>&1)"
+ok_eq "the run after stop is quiet" "" "$(run 2>&1)"
+ok_eq "paused: still no table" "" "$(nft list tables inet)"
+ok_eq "start puts it back" "$CREATED" "$("$MAILBAN" start -c "$CONF" --now "$NOW" 2>&1)"
+ok_eq "start: the table again" "table inet fail2ban-mail" "$(nft list tables inet)"
 ok_eq "stop again" "" "$("$MAILBAN" stop -c "$CONF" 2>&1)"
 ok_eq "stop with no table prints nothing" "" "$("$MAILBAN" stop -c "$CONF" 2>&1)"

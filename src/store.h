@@ -1,6 +1,6 @@
 /*
  * store.h -- the SQLite database: the whole state, and the report.
- * Only store.c speaks SQL.  Schema: sql/schema.sql, embedded at build time
+ * Only store*.c speak SQL.  Schema: sql/schema.sql, embedded at build time
  * (build/schema.inc), versioned with PRAGMA user_version and upgraded in place.
  * WAL, synchronous=FULL, busy_timeout 10 s, foreign keys on, file mode 0600.
  * Addresses are stored as canonical text (addr_str) so that reports with

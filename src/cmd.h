@@ -34,22 +34,6 @@ int	 cmd_now(const char *arg, int64_t *now);
 /* Print a usage error naming the command, return EXIT_USAGE. */
 int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/*
- * Make both chains hold exactly the bans in force at `now` in st (cmd_run.c).
- * dry: print the restore scripts instead of applying them.  *added and
- * *removed count rules; *nactive (may be NULL) the addresses wanted.
- * 0, or -1 if a family failed (reported).
- */
-struct store;
-int	 cmd_apply(const struct config *, struct store *, int64_t now, FILE *dry,
-	    int64_t *added, int64_t *removed, size_t *nactive);
-
-/* The addresses the chains must hold: rows (reordered: oldest ban first),
- * ignoreip excluded except for manual bans.  Caller frees. */
-struct banrow;
-struct addr	*cmd_wanted(const struct config *, struct banrow *rows, size_t n,
-		    size_t *nwant);
-
 int	 cmd_run(int, char **);
 int	 cmd_status(int, char **);
 int	 cmd_config(int, char **);

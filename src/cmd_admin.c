@@ -1,7 +1,7 @@
 /*
  * cmd_admin.c -- the operator's commands: ban, unban, check, stop.
  *   ban, unban: one transaction under the run lock, committed before the
- *   firewall step; then both chains are reconciled at once (cmd_apply).
+ *   firewall step; then both chains are reconciled at once (apply_bans).
  *   An admin command waits for a cron run that holds the lock (up to
  *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
@@ -25,6 +25,8 @@
 #include <time.h>
 
 #include "addr.h"
+#include "apply.h"
+#include "bans.h"
 #include "cmd.h"
 #include "firewall.h"
 #include "log.h"
@@ -173,7 +175,7 @@ cmd_ban(int argc, char **argv)
 	    ign != NULL ? ", forced past ignoreip " : "",
 	    ign != NULL ? cidr_text(ign, c, sizeof(c)) : "",
 	    reason != NULL ? ": " : "", reason != NULL ? reason : "");
-	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+	if (apply_bans(cfg, st, now, NULL, &added, &removed, NULL) == -1)
 		goto out;
 	rc = EXIT_OK;
 out:
@@ -247,7 +249,7 @@ cmd_unban(int argc, char **argv)
 		log_event("unban %s (%lld %s lifted)", all ? "of every address" : s,
 		    (long long)n, n == 1 ? "ban" : "bans");
 	/* Applied even when nothing was lifted: the chains heal all the same. */
-	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+	if (apply_bans(cfg, st, now, NULL, &added, &removed, NULL) == -1)
 		goto out;
 	if (!all && n == 0) {
 		log_error("unban: %s has no ban in force", s);
@@ -324,7 +326,7 @@ cmd_check(int argc, char **argv)
 	    (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
 	    store_active(st, now, &rows, &nrows) == -1))
 		goto out;
-	want = cmd_wanted(cfg, rows, nrows, &nwant);
+	want = bans_wanted(cfg, rows, nrows, &nwant);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		if (firewall_plan_live(cfg, families[i], want, nwant, &plan) == -1)
 			failed = 1;

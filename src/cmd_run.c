@@ -25,8 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
+#include "bans.h"
 #include "cmd.h"
-#include "firewall.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -41,76 +42,6 @@ ms_since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-static int
-by_start(const void *a, const void *b)
-{
-	const struct banrow	*x = a, *y = b;
-
-	if (x->b_start != y->b_start)
-		return x->b_start < y->b_start ? -1 : 1;
-	return strcmp(x->b_addr, y->b_addr);
-}
-
-/*
- * The addresses to hold in the chains: active bans, whitelist excluded
- * (whitelist wins even over bans recorded before it was configured, but
- * not over a forced manual ban),
- * oldest ban first, so that past the maxbans cap it is the new bans that
- * are not applied.
- */
-struct addr *
-cmd_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
-{
-	struct addr	*v = xcalloc(n + 1, sizeof(*v));
-	size_t		 i, k = 0;
-
-	if (n > 1)
-		qsort(rows, n, sizeof(*rows), by_start);
-	for (i = 0; i < n; i++) {
-		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
-			continue;	/* not ours: the schema only holds canonical text */
-		/* A manual ban of a whitelisted address was forced (ban --force). */
-		if (strcmp(rows[i].b_jail, "manual") != 0 &&
-		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
-			continue;
-		k++;
-	}
-	*nwant = k;
-	return v;
-}
-
-/*
- * Make both chains hold exactly the bans in force at `now` (the store may
- * be inside a transaction: what it sees is what is applied).  With dry,
- * print the scripts and change nothing.  Both families are always tried.
- */
-int
-cmd_apply(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
-    int64_t *added, int64_t *removed, size_t *nactive)
-{
-	struct banrow	*rows = NULL;
-	struct addr	*want;
-	struct fwplan	 p4 = { 0 }, p6 = { 0 };
-	size_t		 nrows = 0, nwant;
-	int		 fw4, fw6;
-
-	*added = *removed = 0;
-	if (store_active(st, now, &rows, &nrows) == -1)
-		return -1;
-	want = cmd_wanted(cfg, rows, nrows, &nwant);
-	if (nactive != NULL)
-		*nactive = nwant;
-	fw4 = firewall_sync(cfg, AF_INET, want, nwant, dry, &p4);
-	fw6 = firewall_sync(cfg, AF_INET6, want, nwant, dry, &p6);
-	*added = (int64_t)(p4.fp_add + p6.fp_add);
-	*removed = (int64_t)(p4.fp_del + p6.fp_del);
-	firewall_plan_free(&p4);
-	firewall_plan_free(&p6);
-	store_banrows_free(rows, nrows);
-	free(want);
-	return fw4 == -1 || fw6 == -1 ? -1 : 0;
 }
 
 /*
@@ -333,7 +264,7 @@ cmd_run(int argc, char **argv)
 				intx = 1;
 			break;
 		}
-	if (!dbfail && (ingest_window(st, cfg, maxid, 1, &newbans) == -1 ||
+	if (!dbfail && (bans_window(st, cfg, maxid, 1, &newbans) == -1 ||
 	    ingest_expire(&in, now) == -1 ||
 	    purge(st, cfg, now) == -1))
 		dbfail = 1;
@@ -353,7 +284,7 @@ cmd_run(int argc, char **argv)
 	if (dry) {
 		if (dbfail)
 			goto out;	/* rolls back */
-		fw = cmd_apply(cfg, st, now, stdout, &added, &removed, NULL);
+		fw = apply_bans(cfg, st, now, stdout, &added, &removed, NULL);
 		rc = fw == -1 || srcfail ? EXIT_RUNTIME : EXIT_OK;
 		goto out;	/* rolls back */
 	}
@@ -369,7 +300,7 @@ cmd_run(int argc, char **argv)
 		goto out;	/* nothing is applied from a damaged file */
 
 	log_mark();
-	fw = cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive);
+	fw = apply_bans(cfg, st, now, NULL, &added, &removed, &nactive);
 	snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
 	rc = fw == -1 || srcfail || dbfail ? EXIT_RUNTIME : EXIT_OK;
 	if (!committed)

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bans.h"
 #include "cmd.h"
-#include "ingest.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -56,7 +56,7 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 		snprintf(buf, len, "-");
 		return 0;
 	}
-	ingest_policy_inc(cfg, &pi);
+	bans_policy_inc(cfg, &pi);
 	pi.pi_rndtime = 0;	/* no random part: it is not known yet */
 	d = policy_bantime(&pi, j->j_bantime, now, n, 0);
 	if (d < 0)

@@ -140,7 +140,7 @@ bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwa
 		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
 			continue;	/* not ours: the schema only holds canonical text */
 		/* A manual ban of a whitelisted address was forced (ban --force). */
-		if (strcmp(rows[i].b_jail, "manual") != 0 &&
+		if (!rows[i].b_manual &&
 		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
 		k++;

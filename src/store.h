@@ -96,6 +96,7 @@ struct banrow {
 	int64_t	 b_start;
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
+	int	 b_manual;	/* 1: made by an admin (mailban ban) */
 };
 /* Bans in force at `now` (start <= now < end, not lifted), ordered by
  * address, then start; an address banned by two jails appears twice.

@@ -172,6 +172,7 @@ store_active(struct store *s, int64_t now, struct banrow **v, size_t *n)
 		e->b_end = sqlite3_column_type(st, 3) == SQLITE_NULL ? TIME_FOREVER :
 		    sqlite3_column_int64(st, 3);
 		e->b_failures = sqlite3_column_int64(st, 4);
+		e->b_manual = sqlite3_column_int(st, 6) != 0;
 		nb++;
 	}
 	if (rc != SQLITE_DONE) {

@@ -109,10 +109,10 @@ static const char *const stmt_sql[ST__N] = {
 	 * bans_window, where start <= now matches nearly every row.
 	 */
 	[ST_ACTIVE] =
-	    "SELECT address, jail, start, end, failures, id FROM bans "
+	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
 	    "WHERE lifted IS NULL AND end > ?1 AND +start <= ?1 "
 	    "UNION ALL "
-	    "SELECT address, jail, start, end, failures, id FROM bans "
+	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
 	    "WHERE lifted IS NULL AND end IS NULL AND +start <= ?1 "
 	    "ORDER BY 1, 3, 2, 6",
 	[ST_RUN_ADD] =

@@ -38,6 +38,53 @@ bans_policy_inc(const struct config *cfg, struct policy_inc *pi)
 }
 
 int
+bans_pair(struct store *st, const char *jail, const char *addr, int64_t from,
+    long long findtime, int64_t *until, struct pfail **f, size_t *n)
+{
+	struct prec	*r = NULL;
+	unsigned char	*undo;
+	size_t		 nr = 0, i;
+	int		 rc = -1;
+
+	*until = 0;
+	*f = NULL;
+	*n = 0;
+	if (store_pair_bans(st, jail, addr, &r, &nr) == -1)
+		return -1;
+	undo = xcalloc(nr + 1, 1);
+	*until = policy_window_redo(r, nr, from, undo);
+	for (i = 0; i < nr; i++)
+		if (undo[i] && store_ban_delete(st, r[i].pr_id) == -1)
+			goto out;
+	if (store_pair_failures(st, jail, addr, policy_window_since(from, findtime),
+	    f, n) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		*until = 0;
+	free(undo);
+	free(r);
+	return rc;
+}
+
+int
+bans_starts(struct store *st, const char *jail, const char *addr, int64_t from,
+    int64_t to, int64_t **v, size_t *n)
+{
+	struct prec	*r = NULL;
+	size_t		 nr = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (store_pair_bans(st, jail, addr, &r, &nr) == -1)
+		return -1;
+	policy_prev_starts(r, nr, from, to, v, n);
+	free(r);
+	return 0;
+}
+
+int
 bans_window(struct store *st, const struct config *cfg, int64_t after_id, int announce,
     int64_t *newbans)
 {
@@ -65,11 +112,11 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		pl.pl_maxretry = j->j_maxretry;
 		pl.pl_findtime = j->j_findtime;
 		pl.pl_bantime = j->j_bantime;
-		if (store_window(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
+		if (bans_pair(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
 		    j->j_findtime, &until, &f, &nf) == -1)
 			goto out;
-		/* The bans before `from` that count (store_window dropped the later ones). */
-		if (pi.pi_on && store_ban_starts(st, tv[i].t_jail, tv[i].t_addr,
+		/* The bans before `from` that count (bans_pair dropped the later ones). */
+		if (pi.pi_on && bans_starts(st, tv[i].t_jail, tv[i].t_addr,
 		    tv[i].t_from - pi.pi_window, tv[i].t_from, &prev, &nprev) == -1)
 			goto out;
 		policy_eval_inc(&pl, &pi, hash_fnv1a(tv[i].t_addr, strlen(tv[i].t_addr),

@@ -24,6 +24,23 @@ struct policy_inc;
 void	 bans_policy_inc(const struct config *, struct policy_inc *);
 
 /*
+ * Prepare the window of (jail, addr) from time `from`: delete the bans of
+ * that pair that policy_window_redo() redoes (automatic, not lifted,
+ * starting at or after `from`; their failures are un-consumed), then
+ * return in *until the end of the ban in force before `from` (see
+ * policy_window_redo), and in *f and *n the unconsumed failures with time
+ * >= policy_window_since(from, findtime), sorted by (time, id).  Caller
+ * frees *f with free().  0 or -1.
+ */
+struct pfail;
+int	 bans_pair(struct store *, const char *jail, const char *addr, int64_t from,
+	    long long findtime, int64_t *until, struct pfail **f, size_t *n);
+/* Start times of the automatic bans of (jail, addr) with start in
+ * [from, to), ascending (policy_prev_starts); caller frees *v. */
+int	 bans_starts(struct store *, const char *jail, const char *addr, int64_t from,
+	    int64_t to, int64_t **v, size_t *n);
+
+/*
  * Re-evaluate the window of every (jail, address) that got a failure with
  * id > after_id.  *newbans counts the bans created; with announce, each new
  * ban is logged to syslog (log_event).  0 or -1.

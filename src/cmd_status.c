@@ -47,7 +47,7 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 	for (i = 0; i < cfg->c_njails; i++)
 		if (strcmp(cfg->c_jails[i].j_name, b->b_jail) == 0)
 			j = &cfg->c_jails[i];
-	if (store_ban_starts(st, b->b_jail, b->b_addr, now - cfg->c_inc_window, now + 1,
+	if (bans_starts(st, b->b_jail, b->b_addr, now - cfg->c_inc_window, now + 1,
 	    &v, &n) == -1)
 		return -1;
 	free(v);

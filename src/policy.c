@@ -208,3 +208,51 @@ policy_free(struct pban *v, size_t n)
 		free(v[i].pb_fail);
 	free(v);
 }
+
+int64_t
+policy_window_since(int64_t from, long long findtime)
+{
+	int64_t	lo;
+
+	if (findtime < 0 || __builtin_sub_overflow(from, (int64_t)findtime, &lo))
+		lo = INT64_MIN;
+	return lo;
+}
+
+int64_t
+policy_window_redo(const struct prec *r, size_t n, int64_t from, unsigned char *undo)
+{
+	int64_t	until = 0, end;
+	size_t	i;
+	int	found = 0;
+
+	for (i = 0; i < n; i++) {
+		undo[i] = !r[i].pr_manual && !r[i].pr_islifted && r[i].pr_start >= from;
+		if (r[i].pr_manual || r[i].pr_start >= from)
+			continue;
+		end = r[i].pr_end;
+		if (r[i].pr_islifted && r[i].pr_lifted < end)
+			end = r[i].pr_lifted;
+		if (!found || end > until)
+			until = end;
+		found = 1;
+	}
+	return until;
+}
+
+void
+policy_prev_starts(const struct prec *r, size_t n, int64_t from, int64_t to,
+    int64_t **v, size_t *nv)
+{
+	size_t	i;
+
+	*v = NULL;
+	*nv = 0;
+	for (i = 0; i < n; i++) {
+		if (r[i].pr_manual || r[i].pr_start < from || r[i].pr_start >= to)
+			continue;
+		if (*v == NULL)
+			*v = xreallocarray(NULL, n, sizeof(**v));
+		(*v)[(*nv)++] = r[i].pr_start;
+	}
+}

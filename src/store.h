@@ -70,19 +70,18 @@ int	 store_touched(struct store *, int64_t after_id, struct touched **v, size_t 
 void	 store_touched_free(struct touched *, size_t);
 
 /*
- * Prepare the window of (jail, addr) from time `from`: delete the automatic
- * bans of that pair that start at or after `from` (un-consuming their
- * failures), then return in *until the latest end of its bans that started
- * before `from` (0 if none; TIME_FOREVER if permanent), and in *f and *n the
- * unconsumed failures with time >= from - findtime, sorted by (time, id).
- * Caller frees *f with free().
- * Manual bans and lifted (unbanned) bans are decisions of an admin: never
- * deleted here, their failures stay consumed.  Manual bans do not count
- * for *until; a lifted ban counts only up to the time it was lifted.
+ * The window of one (jail, addr), for bans.c (policy decides what they
+ * mean): every ban of the pair, by start then id (caller frees *v); one
+ * ban deleted by id, which un-consumes its failures; the unconsumed
+ * failures of the pair with time >= since, by (time, id) (caller frees *f).
  */
+struct prec;
 struct pfail;
-int	 store_window(struct store *, const char *jail, const char *addr,
-	    int64_t from, long long findtime, int64_t *until, struct pfail **f, size_t *n);
+int	 store_pair_bans(struct store *, const char *jail, const char *addr,
+	    struct prec **v, size_t *n);
+int	 store_ban_delete(struct store *, int64_t id);
+int	 store_pair_failures(struct store *, const char *jail, const char *addr,
+	    int64_t since, struct pfail **f, size_t *n);
 /* Record an automatic ban consuming the failures ids[0..nids) (end
  * TIME_FOREVER: permanent).  A failure that is not an unconsumed failure
  * of (jail, addr) is an internal error: reported, -1. */
@@ -158,8 +157,8 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
 /*
  * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
  */
-/* A manual ban (mailban ban): manual = 1, never deleted by store_window,
- * end TIME_FOREVER for permanent.  *id gets the row id (may be NULL).
+/* A manual ban (mailban ban): manual = 1 (never undone by a re-evaluation:
+ * policy_window_redo), end TIME_FOREVER for permanent.  *id gets the row id (may be NULL).
  * (addr is stored canonical; not an address, or end < start: -1.) */
 int	 store_ban_manual(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const char *reason, int64_t *id);
@@ -234,9 +233,5 @@ int	 store_meta_get(struct store *, const char *key, char **value);
 int	 store_meta_put(struct store *, const char *key, const char *value);
 /* The installation's secret seed (drawn once with getrandom, kept in meta). */
 int	 store_seed(struct store *, uint64_t *seed);
-/* Start times of the automatic bans of (jail, addr) with start in
- * [from, to), ascending; caller frees *v. */
-int	 store_ban_starts(struct store *, const char *jail, const char *addr,
-	    int64_t from, int64_t to, int64_t **v, size_t *n);
 
 #endif

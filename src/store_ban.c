@@ -15,56 +15,54 @@
 #include "util.h"
 
 int
-store_window(struct store *s, const char *jail, const char *addr, int64_t from,
-    long long findtime, int64_t *until, struct pfail **f, size_t *n)
+store_pair_bans(struct store *s, const char *jail, const char *addr, struct prec **v,
+    size_t *n)
 {
-	sqlite3_stmt	*st;
-	struct pfail	*v = NULL;
-	size_t		 nv = 0, cap = 0;
-	int64_t		 lo;
+	sqlite3_stmt	*st = s->s_st[ST_PAIR_BANS];
+	struct prec	*r = NULL;
+	size_t		 nr = 0, cap = 0;
 	int		 rc;
 
-	*until = 0;
-	*f = NULL;
+	*v = NULL;
 	*n = 0;
-	if (flush(s) == -1)
-		return -1;
-	st = s->s_st[ST_WIN_DELETE];
-	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, from) != SQLITE_OK)
+	if (bind_pair(st, jail, addr) == -1)
 		return bind_error(s, st, "re-evaluating bans");
-	if (run(s, st, "re-evaluating bans") == -1)
-		return -1;
-	st = s->s_st[ST_WIN_UNTIL];
-	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, from) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, TIME_FOREVER) != SQLITE_OK)
-		return bind_error(s, st, "re-evaluating bans");
-	if (one_int(s, st, "re-evaluating bans", until) == -1)
-		return -1;
-
-	if (findtime < 0 || __builtin_sub_overflow(from, (int64_t)findtime, &lo))
-		lo = INT64_MIN;
-	st = s->s_st[ST_WIN_FAILS];
-	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, lo) != SQLITE_OK)
-		return bind_error(s, st, "reading failures");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nv == cap) {
+		if (nr == cap) {
 			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof(*v));
+			r = xreallocarray(r, cap, sizeof(*r));
 		}
-		v[nv].pf_id = sqlite3_column_int64(st, 0);
-		v[nv].pf_time = sqlite3_column_int64(st, 1);
-		nv++;
+		r[nr].pr_id = sqlite3_column_int64(st, 0);
+		r[nr].pr_start = sqlite3_column_int64(st, 1);
+		r[nr].pr_end = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_FOREVER :
+		    sqlite3_column_int64(st, 2);
+		r[nr].pr_manual = sqlite3_column_int(st, 3) != 0;
+		r[nr].pr_islifted = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		r[nr].pr_lifted = sqlite3_column_int64(st, 4);
+		nr++;
 	}
 	if (rc != SQLITE_DONE) {
-		db_error(s, "reading failures");
+		db_error(s, "re-evaluating bans");
 		done(st);
-		free(v);
+		free(r);
 		return -1;
 	}
 	done(st);
-	*f = v;
-	*n = nv;
+	*v = r;
+	*n = nr;
 	return 0;
+}
+
+int
+store_ban_delete(struct store *s, int64_t id)
+{
+	sqlite3_stmt	*st = s->s_st[ST_BAN_DELETE];
+
+	if (flush(s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+		return bind_error(s, st, "re-evaluating bans");
+	return run(s, st, "re-evaluating bans");
 }
 
 int
@@ -101,37 +99,6 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 			return log_error("%s: recording a ban of %s in %s: failure %" PRId64
 			    " is not an unconsumed failure of that pair (internal error)",
 			    s->s_path, addr, jail, ids[i]);
-	}
-	return 0;
-}
-
-int
-store_ban_starts(struct store *s, const char *jail, const char *addr, int64_t from,
-    int64_t to, int64_t **v, size_t *n)
-{
-	sqlite3_stmt	*st = s->s_st[ST_BAN_STARTS];
-	size_t		 cap = 0;
-	int		 r;
-
-	*v = NULL;
-	*n = 0;
-	if (bind_text(st, 1, jail) != SQLITE_OK || bind_text(st, 2, addr) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, from) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, to) != SQLITE_OK)
-		return bind_error(s, st, "reading earlier bans");
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*v = xreallocarray(*v, cap, sizeof(**v));
-		}
-		(*v)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (r != SQLITE_DONE) {
-		free(*v);
-		*v = NULL;
-		*n = 0;
-		return db_error(s, "reading earlier bans");
 	}
 	return 0;
 }

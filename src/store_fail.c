@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "policy.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -416,6 +417,43 @@ store_touched_free(struct touched *v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i].t_jail);
 	free(v);
+}
+
+int
+store_pair_failures(struct store *s, const char *jail, const char *addr, int64_t since,
+    struct pfail **f, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct pfail	*v = NULL;
+	size_t		 nv = 0, cap = 0;
+	int		 rc;
+
+	*f = NULL;
+	*n = 0;
+	if (flush(s) == -1)
+		return -1;
+	st = s->s_st[ST_WIN_FAILS];
+	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
+		return bind_error(s, st, "reading failures");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[nv].pf_id = sqlite3_column_int64(st, 0);
+		v[nv].pf_time = sqlite3_column_int64(st, 1);
+		nv++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(s, "reading failures");
+		done(st);
+		free(v);
+		return -1;
+	}
+	done(st);
+	*f = v;
+	*n = nv;
+	return 0;
 }
 
 int

@@ -51,9 +51,8 @@ static const struct upgrade upgrade[STORE_VERSION + 1] = {
 };
 
 /*
- * ?1 jail, ?2 address, ?3 from in the window statements.  Bans that an
- * admin made (manual) or lifted are decisions a re-evaluation must not
- * undo, so the window neither deletes them nor re-counts their failures.
+ * ?1 jail, ?2 address in the window statements; which bans a
+ * re-evaluation deletes is policy's decision (policy_window_redo).
  * Deleting a ban un-consumes its failures through the foreign key
  * (failures.ban_id ... ON DELETE SET NULL, foreign_keys=ON).
  */
@@ -87,13 +86,10 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_TOUCHED_FEW] =
 	    "SELECT jail, address, min(time) FROM failures NOT INDEXED WHERE id > ?1 "
 	    "GROUP BY jail, address ORDER BY jail, address",
-	[ST_WIN_DELETE] =
-	    "DELETE FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
-	    "AND manual = 0 AND lifted IS NULL",
-	/* ?4 is TIME_FOREVER: a permanent ban, or one never lifted. */
-	[ST_WIN_UNTIL] =
-	    "SELECT max(min(coalesce(end, ?4), coalesce(lifted, ?4))) FROM bans "
-	    "WHERE jail = ?1 AND address = ?2 AND start < ?3 AND manual = 0",
+	[ST_PAIR_BANS] =
+	    "SELECT id, start, end, manual, lifted FROM bans WHERE jail = ?1 "
+	    "AND address = ?2 ORDER BY start, id",
+	[ST_BAN_DELETE] = "DELETE FROM bans WHERE id = ?1",
 	[ST_WIN_FAILS] =
 	    "SELECT id, time FROM failures WHERE jail = ?1 AND address = ?2 "
 	    "AND time >= ?3 AND ban_id IS NULL ORDER BY time, id",
@@ -176,10 +172,6 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_META_PUT] =
 	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	/* ?1 jail, ?2 address, [?3, ?4): automatic bans, for repeat offenders. */
-	[ST_BAN_STARTS] =
-	    "SELECT start FROM bans WHERE jail = ?1 AND address = ?2 AND start >= ?3 "
-	    "AND start < ?4 AND manual = 0 ORDER BY start",
 	[ST_SCANNED_PUT] =
 	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
 	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "

@@ -1,7 +1,9 @@
 /*
  * test_policy.c -- policy_eval(): the exact findtime window, bans that
  * consume their failures, failures during a ban, permanent bans, and a
- * million failures in one linear pass.  Times are plain numbers.
+ * million failures in one linear pass; the manual and lifted rules of a
+ * re-evaluation (policy_window_redo, policy_prev_starts).  Times are
+ * plain numbers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 #include "util.h"
@@ -611,6 +614,102 @@ eval_inc_permanent_and_saturated_ends(void **state)
 	policy_free(r.b, r.n);
 }
 
+/* ---- re-evaluating a window over the bans already recorded ---- */
+
+#define AUTO	0
+#define MANUAL	1
+#define NOLIFT	0, 0
+
+/* Automatic bans not lifted from `from` on are redone; manual and lifted
+ * ones are an admin's decisions and stay. */
+static void
+redo_undoes_only_later_automatic_bans_not_lifted(void **state)
+{
+	const struct prec	r[] = {
+		{ 1, 100, 160, AUTO, NOLIFT },		/* before from: kept */
+		{ 2, 200, 260, AUTO, NOLIFT },		/* at from: redone */
+		{ 3, 300, TIME_FOREVER, AUTO, NOLIFT },	/* after: redone */
+		{ 4, 250, 900, MANUAL, NOLIFT },	/* manual: kept */
+		{ 5, 280, 900, AUTO, 1, 290 },		/* lifted: kept */
+		{ 6, 199, 201, AUTO, 1, 300 },		/* lifted, before: kept */
+	};
+	unsigned char		undo[6];
+
+	(void)state;
+	memset(undo, 7, sizeof(undo));
+	assert_int_equal(policy_window_redo(r, 6, 200, undo), 201);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 1, 1, 0, 0, 0 }), 6);
+}
+
+/* ban_until: the latest end of the automatic bans started before from; a
+ * lifted one counts up to its lift, a manual one not at all. */
+static void
+redo_until_counts_lifted_bans_until_lifted_and_not_manual_ones(void **state)
+{
+	const struct prec	lifted[] = {
+		{ 1, 0, TIME_FOREVER, AUTO, 1, 50 },	/* permanent, lifted at 50 */
+		{ 2, 10, 40, AUTO, NOLIFT },
+		{ 3, 20, TIME_FOREVER, MANUAL, NOLIFT },	/* manual: not counted */
+		{ 4, 300, 900, AUTO, 1, 600 },		/* after from */
+	};
+	const struct prec	forever[] = {
+		{ 1, 0, 60, AUTO, NOLIFT },
+		{ 2, 10, TIME_FOREVER, AUTO, NOLIFT },
+	};
+	const struct prec	before[] = {
+		{ 1, -500, -100, AUTO, NOLIFT },	/* negative: kept as it is */
+	};
+	const struct prec	onlymanual[] = {
+		{ 1, 0, TIME_FOREVER, MANUAL, NOLIFT },
+	};
+	unsigned char		undo[4];
+
+	(void)state;
+	assert_int_equal(policy_window_redo(lifted, 4, 100, undo), 50);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 0, 0, 0 }), 4);
+	assert_int_equal(policy_window_redo(forever, 2, 100, undo), TIME_FOREVER);
+	assert_int_equal(policy_window_redo(forever, 2, 5, undo), 60);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 1 }), 2);
+	assert_int_equal(policy_window_redo(before, 1, 0, undo), -100);
+	assert_int_equal(policy_window_redo(onlymanual, 1, 100, undo), 0);
+	assert_int_equal(policy_window_redo(NULL, 0, 100, undo), 0);
+}
+
+static void
+window_since_is_from_minus_findtime_or_the_beginning(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_window_since(1000, 600), 400);
+	assert_int_equal(policy_window_since(1000, 0), 1000);
+	assert_int_equal(policy_window_since(1000, -1), INT64_MIN);
+	assert_int_equal(policy_window_since(INT64_MIN + 5, 600), INT64_MIN);
+}
+
+/* Repeat offenders count the automatic bans (lifted too) in [from, to). */
+static void
+prev_starts_are_automatic_bans_in_the_range(void **state)
+{
+	const struct prec	r[] = {
+		{ 1, 99, 160, AUTO, NOLIFT },		/* before from */
+		{ 2, 100, 160, AUTO, NOLIFT },
+		{ 3, 150, 900, MANUAL, NOLIFT },	/* manual */
+		{ 4, 170, 900, AUTO, 1, 175 },		/* lifted: counts */
+		{ 5, 200, 260, AUTO, NOLIFT },		/* at to */
+	};
+	int64_t			*v;
+	size_t			 n;
+
+	(void)state;
+	policy_prev_starts(r, 5, 100, 200, &v, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 100);
+	assert_int_equal(v[1], 170);
+	free(v);
+	policy_prev_starts(r, 5, 300, 400, &v, &n);
+	assert_int_equal(n, 0);
+	assert_null(v);
+}
+
 int
 main(void)
 {
@@ -638,6 +737,10 @@ main(void)
 		cmocka_unit_test(eval_inc_counts_earlier_bans_within_window),
 		cmocka_unit_test(eval_inc_bans_of_the_same_evaluation_count),
 		cmocka_unit_test(eval_inc_permanent_and_saturated_ends),
+		cmocka_unit_test(redo_undoes_only_later_automatic_bans_not_lifted),
+		cmocka_unit_test(redo_until_counts_lifted_bans_until_lifted_and_not_manual_ones),
+		cmocka_unit_test(window_since_is_from_minus_findtime_or_the_beginning),
+		cmocka_unit_test(prev_starts_are_automatic_bans_in_the_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

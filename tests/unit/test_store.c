@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "bans.h"
 #include "policy.h"
 #include "store.h"
 #include "util.h"
@@ -640,7 +641,7 @@ failures_of_a_transaction_are_seen_by_reads_and_ids_keep_read_order(void **state
 	assert_string_equal(t[1].t_addr, "192.0.2.7");
 	assert_int_equal(t[1].t_from, T0 + 3);
 	store_touched_free(t, n);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(f[0].pf_time, T0 + 3);
@@ -732,7 +733,7 @@ window_returns_unconsumed_failures_from_from_minus_findtime(void **state)
 	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 8: same time as 4 */
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 - 700,
 	    T0 - 100, ids, 1), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(until, T0 - 100);
 	assert_int_equal(n, 4);
@@ -777,7 +778,7 @@ window_deletes_later_automatic_bans_and_unconsumes_their_failures(void **state)
 	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 100,
 	    T0 + 160, (const int64_t[]){ 6 }, 1), 0);		/* ban 4 */
 	/* from = T0 + 110: ban 2 starts exactly there, ban 3 later. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 110, 1000,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 110, 1000,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 60);
 	assert_int_equal(n, 3);
@@ -806,17 +807,17 @@ window_until_is_forever_after_a_permanent_ban(void **state)
 	    NULL, 0), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 10,
 	    TIME_FOREVER, NULL, 0), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, TIME_FOREVER);
 	assert_int_equal(n, 0);
 	free(f);
 	/* No earlier ban at all: 0; an other jail's ban does not count. */
-	assert_int_equal(store_window(s, "sendmail-reject", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-reject", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, 0);
 	free(f);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 5, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 5, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 60);
 	free(f);
@@ -848,7 +849,7 @@ window_counts_lifted_bans_until_lifted_and_ignores_manual_ones(void **state)
 	    "('192.0.2.7', 'sendmail-auth', 1764151220, NULL, 1, 'spam run'),"
 	    "('192.0.2.7', 'sendmail-auth', 1764151400, 1764159999, 1, NULL)");
 	assert_int_equal(store_open(fx->db, 0, &s), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 50);
 	assert_int_equal(n, 0);		/* failure 1 stays with lifted ban 3 */
@@ -1424,7 +1425,7 @@ manual_ban_is_canonical_kept_by_the_window_and_active(void **state)
 	assert_int_equal(store_ban_manual(s, "sendmail-auth", "192.0.2.7", T0 + 5,
 	    T0 + 3600, NULL, NULL), 0);
 	/* The window neither deletes a manual ban nor counts it. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(until, 0);
 	assert_int_equal(n, 1);
@@ -1514,7 +1515,7 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	assert_int_equal(n, 0);
 	assert_null(b);
 	/* The next run does not ban A again on what led to the ban. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 30, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 30, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 100);
 	assert_int_equal(n, 1);

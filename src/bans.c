@@ -195,3 +195,42 @@ bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwa
 	*nwant = k;
 	return v;
 }
+
+int
+bans_unban(struct store *st, const char *addr, int64_t now, int64_t *n)
+{
+	struct banrow	*rows = NULL;
+	struct plift	*v;
+	size_t		 nrows = 0, i, nl;
+	int		 rc = -1;
+
+	*n = 0;
+	if (store_bans_unlifted(st, addr, now, &rows, &nrows) == -1)
+		return -1;
+	v = xcalloc(nrows + 1, sizeof(*v));
+	for (i = 0; i < nrows; i++) {
+		v[i].lf_ban.pr_id = rows[i].b_id;
+		v[i].lf_ban.pr_start = rows[i].b_start;
+		v[i].lf_ban.pr_end = rows[i].b_end;
+		v[i].lf_ban.pr_manual = rows[i].b_manual;
+		v[i].lf_addr = rows[i].b_addr;
+	}
+	nl = policy_lift(v, nrows, now);
+	for (i = 0; i < nrows; i++) {
+		if (!v[i].lf_lift)
+			continue;
+		if (store_ban_lift(st, rows[i].b_id, now) == -1 ||
+		    store_ban_take(st, rows[i].b_id, rows[i].b_jail, rows[i].b_addr, now) == -1)
+			goto out;
+		/* The last ban of an address also takes its other jails' failures. */
+		if (v[i].lf_rest &&
+		    store_ban_take(st, rows[i].b_id, NULL, rows[i].b_addr, now) == -1)
+			goto out;
+	}
+	*n = (int64_t)nl;
+	rc = 0;
+out:
+	free(v);
+	store_banrows_free(rows, nrows);
+	return rc;
+}

@@ -48,6 +48,17 @@ int	 bans_starts(struct store *, const char *jail, const char *addr, int64_t fro
 int	 bans_window(struct store *, const struct config *, int64_t after_id,
 	    int announce, int64_t *newbans);
 
+/*
+ * Lift every ban in force at `now` of addr (all addresses when addr is
+ * NULL): lifted = now.  Every unconsumed failure of that address with
+ * time <= now is consumed by (attached to) the lifted ban, so the next run
+ * does not ban again on the failures that led to it.  *n: bans lifted.
+ * (A failure goes to the lifted ban of its own jail, else to the latest
+ * lifted ban of the address: policy_lift.  addr is canonicalised; not an
+ * address: -1.)
+ */
+int	 bans_unban(struct store *, const char *addr, int64_t now, int64_t *n);
+
 /* The addresses the chains must hold: rows (reordered: oldest ban first),
  * ignoreip excluded except for manual bans.  Caller frees. */
 struct addr	*bans_wanted(const struct config *, struct banrow *rows, size_t n,

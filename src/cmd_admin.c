@@ -242,7 +242,7 @@ cmd_unban(int argc, char **argv)
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
-	if (store_unban(st, all ? NULL : s, now, &n) == -1 || store_commit(st) == -1)
+	if (bans_unban(st, all ? NULL : s, now, &n) == -1 || store_commit(st) == -1)
 		goto out;
 	intx = 0;
 	if (n > 0)

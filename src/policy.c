@@ -15,6 +15,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 #include "util.h"
@@ -255,4 +256,30 @@ policy_prev_starts(const struct prec *r, size_t n, int64_t from, int64_t to,
 			*v = xreallocarray(NULL, n, sizeof(**v));
 		(*v)[(*nv)++] = r[i].pr_start;
 	}
+}
+
+int
+policy_in_force(const struct prec *r, int64_t now)
+{
+	return !r->pr_islifted && r->pr_start <= now &&
+	    (r->pr_end == TIME_FOREVER || r->pr_end > now);
+}
+
+size_t
+policy_lift(struct plift *v, size_t n, int64_t now)
+{
+	size_t	i, nl = 0, last = SIZE_MAX;
+
+	for (i = 0; i < n; i++) {
+		v[i].lf_rest = 0;
+		if ((v[i].lf_lift = policy_in_force(&v[i].lf_ban, now)) == 0)
+			continue;
+		nl++;
+		if (last != SIZE_MAX && strcmp(v[last].lf_addr, v[i].lf_addr) != 0)
+			v[last].lf_rest = 1;
+		last = i;
+	}
+	if (last != SIZE_MAX)
+		v[last].lf_rest = 1;
+	return nl;
 }

@@ -117,6 +117,24 @@ int64_t	 policy_window_since(int64_t from, long long findtime);
  */
 int64_t	 policy_window_redo(const struct prec *r, size_t n, int64_t from,
 	    unsigned char *undo);
+/* In force at now: not lifted, start <= now < end. */
+int	 policy_in_force(const struct prec *, int64_t now);
+/*
+ * Unban at now (mailban unban).  v[0..n) are bans of one or more
+ * addresses, those of one address adjacent, each in start order.  Sets
+ * lf_lift for every ban in force at now: it is lifted, and takes the
+ * unconsumed failures of its own (jail, address) up to now, so the next
+ * run does not ban again on what led to it; lf_rest for the last lifted
+ * ban of each address: it also takes the address's failures of the other
+ * jails.  Returns how many are lifted.
+ */
+struct plift {
+	struct prec	 lf_ban;
+	const char	*lf_addr;	/* canonical text */
+	int		 lf_lift;	/* out */
+	int		 lf_rest;	/* out */
+};
+size_t	 policy_lift(struct plift *v, size_t n, int64_t now);
 /*
  * Repeat offenders: the starts of the earlier bans among r[0..n) (sorted
  * by start), those automatic (lifted or not) with start in [from, to);

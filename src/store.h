@@ -96,6 +96,7 @@ struct banrow {
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
 	int	 b_manual;	/* 1: made by an admin (mailban ban) */
+	int64_t	 b_id;		/* the row */
 };
 /* Bans in force at `now` (start <= now < end, not lifted), ordered by
  * address, then start; an address banned by two jails appears twice.
@@ -163,14 +164,18 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
 int	 store_ban_manual(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const char *reason, int64_t *id);
 /*
- * Lift every ban in force at `now` of addr (all addresses when addr is
- * NULL): lifted = now.  Every unconsumed failure of that address with
- * time <= now is consumed by (attached to) the lifted ban, so the next run
- * does not ban again on the failures that led to it.  *n: bans lifted.
- * (A failure goes to the lifted ban of its own jail, else to the latest
- * lifted ban of the address.  addr is canonicalised; not an address: -1.)
+ * For unban (bans_unban; policy_lift decides): the bans of addr (all
+ * addresses when addr is NULL) not lifted and not ended by now, by
+ * address, start, id (b_addr "" for a row edited into something too
+ * long; addr is canonicalised, not an address: -1); lift ban id at now;
+ * attach to ban id the unconsumed failures of (jail, addr) with time <=
+ * upto, or of addr in every jail when jail is NULL.
  */
-int	 store_unban(struct store *, const char *addr, int64_t now, int64_t *n);
+int	 store_bans_unlifted(struct store *, const char *addr, int64_t now,
+	    struct banrow **v, size_t *n);
+int	 store_ban_lift(struct store *, int64_t id, int64_t now);
+int	 store_ban_take(struct store *, int64_t id, const char *jail, const char *addr,
+	    int64_t upto);
 /* Every ban (automatic, manual, lifted) with start in [since, until),
  * ordered by address then start; fn returns -1 to stop. */
 struct banhist {

@@ -139,6 +139,7 @@ store_active(struct store *s, int64_t now, struct banrow **v, size_t *n)
 		e->b_end = sqlite3_column_type(st, 3) == SQLITE_NULL ? TIME_FOREVER :
 		    sqlite3_column_int64(st, 3);
 		e->b_failures = sqlite3_column_int64(st, 4);
+		e->b_id = sqlite3_column_int64(st, 5);
 		e->b_manual = sqlite3_column_int(st, 6) != 0;
 		nb++;
 	}
@@ -277,54 +278,47 @@ store_ban_manual(struct store *s, const char *jail, const char *addr, int64_t st
 	return 0;
 }
 
-struct lifted {
-	int64_t	 l_id;
-	char	 l_addr[ADDR_STRLEN];
-	char	*l_jail;
-};
-
-static void
-lifted_free(struct lifted *v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i].l_jail);
-	free(v);
-}
-
-/* The bans store_unban() lifts, by address then start. */
-static int
-unban_list(struct store *s, const char *addr, int64_t now, struct lifted **v, size_t *n)
+int
+store_bans_unlifted(struct store *s, const char *addr, int64_t now, struct banrow **v,
+    size_t *n)
 {
 	sqlite3_stmt	*st = s->s_st[ST_UNBAN_LIST];
-	struct lifted	*l = NULL;
+	struct banrow	*l = NULL, *e;
+	char		 a[ADDR_STRLEN];
 	size_t		 nl = 0, cap = 0;
 	int		 rc;
 
 	*v = NULL;
 	*n = 0;
+	if (addr != NULL && canonical(s, addr, a, "lifting bans") == -1)
+		return -1;
+	if (flush(s) == -1)
+		return -1;
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
-	    (addr == NULL ? sqlite3_bind_null(st, 2) : bind_text(st, 2, addr)) != SQLITE_OK)
+	    (addr == NULL ? sqlite3_bind_null(st, 2) : bind_text(st, 2, a)) != SQLITE_OK)
 		return bind_error(s, st, "lifting bans");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nl == cap) {
 			cap = cap ? cap * 2 : 16;
 			l = xreallocarray(l, cap, sizeof(*l));
 		}
-		l[nl].l_id = sqlite3_column_int64(st, 0);
+		e = &l[nl];
 		/* A row edited into a long text is lifted all the same. */
-		if (column_str(st, 1, l[nl].l_addr, sizeof(l[nl].l_addr)) == -1)
-			l[nl].l_addr[0] = '\0';
-		l[nl].l_jail = column_dup(st, 2);
+		if (column_str(st, 0, e->b_addr, sizeof(e->b_addr)) == -1)
+			e->b_addr[0] = '\0';
+		e->b_jail = column_dup(st, 1);
+		e->b_start = sqlite3_column_int64(st, 2);
+		e->b_end = sqlite3_column_type(st, 3) == SQLITE_NULL ? TIME_FOREVER :
+		    sqlite3_column_int64(st, 3);
+		e->b_failures = sqlite3_column_int64(st, 4);
+		e->b_id = sqlite3_column_int64(st, 5);
+		e->b_manual = sqlite3_column_int(st, 6) != 0;
 		nl++;
 	}
 	if (rc != SQLITE_DONE) {
 		db_error(s, "lifting bans");
 		done(st);
-		lifted_free(l, nl);
+		store_banrows_free(l, nl);
 		return -1;
 	}
 	done(st);
@@ -334,55 +328,38 @@ unban_list(struct store *s, const char *addr, int64_t now, struct lifted **v, si
 }
 
 int
-store_unban(struct store *s, const char *addr, int64_t now, int64_t *n)
+store_ban_lift(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt	*st = s->s_st[ST_UNBAN_LIFT];
+
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK)
+		return bind_error(s, st, "lifting bans");
+	return run(s, st, "lifting bans");
+}
+
+int
+store_ban_take(struct store *s, int64_t id, const char *jail, const char *addr,
+    int64_t upto)
 {
 	sqlite3_stmt	*st;
-	struct lifted	*l = NULL;
-	char		 a[ADDR_STRLEN];
-	size_t		 i, nl = 0;
-	int		 rc = -1;
 
-	*n = 0;
-	if (addr != NULL && canonical(s, addr, a, "lifting bans") == -1)
+	if (flush(s) == -1)
 		return -1;
-	if (flush(s) == -1 || unban_list(s, addr != NULL ? a : NULL, now, &l, &nl) == -1)
-		return -1;
-	for (i = 0; i < nl; i++) {
-		st = s->s_st[ST_UNBAN_LIFT];
-		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
-		    sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
-			bind_error(s, st, "lifting bans");
-			goto out;
-		}
-		if (run(s, st, "lifting bans") == -1)
-			goto out;
+	if (jail != NULL) {
 		st = s->s_st[ST_UNBAN_SAME];
-		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
-		    bind_pair_at(st, 2, l[i].l_jail, l[i].l_addr) == -1 ||
-		    sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
-			bind_error(s, st, "lifting bans");
-			goto out;
-		}
-		if (run(s, st, "lifting bans") == -1)
-			goto out;
-		/* The last ban of an address also takes its other jails' failures. */
-		if (i + 1 < nl && strcmp(l[i].l_addr, l[i + 1].l_addr) == 0)
-			continue;
+		if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+		    bind_pair_at(st, 2, jail, addr) == -1 ||
+		    sqlite3_bind_int64(st, 4, upto) != SQLITE_OK)
+			return bind_error(s, st, "lifting bans");
+	} else {
 		st = s->s_st[ST_UNBAN_REST];
-		if (sqlite3_bind_int64(st, 1, l[i].l_id) != SQLITE_OK ||
-		    bind_text(st, 2, l[i].l_addr) != SQLITE_OK ||
-		    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
-			bind_error(s, st, "lifting bans");
-			goto out;
-		}
-		if (run(s, st, "lifting bans") == -1)
-			goto out;
+		if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+		    bind_text(st, 2, addr) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 3, upto) != SQLITE_OK)
+			return bind_error(s, st, "lifting bans");
 	}
-	*n = (int64_t)nl;
-	rc = 0;
-out:
-	lifted_free(l, nl);
-	return rc;
+	return run(s, st, "lifting bans");
 }
 
 int

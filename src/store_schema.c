@@ -142,11 +142,14 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_BAN_MANUAL] =
 	    "INSERT INTO bans (address, jail, start, end, failures, manual, reason) "
 	    "VALUES (?1, ?2, ?3, ?4, 0, 1, ?5)",
-	/* ?1 now, ?2 the address or NULL for all. */
+	/*
+	 * ?1 now, ?2 the address or NULL for all: the bans not lifted that
+	 * have not ended by now (bans_active), from which policy_lift picks.
+	 */
 	[ST_UNBAN_LIST] =
-	    "SELECT id, address, jail FROM bans WHERE lifted IS NULL AND start <= ?1 "
-	    "AND (end IS NULL OR end > ?1) AND (?2 IS NULL OR address = ?2) "
-	    "ORDER BY address, start, id",
+	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
+	    "WHERE lifted IS NULL AND (end IS NULL OR end > ?1) "
+	    "AND (?2 IS NULL OR address = ?2) ORDER BY address, start, id",
 	[ST_UNBAN_LIFT] = "UPDATE bans SET lifted = ?2 WHERE id = ?1",
 	/* ?1 ban, ?2 jail, ?3 address, ?4 now: the failures that led to it. */
 	[ST_UNBAN_SAME] =

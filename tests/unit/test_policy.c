@@ -2,8 +2,8 @@
  * test_policy.c -- policy_eval(): the exact findtime window, bans that
  * consume their failures, failures during a ban, permanent bans, and a
  * million failures in one linear pass; the manual and lifted rules of a
- * re-evaluation (policy_window_redo, policy_prev_starts).  Times are
- * plain numbers.
+ * re-evaluation (policy_window_redo, policy_prev_starts) and of unban
+ * (policy_in_force, policy_lift).  Times are plain numbers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -710,6 +710,54 @@ prev_starts_are_automatic_bans_in_the_range(void **state)
 	assert_null(v);
 }
 
+/* In force at now: started, not ended, not lifted. */
+static void
+in_force_is_start_to_end_and_not_lifted(void **state)
+{
+	const struct prec	a = { 1, 100, 200, AUTO, NOLIFT };
+	const struct prec	p = { 2, 100, TIME_FOREVER, MANUAL, NOLIFT };
+	const struct prec	l = { 3, 100, 200, AUTO, 1, 150 };
+
+	(void)state;
+	assert_false(policy_in_force(&a, 99));
+	assert_true(policy_in_force(&a, 100));
+	assert_true(policy_in_force(&a, 199));
+	assert_false(policy_in_force(&a, 200));
+	assert_true(policy_in_force(&p, INT64_MAX - 1));
+	assert_false(policy_in_force(&l, 120));
+}
+
+/*
+ * Unban lifts the bans in force, each taking its own (jail, address)'s
+ * failures; the last lifted ban of each address also takes the other
+ * jails' failures of that address.
+ */
+static void
+lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest(void **state)
+{
+	struct plift	v[] = {
+		{ { 1, 0, 620, AUTO, NOLIFT }, "192.0.2.7", 9, 9 },
+		{ { 2, 500, 900, AUTO, NOLIFT }, "192.0.2.7", 9, 9 },	/* to come */
+		{ { 3, -1000, -100, AUTO, NOLIFT }, "198.51.100.4", 9, 9 },	/* over */
+		{ { 4, 0, TIME_FOREVER, AUTO, NOLIFT }, "2001:db8::5", 9, 9 },
+		{ { 5, 50, 1000, MANUAL, NOLIFT }, "2001:db8::5", 9, 9 },
+		{ { 6, 0, 100, AUTO, NOLIFT }, "2001:db8::6", 9, 9 },	/* ends at now */
+	};
+	const int	lift[] = { 1, 0, 0, 1, 1, 0 }, rest[] = { 1, 0, 0, 0, 1, 0 };
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(policy_lift(v, 6, 100), 3);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(v[i].lf_lift, lift[i]);
+		assert_int_equal(v[i].lf_rest, rest[i]);
+	}
+	assert_int_equal(policy_lift(v, 6, -2000), 0);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(v[i].lf_lift + v[i].lf_rest, 0);
+	assert_int_equal(policy_lift(NULL, 0, 100), 0);
+}
+
 int
 main(void)
 {
@@ -741,6 +789,8 @@ main(void)
 		cmocka_unit_test(redo_until_counts_lifted_bans_until_lifted_and_not_manual_ones),
 		cmocka_unit_test(window_since_is_from_minus_findtime_or_the_beginning),
 		cmocka_unit_test(prev_starts_are_automatic_bans_in_the_range),
+		cmocka_unit_test(in_force_is_start_to_end_and_not_lifted),
+		cmocka_unit_test(lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1500,16 +1500,16 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	/* A failure still buffered in the transaction is consumed too (11). */
 	assert_int_equal(store_begin(s), 0);
 	add(s, "sendmail-auth", "192.0.2.7", T0 + 50);
-	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 1);
 	assert_int_equal(store_commit(s), 0);
 	/* Both bans of B, in two jails; its failure of a third jail goes to
 	 * the later one. */
-	assert_int_equal(store_unban(s, "2001:DB8:0::5", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "2001:DB8:0::5", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 2);
-	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 0);
-	assert_int_equal(store_unban(s, NULL, T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, NULL, T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 1);
 	assert_int_equal(store_active(s, T0 + 100, &b, &n), 0);
 	assert_int_equal(n, 0);
@@ -1523,7 +1523,7 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	free(f);
 
 	capture_start(&c);
-	assert_int_equal(store_unban(s, "bogus", T0, &lifted), -1);
+	assert_int_equal(bans_unban(s, "bogus", T0, &lifted), -1);
 	got = capture_end(&c);
 	want = fmt("mailban: %s: lifting bans: \"bogus\" is not an IP address\n", fx->db);
 	assert_string_equal(got, want);
@@ -1568,7 +1568,7 @@ bans_each_lists_every_kind_of_ban_started_in_the_range(void **state)
 	    TIME_FOREVER, "spam run", NULL), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.4", T0 - 100,
 	    T0 + 100, NULL, 0), 0);
-	assert_int_equal(store_unban(s, "198.51.100.4", T0 + 50, &lifted), 0);
+	assert_int_equal(bans_unban(s, "198.51.100.4", T0 + 50, &lifted), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 1000,
 	    T0 + 2000, NULL, 0), 0);
 

@@ -28,7 +28,7 @@ apply_bans(const struct config *cfg, struct store *st, int64_t now, FILE *dry,
 	int		 fw4, fw6;
 
 	*added = *removed = 0;
-	if (store_active(st, now, &rows, &nrows) == -1)
+	if (bans_active(st, now, &rows, &nrows) == -1)
 		return -1;
 	want = bans_wanted(cfg, rows, nrows, &nwant);
 	if (nactive != NULL)

@@ -234,3 +234,33 @@ out:
 	store_banrows_free(rows, nrows);
 	return rc;
 }
+
+int
+bans_active(struct store *st, int64_t now, struct banrow **v, size_t *n)
+{
+	struct banrow	*b;
+	struct prec	 r;
+	size_t		 nb, i, k = 0;
+
+	if (store_unended(st, now, &b, &nb) == -1)
+		return -1;
+	for (i = 0; i < nb; i++) {
+		memset(&r, 0, sizeof(r));
+		r.pr_id = b[i].b_id;
+		r.pr_start = b[i].b_start;
+		r.pr_end = b[i].b_end;
+		r.pr_manual = b[i].b_manual;
+		if (!policy_in_force(&r, now)) {
+			free(b[i].b_jail);
+			continue;
+		}
+		b[k++] = b[i];
+	}
+	if (k == 0) {
+		free(b);
+		b = NULL;
+	}
+	*v = b;
+	*n = k;
+	return 0;
+}

@@ -59,6 +59,11 @@ int	 bans_window(struct store *, const struct config *, int64_t after_id,
  */
 int	 bans_unban(struct store *, const char *addr, int64_t now, int64_t *n);
 
+/* Bans in force at `now` (policy_in_force: start <= now < end, not
+ * lifted), ordered by address, then start; an address banned by two jails
+ * appears twice.  Free with store_banrows_free(). */
+int	 bans_active(struct store *, int64_t now, struct banrow **v, size_t *n);
+
 /* The addresses the chains must hold: rows (reordered: oldest ban first),
  * ignoreip excluded except for manual bans.  Caller frees. */
 struct addr	*bans_wanted(const struct config *, struct banrow *rows, size_t n,

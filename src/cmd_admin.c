@@ -324,7 +324,7 @@ cmd_check(int argc, char **argv)
 	/* No database yet: no ban, but the chains and jumps must exist. */
 	if (stat(cfg->c_database, &sb) == 0 &&
 	    (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
-	    store_active(st, now, &rows, &nrows) == -1))
+	    bans_active(st, now, &rows, &nrows) == -1))
 		goto out;
 	want = bans_wanted(cfg, rows, nrows, &nwant);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {

@@ -113,7 +113,7 @@ cmd_status(int argc, char **argv)
 		goto out;
 	}
 	if (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
-	    store_active(st, now, &rows, &n) == -1)
+	    bans_active(st, now, &rows, &n) == -1)
 		goto out;
 	printf("active bans at %s: %zu\n", fmt_time_utc(now, t1, sizeof(t1)), n);
 	if (n > 0)

@@ -98,11 +98,12 @@ struct banrow {
 	int	 b_manual;	/* 1: made by an admin (mailban ban) */
 	int64_t	 b_id;		/* the row */
 };
-/* Bans in force at `now` (start <= now < end, not lifted), ordered by
- * address, then start; an address banned by two jails appears twice.
- * b_addr is re-parsed and canonical; a row edited into something that is
- * not an IP address is skipped with a warning. */
-int	 store_active(struct store *, int64_t now, struct banrow **v, size_t *n);
+/* The bans not lifted that have not ended by `now` (end > now or
+ * permanent), those to come included, ordered by address, then start,
+ * jail, id: bans_active() takes those in force.  b_addr is re-parsed and
+ * canonical; a row edited into something that is not an IP address is
+ * skipped with a warning. */
+int	 store_unended(struct store *, int64_t now, struct banrow **v, size_t *n);
 void	 store_banrows_free(struct banrow *, size_t);
 
 /* One row in the `runs` table per cron run (and its summary for -v). */

@@ -104,7 +104,7 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 }
 
 int
-store_active(struct store *s, int64_t now, struct banrow **v, size_t *n)
+store_unended(struct store *s, int64_t now, struct banrow **v, size_t *n)
 {
 	sqlite3_stmt	*st = s->s_st[ST_ACTIVE];
 	struct banrow	*b = NULL, *e;

@@ -100,16 +100,17 @@ static const char *const stmt_sql[ST__N] = {
 	    "UPDATE failures SET ban_id = ?1 WHERE id = ?2 AND jail = ?3 "
 	    "AND address = ?4 AND ban_id IS NULL",
 	/*
-	 * Two halves so that each is a range search of bans_active, which
-	 * "end > ?1 OR end IS NULL" is not; "+start" keeps the planner off
-	 * bans_window, where start <= now matches nearly every row.
+	 * The bans not lifted and not ended by ?1, from which bans_active
+	 * (policy_in_force) takes those in force.  Two halves so that each is
+	 * a range search of bans_active, which "end > ?1 OR end IS NULL" is
+	 * not.
 	 */
 	[ST_ACTIVE] =
 	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
-	    "WHERE lifted IS NULL AND end > ?1 AND +start <= ?1 "
+	    "WHERE lifted IS NULL AND end > ?1 "
 	    "UNION ALL "
 	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
-	    "WHERE lifted IS NULL AND end IS NULL AND +start <= ?1 "
+	    "WHERE lifted IS NULL AND end IS NULL "
 	    "ORDER BY 1, 3, 2, 6",
 	[ST_RUN_ADD] =
 	    "INSERT INTO runs (started, now, lines, bytes, skipped, failures, newbans, "

@@ -71,7 +71,7 @@ wanted_whitelist_spares_only_manual_bans(void **state)
 	cidrlist_free(&cfg.c_ignoreip);
 }
 
-/* store_active() tells a manual ban by its column, not by its jail. */
+/* bans_active() tells a manual ban by its column, not by its jail. */
 static void
 active_rows_know_manual_bans(void **state)
 {
@@ -85,7 +85,7 @@ active_rows_know_manual_bans(void **state)
 	assert_int_equal(store_ban_manual(s, "sendmail-auth", "192.0.2.7", T0, T0 + 60,
 	    NULL, NULL), 0);
 	assert_int_equal(store_ban_add(s, "manual", "192.0.2.8", T0, T0 + 60, &one, 0), 0);
-	assert_int_equal(store_active(s, T0, &b, &n), 0);
+	assert_int_equal(bans_active(s, T0, &b, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(b[0].b_addr, "192.0.2.7");
 	assert_int_equal(b[0].b_manual, 1);

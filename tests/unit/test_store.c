@@ -466,7 +466,7 @@ read_only_open_works_while_a_writer_holds_a_transaction(void **state)
 	/* The reader sees the last commit, never the writer's work. */
 	assert_int_equal(store_failure_maxid(r, &id), 0);
 	assert_int_equal(id, 1);
-	assert_int_equal(store_active(r, T0 + 2, &v, &n), 0);
+	assert_int_equal(bans_active(r, T0 + 2, &v, &n), 0);
 	assert_int_equal(n, 0);
 	store_banrows_free(v, n);
 	capture_start(&c);
@@ -906,7 +906,7 @@ active_text(struct store *s, int64_t now)
 	size_t		 n, i, len = 0;
 	char		*out = xcalloc(1, 2048);
 
-	assert_int_equal(store_active(s, now, &v, &n), 0);
+	assert_int_equal(bans_active(s, now, &v, &n), 0);
 	for (i = 0; i < n; i++) {
 		int	w = snprintf(out + len, 2048 - len, "%s %s %" PRId64 " %" PRId64
 		    " %" PRId64 "\n", v[i].b_addr, v[i].b_jail, v[i].b_start - T0,
@@ -1431,7 +1431,7 @@ manual_ban_is_canonical_kept_by_the_window_and_active(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(f[0].pf_id, 1);
 	free(f);
-	assert_int_equal(store_active(s, T0 + 5, &b, &n), 0);
+	assert_int_equal(bans_active(s, T0 + 5, &b, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(b[0].b_addr, "192.0.2.7");
 	assert_string_equal(b[0].b_jail, "sendmail-auth");
@@ -1511,7 +1511,7 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	assert_int_equal(lifted, 0);
 	assert_int_equal(bans_unban(s, NULL, T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 1);
-	assert_int_equal(store_active(s, T0 + 100, &b, &n), 0);
+	assert_int_equal(bans_active(s, T0 + 100, &b, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(b);
 	/* The next run does not ban A again on what led to the ban. */

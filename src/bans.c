@@ -1,8 +1,9 @@
 /*
  * bans.c -- store -> policy -> store: which failures each (jail, address)
- * window is evaluated on, which bans that creates, and which bans in
- * force the firewall holds (whitelist, then oldest first for maxbans).
- * The decisions are policy's (pure); the store only reads and writes.
+ * window is evaluated on and which bans that creates, which bans the
+ * firewall holds (whitelist, then oldest first for maxbans), what an
+ * unban lifts, and which bans are in force.  The rules are policy's
+ * (pure); the store only reads and writes.
  */
 #include <stdlib.h>
 #include <string.h>

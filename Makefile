@@ -18,8 +18,8 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	   -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
 override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -iquote $(BUILD) -iquote src \
-	   $(shell pkg-config --cflags libpcre2-8 sqlite3 2>/dev/null) -I/usr/include/iniparser
-LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz
+	   $(shell pkg-config --cflags libpcre2-8 sqlite3 libpq 2>/dev/null) -I/usr/include/iniparser
+LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq
 
 # Modules: one per arrow of the data flow (DESIGN.md); commands: main and
 # one file per subcommand.  Unit tests link the modules through an archive,
@@ -40,7 +40,7 @@ $(BUILD)/mailban: $(CMD_OBJ) $(LIB)
 $(LIB): $(MOD_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(MOD_OBJ)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc $(BUILD)/reports.inc
+$(BUILD)/%.o: src/%.c | $(BUILD)/schema.inc $(BUILD)/reports.inc $(BUILD)/fleet.inc
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The report queries of sql/reports/ are embedded too (mailban report).
@@ -53,6 +53,11 @@ $(BUILD)/reports.inc: $(REPORTS) scripts/embed-reports.sh
 $(BUILD)/schema.inc: sql/schema.sql scripts/embed.sh
 	@mkdir -p $(BUILD)/tests
 	sh scripts/embed.sh SCHEMA_SQL < sql/schema.sql > $@.tmp && mv $@.tmp $@
+
+# The shared store's schema (fleet mode, PostgreSQL), embedded the same way.
+$(BUILD)/fleet.inc: sql/fleet.sql scripts/embed.sh
+	@mkdir -p $(BUILD)/tests
+	sh scripts/embed.sh FLEET_SQL < sql/fleet.sql > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
@@ -104,7 +109,7 @@ UNITFILES = mailban.service mailban.timer
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(SYSCONFDIR)/mailban $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)/reports \
+	    $(DESTDIR)$(SYSCONFDIR)/mailban $(DESTDIR)$(CRONDIR) $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)/fleet-reports \
 	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -d -m 0700 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BUILD)/mailban $(DESTDIR)$(SBINDIR)/mailban
@@ -113,6 +118,8 @@ install: all
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mailban.8 $(DESTDIR)$(MANDIR)/man5/mailban.conf.5
 	install -m 0644 sql/schema.sql $(DESTDIR)$(DATADIR)/schema.sql
 	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/reports/; done; true
+	install -m 0644 sql/fleet.sql $(DESTDIR)$(DATADIR)/fleet.sql
+	for f in sql/fleet-reports/*.sql; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/fleet-reports/; done; true
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf"; \
 	    install -m 0600 conf/mailban.conf $(DESTDIR)$(SYSCONFDIR)/mailban/mailban.conf.dist; \
@@ -133,8 +140,9 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailban $(DESTDIR)$(MANDIR)/man8/mailban.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mailban.conf.5 $(DESTDIR)$(CRONDIR)/mailban \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/mailban.service $(DESTDIR)$(SYSTEMDUNITDIR)/mailban.timer \
-	    $(DESTDIR)$(TMPFILESDIR)/mailban.conf $(DESTDIR)$(DATADIR)/schema.sql $(DESTDIR)$(DATADIR)/reports/*.sql
-	-rmdir $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(TMPFILESDIR)/mailban.conf $(DESTDIR)$(DATADIR)/schema.sql $(DESTDIR)$(DATADIR)/reports/*.sql \
+	    $(DESTDIR)$(DATADIR)/fleet.sql $(DESTDIR)$(DATADIR)/fleet-reports/*.sql
+	-rmdir $(DESTDIR)$(DATADIR)/reports $(DESTDIR)$(DATADIR)/fleet-reports $(DESTDIR)$(DATADIR)
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "kept $(SYSCONFDIR)/mailban and $(STATEDIR)"
 

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libpcre2-dev libsqlite3-dev libiniparser-dev
 libcmocka-dev zlib1g-dev sqlite3 iptables fail2ban util-linux tzdata python3 ipset
-clang libclang-rt-14-dev gzip nftables debhelper dpkg-dev lintian systemd"
+clang libclang-rt-14-dev gzip nftables libnftables-dev libjansson-dev debhelper dpkg-dev
+lintian systemd strace libpq-dev postgresql"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

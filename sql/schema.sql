@@ -1,7 +1,9 @@
--- schema.sql -- the mailban database, version 2.
+-- schema.sql -- the mailban database, version 3.
 --
 -- History: 1 first release; 2 adds the table scanned and renames the
--- column jails of the view offenders to filters.
+-- column jails of the view offenders to filters; 3 adds the tables
+-- fleet_origin, fleet_ban_origin, fleet_lifts and the index bans_lifted
+-- (fleet mode).
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -132,6 +134,38 @@ CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,	-- "seed", "journal_cursor"
 	value	TEXT NOT NULL
 ) STRICT;
+
+-- Fleet mode (fleet = in mailban.conf): which failures were pulled from
+-- the other hosts of the fleet through the shared PostgreSQL store.  A
+-- failure with a row here was read by host `host` (where its id was rid);
+-- a failure without one was read here, and is what this host pushes.
+-- Purging a failure (dbpurgeage) drops its row here too.
+CREATE TABLE fleet_origin (
+	id	INTEGER PRIMARY KEY REFERENCES failures(id) ON DELETE CASCADE,
+	host	TEXT NOT NULL,		-- fleet_host of the host that read it
+	rid	INTEGER NOT NULL,	-- its id on that host (unique per host)
+	seq	INTEGER NOT NULL	-- its sequence number in the shared store
+) STRICT;
+-- A row of the shared store is stored once, whatever happens to a pull.
+CREATE UNIQUE INDEX fleet_origin_rid ON fleet_origin (host, rid);
+-- The same for the manual bans (mailban ban) pulled from the other hosts:
+-- a ban with a row here was decided on host `host` (its id there: rid).
+CREATE TABLE fleet_ban_origin (
+	id	INTEGER PRIMARY KEY REFERENCES bans(id) ON DELETE CASCADE,
+	host	TEXT NOT NULL,		-- fleet_host of the host where it was made
+	rid	INTEGER NOT NULL	-- its id in bans there
+) STRICT;
+CREATE UNIQUE INDEX fleet_ban_origin_rid ON fleet_ban_origin (host, rid);
+-- The unbans (mailban unban) pulled from the other hosts, applied here as
+-- an unban of `address` at `lifted`: the bans it lifted have that lifted.
+CREATE TABLE fleet_lifts (
+	address	TEXT NOT NULL,
+	lifted	INTEGER NOT NULL,	-- the time of the unban there
+	host	TEXT NOT NULL,		-- fleet_host of the host where it was made
+	PRIMARY KEY (address, lifted)
+) STRICT;
+-- The lifted bans in time order (the unbans to push).
+CREATE INDEX bans_lifted ON bans (lifted) WHERE lifted IS NOT NULL;
 
 -- The bans in force now (by the wall clock: a view cannot take a
 -- reference time; sql/reports/active-bans.sql can), by address, then

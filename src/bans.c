@@ -177,9 +177,11 @@ by_start(const void *a, const void *b)
  * are not applied.
  */
 struct addr *
-bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant)
+bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwant,
+    int64_t **ends)
 {
 	struct addr	*v = xcalloc(n + 1, sizeof(*v));
+	int64_t		*e = xcalloc(n + 1, sizeof(*e));
 	size_t		 i, k = 0;
 
 	if (n > 1)
@@ -191,9 +193,13 @@ bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwa
 		if (!rows[i].b_manual &&
 		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
-		k++;
+		e[k++] = rows[i].b_end;
 	}
 	*nwant = k;
+	if (ends != NULL)
+		*ends = e;
+	else
+		free(e);
 	return v;
 }
 
@@ -264,4 +270,15 @@ bans_active(struct store *st, int64_t now, struct banrow **v, size_t *n)
 	*v = b;
 	*n = k;
 	return 0;
+}
+
+int
+bans_fleet_lift(struct store *st, const char *host, const char *addr, int64_t at)
+{
+	int64_t	n;
+	int	r;
+
+	if ((r = store_fleet_lift_add(st, host, addr, at)) != 1)
+		return r;
+	return bans_unban(st, addr, at, &n) == -1 ? -1 : 1;
 }

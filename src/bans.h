@@ -59,14 +59,20 @@ int	 bans_window(struct store *, const struct config *, int64_t after_id,
  */
 int	 bans_unban(struct store *, const char *addr, int64_t now, int64_t *n);
 
+/* An unban of addr at `at` pulled from host (fleet mode): recorded once
+ * (store_fleet_lift_add) and applied as bans_unban(addr, at): 1 done, 0
+ * already there, -1 error. */
+int	 bans_fleet_lift(struct store *, const char *host, const char *addr, int64_t at);
+
 /* Bans in force at `now` (policy_in_force: start <= now < end, not
  * lifted), ordered by address, then start; an address banned by two jails
  * appears twice.  Free with store_banrows_free(). */
 int	 bans_active(struct store *, int64_t now, struct banrow **v, size_t *n);
 
 /* The addresses the chains must hold: rows (reordered: oldest ban first),
- * ignoreip excluded except for manual bans.  Caller frees. */
+ * ignoreip excluded except for manual bans.  *ends (if not NULL) gets the
+ * end of each one's ban.  Caller frees both. */
 struct addr	*bans_wanted(const struct config *, struct banrow *rows, size_t n,
-		    size_t *nwant);
+		    size_t *nwant, int64_t **ends);
 
 #endif

@@ -6,7 +6,7 @@
  *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
  *   syslog (log_event); success prints nothing.
- *   check: compares the live state of the backend in use (chain or ipset)
+ *   check: compares the live state of the backend in use (chain, ipset or nft)
  *   with the bans in force and prints one line per difference of the plan
  *   (firewall_plan_live); it changes nothing and takes no lock.
  *   stop: removes the INPUT jumps and the chains of both families; the
@@ -30,6 +30,7 @@
 #include "cmd.h"
 #include "firewall.h"
 #include "log.h"
+#include "nft.h"
 #include "store.h"
 #include "util.h"
 
@@ -273,7 +274,8 @@ report_plan(const struct config *cfg, int family, const struct fwplan *p)
 	size_t	i;
 
 	for (i = 0; i < p->fp_ndiff; i++)
-		printf("%s: %s\n", family == AF_INET ? "iptables" : "ip6tables",
+		printf("%s: %s\n", family == AF_INET ? "iptables" :
+		    family == AF_INET6 ? "ip6tables" : "nft",
 		    firewall_diff_text(cfg, family, &p->fp_diff[i], line, sizeof(line)));
 	return p->fp_ndiff;
 }
@@ -293,6 +295,7 @@ cmd_check(int argc, char **argv)
 	struct store	*st = NULL;
 	struct banrow	*rows = NULL;
 	struct addr	*want = NULL;
+	int64_t		*ends = NULL;
 	struct fwplan	 plan;
 	struct stat	 sb;
 	size_t		 nrows = 0, nwant = 0, ndiff = 0, i;
@@ -326,7 +329,7 @@ cmd_check(int argc, char **argv)
 	    (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
 	    bans_active(st, now, &rows, &nrows) == -1))
 		goto out;
-	want = bans_wanted(cfg, rows, nrows, &nwant);
+	want = bans_wanted(cfg, rows, nrows, &nwant, &ends);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		if (firewall_plan_live(cfg, families[i], want, nwant, &plan) == -1)
 			failed = 1;
@@ -334,6 +337,11 @@ cmd_check(int argc, char **argv)
 			ndiff += report_plan(cfg, families[i], &plan);
 		firewall_plan_free(&plan);
 	}
+	if (nft_plan_live(cfg, want, ends, nwant, now, &plan) == -1)
+		failed = 1;
+	else
+		ndiff += report_plan(cfg, 0, &plan);
+	firewall_plan_free(&plan);
 	if (fflush(stdout) == EOF) {
 		log_error("check: cannot write the report: %s", strerror(errno));
 		goto out;
@@ -342,6 +350,7 @@ cmd_check(int argc, char **argv)
 		rc = EXIT_OK;
 out:
 	free(want);
+	free(ends);
 	store_banrows_free(rows, nrows);
 	store_close(st);
 	config_free(cfg);
@@ -358,7 +367,7 @@ cmd_stop(int argc, char **argv)
 	};
 	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
-	int		 ch, rc, lockfd = -1, fw4, fw6;
+	int		 ch, rc, lockfd = -1, fw4, fw6, fwn;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -381,11 +390,15 @@ cmd_stop(int argc, char **argv)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
 	fw6 = firewall_stop(cfg, AF_INET6);
-	if (fw4 == 0 || fw6 == 0)
+	if ((fwn = nft_stop(cfg)) == 1)
+		log_event("stop: table inet %s removed; the bans stay in the "
+		    "database", cfg->c_chain);
+	/* With backend = nft, what the chain backends left went too, if any. */
+	if (cfg->c_backend != BACKEND_NFT && (fw4 == 0 || fw6 == 0))
 		log_event("stop: chain %s and its jumps removed from %s; the bans stay "
 		    "in the database", cfg->c_chain, fw4 == -1 ? "ip6tables" :
 		    fw6 == -1 ? "iptables" : "iptables and ip6tables");
-	if (fw4 == 0 && fw6 == 0)
+	if (fw4 == 0 && fw6 == 0 && fwn != -1)
 		rc = EXIT_OK;
 out:
 	cmd_unlock(lockfd);

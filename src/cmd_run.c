@@ -28,6 +28,7 @@
 #include "apply.h"
 #include "bans.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -70,14 +71,32 @@ purge(struct store *st, const struct config *cfg, int64_t now)
 	return 0;
 }
 
-/* The log file: read from the saved position, save the new one. */
+/*
+ * The log file: read from the saved position, save the new one.  The
+ * position is kept under reader_key(logpath), whatever the spelling of
+ * logpath; one saved under the configured text (by a version that keyed
+ * positions so) is taken and moved to that key.
+ */
 static int
-read_log(struct store *st, const struct config *cfg, struct ingest *in, struct logpos *pos,
-    int have, struct reader_stats *rs)
+read_log(struct store *st, const struct config *cfg, struct ingest *in,
+    struct reader_stats *rs)
 {
-	if (reader_follow(cfg->c_logpath, pos, have, ingest_line, in, rs) == -1)
-		return -1;
-	return store_pos_put(st, cfg->c_logpath, pos);
+	struct logpos	 pos;
+	char		*key = reader_key(cfg->c_logpath);
+	int		 have, old = 0, rc = -1;
+
+	memset(&pos, 0, sizeof(pos));
+	if ((have = store_pos_get(st, key, &pos)) == 0 && strcmp(key, cfg->c_logpath) != 0)
+		old = have = store_pos_get(st, cfg->c_logpath, &pos);
+	if (have == -1 ||
+	    reader_follow(cfg->c_logpath, &pos, have, ingest_line, in, rs) == -1 ||
+	    store_pos_put(st, key, &pos) == -1 ||
+	    (old == 1 && store_pos_del(st, cfg->c_logpath) == -1))
+		goto out;
+	rc = 0;
+out:
+	free(key);
+	return rc;
 }
 
 /* journal_follow callback: one entry is one line. */
@@ -136,7 +155,7 @@ out:
  */
 static int
 read_source(struct store *st, const struct config *cfg, struct ingest *in,
-    struct logpos *pos, int have, struct reader_stats *rs, char *why, size_t len)
+    struct reader_stats *rs, char *why, size_t len)
 {
 	unsigned	nerr = store_errors(st);
 	int		r;
@@ -144,7 +163,7 @@ read_source(struct store *st, const struct config *cfg, struct ingest *in,
 	log_mark();
 	log_hold(1);
 	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
-	    read_log(st, cfg, in, pos, have, rs);
+	    read_log(st, cfg, in, rs);
 	log_hold(0);
 	if (r == 0) {
 		/* An error the source went on after is still said. */
@@ -176,15 +195,15 @@ cmd_run(int argc, char **argv)
 	struct store		*st = NULL;
 	struct ingest		 in;
 	struct reader_stats	 rs;
-	struct logpos		 pos;
 	struct runrec		 rr;
 	struct timespec		 t0;
 	struct stat		 sb;
 	char			 srcwhy[1024], fwwhy[1024], status[2200], note[512];
 	int64_t			 now = -1, maxid = 0, newbans = 0, added = 0, removed = 0;
 	size_t			 nactive = 0;
-	int			 c, dry = 0, lockfd = -1, have = 0, rc = EXIT_RUNTIME, fw;
+	int			 c, dry = 0, lockfd = -1, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0, inited = 0, dbfail = 0, srcfail = 0, committed = 0;
+	int			 fleet = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
@@ -234,7 +253,6 @@ cmd_run(int argc, char **argv)
 	 * they cause and this run's row.  Whatever the log does, the run
 	 * goes on to the firewall step from what the database holds.
 	 */
-	memset(&pos, 0, sizeof(pos));
 	memset(&rs, 0, sizeof(rs));
 	ingest_init(&in, cfg, fs, st, now);
 	inited = 1;
@@ -242,11 +260,10 @@ cmd_run(int argc, char **argv)
 		dbfail = 1;
 	else
 		intx = 1;
-	if (!dbfail && ((have = store_pos_get(st, cfg->c_logpath, &pos)) == -1 ||
-	    store_failure_maxid(st, &maxid) == -1))
+	if (!dbfail && store_failure_maxid(st, &maxid) == -1)
 		dbfail = 1;
 	if (!dbfail)
-		switch (read_source(st, cfg, &in, &pos, have, &rs, srcwhy, sizeof(srcwhy))) {
+		switch (read_source(st, cfg, &in, &rs, srcwhy, sizeof(srcwhy))) {
 		case -1:
 			dbfail = 1;
 			break;
@@ -298,11 +315,14 @@ cmd_run(int argc, char **argv)
 	intx = 0;
 	if (store_damaged(st))
 		goto out;	/* nothing is applied from a damaged file */
+	/* Fleet mode (fleet.c): push this host's failures, pull the others';
+	 * it reports its own problems, and the firewall step runs whatever. */
+	fleet = cfg->c_fleet != NULL && committed ? fleet_sync(cfg, st, now, &newbans) : 0;
 
 	log_mark();
 	fw = apply_bans(cfg, st, now, NULL, &added, &removed, &nactive);
 	snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
-	rc = fw == -1 || srcfail || dbfail ? EXIT_RUNTIME : EXIT_OK;
+	rc = fw == -1 || srcfail || dbfail || fleet == -1 ? EXIT_RUNTIME : EXIT_OK;
 	if (!committed)
 		goto out;
 	rr.r_expired = removed;

@@ -13,6 +13,7 @@
 
 #include "bans.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -145,6 +146,8 @@ cmd_status(int argc, char **argv)
 		    rr.r_failures, rr.r_newbans, rr.r_added, rr.r_removed, rr.r_ms, rr.r_status);
 		free((char *)rr.r_status);
 	}
+	if (cfg->c_fleet != NULL && fleet_status(cfg, st, stdout) == -1)
+		goto out;
 	rc = EXIT_OK;
 out:
 	store_banrows_free(rows, n);

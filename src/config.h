@@ -6,6 +6,8 @@
  * unknown keys, bad numbers, durations, CIDRs and fail2ban-style indented
  * continuation lines are all errors.  Regexes are only collected here;
  * filter_compile() checks them (it reports with the same file/line/key).
+ * Every key is a row of config_keys[] in config.c (name, sections, type,
+ * default, field); ini.c reads the file, config_*.c share config_int.h.
  */
 #ifndef MAILBAN_CONFIG_H
 #define MAILBAN_CONFIG_H
@@ -60,12 +62,13 @@ struct config {
 	struct jail	*c_jails;	/* every non-DEFAULT section, file order */
 	size_t		 c_njails;
 
-	/* Added by the later issues (defaults in brackets). */
+	/* Defaults in brackets. */
 	int		 c_facility;	/* syslog_facility: LOG_DAEMON [daemon] or
 					 * LOG_AUTHPRIV, LOG_MAIL, LOG_LOCAL0..7 */
 	int		 c_ignoreself;	/* ignoreself [true]: the host's own
 					 * interface addresses are never banned */
-	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET */
+	int		 c_backend;	/* backend: BACKEND_CHAIN [chain] | BACKEND_IPSET
+					 * | BACKEND_NFT */
 	char		*c_ipset;	/* ipset [/usr/sbin/ipset] */
 	int		 c_journal;	/* 1 when logpath = journal */
 	char		*c_journalmatch;	/* journalmatch [_SYSTEMD_UNIT=sendmail.service
@@ -81,10 +84,13 @@ struct config {
 	long long	 c_inc_window;	/* bantime.window [30d] */
 	char		*c_localfile;	/* the .local file read after c_file, or NULL */
 	long long	 c_bantime;	/* [DEFAULT] bantime (manual bans without --for) */
+	char		*c_fleet;	/* fleet: a libpq conninfo, NULL = no fleet */
+	char		*c_fleet_host;	/* fleet_host [the host name] */
 };
 
 #define BACKEND_CHAIN	0
 #define BACKEND_IPSET	1
+#define BACKEND_NFT	2
 
 /* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
 int	 config_load(const char *path, struct config **out);

@@ -43,6 +43,7 @@
 
 #include "firewall.h"
 #include "log.h"
+#include "nft.h"
 #include "util.h"
 
 #define OUTPUT_MAX	(256UL * 1024 * 1024)	/* bound on a save output */
@@ -1614,10 +1615,74 @@ firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
 		n = snprintf(buf, len, "the rule for set %s is missing from %s",
 		    set, ch);
 		break;
+	case FWD_OLDCHAIN:
+		n = snprintf(buf, len, "chain %s is left from backend = chain or "
+		    "ipset", ch);
+		break;
+	default:
+		return nft_diff_text(cfg, d, buf, len);
 	}
 	if (n < 0)
 		snprintf(buf, len, "internal error: difference of kind %d", d->d_kind);
 	return buf;
+}
+
+/*
+ * backend = nft: the stop plan's differences become one FWD_OLDCHAIN,
+ * followed by the rules mailban never writes (reported when removed).
+ */
+static void
+old_chain(struct fwplan *p)
+{
+	struct fwplan	 q;
+	size_t		 i;
+
+	memset(&q, 0, sizeof(q));
+	diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
+	for (i = 0; i < p->fp_ndiff; i++) {
+		if (p->fp_diff[i].d_foreign) {
+			diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
+			q.fp_diff[q.fp_ndiff - 1].d_foreign = 1;
+			q.fp_diff[q.fp_ndiff - 1].d_rule = p->fp_diff[i].d_rule;
+			q.fp_diff[q.fp_ndiff - 1].d_chain = p->fp_diff[i].d_chain;
+		} else {
+			free(p->fp_diff[i].d_rule);
+			free(p->fp_diff[i].d_chain);
+		}
+	}
+	free(p->fp_diff);
+	p->fp_diff = q.fp_diff;
+	p->fp_ndiff = q.fp_ndiff;
+}
+
+/*
+ * backend = nft beside native nft rules in table ip filter: iptables-save
+ * cannot print that table, so iptables cannot have a chain of mailban's
+ * left in it to remove; it is no concern of the nft backend (quiet).
+ */
+static int
+save_incompatible(const char *save, size_t len)
+{
+	static const char	pre[] = "# Table `filter' is incompatible";
+	const char		*p = save, *end = save + len, *nl;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((size_t)(nl - p) >= sizeof(pre) - 1 &&
+		    memcmp(p, pre, sizeof(pre) - 1) == 0)
+			return 1;
+		p = nl < end ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* backend = nft on a host without iptables: nothing of it to remove. */
+static int
+installed(const struct config *cfg, int family)
+{
+	return access(family == AF_INET6 ? cfg->c_ip6tables_save :
+	    cfg->c_iptables_save, X_OK) == 0;
 }
 
 int
@@ -1629,9 +1694,21 @@ firewall_plan_live(const struct config *cfg, int family, const struct addr *want
 	int	 rc = -1;
 
 	memset(plan, 0, sizeof(*plan));
+	if (cfg->c_backend == BACKEND_NFT && !installed(cfg, family))
+		return 0;
 	if (firewall_save(cfg, family, &save, &savelen) == -1)
 		goto out;
-	if (cfg->c_backend == BACKEND_IPSET) {
+	if (cfg->c_backend == BACKEND_NFT) {
+		/* What backend = chain or ipset left goes. */
+		if (save_incompatible(save, savelen)) {
+			rc = 0;
+			goto out;
+		}
+		if (firewall_plan_stop(cfg, family, save, savelen, plan) == -1)
+			goto out;
+		if (plan->fp_script != NULL || plan->fp_setpost != NULL)
+			old_chain(plan);
+	} else if (cfg->c_backend == BACKEND_IPSET) {
 		if (firewall_ipset_save(cfg, &setsave, &setsavelen) == -1 ||
 		    firewall_plan_ipset(cfg, family, save, savelen, setsave,
 		    setsavelen, want, nwant, plan) == -1)
@@ -1694,8 +1771,15 @@ firewall_stop(const struct config *cfg, int family)
 	int		 rc = -1;
 
 	memset(&p, 0, sizeof(p));
-	if (firewall_save(cfg, family, &save, &savelen) == -1 ||
-	    firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
+	if (cfg->c_backend == BACKEND_NFT && !installed(cfg, family))
+		return 0;
+	if (firewall_save(cfg, family, &save, &savelen) == -1)
+		goto out;
+	if (cfg->c_backend == BACKEND_NFT && save_incompatible(save, savelen)) {
+		rc = 0;
+		goto out;
+	}
+	if (firewall_plan_stop(cfg, family, save, savelen, &p) == -1 ||
 	    apply(cfg, family, &p, NULL) == -1)
 		goto out;
 	rc = 0;

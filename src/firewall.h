@@ -77,7 +77,24 @@ enum fwdiff_kind {
 	FWD_SETMISSING,		/* ipset: banned, not in SET */
 	FWD_SETNOTBANNED,	/* ipset: in SET, not banned */
 	FWD_MAXELEM,		/* ipset: SET has another maxelem (rebuilt) */
-	FWD_NOSETRULE		/* ipset: the set rule is missing from CHAIN */
+	FWD_NOSETRULE,		/* ipset: the set rule is missing from CHAIN */
+	FWD_OLDCHAIN,		/* backend = nft: CHAIN (its jumps, its set)
+				 * left by backend = chain or ipset */
+	/* backend = nft (nft.h); d_addr.a_family names the set (ban4, ban6) */
+	FWD_NFT_FIRST,
+	FWD_NFT_OLDTABLE = FWD_NFT_FIRST,	/* another backend: the table is left */
+	FWD_NFT_NOTABLE,	/* the table is missing */
+	FWD_NFT_NOSET,		/* a set is missing */
+	FWD_NFT_BADSET,		/* a set of another type or flags */
+	FWD_NFT_NOCHAIN,	/* chain input is missing */
+	FWD_NFT_BADCHAIN,	/* chain input of another type, hook, priority, policy */
+	FWD_NFT_FOREIGN,	/* an object mailban never makes (d_rule) */
+	FWD_NFT_NORULE,		/* the rule of a set is missing */
+	FWD_NFT_BADRULE,	/* another rule in chain input (d_rule: its expr) */
+	FWD_NFT_MISSING,	/* banned, not in the set */
+	FWD_NFT_NOTBANNED,	/* in the set, not banned (d_foreign: without
+				 * mailban's comment) */
+	FWD_NFT_EXPIRY		/* in the set, expiry d_live, ban ends in d_want */
 };
 
 struct fwdiff {
@@ -87,6 +104,7 @@ struct fwdiff {
 	struct addr	 d_addr;
 	char		*d_rule;	/* NULL if none */
 	char		*d_chain;	/* the chain of d_rule */
+	long long	 d_live, d_want;	/* FWD_NFT_EXPIRY: seconds left, -1 none */
 };
 
 struct fwplan {
@@ -182,6 +200,14 @@ int	 firewall_sync(const struct config *, int family, const struct addr *want,
  */
 int	 firewall_plan_live(const struct config *, int family, const struct addr *want,
 	    size_t nwant, struct fwplan *plan);
+
+/*
+ * backend = nft: firewall_sync() and firewall_plan_live() plan the removal
+ * of what backend = chain or ipset left (as firewall_plan_stop(), listed as
+ * one FWD_OLDCHAIN), and do nothing when the save tool is not installed
+ * or cannot print table filter (native nft rules in it: no chain of
+ * mailban's can be left there).
+ */
 
 /* Remove the jumps and the chain (mailban stop); see firewall_plan_stop(). */
 int	 firewall_stop(const struct config *, int family);

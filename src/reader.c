@@ -9,8 +9,17 @@
  * split with memchr.  A line (bytes before '\n', a '\r' included) longer
  * than READER_LINEMAX is skipped whole, however many blocks it spans, and
  * counted; it is never cut into pieces that could pass for lines.  In a
- * followed file the last unterminated line is not consumed; in a stream
- * (reader_stream) it is, because a stream is complete at EOF.
+ * followed file the last unterminated line is not consumed (unless it is
+ * already over READER_LINEMAX: then it is skipped and counted once, and
+ * the position points inside it); in a stream (reader_stream) it is,
+ * because a stream is complete at EOF.
+ *
+ * Truncation under the reader (copytruncate during a run): the new
+ * fingerprint is made from the bytes as read (struct rd's head), never by
+ * reading the file again, and every block read is checked against the
+ * file (size, head: still_ours) before it is consumed.  So the position
+ * saved describes what was consumed; the next run finds the file shorter
+ * or with another head, and finishes the copy from the offset.
  *
  * Which file: see reader.h for the cases.  Details decided here:
  * - The log path may be a symbolic link only to a file in the same
@@ -91,6 +100,21 @@ struct rd {
 	reader_fn		 fn;
 	void			*arg;
 	struct reader_stats	*st;
+	/*
+	 * The first bytes of the file at path, as read (by the fingerprint
+	 * check, then by rd_fd): the new fingerprint is made from these, never
+	 * by reading the file again, which may have been truncated meanwhile.
+	 */
+	unsigned char		 head[READER_FPMAX];
+	size_t			 headlen;
+	int			 changed;	/* rd_fd stopped: not the file read */
+};
+
+/* How rd_fd treats the end of the data and changes under it. */
+enum rd_mode {
+	RD_STREAM,	/* complete at EOF: the unterminated last line is passed on */
+	RD_ROTATED,	/* complete: an unterminated tail is lost */
+	RD_FOLLOW	/* the file at path: it may grow, or be truncated under us */
 };
 
 /*
@@ -194,18 +218,59 @@ src_read(struct src *src, const char *name, char *b, size_t n)
 }
 
 /*
- * Read src from its current offset to the end.  *done: bytes consumed;
- * *tail: bytes after them that were left (an unterminated line).  With
- * stream set, the unterminated last line is consumed too.
+ * RD_FOLLOW: is the file still the one whose bytes up to end were just
+ * read?  A file that shrank below them, or whose head is no longer the one
+ * read, was truncated (copytruncate) under the reader: the block just read
+ * may come from the new content at an old offset, so it is not consumed.
+ * The copy holds it, and the next run finishes the copy from the offset.
+ * 1 yes, 0 truncated, -1 error.
  */
 static int
-rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
-    int64_t *done, int64_t *tail)
+still_ours(struct rd *rd, int fd, const char *name, int64_t end)
+{
+	unsigned char	b[READER_FPMAX];
+	struct stat	sb;
+	size_t		got = 0;
+	ssize_t		n;
+
+	if (fstat(fd, &sb) == -1) {
+		log_error("cannot stat %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (sb.st_size < end)
+		return 0;
+	while (got < rd->headlen) {
+		n = pread(fd, b + got, rd->headlen - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("cannot read %s: %s", name, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return memcmp(b, rd->head, rd->headlen) == 0;
+}
+
+/*
+ * Read src from its current offset (at, in the file) to the end.  *done:
+ * bytes consumed; *tail: bytes after them that were left (an unterminated
+ * line).  inside: the reading starts inside an overlong line that was
+ * skipped and counted before: its rest is skipped, not counted again.
+ * An overlong unterminated tail is skipped and counted once in every mode
+ * (RD_FOLLOW: the position then points inside it; see inside).
+ */
+static int
+rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
+    int64_t at, int inside, int64_t *done, int64_t *tail)
 {
 	char		*buf = rd->buf, *p, *q, *end;
-	size_t		 have = 0, len;
+	size_t		 have = 0, len, k;
 	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
-	int		 skipping = 0;
+	int64_t		 rdoff = at;	/* file offset of the next byte read */
+	int		 skipping = inside, counted = inside, m, last = 0;
 	ssize_t		 n;
 
 	*done = *tail = 0;
@@ -214,6 +279,42 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 			return -1;
 		if (n == 0)
 			break;
+		if (mode == RD_FOLLOW) {
+			if (rdoff > 0) {
+				if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
+					return -1;
+				if (m == 0) {
+					rd->changed = 1;
+					break;
+				}
+			} else {
+				/*
+				 * The first block holds the head itself: it is the
+				 * file opened if it starts with the head seen then
+				 * (rd->head); consumed even if the file was
+				 * truncated since (the copy starts with it), but
+				 * then it is the last.
+				 */
+				if ((size_t)n < rd->headlen ||
+				    memcmp(buf + have, rd->head, rd->headlen) != 0) {
+					rd->changed = 1;
+					break;
+				}
+				if ((m = still_ours(rd, src->fd, name, n)) == -1)
+					return -1;
+				last = m == 0;
+			}
+			if (rd->headlen < READER_FPMAX && (size_t)rdoff <= rd->headlen &&
+			    rd->headlen < (size_t)rdoff + (size_t)n) {
+				k = (size_t)rdoff + (size_t)n - rd->headlen;
+				if (k > READER_FPMAX - rd->headlen)
+					k = READER_FPMAX - rd->headlen;
+				memcpy(rd->head + rd->headlen,
+				    buf + have + (rd->headlen - (size_t)rdoff), k);
+				rd->headlen += k;
+			}
+		}
+		rdoff += n;
 		end = buf + have + n;
 		p = buf;
 		/* The kept partial line holds no '\n': scan only the new bytes. */
@@ -221,10 +322,11 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 		while (q != NULL) {
 			len = (size_t)(q - p);
 			if (skipping || len > READER_LINEMAX) {
-				rd->st->rs_long++;
+				if (!counted)
+					rd->st->rs_long++;
 				*done += skipped + (int64_t)len + 1;
 				skipped = 0;
-				skipping = 0;
+				skipping = counted = 0;
 			} else {
 				if (len > 0 && p[len - 1] == '\r')
 					len--;
@@ -243,11 +345,20 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 			have = 0;
 		} else if (have > 0 && p != buf)
 			memmove(buf, p, have);
+		if (last)
+			break;
 	}
-	if (stream && skipping) {
-		rd->st->rs_long++;
+	if (skipping && (mode != RD_ROTATED || counted)) {
+		/*
+		 * Never a line: consumed once, so that no later run reads it
+		 * again.  (A rotated file's own overlong tail is lost, below.)
+		 */
+		if (!counted)
+			rd->st->rs_long++;
 		*done += skipped;
-	} else if (stream && have > 0) {
+	} else if (skipping)
+		*tail = skipped;
+	else if (mode == RD_STREAM && have > 0) {
 		len = have;
 		if (buf[len - 1] == '\r')
 			len--;
@@ -256,10 +367,28 @@ rd_fd(struct rd *rd, struct src *src, const char *name, int stream,
 		rd->st->rs_lines++;
 		*done += (int64_t)have;
 	} else
-		*tail = skipped + (int64_t)have;
+		*tail = (int64_t)have;
 	rd->st->rs_bytes += (uint64_t)*done;
 	rd->st->rs_files++;
 	return 0;
+}
+
+/* Is the byte before offset in fd not a '\n' (a skipped overlong line goes on)?  -1 on error. */
+static int
+inside_line(int fd, const char *name, int64_t offset)
+{
+	char	c;
+	ssize_t	n;
+
+	if (offset == 0)
+		return 0;
+	while ((n = pread(fd, &c, 1, (off_t)(offset - 1))) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		log_error("cannot read %s: %s", name, strerror(errno));
+		return -1;
+	}
+	return n == 1 && c != '\n';
 }
 
 /* Read exactly len bytes at offset 0; returns the count read (short at EOF), -1 on error. */
@@ -284,36 +413,25 @@ read_head(int fd, const char *name, unsigned char *b, size_t len)
 	return (ssize_t)got;
 }
 
-/* 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on error. */
+/*
+ * 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on
+ * error.  rd set: on a match the bytes are kept as the head of the file.
+ */
 static int
-fp_match(int fd, const char *name, const struct logpos *pos)
+fp_match(int fd, const char *name, const struct logpos *pos, struct rd *rd)
 {
 	unsigned char	b[READER_FPMAX];
 	ssize_t		n;
 
 	if ((n = read_head(fd, name, b, (size_t)pos->lp_fplen)) == -1)
 		return -1;
-	return n == pos->lp_fplen &&
-	    hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) == pos->lp_fp;
-}
-
-/*
- * Fingerprint of the new position.  Should the file have shrunk meanwhile
- * the hash covers what is left; the next run then sees size < offset.
- */
-static int
-fp_set(int fd, const char *name, struct logpos *np)
-{
-	unsigned char	b[READER_FPMAX];
-	ssize_t		n;
-
-	n = read_head(fd, name, b, (size_t)(np->lp_offset < READER_FPMAX ?
-	    np->lp_offset : READER_FPMAX));
-	if (n == -1)
-		return -1;
-	np->lp_fplen = n;
-	np->lp_fp = hash_fnv1a(b, (size_t)n, HASH_FNV_SEED);
-	return 0;
+	if (n != pos->lp_fplen || hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) != pos->lp_fp)
+		return 0;
+	if (rd != NULL) {
+		memcpy(rd->head, b, (size_t)n);
+		rd->headlen = (size_t)n;
+	}
+	return 1;
 }
 
 /*
@@ -580,11 +698,13 @@ gz_match(int dfd, const struct sib *s, const struct logpos *pos)
 
 /*
  * Skip the first pos->lp_offset bytes of a gzip stream, checking that the
- * first lp_fplen of them hash to the saved fingerprint.  1 done, 0 the
+ * first lp_fplen of them hash to the saved fingerprint; *inside: the
+ * last of them is not a '\n' (see inside_line).  1 done, 0 the
  * data differs, -1 it is broken or ends before the offset (src->zbad).
  */
 static int
-gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos)
+gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos,
+    int *inside)
 {
 	int64_t		left = pos->lp_offset;
 	size_t		want;
@@ -609,36 +729,49 @@ gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *p
 			return 0;
 		first = 0;
 		left -= n;
+		*inside = rd->buf[n - 1] != '\n';
 	}
 	return 1;
 }
 
 /*
- * Read one rotated file, from offset after checking the fingerprint (pos
- * set) or whole.  It is complete: an unterminated tail is lost.  A
- * compressed one is a .gz (the caller checks): read through zlib.
+ * Open a rotated file listed in s.  Returns the fd; -2 if it was removed
+ * or replaced since it was listed (rotated again: the caller lists the
+ * directory again); -1 on error.
  */
 static int
-read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
-    const struct logpos *pos)
+sib_open(int dfd, const char *path, const struct sib *s)
 {
 	struct stat	 sb;
+	char		*shown = sib_path(path, s->name);
+	int		 fd;
+
+	fd = open_reg(dfd, s->name, shown, &sb);
+	if (fd >= 0 && (uint64_t)sb.st_ino != s->ino) {
+		close(fd);
+		fd = -2;
+	}
+	free(shown);
+	return fd;
+}
+
+/*
+ * Read one rotated file, open on fd (closed here), from offset after
+ * checking the fingerprint (pos set) or whole.  It is complete: an
+ * unterminated tail is lost.  A compressed one is a .gz (the caller
+ * checks): read through zlib.
+ */
+static int
+read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
+    const struct logpos *pos)
+{
 	struct src	 src;
 	char		*shown = sib_path(path, s->name);
 	unsigned char	 magic[2] = { 0, 0 };
 	int64_t		 done, tail;
-	int		 fd, rc = -1, m;
+	int		 rc = -1, m, inside = 0;
 
 	memset(&src, 0, sizeof(src));
-	if ((fd = open_reg(dfd, s->name, shown, &sb)) < 0) {
-		if (fd == -2)
-			log_error("%s: removed while the rotated files were read", shown);
-		goto out;
-	}
-	if (sb.st_ino != s->ino) {
-		log_error("%s: replaced while the rotated files were read", shown);
-		goto out;
-	}
 	src.fd = fd;
 	if (s->compressed) {
 		if (read_head(fd, shown, magic, 2) == -1)
@@ -654,7 +787,7 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 		}
 		src.gz = 1;
 		src.zin = xmalloc(RD_GZBUF);
-		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos)) != 1) {
+		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos, &inside)) != 1) {
 			if (m == 0)
 				log_error("%s: changed while the rotated files were read",
 				    shown);
@@ -665,18 +798,21 @@ read_sib(struct rd *rd, int dfd, const char *path, const struct sib *s,
 			goto out;
 		}
 	} else {
-		if (pos != NULL && (m = fp_match(fd, shown, pos)) != 1) {
+		if (pos != NULL && (m = fp_match(fd, shown, pos, NULL)) != 1) {
 			if (m == 0)
 				log_error("%s: changed while the rotated files were read",
 				    shown);
 			goto out;
 		}
+		if (pos != NULL && (inside = inside_line(fd, shown, pos->lp_offset)) == -1)
+			goto out;
 		if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
 			log_error("cannot seek in %s: %s", shown, strerror(errno));
 			goto out;
 		}
 	}
-	if (rd_fd(rd, &src, shown, 0, &done, &tail) == -1)
+	if (rd_fd(rd, &src, shown, RD_ROTATED, pos != NULL ? pos->lp_offset : 0,
+	    inside, &done, &tail) == -1)
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
 	if (src.zbad[0] != '\0')
@@ -716,7 +852,7 @@ find_old(DIR *d, const char *path, const struct dirlist *dl,
 			continue;
 		shown = sib_path(path, dl->s[i].name);
 		fd = open_reg(dirfd(d), dl->s[i].name, shown, &sb);
-		m = fd >= 0 ? fp_match(fd, shown, pos) : fd;
+		m = fd >= 0 ? fp_match(fd, shown, pos, NULL) : fd;
 		if (fd >= 0)
 			close(fd);
 		free(shown);
@@ -829,6 +965,31 @@ seen_ino(const struct dirlist *dl, size_t from, size_t i)
 }
 
 /*
+ * What to do with sibling i, after ref (the old file): 1 read it, 0 skip
+ * it, 2 report it lost (compressed, but not gzip).
+ */
+static int
+newer_sib(const struct dirlist *dl, size_t i, const struct sib *ref,
+    const struct stat *cur)
+{
+	/*
+	 * The file at path when it has a rotated name, or a hard link.  Not
+	 * pos->lp_ino: once the old file is gone (compressed), a newer file
+	 * may have been given its inode.
+	 */
+	if (dl->s[i].ino == cur->st_ino || dl->s[i].ino == ref->ino ||
+	    seen_ino(dl, (size_t)(ref - dl->s) + 1, i))
+		return 0;
+	if (dl->s[i].compressed && compressing(dl, i))
+		return 0;
+	if (dl->s[i].compressed && !is_gz(&dl->s[i]))
+		return 2;
+	return 1;
+}
+
+#define RD_RELIST	8	/* listings tried when files move while opened */
+
+/*
  * The file at path is not the one read last.  Finish the old one, then
  * read the siblings rotated after it, oldest first.  *start: where to read
  * the file at path (0, or the offset if it is a copy of the old one).
@@ -836,6 +997,9 @@ seen_ino(const struct dirlist *dl, size_t from, size_t i)
  * was truncated or rewritten in place; the old content, if anywhere, is in
  * a copy that starts with the fingerprint (copytruncate), or its .gz.
  * Nothing found then is no loss known: the file is read from 0.
+ * Every file to be read is opened before any is read: one renamed or
+ * compressed meanwhile (a rotation during the run) makes the directory be
+ * listed again, so no line has been passed on from a set that changed.
  */
 static int
 follow_rotation(struct rd *rd, const char *path, int curfd,
@@ -843,13 +1007,13 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
     int64_t *start)
 {
 	struct dirlist		 dl = { NULL, 0 };
-	const struct sib	*ref;
+	const struct sib	*ref = NULL;
 	ssize_t			 old;
-	size_t			 i;
+	size_t			 i, r, nfd = 0;
 	char			*dir, *shown;
 	const char		*base;
 	DIR			*d;
-	int			 m, rc = -1;
+	int			*fds = NULL, m, rc = -1, tries, moved;
 
 	*start = 0;
 	dir = dir_of(path);
@@ -859,37 +1023,65 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		free(dir);
 		return -1;
 	}
-	if (dirlist_load(d, dir, base, &dl) == -1)
-		goto out;
-	if (dl.n > 1)
-		qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
-	if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
-		goto out;
-	if ((size_t)old < dl.n)
-		ref = &dl.s[old];
-	else if (truncated) {
-		if ((ref = find_gz(d, &dl, pos)) == NULL) {
-			log_info("%s: truncated or rewritten in place, reading it "
-			    "from the start", path);
-			rc = 0;
+	for (tries = 1;; tries++) {
+		if (dirlist_load(d, dir, base, &dl) == -1)
+			goto out;
+		if (dl.n > 1)
+			qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
+		if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
+			goto out;
+		if ((size_t)old < dl.n)
+			ref = &dl.s[old];
+		else if (truncated) {
+			if ((ref = find_gz(d, &dl, pos)) == NULL) {
+				log_info("%s: truncated or rewritten in place, reading "
+				    "it from the start", path);
+				rc = 0;
+				goto out;
+			}
+		} else {
+			m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
+			    fp_match(curfd, path, pos, rd) : 0;
+			if (m == -1)
+				goto out;
+			if (m == 1) {
+				log_info("%s: replaced by a copy of itself, going on "
+				    "at offset %" PRId64, path, pos->lp_offset);
+				*start = pos->lp_offset;
+				rc = 0;
+				goto out;
+			}
+			if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
+				rc = 0;
+				goto out;
+			}
+		}
+		r = (size_t)(ref - dl.s);
+		nfd = dl.n;
+		fds = xreallocarray(fds, nfd, sizeof(*fds));
+		for (i = 0; i < nfd; i++)
+			fds[i] = -1;
+		moved = 0;
+		for (i = r; i < nfd && !moved; i++) {
+			if (i > r && newer_sib(&dl, i, ref, cur) != 1)
+				continue;
+			if ((fds[i] = sib_open(dirfd(d), path, &dl.s[i])) == -1)
+				goto out;
+			moved = fds[i] == -2;
+		}
+		if (!moved)
+			break;
+		for (i = 0; i < nfd; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		nfd = 0;
+		if (tries == RD_RELIST) {
+			log_error("%s: the rotated files kept changing while they "
+			    "were opened (%d times); trying again next run", path, tries);
 			goto out;
 		}
-	} else {
-		m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
-		    fp_match(curfd, path, pos) : 0;
-		if (m == -1)
-			goto out;
-		if (m == 1) {
-			log_info("%s: replaced by a copy of itself, going on at "
-			    "offset %" PRId64, path, pos->lp_offset);
-			*start = pos->lp_offset;
-			rc = 0;
-			goto out;
-		}
-		if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
-			rc = 0;
-			goto out;
-		}
+		dirlist_free(&dl);
+		rewinddir(d);
 	}
 	if (truncated) {
 		shown = sib_path(path, ref->name);
@@ -898,29 +1090,32 @@ follow_rotation(struct rd *rd, const char *path, int curfd,
 		free(shown);
 		rd->st->rs_rotated = 1;
 	}
-	if (read_sib(rd, dirfd(d), path, ref, pos) == -1)
+	m = read_sib(rd, fds[r], path, ref, pos);
+	fds[r] = -1;
+	if (m == -1)
 		goto out;
-	for (i = (size_t)(ref - dl.s) + 1; i < dl.n; i++) {
-		/*
-		 * The file at path when it has a rotated name, or a hard link.
-		 * Not pos->lp_ino: once the old file is gone (compressed), a
-		 * newer file may have been given its inode.
-		 */
-		if (dl.s[i].ino == cur->st_ino || dl.s[i].ino == ref->ino ||
-		    seen_ino(&dl, (size_t)(ref - dl.s) + 1, i))
-			continue;
-		if (dl.s[i].compressed && compressing(&dl, i))
-			continue;
-		if (dl.s[i].compressed && !is_gz(&dl.s[i])) {
+	for (i = r + 1; i < dl.n; i++) {
+		switch (newer_sib(&dl, i, ref, cur)) {
+		case 2:
 			shown = sib_path(path, dl.s[i].name);
 			log_warnx("%s: rotated after the file read last, but only .gz "
 			    "files are read: its lines are lost", shown);
 			free(shown);
-		} else if (read_sib(rd, dirfd(d), path, &dl.s[i], NULL) == -1)
-			goto out;
+			break;
+		case 1:
+			m = read_sib(rd, fds[i], path, &dl.s[i], NULL);
+			fds[i] = -1;
+			if (m == -1)
+				goto out;
+			break;
+		}
 	}
 	rc = 0;
 out:
+	for (i = 0; i < nfd; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 	dirlist_free(&dl);
 	closedir(d);
 	free(dir);
@@ -930,8 +1125,9 @@ out:
 static int
 pos_valid(const char *path, const struct logpos *pos)
 {
+	/* fplen > offset 0: truncated before any of it was read (reader_follow) */
 	if (pos->lp_offset < 0 || pos->lp_fplen < 0 || pos->lp_fplen > READER_FPMAX ||
-	    pos->lp_fplen > pos->lp_offset)
+	    (pos->lp_fplen > pos->lp_offset && pos->lp_offset > 0))
 		return log_error("%s: saved position is invalid (offset %" PRId64
 		    ", fingerprint length %" PRId64 "); not reading it", path,
 		    pos->lp_offset, pos->lp_fplen);
@@ -947,8 +1143,11 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct stat		 sb;
 	struct src		 src;
 	struct rd		 rd;
-	int64_t			 start = 0, done, tail;
-	int			 fd, m, rc = -1;
+	unsigned char		 ohead[READER_FPMAX];
+	size_t			 ohlen;
+	int64_t			 start = 0, done, tail, want;
+	ssize_t			 n;
+	int			 fd, m, rc = -1, inside = 0;
 
 	if (st == NULL) {
 		memset(&dummy, 0, sizeof(dummy));
@@ -964,12 +1163,18 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	rd.fn = fn;
 	rd.arg = arg;
 	rd.st = st;
+	rd.headlen = 0;
+	rd.changed = 0;
+	/* The head as opened: a file read from 0 must still start with it. */
+	if ((n = read_head(fd, path, ohead, sizeof(ohead))) == -1)
+		goto out;
+	ohlen = (size_t)n;
 	if (!have_pos)
 		start = 0;
 	else if ((uint64_t)sb.st_ino == pos->lp_ino) {
 		if (sb.st_size < pos->lp_offset)
 			m = 0;
-		else if ((m = fp_match(fd, path, pos)) == -1)
+		else if ((m = fp_match(fd, path, pos, &rd)) == -1)
 			goto out;
 		if (m == 1)
 			start = pos->lp_offset;
@@ -984,29 +1189,103 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		if (follow_rotation(&rd, path, fd, &sb, pos, 0, &start) == -1)
 			goto out;
 	}
+	if (start > 0) {
+		/*
+		 * Going on at the saved offset: rd.head holds the bytes the
+		 * fingerprint was checked on.  A position saved with a shorter
+		 * fingerprint than its offset (by an older version) gets the
+		 * rest of its head read here; if the file shrank meanwhile, it
+		 * is left for the next run, which sees the truncation.
+		 */
+		want = start < READER_FPMAX ? start : READER_FPMAX;
+		if ((int64_t)rd.headlen < want) {
+			if ((n = read_head(fd, path, rd.head, (size_t)want)) == -1)
+				goto out;
+			if (n < want) {
+				rc = 0;
+				goto out;
+			}
+			rd.headlen = (size_t)n;
+		}
+		if ((inside = inside_line(fd, path, start)) == -1)
+			goto out;
+	} else {
+		memcpy(rd.head, ohead, ohlen);
+		rd.headlen = ohlen;
+	}
 	if (lseek(fd, (off_t)start, SEEK_SET) == -1) {
 		log_error("cannot seek in %s: %s", path, strerror(errno));
 		goto out;
 	}
 	memset(&src, 0, sizeof(src));
 	src.fd = fd;
-	if (rd_fd(&rd, &src, path, 0, &done, &tail) == -1)
+	if (rd_fd(&rd, &src, path, RD_FOLLOW, start, inside, &done, &tail) == -1)
 		goto out;
+	/*
+	 * The fingerprint covers min(offset, READER_FPMAX) bytes, taken from
+	 * the bytes as they were read (rd.head), so a file truncated under
+	 * the reader keeps a fingerprint of what was consumed: the next run
+	 * sees the truncation and finishes the copy from the offset.
+	 */
 	np.lp_dev = sb.st_dev;
 	np.lp_ino = sb.st_ino;
 	np.lp_offset = start + done;
-	if (have_pos && np.lp_ino == pos->lp_ino && start == pos->lp_offset &&
-	    pos->lp_fplen == READER_FPMAX) {
-		np.lp_fp = pos->lp_fp;
-		np.lp_fplen = pos->lp_fplen;
-	} else if (fp_set(fd, path, &np) == -1)
+	np.lp_fplen = np.lp_offset < READER_FPMAX ? np.lp_offset : READER_FPMAX;
+	if (start == 0 && done == 0 && ohlen > 0 && !rd.changed &&
+	    (m = still_ours(&rd, fd, path, 0)) != 1) {
+		if (m == -1)
+			goto out;
+		rd.changed = 1;
+	}
+	if (start == 0 && done == 0 && ohlen > 0 && rd.changed) {
+		/*
+		 * Truncated (copytruncate) after it was opened, before any of
+		 * it was read: the position keeps the head seen at the open
+		 * (fplen > offset 0), by which the next run finds the copy
+		 * and reads it from 0.
+		 */
+		memcpy(rd.head, ohead, ohlen);
+		rd.headlen = ohlen;
+		np.lp_fplen = (int64_t)ohlen;
+	}
+	if ((int64_t)rd.headlen < np.lp_fplen) {
+		log_error("%s: internal error: %zu bytes of the head read, %" PRId64
+		    " consumed; position not saved", path, rd.headlen, np.lp_fplen);
 		goto out;
+	}
+	np.lp_fp = hash_fnv1a(rd.head, (size_t)np.lp_fplen, HASH_FNV_SEED);
 	*pos = np;
 	rc = 0;
 out:
 	free(rd.buf);
 	close(fd);
 	return rc;
+}
+
+char *
+reader_key(const char *path)
+{
+	const char	*base = strrchr(path, '/') == NULL ? path : strrchr(path, '/') + 1;
+	char		*dir, *rdir, *key;
+	size_t		 dl, bl;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return xstrdup(path);
+	dir = dir_of(path);
+	rdir = realpath(dir, NULL);
+	free(dir);
+	if (rdir == NULL)
+		return xstrdup(path);
+	dl = strlen(rdir);
+	bl = strlen(base);
+	if (dl > 0 && rdir[dl - 1] == '/')
+		dl--;		/* "/" */
+	key = xmalloc(dl + 1 + bl + 1);
+	memcpy(key, rdir, dl);
+	key[dl] = '/';
+	memcpy(key + dl + 1, base, bl + 1);
+	free(rdir);
+	return key;
 }
 
 int
@@ -1029,7 +1308,7 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	rd.st = st;
 	memset(&src, 0, sizeof(src));
 	src.fd = fd;
-	rc = rd_fd(&rd, &src, name, 1, &done, &tail);
+	rc = rd_fd(&rd, &src, name, RD_STREAM, 0, 0, &done, &tail);
 	free(rd.buf);
 	return rc;
 }

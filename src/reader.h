@@ -1,11 +1,23 @@
 /*
  * reader.h -- read the complete new lines of a log that rotates.
  * A position is (path, dev, inode, offset, fingerprint).  The offset is
- * always just after the last '\n' consumed: a half-written last line waits
- * for the next run.  The fingerprint is the FNV-1a hash of the first
- * lp_fplen = min(offset, READER_FPMAX) bytes, which are stable in an
- * append-only file (an empty first line does not fool it: the bytes after
- * it count too).
+ * just after the last '\n' consumed: a half-written last line waits for
+ * the next run.  (Except inside an overlong line: an unterminated tail over
+ * READER_LINEMAX is skipped and counted once, and the offset points after
+ * it; the byte before the offset then is not a '\n', and the rest of that
+ * line is skipped when it comes.)  The fingerprint is the FNV-1a hash of
+ * the first lp_fplen = min(offset, READER_FPMAX) bytes, which are stable
+ * in an append-only file (an empty first line does not fool it: the bytes
+ * after it count too).  It is made from the bytes as they were read, never
+ * by reading the file again: a file truncated under the reader
+ * (copytruncate during a run) keeps the fingerprint of what was consumed,
+ * so the next run sees the truncation and finishes the copy.  A block
+ * read after the file shrank or lost its head is not consumed (it may be
+ * new content at an old offset): the copy has it.  A file truncated after
+ * it was opened but before any of it was read (while the rotated files
+ * were read) is saved at offset 0 with the head seen at the open as its
+ * fingerprint (the one case of lp_fplen > lp_offset), so that the next
+ * run finds its copy and reads it from 0.
  *   same inode, size >= offset, fingerprint ok -> go on from offset
  *   same inode, size < offset (copytruncate)  -> from 0
  *   same inode, fingerprint differs (reuse)   -> from 0
@@ -20,7 +32,7 @@
  *     zlib, other compressed ones are named in a warning), then the new
  *     file from 0.  Old file not found: warn once (bytes lost), read new.
  *   no file yet -> nothing to do, not an error.
- * Lines over READER_LINEMAX bytes are skipped and counted, never cut.
+ * Lines over READER_LINEMAX bytes are skipped and counted once, never cut.
  * A trailing '\r' is removed.  Reads in large blocks, splits with memchr.
  * path may be a symbolic link only to a file in its own directory; rotated
  * siblings must be regular files (links are never followed).  A rotated
@@ -70,6 +82,16 @@ typedef int	(*reader_fn)(void *arg, const char *file, const char *line, size_t l
  */
 int	 reader_follow(const char *path, struct logpos *pos, int have_pos,
 	    reader_fn fn, void *arg, struct reader_stats *st);
+
+/*
+ * The key under which path's position is kept: what the file is, not how
+ * its path is spelt.  The directory resolved (realpath: "//", "/./", "..",
+ * symbolic links of directories) + "/" + the file name, which is kept as
+ * it is (a symbolic link at path is the log under path's name, as its
+ * rotated siblings are).  A directory that cannot be resolved (not there
+ * yet): path as given.  Caller frees.
+ */
+char	*reader_key(const char *path);
 
 /*
  * Read a whole open stream (a file given to `mailban test`, or stdin) from

@@ -43,9 +43,13 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
-/* Reader position of a configured logpath: 1 found, 0 none, -1 error. */
+/*
+ * Reader position of a log, keyed by reader_key(logpath): 1 found, 0 none,
+ * -1 error.
+ */
 int	 store_pos_get(struct store *, const char *path, struct logpos *out);
 int	 store_pos_put(struct store *, const char *path, const struct logpos *);
+int	 store_pos_del(struct store *, const char *path);
 
 /* Highest failure id so far (0 if none): failures added after it are "new". */
 int	 store_failure_maxid(struct store *, int64_t *out);
@@ -160,7 +164,8 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
  * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
  */
 /* A manual ban (mailban ban): manual = 1 (never undone by a re-evaluation:
- * policy_window_redo), end TIME_FOREVER for permanent.  *id gets the row id (may be NULL).
+ * policy_window_redo), end TIME_FOREVER for permanent.  *id gets the row
+ * id (may be NULL).
  * (addr is stored canonical; not an address, or end < start: -1.) */
 int	 store_ban_manual(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const char *reason, int64_t *id);
@@ -239,5 +244,55 @@ int	 store_meta_get(struct store *, const char *key, char **value);
 int	 store_meta_put(struct store *, const char *key, const char *value);
 /* The installation's secret seed (drawn once with getrandom, kept in meta). */
 int	 store_seed(struct store *, uint64_t *seed);
+
+/*
+ * ---- Fleet mode (fleet.c): the local half of the shared store ----
+ * A failure read here is "local" and is what this host pushes; one pulled
+ * from another host has a row in fleet_origin and is never pushed.
+ */
+struct fleetrow {
+	int64_t	 fr_id;		/* failures.id */
+	int64_t	 fr_time;
+	char	 fr_addr[ADDR_STRLEN];	/* as stored; "" if not a C string */
+	char	*fr_jail;
+	int	 fr_pattern;
+};
+/* The local failures with id > after_id, by id, at most max of them.
+ * Caller frees with store_fleetrows_free(). */
+int	 store_fleet_outbox(struct store *, int64_t after_id, size_t max,
+	    struct fleetrow **v, size_t *n);
+void	 store_fleetrows_free(struct fleetrow *, size_t);	/* NULL is fine */
+/* How many local failures have id > after_id (waiting to be pushed). */
+int	 store_fleet_waiting(struct store *, int64_t after_id, int64_t *n);
+/* Record a failure pulled from host, where its id is rid (seq: its
+ * sequence number in the shared store): 1 recorded, 0 already there
+ * (a row is stored once whatever the pulls do), -1 error. */
+int	 store_fleet_add(struct store *, const char *host, int64_t rid, int64_t seq,
+	    const char *jail, const struct addr *, int64_t time, int pattern);
+
+/* A manual ban (fa_kind 'b') or an unban ('u', at fa_start) made here. */
+struct fleetact {
+	int		 fa_kind;
+	int64_t		 fa_id;		/* bans.id ('b') */
+	char		 fa_addr[ADDR_STRLEN];
+	char		*fa_jail;	/* 'b' */
+	int64_t		 fa_start;	/* the ban's start, or the unban's time */
+	int64_t		 fa_end;	/* 'b': TIME_FOREVER if permanent */
+	char		*fa_reason;	/* 'b': NULL if none */
+};
+/* The manual bans made here with id > ban_after (by id), then the unbans
+ * made here at a time > lift_after (by time): what was pulled is not
+ * listed.  Caller frees with store_fleetacts_free(). */
+int	 store_fleet_actions_out(struct store *, int64_t ban_after, int64_t lift_after,
+	    struct fleetact **v, size_t *n);
+void	 store_fleetacts_free(struct fleetact *, size_t);	/* NULL is fine */
+/* A manual ban pulled from host (its id there rid) / an unban of addr at
+ * `at` pulled from host, recorded (bans_fleet_lift() then lifts it with
+ * bans_unban(addr, at)): 1 done, 0 already there, -1 error. */
+int	 store_fleet_ban_add(struct store *, const char *host, int64_t rid,
+	    const char *jail, const char *addr, int64_t start, int64_t end,
+	    const char *reason);
+int	 store_fleet_lift_add(struct store *, const char *host, const char *addr,
+	    int64_t at);
 
 #endif

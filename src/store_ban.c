@@ -240,7 +240,7 @@ store_run_last(struct store *s, struct runrec *out)
 }
 
 /* The canonical text of an address given by a caller, or -1 (reported). */
-static int
+int
 canonical(struct store *s, const char *addr, char buf[ADDR_STRLEN], const char *what)
 {
 	struct addr	a;

@@ -165,7 +165,7 @@ failbuf_cmp(const void *a, const void *b)
 	return x->fb_seq < y->fb_seq ? -1 : x->fb_seq > y->fb_seq;
 }
 
-static int
+int
 failure_insert(struct store *s, const char *jail, const char *addr, int64_t time,
     int pattern)
 {
@@ -286,6 +286,16 @@ store_pos_put(struct store *s, const char *path, const struct logpos *p)
 	    sqlite3_bind_int64(st, 6, p->lp_fplen) != SQLITE_OK)
 		return bind_error(s, st, "saving a log position");
 	return run(s, st, "saving a log position");
+}
+
+int
+store_pos_del(struct store *s, const char *path)
+{
+	sqlite3_stmt	*st = s->s_st[ST_POS_DEL];
+
+	if (bind_text(st, 1, path) != SQLITE_OK)
+		return bind_error(s, st, "removing a log position");
+	return run(s, st, "removing a log position");
 }
 
 int

@@ -8,6 +8,7 @@
  *                   statement table (stmt_sql) and its preparation
  *   store_fail.c    failures (and their buffer), positions, pending, purge
  *   store_ban.c     bans, runs, scanned files, reports
+ *   store_fleet.c   fleet mode: the outbox, what was pulled
  */
 #ifndef MAILBAN_STORE_INT_H
 #define MAILBAN_STORE_INT_H
@@ -28,6 +29,7 @@ enum stmt {
 	ST_POS_GET,
 	ST_POS_PUT,
 	ST_POS_EACH,
+	ST_POS_DEL,
 	ST_FAIL_MAXID,
 	ST_FAIL_ADD,
 	ST_FAIL_ADDN,
@@ -60,6 +62,16 @@ enum stmt {
 	ST_TOUCHED_FEW,
 	ST_META_GET,
 	ST_META_PUT,
+	ST_FLEET_OUTBOX,
+	ST_FLEET_WAITING,
+	ST_FLEET_KNOWN,
+	ST_FLEET_PUT,
+	ST_FLEET_BANS_OUT,
+	ST_FLEET_LIFTS_OUT,
+	ST_FLEET_BAN_KNOWN,
+	ST_FLEET_BAN_PUT,
+	ST_FLEET_LIFT_KNOWN,
+	ST_FLEET_LIFT_PUT,
 	ST__N
 };
 
@@ -99,6 +111,13 @@ void	 fb_reset(struct store *);
 int	 flush(struct store *);
 #define FAILBUF_ROWS	256	/* rows per INSERT statement when flushing */
 const char *failn_sql(char *buf, size_t len);
+int	 failure_insert(struct store *, const char *jail, const char *addr,
+	    int64_t time, int pattern);
+
+/* store_ban.c: the canonical text of an address given by a caller, or -1
+ * (reported, with what). */
+int	 canonical(struct store *, const char *addr, char buf[ADDR_STRLEN],
+	    const char *what);
 
 static inline void
 done(sqlite3_stmt *st)

@@ -34,20 +34,22 @@
  * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	2
+#define STORE_VERSION	3
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
 struct upgrade {
 	const char	*u_sql;		/* run first; NULL if none */
-	const char	*u_create[4];	/* objects of SCHEMA_SQL to create */
+	const char	*u_create[8];	/* objects of SCHEMA_SQL to create */
 };
 
 static const struct upgrade upgrade[STORE_VERSION + 1] = {
 	{ NULL, { NULL } },		/* 0: no database */
 	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
 	{ NULL, { "scanned", "meta", NULL } },	/* 2: scan dedupe, meta; offenders.filters */
+	{ NULL, { "fleet_origin", "fleet_origin_rid", "fleet_ban_origin",
+	    "fleet_ban_origin_rid", "fleet_lifts", "bans_lifted", NULL } },	/* 3: fleet mode */
 };
 
 /*
@@ -71,6 +73,7 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_POS_EACH] =
 	    "SELECT path, dev, ino, offset, fp, fplen, updated FROM positions "
 	    "ORDER BY path",
+	[ST_POS_DEL] = "DELETE FROM positions WHERE path = ?1",
 	[ST_FAIL_MAXID] = "SELECT max(id) FROM failures",
 	[ST_FAIL_ADD] =
 	    "INSERT INTO failures (time, address, jail, pattern) VALUES (?1, ?2, ?3, ?4)",
@@ -176,6 +179,33 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_META_PUT] =
 	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* Fleet mode: the failures read here (no fleet_origin row) after ?1. */
+	[ST_FLEET_OUTBOX] =
+	    "SELECT f.id, f.time, f.address, f.jail, f.pattern FROM failures f "
+	    "WHERE f.id > ?1 AND NOT EXISTS (SELECT 1 FROM fleet_origin o "
+	    "WHERE o.id = f.id) ORDER BY f.id LIMIT ?2",
+	[ST_FLEET_WAITING] =
+	    "SELECT count(*) FROM failures f WHERE f.id > ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM fleet_origin o WHERE o.id = f.id)",
+	[ST_FLEET_KNOWN] = "SELECT count(*) FROM fleet_origin WHERE host = ?1 AND rid = ?2",
+	[ST_FLEET_PUT] =
+	    "INSERT INTO fleet_origin (id, host, rid, seq) VALUES (?1, ?2, ?3, ?4)",
+	/* The manual bans made here after ?1; the unbans made here after ?1. */
+	[ST_FLEET_BANS_OUT] =
+	    "SELECT b.id, b.address, b.jail, b.start, b.end, b.reason FROM bans b "
+	    "WHERE b.id > ?1 AND b.manual = 1 AND NOT EXISTS (SELECT 1 FROM "
+	    "fleet_ban_origin o WHERE o.id = b.id) ORDER BY b.id",
+	[ST_FLEET_LIFTS_OUT] =
+	    "SELECT b.address, b.lifted FROM bans b WHERE b.lifted > ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM fleet_lifts l WHERE l.address = b.address AND "
+	    "l.lifted = b.lifted) GROUP BY b.address, b.lifted ORDER BY 2, 1",
+	[ST_FLEET_BAN_KNOWN] =
+	    "SELECT count(*) FROM fleet_ban_origin WHERE host = ?1 AND rid = ?2",
+	[ST_FLEET_BAN_PUT] = "INSERT INTO fleet_ban_origin (id, host, rid) VALUES (?1, ?2, ?3)",
+	[ST_FLEET_LIFT_KNOWN] =
+	    "SELECT count(*) FROM fleet_lifts WHERE address = ?1 AND lifted = ?2",
+	[ST_FLEET_LIFT_PUT] =
+	    "INSERT INTO fleet_lifts (address, lifted, host) VALUES (?1, ?2, ?3)",
 	[ST_SCANNED_PUT] =
 	    "INSERT INTO scanned (fp, fplen, offset, name, updated) "
 	    "VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER)) "

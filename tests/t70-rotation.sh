@@ -171,3 +171,46 @@ fail 10:00:03 192.0.2.12 > "$LOG"
 ok_eq "shrink+grow: quiet" "" "$(r 11:01:00)"
 ok_eq "shrink+grow: read from 0" "10:00:01 10:00:02 10:00:03 10:00:04 10:00:05" "$(seen)"
 ok_eq "shrink+grow: every line read once" "5 lines, 0 skipped" "$(lines)"
+
+# 10. the same log under another spelling of its path is the same file:
+# positions are keyed by the canonical path (resolved directory + name)
+fresh
+{ fail 10:00:01 $A; fail 10:00:02 $A; } > "$LOG"
+r 11:00:00
+n=0
+for p in "$T/log//mail.log" "$T/./log/mail.log" "$T/log/../log/mail.log" "$T/loglink/mail.log"; do
+	n=$((n + 1))
+	rm -f "$T/loglink"; ln -s log "$T/loglink"
+	conf70 "logpath=$p"
+	fail 10:00:1$n $A >> "$LOG"
+	ok_eq "spelling $n: quiet" "" "$(r 11:0$n:00)"
+done
+rm -f "$T/loglink"
+conf70
+ok_eq "spellings: nothing read twice" "10:00:01 10:00:02 10:00:11 10:00:12 10:00:13 10:00:14" "$(seen)"
+ok_eq "spellings: every line read once" "6 lines, 0 skipped" "$(lines)"
+ok_eq "spellings: one position, canonical path" "$T/log/mail.log" "$(q 'select path from positions')"
+# a database of an older version, keyed by the configured spelling, goes on
+# at its offset and is moved to the canonical key
+q "update positions set path = '$T/log//mail.log'"
+conf70 "logpath=$T/log//mail.log"
+fail 10:00:20 $A >> "$LOG"
+ok_eq "old key: quiet" "" "$(r 11:10:00)"
+conf70
+ok_eq "old key: goes on at its offset" "10:00:01 10:00:02 10:00:11 10:00:12 10:00:13 10:00:14 10:00:20" "$(seen)"
+ok_eq "old key: moved to the canonical path" "$T/log/mail.log" "$(q 'select path from positions')"
+
+# 11. an unterminated tail over the line limit (64 KiB) is skipped and
+# counted once, not read again by every run; the rest of that line is
+# skipped when it comes, and the lines after it are read
+fresh
+fail 10:00:01 $A > "$LOG"
+head -c 300000 /dev/zero | tr '\0' z >> "$LOG"
+ok_eq "long tail: quiet" "" "$(r 11:00:00)"
+ok_eq "long tail: skipped and counted" "1 lines, 1 skipped" "$(lines)"
+ok_eq "long tail: consumed" "$(wc -c < "$LOG")" "$(q 'select offset from positions')"
+ok_eq "long tail: next run reads nothing" "0 0 0" "$(r 11:01:00; q 'select lines, bytes, skipped from runs order by id desc limit 1' | tr '|' ' ')"
+{ printf 'zzz\n'; fail 10:00:02 $A; } >> "$LOG"
+ok_eq "long tail: ended: quiet" "" "$(r 11:02:00)"
+ok_eq "long tail: the rest skipped, not counted again" "2 lines, 1 skipped" "$(lines)"
+ok_eq "long tail: the line after it read" "10:00:01 10:00:02" "$(seen)"

@@ -18,12 +18,15 @@ ok_eq "installed files and modes" "755 /usr/sbin/mailban
 644 /lib/systemd/system/mailban.timer
 644 /usr/lib/tmpfiles.d/mailban.conf
 700 /var/lib/mailban
-644 /usr/share/mailban/schema.sql" "$(for f in /usr/sbin/mailban /usr/share/man/man8/mailban.8 \
+644 /usr/share/mailban/schema.sql
+644 /usr/share/mailban/fleet.sql" "$(for f in /usr/sbin/mailban /usr/share/man/man8/mailban.8 \
     /usr/share/man/man5/mailban.conf.5 /etc/mailban/mailban.conf /etc/cron.d/mailban \
     /lib/systemd/system/mailban.service /lib/systemd/system/mailban.timer /usr/lib/tmpfiles.d/mailban.conf \
-    /var/lib/mailban /usr/share/mailban/schema.sql; do mode "$f"; done)"
-ok_eq "every installed file is listed above (and the 7 reports)" "9" \
-    "$(find "$D" -type f | grep -vc '/usr/share/mailban/reports/')"
+    /var/lib/mailban /usr/share/mailban/schema.sql /usr/share/mailban/fleet.sql; do mode "$f"; done)"
+ok_eq "every installed file is listed above (and the 7 reports)" "10" \
+    "$(find "$D" -type f | grep -vEc '/usr/share/mailban/(fleet-)?reports/')"
+ok_eq "the fleet reports for psql" "failures-per-host.sql shared-offenders.sql" \
+    "$(ls "$D/usr/share/mailban/fleet-reports" | paste -sd' ')"
 ok_eq "cron runs the installed binary every minute as root, unless systemd runs" \
     "* * * * * root test -x /usr/sbin/mailban && [ ! -d /run/systemd/system ] && /usr/sbin/mailban run -c /etc/mailban/mailban.conf" \
     "$(grep -v '^#' "$D/etc/cron.d/mailban" | grep root)"

@@ -45,6 +45,10 @@ drwxr-xr-x ./usr/share/doc/mailban/
 -rw-r--r-- ./usr/share/doc/mailban/changelog.gz
 -rw-r--r-- ./usr/share/doc/mailban/copyright
 drwxr-xr-x ./usr/share/mailban/
+drwxr-xr-x ./usr/share/mailban/fleet-reports/
+-rw-r--r-- ./usr/share/mailban/fleet-reports/failures-per-host.sql
+-rw-r--r-- ./usr/share/mailban/fleet-reports/shared-offenders.sql
+-rw-r--r-- ./usr/share/mailban/fleet.sql
 drwxr-xr-x ./usr/share/mailban/reports/
 -rw-r--r-- ./usr/share/mailban/reports/active-bans.sql
 -rw-r--r-- ./usr/share/mailban/reports/bans-per-day.sql

@@ -32,6 +32,11 @@
 #    '<', spaces and fake fields: ten 60 KB arg1 values, and 300 lines of
 #    8 KB of every kind.  Quadratic patterns took seconds here; linear ones
 #    take milliseconds.  Run it alone with BENCH_ONLY=hostile.
+# 5. Backends side by side, as root inside `unshare -n` (real iptables,
+#    ipset and nftables), for backend = chain, ipset and nft, each with
+#    maxbans = BENCH_BACKEND_BANS: applying BENCH_BACKEND_BANS new bans to
+#    a clean firewall (every backend's objects removed before each run),
+#    and a no-op run with BENCH_BANS bans in force.
 #
 # Knobs (environment): BENCH_SIZES="1000000 10000000" BENCH_REPS=3
 # BENCH_CRON_REPS=7 BENCH_SEED=1 BENCH_FORMAT=bsd|rfc3339|mixed
@@ -39,8 +44,12 @@
 # BENCH_WINDOW_LINES=1000000 BENCH_BANS=10000 BENCH_V6PCT=10
 # BENCH_BANS_FAILURES=1000000 BENCH_BIG_FAILURES=10000000
 # BENCH_INCR_LINES=1000 BENCH_CACHE=/tmp/mailban-bench
-# BENCH_SKIP="scan f2b stages window cron big hostile" (any of these words);
-# BENCH_ONLY="hostile" (only these parts)
+# BENCH_BACKEND_BANS=100000 BENCH_BACKEND_REPS=3
+# BENCH_SKIP="scan f2b stages window cron big hostile backends fleet" (any of
+# these words); BENCH_ONLY="hostile" (only these parts)
+# Fleet mode: tests/bench/fleet.sh (its own table, after the others):
+#    push/pull cost per cron run for BENCH_HOSTS (10) hosts x
+#    BENCH_FLEET_FAILURES (10,000) failures, through a scratch PostgreSQL.
 set -u
 LC_ALL=C TZ=UTC
 export LC_ALL TZ
@@ -71,6 +80,8 @@ V6PCT=${BENCH_V6PCT:-10}
 BANFAIL=${BENCH_BANS_FAILURES:-1000000}
 BIGFAIL=${BENCH_BIG_FAILURES:-10000000}
 INCR=${BENCH_INCR_LINES:-1000}
+BBANS=${BENCH_BACKEND_BANS:-100000}
+BREPS=${BENCH_BACKEND_REPS:-3}
 SKIP=${BENCH_SKIP:-}
 ONLY=${BENCH_ONLY:-}
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
@@ -208,8 +219,62 @@ cron_part() {
 	fi
 }
 
+# ---------------------------------------------------------------------------
+# 4. Backends: this script again, as root inside `unshare -n`.
+backends_part() {
+	clean_all() {	# nothing of any backend left
+		for _f in iptables ip6tables; do
+			printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' |
+			    "$_f-restore" -w || return 1
+		done
+		ipset destroy 2>/dev/null
+		nft flush ruleset
+	}
+	# backend_conf BACKEND DB: a config with that backend, maxbans BBANS.
+	backend_conf() {
+		_c=$TMP/bk/conf.$1.$(basename "$2")
+		sed -e "s|^logpath[ 	]*=.*|logpath   = $TMP/bk/empty.log|" \
+		    -e "s|^database[ 	]*=.*|database  = $2|" \
+		    -e "s|^maxbans[ 	]*=.*|maxbans   = $BBANS|" \
+		    -e "s|^backend[ 	]*=.*|backend   = $1|" conf/mailban.conf > "$_c" || return 1
+		echo "$_c"
+	}
+	in_force() {
+		case $1 in
+		chain)	echo "$(iptables-save -t filter | grep -c "^-A $CHAIN -s") IPv4 + $(ip6tables-save -t filter | grep -c "^-A $CHAIN -s") IPv6 rules" ;;
+		ipset)	echo "$(ipset save | grep -c "^add $CHAIN ") IPv4 + $(ipset save | grep -c "^add ${CHAIN}6 ") IPv6 set members" ;;
+		nft)	echo "$(nft -j list set inet $CHAIN ban4 | grep -o '"val"' | wc -l) IPv4 + $(nft -j list set inet $CHAIN ban6 | grep -o '"val"' | wc -l) IPv6 set elements" ;;
+		esac
+	}
+	ip link set lo up 2>/dev/null
+	for b in chain ipset nft; do
+		c=$(backend_conf "$b" "$TMP/bk/dbbig")
+		now=$(cat "$TMP/bk/dbbig.now")
+		PREP=clean_all NREPS=$BREPS measure "apply-$b" \
+		    "backend $b: applying $BBANS new bans" 0 0 \
+		    "$MAILBAN" run -c "$c" --now "$now" &&
+		    note "backend $b, $BBANS bans: $(in_force "$b") applied"
+	done
+	for b in chain ipset nft; do
+		c=$(backend_conf "$b" "$TMP/bk/db10k")
+		now=$(cat "$TMP/bk/db10k.now")
+		clean_all
+		if "$MAILBAN" run -c "$c" --now "$now" > "$TMP/out" 2>&1; then
+			NREPS=$CREPS measure "noop-$b" "backend $b: no-op, $NBANS bans in force" \
+			    0 0 "$MAILBAN" run -c "$c" --now "$now" &&
+			    note "backend $b, no-op: $(in_force "$b") in force"
+		else
+			note "backend $b, $NBANS bans: first run failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+		fi
+	done
+	clean_all
+}
+
 if [ -n "${BENCH_IN_NETNS:-}" ]; then
-	cron_part
+	case ${BENCH_PART:-cron} in
+	backends)	backends_part ;;
+	*)		cron_part ;;
+	esac
 	exit 0
 fi
 
@@ -443,6 +508,35 @@ if ! skipped hostile; then
 	scan_prep
 fi
 
+# ---- 5. backends (root, unshare -n) ----
+if ! skipped backends; then
+	if [ "$(id -u)" != 0 ] || ! command -v unshare > /dev/null ||
+	    ! command -v iptables-save > /dev/null || ! command -v ipset > /dev/null ||
+	    ! command -v nft > /dev/null; then
+		note "backends not measured: they need root, unshare, iptables, ipset and nft"
+	else
+		mkdir -p "$TMP/bk" || exit 1
+		: > "$TMP/bk/empty.log"
+		# bbans NAME N: a database of N bans (bursts of 5, 1000 failures a
+		# second, all in force at its .now).
+		bbans() {
+			"$BIN/genfail" -n $(($2 * 5)) -A "$2" -b 5 -6 "$V6PCT" -r 1000 \
+			    -t "$T0" > "$TMP/bk/$1.log"
+			echo $((T0 + $2 * 5 / 1000 + 60)) > "$TMP/bk/$1.now"
+			"$MAILBAN" scan -c "$(scan_conf)" --db "$TMP/bk/$1" \
+			    --now "$(cat "$TMP/bk/$1.now")" "$TMP/bk/$1.log" > "$TMP/out" 2>&1 ||
+			    note "database for $2 bans: scan failed: $(head -n 3 "$TMP/out" | tr '\n' ' ')"
+			rm -f "$TMP/bk/$1.log"
+		}
+		echo "bench: databases of $BBANS and $NBANS bans" >&2
+		bbans dbbig "$BBANS"
+		bbans db10k "$NBANS"
+		echo "bench: backends (unshare -n)" >&2
+		BENCH_IN_NETNS=1 BENCH_PART=backends BENCH_TMP=$TMP unshare -n sh "$0" "$BUILD" ||
+		    note "backends: unshare -n failed"
+	fi
+fi
+
 # ---- report ----
 ENDED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
@@ -557,5 +651,9 @@ if [ "$RESULTS" != "-" ]; then
 		sed 's/^/- /' "$NOTES"
 	} > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" &&
 	    echo "bench: wrote $RESULTS" >&2
+fi
+if ! skipped fleet; then
+	echo
+	sh tests/bench/fleet.sh "$BUILD" 2> /dev/null || true
 fi
 exit 0

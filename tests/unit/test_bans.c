@@ -59,7 +59,7 @@ wanted_whitelist_spares_only_manual_bans(void **state)
 	row(&r[2], "192.0.2.8", "manual", T0 + 10, 1);	/* forced manual ban */
 	row(&r[3], "192.0.2.7", "sendmail-auth", T0, 0);
 	row(&r[4], "2001:db8::5", "sendmail-auth", T0 + 10, 0);
-	w = bans_wanted(&cfg, r, 5, &n);
+	w = bans_wanted(&cfg, r, 5, &n, NULL);
 	assert_int_equal(n, 3);
 	assert_string_equal(text(&w[0], buf), "192.0.2.8");
 	assert_string_equal(text(&w[1], buf), "2001:db8::5");

@@ -1947,6 +1947,58 @@ real_ipset_hundred_thousand_bans_in_one_restore(void **state)
 	free(w);
 }
 
+/* backend = nft: what backend = chain left is planned away, as one line. */
+static void
+nft_backend_removes_what_the_chain_left(void **state)
+{
+	struct config	 c = cfg_default();
+	struct fwplan	 p;
+	struct addr	 w = A("192.0.2.1");
+	char		 line[512], *save;
+
+	(void)state;
+	c.c_backend = BACKEND_NFT;
+	save = script("save-nft", "#!/bin/sh\nprintf '%s' '" HEAD DECL JUMP
+	    R4("192.0.2.1") "-A FORWARD -s 198.51.100.1/32 -j " CH "\n" TAIL "'\n", 0700);
+	c.c_iptables_save = save;
+	assert_logged(firewall_plan_live(&c, AF_INET, &w, 1, &p), 0, "");
+	assert_non_null(p.fp_script);
+	assert_string_equal(p.fp_script, "*filter\n-D FORWARD 1\n"
+	    "-D INPUT -p tcp -m tcp --dport 25 -j " CH "\n"
+	    "-F " CH "\n-X " CH "\nCOMMIT\n");
+	assert_int_equal(p.fp_ndiff, 2);
+	assert_string_equal(firewall_diff_text(&c, AF_INET, &p.fp_diff[0], line,
+	    sizeof(line)), "chain " CH " is left from backend = chain or ipset");
+	assert_string_equal(firewall_diff_text(&c, AF_INET, &p.fp_diff[1], line,
+	    sizeof(line)), "a stale jump from FORWARD to " CH ": -A FORWARD -s "
+	    "198.51.100.1/32 -j " CH);
+	assert_int_equal(p.fp_diff[1].d_foreign, 1);
+	firewall_plan_free(&p);
+	free(save);
+
+	/* native nft rules in table filter: nothing of mailban's can be there */
+	save = script("save-nft2", "#!/bin/sh\ncat <<'E'\n# Table `filter' is "
+	    "incompatible, use 'nft' tool.\nE\n", 0700);
+	c.c_iptables_save = save;
+	assert_logged(firewall_plan_live(&c, AF_INET, &w, 1, &p), 0, "");
+	assert_null(p.fp_script);
+	assert_int_equal(p.fp_ndiff, 0);
+	c.c_backend = BACKEND_CHAIN;
+	assert_logged(firewall_plan_live(&c, AF_INET, &w, 1, &p), -1,
+	    "mailban: iptables-save: table filter is incompatible (native nft rules "
+	    "were added to it); mailban changed nothing; move those rules to a table "
+	    "of their own (nft list table ip filter shows them)\n");
+	free(save);
+
+	/* no iptables installed: nothing to do, nothing said */
+	c.c_backend = BACKEND_NFT;
+	c.c_iptables_save = "/nonexistent/iptables-save";
+	assert_logged(firewall_plan_live(&c, AF_INET, &w, 1, &p), 0, "");
+	assert_null(p.fp_script);
+	assert_int_equal(p.fp_ndiff, 0);
+	assert_logged(firewall_stop(&c, AF_INET), 0, "");
+}
+
 static int
 group_setup(void **state)
 {
@@ -1959,7 +2011,8 @@ group_teardown(void **state)
 {
 	static const char *const names[] = { "save-argv", "save-fd", "restore-2",
 	    "restore-3", "restore-wc", "restore-kill", "not-executable", "save-canned",
-	    "ipset-argv", "save-canned2", "save-canned3", "ipset-canned" };
+	    "ipset-argv", "save-canned2", "save-canned3", "ipset-canned", "save-nft",
+	    "save-nft2" };
 	char	path[256];
 	size_t	i;
 
@@ -1976,6 +2029,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plan_empty_output_creates_chain_sorted_bans_and_jump),
+		cmocka_unit_test(nft_backend_removes_what_the_chain_left),
 		cmocka_unit_test(plan_comment_only_output_means_no_filter_table),
 		cmocka_unit_test(plan_table_without_chain_declares_it),
 		cmocka_unit_test(plan_complete_chain_is_nothing_to_do),

@@ -959,6 +959,9 @@ real_journal_follow_reads_new_entries_once(void **state)
 	got_free(&g);
 	free(nc2);
 	free(nc);
+	free(sm_logger);
+	free(sm_cat);
+	sm_logger = sm_cat = NULL;
 }
 
 static int

@@ -441,8 +441,49 @@ overlong_line_across_blocks_is_skipped_whole(void **state)
 	assert_int_equal(pos.lp_offset, (int64_t)n);
 }
 
+/*
+ * An unterminated tail over READER_LINEMAX can never become a line that is
+ * passed on: it is skipped and counted once, and the position moves past
+ * it (inside the line), so that later runs do not read it again.  What
+ * follows it up to the next '\n' is the rest of that line: skipped too,
+ * not counted again, never passed on as a line of its own.
+ */
 static void
-overlong_unterminated_tail_is_not_consumed(void **state)
+overlong_unterminated_tail_is_skipped_once(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	char			*b = xmalloc(100000);
+
+	memset(b, 'z', 100000);
+	put(t, "mail.log", "A1\n");
+	wr(t, "mail.log", b, 100000, O_APPEND);
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	assert_string_equal(t->out, "mail.log:A1\n");
+	assert_stats(&st, 1, 100003, 1, 1, 0, 0, 0);
+	assert_int_equal(pos.lp_offset, 100003);
+	/* Not read again: */
+	wr(t, "mail.log", b, 100000, O_APPEND);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+	assert_stats(&st, 0, 100000, 0, 1, 0, 0, 0);
+	assert_int_equal(pos.lp_offset, 200003);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
+	free(b);
+	/* The rest of the line ends it; the next line is read. */
+	add(t, "mail.log", "zzz\nA2\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log:A2\n");
+	assert_stats(&st, 1, 7, 0, 1, 0, 0, 0);
+	assert_int_equal(pos.lp_offset, 200010);
+	assert_string_equal(t->err, "");
+}
+
+/* ... and when the file is rotated inside that line, the rest is skipped in the rotated file. */
+static void
+overlong_tail_continued_in_rotated_file_is_skipped(void **state)
 {
 	struct t		*t = *state;
 	struct logpos		 pos;
@@ -454,14 +495,161 @@ overlong_unterminated_tail_is_not_consumed(void **state)
 	wr(t, "mail.log", b, 100000, O_APPEND);
 	free(b);
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
-	assert_string_equal(t->out, "mail.log:A1\n");
-	assert_stats(&st, 1, 3, 0, 1, 0, 0, 0);
-	assert_int_equal(pos.lp_offset, 3);
-	add(t, "mail.log", "\nA2\n");
+	assert_int_equal(pos.lp_offset, 100003);
+	add(t, "mail.log", "zzz\nA2\n");
+	mv(t, "mail.log", "mail.log.1");
+	put(t, "mail.log", "B1\n");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
-	assert_string_equal(t->out, "mail.log:A2\n");
-	assert_stats(&st, 1, 100004, 1, 1, 0, 0, 0);
-	assert_int_equal(pos.lp_offset, 100007);
+	assert_string_equal(t->out, "mail.log.1:A2\nmail.log:B1\n");
+	assert_stats(&st, 2, 10, 0, 2, 0, 1, 0);
+	assert_string_equal(t->err, "");
+}
+
+/*
+ * copytruncate while the reader is inside the file: the callback plays
+ * logrotate (copy to mail.log.1, truncate mail.log) after a few lines of
+ * a 2 MB log, so the rest of the first 1 MB block is consumed from memory
+ * and the second block is only in the copy.  Every line must be seen
+ * exactly once over the runs that follow.
+ */
+#define CT_LINES	40000	/* 50 bytes each: two read blocks */
+
+struct tally {
+	struct t	*t;
+	int		 calls, at;	/* on call `at`: copytruncate */
+	int		 bnew;		/* then append this many B lines at once */
+	int		 a[CT_LINES], b[CT_LINES];
+};
+
+static void
+ct_lines(struct t *t, int c, int n, int flags)
+{
+	char	*s = xmalloc((size_t)n * 50), one[64];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(one, sizeof(one), "%c%05d %042d\n", c, i % 100000, 0);
+		memcpy(s + (size_t)i * 50, one, 50);
+	}
+	wr(t, "mail.log", s, (size_t)n * 50, flags);
+	free(s);
+}
+
+static void
+ct_copytruncate(struct t *t)
+{
+	char	 a[PATH_MAX], b[PATH_MAX], *buf = xmalloc(4 * 1024 * 1024);
+	ssize_t	 n;
+	int	 in, out;
+
+	in = open(P(t, "mail.log", a), O_RDONLY);
+	out = open(P(t, "mail.log.1", b), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, 4 * 1024 * 1024)) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	free(buf);
+	assert_int_equal(truncate(a, 0), 0);
+}
+
+static int
+tally(void *arg, const char *file, const char *line, size_t len)
+{
+	struct tally	*ty = arg;
+	int		 i;
+
+	(void)file;
+	if (++ty->calls == ty->at) {
+		ct_copytruncate(ty->t);
+		if (ty->bnew > 0)
+			ct_lines(ty->t, 'B', ty->bnew, O_APPEND);
+	}
+	assert_int_equal(len, 49);
+	i = atoi(line + 1);
+	assert_true(i >= 0 && i < CT_LINES);
+	if (line[0] == 'A')
+		ty->a[i]++;
+	else
+		ty->b[i]++;
+	return 0;
+}
+
+static int
+follow_tally(struct t *t, struct tally *ty, struct logpos *pos, int have,
+    struct reader_stats *st)
+{
+	FILE	*f;
+	int	 saved, rc;
+
+	reset(t, st);
+	f = cap_begin(&saved);
+	rc = reader_follow(t->log, pos, have, tally, ty, st);
+	cap_end(t, f, saved);
+	return rc;
+}
+
+/* Lines of v[0..n) seen 0 times (lost) and more than once (duplicated). */
+static void
+ct_count(const int *v, int n, int *lost, int *dup)
+{
+	int	i;
+
+	*lost = *dup = 0;
+	for (i = 0; i < n; i++) {
+		*lost += v[i] == 0;
+		*dup += v[i] > 1;
+	}
+}
+
+static void
+ct_case(struct t *t, int bafter, int bnew)
+{
+	struct tally		*ty = xcalloc(1, sizeof(*ty));
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	int			 lost, dup;
+
+	ty->t = t;
+	ty->at = 10;
+	ty->bnew = bnew;
+	ct_lines(t, 'A', CT_LINES, O_TRUNC);
+	assert_int_equal(follow_tally(t, ty, &pos, 0, &st), 0);
+	/* never a fingerprint shorter than what was consumed */
+	assert_int_equal(pos.lp_fplen, READER_FPMAX);
+	if (bafter > 0)
+		ct_lines(t, 'B', bafter, O_APPEND);
+	assert_int_equal(follow_tally(t, ty, &pos, 1, &st), 0);
+	assert_int_equal(follow_tally(t, ty, &pos, 1, &st), 0);
+	assert_int_equal(st.rs_lines, 0);
+	ct_count(ty->a, CT_LINES, &lost, &dup);
+	assert_int_equal(lost, 0);
+	assert_int_equal(dup, 0);
+	ct_count(ty->b, bnew + bafter, &lost, &dup);
+	assert_int_equal(lost, 0);
+	assert_int_equal(dup, 0);
+	free(ty);
+}
+
+/* New lines after the run, fewer bytes than the offset: the copy's tail is not lost. */
+static void
+copytruncate_during_read_finishes_the_copy(void **state)
+{
+	ct_case(*state, 100, 0);
+}
+
+/* New lines after the run, more than the offset: not skipped by an empty fingerprint. */
+static void
+copytruncate_during_read_then_longer_file(void **state)
+{
+	ct_case(*state, 30000, 0);
+}
+
+/* Truncated and written past the reader's offset while it reads: not taken for the old file. */
+static void
+copytruncate_and_rewrite_during_read(void **state)
+{
+	ct_case(*state, 0, 30000);
 }
 
 /* ---- same inode, changed under us ---- */
@@ -1683,6 +1871,97 @@ stream_callback_error_stops(void **state)
 	assert_string_equal(t->err, "");
 }
 
+/*
+ * The file at path is opened before the rotated files are read; a
+ * copytruncate while they are read (a second rotation within the run)
+ * empties it before any of it was read.  The position keeps the head
+ * seen at the open, by which the next run finds the copy.
+ */
+struct ct2 {
+	struct t	*t;
+	int		 done;
+};
+
+static int
+ct2_fn(void *arg, const char *file, const char *line, size_t len)
+{
+	struct ct2	*c = arg;
+	char		 a[PATH_MAX];
+
+	if (!c->done) {
+		c->done = 1;
+		put(c->t, "mail.log.0", "B1\nB2\n");		/* the copy */
+		set_mtime(c->t, "mail.log.0", T0 + 1);
+		assert_int_equal(truncate(P(c->t, "mail.log", a), 0), 0);
+	}
+	return collect(c->t, file, line, len);
+}
+
+static void
+copytruncate_while_rotated_files_are_read(void **state)
+{
+	struct t		*t = *state;
+	struct ct2		 c = { t, 0 };
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	FILE			*f;
+	int			 saved;
+
+	put(t, "mail.log", "A1\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	add(t, "mail.log", "A2\n");
+	mv(t, "mail.log", "mail.log.1");
+	set_mtime(t, "mail.log.1", T0);
+	put(t, "mail.log", "B1\nB2\n");
+	reset(t, &st);
+	f = cap_begin(&saved);
+	assert_int_equal(reader_follow(t->log, &pos, 1, ct2_fn, &c, &st), 0);
+	cap_end(t, f, saved);
+	assert_string_equal(t->out, "mail.log.1:A2\n");
+	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
+	assert_int_equal(pos.lp_offset, 0);
+	assert_int_equal(pos.lp_fplen, 6);
+	assert_int_equal(pos.lp_fp, fp_of("B1\nB2\n", 6));
+	add(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.0:B1\nmail.log.0:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+}
+
+/* ---- the key of a position ---- */
+
+static void
+key_is_the_file_not_the_spelling(void **state)
+{
+	struct t	*t = *state;
+	char		 b[PATH_MAX], *k;
+	const char	*in[] = { "mail.log", "/mail.log", "./mail.log",
+	    "sub/../mail.log", "link/../mail.log", "link/..//./mail.log" };
+	char		 w[PATH_MAX];
+	size_t		 i;
+
+	mkd(t, "sub");
+	assert_int_equal(symlink("sub", P(t, "link", b)), 0);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		k = reader_key(P(t, in[i], b));
+		assert_string_equal(k, t->log);
+		free(k);
+	}
+	/* the file name is kept as it is, even if nothing is there yet */
+	k = reader_key(P(t, "link/../maillog", b));
+	assert_string_equal(k, P(t, "maillog", w));
+	free(k);
+	k = reader_key("/nonexistent.d//mail.log");
+	assert_string_equal(k, "/nonexistent.d//mail.log");
+	free(k);
+	k = reader_key("/mail.log");
+	assert_string_equal(k, "/mail.log");
+	free(k);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1697,7 +1976,11 @@ main(void)
 		T(nul_bytes_are_passed_with_exact_length),
 		T(line_of_linemax_passes_one_byte_more_is_skipped),
 		T(overlong_line_across_blocks_is_skipped_whole),
-		T(overlong_unterminated_tail_is_not_consumed),
+		T(overlong_unterminated_tail_is_skipped_once),
+		T(overlong_tail_continued_in_rotated_file_is_skipped),
+		T(copytruncate_during_read_finishes_the_copy),
+		T(copytruncate_during_read_then_longer_file),
+		T(copytruncate_and_rewrite_during_read),
 		T(copytruncate_reads_from_start),
 		T(copytruncate_reads_tail_of_the_copy_first),
 		T(copytruncate_twice_with_compressed_copies),
@@ -1750,6 +2033,8 @@ main(void)
 		T(stream_reads_a_pipe),
 		T(stream_read_error_is_reported),
 		T(stream_callback_error_stops),
+		T(key_is_the_file_not_the_spelling),
+		T(copytruncate_while_rotated_files_are_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

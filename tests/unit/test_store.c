@@ -233,7 +233,7 @@ assert_open_fails(const char *path, int flags, const char *want)
 /* ---- opening ---- */
 
 static void
-create_makes_a_0600_wal_database_at_version_2(void **state)
+create_makes_a_0600_wal_database_at_version_3(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*s = open_new(fx);
@@ -243,13 +243,14 @@ create_makes_a_0600_wal_database_at_version_2(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	store_close(s);
 	assert_dump(fx->db, "SELECT * FROM pragma_user_version, pragma_application_id, "
-	    "pragma_journal_mode, pragma_auto_vacuum", "2|1296843342|wal|2\n");
+	    "pragma_journal_mode, pragma_auto_vacuum", "3|1296843342|wal|2\n");
 	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
 	    "'sqlite_%' ORDER BY type, name",
-	    "index|bans_active\nindex|bans_window\nindex|failures_ban\n"
-	    "index|failures_window\nindex|pending_addr\nindex|pending_qid\n"
+	    "index|bans_active\nindex|bans_lifted\nindex|bans_window\nindex|failures_ban\n"
+	    "index|failures_window\nindex|fleet_ban_origin_rid\nindex|fleet_origin_rid\n"
+	    "index|pending_addr\nindex|pending_qid\n"
 	    "index|pending_time\ntable|bans\n"
-	    "table|failures\ntable|meta\ntable|pending\ntable|positions\ntable|runs\n"
+	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_origin\ntable|meta\ntable|pending\ntable|positions\ntable|runs\n"
 	    "table|scanned\nview|active_bans\nview|ban_history\n"
 	    "view|offenders\n");
 }
@@ -293,12 +294,12 @@ newer_user_version_is_refused(void **state)
 	char		*want;
 
 	store_close(open_new(fx));
-	raw(fx->db, "PRAGMA user_version = 3");
-	want = fmt("mailban: %s: was written by a newer mailban (schema version 3; "
-	    "this one knows up to 2): upgrade mailban\n", fx->db);
+	raw(fx->db, "PRAGMA user_version = 4");
+	want = fmt("mailban: %s: was written by a newer mailban (schema version 4; "
+	    "this one knows up to 3): upgrade mailban\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
-	assert_dump(fx->db, "PRAGMA user_version", "3\n");
+	assert_dump(fx->db, "PRAGMA user_version", "4\n");
 	free(want);
 }
 
@@ -353,7 +354,7 @@ missing_column_is_a_schema_mismatch(void **state)
 
 	store_close(open_new(fx));
 	raw(fx->db, "ALTER TABLE runs DROP COLUMN ms");
-	want = fmt("mailban: %s: the tables do not match schema version 2 (table runs "
+	want = fmt("mailban: %s: the tables do not match schema version 3 (table runs "
 	    "has no column named ms): move it away to start afresh\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	free(want);
@@ -378,7 +379,7 @@ empty_file_is_created_only_with_create(void **state)
 	free(want);
 	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "2\n");
+	assert_dump(fx->db, "PRAGMA user_version", "3\n");
 }
 
 static void
@@ -1777,7 +1778,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	make_v1(fx->db);
 	rows = dump(fx->db, V1_ROWS);
 	assert_int_equal(strlen(rows) > 400, 1);
-	want = fmt("mailban: %s: schema version 1 is older than this mailban's 2 "
+	want = fmt("mailban: %s: schema version 1 is older than this mailban's 3 "
 	    "(a mailban run upgrades it)\n", fx->db);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
 	free(want);
@@ -1787,7 +1788,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	assert_int_equal(store_scanned_put(s, 7, 10, 10, "mail.log.1"), 0);
 	assert_int_equal(store_scanned_get(s, 7, 10, &off), 1);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "2\n");
+	assert_dump(fx->db, "PRAGMA user_version", "3\n");
 	assert_dump(fx->db, V1_ROWS, rows);
 	assert_dump(fx->db, "SELECT name FROM pragma_table_info('offenders')",
 	    "address\nfailures\nfirst_seen\nlast_seen\nbans\nfilters\n");
@@ -1828,14 +1829,139 @@ failed_upgrade_leaves_the_version_1_file_as_it_was(void **state)
 	free(shape);
 }
 
+/* A file as mailban 2 left it (tests/db/v2.sql), with a failure. */
+static void
+version_2_file_is_upgraded_to_3_with_the_fleet_table(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	char		*schema = slurp_schema(2), *fresh = fmt("%s/other.db", fx->dir);
+	char		*a, *b;
+
+	raw(fx->db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL");
+	raw(fx->db, schema);
+	raw(fx->db, "PRAGMA application_id = 1296843342; PRAGMA user_version = 2;"
+	    "INSERT INTO failures (time, address, jail, pattern) VALUES "
+	    "(1764151200, '192.0.2.7', 'sendmail-auth', 0)");
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	store_close(s);
+	assert_dump(fx->db, "PRAGMA user_version", "3\n");
+	assert_dump(fx->db, "SELECT id, time, address FROM failures",
+	    "1|1764151200|192.0.2.7\n");
+	assert_dump(fx->db, "SELECT count(*) FROM fleet_origin", "0\n");
+	assert_int_equal(store_open(fresh, STORE_CREATE, &s), 0);
+	store_close(s);
+	a = dump(fx->db, SHAPE);
+	b = dump(fresh, SHAPE);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(fresh);
+	free(schema);
+}
+
+/* ---- fleet mode: what is pushed, what was pulled ---- */
+
+static void
+fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct fleetrow	*v;
+	struct addr	 a = A("2001:db8:0:0::7"), b = A("198.51.100.9");
+	size_t		 n;
+	int64_t		 w, purged;
+
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.7", T0);
+	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &a, T0 + 5, 1), 1);
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 9);
+	/* The same row of mx2 again (a pull repeated after a kill): nothing. */
+	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &b, T0 + 6, 1), 0);
+	assert_int_equal(store_fleet_add(s, "mx3", 41, 1001, "other", &b, T0 + 7, 0), 1);
+	assert_int_equal(store_commit(s), 0);
+	assert_dump(fx->db, "SELECT f.id, f.address, f.jail, f.time - 1764151200, o.host, "
+	    "o.rid, o.seq FROM failures f LEFT JOIN fleet_origin o USING (id) ORDER BY f.id",
+	    "1|192.0.2.7|sendmail-auth|0|-|-|-\n"
+	    "2|2001:db8::7|sendmail-auth|5|mx2|41|1000\n"
+	    "3|192.0.2.8|sendmail-auth|9|-|-|-\n"
+	    "4|198.51.100.9|other|7|mx3|41|1001\n");
+	assert_int_equal(store_fleet_outbox(s, 0, 10, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].fr_id, 1);
+	assert_string_equal(v[0].fr_addr, "192.0.2.7");
+	assert_string_equal(v[0].fr_jail, "sendmail-auth");
+	assert_int_equal(v[0].fr_time, T0);
+	assert_int_equal(v[1].fr_id, 3);
+	store_fleetrows_free(v, n);
+	assert_int_equal(store_fleet_outbox(s, 0, 1, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].fr_id, 1);
+	store_fleetrows_free(v, n);
+	assert_int_equal(store_fleet_waiting(s, 0, &w), 0);
+	assert_int_equal(w, 2);
+	assert_int_equal(store_fleet_waiting(s, 1, &w), 0);
+	assert_int_equal(w, 1);
+	assert_int_equal(store_fleet_waiting(s, 3, &w), 0);
+	assert_int_equal(w, 0);
+	/* dbpurgeage: a purged pulled failure takes its origin row along. */
+	assert_int_equal(store_purge(s, T0 + 6, &purged), 0);
+	assert_int_equal(purged, 2);
+	assert_dump(fx->db, "SELECT id, host, rid FROM fleet_origin", "4|mx3|41\n");
+	store_close(s);
+}
+
+static void
+fleet_actions_out_lists_bans_and_unbans_made_here_only(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct fleetact	*v;
+	size_t		 n;
+	int64_t		 lifted;
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.5", T0, TIME_FOREVER,
+	    "by hand", NULL), 0);
+	assert_int_equal(store_fleet_ban_add(s, "mx2", 7, "manual", "192.0.2.6", T0 + 1,
+	    T0 + 100, NULL), 1);
+	assert_int_equal(store_fleet_ban_add(s, "mx2", 7, "manual", "192.0.2.6", T0 + 1,
+	    T0 + 100, NULL), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.5", T0 + 10, &lifted), 0);
+	assert_int_equal(lifted, 1);
+	assert_int_equal(bans_fleet_lift(s, "mx2", "192.0.2.6", T0 + 20), 1);
+	assert_int_equal(bans_fleet_lift(s, "mx2", "192.0.2.6", T0 + 20), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_dump(fx->db, "SELECT id, address, lifted - 1764151200 FROM bans ORDER BY id",
+	    "1|192.0.2.5|10\n2|192.0.2.6|20\n");
+	assert_int_equal(store_fleet_actions_out(s, 0, 0, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].fa_kind, 'b');
+	assert_int_equal(v[0].fa_id, 1);
+	assert_string_equal(v[0].fa_addr, "192.0.2.5");
+	assert_int_equal(v[0].fa_end, TIME_FOREVER);
+	assert_string_equal(v[0].fa_reason, "by hand");
+	assert_int_equal(v[1].fa_kind, 'u');
+	assert_string_equal(v[1].fa_addr, "192.0.2.5");
+	assert_int_equal(v[1].fa_start, T0 + 10);
+	store_fleetacts_free(v, n);
+	assert_int_equal(store_fleet_actions_out(s, 1, T0 + 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_fleetacts_free(v, n);
+	store_close(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_the_data_and_does_not_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_file_without_create_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_2_file_is_upgraded_to_3_with_the_fleet_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_actions_out_lists_bans_and_unbans_made_here_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_is_refused_and_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_sqlite_database_is_refused_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_column_is_a_schema_mismatch, setup, teardown),

@@ -1,0 +1,254 @@
+#!/bin/sh
+# t95-fleet.sh -- fleet mode against a REAL PostgreSQL: initdb + pg_ctl in
+# a scratch directory, listening only on a Unix socket there (no TCP
+# port, no system cluster touched), run as the user postgres.  Three
+# mailban hosts mx1..mx3 (three configs, three databases, three chains in
+# one network namespace), each with its own role and its password in a
+# .pgpass file.  The story: 2 failures on each host ban nowhere alone and
+# everywhere once shared; the server stopped -> exit 0, one warning, local
+# bans go on; restarted -> all converge; bad credentials; row-level
+# security; a lost watermark and SIGKILLs -> no row lost or doubled.
+. tests/lib.sh
+need_root_netns "$@"
+
+PGBIN=/usr/lib/postgresql/15/bin
+if [ ! -x "$PGBIN/initdb" ] || ! id postgres > /dev/null 2>&1; then
+	echo "ok 1 # SKIP postgresql 15 is not installed (apt-get install postgresql)"
+	exit 0
+fi
+chmod 755 "$T"
+PG=$T/pg; mkdir -p "$PG" && chown postgres:postgres "$PG"
+aspg() { (cd "$PG" && setpriv --reuid=postgres --regid=postgres --init-groups "$@"); }
+pgstart() { aspg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -s start \
+    -o "-c listen_addresses='' -c unix_socket_directories=$PG" > /dev/null; }
+pgstop() { aspg "$PGBIN/pg_ctl" -D "$PG/data" -w -s -m fast stop > /dev/null 2>&1; }
+trap 'pgstop; rm -rf "$T"' EXIT INT TERM
+ok_run "initdb" aspg "$PGBIN/initdb" -D "$PG/data" -U postgres --auth-local=peer -E UTF8
+cat > "$PG/data/pg_hba.conf" <<EOF
+local all postgres peer
+local all all scram-sha-256
+EOF
+ok_run "postgresql starts on its socket only" pgstart
+su_psql() { aspg "$PGBIN/psql" -X -q -A -t -h "$PG" -U postgres -d "${2:-postgres}" -c "$1"; }
+PSQL=/usr/lib/postgresql/15/bin/psql
+psql_as() { PGPASSFILE=$T/pgpass $PSQL -X -q -A -t -h "$PG" -U "$1" -d mailban -c "$2" 2>&1; }
+setup_roles() { su_psql "CREATE ROLE mailban_hosts NOLOGIN;
+CREATE ROLE mailban LOGIN PASSWORD 'owner-pw';
+CREATE ROLE mx1 LOGIN PASSWORD 'pw1' IN ROLE mailban_hosts;
+CREATE ROLE mx2 LOGIN PASSWORD 'pw2' IN ROLE mailban_hosts;
+CREATE ROLE mx3 LOGIN PASSWORD 'pw3' IN ROLE mailban_hosts;" &&
+    su_psql "CREATE DATABASE mailban OWNER mailban"; }
+ok_run "roles and database" setup_roles
+printf '*:*:mailban:mailban:owner-pw\n*:*:mailban:mx1:pw1\n*:*:mailban:mx2:pw2\n*:*:mailban:mx3:pw3\n' \
+    > "$T/pgpass"
+chmod 600 "$T/pgpass"
+export PGPASSFILE="$T/pgpass"
+
+# host NAME [ROLE]: a config, a database and a chain of its own
+host() {
+	mkdir -p "$T/$1/state" && chmod 700 "$T/$1/state" && : > "$T/$1/mail.log"
+	sed -e "s|^logpath .*|logpath = $T/$1/mail.log|" \
+	    -e "s|^database .*|database = $T/$1/state/mailban.db|" \
+	    -e 's|^maxretry .*|maxretry = 3|' -e 's|^port .*|port = 25|' \
+	    -e "s|^chain .*|chain = mb-$1|" \
+	    -e "/^\[DEFAULT\]/a fleet = host=$PG dbname=mailban user=${2:-$1}\\nfleet_host = $1" \
+	    conf/mailban.conf > "$T/$1.conf"
+	chmod 600 "$T/$1.conf"
+}
+host mx1; host mx2; host mx3; host owner mailban
+nf=0
+fail() {	# fail HOST TIME ADDR
+	nf=$((nf + 1))
+	printf 'Nov 26 %s %s sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
+	    "$2" "$1" $((1000 + nf)) "$nf" "$nf" "$nf" "$3" "$nf" >> "$T/$1/mail.log"
+}
+run() { "$MAILBAN" run -c "$T/$1.conf" --now "2026-11-26T$2Z"; }
+q() { sqlite3 "$T/$1/state/mailban.db" "$2"; }
+bans() { q "$1" 'select address, jail, start, "end", failures from bans order by address, start'; }
+chain() { iptables-save -t filter | grep -E "^-A mb-$1 " | sed 's/ -p tcp.*//'; }
+shared() { psql_as mailban "$1"; }
+
+# 1. the shared store is created by the first run whose role may create
+#    tables; an MX role may not (it would own them and escape the policies)
+ok_rc "mx1 first, no tables yet: exit 0" 0 run mx1 10:00:00
+ok_eq "one warning naming the cause" "mailban: fleet: creating the tables (as the database owner: see mailban(8)): permission denied for schema public; local bans go on, the next run catches up (0 failures waiting to be pushed)" \
+    "$(cat "$T/.out")"
+ok_eq "the owner's run creates them, silently" "" "$(run owner 10:00:00 2>&1)"
+ok_eq "version 1 recorded" "1" "$(shared 'SELECT version FROM fleet_version')"
+
+# 2. 2 failures on each host of one attacker (maxretry 3): no host alone
+#    bans it; once shared, each host's next run bans it, all alike
+A=203.0.113.50
+fail mx1 10:00:01 $A; fail mx1 10:00:02 $A
+fail mx2 10:01:01 $A; fail mx2 10:01:02 $A
+fail mx3 10:02:01 $A; fail mx3 10:02:02 $A
+ok_eq "mx1 run: the problem cleared, one line" "mailban: fleet: the shared store works again; every failure is pushed and pulled" \
+    "$(run mx1 10:05:00 2>&1)"
+ok_eq "mx1 alone: no ban" "" "$(bans mx1)"
+ok_eq "mx1 pushed its 2" "mx1|2" "$(shared 'SELECT host, count(*) FROM fleet_failures GROUP BY host')"
+ok_eq "mx2 run prints nothing" "" "$(run mx2 10:05:10 2>&1)"
+ok_eq "mx3 run prints nothing" "" "$(run mx3 10:05:20 2>&1)"
+ok_eq "mx1 second run prints nothing" "" "$(run mx1 10:06:00 2>&1)"
+BAN="$A|sendmail-reject|1795687261|1795690861|3"
+ok_eq "mx1 bans it at the 3rd failure of the fleet (mx2's first)" "$BAN" "$(bans mx1)"
+ok_eq "mx2 the same ban" "$BAN" "$(bans mx2)"
+ok_eq "mx3 the same ban" "$BAN" "$(bans mx3)"
+ok_eq "all three chains hold it" "-A mb-mx1 -s $A/32|-A mb-mx2 -s $A/32|-A mb-mx3 -s $A/32" \
+    "$(chain mx1)|$(chain mx2)|$(chain mx3)"
+ok_eq "6 rows shared, 2 per host" "mx1|2
+mx2|2
+mx3|2" "$(shared 'SELECT host, count(*) FROM fleet_failures GROUP BY host ORDER BY host')"
+ok_eq "pulled rows are never pushed back" "0" "$(shared "SELECT count(*) FROM fleet_failures f1 JOIN fleet_failures f2 ON f1.host <> f2.host AND f1.time = f2.time")"
+ok_eq "a second pass changes nothing" "||6" "$(run mx2 10:07:00 2>&1)|$(run mx3 10:07:00 2>&1)|$(shared 'SELECT count(*) FROM fleet_failures')"
+ok_eq "each host holds 6 failures, 4 of them pulled with their origin" "6|4|6|4|6|4" \
+    "$(for h in mx1 mx2 mx3; do q $h 'select count(*) from failures'; q $h 'select count(*) from fleet_origin'; done | paste -sd'|')"
+
+# 3. status: this host, waiting rows, every host seen with its last push
+run mx1 10:08:00
+ok_eq "status shows the fleet" "fleet: this host is mx1, 0 failures waiting to be pushed
+fleet hosts: 3
+host mx1: 2 failures pushed
+host mx2: 2 failures pushed
+host mx3: 2 failures pushed" "$("$MAILBAN" status -c "$T/mx1.conf" --now 2026-11-26T10:08:00Z | \
+    sed -n '/^fleet/,$p' | sed 's/last push [0-9T:Z-]*, //')"
+
+# 4. the server stops: local protection goes on, one warning, exit 0
+ok_run "postgresql stops" pgstop
+B=198.51.100.7 C=198.51.100.8
+fail mx1 10:10:01 $B; fail mx1 10:10:02 $B; fail mx1 10:10:03 $B
+fail mx2 10:10:04 $C; fail mx2 10:10:05 $C; fail mx3 10:10:06 $C
+ok_rc "mx1 run with the server down: exit 0" 0 run mx1 10:12:00
+ok_eq "one warning line" "1" "$(wc -l < "$T/.out")"
+ok_eq "it says what and how many wait" "fleet: cannot connect: connection to server on socket \"$PG/.s.PGSQL.5432\" failed: No such file or directory; local bans go on, the next run catches up (3 failures waiting to be pushed)" \
+    "$(sed 's/^mailban: //' "$T/.out")"
+ok_eq "mx1 bans B on its own" "-A mb-mx1 -s $A/32
+-A mb-mx1 -s $B/32" "$(chain mx1)"
+ok_eq "the next run while down is quiet (reported once)" "0|" "$(run mx1 10:13:00 2>&1; echo "$?|")"
+ok_rc "mx2 down: exit 0" 0 run mx2 10:12:00
+ok_rc "mx3 down: exit 0" 0 run mx3 10:12:00
+ok_eq "status while down" "fleet: this host is mx2, 2 failures waiting to be pushed" \
+    "$("$MAILBAN" status -c "$T/mx2.conf" --now 2026-11-26T10:12:00Z | grep '^fleet: this')"
+
+# 5. restarted: every host catches up, all converge (B and C banned on all)
+ok_run "postgresql restarts" pgstart
+ok_eq "mx1: cleared, one line" "mailban: fleet: the shared store works again; every failure is pushed and pulled" \
+    "$(run mx1 10:14:00 2>&1)"
+run mx2 10:14:10 2> /dev/null; run mx3 10:14:20 2> /dev/null
+ok_eq "second round quiet" "" "$(run mx1 10:15:00 2>&1; run mx2 10:15:00 2>&1; run mx3 10:15:00 2>&1)"
+ALL="$B|sendmail-reject|1795687803|1795691403|3
+$C|sendmail-reject|1795687806|1795691406|3
+$BAN"
+ok_eq "mx1 converged" "$ALL" "$(bans mx1)"
+ok_eq "mx2 converged" "$ALL" "$(bans mx2)"
+ok_eq "mx3 converged" "$ALL" "$(bans mx3)"
+ok_eq "every chain holds the three" "3|3|3" \
+    "$(chain mx1 | wc -l)|$(chain mx2 | wc -l)|$(chain mx3 | wc -l)"
+ok_eq "12 rows shared, none twice" "12|12" \
+    "$(shared 'SELECT count(*), count(DISTINCT (host, rid)) FROM fleet_failures')"
+
+# 5b. a manual ban on one host reaches the others, and so does its unban;
+#     a ban forced on an address another host whitelists stays out there
+M=192.0.2.150
+ok_rc "mx1: mailban ban $M" 0 "$MAILBAN" ban $M -c "$T/mx1.conf" --for 2h --reason "by hand" \
+    --now 2026-11-26T10:16:00Z
+sed -i 's|^ignoreip .*|ignoreip = 127.0.0.0/8 ::1 192.0.2.151|' "$T/mx3.conf"
+ok_rc "mx1: mailban ban --force 192.0.2.151" 0 "$MAILBAN" ban 192.0.2.151 -c "$T/mx1.conf" \
+    --force --now 2026-11-26T10:16:00Z
+ok_eq "the runs are quiet" "" "$(run mx1 10:17:00 2>&1; run mx2 10:17:00 2>&1; run mx3 10:17:00 2>&1)"
+MB="$M|manual|1795688160|1795695360|by hand"
+ok_eq "mx2 holds the manual ban" "$MB
+192.0.2.151|manual|1795688160|1795691760|" \
+    "$(q mx2 "select address, jail, start, \"end\", reason from bans where manual = 1 order by address")"
+ok_eq "mx3 too, but not the one it whitelists" "$MB" \
+    "$(q mx3 "select address, jail, start, \"end\", reason from bans where manual = 1 order by address")"
+ok_eq "mx2's chain holds it" "-A mb-mx2 -s $M/32" "$(chain mx2 | grep "$M/")"
+ok_eq "2 actions shared, from mx1" "mx1|ban|2" "$(shared 'SELECT host, kind, count(*) FROM fleet_actions GROUP BY 1, 2')"
+ok_rc "mx1: mailban unban $M" 0 "$MAILBAN" unban $M -c "$T/mx1.conf" --now 2026-11-26T10:20:00Z
+ok_eq "the runs are quiet again" "" "$(run mx1 10:21:00 2>&1; run mx2 10:21:00 2>&1; run mx3 10:21:00 2>&1; run mx2 10:21:30 2>&1)"
+ok_eq "lifted everywhere at the unban's time" "1795688400|1795688400|1795688400" \
+    "$(q mx1 "select lifted from bans where address = '$M'")|$(q mx2 "select lifted from bans where address = '$M'")|$(q mx3 "select lifted from bans where address = '$M'")"
+ok_eq "gone from mx2's and mx3's chains" "|" "$(chain mx2 | grep "$M/")|$(chain mx3 | grep "$M/")"
+ok_eq "the unban is pushed once, never echoed back" "mx1|ban|2
+mx1|unban|1" "$(shared 'SELECT host, kind, count(*) FROM fleet_actions GROUP BY 1, 2 ORDER BY 1, 2')"
+
+report() { $PSQL -X -q -A -t -h "$PG" -U mx1 -d mailban -f "sql/fleet-reports/$1.sql" 2>&1; }
+ok_eq "report failures-per-host (psql)" "mx1|5|2|2026-11-26 10:00:01|2026-11-26 10:10:03
+mx2|4|2|2026-11-26 10:01:01|2026-11-26 10:10:05
+mx3|3|2|2026-11-26 10:02:01|2026-11-26 10:10:06" "$(report failures-per-host | cut -d'|' -f1-5)"
+ok_eq "every host has a last push" "3" "$(report failures-per-host | cut -d'|' -f6 | grep -c '^2[0-9-]* [0-9:]*$')"
+ok_eq "report shared-offenders (psql)" "203.0.113.50|3|6|mx1,mx2,mx3|2026-11-26 10:00:01|2026-11-26 10:02:02
+198.51.100.8|2|3|mx2,mx3|2026-11-26 10:10:04|2026-11-26 10:10:06" "$(report shared-offenders)"
+ok_eq "mailban config shows the fleet keys" "fleet = host=$PG dbname=mailban user=mx1
+fleet_host = mx1" "$("$MAILBAN" config -c "$T/mx1.conf" | grep '^fleet')"
+
+# 6. bad credentials: exit 0, one warning, the next good run catches up
+sed -i 's/:mx3:pw3/:mx3:wrong/' "$T/pgpass"
+fail mx3 10:20:01 192.0.2.99
+ok_rc "mx3 with a wrong password: exit 0" 0 run mx3 10:21:00
+ok_eq "the warning names the failure" "mailban: fleet: cannot connect: connection to server on socket \"$PG/.s.PGSQL.5432\" failed: FATAL:  password authentication failed for user \"mx3\"; local bans go on, the next run catches up (1 failures waiting to be pushed)" \
+    "$(cat "$T/.out")"
+sed -i 's/:mx3:wrong/:mx3:pw3/' "$T/pgpass"
+ok_eq "fixed: cleared" "mailban: fleet: the shared store works again; every failure is pushed and pulled" \
+    "$(run mx3 10:22:00 2>&1)"
+ok_eq "its row arrived" "1" "$(shared "SELECT count(*) FROM fleet_failures WHERE address = '192.0.2.99'")"
+
+# 7. row-level security: a host cannot write in another host's name
+ok_eq "mx1 cannot insert as mx2" "ERROR:  new row violates row-level security policy for table \"fleet_failures\"" \
+    "$(psql_as mx1 "INSERT INTO fleet_failures (host, rid, time, address, jail, pattern) VALUES ('mx2', 99, 0, '192.0.2.1', 'x', 0)")"
+ok_eq "nor delete another host's rows" "0" \
+    "$(psql_as mx1 "DELETE FROM fleet_failures WHERE host = 'mx2' RETURNING 1" | wc -l)"
+host mx9 mx1
+fail mx9 10:30:01 192.0.2.98
+ok_rc "a host pushing under a name not its role's: exit 0" 0 run mx9 10:31:00
+ok_eq "refused by the policy, one warning" "mailban: fleet: pushing: new row violates row-level security policy for table \"fleet_failures\"; local bans go on, the next run catches up (1 failures waiting to be pushed)" \
+    "$(cat "$T/.out")"
+
+# 8. a lost watermark (a kill between the shared commit and the local
+#    update) and a lost pull position: repeated, nothing doubles
+q mx1 "update meta set value = '0' where key = 'fleet_pushed'"
+q mx2 "update meta set value = '0' where key = 'fleet_pulled'"
+ok_eq "re-push and re-pull are quiet" "" "$(run mx1 10:40:00 2>&1; run mx2 10:40:00 2>&1)"
+ok_eq "still 13 rows over there" "13" "$(shared 'SELECT count(*) FROM fleet_failures')"
+ok_eq "mx2 still holds each row once (4 its own, 9 pulled)" "13|9" \
+    "$(q mx2 'select count(*) from failures')|$(q mx2 'select count(*) from fleet_origin')"
+
+# 9. SIGKILL at random points of a large push and pull, then a clean run:
+#    exactly every row once on both sides
+i=0
+while [ $i -lt 3000 ]; do
+	printf 'Nov 26 11:%02d:%02d mx1 sm-mta[7]: 5BQA%04dq0%05d: ruleset=check_rcpt, arg1=<k@example.org>, relay=[192.0.2.%d], reject=550 5.7.1 <k@example.org>... Relaying denied. Proper authentication required.\n' \
+	    $((i / 60 % 60)) $((i % 60)) $((i % 10000)) $i $((i % 200 + 1))
+	i=$((i + 1))
+done >> "$T/mx1/mail.log"
+run mx1 11:59:00 2> /dev/null	# local commit, push (killed below on mx2's side)
+for d in 0.01 0.03 0.05 0.08 0.1 0.15 0.2 0.3; do
+	"$MAILBAN" run -c "$T/mx2.conf" --now 2026-11-26T12:00:00Z 2> /dev/null & p=$!
+	sleep $d; kill -9 $p 2> /dev/null; wait $p 2> /dev/null
+done
+ok_eq "after the kills a clean run of mx2 is quiet" "" "$(run mx2 12:01:00 2>&1)"
+ok_eq "mx2 holds every row of mx1 once" "3005|3005" \
+    "$(q mx2 "select count(*) from fleet_origin where host = 'mx1'")|$(q mx2 "select count(distinct rid) from fleet_origin where host = 'mx1'")"
+# and kills during mx1's push of 3000 more
+q mx1 "update meta set value = '0' where key = 'fleet_pushed'"
+shared "DELETE FROM fleet_failures WHERE host = 'mx1' AND time >= 1795690800" > /dev/null
+ok_eq "the owner could delete them (mx1's 3000 gone)" "13" "$(shared 'SELECT count(*) FROM fleet_failures')"
+for d in 0.01 0.02 0.04 0.06 0.1 0.15 0.2; do
+	"$MAILBAN" run -c "$T/mx1.conf" --now 2026-11-26T12:02:00Z 2> /dev/null & p=$!
+	sleep $d; kill -9 $p 2> /dev/null; wait $p 2> /dev/null
+done
+ok_eq "a clean run of mx1 after the kills is quiet" "" "$(run mx1 12:03:00 2>&1)"
+ok_eq "every failure of mx1 is there once" "3005|3005" \
+    "$(shared "SELECT count(*), count(DISTINCT rid) FROM fleet_failures WHERE host = 'mx1'")"
+
+# 10. dbpurgeage: a run 34 days later purges every failure of mx3, here
+#     and over there (its own rows only); SQLite then reuses failure ids,
+#     and the next failures still get rids of their own and are pushed
+ok_eq "mx3 a month later: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:00:00Z 2>&1)"
+ok_eq "mx3 purged everything here" "0|0" "$(q mx3 'select count(*) from failures')|$(q mx3 'select count(*) from fleet_origin')"
+ok_eq "and its own rows over there, not the others'" "mx1|3005
+mx2|4" "$(shared 'SELECT host, count(*) FROM fleet_failures GROUP BY host ORDER BY host')"
+printf 'Dec 30 10:50:0%d mx3 sm-mta[9]: 5CQA000%dq00000%d: ruleset=check_rcpt, arg1=<k@example.org>, relay=[198.51.100.97], reject=550 5.7.1 <k@example.org>... Relaying denied. Proper authentication required.\n' \
+    1 1 1 2 2 2 >> "$T/mx3/mail.log"
+ok_eq "mx3 with reused ids: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:51:00Z 2>&1)"
+ok_eq "the ids restarted at 1" "1|2" "$(q mx3 "select group_concat(id, '|') from (select id from failures order by id)")"
+ok_eq "both pushed" "mx3|2" "$(shared "SELECT host, count(DISTINCT rid) FROM fleet_failures WHERE address = '198.51.100.97' GROUP BY host")"

@@ -38,23 +38,6 @@ int	 cmd_badopt(const char *cmd, int c, int argc, char **argv);
 /* Print a usage error naming the command, return EXIT_USAGE. */
 int	 cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/*
- * Make both chains hold exactly the bans in force at `now` in st (cmd_run.c).
- * dry: print the restore scripts instead of applying them.  *added and
- * *removed count rules; *nactive (may be NULL) the addresses wanted.
- * 0, or -1 if a family failed (reported).
- */
-struct store;
-int	 cmd_apply(const struct config *, struct store *, int64_t now, FILE *dry,
-	    int64_t *added, int64_t *removed, size_t *nactive);
-
-/* The addresses the chains must hold: rows (reordered: oldest ban first),
- * ignoreip excluded except for manual bans.  *ends (if not NULL) gets the
- * end of each one's ban.  Caller frees both. */
-struct banrow;
-struct addr	*cmd_wanted(const struct config *, struct banrow *rows, size_t n,
-		    size_t *nwant, int64_t **ends);
-
 int	 cmd_run(int, char **);
 int	 cmd_status(int, char **);
 int	 cmd_config(int, char **);

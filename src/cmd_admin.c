@@ -1,7 +1,7 @@
 /*
  * cmd_admin.c -- the operator's commands: ban, unban, check, stop, start.
  *   ban, unban: one transaction under the run lock, committed before the
- *   firewall step; then both chains are reconciled at once (cmd_apply).
+ *   firewall step; then both chains are reconciled at once (apply_bans).
  *   An admin command waits for a cron run that holds the lock (up to
  *   LOCK_WAIT_S) instead of leaving quietly as an overlapping run does:
  *   it must never silently do nothing.  Each change is one line in
@@ -27,6 +27,8 @@
 #include <time.h>
 
 #include "addr.h"
+#include "apply.h"
+#include "bans.h"
 #include "cmd.h"
 #include "firewall.h"
 #include "log.h"
@@ -176,7 +178,7 @@ cmd_ban(int argc, char **argv)
 	    ign != NULL ? ", forced past ignoreip " : "",
 	    ign != NULL ? cidr_text(ign, c, sizeof(c)) : "",
 	    reason != NULL ? ": " : "", reason != NULL ? reason : "");
-	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+	if (apply_bans(cfg, st, now, NULL, &added, &removed, NULL) == -1)
 		goto out;
 	rc = EXIT_OK;
 out:
@@ -243,14 +245,14 @@ cmd_unban(int argc, char **argv)
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
-	if (store_unban(st, all ? NULL : s, now, &n) == -1 || store_commit(st) == -1)
+	if (bans_unban(st, all ? NULL : s, now, &n) == -1 || store_commit(st) == -1)
 		goto out;
 	intx = 0;
 	if (n > 0)
 		log_event("unban %s (%lld %s lifted)", all ? "of every address" : s,
 		    (long long)n, n == 1 ? "ban" : "bans");
 	/* Applied even when nothing was lifted: the chains heal all the same. */
-	if (cmd_apply(cfg, st, now, NULL, &added, &removed, NULL) == -1)
+	if (apply_bans(cfg, st, now, NULL, &added, &removed, NULL) == -1)
 		goto out;
 	if (!all && n == 0) {
 		log_error("unban: %s has no ban in force", s);
@@ -327,9 +329,9 @@ cmd_check(int argc, char **argv)
 	/* No database yet: no ban, but the chains and jumps must exist. */
 	if (stat(cfg->c_database, &sb) == 0 &&
 	    (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
-	    store_active(st, now, &rows, &nrows) == -1))
+	    bans_active(st, now, &rows, &nrows) == -1))
 		goto out;
-	want = cmd_wanted(cfg, rows, nrows, &nwant, &ends);
+	want = bans_wanted(cfg, rows, nrows, &nwant, &ends);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		if (firewall_plan_live(cfg, families[i], want, nwant, &plan) == -1)
 			failed = 1;
@@ -373,7 +375,7 @@ set_paused(struct store *st, int64_t now, int on)
 	snprintf(buf, sizeof(buf), "%lld", (long long)now);
 	if (store_meta_put(st, "paused", on ? buf : "") == -1)
 		return -1;
-	/* After a start, what is put back is no heal (cmd_apply). */
+	/* After a start, what is put back is no heal (apply_bans). */
 	return on ? store_meta_put(st, "fw_applied", "") : 0;
 }
 
@@ -487,7 +489,7 @@ cmd_start(int argc, char **argv)
 	    (r = store_meta_get(st, "paused", &v)) == -1 ||
 	    set_paused(st, now, 0) == -1)
 		goto out;
-	if (cmd_apply(cfg, st, now, NULL, &added, &removed, &nactive) == -1)
+	if (apply_bans(cfg, st, now, NULL, &added, &removed, &nactive) == -1)
 		goto out;
 	if (r == 1 && v[0] != '\0')
 		log_event("start: resumed; %zu %s applied to chain %s", nactive,

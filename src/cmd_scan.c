@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
+#include "bans.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "log.h"
@@ -909,13 +911,13 @@ cmd_scan(int argc, char **argv)
 		}
 	}
 	progress_clear(&sc.pg);
-	if (ingest_window(sc.st, cfg, maxid, 0, &newbans) == -1 || store_commit(sc.st) == -1)
+	if (bans_window(sc.st, cfg, maxid, 0, &newbans) == -1 || store_commit(sc.st) == -1)
 		goto out;
 	intx = 0;
 	if (apply) {
 		ap.done = 1;
 		ap.now = now != -1 ? now : time(NULL);
-		fw = cmd_apply(cfg, sc.st, ap.now, NULL, &ap.added, &ap.removed, &ap.active);
+		fw = apply_bans(cfg, sc.st, ap.now, NULL, &ap.added, &ap.removed, &ap.active);
 	}
 	if (store_bans_each(sc.st, sc.since, sc.until, collect, &rep) == -1)
 		goto out;

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bans.h"
 #include "cmd.h"
 #include "fleet.h"
-#include "ingest.h"
 #include "log.h"
 #include "policy.h"
 #include "problem.h"
@@ -89,7 +89,7 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 	for (i = 0; i < cfg->c_njails; i++)
 		if (strcmp(cfg->c_jails[i].j_name, b->b_jail) == 0)
 			j = &cfg->c_jails[i];
-	if (store_ban_starts(st, b->b_jail, b->b_addr, now - cfg->c_inc_window, now + 1,
+	if (bans_starts(st, b->b_jail, b->b_addr, now - cfg->c_inc_window, now + 1,
 	    &v, &n) == -1)
 		return -1;
 	free(v);
@@ -98,7 +98,7 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 		snprintf(buf, len, "-");
 		return 0;
 	}
-	ingest_policy_inc(cfg, &pi);
+	bans_policy_inc(cfg, &pi);
 	pi.pi_rndtime = 0;	/* no random part: it is not known yet */
 	d = policy_bantime(&pi, j->j_bantime, now, n, 0);
 	if (d < 0)
@@ -158,7 +158,7 @@ cmd_status(int argc, char **argv)
 	}
 	if (store_open(cfg->c_database, STORE_RDONLY, &st) == -1 ||
 	    print_first(st, cfg, srcdesc) == -1 ||
-	    store_active(st, now, &rows, &n) == -1)
+	    bans_active(st, now, &rows, &n) == -1)
 		goto out;
 	printf("active bans at %s: %zu\n", fmt_time_utc(now, t1, sizeof(t1)), n);
 	if (n > 0)

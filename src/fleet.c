@@ -32,6 +32,7 @@
 #include <libpq-fe.h>
 
 #include "addr.h"
+#include "bans.h"
 #include "fleet.h"
 #include "ingest.h"
 #include "log.h"
@@ -514,7 +515,7 @@ pull_actions(struct fleet *f, int64_t *aseq)
 				continue;
 			addr_str(&a, buf, sizeof(buf));
 			if (strcmp(PQgetvalue(r, i, 2), "unban") == 0) {
-				if (store_fleet_lift_add(f->f_st, PQgetvalue(r, i, 1), buf,
+				if (bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
 				    strtoll(PQgetvalue(r, i, 6), NULL, 10)) == -1)
 					goto out_local;
 				continue;
@@ -615,7 +616,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	    meta_put_int(f->f_st, "fleet_actions_pulled", aseq) == -1 ||
 	    store_failure_maxid(f->f_st, &newmax) == -1 ||
 	    meta_put_int(f->f_st, "fleet_pushed", newmax) == -1 ||
-	    ingest_window(f->f_st, f->f_cfg, maxid, 1, newbans) == -1 ||
+	    bans_window(f->f_st, f->f_cfg, maxid, 1, newbans) == -1 ||
 	    store_commit(f->f_st) == -1)
 		goto out;
 	*pushed = newmax;

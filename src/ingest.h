@@ -94,16 +94,4 @@ int	 ingest_sysline(struct ingest *, const struct sysline *, const char *line, s
  */
 int	 ingest_expire(struct ingest *, int64_t now);
 
-/* The repeat-offender settings of cfg (pi_seed left 0). */
-struct policy_inc;
-void	 ingest_policy_inc(const struct config *, struct policy_inc *);
-
-/*
- * Re-evaluate the window of every (jail, address) that got a failure with
- * id > after_id.  *newbans counts the bans created; with announce, each new
- * ban is logged to syslog (log_event).  0 or -1.
- */
-int	 ingest_window(struct store *, const struct config *, int64_t after_id,
-	    int announce, int64_t *newbans);
-
 #endif

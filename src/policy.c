@@ -15,6 +15,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 #include "util.h"
@@ -207,4 +208,78 @@ policy_free(struct pban *v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i].pb_fail);
 	free(v);
+}
+
+int64_t
+policy_window_since(int64_t from, long long findtime)
+{
+	int64_t	lo;
+
+	if (findtime < 0 || __builtin_sub_overflow(from, (int64_t)findtime, &lo))
+		lo = INT64_MIN;
+	return lo;
+}
+
+int64_t
+policy_window_redo(const struct prec *r, size_t n, int64_t from, unsigned char *undo)
+{
+	int64_t	until = 0, end;
+	size_t	i;
+	int	found = 0;
+
+	for (i = 0; i < n; i++) {
+		undo[i] = !r[i].pr_manual && !r[i].pr_islifted && r[i].pr_start >= from;
+		if (r[i].pr_manual || r[i].pr_start >= from)
+			continue;
+		end = r[i].pr_end;
+		if (r[i].pr_islifted && r[i].pr_lifted < end)
+			end = r[i].pr_lifted;
+		if (!found || end > until)
+			until = end;
+		found = 1;
+	}
+	return until;
+}
+
+void
+policy_prev_starts(const struct prec *r, size_t n, int64_t from, int64_t to,
+    int64_t **v, size_t *nv)
+{
+	size_t	i;
+
+	*v = NULL;
+	*nv = 0;
+	for (i = 0; i < n; i++) {
+		if (r[i].pr_manual || r[i].pr_start < from || r[i].pr_start >= to)
+			continue;
+		if (*v == NULL)
+			*v = xreallocarray(NULL, n, sizeof(**v));
+		(*v)[(*nv)++] = r[i].pr_start;
+	}
+}
+
+int
+policy_in_force(const struct prec *r, int64_t now)
+{
+	return !r->pr_islifted && r->pr_start <= now &&
+	    (r->pr_end == TIME_FOREVER || r->pr_end > now);
+}
+
+size_t
+policy_lift(struct plift *v, size_t n, int64_t now)
+{
+	size_t	i, nl = 0, last = SIZE_MAX;
+
+	for (i = 0; i < n; i++) {
+		v[i].lf_rest = 0;
+		if ((v[i].lf_lift = policy_in_force(&v[i].lf_ban, now)) == 0)
+			continue;
+		nl++;
+		if (last != SIZE_MAX && strcmp(v[last].lf_addr, v[i].lf_addr) != 0)
+			v[last].lf_rest = 1;
+		last = i;
+	}
+	if (last != SIZE_MAX)
+		v[last].lf_rest = 1;
+	return nl;
 }

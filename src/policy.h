@@ -87,4 +87,60 @@ int	 policy_eval_inc(const struct policy *, const struct policy_inc *, uint64_t 
 	    const struct pfail *f, size_t n, struct pban **bans, size_t *nbans);
 void	 policy_free(struct pban *, size_t);	/* NULL is fine */
 
+/*
+ * A ban already recorded for one (jail, address), as the store keeps it.
+ * Manual bans (mailban ban) and lifted bans (mailban unban) are an
+ * admin's decisions: a re-evaluation neither undoes them nor counts their
+ * failures again.
+ */
+struct prec {
+	int64_t	 pr_id;		/* opaque to policy (row id) */
+	int64_t	 pr_start;
+	int64_t	 pr_end;	/* TIME_FOREVER for permanent */
+	int	 pr_manual;	/* 1: made by an admin */
+	int	 pr_islifted;	/* 1: lifted at pr_lifted */
+	int64_t	 pr_lifted;
+};
+
+/* The earliest failure time a window re-evaluated from `from` reads:
+ * from - findtime (INT64_MIN for a negative findtime or an overflow). */
+int64_t	 policy_window_since(int64_t from, long long findtime);
+/*
+ * Re-evaluating the window of one (jail, address) from `from`, given its
+ * recorded bans r[0..n) (any order): undo[i] is set to 1 for each ban
+ * that is decided again, so to be deleted (its failures un-consumed):
+ * the automatic bans not lifted that start at or after from; 0 for the
+ * others.  Returns the end of the ban in force before from, policy_eval's
+ * ban_until: the latest end of the automatic bans that started before
+ * from (0 if none, TIME_FOREVER if permanent), where a lifted ban counts
+ * only up to the time it was lifted and a manual ban does not count.
+ */
+int64_t	 policy_window_redo(const struct prec *r, size_t n, int64_t from,
+	    unsigned char *undo);
+/* In force at now: not lifted, start <= now < end. */
+int	 policy_in_force(const struct prec *, int64_t now);
+/*
+ * Unban at now (mailban unban).  v[0..n) are bans of one or more
+ * addresses, those of one address adjacent, each in start order.  Sets
+ * lf_lift for every ban in force at now: it is lifted, and takes the
+ * unconsumed failures of its own (jail, address) up to now, so the next
+ * run does not ban again on what led to it; lf_rest for the last lifted
+ * ban of each address: it also takes the address's failures of the other
+ * jails.  Returns how many are lifted.
+ */
+struct plift {
+	struct prec	 lf_ban;
+	const char	*lf_addr;	/* canonical text */
+	int		 lf_lift;	/* out */
+	int		 lf_rest;	/* out */
+};
+size_t	 policy_lift(struct plift *v, size_t n, int64_t now);
+/*
+ * Repeat offenders: the starts of the earlier bans among r[0..n) (sorted
+ * by start), those automatic (lifted or not) with start in [from, to);
+ * *v (caller frees; NULL when *n is 0) ascending.
+ */
+void	 policy_prev_starts(const struct prec *r, size_t n, int64_t from, int64_t to,
+	    int64_t **v, size_t *nv);
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * store.h -- the SQLite database: the whole state, and the report.
- * Only store.c speaks SQL.  Schema: sql/schema.sql, embedded at build time
+ * Only store*.c speak SQL.  Schema: sql/schema.sql, embedded at build time
  * (build/schema.inc), versioned with PRAGMA user_version and upgraded in place.
  * WAL, synchronous=FULL, busy_timeout 10 s, foreign keys on, file mode 0600.
  * Addresses are stored as canonical text (addr_str) so that reports with
@@ -77,19 +77,18 @@ int	 store_touched(struct store *, int64_t after_id, struct touched **v, size_t 
 void	 store_touched_free(struct touched *, size_t);
 
 /*
- * Prepare the window of (jail, addr) from time `from`: delete the automatic
- * bans of that pair that start at or after `from` (un-consuming their
- * failures), then return in *until the latest end of its bans that started
- * before `from` (0 if none; TIME_FOREVER if permanent), and in *f and *n the
- * unconsumed failures with time >= from - findtime, sorted by (time, id).
- * Caller frees *f with free().
- * Manual bans and lifted (unbanned) bans are decisions of an admin: never
- * deleted here, their failures stay consumed.  Manual bans do not count
- * for *until; a lifted ban counts only up to the time it was lifted.
+ * The window of one (jail, addr), for bans.c (policy decides what they
+ * mean): every ban of the pair, by start then id (caller frees *v); one
+ * ban deleted by id, which un-consumes its failures; the unconsumed
+ * failures of the pair with time >= since, by (time, id) (caller frees *f).
  */
+struct prec;
 struct pfail;
-int	 store_window(struct store *, const char *jail, const char *addr,
-	    int64_t from, long long findtime, int64_t *until, struct pfail **f, size_t *n);
+int	 store_pair_bans(struct store *, const char *jail, const char *addr,
+	    struct prec **v, size_t *n);
+int	 store_ban_delete(struct store *, int64_t id);
+int	 store_pair_failures(struct store *, const char *jail, const char *addr,
+	    int64_t since, struct pfail **f, size_t *n);
 /* Record an automatic ban consuming the failures ids[0..nids) (end
  * TIME_FOREVER: permanent).  A failure that is not an unconsumed failure
  * of (jail, addr) is an internal error: reported, -1. */
@@ -103,12 +102,15 @@ struct banrow {
 	int64_t	 b_start;
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
+	int	 b_manual;	/* 1: made by an admin (mailban ban) */
+	int64_t	 b_id;		/* the row */
 };
-/* Bans in force at `now` (start <= now < end, not lifted), ordered by
- * address, then start; an address banned by two jails appears twice.
- * b_addr is re-parsed and canonical; a row edited into something that is
- * not an IP address is skipped with a warning. */
-int	 store_active(struct store *, int64_t now, struct banrow **v, size_t *n);
+/* The bans not lifted that have not ended by `now` (end > now or
+ * permanent), those to come included, ordered by address, then start,
+ * jail, id: bans_active() takes those in force.  b_addr is re-parsed and
+ * canonical; a row edited into something that is not an IP address is
+ * skipped with a warning. */
+int	 store_unended(struct store *, int64_t now, struct banrow **v, size_t *n);
 void	 store_banrows_free(struct banrow *, size_t);
 
 /* One row in the `runs` table per cron run (and its summary for -v). */
@@ -164,20 +166,25 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
 /*
  * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
  */
-/* A manual ban (mailban ban): manual = 1, never deleted by store_window,
- * end TIME_FOREVER for permanent.  *id gets the row id (may be NULL).
+/* A manual ban (mailban ban): manual = 1 (never undone by a re-evaluation:
+ * policy_window_redo), end TIME_FOREVER for permanent.  *id gets the row
+ * id (may be NULL).
  * (addr is stored canonical; not an address, or end < start: -1.) */
 int	 store_ban_manual(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const char *reason, int64_t *id);
 /*
- * Lift every ban in force at `now` of addr (all addresses when addr is
- * NULL): lifted = now.  Every unconsumed failure of that address with
- * time <= now is consumed by (attached to) the lifted ban, so the next run
- * does not ban again on the failures that led to it.  *n: bans lifted.
- * (A failure goes to the lifted ban of its own jail, else to the latest
- * lifted ban of the address.  addr is canonicalised; not an address: -1.)
+ * For unban (bans_unban; policy_lift decides): the bans of addr (all
+ * addresses when addr is NULL) not lifted and not ended by now, by
+ * address, start, id (b_addr "" for a row edited into something too
+ * long; addr is canonicalised, not an address: -1); lift ban id at now;
+ * attach to ban id the unconsumed failures of (jail, addr) with time <=
+ * upto, or of addr in every jail when jail is NULL.
  */
-int	 store_unban(struct store *, const char *addr, int64_t now, int64_t *n);
+int	 store_bans_unlifted(struct store *, const char *addr, int64_t now,
+	    struct banrow **v, size_t *n);
+int	 store_ban_lift(struct store *, int64_t id, int64_t now);
+int	 store_ban_take(struct store *, int64_t id, const char *jail, const char *addr,
+	    int64_t upto);
 /* Every ban (automatic, manual, lifted) with start in [since, until),
  * ordered by address then start; fn returns -1 to stop. */
 struct banhist {
@@ -241,12 +248,10 @@ int	 store_meta_put(struct store *, const char *key, const char *value);
 /* The same for a hint that may be lost (a full disk): reports nothing,
  * counts no error; 0 or -1. */
 int	 store_meta_hint(struct store *, const char *key, const char *value);
+/* A setting that is a time (epoch seconds): 0 when absent or unreadable. */
+int64_t	 store_meta_time(struct store *, const char *key);
 /* The installation's secret seed (drawn once with getrandom, kept in meta). */
 int	 store_seed(struct store *, uint64_t *seed);
-/* Start times of the automatic bans of (jail, addr) with start in
- * [from, to), ascending; caller frees *v. */
-int	 store_ban_starts(struct store *, const char *jail, const char *addr,
-	    int64_t from, int64_t to, int64_t **v, size_t *n);
 
 /*
  * ---- Fleet mode (fleet.c): the local half of the shared store ----
@@ -290,8 +295,8 @@ int	 store_fleet_actions_out(struct store *, int64_t ban_after, int64_t lift_aft
 	    struct fleetact **v, size_t *n);
 void	 store_fleetacts_free(struct fleetact *, size_t);	/* NULL is fine */
 /* A manual ban pulled from host (its id there rid) / an unban of addr at
- * `at` pulled from host, applied as store_unban(addr, at): 1 done, 0
- * already there, -1 error. */
+ * `at` pulled from host, recorded (bans_fleet_lift() then lifts it with
+ * bans_unban(addr, at)): 1 done, 0 already there, -1 error. */
 int	 store_fleet_ban_add(struct store *, const char *host, int64_t rid,
 	    const char *jail, const char *addr, int64_t start, int64_t end,
 	    const char *reason);

@@ -12,7 +12,7 @@
  *   ingest   + the rest of ingest_line(): whitelist, queue-id
  *            correlation and store_failure_add() into DB (a fresh file,
  *            one transaction, as scan)
- *   window   ingest_window(): every touched (jail, address) re-evaluated
+ *   window   bans_window(): every touched (jail, address) re-evaluated
  *   commit   store_commit()
  * Costs are CPU time of the process (user + system), which other load
  * on the machine disturbs less than wall time; the total is also given
@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bans.h"
 #include "config.h"
 #include "filter.h"
 #include "ingest.h"
@@ -147,7 +148,7 @@ main(int argc, char **argv)
 	if (read_all(argv[3], ingest_line, &in) == -1)
 		return 1;
 	t[4] = now_s();
-	if (ingest_window(st, cfg, maxid, 0, &newbans) == -1)
+	if (bans_window(st, cfg, maxid, 0, &newbans) == -1)
 		return 1;
 	t[5] = now_s();
 	if (store_commit(st) == -1)

@@ -1,7 +1,9 @@
 /*
  * test_policy.c -- policy_eval(): the exact findtime window, bans that
  * consume their failures, failures during a ban, permanent bans, and a
- * million failures in one linear pass.  Times are plain numbers.
+ * million failures in one linear pass; the manual and lifted rules of a
+ * re-evaluation (policy_window_redo, policy_prev_starts) and of unban
+ * (policy_in_force, policy_lift).  Times are plain numbers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 #include "util.h"
@@ -611,6 +614,150 @@ eval_inc_permanent_and_saturated_ends(void **state)
 	policy_free(r.b, r.n);
 }
 
+/* ---- re-evaluating a window over the bans already recorded ---- */
+
+#define AUTO	0
+#define MANUAL	1
+#define NOLIFT	0, 0
+
+/* Automatic bans not lifted from `from` on are redone; manual and lifted
+ * ones are an admin's decisions and stay. */
+static void
+redo_undoes_only_later_automatic_bans_not_lifted(void **state)
+{
+	const struct prec	r[] = {
+		{ 1, 100, 160, AUTO, NOLIFT },		/* before from: kept */
+		{ 2, 200, 260, AUTO, NOLIFT },		/* at from: redone */
+		{ 3, 300, TIME_FOREVER, AUTO, NOLIFT },	/* after: redone */
+		{ 4, 250, 900, MANUAL, NOLIFT },	/* manual: kept */
+		{ 5, 280, 900, AUTO, 1, 290 },		/* lifted: kept */
+		{ 6, 199, 201, AUTO, 1, 300 },		/* lifted, before: kept */
+	};
+	unsigned char		undo[6];
+
+	(void)state;
+	memset(undo, 7, sizeof(undo));
+	assert_int_equal(policy_window_redo(r, 6, 200, undo), 201);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 1, 1, 0, 0, 0 }), 6);
+}
+
+/* ban_until: the latest end of the automatic bans started before from; a
+ * lifted one counts up to its lift, a manual one not at all. */
+static void
+redo_until_counts_lifted_bans_until_lifted_and_not_manual_ones(void **state)
+{
+	const struct prec	lifted[] = {
+		{ 1, 0, TIME_FOREVER, AUTO, 1, 50 },	/* permanent, lifted at 50 */
+		{ 2, 10, 40, AUTO, NOLIFT },
+		{ 3, 20, TIME_FOREVER, MANUAL, NOLIFT },	/* manual: not counted */
+		{ 4, 300, 900, AUTO, 1, 600 },		/* after from */
+	};
+	const struct prec	forever[] = {
+		{ 1, 0, 60, AUTO, NOLIFT },
+		{ 2, 10, TIME_FOREVER, AUTO, NOLIFT },
+	};
+	const struct prec	before[] = {
+		{ 1, -500, -100, AUTO, NOLIFT },	/* negative: kept as it is */
+	};
+	const struct prec	onlymanual[] = {
+		{ 1, 0, TIME_FOREVER, MANUAL, NOLIFT },
+	};
+	unsigned char		undo[4];
+
+	(void)state;
+	assert_int_equal(policy_window_redo(lifted, 4, 100, undo), 50);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 0, 0, 0 }), 4);
+	assert_int_equal(policy_window_redo(forever, 2, 100, undo), TIME_FOREVER);
+	assert_int_equal(policy_window_redo(forever, 2, 5, undo), 60);
+	assert_memory_equal(undo, ((const unsigned char[]){ 0, 1 }), 2);
+	assert_int_equal(policy_window_redo(before, 1, 0, undo), -100);
+	assert_int_equal(policy_window_redo(onlymanual, 1, 100, undo), 0);
+	assert_int_equal(policy_window_redo(NULL, 0, 100, undo), 0);
+}
+
+static void
+window_since_is_from_minus_findtime_or_the_beginning(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_window_since(1000, 600), 400);
+	assert_int_equal(policy_window_since(1000, 0), 1000);
+	assert_int_equal(policy_window_since(1000, -1), INT64_MIN);
+	assert_int_equal(policy_window_since(INT64_MIN + 5, 600), INT64_MIN);
+}
+
+/* Repeat offenders count the automatic bans (lifted too) in [from, to). */
+static void
+prev_starts_are_automatic_bans_in_the_range(void **state)
+{
+	const struct prec	r[] = {
+		{ 1, 99, 160, AUTO, NOLIFT },		/* before from */
+		{ 2, 100, 160, AUTO, NOLIFT },
+		{ 3, 150, 900, MANUAL, NOLIFT },	/* manual */
+		{ 4, 170, 900, AUTO, 1, 175 },		/* lifted: counts */
+		{ 5, 200, 260, AUTO, NOLIFT },		/* at to */
+	};
+	int64_t			*v;
+	size_t			 n;
+
+	(void)state;
+	policy_prev_starts(r, 5, 100, 200, &v, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 100);
+	assert_int_equal(v[1], 170);
+	free(v);
+	policy_prev_starts(r, 5, 300, 400, &v, &n);
+	assert_int_equal(n, 0);
+	assert_null(v);
+}
+
+/* In force at now: started, not ended, not lifted. */
+static void
+in_force_is_start_to_end_and_not_lifted(void **state)
+{
+	const struct prec	a = { 1, 100, 200, AUTO, NOLIFT };
+	const struct prec	p = { 2, 100, TIME_FOREVER, MANUAL, NOLIFT };
+	const struct prec	l = { 3, 100, 200, AUTO, 1, 150 };
+
+	(void)state;
+	assert_false(policy_in_force(&a, 99));
+	assert_true(policy_in_force(&a, 100));
+	assert_true(policy_in_force(&a, 199));
+	assert_false(policy_in_force(&a, 200));
+	assert_true(policy_in_force(&p, INT64_MAX - 1));
+	assert_false(policy_in_force(&l, 120));
+}
+
+/*
+ * Unban lifts the bans in force, each taking its own (jail, address)'s
+ * failures; the last lifted ban of each address also takes the other
+ * jails' failures of that address.
+ */
+static void
+lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest(void **state)
+{
+	struct plift	v[] = {
+		{ { 1, 0, 620, AUTO, NOLIFT }, "192.0.2.7", 9, 9 },
+		{ { 2, 500, 900, AUTO, NOLIFT }, "192.0.2.7", 9, 9 },	/* to come */
+		{ { 3, -1000, -100, AUTO, NOLIFT }, "198.51.100.4", 9, 9 },	/* over */
+		{ { 4, 0, TIME_FOREVER, AUTO, NOLIFT }, "2001:db8::5", 9, 9 },
+		{ { 5, 50, 1000, MANUAL, NOLIFT }, "2001:db8::5", 9, 9 },
+		{ { 6, 0, 100, AUTO, NOLIFT }, "2001:db8::6", 9, 9 },	/* ends at now */
+	};
+	const int	lift[] = { 1, 0, 0, 1, 1, 0 }, rest[] = { 1, 0, 0, 0, 1, 0 };
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(policy_lift(v, 6, 100), 3);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(v[i].lf_lift, lift[i]);
+		assert_int_equal(v[i].lf_rest, rest[i]);
+	}
+	assert_int_equal(policy_lift(v, 6, -2000), 0);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(v[i].lf_lift + v[i].lf_rest, 0);
+	assert_int_equal(policy_lift(NULL, 0, 100), 0);
+}
+
 int
 main(void)
 {
@@ -638,6 +785,12 @@ main(void)
 		cmocka_unit_test(eval_inc_counts_earlier_bans_within_window),
 		cmocka_unit_test(eval_inc_bans_of_the_same_evaluation_count),
 		cmocka_unit_test(eval_inc_permanent_and_saturated_ends),
+		cmocka_unit_test(redo_undoes_only_later_automatic_bans_not_lifted),
+		cmocka_unit_test(redo_until_counts_lifted_bans_until_lifted_and_not_manual_ones),
+		cmocka_unit_test(window_since_is_from_minus_findtime_or_the_beginning),
+		cmocka_unit_test(prev_starts_are_automatic_bans_in_the_range),
+		cmocka_unit_test(in_force_is_start_to_end_and_not_lifted),
+		cmocka_unit_test(lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "addr.h"
+#include "bans.h"
 #include "policy.h"
 #include "store.h"
 #include "util.h"
@@ -466,7 +467,7 @@ read_only_open_works_while_a_writer_holds_a_transaction(void **state)
 	/* The reader sees the last commit, never the writer's work. */
 	assert_int_equal(store_failure_maxid(r, &id), 0);
 	assert_int_equal(id, 1);
-	assert_int_equal(store_active(r, T0 + 2, &v, &n), 0);
+	assert_int_equal(bans_active(r, T0 + 2, &v, &n), 0);
 	assert_int_equal(n, 0);
 	store_banrows_free(v, n);
 	capture_start(&c);
@@ -641,7 +642,7 @@ failures_of_a_transaction_are_seen_by_reads_and_ids_keep_read_order(void **state
 	assert_string_equal(t[1].t_addr, "192.0.2.7");
 	assert_int_equal(t[1].t_from, T0 + 3);
 	store_touched_free(t, n);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(f[0].pf_time, T0 + 3);
@@ -733,7 +734,7 @@ window_returns_unconsumed_failures_from_from_minus_findtime(void **state)
 	add(s, "sendmail-auth", "192.0.2.7", T0 + 5);	/* 8: same time as 4 */
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 - 700,
 	    T0 - 100, ids, 1), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(until, T0 - 100);
 	assert_int_equal(n, 4);
@@ -778,7 +779,7 @@ window_deletes_later_automatic_bans_and_unconsumes_their_failures(void **state)
 	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 100,
 	    T0 + 160, (const int64_t[]){ 6 }, 1), 0);		/* ban 4 */
 	/* from = T0 + 110: ban 2 starts exactly there, ban 3 later. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 110, 1000,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 110, 1000,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 60);
 	assert_int_equal(n, 3);
@@ -807,17 +808,17 @@ window_until_is_forever_after_a_permanent_ban(void **state)
 	    NULL, 0), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 10,
 	    TIME_FOREVER, NULL, 0), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, TIME_FOREVER);
 	assert_int_equal(n, 0);
 	free(f);
 	/* No earlier ban at all: 0; an other jail's ban does not count. */
-	assert_int_equal(store_window(s, "sendmail-reject", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-reject", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, 0);
 	free(f);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 5, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 5, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 60);
 	free(f);
@@ -849,7 +850,7 @@ window_counts_lifted_bans_until_lifted_and_ignores_manual_ones(void **state)
 	    "('192.0.2.7', 'sendmail-auth', 1764151220, NULL, 1, 'spam run'),"
 	    "('192.0.2.7', 'sendmail-auth', 1764151400, 1764159999, 1, NULL)");
 	assert_int_equal(store_open(fx->db, 0, &s), 0);
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 100, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 50);
 	assert_int_equal(n, 0);		/* failure 1 stays with lifted ban 3 */
@@ -906,7 +907,7 @@ active_text(struct store *s, int64_t now)
 	size_t		 n, i, len = 0;
 	char		*out = xcalloc(1, 2048);
 
-	assert_int_equal(store_active(s, now, &v, &n), 0);
+	assert_int_equal(bans_active(s, now, &v, &n), 0);
 	for (i = 0; i < n; i++) {
 		int	w = snprintf(out + len, 2048 - len, "%s %s %" PRId64 " %" PRId64
 		    " %" PRId64 "\n", v[i].b_addr, v[i].b_jail, v[i].b_start - T0,
@@ -1425,13 +1426,13 @@ manual_ban_is_canonical_kept_by_the_window_and_active(void **state)
 	assert_int_equal(store_ban_manual(s, "sendmail-auth", "192.0.2.7", T0 + 5,
 	    T0 + 3600, NULL, NULL), 0);
 	/* The window neither deletes a manual ban nor counts it. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0, 600, &until,
 	    &f, &n), 0);
 	assert_int_equal(until, 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(f[0].pf_id, 1);
 	free(f);
-	assert_int_equal(store_active(s, T0 + 5, &b, &n), 0);
+	assert_int_equal(bans_active(s, T0 + 5, &b, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(b[0].b_addr, "192.0.2.7");
 	assert_string_equal(b[0].b_jail, "sendmail-auth");
@@ -1500,22 +1501,22 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	/* A failure still buffered in the transaction is consumed too (11). */
 	assert_int_equal(store_begin(s), 0);
 	add(s, "sendmail-auth", "192.0.2.7", T0 + 50);
-	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 1);
 	assert_int_equal(store_commit(s), 0);
 	/* Both bans of B, in two jails; its failure of a third jail goes to
 	 * the later one. */
-	assert_int_equal(store_unban(s, "2001:DB8:0::5", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "2001:DB8:0::5", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 2);
-	assert_int_equal(store_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.7", T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 0);
-	assert_int_equal(store_unban(s, NULL, T0 + 100, &lifted), 0);
+	assert_int_equal(bans_unban(s, NULL, T0 + 100, &lifted), 0);
 	assert_int_equal(lifted, 1);
-	assert_int_equal(store_active(s, T0 + 100, &b, &n), 0);
+	assert_int_equal(bans_active(s, T0 + 100, &b, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(b);
 	/* The next run does not ban A again on what led to the ban. */
-	assert_int_equal(store_window(s, "sendmail-auth", "192.0.2.7", T0 + 30, 600,
+	assert_int_equal(bans_pair(s, "sendmail-auth", "192.0.2.7", T0 + 30, 600,
 	    &until, &f, &n), 0);
 	assert_int_equal(until, T0 + 100);
 	assert_int_equal(n, 1);
@@ -1523,7 +1524,7 @@ unban_lifts_bans_in_force_and_consumes_the_failures_before_now(void **state)
 	free(f);
 
 	capture_start(&c);
-	assert_int_equal(store_unban(s, "bogus", T0, &lifted), -1);
+	assert_int_equal(bans_unban(s, "bogus", T0, &lifted), -1);
 	got = capture_end(&c);
 	want = fmt("mailban: %s: lifting bans: \"bogus\" is not an IP address\n", fx->db);
 	assert_string_equal(got, want);
@@ -1568,7 +1569,7 @@ bans_each_lists_every_kind_of_ban_started_in_the_range(void **state)
 	    TIME_FOREVER, "spam run", NULL), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-auth", "198.51.100.4", T0 - 100,
 	    T0 + 100, NULL, 0), 0);
-	assert_int_equal(store_unban(s, "198.51.100.4", T0 + 50, &lifted), 0);
+	assert_int_equal(bans_unban(s, "198.51.100.4", T0 + 50, &lifted), 0);
 	assert_int_equal(store_ban_add(s, "sendmail-reject", "192.0.2.7", T0 + 1000,
 	    T0 + 2000, NULL, 0), 0);
 
@@ -1926,10 +1927,10 @@ fleet_actions_out_lists_bans_and_unbans_made_here_only(void **state)
 	    T0 + 100, NULL), 1);
 	assert_int_equal(store_fleet_ban_add(s, "mx2", 7, "manual", "192.0.2.6", T0 + 1,
 	    T0 + 100, NULL), 0);
-	assert_int_equal(store_unban(s, "192.0.2.5", T0 + 10, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.5", T0 + 10, &lifted), 0);
 	assert_int_equal(lifted, 1);
-	assert_int_equal(store_fleet_lift_add(s, "mx2", "192.0.2.6", T0 + 20), 1);
-	assert_int_equal(store_fleet_lift_add(s, "mx2", "192.0.2.6", T0 + 20), 0);
+	assert_int_equal(bans_fleet_lift(s, "mx2", "192.0.2.6", T0 + 20), 1);
+	assert_int_equal(bans_fleet_lift(s, "mx2", "192.0.2.6", T0 + 20), 0);
 	assert_int_equal(store_commit(s), 0);
 	assert_dump(fx->db, "SELECT id, address, lifted - 1764151200 FROM bans ORDER BY id",
 	    "1|192.0.2.5|10\n2|192.0.2.6|20\n");

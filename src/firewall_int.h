@@ -1,0 +1,94 @@
+/*
+ * firewall_int.h -- what only the firewall files share: the planners'
+ * parsed view of the save text and their helpers, used by fwplan.c (the
+ * chain planner), fwplan_ipset.c (the ipset and stop planners) and
+ * firewall.c (the executor).  Not for other modules (they see firewall.h).
+ */
+#ifndef MAILBAN_FIREWALL_INT_H
+#define MAILBAN_FIREWALL_INT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "config.h"
+#include "firewall.h"
+
+#define ERRLINE_MAX	200		/* characters of it quoted */
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define SETNAME_MAX	31		/* IPSET_MAXNAMELEN - 1 */
+#define MAXELEM_DEFAULT	65536		/* ipset's own, when maxbans is 0 */
+
+struct buf {
+	char	*b;
+	size_t	 len, cap;
+};
+
+struct span {
+	const char	*s;
+	size_t		 len;
+};
+
+enum rulekind {
+	RULE_CHAIN,		/* "-A CHAIN ..." */
+	RULE_JUMP_INPUT,	/* "-A INPUT ... -j CHAIN" */
+	RULE_JUMP_OTHER		/* another chain jumping to CHAIN */
+};
+
+struct rule {
+	struct span	r_line;
+	struct span	r_chain;	/* the chain it is in */
+	size_t		r_pos;		/* its position there, from 1 */
+	int		r_kind;
+	int		r_del;
+	int		r_own;		/* a spelling of mailban's: -D as saved */
+};
+
+/* Rules seen so far in one chain of the listing. */
+struct chaincount {
+	struct span	cc_name;
+	size_t		cc_n;
+};
+
+struct live {
+	int		 l_havechain;
+	struct rule	*l_rule;	/* save order */
+	size_t		 l_nrule, l_cap;
+};
+
+struct want {
+	struct addr	w_addr;
+	size_t		w_pos;		/* index in the caller's list */
+	ssize_t		w_keep;		/* live rule kept for it, or -1 */
+	int		w_exact;	/* that rule is the wanted one exactly */
+};
+
+/* fwplan.c */
+const char	*tool(int family);
+void	 buf_add(struct buf *b, const char *s, size_t n);
+void	 buf_adds(struct buf *b, const char *s);
+int	 span_eq(struct span a, const char *s);
+int	 next_token(const char **p, const char *end, struct span *tok);
+void	 excerpt(const char *s, size_t len, char *out, size_t outlen);
+int	 parse_save(const struct config *cfg, int family, const char *save,
+	    size_t len, struct live *lv);
+void	 diff_add(struct fwplan *out, int kind, const struct addr *a,
+	    const struct rule *r);
+int	 want_find(const void *key, const void *elem);
+struct want	*want_build(const struct config *cfg, int family,
+	    const struct addr *want, size_t nwant, size_t *n);
+void	 jump_rule(struct buf *b, const char *op, const struct config *cfg);
+int	 check_config(const struct config *cfg, int family, const char **blocktype);
+void	 plan_finish(struct buf *b, int change, struct fwplan *out);
+int	 target_word(int family, const char *bt, char *target, size_t len);
+int	 mark_jumps(struct live *lv, const struct buf *jump);
+size_t	 put_deletes(int family, struct buf *b, const struct live *lv,
+	    const struct want *w, size_t nw, struct fwplan *out);
+int	 uses_set(struct span line, const char *set);
+void	 plan_destroy_set(const struct config *cfg, int family, struct fwplan *out);
+
+/* fwplan_ipset.c */
+int	 is_set_rule(struct span line, const char *set, const char *target);
+
+#endif

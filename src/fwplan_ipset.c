@@ -1,0 +1,425 @@
+/*
+ * fwplan_ipset.c -- the ipset planner and the stop planner.  backend =
+ * ipset: the chain holds the one set rule (as fwplan.c plans a chain),
+ * plus ONE `ipset restore -exist` script holding the difference of the
+ * set's members, read from `ipset save`; a "del" is spelled as saved, and
+ * the set is created with maxelem = maxbans (the wanted list never
+ * exceeds it).  stop: every jump to CHAIN, then CHAIN, then its set.
+ * Pure: it runs nothing (firewall.c does).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall_int.h"
+#include "log.h"
+#include "util.h"
+
+/* --- backend = ipset ---------------------------------------------------- */
+
+/* What `ipset save` says of one set. */
+struct setlive {
+	int		 sl_exists;
+	struct span	 sl_type, sl_family;
+	long long	 sl_maxelem;	/* -1: not said */
+	struct span	*sl_elem;	/* members, as saved */
+	size_t		 sl_nelem, sl_cap;
+};
+
+static int
+ipset_error(size_t lineno, const char *s, size_t len)
+{
+	char	ex[ERRLINE_MAX + 1];
+
+	excerpt(s, len, ex, sizeof(ex));
+	return log_error("ipset save output line %zu not understood: \"%s\"; "
+	    "chain left unchanged", lineno, ex);
+}
+
+/*
+ * Every line must be "create NAME TYPE OPTIONS" or "add NAME ENTRY
+ * OPTIONS"; only the lines of set are kept.
+ */
+static int
+parse_ipset_lines(const char *set, const char *save, size_t len, struct setlive *sl)
+{
+	const char	*p = save, *end = save + len, *nl, *q, *le;
+	struct span	 line, cmd, name, t, v;
+	size_t		 lineno = 0;
+	long long	 n;
+	char		 num[24];
+
+	while (p < end) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		line.s = p;
+		line.len = (size_t)(nl - p);
+		p = nl < end ? nl + 1 : end;
+		if (memchr(line.s, '\0', line.len) != NULL)
+			return ipset_error(lineno, line.s, line.len);
+		if (line.len == 0)
+			continue;
+		q = line.s;
+		le = line.s + line.len;
+		if (!next_token(&q, le, &cmd) || !next_token(&q, le, &name) ||
+		    (!span_eq(cmd, "create") && !span_eq(cmd, "add")))
+			return ipset_error(lineno, line.s, line.len);
+		if (!next_token(&q, le, &t))
+			return ipset_error(lineno, line.s, line.len);
+		if (!span_eq(name, set))
+			continue;
+		if (span_eq(cmd, "add")) {
+			if (sl->sl_nelem == sl->sl_cap) {
+				sl->sl_cap = sl->sl_cap == 0 ? 64 : sl->sl_cap * 2;
+				sl->sl_elem = xreallocarray(sl->sl_elem, sl->sl_cap,
+				    sizeof(*sl->sl_elem));
+			}
+			sl->sl_elem[sl->sl_nelem++] = t;
+			continue;
+		}
+		if (sl->sl_exists)
+			return ipset_error(lineno, line.s, line.len);
+		sl->sl_exists = 1;
+		sl->sl_type = t;
+		while (next_token(&q, le, &t)) {
+			if (!span_eq(t, "family") && !span_eq(t, "maxelem"))
+				continue;
+			if (!next_token(&q, le, &v))
+				return ipset_error(lineno, line.s, line.len);
+			if (span_eq(t, "family")) {
+				sl->sl_family = v;
+				continue;
+			}
+			if (v.len >= sizeof(num))
+				return ipset_error(lineno, line.s, line.len);
+			memcpy(num, v.s, v.len);
+			num[v.len] = '\0';
+			if (parse_num(num, 1, LLONG_MAX, &n) != NULL)
+				return ipset_error(lineno, line.s, line.len);
+			sl->sl_maxelem = n;
+		}
+	}
+	if (sl->sl_nelem > 0 && !sl->sl_exists)
+		return log_error("ipset save output has members of %s but no "
+		    "\"create %s\" line; chain left unchanged", set, set);
+	return 0;
+}
+
+static int
+parse_ipset(const char *set, const char *save, size_t len, struct setlive *sl)
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->sl_maxelem = -1;
+	if (parse_ipset_lines(set, save, len, sl) == 0)
+		return 0;
+	free(sl->sl_elem);
+	memset(sl, 0, sizeof(*sl));
+	return -1;
+}
+
+/* "-A CHAIN -p tcp -m set --match-set SET src -j BLOCKTYPE" */
+static void
+set_rule(struct buf *b, const char *op, const char *chain, const char *set,
+    const char *blocktype)
+{
+	buf_adds(b, op);
+	buf_adds(b, " ");
+	buf_adds(b, chain);
+	buf_adds(b, " -p tcp -m set --match-set ");
+	buf_adds(b, set);
+	buf_adds(b, " src -j ");
+	buf_adds(b, blocktype);
+}
+
+/* Is this saved chain rule the set rule, with TARGET the blocktype's word? */
+int
+is_set_rule(struct span line, const char *set, const char *target)
+{
+	const char	*p = line.s, *end = line.s + line.len;
+	const char	*shape[] = { "-A", NULL, "-p", "tcp", "-m", "set",
+			    "--match-set", set, "src", "-j", target };
+	struct span	 t;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(shape); i++)
+		if (!next_token(&p, end, &t) ||
+		    (shape[i] != NULL && !span_eq(t, shape[i])))
+			return 0;
+	return 1;
+}
+
+/* "VERB SET ENTRY\n" */
+static void
+set_line(struct buf *b, const char *verb, const char *set, const char *s, size_t n)
+{
+	buf_adds(b, verb);
+	buf_adds(b, " ");
+	buf_adds(b, set);
+	buf_adds(b, " ");
+	buf_add(b, s, n);
+	buf_adds(b, "\n");
+}
+
+static void
+set_add(struct buf *b, const char *set, const struct addr *a)
+{
+	char	s[ADDR_STRLEN];
+
+	addr_str(a, s, sizeof(s));
+	set_line(b, "add", set, s, strlen(s));
+}
+
+static void
+set_create(struct buf *b, const char *set, int family, long long maxelem)
+{
+	char	tail[64];
+
+	snprintf(tail, sizeof(tail), "hash:ip family %s maxelem %lld",
+	    family == AF_INET6 ? "inet6" : "inet", maxelem);
+	set_line(b, "create", set, tail, strlen(tail));
+}
+
+/*
+ * The set part: members in sl against the wanted w[0..nw).  Fills pre with
+ * the ipset restore script (may stay empty) and the counts.
+ */
+static void
+plan_members(int family, const char *set, long long maxelem,
+    const struct setlive *sl, struct want *w, size_t nw, struct buf *pre,
+    struct fwplan *out)
+{
+	struct buf	 del;
+	struct want	*hit;
+	struct addr	 a;
+	char		 tmp[SETNAME_MAX + 3];
+	size_t		 i;
+
+	if (!sl->sl_exists) {
+		set_create(pre, set, family, maxelem);
+		diff_add(out, FWD_NOSET, NULL, NULL);
+		for (i = 0; i < nw; i++) {
+			set_add(pre, set, &w[i].w_addr);
+			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+		}
+		out->fp_newset = 1;
+		out->fp_add = nw;
+		return;
+	}
+	memset(&del, 0, sizeof(del));
+	for (i = 0; i < sl->sl_nelem; i++) {
+		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0 &&
+		    a.a_family == family &&
+		    (hit = bsearch(&a, w, nw, sizeof(*w), want_find)) != NULL &&
+		    hit->w_keep == -1) {
+			hit->w_keep = 0;	/* present */
+			continue;
+		}
+		set_line(&del, "del", set, sl->sl_elem[i].s, sl->sl_elem[i].len);
+		out->fp_del++;
+		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0)
+			diff_add(out, FWD_SETNOTBANNED, &a, NULL);
+	}
+	for (i = 0; i < nw; i++)
+		if (w[i].w_keep == -1) {
+			out->fp_add++;
+			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+		}
+	if (sl->sl_maxelem != maxelem) {
+		diff_add(out, FWD_MAXELEM, NULL, NULL);
+		/* maxelem is fixed at create: fill a new set and swap it in. */
+		snprintf(tmp, sizeof(tmp), "%s.n", set);
+		buf_adds(pre, "destroy ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\n");
+		set_create(pre, tmp, family, maxelem);
+		for (i = 0; i < nw; i++)
+			set_add(pre, tmp, &w[i].w_addr);
+		buf_adds(pre, "swap ");
+		buf_adds(pre, set);
+		buf_adds(pre, " ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\ndestroy ");
+		buf_adds(pre, tmp);
+		buf_adds(pre, "\n");
+		out->fp_newset = 1;
+	} else {
+		if (del.len > 0)
+			buf_add(pre, del.b, del.len);
+		for (i = 0; i < nw; i++)
+			if (w[i].w_keep == -1)
+				set_add(pre, set, &w[i].w_addr);
+	}
+	free(del.b);
+}
+
+int
+firewall_plan_ipset(const struct config *cfg, int family, const char *save,
+    size_t savelen, const char *setsave, size_t setsavelen,
+    const struct addr *want, size_t nwant, struct fwplan *out)
+{
+	struct live	 lv;
+	struct setlive	 sl;
+	struct want	*w = NULL;
+	struct rule	*r;
+	struct buf	 b, pre, rule, jump;
+	const char	*bt, *fam = family == AF_INET6 ? "inet6" : "inet";
+	char		 target[64], set[SETNAME_MAX + 1];
+	size_t		 nw = 0, i, ndel;
+	ssize_t		 keep = -1;
+	long long	 maxelem;
+	int		 havejump, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lv, 0, sizeof(lv));
+	memset(&sl, 0, sizeof(sl));
+	memset(&b, 0, sizeof(b));
+	memset(&pre, 0, sizeof(pre));
+	memset(&rule, 0, sizeof(rule));
+	memset(&jump, 0, sizeof(jump));
+	if (check_config(cfg, family, &bt) == -1 ||
+	    target_word(family, bt, target, sizeof(target)) == -1)
+		return -1;
+	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
+		return log_error("ipset: the set name %s%s is longer than %d "
+		    "characters (use a shorter chain)", cfg->c_chain,
+		    family == AF_INET6 ? "6" : "", SETNAME_MAX);
+	if (parse_ipset(set, setsave, setsavelen, &sl) == -1)
+		return -1;
+	if (sl.sl_exists && (!span_eq(sl.sl_type, "hash:ip") ||
+	    !span_eq(sl.sl_family, fam))) {
+		log_error("ipset: set %s is %.*s family %.*s, not hash:ip family %s; "
+		    "remove it (mailban stop, or ipset destroy %s) and run again",
+		    set, (int)sl.sl_type.len, sl.sl_type.s, (int)sl.sl_family.len,
+		    sl.sl_family.s, fam, set);
+		goto out;
+	}
+	if (parse_save(cfg, family, save, savelen, &lv) == -1)
+		goto out;
+	w = want_build(cfg, family, want, nwant, &nw);
+	maxelem = cfg->c_maxbans > 0 ? cfg->c_maxbans : MAXELEM_DEFAULT;
+	plan_members(family, set, maxelem, &sl, w, nw, &pre, out);
+
+	/* The chain: the set rule (the exact one if there), nothing else. */
+	jump_rule(&jump, "-A INPUT", cfg);
+	havejump = mark_jumps(&lv, &jump);
+	set_rule(&rule, "-A", cfg->c_chain, set, bt);
+	for (i = 0; i < lv.l_nrule && keep == -1; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
+		    lv.l_rule[i].r_line.len == rule.len &&
+		    memcmp(lv.l_rule[i].r_line.s, rule.b, rule.len) == 0)
+			keep = (ssize_t)i;
+	for (i = 0; i < lv.l_nrule && keep == -1; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
+		    is_set_rule(lv.l_rule[i].r_line, set, target))
+			keep = (ssize_t)i;
+	for (i = 0; i < lv.l_nrule; i++) {
+		r = &lv.l_rule[i];
+		if (r->r_kind == RULE_CHAIN && (ssize_t)i != keep)
+			r->r_del = 1;
+	}
+	buf_adds(&b, "*filter\n");
+	if (!lv.l_havechain) {
+		buf_adds(&b, ":");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, " - [0:0]\n");
+		out->fp_newchain = 1;
+		diff_add(out, FWD_NOCHAIN, NULL, NULL);
+	}
+	ndel = put_deletes(family, &b, &lv, w, nw, out);
+	if (keep == -1) {
+		buf_add(&b, rule.b, rule.len);
+		buf_adds(&b, "\n");
+		out->fp_newrule = 1;
+		diff_add(out, FWD_NOSETRULE, NULL, NULL);
+	}
+	if (!havejump) {
+		jump_rule(&b, "-I INPUT 1", cfg);
+		buf_adds(&b, "\n");
+		out->fp_newjump = 1;
+		diff_add(out, FWD_NOJUMP, NULL, NULL);
+	}
+	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
+	    ndel > 0, out);
+	if (pre.len > 0) {
+		out->fp_setpre = pre.b;
+		out->fp_setprelen = pre.len;
+		pre.b = NULL;
+	}
+	rc = 0;
+out:
+	free(pre.b);
+	free(rule.b);
+	free(jump.b);
+	free(lv.l_rule);
+	free(sl.sl_elem);
+	free(w);
+	if (rc == -1)
+		firewall_plan_free(out);
+	return rc;
+}
+
+int
+firewall_plan_stop(const struct config *cfg, int family, const char *save,
+    size_t savelen, struct fwplan *out)
+{
+	struct live	 lv;
+	struct buf	 b;
+	const char	*bt;
+	char		 set[SETNAME_MAX + 1];
+	size_t		 i;
+	int		 change = 0, setrule = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	if (check_config(cfg, family, &bt) == -1 ||
+	    parse_save(cfg, family, save, savelen, &lv) == -1)
+		return -1;
+	buf_adds(&b, "*filter\n");
+	for (i = 0; i < lv.l_nrule; i++) {
+		if (lv.l_rule[i].r_kind == RULE_CHAIN) {
+			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
+			    uses_set(lv.l_rule[i].r_line, set))
+				setrule = 1;
+			continue;
+		}
+		lv.l_rule[i].r_del = 1;
+		change = 1;
+	}
+	put_deletes(family, &b, &lv, NULL, 0, out);
+	for (i = 0; i < lv.l_nrule; i++)
+		if (lv.l_rule[i].r_kind == RULE_CHAIN)
+			out->fp_del++;
+	if (lv.l_havechain) {
+		buf_adds(&b, "-F ");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, "\n-X ");
+		buf_adds(&b, cfg->c_chain);
+		buf_adds(&b, "\n");
+		change = 1;
+	}
+	plan_finish(&b, change, out);
+	if (setrule || cfg->c_backend == BACKEND_IPSET)
+		plan_destroy_set(cfg, family, out);
+	free(lv.l_rule);
+	return 0;
+}
+
+void
+firewall_plan_free(struct fwplan *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->fp_ndiff; i++) {
+		free(p->fp_diff[i].d_rule);
+		free(p->fp_diff[i].d_chain);
+	}
+	free(p->fp_diff);
+	free(p->fp_script);
+	free(p->fp_setpre);
+	free(p->fp_setpost);
+	memset(p, 0, sizeof(*p));
+}

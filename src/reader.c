@@ -5,14 +5,14 @@
  * run (reader.h).  Output: one callback per complete line, and the new
  * position, which always points just after the last '\n' consumed.
  *
- * Lines: the file is read in RD_BUFSZ blocks into one reused buffer and
- * split with memchr.  A line (bytes before '\n', a '\r' included) longer
- * than READER_LINEMAX is skipped whole, however many blocks it spans, and
- * counted; it is never cut into pieces that could pass for lines.  In a
- * followed file the last unterminated line is not consumed (unless it is
- * already over READER_LINEMAX: then it is skipped and counted once, and
- * the position points inside it); in a stream (reader_stream) it is,
- * because a stream is complete at EOF.
+ * Lines: the line source (lines.c) reads each file in RD_BUFSZ blocks
+ * into one reused buffer and splits them; a line longer than
+ * READER_LINEMAX is skipped whole and counted, never cut.  In a followed
+ * file the last unterminated line is not consumed (unless it is already
+ * over READER_LINEMAX: then it is skipped and counted once, and the
+ * position points inside it); in a stream (reader_stream) it is, because
+ * a stream is complete at EOF.  What is decided here, between the reads:
+ * which files, from where, and whether a block read is still the file's.
  *
  * Truncation under the reader (copytruncate during a run): the new
  * fingerprint is made from the bytes as read (struct rd's head), never by
@@ -87,13 +87,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lines.h"
 #include "log.h"
 #include "reader.h"
 #include "util.h"
 
 #define RD_BUFSZ	(1024 * 1024)
 #define RD_GZIN		(64 * 1024)	/* compressed bytes read to find a fingerprint */
-#define RD_GZBUF	(64 * 1024)	/* zlib's input buffer */
 
 struct rd {
 	char			*buf;	/* RD_BUFSZ bytes, reused for every file */
@@ -108,27 +108,6 @@ struct rd {
 	unsigned char		 head[READER_FPMAX];
 	size_t			 headlen;
 	int			 changed;	/* rd_fd stopped: not the file read */
-};
-
-/* How rd_fd treats the end of the data and changes under it. */
-enum rd_mode {
-	RD_STREAM,	/* complete at EOF: the unterminated last line is passed on */
-	RD_ROTATED,	/* complete: an unterminated tail is lost */
-	RD_FOLLOW	/* the file at path: it may grow, or be truncated under us */
-};
-
-/*
- * Where bytes come from: a file descriptor, or gzip data on one, inflated
- * here (not with gzread, which drops the bytes it inflated in a call that
- * then meets corrupt data: those lines would be neither read nor counted).
- */
-struct src {
-	int		 fd;
-	int		 gz;		/* 1: gzip, through zs */
-	z_stream	 zs;
-	unsigned char	*zin;		/* RD_GZBUF compressed bytes */
-	int		 zend;		/* a member ended: another may follow */
-	char		 zbad[128];	/* why the gzip data ended early, or "" */
 };
 
 struct sib {
@@ -150,75 +129,7 @@ static const char *const zsuffix[] = {
 };
 
 /*
- * Inflate up to n bytes of gzip data: members one after the other (as
- * gzip -d); bytes after a member that do not start another one are
- * ignored, as gzip does with trailing zeros.  Broken data stops the
- * stream with the reason in src->zbad; the bytes inflated before it are
- * returned.
- */
-static ssize_t
-gz_read(struct src *src, char *b, size_t n)
-{
-	z_stream	*zs = &src->zs;
-	ssize_t		 r;
-	int		 zr;
-
-	zs->next_out = (unsigned char *)b;
-	zs->avail_out = (uInt)n;
-	while (zs->avail_out > 0 && src->zbad[0] == '\0') {
-		if (zs->avail_in == 0) {
-			while ((r = read(src->fd, src->zin, RD_GZBUF)) == -1 &&
-			    errno == EINTR)
-				;
-			if (r == -1)
-				snprintf(src->zbad, sizeof(src->zbad), "%s",
-				    strerror(errno));
-			else if (r == 0 && !src->zend)
-				snprintf(src->zbad, sizeof(src->zbad),
-				    "compressed data ends early");
-			if (r <= 0)
-				break;
-			zs->next_in = src->zin;
-			zs->avail_in = (uInt)r;
-		}
-		if (src->zend) {
-			if (zs->next_in[0] != 0x1f)
-				break;	/* trailing bytes, not a member */
-			if (inflateReset(zs) != Z_OK)
-				break;
-			src->zend = 0;
-		}
-		zr = inflate(zs, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			src->zend = 1;
-		else if (zr != Z_OK && zr != Z_BUF_ERROR)
-			snprintf(src->zbad, sizeof(src->zbad), "%s",
-			    zs->msg != NULL ? zs->msg : "corrupt compressed data");
-	}
-	return (ssize_t)(n - zs->avail_out);
-}
-
-/*
- * Read up to n bytes.  Returns the count, 0 at the end, -1 on a read
- * error of a plain file (reported).  Broken gzip data ends the stream:
- * 0, with the reason in src->zbad, for the caller's one warning.
- */
-static ssize_t
-src_read(struct src *src, const char *name, char *b, size_t n)
-{
-	ssize_t	r;
-
-	if (src->gz)
-		return gz_read(src, b, n);
-	while ((r = read(src->fd, b, n)) == -1 && errno == EINTR)
-		;
-	if (r == -1)
-		log_error("cannot read %s: %s", name, strerror(errno));
-	return r;
-}
-
-/*
- * RD_FOLLOW: is the file still the one whose bytes up to end were just
+ * LINES_FOLLOW: is the file still the one whose bytes up to end were just
  * read?  A file that shrank below them, or whose head is no longer the one
  * read, was truncated (copytruncate) under the reader: the block just read
  * may come from the new content at an old offset, so it is not consumed.
@@ -255,34 +166,38 @@ still_ours(struct rd *rd, int fd, const char *name, int64_t end)
 }
 
 /*
- * Read src from its current offset (at, in the file) to the end.  *done:
- * bytes consumed; *tail: bytes after them that were left (an unterminated
- * line).  inside: the reading starts inside an overlong line that was
- * skipped and counted before: its rest is skipped, not counted again.
- * An overlong unterminated tail is skipped and counted once in every mode
- * (RD_FOLLOW: the position then points inside it; see inside).
+ * Read src (on fd) from its current offset (at, in the file) to the end,
+ * through the line splitter (lines.h).  *done: bytes consumed; *tail:
+ * bytes after them that were left (an unterminated line).  inside: the
+ * reading starts inside an overlong line that was skipped and counted
+ * before: its rest is skipped, not counted again.  An overlong
+ * unterminated tail is skipped and counted once in every mode
+ * (LINES_FOLLOW: the position then points inside it; see inside).
  */
 static int
-rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
-    int64_t at, int inside, int64_t *done, int64_t *tail)
+rd_fd(struct rd *rd, struct reader_src *src, int fd, const char *name,
+    enum lines_end mode, int64_t at, int inside, int64_t *done, int64_t *tail)
 {
-	char		*buf = rd->buf, *p, *q, *end;
-	size_t		 have = 0, len, k;
-	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
+	struct lines	 l;
+	char		*p;
+	size_t		 room, k;
 	int64_t		 rdoff = at;	/* file offset of the next byte read */
-	int		 skipping = inside, counted = inside, m, last = 0;
+	int		 m, last = 0, rc = -1;
 	ssize_t		 n;
 
 	*done = *tail = 0;
+	lines_init(&l, rd->buf, RD_BUFSZ, READER_LINEMAX, 1, name, rd->fn, rd->arg,
+	    inside);
 	for (;;) {
-		if ((n = src_read(src, name, buf + have, RD_BUFSZ - have)) == -1)
-			return -1;
+		p = lines_room(&l, &room);
+		if ((n = reader_src_read(src, p, room)) == -1)
+			goto out;
 		if (n == 0)
 			break;
-		if (mode == RD_FOLLOW) {
+		if (mode == LINES_FOLLOW) {
 			if (rdoff > 0) {
-				if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
-					return -1;
+				if ((m = still_ours(rd, fd, name, rdoff + n)) == -1)
+					goto out;
 				if (m == 0) {
 					rd->changed = 1;
 					break;
@@ -296,12 +211,12 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 				 * then it is the last.
 				 */
 				if ((size_t)n < rd->headlen ||
-				    memcmp(buf + have, rd->head, rd->headlen) != 0) {
+				    memcmp(p, rd->head, rd->headlen) != 0) {
 					rd->changed = 1;
 					break;
 				}
-				if ((m = still_ours(rd, src->fd, name, n)) == -1)
-					return -1;
+				if ((m = still_ours(rd, fd, name, n)) == -1)
+					goto out;
 				last = m == 0;
 			}
 			if (rd->headlen < READER_FPMAX && (size_t)rdoff <= rd->headlen &&
@@ -310,67 +225,27 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 				if (k > READER_FPMAX - rd->headlen)
 					k = READER_FPMAX - rd->headlen;
 				memcpy(rd->head + rd->headlen,
-				    buf + have + (rd->headlen - (size_t)rdoff), k);
+				    p + (rd->headlen - (size_t)rdoff), k);
 				rd->headlen += k;
 			}
 		}
 		rdoff += n;
-		end = buf + have + n;
-		p = buf;
-		/* The kept partial line holds no '\n': scan only the new bytes. */
-		q = memchr(buf + have, '\n', (size_t)n);
-		while (q != NULL) {
-			len = (size_t)(q - p);
-			if (skipping || len > READER_LINEMAX) {
-				if (!counted)
-					rd->st->rs_long++;
-				*done += skipped + (int64_t)len + 1;
-				skipped = 0;
-				skipping = counted = 0;
-			} else {
-				if (len > 0 && p[len - 1] == '\r')
-					len--;
-				if (rd->fn(rd->arg, name, p, len) != 0)
-					return -1;
-				rd->st->rs_lines++;
-				*done += (int64_t)(q - p) + 1;
-			}
-			p = q + 1;
-			q = memchr(p, '\n', (size_t)(end - p));
-		}
-		have = (size_t)(end - p);
-		if (skipping || have > READER_LINEMAX) {
-			skipping = 1;
-			skipped += (int64_t)have;
-			have = 0;
-		} else if (have > 0 && p != buf)
-			memmove(buf, p, have);
+		if (lines_add(&l, (size_t)n) == -1)
+			goto out;
 		if (last)
 			break;
 	}
-	if (skipping && (mode != RD_ROTATED || counted)) {
-		/*
-		 * Never a line: consumed once, so that no later run reads it
-		 * again.  (A rotated file's own overlong tail is lost, below.)
-		 */
-		if (!counted)
-			rd->st->rs_long++;
-		*done += skipped;
-	} else if (skipping)
-		*tail = skipped;
-	else if (mode == RD_STREAM && have > 0) {
-		len = have;
-		if (buf[len - 1] == '\r')
-			len--;
-		if (rd->fn(rd->arg, name, buf, len) != 0)
-			return -1;
-		rd->st->rs_lines++;
-		*done += (int64_t)have;
-	} else
-		*tail = (int64_t)have;
+	if (lines_end(&l, mode) == -1)
+		goto out;
+	*done = l.l_done;
+	*tail = l.l_tail;
 	rd->st->rs_bytes += (uint64_t)*done;
 	rd->st->rs_files++;
-	return 0;
+	rc = 0;
+out:
+	rd->st->rs_lines += l.l_lines;
+	rd->st->rs_long += l.l_long;
+	return rc;
 }
 
 /* Is the byte before offset in fd not a '\n' (a skipped overlong line goes on)?  -1 on error. */
@@ -700,11 +575,11 @@ gz_match(int dfd, const struct sib *s, const struct logpos *pos)
  * Skip the first pos->lp_offset bytes of a gzip stream, checking that the
  * first lp_fplen of them hash to the saved fingerprint; *inside: the
  * last of them is not a '\n' (see inside_line).  1 done, 0 the
- * data differs, -1 it is broken or ends before the offset (src->zbad).
+ * data differs, -1 it is broken or ends before the offset (*why).
  */
 static int
-gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos,
-    int *inside)
+gz_skip(struct rd *rd, struct reader_src *src, const struct logpos *pos,
+    int *inside, const char **why)
 {
 	int64_t		left = pos->lp_offset;
 	size_t		want;
@@ -718,10 +593,9 @@ gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *p
 			first = 0;
 			continue;
 		}
-		if ((n = src_read(src, name, rd->buf, want)) <= 0) {
-			if (src->zbad[0] == '\0')
-				snprintf(src->zbad, sizeof(src->zbad),
-				    "uncompressed data ends");
+		if ((n = reader_src_read(src, rd->buf, want)) <= 0) {
+			if ((*why = reader_src_damage(src)) == NULL)
+				*why = "uncompressed data ends";
 			return -1;
 		}
 		if (first && ((size_t)n != want ||
@@ -765,14 +639,13 @@ static int
 read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
     const struct logpos *pos)
 {
-	struct src	 src;
+	struct reader_src *src = NULL;
 	char		*shown = sib_path(path, s->name);
+	const char	*why;
 	unsigned char	 magic[2] = { 0, 0 };
 	int64_t		 done, tail;
 	int		 rc = -1, m, inside = 0;
 
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
 	if (s->compressed) {
 		if (read_head(fd, shown, magic, 2) == -1)
 			goto out;
@@ -781,19 +654,15 @@ read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
 			rc = 0;
 			goto out;
 		}
-		if (inflateInit2(&src.zs, 16 + MAX_WBITS) != Z_OK) {
-			log_error("cannot read %s: zlib: out of memory", shown);
+		if ((src = reader_src_new(fd, shown, 1)) == NULL)
 			goto out;
-		}
-		src.gz = 1;
-		src.zin = xmalloc(RD_GZBUF);
-		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos, &inside)) != 1) {
+		if (pos != NULL && (m = gz_skip(rd, src, pos, &inside, &why)) != 1) {
 			if (m == 0)
 				log_error("%s: changed while the rotated files were read",
 				    shown);
 			else
 				log_warnx("%s: %s before offset %" PRId64 ": the lines "
-				    "after it are lost", shown, src.zbad, pos->lp_offset);
+				    "after it are lost", shown, why, pos->lp_offset);
 			rc = m == 0 ? -1 : 0;
 			goto out;
 		}
@@ -810,22 +679,21 @@ read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
 			log_error("cannot seek in %s: %s", shown, strerror(errno));
 			goto out;
 		}
+		src = reader_src_new(fd, shown, 0);
 	}
-	if (rd_fd(rd, &src, shown, RD_ROTATED, pos != NULL ? pos->lp_offset : 0,
+	if (rd_fd(rd, src, fd, shown, LINES_ROTATED, pos != NULL ? pos->lp_offset : 0,
 	    inside, &done, &tail) == -1)
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
-	if (src.zbad[0] != '\0')
+	if ((why = reader_src_damage(src)) != NULL)
 		log_warnx("%s: %s at offset %" PRId64 ": the rest of it is lost",
-		    shown, src.zbad, (pos != NULL ? pos->lp_offset : 0) + done + tail);
+		    shown, why, (pos != NULL ? pos->lp_offset : 0) + done + tail);
 	else if (tail > 0)
 		log_warnx("%s: rotated file ends in an incomplete line: %" PRId64
 		    " bytes lost", shown, tail);
 	rc = 0;
 out:
-	if (src.gz)
-		inflateEnd(&src.zs);
-	free(src.zin);
+	reader_src_close(src);
 	if (fd >= 0)
 		close(fd);
 	free(shown);
@@ -1141,7 +1009,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct reader_stats	 dummy;
 	struct logpos		 np;
 	struct stat		 sb;
-	struct src		 src;
+	struct reader_src	*src = NULL;
 	struct rd		 rd;
 	unsigned char		 ohead[READER_FPMAX];
 	size_t			 ohlen;
@@ -1217,9 +1085,8 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		log_error("cannot seek in %s: %s", path, strerror(errno));
 		goto out;
 	}
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
-	if (rd_fd(&rd, &src, path, RD_FOLLOW, start, inside, &done, &tail) == -1)
+	src = reader_src_new(fd, path, 0);
+	if (rd_fd(&rd, src, fd, path, LINES_FOLLOW, start, inside, &done, &tail) == -1)
 		goto out;
 	/*
 	 * The fingerprint covers min(offset, READER_FPMAX) bytes, taken from
@@ -1257,6 +1124,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	*pos = np;
 	rc = 0;
 out:
+	reader_src_close(src);
 	free(rd.buf);
 	close(fd);
 	return rc;
@@ -1293,7 +1161,7 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
     struct reader_stats *st)
 {
 	struct reader_stats	 dummy;
-	struct src		 src;
+	struct reader_src	*src;
 	struct rd		 rd;
 	int64_t			 done, tail;
 	int			 rc;
@@ -1306,97 +1174,9 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	rd.fn = fn;
 	rd.arg = arg;
 	rd.st = st;
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
-	rc = rd_fd(&rd, &src, name, RD_STREAM, 0, 0, &done, &tail);
+	src = reader_src_new(fd, name, 0);
+	rc = rd_fd(&rd, src, fd, name, LINES_STREAM, 0, 0, &done, &tail);
+	reader_src_close(src);
 	free(rd.buf);
 	return rc;
-}
-
-/* --- one input's bytes, for scan (reader.h) ---------------------------- */
-
-struct reader_src {
-	struct src	 s;
-	const char	*name;
-	char		 peek[2];	/* the first bytes of a plain input */
-	size_t		 npeek, ipeek;
-};
-
-struct reader_src *
-reader_src_open(int fd, const char *name)
-{
-	struct reader_src	*rs = xcalloc(1, sizeof(*rs));
-	ssize_t			 n;
-
-	rs->s.fd = fd;
-	rs->name = name;
-	while (rs->npeek < sizeof(rs->peek)) {
-		n = read(fd, rs->peek + rs->npeek, sizeof(rs->peek) - rs->npeek);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_error("cannot read %s: %s", name, strerror(errno));
-			free(rs);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		rs->npeek += (size_t)n;
-	}
-	if (rs->npeek == 2 && (unsigned char)rs->peek[0] == 0x1f &&
-	    (unsigned char)rs->peek[1] == 0x8b) {
-		if (inflateInit2(&rs->s.zs, 16 + MAX_WBITS) != Z_OK) {
-			log_error("cannot read %s: zlib: out of memory", name);
-			free(rs);
-			return NULL;
-		}
-		rs->s.gz = 1;
-		rs->s.zin = xmalloc(RD_GZBUF);
-		memcpy(rs->s.zin, rs->peek, 2);
-		rs->s.zs.next_in = rs->s.zin;
-		rs->s.zs.avail_in = 2;
-		rs->npeek = 0;
-	}
-	return rs;
-}
-
-ssize_t
-reader_src_read(struct reader_src *rs, char *buf, size_t len)
-{
-	size_t	n = 0;
-	ssize_t	r;
-
-	if (rs->ipeek < rs->npeek) {
-		n = rs->npeek - rs->ipeek < len ? rs->npeek - rs->ipeek : len;
-		memcpy(buf, rs->peek + rs->ipeek, n);
-		rs->ipeek += n;
-		if (n == len)
-			return (ssize_t)n;
-	}
-	if ((r = src_read(&rs->s, rs->name, buf + n, len - n)) == -1)
-		return -1;
-	return (ssize_t)n + r;
-}
-
-int
-reader_src_gz(const struct reader_src *rs)
-{
-	return rs->s.gz;
-}
-
-const char *
-reader_src_damage(const struct reader_src *rs)
-{
-	return rs->s.zbad[0] != '\0' ? rs->s.zbad : NULL;
-}
-
-void
-reader_src_close(struct reader_src *rs)
-{
-	if (rs == NULL)
-		return;
-	if (rs->s.gz)
-		inflateEnd(&rs->s.zs);
-	free(rs->s.zin);
-	free(rs);
 }

@@ -18,26 +18,22 @@
  *    after "--": it can never be taken for an option.
  */
 #include <sys/types.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "journal.h"
+#include "lines.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 
 #define JSON_DEPTH	16		/* nesting skipped in other fields */
 #define KEY_MAX		64		/* longer keys are none of ours */
 #define IDLE_TIMEOUT	120		/* seconds without output: killed */
-#define ERRLINE_MAX	200		/* characters of stderr quoted */
+#define JOURNAL_BUFSZ	(JOURNAL_LINEMAX + 65536)	/* journalctl's stdout, read into */
 #define MAXTERMS	64		/* journalmatch terms */
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -678,27 +674,6 @@ split_terms(const char *match, char **v, size_t max, size_t *n)
 	}
 }
 
-/* The first non-empty line of what the child wrote to stderr (errfd). */
-static void
-first_err_line(int errfd, char *line, size_t size)
-{
-	char	 buf[4096];
-	ssize_t	 n;
-	size_t	 i, k = 0, len;
-	char	*s;
-
-	line[0] = '\0';
-	if ((n = pread(errfd, buf, sizeof(buf) - 1, 0)) <= 0)
-		return;
-	buf[n] = '\0';
-	s = buf + strspn(buf, "\n");
-	len = strcspn(s, "\n");
-	for (i = 0; i < len && i < ERRLINE_MAX && k + 1 < size; i++)
-		line[k++] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ?
-		    '?' : s[i];
-	line[k] = '\0';
-}
-
 struct follow {
 	int		(*fn)(void *, const struct sysline *, const char *);
 	void		 *arg;
@@ -709,7 +684,7 @@ struct follow {
 	int64_t		 upto;		/* entries at or before this usec: read */
 	/* How journalctl ended when it exited non-zero (not yet reported). */
 	int		 exitcode;
-	char		 errline[ERRLINE_MAX + 1];
+	char		 errline[PROC_ERRLINE + 1];
 };
 
 /* One line of output: 0, or -1 when the callback said stop. */
@@ -749,6 +724,14 @@ entry(struct follow *fw, const char *line, size_t len)
 	return 0;
 }
 
+/* entry() as the line splitter calls it. */
+static int
+entry_fn(void *arg, const char *name, const char *line, size_t len)
+{
+	(void)name;
+	return entry(arg, line, len);
+}
+
 /*
  * Run journalctl once, after cursor (NULL: from the start, or from
  * fw->upto's second when that is set: --since=@SECONDS), handing each
@@ -758,14 +741,12 @@ entry(struct follow *fw, const char *line, size_t len)
 static int
 run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 {
-	struct pollfd		 pfd;
+	struct proc		 p;
+	struct lines		 l;
 	char			*argv[8 + MAXTERMS], *terms[MAXTERMS], *after = NULL;
-	char			*lb = NULL, *nl, since[40];
-	size_t			 nterms = 0, na = 0, i, len = 0, cap = 0, start;
-	ssize_t			 n;
-	pid_t			 pid = -1;
-	int			 op[2] = { -1, -1 }, sp[2] = { -1, -1 }, errfd = -1;
-	int			 cerr, status, rc = -1, skipping = 0, r, waited = 0;
+	char			*lb = NULL, since[40];
+	size_t			 nterms = 0, na = 0, i;
+	int			 rc = -1;
 
 	if (split_terms(cfg->c_journalmatch, terms, MAXTERMS, &nterms) == -1)
 		goto out;
@@ -789,120 +770,31 @@ run_once(const struct config *cfg, const char *cursor, struct follow *fw)
 		argv[na++] = terms[i];
 	argv[na] = NULL;
 
-	if (pipe2(op, O_CLOEXEC) == -1 || pipe2(sp, O_CLOEXEC) == -1 ||
-	    (errfd = memfd_create("journalctl-stderr", MFD_CLOEXEC)) == -1) {
-		log_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) == -1) {
-		log_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		spawn_exec(argv, -1, op[1], errfd, sp[1]);
-	close(op[1]);
-	close(sp[1]);
-	op[1] = sp[1] = -1;
-	while ((n = read(sp[0], &cerr, sizeof(cerr))) == -1 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof(cerr)) {
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		waited = 1;
-		log_error("cannot run %s: %s", argv[0], strerror(cerr));
-		goto out;
-	}
-
-	/* Lines: lb[0..len), the complete ones handed on as they come. */
-	cap = 65536;
-	lb = xmalloc(cap);
-	for (;;) {
-		pfd.fd = op[0];
-		pfd.events = POLLIN;
-		if ((r = poll(&pfd, 1, IDLE_TIMEOUT * 1000)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_error("journalctl: poll: %s; journal not read", strerror(errno));
-			goto out;
-		}
-		if (r == 0) {
-			log_error("journalctl printed nothing for %d s and was killed; "
-			    "journal not read", IDLE_TIMEOUT);
-			goto out;
-		}
-		if (len == cap) {
-			/* Full without a '\n': the line is over JOURNAL_LINEMAX. */
-			if (cap > JOURNAL_LINEMAX) {
-				skipping = 1;
-				len = 0;
-			} else {
-				cap = cap * 2 > JOURNAL_LINEMAX + 1 ? JOURNAL_LINEMAX + 1 :
-				    cap * 2;
-				lb = xreallocarray(lb, cap, 1);
-			}
-		}
-		if ((n = read(op[0], lb + len, cap - len)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			log_error("journalctl: read: %s; journal not read", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		start = 0;
-		len += (size_t)n;
-		while ((nl = memchr(lb + start, '\n', len - start)) != NULL) {
-			if (skipping) {
-				fw->st->js_entries++;
-				fw->st->js_bad++;
-				skipping = 0;
-			} else if (entry(fw, lb + start, (size_t)(nl - lb - start)) == -1)
-				goto out;
-			start = (size_t)(nl - lb) + 1;
-		}
-		memmove(lb, lb + start, len - start);
-		len -= start;
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			log_error("journalctl: waitpid: %s", strerror(errno));
-			waited = 1;
-			goto out;
-		}
-	}
-	waited = 1;
-	if (WIFSIGNALED(status)) {
-		log_error("journalctl killed by signal %d; journal not read",
-		    WTERMSIG(status));
-		goto out;
-	}
-	if (WEXITSTATUS(status) != 0) {
-		first_err_line(errfd, fw->errline, sizeof(fw->errline));
-		fw->exitcode = WEXITSTATUS(status);
-		rc = -2;
-		goto out;
-	}
-	/* An unterminated last line is still a whole entry: journalctl ended. */
-	if (skipping) {
-		fw->st->js_entries++;
-		fw->st->js_bad++;
-	} else if (len > 0 && entry(fw, lb, len) == -1)
-		goto out;
-	rc = 0;
+	/*
+	 * One entry a line, handed on as it comes; a line over
+	 * JOURNAL_LINEMAX is skipped and counted (js_entries, js_bad).
+	 * No '\r' is removed: the line is JSON.
+	 */
+	lb = xmalloc(JOURNAL_BUFSZ);
+	lines_init(&l, lb, JOURNAL_BUFSZ, JOURNAL_LINEMAX, 0, "journalctl", entry_fn,
+	    fw, 0);
+	memset(&p, 0, sizeof(p));
+	p.p_name = "journalctl";
+	p.p_tail = "journal not read";
+	p.p_argv = argv;
+	p.p_lines = &l;
+	p.p_timeout = IDLE_TIMEOUT;
+	p.p_idle = 1;
+	p.p_quietexit = 1;
+	if ((rc = proc_run(&p)) == -2) {
+		/* Not reported here: journal_follow may run it again. */
+		memcpy(fw->errline, p.p_errline, sizeof(fw->errline));
+		fw->exitcode = p.p_status;
+	} else if (rc == 0 && lines_end(&l, LINES_STREAM) == -1)
+		rc = -1;	/* an unterminated last line is a whole entry */
+	fw->st->js_entries += l.l_long;
+	fw->st->js_bad += l.l_long;
 out:
-	if (pid > 0 && !waited) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-	}
-	for (i = 0; i < 2; i++) {
-		if (op[i] != -1)
-			close(op[i]);
-		if (sp[i] != -1)
-			close(sp[i]);
-	}
-	if (errfd != -1)
-		close(errfd);
 	for (i = 0; i < nterms; i++)
 		free(terms[i]);
 	free(after);
@@ -962,7 +854,7 @@ journal_follow(const struct config *cfg, const char *cursor,
 	struct journal_stats	 dummy;
 	struct follow		 fw;
 	struct sigaction	 sa, osa;
-	char			 why[ERRLINE_MAX + 1], tbuf[32];
+	char			 why[PROC_ERRLINE + 1], tbuf[32];
 	int64_t			 t;
 	uint64_t		 entries0;
 	int			 rc = -1, r, notime;

@@ -5,7 +5,7 @@
  * printed as a report (text, tsv or json).
  *
  * Inputs, in the order given, are read through the reader's own line
- * source (reader_src: plain, or gzip through the reader's inflater, the
+ * source (lines.h: reader_src, plain or gzip through the reader's inflater, the
  * one `run` uses for rotated .gz files, never gzread and never a shell).
  * The year of BSD timestamps comes from each file's modification time
  * (--now overrides).  Only complete lines are read: an unterminated last
@@ -47,6 +47,7 @@
 #include "bans.h"
 #include "cmd.h"
 #include "ingest.h"
+#include "lines.h"
 #include "log.h"
 #include "reader.h"
 #include "store.h"
@@ -309,19 +310,23 @@ runs_file(struct scan *sc, const unsigned char *head, size_t hlen, const char *n
 
 /*
  * Read one open input to its end: skip what an earlier scan read, hand
- * every new complete line to scan_line(), then record how far it got.
- * Lines over READER_LINEMAX are skipped whole and counted.
+ * every new complete line to scan_line() through the line splitter
+ * (lines.h), then record how far it got.  Lines over READER_LINEMAX are
+ * skipped whole and counted.
  */
 static int
 scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 {
 	unsigned char	 head[READER_FPMAX];
-	char		*buf = sc->buf, *nl;
-	size_t		 have = 0, i, len, hlen, rest;
+	struct lines	 l;
+	char		*buf = sc->buf, *p;
+	size_t		 have = 0, i, hlen, room;
 	int64_t		 pos = 0;	/* text offset of buf[0] */
 	int64_t		 off, done;	/* known offset; just after the last '\n' */
+	int64_t		 end;		/* text offset after the last byte read */
+	uint64_t	 nlong = 0;
 	ssize_t		 n;
-	int		 skipping = 0, eof = 0;
+	int		 eof = 0;
 
 	while (have < READER_FPMAX) {
 		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
@@ -339,56 +344,54 @@ scan_stream(struct scan *sc, struct reader_src *rs, int fd, const char *name)
 		return -1;
 	if (known_offset(sc, head, hlen, &off) == -1)
 		return -1;
-	done = off;
-	for (;;) {
-		/* What the earlier scan read is passed over; off follows a '\n'. */
-		if (pos + (int64_t)have <= off)
-			i = have;
-		else
-			i = pos < off ? (size_t)(off - pos) : 0;
-		while ((nl = memchr(buf + i, '\n', have - i)) != NULL) {
-			len = (size_t)(nl - (buf + i));
-			if (skipping || len > READER_LINEMAX) {
-				sc->lines++;
-				sc->overlong++;
-				skipping = 0;
-			} else {
-				if (len > 0 && buf[i + len - 1] == '\r')
-					len--;
-				if (scan_line(sc, name, buf + i, len) == -1)
-					return -1;
-			}
-			i = (size_t)(nl - buf) + 1;
-			done = pos + (int64_t)i;
-		}
-		rest = have - i;
-		if (pos + (int64_t)i >= off && (skipping || rest > READER_LINEMAX)) {
-			skipping = 1;	/* overlong: drop its bytes as they come */
-			i = have;
-			rest = 0;
-		}
-		if (rest > 0 && i > 0)
-			memmove(buf, buf + i, rest);
-		pos += (int64_t)i;
-		have = rest;
-		if (eof)
-			break;
-		if ((n = src_read(sc, rs, name, buf + have, SC_BUFSZ - have)) == -1)
+	/* What the earlier scan read is passed over; off follows a '\n'. */
+	while (!eof && pos + (int64_t)have < off) {
+		pos += (int64_t)have;
+		if ((n = src_read(sc, rs, name, buf, SC_BUFSZ)) == -1)
 			return -1;
 		if (n == 0)
 			eof = 1;
-		have += (size_t)n;
+		have = (size_t)n;
 		progress(sc, pos + (int64_t)have, raw_offset(fd));
-		if (sc->stream && pos + (int64_t)have - done > SC_NOLINE) {
+	}
+	i = pos < off ? (size_t)(off - pos) : 0;
+	if (i > have)
+		i = have;
+	memmove(buf, buf + i, have - i);
+	have -= i;
+	pos += (int64_t)i;
+	lines_init(&l, buf, SC_BUFSZ, READER_LINEMAX, 1, name, scan_line, sc, 0);
+	end = pos;
+	done = off;
+	n = (ssize_t)have;
+	for (;;) {
+		if (n > 0 && lines_add(&l, (size_t)n) == -1)
+			return -1;
+		end += n;
+		sc->lines += l.l_long - nlong;
+		sc->overlong += l.l_long - nlong;
+		nlong = l.l_long;
+		if (pos + l.l_done > done)
+			done = pos + l.l_done;
+		if (eof)
+			break;
+		p = lines_room(&l, &room);
+		if ((n = src_read(sc, rs, name, p, room)) == -1)
+			return -1;
+		if (n == 0)
+			eof = 1;
+		progress(sc, end + n, raw_offset(fd));
+		if (sc->stream && end + n - done > SC_NOLINE) {
 			progress_clear(&sc->pg);
 			log_warnx("%s: no line end in %d bytes: not a log, reading stopped",
 			    name, SC_NOLINE);
+			end += n;
 			break;
 		}
 	}
-	if (pos + (int64_t)have > done) {
+	if (end > done) {
 		sc->lines++;
-		if (skipping)
+		if (l.l_skipping)
 			sc->overlong++;
 		else
 			sc->unterminated++;

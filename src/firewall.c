@@ -12,13 +12,9 @@
  *  - every failure is reported once, naming the tool and what was left.
  */
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,227 +24,41 @@
 #include "firewall_int.h"
 #include "log.h"
 #include "nft.h"
+#include "proc.h"
 #include "util.h"
 
 #define OUTPUT_MAX	(256UL * 1024 * 1024)	/* bound on a save output */
-#define ERRBUF_MAX	4096		/* stderr kept for the message */
 #define RUN_TIMEOUT	120		/* seconds before a child is killed */
 #define UNCHANGED	"chain left unchanged"
 
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Append what fd has to b (up to max bytes kept): 1 more to come, 0 EOF, -1. */
-static int
-drain(int fd, struct buf *b, size_t max, int *overflow)
-{
-	char	chunk[65536];
-	ssize_t	n;
-
-	n = read(fd, chunk, sizeof(chunk));
-	if (n == -1)
-		return errno == EINTR || errno == EAGAIN ? 1 : -1;
-	if (n == 0)
-		return 0;
-	if (b->len + (size_t)n > max) {
-		*overflow = 1;
-		n = (ssize_t)(max - b->len);
-	}
-	buf_add(b, chunk, (size_t)n);
-	return 1;
-}
-
 /*
- * Run argv[0] (name is what messages call it) with in[0..inlen) on its stdin;
- * its stdout goes to *out when out is not NULL.  Reports any failure once:
- * could not start, exit status != 0 (with the first stderr line), signal,
- * timeout.
+ * Run argv[0] (name is what messages call it) with in[0..inlen) on its
+ * stdin (in NULL: none); its stdout goes to *out when out is not NULL.
+ * Reports any failure once (proc.h): could not start, exit status != 0
+ * (with the first stderr line), signal, timeout; tail says what the
+ * failure leaves undone.
  */
 static int
 run(const char *name, const char *tail, char *const argv[], const char *in,
     size_t inlen, char **out, size_t *outlen)
 {
-	int		 ip[2] = { -1, -1 }, op[2] = { -1, -1 };
-	int		 ep[2] = { -1, -1 }, sp[2] = { -1, -1 };
-	struct sigaction sa, osa;
-	struct pollfd	 pfd[3];
-	struct buf	 ob, eb;
-	char		 line[ERRLINE_MAX + 1];
-	const char	*why = NULL;
-	long long	 deadline, left;
-	size_t		 off = 0, nl;
-	ssize_t		 n;
-	pid_t		 pid = -1;
-	const char	*first;
-	int		 cerr, status, rc = -1, np, d, i, oflow = 0, eflow = 0;
-	int		 timedout = 0, waited = 0;
+	struct proc	p;
+	int		rc;
 
-	memset(&ob, 0, sizeof(ob));
-	memset(&eb, 0, sizeof(eb));
-	buf_add(&ob, "", 0);
-	buf_add(&eb, "", 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	/* A child that dies early must give EPIPE, not kill us. */
-	sigaction(SIGPIPE, &sa, &osa);
-
-	if (argv[0] == NULL || argv[0][0] != '/') {
-		log_error("cannot run %s: not an absolute path",
-		    argv[0] != NULL ? argv[0] : name);
-		goto out;
+	memset(&p, 0, sizeof(p));
+	p.p_name = name;
+	p.p_tail = tail;
+	p.p_argv = argv;
+	p.p_in = in;
+	p.p_inlen = inlen;
+	p.p_outmax = OUTPUT_MAX;
+	p.p_timeout = RUN_TIMEOUT;
+	if ((rc = proc_run(&p)) == 0 && out != NULL) {
+		*out = p.p_out;
+		*outlen = p.p_outlen;
+		p.p_out = NULL;
 	}
-	if (pipe2(ip, O_CLOEXEC) == -1 || pipe2(op, O_CLOEXEC) == -1 ||
-	    pipe2(ep, O_CLOEXEC) == -1 || pipe2(sp, O_CLOEXEC) == -1) {
-		log_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) == -1) {
-		log_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		spawn_exec(argv, ip[0], op[1], ep[1], sp[1]);
-	close_fd(&ip[0]);
-	close_fd(&op[1]);
-	close_fd(&ep[1]);
-	close_fd(&sp[1]);
-
-	while ((n = read(sp[0], &cerr, sizeof(cerr))) == -1 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof(cerr)) {
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		waited = 1;
-		log_error("cannot run %s: %s", argv[0], strerror(cerr));
-		goto out;
-	}
-
-	if (inlen == 0)
-		close_fd(&ip[1]);
-	else if (fcntl(ip[1], F_SETFL, O_NONBLOCK) == -1) {
-		why = strerror(errno);
-		goto out_kill;
-	}
-	deadline = mono_ms() + RUN_TIMEOUT * 1000LL;
-	while (ip[1] != -1 || op[0] != -1 || ep[0] != -1) {
-		if ((left = deadline - mono_ms()) <= 0) {
-			timedout = 1;
-			goto out_kill;
-		}
-		np = 0;
-		if (ip[1] != -1)
-			pfd[np++] = (struct pollfd){ .fd = ip[1], .events = POLLOUT };
-		if (op[0] != -1)
-			pfd[np++] = (struct pollfd){ .fd = op[0], .events = POLLIN };
-		if (ep[0] != -1)
-			pfd[np++] = (struct pollfd){ .fd = ep[0], .events = POLLIN };
-		if (poll(pfd, (nfds_t)np, left > INT_MAX ? INT_MAX : (int)left) == -1) {
-			if (errno == EINTR)
-				continue;
-			why = strerror(errno);
-			goto out_kill;
-		}
-		for (i = 0; i < np; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (pfd[i].fd == ip[1]) {
-				n = write(ip[1], in + off, inlen - off);
-				if (n == -1 && errno == EPIPE)
-					close_fd(&ip[1]);	/* its status says why */
-				else if (n == -1 && errno != EINTR && errno != EAGAIN) {
-					why = strerror(errno);
-					goto out_kill;
-				} else if (n > 0 && (off += (size_t)n) == inlen)
-					close_fd(&ip[1]);
-			} else if (pfd[i].fd == op[0]) {
-				if ((d = drain(op[0], &ob, OUTPUT_MAX, &oflow)) == -1) {
-					why = strerror(errno);
-					goto out_kill;
-				}
-				if (d == 0)
-					close_fd(&op[0]);
-				if (oflow) {
-					why = "output too large";
-					goto out_kill;
-				}
-			} else {
-				if ((d = drain(ep[0], &eb, ERRBUF_MAX, &eflow)) == -1) {
-					why = strerror(errno);
-					goto out_kill;
-				}
-				if (d == 0)
-					close_fd(&ep[0]);
-			}
-		}
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			log_error("%s: waitpid: %s", name, strerror(errno));
-			waited = 1;
-			goto out;
-		}
-	}
-	waited = 1;
-	first = eb.b + strspn(eb.b, "\n");
-	nl = strcspn(first, "\n");
-	excerpt(first, nl, line, sizeof(line));
-	if (WIFSIGNALED(status)) {
-		log_error("%s killed by signal %d; %s", name, WTERMSIG(status), tail);
-		goto out;
-	}
-	if (WEXITSTATUS(status) != 0) {
-		log_error("%s exited %d%s%s; %s", name, WEXITSTATUS(status),
-		    line[0] != '\0' ? ": " : "", line, tail);
-		goto out;
-	}
-	if (out != NULL) {
-		*out = ob.b;
-		*outlen = ob.len;
-		ob.b = NULL;
-	}
-	rc = 0;
-	goto out;
-
-out_kill:
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	waited = 1;
-	if (timedout)
-		log_error("%s did not finish within %d s and was killed; %s",
-		    name, RUN_TIMEOUT, tail);
-	else
-		log_error("%s: %s; %s", name, why, tail);
-out:
-	if (pid > 0 && !waited) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-	}
-	for (i = 0; i < 2; i++) {
-		close_fd(&ip[i]);
-		close_fd(&op[i]);
-		close_fd(&ep[i]);
-		close_fd(&sp[i]);
-	}
-	sigaction(SIGPIPE, &osa, NULL);
-	free(ob.b);
-	free(eb.b);
+	free(p.p_out);
 	return rc;
 }
 

@@ -5,14 +5,14 @@
  * run (reader.h).  Output: one callback per complete line, and the new
  * position, which always points just after the last '\n' consumed.
  *
- * Lines: the file is read in RD_BUFSZ blocks into one reused buffer and
- * split with memchr.  A line (bytes before '\n', a '\r' included) longer
- * than READER_LINEMAX is skipped whole, however many blocks it spans, and
- * counted; it is never cut into pieces that could pass for lines.  In a
- * followed file the last unterminated line is not consumed (unless it is
- * already over READER_LINEMAX: then it is skipped and counted once, and
- * the position points inside it); in a stream (reader_stream) it is,
- * because a stream is complete at EOF.
+ * Lines: the line source (lines.c) reads each file in RD_BUFSZ blocks
+ * into one reused buffer and splits them; a line longer than
+ * READER_LINEMAX is skipped whole and counted, never cut.  In a followed
+ * file the last unterminated line is not consumed (unless it is already
+ * over READER_LINEMAX: then it is skipped and counted once, and the
+ * position points inside it); in a stream (reader_stream) it is, because
+ * a stream is complete at EOF.  What is decided here, between the reads:
+ * which files, from where, and whether a block read is still the file's.
  *
  * Truncation under the reader (copytruncate during a run): the new
  * fingerprint is made from the bytes as read (struct rd's head), never by
@@ -26,49 +26,7 @@
  *   directory (compared after realpath); anything else is refused.  The
  *   checked target is then opened with O_NOFOLLOW, so a link swapped in
  *   between cannot redirect the read.
- * - Rotated siblings are the names <base>{.,-,_}<digit>[0-9._-]* in the
- *   log's directory, optionally with a compression suffix.  Only regular
- *   files count; a symbolic link is never followed (O_NOFOLLOW, and
- *   fstatat without following).  Of the compressed siblings only gzip
- *   ones (.gz, logrotate's default) are read, through zlib; the others
- *   (.bz2, .xz, ...) are named in a warning.  A compressed sibling whose
- *   uncompressed name is also there is being compressed right now: it
- *   is the same file and is skipped.
- * - A file is "ours" when its inode and its fingerprint match.  The device
- *   number is recorded but not compared: every candidate lives in one
- *   directory, hence on one file system, and st_dev can change across a
- *   reboot (device mapper, btrfs), which must not cause a re-read.
- * - Newer siblings are those modified after the old file (nanoseconds;
- *   on a tie the name decides: a smaller .N, or a later date, is newer).
- *   A rotated file's unterminated last line can never be completed: its
- *   bytes are counted as lost, never passed on (a cut line may hold a cut
- *   address).
- * - Other inode, old file not among the siblings, but the file at the path
- *   starts with the saved fingerprint and is long enough: it is a copy of
- *   the file read before (restored, or edited with sed -i): go on from the
- *   offset instead of reading it all twice.
- * - Old file gone: if exactly one .gz sibling starts with the saved
- *   fingerprint it is the old file, compressed before its end was read
- *   (logrotate without delaycompress): its tail is read from the saved
- *   offset, and its mtime (kept by gzip) selects the newer siblings to
- *   read.  Otherwise the loss is unknown and the warning says so.
- * - A .gz whose data is corrupt or ends early is read up to that point;
- *   the rest is reported lost (one warning), never an error: the same
- *   broken file must not stop every later run.
- * - Limit of the fingerprint: it covers only what was consumed, at most
- *   READER_FPMAX bytes.  A file replaced in place by one whose first
- *   lp_fplen bytes are identical is taken as the same file; with the
- *   timestamps of syslog lines this means the same content (an empty
- *   first line alone is never the whole fingerprint once more was read).
- * - Same inode but truncated or rewritten (copytruncate, or an inode
- *   reused after the old file was compressed and removed): the lines
- *   written between the last run and the copy are only in the copy.  A
- *   sibling (of any inode) that starts with the fingerprint and is long
- *   enough, or the one .gz that does, is that copy: its tail is read from
- *   the offset, then the newer siblings, then the file from 0.
- * - Known gaps: lines the writer appends to a renamed file after it was
- *   finished here (before its HUP) are not read; lines written between
- *   copytruncate's copy and its truncation are lost by logrotate itself.
+ * The rotated files (which, in what order, from where): rotate.c.
  *
  * Invariant: on any error *pos is unchanged and -1 is returned, reported
  * once here (a failing callback reports its own error).
@@ -76,149 +34,22 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "lines.h"
 #include "log.h"
 #include "reader.h"
+#include "rotate.h"
 #include "util.h"
 
-#define RD_BUFSZ	(1024 * 1024)
-#define RD_GZIN		(64 * 1024)	/* compressed bytes read to find a fingerprint */
-#define RD_GZBUF	(64 * 1024)	/* zlib's input buffer */
-
-struct rd {
-	char			*buf;	/* RD_BUFSZ bytes, reused for every file */
-	reader_fn		 fn;
-	void			*arg;
-	struct reader_stats	*st;
-	/*
-	 * The first bytes of the file at path, as read (by the fingerprint
-	 * check, then by rd_fd): the new fingerprint is made from these, never
-	 * by reading the file again, which may have been truncated meanwhile.
-	 */
-	unsigned char		 head[READER_FPMAX];
-	size_t			 headlen;
-	int			 changed;	/* rd_fd stopped: not the file read */
-};
-
-/* How rd_fd treats the end of the data and changes under it. */
-enum rd_mode {
-	RD_STREAM,	/* complete at EOF: the unterminated last line is passed on */
-	RD_ROTATED,	/* complete: an unterminated tail is lost */
-	RD_FOLLOW	/* the file at path: it may grow, or be truncated under us */
-};
-
 /*
- * Where bytes come from: a file descriptor, or gzip data on one, inflated
- * here (not with gzread, which drops the bytes it inflated in a call that
- * then meets corrupt data: those lines would be neither read nor counted).
- */
-struct src {
-	int		 fd;
-	int		 gz;		/* 1: gzip, through zs */
-	z_stream	 zs;
-	unsigned char	*zin;		/* RD_GZBUF compressed bytes */
-	int		 zend;		/* a member ended: another may follow */
-	char		 zbad[128];	/* why the gzip data ended early, or "" */
-};
-
-struct sib {
-	char		*name;
-	size_t		 sfx;	/* index of the rotation suffix in name */
-	uint64_t	 ino;
-	int64_t		 size;
-	struct timespec	 mtime;
-	int		 compressed;
-};
-
-struct dirlist {
-	struct sib	*s;
-	size_t		 n;
-};
-
-static const char *const zsuffix[] = {
-	".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".lz", ".Z", ".zip"
-};
-
-/*
- * Inflate up to n bytes of gzip data: members one after the other (as
- * gzip -d); bytes after a member that do not start another one are
- * ignored, as gzip does with trailing zeros.  Broken data stops the
- * stream with the reason in src->zbad; the bytes inflated before it are
- * returned.
- */
-static ssize_t
-gz_read(struct src *src, char *b, size_t n)
-{
-	z_stream	*zs = &src->zs;
-	ssize_t		 r;
-	int		 zr;
-
-	zs->next_out = (unsigned char *)b;
-	zs->avail_out = (uInt)n;
-	while (zs->avail_out > 0 && src->zbad[0] == '\0') {
-		if (zs->avail_in == 0) {
-			while ((r = read(src->fd, src->zin, RD_GZBUF)) == -1 &&
-			    errno == EINTR)
-				;
-			if (r == -1)
-				snprintf(src->zbad, sizeof(src->zbad), "%s",
-				    strerror(errno));
-			else if (r == 0 && !src->zend)
-				snprintf(src->zbad, sizeof(src->zbad),
-				    "compressed data ends early");
-			if (r <= 0)
-				break;
-			zs->next_in = src->zin;
-			zs->avail_in = (uInt)r;
-		}
-		if (src->zend) {
-			if (zs->next_in[0] != 0x1f)
-				break;	/* trailing bytes, not a member */
-			if (inflateReset(zs) != Z_OK)
-				break;
-			src->zend = 0;
-		}
-		zr = inflate(zs, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			src->zend = 1;
-		else if (zr != Z_OK && zr != Z_BUF_ERROR)
-			snprintf(src->zbad, sizeof(src->zbad), "%s",
-			    zs->msg != NULL ? zs->msg : "corrupt compressed data");
-	}
-	return (ssize_t)(n - zs->avail_out);
-}
-
-/*
- * Read up to n bytes.  Returns the count, 0 at the end, -1 on a read
- * error of a plain file (reported).  Broken gzip data ends the stream:
- * 0, with the reason in src->zbad, for the caller's one warning.
- */
-static ssize_t
-src_read(struct src *src, const char *name, char *b, size_t n)
-{
-	ssize_t	r;
-
-	if (src->gz)
-		return gz_read(src, b, n);
-	while ((r = read(src->fd, b, n)) == -1 && errno == EINTR)
-		;
-	if (r == -1)
-		log_error("cannot read %s: %s", name, strerror(errno));
-	return r;
-}
-
-/*
- * RD_FOLLOW: is the file still the one whose bytes up to end were just
+ * LINES_FOLLOW: is the file still the one whose bytes up to end were just
  * read?  A file that shrank below them, or whose head is no longer the one
  * read, was truncated (copytruncate) under the reader: the block just read
  * may come from the new content at an old offset, so it is not consumed.
@@ -255,34 +86,38 @@ still_ours(struct rd *rd, int fd, const char *name, int64_t end)
 }
 
 /*
- * Read src from its current offset (at, in the file) to the end.  *done:
- * bytes consumed; *tail: bytes after them that were left (an unterminated
- * line).  inside: the reading starts inside an overlong line that was
- * skipped and counted before: its rest is skipped, not counted again.
- * An overlong unterminated tail is skipped and counted once in every mode
- * (RD_FOLLOW: the position then points inside it; see inside).
+ * Read src (on fd) from its current offset (at, in the file) to the end,
+ * through the line splitter (lines.h).  *done: bytes consumed; *tail:
+ * bytes after them that were left (an unterminated line).  inside: the
+ * reading starts inside an overlong line that was skipped and counted
+ * before: its rest is skipped, not counted again.  An overlong
+ * unterminated tail is skipped and counted once in every mode
+ * (LINES_FOLLOW: the position then points inside it; see inside).
  */
-static int
-rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
-    int64_t at, int inside, int64_t *done, int64_t *tail)
+int
+rd_lines(struct rd *rd, struct reader_src *src, int fd, const char *name,
+    enum lines_end mode, int64_t at, int inside, int64_t *done, int64_t *tail)
 {
-	char		*buf = rd->buf, *p, *q, *end;
-	size_t		 have = 0, len, k;
-	int64_t		 skipped = 0;	/* bytes of an overlong line dropped */
+	struct lines	 l;
+	char		*p;
+	size_t		 room, k;
 	int64_t		 rdoff = at;	/* file offset of the next byte read */
-	int		 skipping = inside, counted = inside, m, last = 0;
+	int		 m, last = 0, rc = -1;
 	ssize_t		 n;
 
 	*done = *tail = 0;
+	lines_init(&l, rd->buf, RD_BUFSZ, READER_LINEMAX, 1, name, rd->fn, rd->arg,
+	    inside);
 	for (;;) {
-		if ((n = src_read(src, name, buf + have, RD_BUFSZ - have)) == -1)
-			return -1;
+		p = lines_room(&l, &room);
+		if ((n = reader_src_read(src, p, room)) == -1)
+			goto out;
 		if (n == 0)
 			break;
-		if (mode == RD_FOLLOW) {
+		if (mode == LINES_FOLLOW) {
 			if (rdoff > 0) {
-				if ((m = still_ours(rd, src->fd, name, rdoff + n)) == -1)
-					return -1;
+				if ((m = still_ours(rd, fd, name, rdoff + n)) == -1)
+					goto out;
 				if (m == 0) {
 					rd->changed = 1;
 					break;
@@ -296,12 +131,12 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 				 * then it is the last.
 				 */
 				if ((size_t)n < rd->headlen ||
-				    memcmp(buf + have, rd->head, rd->headlen) != 0) {
+				    memcmp(p, rd->head, rd->headlen) != 0) {
 					rd->changed = 1;
 					break;
 				}
-				if ((m = still_ours(rd, src->fd, name, n)) == -1)
-					return -1;
+				if ((m = still_ours(rd, fd, name, n)) == -1)
+					goto out;
 				last = m == 0;
 			}
 			if (rd->headlen < READER_FPMAX && (size_t)rdoff <= rd->headlen &&
@@ -310,72 +145,32 @@ rd_fd(struct rd *rd, struct src *src, const char *name, enum rd_mode mode,
 				if (k > READER_FPMAX - rd->headlen)
 					k = READER_FPMAX - rd->headlen;
 				memcpy(rd->head + rd->headlen,
-				    buf + have + (rd->headlen - (size_t)rdoff), k);
+				    p + (rd->headlen - (size_t)rdoff), k);
 				rd->headlen += k;
 			}
 		}
 		rdoff += n;
-		end = buf + have + n;
-		p = buf;
-		/* The kept partial line holds no '\n': scan only the new bytes. */
-		q = memchr(buf + have, '\n', (size_t)n);
-		while (q != NULL) {
-			len = (size_t)(q - p);
-			if (skipping || len > READER_LINEMAX) {
-				if (!counted)
-					rd->st->rs_long++;
-				*done += skipped + (int64_t)len + 1;
-				skipped = 0;
-				skipping = counted = 0;
-			} else {
-				if (len > 0 && p[len - 1] == '\r')
-					len--;
-				if (rd->fn(rd->arg, name, p, len) != 0)
-					return -1;
-				rd->st->rs_lines++;
-				*done += (int64_t)(q - p) + 1;
-			}
-			p = q + 1;
-			q = memchr(p, '\n', (size_t)(end - p));
-		}
-		have = (size_t)(end - p);
-		if (skipping || have > READER_LINEMAX) {
-			skipping = 1;
-			skipped += (int64_t)have;
-			have = 0;
-		} else if (have > 0 && p != buf)
-			memmove(buf, p, have);
+		if (lines_add(&l, (size_t)n) == -1)
+			goto out;
 		if (last)
 			break;
 	}
-	if (skipping && (mode != RD_ROTATED || counted)) {
-		/*
-		 * Never a line: consumed once, so that no later run reads it
-		 * again.  (A rotated file's own overlong tail is lost, below.)
-		 */
-		if (!counted)
-			rd->st->rs_long++;
-		*done += skipped;
-	} else if (skipping)
-		*tail = skipped;
-	else if (mode == RD_STREAM && have > 0) {
-		len = have;
-		if (buf[len - 1] == '\r')
-			len--;
-		if (rd->fn(rd->arg, name, buf, len) != 0)
-			return -1;
-		rd->st->rs_lines++;
-		*done += (int64_t)have;
-	} else
-		*tail = (int64_t)have;
+	if (lines_end(&l, mode) == -1)
+		goto out;
+	*done = l.l_done;
+	*tail = l.l_tail;
 	rd->st->rs_bytes += (uint64_t)*done;
 	rd->st->rs_files++;
-	return 0;
+	rc = 0;
+out:
+	rd->st->rs_lines += l.l_lines;
+	rd->st->rs_long += l.l_long;
+	return rc;
 }
 
 /* Is the byte before offset in fd not a '\n' (a skipped overlong line goes on)?  -1 on error. */
-static int
-inside_line(int fd, const char *name, int64_t offset)
+int
+rd_inside_line(int fd, const char *name, int64_t offset)
 {
 	char	c;
 	ssize_t	n;
@@ -392,8 +187,8 @@ inside_line(int fd, const char *name, int64_t offset)
 }
 
 /* Read exactly len bytes at offset 0; returns the count read (short at EOF), -1 on error. */
-static ssize_t
-read_head(int fd, const char *name, unsigned char *b, size_t len)
+ssize_t
+rd_read_head(int fd, const char *name, unsigned char *b, size_t len)
 {
 	size_t	got = 0;
 	ssize_t	n;
@@ -417,13 +212,13 @@ read_head(int fd, const char *name, unsigned char *b, size_t len)
  * 1 if the first lp_fplen bytes of fd hash to lp_fp, 0 if not, -1 on
  * error.  rd set: on a match the bytes are kept as the head of the file.
  */
-static int
-fp_match(int fd, const char *name, const struct logpos *pos, struct rd *rd)
+int
+rd_fp_match(int fd, const char *name, const struct logpos *pos, struct rd *rd)
 {
 	unsigned char	b[READER_FPMAX];
 	ssize_t		n;
 
-	if ((n = read_head(fd, name, b, (size_t)pos->lp_fplen)) == -1)
+	if ((n = rd_read_head(fd, name, b, (size_t)pos->lp_fplen)) == -1)
 		return -1;
 	if (n != pos->lp_fplen || hash_fnv1a(b, (size_t)n, HASH_FNV_SEED) != pos->lp_fp)
 		return 0;
@@ -438,8 +233,8 @@ fp_match(int fd, const char *name, const struct logpos *pos, struct rd *rd)
  * Open a regular file without following a final symbolic link and without
  * blocking on a FIFO.  Returns the fd, -2 if absent, -1 on error.
  */
-static int
-open_reg(int dfd, const char *name, const char *shown, struct stat *sb)
+int
+rd_open_reg(int dfd, const char *name, const char *shown, struct stat *sb)
 {
 	int	fd;
 
@@ -466,8 +261,8 @@ open_reg(int dfd, const char *name, const char *shown, struct stat *sb)
 }
 
 /* Directory part of path, "." if none; caller frees. */
-static char *
-dir_of(const char *path)
+char *
+rd_dir_of(const char *path)
 {
 	const char	*sl = strrchr(path, '/');
 
@@ -495,7 +290,7 @@ open_log(const char *path, struct stat *sb)
 		return log_error("cannot stat %s: %s", path, strerror(errno));
 	}
 	if (!S_ISLNK(lsb.st_mode))
-		return open_reg(AT_FDCWD, path, path, sb);
+		return rd_open_reg(AT_FDCWD, path, path, sb);
 	fd = -1;
 	if ((real = realpath(path, NULL)) == NULL) {
 		if (errno == ENOENT)
@@ -504,18 +299,18 @@ open_log(const char *path, struct stat *sb)
 			log_error("cannot resolve %s: %s", path, strerror(errno));
 		goto out;
 	}
-	dir = dir_of(path);
+	dir = rd_dir_of(path);
 	if ((rdir = realpath(dir, NULL)) == NULL) {
 		log_error("cannot resolve %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	tdir = dir_of(real);
+	tdir = rd_dir_of(real);
 	if (strcmp(tdir, rdir) != 0) {
 		log_error("%s: symbolic link to %s, outside its directory: refusing "
 		    "to follow it (set logpath to the file itself)", path, real);
 		goto out;
 	}
-	fd = open_reg(AT_FDCWD, real, path, sb);
+	fd = rd_open_reg(AT_FDCWD, real, path, sb);
 out:
 	free(real);
 	free(rdir);
@@ -524,603 +319,6 @@ out:
 	return fd;
 }
 
-/*
- * 1 if name is a rotated sibling of base (<base>{.,-,_}<digit>...), with
- * *compressed set; else 0.  The narrow alphabet also keeps odd bytes of
- * file names out of messages.
- */
-static int
-sib_name(const char *name, const char *base, int *compressed)
-{
-	size_t	bl = strlen(base), nl = strlen(name), i, k, sl;
-
-	if (strncmp(name, base, bl) != 0 || nl < bl + 2)
-		return 0;
-	if (strchr(".-_", name[bl]) == NULL || name[bl + 1] < '0' || name[bl + 1] > '9')
-		return 0;
-	*compressed = 0;
-	for (k = 0; k < sizeof(zsuffix) / sizeof(zsuffix[0]); k++) {
-		sl = strlen(zsuffix[k]);
-		if (nl >= bl + 2 + sl && strcmp(name + nl - sl, zsuffix[k]) == 0) {
-			*compressed = 1;
-			nl -= sl;
-			break;
-		}
-	}
-	for (i = bl + 2; i < nl; i++)
-		if (strchr("0123456789._-", name[i]) == NULL)
-			return 0;
-	return 1;
-}
-
-static void
-dirlist_free(struct dirlist *dl)
-{
-	size_t	i;
-
-	for (i = 0; i < dl->n; i++)
-		free(dl->s[i].name);
-	free(dl->s);
-	dl->s = NULL;
-	dl->n = 0;
-}
-
-/* The rotated siblings of base that are regular files (not followed). */
-static int
-dirlist_load(DIR *d, const char *dir, const char *base, struct dirlist *dl)
-{
-	struct dirent	*de;
-	struct stat	 sb;
-	struct sib	*s;
-	int		 z;
-
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL)
-			break;
-		if (!sib_name(de->d_name, base, &z))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
-			if (errno == ENOENT)
-				continue;	/* removed meanwhile */
-			return log_error("cannot stat %s/%s: %s", dir, de->d_name,
-			    strerror(errno));
-		}
-		if (!S_ISREG(sb.st_mode))
-			continue;
-		dl->s = xreallocarray(dl->s, dl->n + 1, sizeof(*dl->s));
-		s = &dl->s[dl->n++];
-		s->name = xstrdup(de->d_name);
-		s->sfx = strlen(base) + 1;
-		s->ino = sb.st_ino;
-		s->size = sb.st_size;
-		s->mtime = sb.st_mtim;
-		s->compressed = z;
-	}
-	if (errno != 0)
-		return log_error("cannot read directory %s: %s", dir, strerror(errno));
-	return 0;
-}
-
-static int
-tscmp(const struct timespec *a, const struct timespec *b)
-{
-	if (a->tv_sec != b->tv_sec)
-		return a->tv_sec < b->tv_sec ? -1 : 1;
-	if (a->tv_nsec != b->tv_nsec)
-		return a->tv_nsec < b->tv_nsec ? -1 : 1;
-	return 0;
-}
-
-/*
- * Oldest first: by mtime, then by name, where a larger number (.2 before
- * .1) or a smaller string (an earlier date) is older.
- */
-static int
-sib_cmp(const void *va, const void *vb)
-{
-	const struct sib	*a = va, *b = vb;
-	const char		*x = a->name + a->sfx, *y = b->name + b->sfx;
-	unsigned long long	 nx, ny;
-	int			 c;
-
-	if ((c = tscmp(&a->mtime, &b->mtime)) != 0)
-		return c;
-	if (strspn(x, "0123456789") == strlen(x) && strlen(x) < 19 &&
-	    strspn(y, "0123456789") == strlen(y) && strlen(y) < 19) {
-		nx = strtoull(x, NULL, 10);
-		ny = strtoull(y, NULL, 10);
-		if (nx != ny)
-			return nx > ny ? -1 : 1;
-	}
-	return strcmp(a->name, b->name);
-}
-
-/* "dir/name" as the callback and messages show it; caller frees. */
-static char *
-sib_path(const char *path, const char *name)
-{
-	const char	*sl = strrchr(path, '/');
-	size_t		 pl = sl == NULL ? 0 : (size_t)(sl - path) + 1;
-	size_t		 nl = strlen(name);
-	char		*s = xmalloc(pl + nl + 1);
-
-	memcpy(s, path, pl);
-	memcpy(s + pl, name, nl + 1);
-	return s;
-}
-
-/*
- * Does the gzip file start with the saved fingerprint?  1 yes; 0 no or
- * unreadable.  Inflates only the first lp_fplen bytes.
- */
-static int
-gz_match(int dfd, const struct sib *s, const struct logpos *pos)
-{
-	unsigned char	 in[8192], out[READER_FPMAX];
-	z_stream	 zs;
-	struct stat	 sb;
-	size_t		 total = 0;
-	ssize_t		 n;
-	int		 fd, match;
-
-	fd = openat(dfd, s->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd == -1)
-		return 0;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size < 18) {
-		close(fd);
-		return 0;
-	}
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		close(fd);
-		return 0;
-	}
-	zs.next_out = out;
-	zs.avail_out = (uInt)pos->lp_fplen;
-	while (zs.avail_out > 0) {
-		if (zs.avail_in == 0) {
-			if (total >= RD_GZIN || (n = read(fd, in, sizeof(in))) <= 0)
-				break;
-			total += (size_t)n;
-			zs.next_in = in;
-			zs.avail_in = (uInt)n;
-		}
-		if (inflate(&zs, Z_NO_FLUSH) != Z_OK)
-			break;
-	}
-	match = zs.avail_out == 0 &&
-	    hash_fnv1a(out, (size_t)pos->lp_fplen, HASH_FNV_SEED) == pos->lp_fp;
-	inflateEnd(&zs);
-	close(fd);
-	return match;
-}
-
-/*
- * Skip the first pos->lp_offset bytes of a gzip stream, checking that the
- * first lp_fplen of them hash to the saved fingerprint; *inside: the
- * last of them is not a '\n' (see inside_line).  1 done, 0 the
- * data differs, -1 it is broken or ends before the offset (src->zbad).
- */
-static int
-gz_skip(struct rd *rd, struct src *src, const char *name, const struct logpos *pos,
-    int *inside)
-{
-	int64_t		left = pos->lp_offset;
-	size_t		want;
-	ssize_t		n;
-	int		first = 1;
-
-	while (left > 0) {
-		want = first ? (size_t)pos->lp_fplen : (size_t)(left < RD_BUFSZ ?
-		    left : RD_BUFSZ);
-		if (want == 0) {
-			first = 0;
-			continue;
-		}
-		if ((n = src_read(src, name, rd->buf, want)) <= 0) {
-			if (src->zbad[0] == '\0')
-				snprintf(src->zbad, sizeof(src->zbad),
-				    "uncompressed data ends");
-			return -1;
-		}
-		if (first && ((size_t)n != want ||
-		    hash_fnv1a(rd->buf, want, HASH_FNV_SEED) != pos->lp_fp))
-			return 0;
-		first = 0;
-		left -= n;
-		*inside = rd->buf[n - 1] != '\n';
-	}
-	return 1;
-}
-
-/*
- * Open a rotated file listed in s.  Returns the fd; -2 if it was removed
- * or replaced since it was listed (rotated again: the caller lists the
- * directory again); -1 on error.
- */
-static int
-sib_open(int dfd, const char *path, const struct sib *s)
-{
-	struct stat	 sb;
-	char		*shown = sib_path(path, s->name);
-	int		 fd;
-
-	fd = open_reg(dfd, s->name, shown, &sb);
-	if (fd >= 0 && (uint64_t)sb.st_ino != s->ino) {
-		close(fd);
-		fd = -2;
-	}
-	free(shown);
-	return fd;
-}
-
-/*
- * Read one rotated file, open on fd (closed here), from offset after
- * checking the fingerprint (pos set) or whole.  It is complete: an
- * unterminated tail is lost.  A compressed one is a .gz (the caller
- * checks): read through zlib.
- */
-static int
-read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
-    const struct logpos *pos)
-{
-	struct src	 src;
-	char		*shown = sib_path(path, s->name);
-	unsigned char	 magic[2] = { 0, 0 };
-	int64_t		 done, tail;
-	int		 rc = -1, m, inside = 0;
-
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
-	if (s->compressed) {
-		if (read_head(fd, shown, magic, 2) == -1)
-			goto out;
-		if (magic[0] != 0x1f || magic[1] != 0x8b) {
-			log_warnx("%s: not in gzip format: its lines are lost", shown);
-			rc = 0;
-			goto out;
-		}
-		if (inflateInit2(&src.zs, 16 + MAX_WBITS) != Z_OK) {
-			log_error("cannot read %s: zlib: out of memory", shown);
-			goto out;
-		}
-		src.gz = 1;
-		src.zin = xmalloc(RD_GZBUF);
-		if (pos != NULL && (m = gz_skip(rd, &src, shown, pos, &inside)) != 1) {
-			if (m == 0)
-				log_error("%s: changed while the rotated files were read",
-				    shown);
-			else
-				log_warnx("%s: %s before offset %" PRId64 ": the lines "
-				    "after it are lost", shown, src.zbad, pos->lp_offset);
-			rc = m == 0 ? -1 : 0;
-			goto out;
-		}
-	} else {
-		if (pos != NULL && (m = fp_match(fd, shown, pos, NULL)) != 1) {
-			if (m == 0)
-				log_error("%s: changed while the rotated files were read",
-				    shown);
-			goto out;
-		}
-		if (pos != NULL && (inside = inside_line(fd, shown, pos->lp_offset)) == -1)
-			goto out;
-		if (lseek(fd, pos != NULL ? (off_t)pos->lp_offset : 0, SEEK_SET) == -1) {
-			log_error("cannot seek in %s: %s", shown, strerror(errno));
-			goto out;
-		}
-	}
-	if (rd_fd(rd, &src, shown, RD_ROTATED, pos != NULL ? pos->lp_offset : 0,
-	    inside, &done, &tail) == -1)
-		goto out;
-	rd->st->rs_lost += (uint64_t)tail;
-	if (src.zbad[0] != '\0')
-		log_warnx("%s: %s at offset %" PRId64 ": the rest of it is lost",
-		    shown, src.zbad, (pos != NULL ? pos->lp_offset : 0) + done + tail);
-	else if (tail > 0)
-		log_warnx("%s: rotated file ends in an incomplete line: %" PRId64
-		    " bytes lost", shown, tail);
-	rc = 0;
-out:
-	if (src.gz)
-		inflateEnd(&src.zs);
-	free(src.zin);
-	if (fd >= 0)
-		close(fd);
-	free(shown);
-	return rc;
-}
-
-/*
- * The old file among the uncompressed siblings: index, dl->n if absent,
- * -1 on error.  copy: the file at path was truncated in place, so the old
- * content can only be in a copy (copytruncate): any inode will do.
- */
-static ssize_t
-find_old(DIR *d, const char *path, const struct dirlist *dl,
-    const struct logpos *pos, int copy)
-{
-	struct stat	 sb;
-	char		*shown;
-	size_t		 i;
-	int		 fd, m;
-
-	for (i = 0; i < dl->n; i++) {
-		if (dl->s[i].compressed || (!copy && dl->s[i].ino != pos->lp_ino) ||
-		    dl->s[i].size < pos->lp_offset)
-			continue;
-		shown = sib_path(path, dl->s[i].name);
-		fd = open_reg(dirfd(d), dl->s[i].name, shown, &sb);
-		m = fd >= 0 ? fp_match(fd, shown, pos, NULL) : fd;
-		if (fd >= 0)
-			close(fd);
-		free(shown);
-		if (m == -1)
-			return -1;
-		if (m == 1)
-			return (ssize_t)i;
-		/* m == 0 (inode reused) or -2 (removed meanwhile): not it */
-	}
-	return (ssize_t)dl->n;
-}
-
-/*
- * The one .gz sibling that starts with the saved fingerprint: the old
- * file, compressed before its end was read (logrotate without
- * delaycompress).  NULL if none, or if several do (which is unknown).
- */
-static const struct sib *
-find_gz(DIR *d, const struct dirlist *dl, const struct logpos *pos)
-{
-	const struct sib	*gz = NULL;
-	size_t			 i, ngz = 0, nl;
-
-	for (i = 0; i < dl->n && pos->lp_fplen > 0; i++) {
-		nl = strlen(dl->s[i].name);
-		if (dl->s[i].compressed && strcmp(dl->s[i].name + nl - 3, ".gz") == 0 &&
-		    gz_match(dirfd(d), &dl->s[i], pos)) {
-			gz = &dl->s[i];
-			ngz++;
-		}
-	}
-	return ngz == 1 ? gz : NULL;
-}
-
-/*
- * The old file is not among the uncompressed siblings.  Returns its .gz
- * (find_gz), whose tail is read and whose mtime orders the newer siblings.
- * Else warns once that an unknown number of bytes is lost: NULL.
- */
-static const struct sib *
-find_gone(DIR *d, const char *path, const struct dirlist *dl,
-    const struct logpos *pos)
-{
-	const struct sib	*gz, *z = NULL;
-	size_t			 i;
-	char			*shown;
-
-	if ((gz = find_gz(d, dl, pos)) != NULL) {
-		shown = sib_path(path, gz->name);
-		log_info("%s: the file read last was compressed to %s before its end "
-		    "was read: reading it from offset %" PRId64, path, shown,
-		    pos->lp_offset);
-		free(shown);
-		return gz;
-	}
-	for (i = 0; i < dl->n; i++)
-		if (dl->s[i].compressed)
-			z = &dl->s[i];	/* sorted: the last is the newest */
-	if (z != NULL) {
-		shown = sib_path(path, z->name);
-		log_warnx("%s: the file read last (inode %" PRIu64 ") is gone: an "
-		    "unknown number of bytes after offset %" PRId64 " are lost (they "
-		    "may be in the compressed %s, which is not read); reading %s "
-		    "from the start", path, pos->lp_ino, pos->lp_offset, shown, path);
-		free(shown);
-	} else
-		log_warnx("%s: the file read last (inode %" PRIu64 ") is gone: an "
-		    "unknown number of bytes after offset %" PRId64 " are lost; "
-		    "reading %s from the start", path, pos->lp_ino, pos->lp_offset,
-		    path);
-	return NULL;
-}
-
-/* Is s a .gz file? */
-static int
-is_gz(const struct sib *s)
-{
-	size_t	nl = strlen(s->name);
-
-	return s->compressed && nl > 3 && strcmp(s->name + nl - 3, ".gz") == 0;
-}
-
-/*
- * Is the compressed sibling i being made from an uncompressed one still
- * listed ("mail.log.1.gz" beside "mail.log.1")?  Then it is that file.
- */
-static int
-compressing(const struct dirlist *dl, size_t i)
-{
-	const char	*dot = strrchr(dl->s[i].name, '.');
-	size_t		 k, stem = (size_t)(dot - dl->s[i].name);
-
-	for (k = 0; k < dl->n; k++)
-		if (!dl->s[k].compressed && strlen(dl->s[k].name) == stem &&
-		    strncmp(dl->s[k].name, dl->s[i].name, stem) == 0)
-			return 1;
-	return 0;
-}
-
-/* Does an entry of dl in [from, i) have the inode of entry i? */
-static int
-seen_ino(const struct dirlist *dl, size_t from, size_t i)
-{
-	size_t	k;
-
-	for (k = from; k < i; k++)
-		if (dl->s[k].ino == dl->s[i].ino)
-			return 1;
-	return 0;
-}
-
-/*
- * What to do with sibling i, after ref (the old file): 1 read it, 0 skip
- * it, 2 report it lost (compressed, but not gzip).
- */
-static int
-newer_sib(const struct dirlist *dl, size_t i, const struct sib *ref,
-    const struct stat *cur)
-{
-	/*
-	 * The file at path when it has a rotated name, or a hard link.  Not
-	 * pos->lp_ino: once the old file is gone (compressed), a newer file
-	 * may have been given its inode.
-	 */
-	if (dl->s[i].ino == cur->st_ino || dl->s[i].ino == ref->ino ||
-	    seen_ino(dl, (size_t)(ref - dl->s) + 1, i))
-		return 0;
-	if (dl->s[i].compressed && compressing(dl, i))
-		return 0;
-	if (dl->s[i].compressed && !is_gz(&dl->s[i]))
-		return 2;
-	return 1;
-}
-
-#define RD_RELIST	8	/* listings tried when files move while opened */
-
-/*
- * The file at path is not the one read last.  Finish the old one, then
- * read the siblings rotated after it, oldest first.  *start: where to read
- * the file at path (0, or the offset if it is a copy of the old one).
- * truncated: the file at path is the one read last (same inode), but it
- * was truncated or rewritten in place; the old content, if anywhere, is in
- * a copy that starts with the fingerprint (copytruncate), or its .gz.
- * Nothing found then is no loss known: the file is read from 0.
- * Every file to be read is opened before any is read: one renamed or
- * compressed meanwhile (a rotation during the run) makes the directory be
- * listed again, so no line has been passed on from a set that changed.
- */
-static int
-follow_rotation(struct rd *rd, const char *path, int curfd,
-    const struct stat *cur, const struct logpos *pos, int truncated,
-    int64_t *start)
-{
-	struct dirlist		 dl = { NULL, 0 };
-	const struct sib	*ref = NULL;
-	ssize_t			 old;
-	size_t			 i, r, nfd = 0;
-	char			*dir, *shown;
-	const char		*base;
-	DIR			*d;
-	int			*fds = NULL, m, rc = -1, tries, moved;
-
-	*start = 0;
-	dir = dir_of(path);
-	base = strrchr(path, '/') == NULL ? path : strrchr(path, '/') + 1;
-	if ((d = opendir(dir)) == NULL) {
-		log_error("cannot open directory %s: %s", dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	for (tries = 1;; tries++) {
-		if (dirlist_load(d, dir, base, &dl) == -1)
-			goto out;
-		if (dl.n > 1)
-			qsort(dl.s, dl.n, sizeof(*dl.s), sib_cmp);
-		if ((old = find_old(d, path, &dl, pos, truncated)) == -1)
-			goto out;
-		if ((size_t)old < dl.n)
-			ref = &dl.s[old];
-		else if (truncated) {
-			if ((ref = find_gz(d, &dl, pos)) == NULL) {
-				log_info("%s: truncated or rewritten in place, reading "
-				    "it from the start", path);
-				rc = 0;
-				goto out;
-			}
-		} else {
-			m = cur->st_size >= pos->lp_offset && pos->lp_fplen > 0 ?
-			    fp_match(curfd, path, pos, rd) : 0;
-			if (m == -1)
-				goto out;
-			if (m == 1) {
-				log_info("%s: replaced by a copy of itself, going on "
-				    "at offset %" PRId64, path, pos->lp_offset);
-				*start = pos->lp_offset;
-				rc = 0;
-				goto out;
-			}
-			if ((ref = find_gone(d, path, &dl, pos)) == NULL) {
-				rc = 0;
-				goto out;
-			}
-		}
-		r = (size_t)(ref - dl.s);
-		nfd = dl.n;
-		fds = xreallocarray(fds, nfd, sizeof(*fds));
-		for (i = 0; i < nfd; i++)
-			fds[i] = -1;
-		moved = 0;
-		for (i = r; i < nfd && !moved; i++) {
-			if (i > r && newer_sib(&dl, i, ref, cur) != 1)
-				continue;
-			if ((fds[i] = sib_open(dirfd(d), path, &dl.s[i])) == -1)
-				goto out;
-			moved = fds[i] == -2;
-		}
-		if (!moved)
-			break;
-		for (i = 0; i < nfd; i++)
-			if (fds[i] >= 0)
-				close(fds[i]);
-		nfd = 0;
-		if (tries == RD_RELIST) {
-			log_error("%s: the rotated files kept changing while they "
-			    "were opened (%d times); trying again next run", path, tries);
-			goto out;
-		}
-		dirlist_free(&dl);
-		rewinddir(d);
-	}
-	if (truncated) {
-		shown = sib_path(path, ref->name);
-		log_info("%s: truncated after a copy to %s: reading the copy from "
-		    "offset %" PRId64, path, shown, pos->lp_offset);
-		free(shown);
-		rd->st->rs_rotated = 1;
-	}
-	m = read_sib(rd, fds[r], path, ref, pos);
-	fds[r] = -1;
-	if (m == -1)
-		goto out;
-	for (i = r + 1; i < dl.n; i++) {
-		switch (newer_sib(&dl, i, ref, cur)) {
-		case 2:
-			shown = sib_path(path, dl.s[i].name);
-			log_warnx("%s: rotated after the file read last, but only .gz "
-			    "files are read: its lines are lost", shown);
-			free(shown);
-			break;
-		case 1:
-			m = read_sib(rd, fds[i], path, &dl.s[i], NULL);
-			fds[i] = -1;
-			if (m == -1)
-				goto out;
-			break;
-		}
-	}
-	rc = 0;
-out:
-	for (i = 0; i < nfd; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
-	dirlist_free(&dl);
-	closedir(d);
-	free(dir);
-	return rc;
-}
 
 static int
 pos_valid(const char *path, const struct logpos *pos)
@@ -1141,7 +339,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	struct reader_stats	 dummy;
 	struct logpos		 np;
 	struct stat		 sb;
-	struct src		 src;
+	struct reader_src	*src = NULL;
 	struct rd		 rd;
 	unsigned char		 ohead[READER_FPMAX];
 	size_t			 ohlen;
@@ -1166,7 +364,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	rd.headlen = 0;
 	rd.changed = 0;
 	/* The head as opened: a file read from 0 must still start with it. */
-	if ((n = read_head(fd, path, ohead, sizeof(ohead))) == -1)
+	if ((n = rd_read_head(fd, path, ohead, sizeof(ohead))) == -1)
 		goto out;
 	ohlen = (size_t)n;
 	if (!have_pos)
@@ -1174,19 +372,19 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	else if ((uint64_t)sb.st_ino == pos->lp_ino) {
 		if (sb.st_size < pos->lp_offset)
 			m = 0;
-		else if ((m = fp_match(fd, path, pos, &rd)) == -1)
+		else if ((m = rd_fp_match(fd, path, pos, &rd)) == -1)
 			goto out;
 		if (m == 1)
 			start = pos->lp_offset;
 		else {
 			st->rs_truncated = 1;
 			if (pos->lp_fplen > 0 &&
-			    follow_rotation(&rd, path, fd, &sb, pos, 1, &start) == -1)
+			    rd_follow_rotation(&rd, path, fd, &sb, pos, 1, &start) == -1)
 				goto out;
 		}
 	} else {
 		st->rs_rotated = 1;
-		if (follow_rotation(&rd, path, fd, &sb, pos, 0, &start) == -1)
+		if (rd_follow_rotation(&rd, path, fd, &sb, pos, 0, &start) == -1)
 			goto out;
 	}
 	if (start > 0) {
@@ -1199,7 +397,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		 */
 		want = start < READER_FPMAX ? start : READER_FPMAX;
 		if ((int64_t)rd.headlen < want) {
-			if ((n = read_head(fd, path, rd.head, (size_t)want)) == -1)
+			if ((n = rd_read_head(fd, path, rd.head, (size_t)want)) == -1)
 				goto out;
 			if (n < want) {
 				rc = 0;
@@ -1207,7 +405,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 			}
 			rd.headlen = (size_t)n;
 		}
-		if ((inside = inside_line(fd, path, start)) == -1)
+		if ((inside = rd_inside_line(fd, path, start)) == -1)
 			goto out;
 	} else {
 		memcpy(rd.head, ohead, ohlen);
@@ -1217,9 +415,8 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 		log_error("cannot seek in %s: %s", path, strerror(errno));
 		goto out;
 	}
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
-	if (rd_fd(&rd, &src, path, RD_FOLLOW, start, inside, &done, &tail) == -1)
+	src = reader_src_new(fd, path, 0);
+	if (rd_lines(&rd, src, fd, path, LINES_FOLLOW, start, inside, &done, &tail) == -1)
 		goto out;
 	/*
 	 * The fingerprint covers min(offset, READER_FPMAX) bytes, taken from
@@ -1257,6 +454,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	*pos = np;
 	rc = 0;
 out:
+	reader_src_close(src);
 	free(rd.buf);
 	close(fd);
 	return rc;
@@ -1271,7 +469,7 @@ reader_key(const char *path)
 
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return xstrdup(path);
-	dir = dir_of(path);
+	dir = rd_dir_of(path);
 	rdir = realpath(dir, NULL);
 	free(dir);
 	if (rdir == NULL)
@@ -1293,7 +491,7 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
     struct reader_stats *st)
 {
 	struct reader_stats	 dummy;
-	struct src		 src;
+	struct reader_src	*src;
 	struct rd		 rd;
 	int64_t			 done, tail;
 	int			 rc;
@@ -1306,97 +504,9 @@ reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	rd.fn = fn;
 	rd.arg = arg;
 	rd.st = st;
-	memset(&src, 0, sizeof(src));
-	src.fd = fd;
-	rc = rd_fd(&rd, &src, name, RD_STREAM, 0, 0, &done, &tail);
+	src = reader_src_new(fd, name, 0);
+	rc = rd_lines(&rd, src, fd, name, LINES_STREAM, 0, 0, &done, &tail);
+	reader_src_close(src);
 	free(rd.buf);
 	return rc;
-}
-
-/* --- one input's bytes, for scan (reader.h) ---------------------------- */
-
-struct reader_src {
-	struct src	 s;
-	const char	*name;
-	char		 peek[2];	/* the first bytes of a plain input */
-	size_t		 npeek, ipeek;
-};
-
-struct reader_src *
-reader_src_open(int fd, const char *name)
-{
-	struct reader_src	*rs = xcalloc(1, sizeof(*rs));
-	ssize_t			 n;
-
-	rs->s.fd = fd;
-	rs->name = name;
-	while (rs->npeek < sizeof(rs->peek)) {
-		n = read(fd, rs->peek + rs->npeek, sizeof(rs->peek) - rs->npeek);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_error("cannot read %s: %s", name, strerror(errno));
-			free(rs);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		rs->npeek += (size_t)n;
-	}
-	if (rs->npeek == 2 && (unsigned char)rs->peek[0] == 0x1f &&
-	    (unsigned char)rs->peek[1] == 0x8b) {
-		if (inflateInit2(&rs->s.zs, 16 + MAX_WBITS) != Z_OK) {
-			log_error("cannot read %s: zlib: out of memory", name);
-			free(rs);
-			return NULL;
-		}
-		rs->s.gz = 1;
-		rs->s.zin = xmalloc(RD_GZBUF);
-		memcpy(rs->s.zin, rs->peek, 2);
-		rs->s.zs.next_in = rs->s.zin;
-		rs->s.zs.avail_in = 2;
-		rs->npeek = 0;
-	}
-	return rs;
-}
-
-ssize_t
-reader_src_read(struct reader_src *rs, char *buf, size_t len)
-{
-	size_t	n = 0;
-	ssize_t	r;
-
-	if (rs->ipeek < rs->npeek) {
-		n = rs->npeek - rs->ipeek < len ? rs->npeek - rs->ipeek : len;
-		memcpy(buf, rs->peek + rs->ipeek, n);
-		rs->ipeek += n;
-		if (n == len)
-			return (ssize_t)n;
-	}
-	if ((r = src_read(&rs->s, rs->name, buf + n, len - n)) == -1)
-		return -1;
-	return (ssize_t)n + r;
-}
-
-int
-reader_src_gz(const struct reader_src *rs)
-{
-	return rs->s.gz;
-}
-
-const char *
-reader_src_damage(const struct reader_src *rs)
-{
-	return rs->s.zbad[0] != '\0' ? rs->s.zbad : NULL;
-}
-
-void
-reader_src_close(struct reader_src *rs)
-{
-	if (rs == NULL)
-		return;
-	if (rs->s.gz)
-		inflateEnd(&rs->s.zs);
-	free(rs->s.zin);
-	free(rs);
 }

@@ -45,6 +45,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lines.h"
+
 #define READER_FPMAX	4096
 #define READER_LINEMAX	(64 * 1024)
 
@@ -102,22 +104,11 @@ int	 reader_stream(int fd, const char *name, reader_fn fn, void *arg,
 	    struct reader_stats *st);
 
 /*
- * The reader's own bytes of one open input, for `mailban scan`: plain, or
- * gzip (known by its first two bytes) through the inflater the reader
- * uses for rotated .gz files, never gzread, so that scan and run read the
- * same bytes of a damaged file.  Several gzip members are read one after
- * the other; broken data ends the input (reader_src_damage says why).
- * reader_src_open reads the first bytes (NULL: a read error, reported);
- * reader_src_read returns up to len bytes of text, 0 at the end, -1 on a
- * read error of a plain input (reported); reader_src_close does not close
- * fd.
+ * The bytes of one open input (plain, or gzip through the reader's own
+ * inflater, for `mailban scan` and `mailban test`): reader_src_open,
+ * reader_src_read, reader_src_gz, reader_src_damage, reader_src_close
+ * now live in the line source, lines.h (included above), under the same
+ * names.
  */
-struct reader_src;
-
-struct reader_src *reader_src_open(int fd, const char *name);
-ssize_t		 reader_src_read(struct reader_src *, char *buf, size_t len);
-int		 reader_src_gz(const struct reader_src *);		/* 1 if gzip */
-const char	*reader_src_damage(const struct reader_src *);	/* reason, or NULL */
-void		 reader_src_close(struct reader_src *);		/* NULL is fine */
 
 #endif

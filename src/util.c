@@ -4,9 +4,6 @@
  * the C library's time zone, so RFC 3339 parsing is exact and TZ-free.
  */
 #include <ctype.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -295,49 +292,4 @@ fmt_duration(long long v, char *buf, size_t len)
 		v %= units[i].secs;
 	}
 	return buf;
-}
-
-/*
- * Child side of a fork: stdin/stdout/stderr onto in/out/err (in -1:
- * /dev/null), every other descriptor closed except the close-on-exec
- * status pipe st, which tells the parent the errno of a failed execve().
- * Fixed environment; never a shell.
- */
-void
-spawn_exec(char *const argv[], int in, int out, int err, int st)
-{
-	static char *const	 envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL
-	};
-	sigset_t		 none;
-	int			 e, fd, i, max;
-	int			*fds[] = { &in, &out, &err, &st };
-
-	if (in == -1 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		goto fail;
-	/* Lift everything above 2 first, so that no dup2() below clobbers a
-	 * pipe that happened to land on 0, 1 or 2. */
-	for (i = 0; i < (int)(sizeof(fds) / sizeof(fds[0])); i++) {
-		if ((fd = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
-			goto fail;
-		*fds[i] = fd;
-	}
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
-		goto fail;
-	if ((st > 3 && close_range(3, (unsigned)st - 1, 0) == -1) ||
-	    close_range((unsigned)st + 1, ~0U, 0) == -1) {
-		max = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
-			if (fd != st)
-				close(fd);
-	}
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(argv[0], argv, envp);
-fail:
-	e = errno;
-	while (write(st, &e, sizeof(e)) == -1 && errno == EINTR)
-		;
-	_exit(127);
 }

@@ -40,12 +40,6 @@ char	*fmt_duration(long long secs, char *buf, size_t len);
 /* Days from civil date (proleptic Gregorian), for timezone-free arithmetic. */
 int64_t	 days_from_civil(int y, int m, int d);
 
-/* Child side of a fork: exec argv[0] with stdio on in/out/err (in -1:
- * /dev/null), other fds closed but the close-on-exec status pipe st, which
- * gets errno if execve fails.  Never returns. */
-void	 spawn_exec(char *const argv[], int in, int out, int err, int st)
-	    __attribute__((noreturn));
-
 /* 64-bit FNV-1a, for position fingerprints. */
 uint64_t hash_fnv1a(const void *, size_t, uint64_t seed);
 #define HASH_FNV_SEED	0xcbf29ce484222325ULL

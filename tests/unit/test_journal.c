@@ -514,6 +514,47 @@ follow_skipped_last_entries_still_move_the_cursor(void **state)
 	free(c.c_journalctl);
 }
 
+/*
+ * The line source's bound on journalctl's output: a line of exactly
+ * JOURNAL_LINEMAX bytes is an entry, one byte more is skipped and counted
+ * (js_entries, js_bad), whatever the pipe's chunks.
+ */
+static void
+follow_line_bound_is_exact(void **state)
+{
+	struct config		 c = cfg_default();
+	struct journal_stats	 js;
+	struct got		 g = { 0 };
+	const char		*pre = "{" SM_ORIGIN "\"__CURSOR\":\"c1\","
+	    "\"__REALTIME_TIMESTAMP\":\"1000000\",\"MESSAGE\":\"";
+	char			*body, *nc = NULL;
+	size_t			 pad, k;
+
+	(void)state;
+	/* The line is pre, pad bytes of message, "}. */
+	for (k = 0; k < 2; k++) {
+		pad = JOURNAL_LINEMAX - strlen(pre) - 2 + k;
+		assert_true(asprintf(&body, "#!/bin/sh\nprintf '%%s' '%s'\n"
+		    "head -c %zu /dev/zero | tr '\\000' a\nprintf '\"}\\n'\n"
+		    "printf '{" SM_ORIGIN "\"__CURSOR\":\"c2\",\"__REALTIME_TIMESTAMP\""
+		    ":\"2000000\",\"MESSAGE\":\"after\"}\\n'\n", pre, pad) > 0);
+		c.c_journalctl = script(k == 0 ? "jctl-max" : "jctl-over", body);
+		memset(&js, 0, sizeof(js));
+		assert_logged(journal_follow(&c, "c0", collect, &g, &nc, &js), 0, "");
+		assert_int_equal(js.js_entries, 2);
+		assert_int_equal(js.js_passed, k == 0 ? 2 : 1);
+		assert_int_equal(js.js_bad, k);
+		assert_string_equal(nc, "c2");
+		if (k == 0)
+			assert_int_equal(strlen(g.line[0]), strlen("entry\t1\t-1\t\t\tc1\t") +
+			    pad + 1);
+		free(nc);
+		got_free(&g);
+		free(body);
+		free(c.c_journalctl);
+	}
+}
+
 static void
 follow_stops_when_the_callback_fails(void **state)
 {
@@ -983,7 +1024,7 @@ group_teardown(void **state)
 {
 	static const char *const names[] = { "jctl-argv", "jctl-cat", "jctl-skip",
 	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "jctl-refuse",
-	    "jctl-refuse2", "sendmail-mta", "sendmail" };
+	    "jctl-refuse2", "jctl-max", "jctl-over", "sendmail-mta", "sendmail" };
 	char	path[256];
 	size_t	i;
 
@@ -1011,6 +1052,7 @@ main(void)
 		cmocka_unit_test(follow_runs_fixed_argv_and_env),
 		cmocka_unit_test(follow_hands_entries_and_returns_last_cursor),
 		cmocka_unit_test(follow_skipped_last_entries_still_move_the_cursor),
+		cmocka_unit_test(follow_line_bound_is_exact),
 		cmocka_unit_test(follow_stops_when_the_callback_fails),
 		cmocka_unit_test(follow_reports_failures_once),
 		cmocka_unit_test(follow_recovers_from_a_refused_cursor),

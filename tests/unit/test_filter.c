@@ -29,7 +29,7 @@
 /* ---- fixtures: a config built by hand ---------------------------------- */
 
 #define FX_JAILS	3
-#define FX_PATS		24
+#define FX_PATS	64
 
 struct fx {
 	struct config	cfg;
@@ -1110,6 +1110,7 @@ load_section(struct fx *f, dictionary *d, const char *sec, int mode)
 			v = iniparser_getstring(d, key, NULL);
 			assert_non_null(v);
 			i = f->jail[j].j_nfail;
+			assert_true(i < FX_PATS);
 			f->text[j][0][i] = strdup(v);
 			fx_pat(f, j, 0, minmode, f->text[j][0][i]);
 			snprintf(f->key[j][0][i], sizeof(f->key[j][0][i]), "%s", key +

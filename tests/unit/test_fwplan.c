@@ -277,8 +277,10 @@ every_file_belongs_to_a_case(void **state)
 	for (i = 0; i < n; i++) {
 		const char	*s = e[i]->d_name;
 
-		if (s[0] == '.')
+		if (s[0] == '.') {
+			free(e[i]);
 			continue;
+		}
 		if (!is_ext(s, ".save") && !is_ext(s, ".want") &&
 		    !is_ext(s, ".expected") && !is_ext(s, ".ipset"))
 			fail_msg("%s/%s: not .save, .want, .expected or .ipset", dir, s);

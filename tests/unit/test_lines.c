@@ -202,7 +202,7 @@ gz(const char *s, unsigned char *out, size_t cap)
 static void
 read_all(int fd, struct got *g, int *isgz, const char **damage)
 {
-	static char		 buf[128];
+	static char		 buf[128], why[128];
 	struct reader_src	*rs;
 	struct lines		 l;
 
@@ -211,7 +211,11 @@ read_all(int fd, struct got *g, int *isgz, const char **damage)
 	lines_init(&l, buf, sizeof(buf), 64, 1, "in", collect, g, 0);
 	assert_int_equal(lines_read(&l, rs, LINES_STREAM), 0);
 	*isgz = reader_src_gz(rs);
-	*damage = reader_src_damage(rs);
+	/* The reason lives in rs: keep a copy past reader_src_close(). */
+	if ((*damage = reader_src_damage(rs)) != NULL) {
+		snprintf(why, sizeof(why), "%s", *damage);
+		*damage = why;
+	}
 	reader_src_close(rs);
 }
 

@@ -23,7 +23,7 @@
  */
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -1280,8 +1280,9 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 {
 	const struct nlattr	*tb[NFTA_SET_ELEM_MAX + 1], *kv[NFTA_DATA_MAX + 1];
 	struct nftelem		*e;
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
 	const unsigned char	*u;
-	char			 s[INET6_ADDRSTRLEN];
 	uint64_t		 ms;
 	size_t			 i, ul, alen = ea->ea_family == AF_INET6 ? 16 : 4;
 
@@ -1300,9 +1301,10 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 	e = &ea->ea_set->ns_elem[ea->ea_set->ns_nelem];
 	memset(e, 0, sizeof(*e));
 	e->ne_expires = -1;
-	inet_ntop(ea->ea_family, NLA_DATA(kv[NFTA_DATA_VALUE]), s, sizeof(s));
-	if (addr_parse(s, strlen(s), &e->ne_addr) == -1 ||
-	    e->ne_addr.a_family != ea->ea_family)
+	/* As addr_parse() of nft's text: ::ffff:a.b.c.d is IPv4, not of ban6. */
+	memcpy(e->ne_addr.a_b, NLA_DATA(kv[NFTA_DATA_VALUE]), alen);
+	e->ne_addr.a_family = ea->ea_family;
+	if (alen == 16 && memcmp(e->ne_addr.a_b, v4mapped, sizeof(v4mapped)) == 0)
 		return parse_error("an element that is not an address of its set");
 	if ((ms = nla_u64(tb[NFTA_SET_ELEM_EXPIRATION])) != 0 ||
 	    (ms = nla_u64(tb[NFTA_SET_ELEM_TIMEOUT])) != 0)

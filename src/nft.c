@@ -3,9 +3,11 @@
  *
  * Inputs: the configuration (chain = the table's name, ports, blocktype,
  * maxbans), the wanted addresses with the end of each ban, the reference
- * time, and the JSON text of `nft -j list table inet CHAIN` (libnftables
- * in this process, never a forked nft).  Output: the command text of ONE
- * nftables transaction holding only the difference, or nothing.
+ * time, and the live table: the JSON text of `nft -j -t list ruleset
+ * inet` (libnftables in this process, never a forked nft) and the
+ * elements of ban4 and ban6 from netlink (NFT_MSG_GETSETELEM), together
+ * what `nft -j list table inet CHAIN` would show.  Output: the command
+ * text of ONE nftables transaction holding only the difference, or nothing.
  *
  * Invariants:
  *  - nft_parse() and nft_plan() are pure: text and bans in, plan out;

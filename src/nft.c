@@ -1083,7 +1083,7 @@ first_error(struct nft_ctx *ctx, char *buf, size_t len)
 /*
  * `nft -j -t list ruleset inet`: 0 and *json (free it), or -1.  Terse:
  * without set elements, which libnftables turns into expressions at
- * ~6 us each (60 ms for 10,000); they come from elem_dump() instead.
+ * ~6 us each (60 ms for 10,000); list_parse() dumps them by netlink.
  * quiet: failures are not reported (with another backend, an nftables
  * that cannot be used holds no table).
  */
@@ -1310,7 +1310,7 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 		return parse_error("an element that is not an address of its set");
 	if ((ms = nla_u64(tb[NFTA_SET_ELEM_EXPIRATION])) != 0 ||
 	    (ms = nla_u64(tb[NFTA_SET_ELEM_TIMEOUT])) != 0)
-		e->ne_expires = (int64_t)(ms / 1000 > INT64_MAX ? INT64_MAX : ms / 1000);
+		e->ne_expires = (int64_t)(ms / 1000);
 	if (tb[NFTA_SET_ELEM_USERDATA] != NULL) {
 		u = (const unsigned char *)NLA_DATA(tb[NFTA_SET_ELEM_USERDATA]);
 		ul = NLA_LEN(tb[NFTA_SET_ELEM_USERDATA]);

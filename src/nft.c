@@ -3,9 +3,11 @@
  *
  * Inputs: the configuration (chain = the table's name, ports, blocktype,
  * maxbans), the wanted addresses with the end of each ban, the reference
- * time, and the JSON text of `nft -j list table inet CHAIN` (libnftables
- * in this process, never a forked nft).  Output: the command text of ONE
- * nftables transaction holding only the difference, or nothing.
+ * time, and the live table: the JSON text of `nft -j -t list ruleset
+ * inet` (libnftables in this process, never a forked nft) and the
+ * elements of ban4 and ban6 from netlink (NFT_MSG_GETSETELEM), together
+ * what `nft -j list table inet CHAIN` would show.  Output: the command
+ * text of ONE nftables transaction holding only the difference, or nothing.
  *
  * Invariants:
  *  - nft_parse() and nft_plan() are pure: text and bans in, plan out;
@@ -21,9 +23,19 @@
  *  - every address in a command comes from addr_str() of a parsed address;
  *    names in commands are the checked table name and fixed words.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <nftables/libnftables.h>
@@ -424,8 +436,9 @@ parse_rule(json_t *o, struct nftlive *lv)
 	return 0;
 }
 
+/* ours: a listing of every table of the family; the others are skipped. */
 static int
-parse_item(const struct config *cfg, json_t *item, struct nftlive *lv)
+parse_item(const struct config *cfg, json_t *item, int ours, struct nftlive *lv)
 {
 	const char	*key, *s;
 	json_t		*o;
@@ -440,13 +453,15 @@ parse_item(const struct config *cfg, json_t *item, struct nftlive *lv)
 		s = json_string_value(json_object_get(o, "table"));
 		if (strcmp(key, "table") == 0) {
 			s = json_string_value(json_object_get(o, "name"));
+			if (ours && s != NULL && strcmp(s, cfg->c_chain) != 0)
+				return 0;
 			if (s == NULL || strcmp(s, cfg->c_chain) != 0)
 				return parse_error("another table");
 			lv->nl_table = 1;
 			return 0;
 		}
 		if (s != NULL && strcmp(s, cfg->c_chain) != 0)
-			return parse_error("an object of another table");
+			return ours ? 0 : parse_error("an object of another table");
 		if (strcmp(key, "set") == 0)
 			return parse_set(o, lv);
 		if (strcmp(key, "chain") == 0)
@@ -458,8 +473,9 @@ parse_item(const struct config *cfg, json_t *item, struct nftlive *lv)
 	return 0;
 }
 
-int
-nft_parse(const struct config *cfg, const char *json, size_t len, struct nftlive *out)
+static int
+parse_json(const struct config *cfg, const char *json, size_t len, int ours,
+    struct nftlive *out)
 {
 	json_error_t	 err;
 	json_t		*root, *items, *item;
@@ -483,7 +499,7 @@ nft_parse(const struct config *cfg, const char *json, size_t len, struct nftlive
 		goto out;
 	}
 	json_array_foreach(items, i, item)
-		if (parse_item(cfg, item, out) == -1)
+		if (parse_item(cfg, item, ours, out) == -1)
 			goto out;
 	if (!out->nl_table && (out->nl_chain || out->nl_set[0].ns_exists ||
 	    out->nl_set[1].ns_exists || out->nl_nforeign > 0)) {
@@ -494,6 +510,12 @@ nft_parse(const struct config *cfg, const char *json, size_t len, struct nftlive
 out:
 	json_decref(root);
 	return rc;
+}
+
+int
+nft_parse(const struct config *cfg, const char *json, size_t len, struct nftlive *out)
+{
+	return parse_json(cfg, json, len, 0, out);
 }
 
 void
@@ -1059,30 +1081,26 @@ first_error(struct nft_ctx *ctx, char *buf, size_t len)
 }
 
 /*
- * `nft -j list table inet CHAIN`: 0 and *json (free it; NULL when the
- * table does not exist), or -1.  quiet: failures are not reported (with
- * another backend, an nftables that cannot be used holds no table).
+ * `nft -j -t list ruleset inet`: 0 and *json (free it), or -1.  Terse:
+ * without set elements, which libnftables turns into expressions at
+ * ~6 us each (60 ms for 10,000); list_parse() dumps them by netlink.
+ * quiet: failures are not reported (with another backend, an nftables
+ * that cannot be used holds no table).
  */
 static int
 nft_list(const struct config *cfg, int quiet, char **json)
 {
 	struct nft_ctx	*ctx;
-	const char	*o, *e;
-	char		 cmd[128], why[ERRLINE_MAX + 1];
+	const char	*o;
+	char		 why[ERRLINE_MAX + 1];
 	int		 rc = -1;
 
 	*json = NULL;
-	if (check_names(cfg) == -1)
-		return quiet ? 0 : -1;
 	if ((ctx = ctx_new(1)) == NULL)
 		return quiet ? 0 : -1;
-	snprintf(cmd, sizeof(cmd), "list table inet %s", cfg->c_chain);
-	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
-		e = nft_ctx_get_error_buffer(ctx);
-		/* The table is not there: the one error that is an answer. */
-		if (e != NULL && strstr(e, "No such file or directory") != NULL)
-			rc = 0;
-		else if (quiet)
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE);
+	if (nft_run_cmd_from_buffer(ctx, "list ruleset inet") != 0) {
+		if (quiet)
 			rc = 0;
 		else
 			log_error("nft: cannot list table inet %s: %s; table left "
@@ -1094,6 +1112,348 @@ nft_list(const struct config *cfg, int quiet, char **json)
 	rc = 0;
 out:
 	nft_ctx_free(ctx);
+	return rc;
+}
+
+/* --- the elements, by netlink ----------------------------------------- */
+
+#define NL_BUFSIZE	65536
+
+struct nlsock {
+	int		 ns_fd;
+	uint32_t	 ns_seq;
+	char		*ns_buf;	/* NL_BUFSIZE */
+};
+
+static void
+nla_put(char *req, size_t *off, uint16_t type, const void *v, size_t n)
+{
+	struct nlattr	*a = (struct nlattr *)(void *)(req + *off);
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
+	memcpy(req + *off + NLA_HDRLEN, v, n);
+	memset(req + *off + NLA_HDRLEN + n, 0, NLA_ALIGN(a->nla_len) - a->nla_len);
+	*off += NLA_ALIGN(a->nla_len);
+}
+
+/*
+ * Send one nf_tables request (table and set: a dump of the set's
+ * elements; else NFT_MSG_GETGEN) and pass each reply to cb until the
+ * dump or the ack ends.  0, 1 when the kernel says the dump was
+ * interrupted by a change, or -1 with errno.
+ */
+static int
+nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
+    int (*cb)(void *, const struct nlmsghdr *), void *arg)
+{
+	char			 req[1024];
+	struct nlmsghdr		*nh = (struct nlmsghdr *)(void *)req;
+	struct nfgenmsg		*ng;
+	struct sockaddr_nl	 sa;
+	const struct nlmsghdr	*r;
+	size_t			 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ng));
+	ssize_t			 n;
+	int			 len, intr = 0, err;
+
+	memset(req, 0, sizeof(req));
+	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (set != NULL ? NLM_F_DUMP : 0);
+	nh->nlmsg_seq = ++ns->ns_seq;
+	ng = NLMSG_DATA(nh);
+	ng->nfgen_family = set != NULL ? NFPROTO_INET : AF_UNSPEC;
+	ng->version = NFNETLINK_V0;
+	if (set != NULL) {
+		if (strlen(table) >= NFT_NAME_MAXLEN || strlen(set) >= NFT_NAME_MAXLEN) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		nla_put(req, &off, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
+		nla_put(req, &off, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
+	}
+	nh->nlmsg_len = (uint32_t)off;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(ns->ns_fd, req, off, 0, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+		return -1;
+	for (;;) {
+		if ((n = recv(ns->ns_fd, ns->ns_buf, NL_BUFSIZE, MSG_TRUNC)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n > NL_BUFSIZE) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		len = (int)n;
+		for (r = (const struct nlmsghdr *)(void *)ns->ns_buf; NLMSG_OK(r, len);
+		    r = NLMSG_NEXT(r, len)) {
+			if (r->nlmsg_seq != ns->ns_seq)
+				continue;
+			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (r->nlmsg_type == NLMSG_DONE)
+				return intr;
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				if (r->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+					errno = EBADMSG;
+					return -1;
+				}
+				err = ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
+				if (err == 0)
+					return intr;
+				errno = -err;
+				return -1;
+			}
+			if (cb(arg, r) == -1)
+				return -1;
+		}
+	}
+}
+
+/* The attributes in [p, p + len) by type, the last of each kept. */
+static void
+nla_index(const char *p, size_t len, const struct nlattr **tb, int max)
+{
+	const struct nlattr	*a;
+	int			 t;
+
+	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	while (len >= NLA_HDRLEN) {
+		a = (const struct nlattr *)(const void *)p;
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return;
+		t = a->nla_type & NLA_TYPE_MASK;
+		if (t <= max)
+			tb[t] = a;
+		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
+			return;
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+#define NLA_DATA(a)	((const char *)(a) + NLA_HDRLEN)
+#define NLA_LEN(a)	((size_t)(a)->nla_len - NLA_HDRLEN)
+
+static int
+gen_cb(void *arg, const struct nlmsghdr *r)
+{
+	const struct nlattr	*tb[NFTA_GEN_MAX + 1];
+	uint32_t		 v;
+	size_t			 hd = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+
+	if (r->nlmsg_len < NLMSG_LENGTH(hd))
+		return 0;
+	nla_index((const char *)NLMSG_DATA(r) + hd, r->nlmsg_len - NLMSG_LENGTH(hd),
+	    tb, NFTA_GEN_MAX);
+	if (tb[NFTA_GEN_ID] != NULL && NLA_LEN(tb[NFTA_GEN_ID]) == sizeof(v)) {
+		memcpy(&v, NLA_DATA(tb[NFTA_GEN_ID]), sizeof(v));
+		*(uint32_t *)arg = be32toh(v);
+	}
+	return 0;
+}
+
+static uint64_t
+nla_u64(const struct nlattr *a)
+{
+	uint64_t	v = 0;
+
+	if (a != NULL && NLA_LEN(a) == sizeof(v))
+		memcpy(&v, NLA_DATA(a), sizeof(v));
+	return be64toh(v);
+}
+
+struct elemarg {
+	struct nftset	*ea_set;
+	int		 ea_family;
+	int		 ea_bad;	/* not understood (reported) */
+	size_t		 ea_cap;
+};
+
+/*
+ * One element as `nft -j` lists it: "expires" (seconds left, rounded
+ * down) if not 0, else "timeout", else none; own when its comment (user
+ * data of type 0, NUL-terminated) is "mailban".
+ */
+static int
+elem_one(struct elemarg *ea, const char *p, size_t len)
+{
+	const struct nlattr	*tb[NFTA_SET_ELEM_MAX + 1], *kv[NFTA_DATA_MAX + 1];
+	struct nftelem		*e;
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+	const unsigned char	*u;
+	uint64_t		 ms;
+	size_t			 i, ul, alen = ea->ea_family == AF_INET6 ? 16 : 4;
+
+	nla_index(p, len, tb, NFTA_SET_ELEM_MAX);
+	if (tb[NFTA_SET_ELEM_KEY] == NULL)
+		return parse_error("an element that is not an address");
+	nla_index(NLA_DATA(tb[NFTA_SET_ELEM_KEY]), NLA_LEN(tb[NFTA_SET_ELEM_KEY]), kv,
+	    NFTA_DATA_MAX);
+	if (kv[NFTA_DATA_VALUE] == NULL || NLA_LEN(kv[NFTA_DATA_VALUE]) != alen)
+		return parse_error("an element that is not an address of its set");
+	if (ea->ea_set->ns_nelem == ea->ea_cap) {
+		ea->ea_cap = ea->ea_cap == 0 ? 1024 : ea->ea_cap * 2;
+		ea->ea_set->ns_elem = xreallocarray(ea->ea_set->ns_elem, ea->ea_cap,
+		    sizeof(*ea->ea_set->ns_elem));
+	}
+	e = &ea->ea_set->ns_elem[ea->ea_set->ns_nelem];
+	memset(e, 0, sizeof(*e));
+	e->ne_expires = -1;
+	/* As addr_parse() of nft's text: ::ffff:a.b.c.d is IPv4, not of ban6. */
+	memcpy(e->ne_addr.a_b, NLA_DATA(kv[NFTA_DATA_VALUE]), alen);
+	e->ne_addr.a_family = ea->ea_family;
+	if (alen == 16 && memcmp(e->ne_addr.a_b, v4mapped, sizeof(v4mapped)) == 0)
+		return parse_error("an element that is not an address of its set");
+	if ((ms = nla_u64(tb[NFTA_SET_ELEM_EXPIRATION])) != 0 ||
+	    (ms = nla_u64(tb[NFTA_SET_ELEM_TIMEOUT])) != 0)
+		e->ne_expires = (int64_t)(ms / 1000);
+	if (tb[NFTA_SET_ELEM_USERDATA] != NULL) {
+		u = (const unsigned char *)NLA_DATA(tb[NFTA_SET_ELEM_USERDATA]);
+		ul = NLA_LEN(tb[NFTA_SET_ELEM_USERDATA]);
+		for (i = 0; i + 2 <= ul && i + 2 + u[i + 1] <= ul; i += 2 + u[i + 1])
+			if (u[i] == 0)	/* NFTNL_UDATA_SET_ELEM_COMMENT */
+				e->ne_own = u[i + 1] == sizeof(OWN_COMMENT) &&
+				    memcmp(u + i + 2, OWN_COMMENT, sizeof(OWN_COMMENT)) == 0;
+	}
+	ea->ea_set->ns_nelem++;
+	return 0;
+}
+
+static int
+elem_cb(void *arg, const struct nlmsghdr *r)
+{
+	const struct nlattr	*tb[NFTA_SET_ELEM_LIST_MAX + 1], *a;
+	struct elemarg		*ea = arg;
+	const char		*p;
+	size_t			 hd = NLMSG_ALIGN(sizeof(struct nfgenmsg)), len;
+
+	if ((r->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM ||
+	    r->nlmsg_len < NLMSG_LENGTH(hd))
+		return 0;
+	nla_index((const char *)NLMSG_DATA(r) + hd, r->nlmsg_len - NLMSG_LENGTH(hd),
+	    tb, NFTA_SET_ELEM_LIST_MAX);
+	if (tb[NFTA_SET_ELEM_LIST_ELEMENTS] == NULL)
+		return 0;
+	p = NLA_DATA(tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
+	len = NLA_LEN(tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
+	while (len >= NLA_HDRLEN) {
+		a = (const struct nlattr *)(const void *)p;
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len) {
+			ea->ea_bad = 1;
+			return parse_error("a set's elements");
+		}
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_LIST_ELEM &&
+		    elem_one(ea, NLA_DATA(a), NLA_LEN(a)) == -1) {
+			ea->ea_bad = 1;
+			return -1;
+		}
+		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
+			break;
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+/* Elements in nft's listing order: by value (network order bytes). */
+static int
+elem_cmp(const void *a, const void *b)
+{
+	const struct nftelem	*x = a, *y = b;
+
+	return memcmp(x->ne_addr.a_b, y->ne_addr.a_b, x->ne_addr.a_family ==
+	    AF_INET6 ? 16 : 4);
+}
+
+/*
+ * The live table, as `nft -j list table inet CHAIN` would give it: its
+ * objects from the terse listing, the elements of ban4 and ban6 (when of
+ * mailban's shape) from a netlink dump each, in nft's order, all of
+ * one ruleset generation (retried when it changed in between, as
+ * libnftables does for its own cache).
+ */
+static int
+list_parse(const struct config *cfg, struct nftlive *lv)
+{
+	static const int	 families[] = { AF_INET, AF_INET6 };
+	struct nlsock		 ns;
+	struct elemarg		 ea;
+	char			*json = NULL;
+	uint32_t		 g0, g1;
+	int			 quiet = cfg->c_backend != BACKEND_NFT, rc = -1, r, tries;
+	size_t			 f;
+
+	memset(lv, 0, sizeof(*lv));
+	memset(&ns, 0, sizeof(ns));
+	if (check_names(cfg) == -1)
+		return quiet ? 0 : -1;
+	if ((ns.ns_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_NETFILTER)) == -1) {
+		if (quiet)
+			return 0;
+		return log_error("nft: cannot list table inet %s: %s; table left "
+		    "unchanged", cfg->c_chain, strerror(errno));
+	}
+	ns.ns_buf = xmalloc(NL_BUFSIZE);
+	for (tries = 0; tries < 5; tries++) {
+		nft_live_free(lv);
+		free(json);
+		json = NULL;
+		g0 = g1 = 0;
+		if (nl_talk(&ns, NFT_MSG_GETGEN, NULL, NULL, gen_cb, &g0) == -1)
+			goto nlerr;
+		if (nft_list(cfg, quiet, &json) == -1)
+			goto out;
+		if (json == NULL) {	/* quiet, and nftables unusable */
+			rc = 0;
+			goto out;
+		}
+		if (parse_json(cfg, json, strlen(json), 1, lv) == -1)
+			goto out;
+		r = 0;
+		memset(&ea, 0, sizeof(ea));
+		for (f = 0; f < 2 && r == 0; f++) {
+			if (!lv->nl_set[f].ns_exists || !lv->nl_set[f].ns_ok)
+				continue;
+			memset(&ea, 0, sizeof(ea));
+			ea.ea_set = &lv->nl_set[f];
+			ea.ea_family = families[f];
+			r = nl_talk(&ns, NFT_MSG_GETSETELEM, cfg->c_chain,
+			    set_name(families[f]), elem_cb, &ea);
+		}
+		if (ea.ea_bad)
+			goto out;
+		if (r == -1 && errno != ENOENT)	/* ENOENT: deleted since */
+			goto nlerr;
+		if (nl_talk(&ns, NFT_MSG_GETGEN, NULL, NULL, gen_cb, &g1) == -1)
+			goto nlerr;
+		if (r == 0 && g0 == g1) {
+			for (f = 0; f < 2; f++)
+				if (lv->nl_set[f].ns_nelem > 1)
+					qsort(lv->nl_set[f].ns_elem, lv->nl_set[f].ns_nelem,
+					    sizeof(*lv->nl_set[f].ns_elem), elem_cmp);
+			rc = 0;
+			goto out;
+		}
+	}
+	log_error("nft: table inet %s kept changing while it was listed; table "
+	    "left unchanged", cfg->c_chain);
+	goto out;
+nlerr:
+	if (quiet) {
+		nft_live_free(lv);
+		rc = 0;
+	} else
+		log_error("nft: cannot list table inet %s: %s; table left unchanged",
+		    cfg->c_chain, strerror(errno));
+out:
+	free(json);
+	free(ns.ns_buf);
+	close(ns.ns_fd);
 	return rc;
 }
 
@@ -1111,20 +1471,6 @@ nft_apply(const struct config *cfg, const char *script)
 		    "nothing of it was applied", cfg->c_chain,
 		    first_error(ctx, why, sizeof(why)));
 	nft_ctx_free(ctx);
-	return rc;
-}
-
-static int
-list_parse(const struct config *cfg, struct nftlive *lv)
-{
-	char	*json = NULL;
-	int	 rc;
-
-	memset(lv, 0, sizeof(*lv));
-	if (nft_list(cfg, cfg->c_backend != BACKEND_NFT, &json) == -1)
-		return -1;
-	rc = nft_parse(cfg, json, json != NULL ? strlen(json) : 0, lv);
-	free(json);
 	return rc;
 }
 

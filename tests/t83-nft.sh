@@ -137,6 +137,22 @@ ok_eq "the run rebuilds, one line" "mailban: nft: repaired table inet fail2ban-m
     "$(run 2>&1)"
 ok_eq "rebuilt table" "$FULL" "$(table)"
 
+# 5b. another inet table of the same shape (its own ban4, chain input and
+# elements) is neither read as mailban's nor touched
+nft -f - <<'EOF'
+table inet other {
+	set ban4 { type ipv4_addr; flags timeout; elements = { 198.51.100.77 timeout 1h comment "mailban" } }
+	chain input { type filter hook input priority filter - 1; policy accept; ip saddr @ban4 drop; }
+}
+EOF
+OTHER=$(nft list table inet other | sed 's/ expires [0-9dhms]*//g')
+ok_rc "check beside another inet table: exit 0" 0 check
+ok_eq "and prints nothing" "" "$(cat "$T/.out")"
+ok_eq "the run beside it prints nothing" "" "$(run 2>&1)"
+ok_eq "mailban's table unchanged" "$FULL" "$(table)"
+ok_eq "the other table untouched" "$OTHER" "$(nft list table inet other | sed 's/ expires [0-9dhms]*//g')"
+nft delete table inet other
+
 # 6. maxbans 1: the oldest IPv4 ban only (ties by address), IPv6 apart
 sed -i 's|^maxbans .*|maxbans = 1|' "$CONF"
 ok_eq "maxbans warns once per run" "mailban: nft: 2 IPv4 addresses to ban but maxbans is 1; only the first 1 are banned (raise maxbans)" \

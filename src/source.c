@@ -275,11 +275,6 @@ source_logs(const struct config *cfg, int check, struct srclogs *sl, char *why,
 			n += glob_logs(cfg, w, sl, why, len);
 			continue;
 		}
-		if (log_problem(w, check, line, sizeof(line))) {
-			say_add(why, len, line);
-			n++;
-			continue;
-		}
 		/* A rotated file of another path: read with it, not as a log. */
 		for (k = 0; k < cfg->c_nlogpaths; k++) {
 			const char *o = cfg->c_logpaths[k], *os = strrchr(o, '/');
@@ -293,6 +288,11 @@ source_logs(const struct config *cfg, int check, struct srclogs *sl, char *why,
 			snprintf(line, sizeof(line), "logpath %s: a rotated file of %s, "
 			    "which mailban reads with it (remove it from logpath)", w,
 			    cfg->c_logpaths[k]);
+			say_add(why, len, line);
+			n++;
+			continue;
+		}
+		if (log_problem(w, check, line, sizeof(line))) {
 			say_add(why, len, line);
 			n++;
 			continue;

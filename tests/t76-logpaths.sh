@@ -122,4 +122,44 @@ conf70 "logpath=$LOG $M/*.log"
 fail 10:00:05 $A > "$M/x.log"
 ok_eq "scan: a glob's file is refused" "mailban: $M/x.log: is the logpath that mailban run reads; scanning it into the live database would count its failures twice
 rc=64" "$("$MAILBAN" scan -c "$CONF" --db "$DB" "$M/x.log" 2>&1; echo "rc=$?")"
+cp "$M/x.log" "$T/copy.log"
+mv "$M/x.log" "$M/x.log.1"
+fail 10:00:06 $A > "$M/x.log"
+r 11:04:00 > /dev/null
+ok_eq "scan: a copy of a glob's file that run read is refused" "mailban: $T/copy.log: mailban run has read it (it is, or starts like, the file at the saved position of $M/x.log): scanning it into the live database would count its failures twice (scan it into another --db)
+rc=64" "$(cp "$M/x.log" "$T/copy.log"; "$MAILBAN" scan -c "$CONF" --db "$DB" "$T/copy.log" 2>&1; echo "rc=$?")"
+
+# 9. a glob whose directory is missing: named, the other path still read
+fresh
+conf70 "logpath=$T/gone/*.log $LOG"
+{ fail 10:00:01 $A; fail 10:00:02 $A; } > "$LOG"
+G="logpath $T/gone/*.log: directory $T/gone does not exist (check the spelling; without rsyslog, sendmail logs to the journal: write logpath = journal, or auto)"
+ok_eq "missing glob directory: said, exit 1" "mailban: $G
+rc=1" "$(r 11:00:00)"
+ok_eq "missing glob directory: the other log read" "2 2 0 log not read: $G" "$(runs)"
+ok_eq "missing glob directory: status" "problem since 2026-11-26T11:00:00Z: $G
+source: $T/gone/*.log $LOG (logpath)
+last read: never
+source $T/gone/*.log: no file matches
+source $LOG: last read 2026-11-26T11:00:00Z" \
+    "$("$MAILBAN" status -c "$CONF" --now 2026-11-26T11:01:00Z | sed -n '1,5p')"
+
+# 10. what a glob does not match: links, hidden, compressed, a file twice;
+# a path that is a rotated file of another path is refused
+fresh
+conf70 "logpath=$M/*.log $M/a.log"
+fail 10:00:01 $A > "$M/a.log"
+ln -s a.log "$M/link.log"
+fail 10:00:02 $A > "$M/.hidden.log"
+printf '\037\213\010\000' > "$M/c.log.gz"
+ok_eq "glob: run quiet" "rc=0" "$(r 11:00:00)"
+ok_eq "glob: a.log once (through the glob and the path), nothing else" "10:00:01/$A|$M/a.log" \
+    "$(seen)|$(q 'select path from positions')"
+conf70 "logpath=$LOG $LOG.1"
+: > "$LOG"
+R="logpath $LOG.1: a rotated file of $LOG, which mailban reads with it (remove it from logpath)"
+ok_eq "a rotated file of another path: refused by check" "mailban: $R
+rc=78" "$(chk)"
+ok_eq "... and by run, which reads the other" "mailban: $R
+rc=1" "$(r 11:01:00)"
 echo "1..$TN"

@@ -16,8 +16,10 @@
  * link is not followed: it would be its target read twice), never a
  * compressed file, and never a name the reader takes for a rotated
  * sibling (reader_rotated_name()) of a name that also matches or of a
- * path of logpath: mail.log.1 is read with mail.log, not as a log of its
- * own.  The matches are sorted by name; a file met twice (a path and a
+ * path of logpath, whether or not that file is there now: mail.log.1 is
+ * read with mail.log, not as a log of its own (while mail.log is renamed
+ * and not yet created again, following mail.log.1 under its own position
+ * would read it twice).  The matches are sorted by name; a file met twice (a path and a
  * glob) is followed once.  A glob that matches nothing is no problem
  * unless its directory is missing.
  */

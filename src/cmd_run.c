@@ -75,72 +75,113 @@ purge(struct store *st, const struct config *cfg, int64_t now)
 }
 
 /*
- * The log file: read from the saved position, save the new one.  The
- * position is kept under reader_key(logpath), whatever the spelling of
- * logpath; one saved under the configured text (by a version that keyed
- * positions so) is taken and moved to that key.  No file yet gives no
- * position (saving an empty one would make the file, once written, look
- * like a replacement of a lost one).
+ * One log file: read from the saved position, save the new one.  The
+ * position is kept under reader_key(path) (sl_key), whatever the spelling
+ * of the path; one saved under the configured text (by a version that
+ * keyed positions so) is taken and moved to that key.  No file yet gives
+ * no position (saving an empty one would make the file, once written,
+ * look like a replacement of a lost one).
  */
 static int
-read_log(struct store *st, const struct config *cfg, struct ingest *in,
+read_log(struct store *st, const struct srclog *lg, struct ingest *in,
     struct reader_stats *rs)
 {
 	struct logpos	 pos;
-	char		*key = reader_key(cfg->c_logpath);
-	int		 have, old = 0, rc = -1;
+	int		 have, old = 0;
 
 	memset(&pos, 0, sizeof(pos));
-	if ((have = store_pos_get(st, key, &pos)) == 0 && strcmp(key, cfg->c_logpath) != 0)
-		old = have = store_pos_get(st, cfg->c_logpath, &pos);
+	if ((have = store_pos_get(st, lg->sl_key, &pos)) == 0 &&
+	    strcmp(lg->sl_key, lg->sl_path) != 0)
+		old = have = store_pos_get(st, lg->sl_path, &pos);
 	/* An empty position (saved by older versions while there was no file)
 	 * is none. */
 	if (have == 1 && pos.lp_dev == 0 && pos.lp_ino == 0 && pos.lp_offset == 0)
 		have = 0;
 	if (have == -1 ||
-	    reader_follow(cfg->c_logpath, &pos, have, ingest_line, in, rs) == -1)
-		goto out;
+	    reader_follow(lg->sl_path, &pos, have, ingest_line, in, rs) == -1)
+		return -1;
 	if (!(pos.lp_dev == 0 && pos.lp_ino == 0 && pos.lp_offset == 0) &&
-	    store_pos_put(st, key, &pos) == -1)
-		goto out;
-	if (old == 1 && store_pos_del(st, cfg->c_logpath) == -1)
-		goto out;
-	rc = 0;
-out:
-	free(key);
-	return rc;
+	    store_pos_put(st, lg->sl_key, &pos) == -1)
+		return -1;
+	if (old == 1 && store_pos_del(st, lg->sl_path) == -1)
+		return -1;
+	return 0;
+}
+
+/* Append one line (sep between lines) to buf; cut at len if need be. */
+static void
+add_line(char *buf, size_t len, const char *sep, const char *line)
+{
+	size_t	o = strlen(buf);
+	int	n;
+
+	if (o + 1 >= len)
+		return;
+	n = snprintf(buf + o, len - o, "%s%s", o > 0 ? sep : "", line);
+	if (n < 0 || (size_t)n >= len - o)
+		buf[len - 1] = '\0';
 }
 
 /*
- * A log file that has not appeared (its directory exists): the reader
- * waits for it, and so does this for a day of `now` (meta log_absent: since
- * when); after that it is a problem (1, *why).  Written only on a change.
+ * The paths of logpath that have not appeared (their directory exists):
+ * the reader waits for each, and so does this for a day of `now`; after
+ * that each is a problem (one line of *why and *say each).  Meta
+ * log_absent holds "SINCE PATH" lines (a value without a path, by an
+ * older version, counts for each); written only on a change.  Returns
+ * how many are problems, or -1.
  */
 static int
-absent_log(struct store *st, const struct config *cfg, int64_t now, char *why, size_t len)
+absent_logs(struct store *st, const struct config *cfg, const struct srclogs *sl,
+    int64_t now, char *why, size_t len, char *say, size_t saylen)
 {
-	struct stat	sb;
-	int64_t		since;
-	char		buf[32];
+	struct stat	 sb;
+	const char	*p, *nl, *sp;
+	char		*old = NULL, *val, buf[32], line[4400];
+	size_t		 i, vlen = 1, o = 0;
+	int64_t		 since;
+	int		 r, n = 0;
 
 	if (cfg->c_journal)
 		return 0;
-	since = store_meta_time(st, "log_absent");
-	if (stat(cfg->c_logpath, &sb) == 0 || errno != ENOENT) {
-		if (since != 0 && store_meta_put(st, "log_absent", "") == -1)
-			return -1;
-		return 0;
+	if ((r = store_meta_get(st, "log_absent", &old)) == -1)
+		return -1;
+	for (i = 0; i < sl->sl_n; i++)
+		vlen += 22 + strlen(sl->sl_v[i].sl_path);
+	val = xmalloc(vlen);
+	val[0] = '\0';
+	for (i = 0; i < sl->sl_n; i++) {
+		const char *path = sl->sl_v[i].sl_path;
+
+		if (strcmp(path, sl->sl_v[i].sl_word) != 0 ||
+		    stat(path, &sb) == 0 || errno != ENOENT)
+			continue;	/* a glob's match, or there */
+		since = now;
+		for (p = r == 1 ? old : ""; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+			nl = p + strcspn(p, "\n");
+			sp = memchr(p, ' ', (size_t)(nl - p));
+			if (sp == NULL || ((size_t)(nl - sp - 1) == strlen(path) &&
+			    memcmp(sp + 1, path, strlen(path)) == 0)) {
+				since = strtoll(p, NULL, 10);
+				if (sp != NULL)
+					break;
+			}
+		}
+		o += (size_t)snprintf(val + o, vlen - o, "%s%" PRId64 " %s", o > 0 ? "\n" : "",
+		    since, path);
+		if (now >= since && now - since < PROBLEM_DAY)
+			continue;
+		snprintf(line, sizeof(line), "logpath %s: no such file since %s (check the "
+		    "spelling; without rsyslog, sendmail logs to the journal: write logpath "
+		    "= journal, or auto)", path, fmt_time_utc(since, buf, sizeof(buf)));
+		add_line(why, len, "; ", line);
+		add_line(say, saylen, "\n", line);
+		n++;
 	}
-	if (since == 0) {
-		snprintf(buf, sizeof(buf), "%" PRId64, now);
-		return store_meta_put(st, "log_absent", buf) == -1 ? -1 : 0;
-	}
-	if (now >= since && now - since < PROBLEM_DAY)
-		return 0;
-	snprintf(why, len, "logpath %s: no such file since %s (check the spelling; "
-	    "without rsyslog, sendmail logs to the journal: write logpath = journal, "
-	    "or auto)", cfg->c_logpath, fmt_time_utc(since, buf, sizeof(buf)));
-	return 1;
+	if (strcmp(val, r == 1 ? old : "") != 0 && store_meta_put(st, "log_absent", val) == -1)
+		n = -1;
+	free(val);
+	free(old);
+	return n;
 }
 
 /* journal_follow callback: one entry is one line. */
@@ -190,47 +231,126 @@ out:
 			"reads on from the saved cursor)"
 #define INTERRUPTED	"interrupted after the commit (firewall step not recorded)"
 
+/* Forget what was read of the source: the transaction and the counts. */
+static int
+discard(struct store *st, const struct config *cfg, struct filterset *fs,
+    struct ingest *in, struct reader_stats *rs, int64_t now)
+{
+	store_rollback(st);
+	in->in_stats.is_limited = 0;	/* said when it is read for good */
+	ingest_free(in);
+	ingest_init(in, cfg, fs, st, now);
+	memset(rs, 0, sizeof(*rs));
+	return store_begin(st);
+}
+
 /*
  * The source step: the new lines (or journal entries) into the store
- * transaction.  Its error is held back for problem_say() (*say gets what
- * to say, "" if nothing): 1 when the log cannot be read or can yield
- * nothing (*why gets the reason, *say it with what happens next: the
- * caller rolls back and goes on without the log), -1 when the database
- * failed (said at once), 0 when all was read (an error the source went on
- * after is said at once).
+ * transaction.  Its errors are held back for problem_say() (*say gets
+ * what to say, one line per problem, "" if nothing): 1 when the source,
+ * or a path of it, cannot be read or can yield nothing (*why gets the
+ * reasons, "; " between them, for the runs row), -1 when the database
+ * failed (said at once; the transaction may be gone), 0 when all was read
+ * (an error the reader went on after is said at once).
+ * Each file of logpath is read on its own, all in the one transaction.
+ * One that fails is left out: what was read is rolled back and the files
+ * are read again without it, so that nothing of a failed file is kept
+ * (its position is not saved: the next run reads it again), nothing is
+ * counted twice, and the other files are read whatever it does.
+ * On 1 the transaction holds what was read well (nothing, for the journal).
  */
 static int
-read_source(struct store *st, const struct config *cfg, struct ingest *in,
-    struct reader_stats *rs, int64_t now, char *why, size_t len, char *say,
-    size_t saylen)
+read_source(struct store *st, const struct config *cfg, struct filterset *fs,
+    struct ingest *in, struct reader_stats *rs, int64_t now, char *why, size_t len,
+    char *say, size_t saylen)
 {
-	unsigned	nerr = store_errors(st);
-	int		r = 0;
+	struct srclogs	 sl;
+	unsigned	 nerr = store_errors(st);
+	char		 line[4400], *events = NULL, *failed = NULL;
+	const char	*held;
+	size_t		 i, elen = 0;
+	int		 r = 0, nbad, again;
 
-	say[0] = '\0';
-	if (source_problem(cfg, why, len) ||
-	    (r = absent_log(st, cfg, now, why, len)) == 1) {
-		snprintf(say, saylen, "%s", why);
-		return 1;
+	say[0] = why[0] = '\0';
+	if (cfg->c_journal) {
+		log_mark();
+		log_hold(1);
+		r = read_journal(st, cfg, in, rs);
+		log_hold(0);
+		if (r == 0) {
+			/* An error the source went on after is an event: said as it is. */
+			if (log_first()[0] != '\0')
+				log_error("%s", log_first());
+			return 0;
+		}
+		if (store_errors(st) != nerr)
+			return log_error("%s", log_first());
+		snprintf(why, len, "%s", log_first()[0] != '\0' ? log_first() : "unknown error");
+		snprintf(say, saylen, "%s; %s", why, FOLLOWS_JOURNAL);
+		return discard(st, cfg, fs, in, rs, now) == -1 ? -1 : 1;
 	}
-	if (r == -1)
-		return -1;
-	log_mark();
-	log_hold(1);
-	r = cfg->c_journal ? read_journal(st, cfg, in, rs) :
-	    read_log(st, cfg, in, rs);
-	log_hold(0);
-	if (r == 0) {
-		/* An error the source went on after is an event: said as it is. */
-		if (log_first()[0] != '\0')
-			log_error("%s", log_first());
-		return 0;
+	nbad = source_logs(cfg, 0, &sl, say, saylen);
+	for (held = say; *held != '\0';) {
+		size_t k = strcspn(held, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)k, held);
+		add_line(why, len, "; ", line);
+		held += k + (held[k] != '\0');
 	}
-	if (store_errors(st) != nerr)
-		return log_error("%s", log_first());
-	snprintf(why, len, "%s", log_first()[0] != '\0' ? log_first() : "unknown error");
-	snprintf(say, saylen, "%s; %s", why, cfg->c_journal ? FOLLOWS_JOURNAL : FOLLOWS_LOG);
-	return 1;
+	if ((r = absent_logs(st, cfg, &sl, now, why, len, say, saylen)) == -1)
+		goto out;
+	nbad += r;
+	failed = xcalloc(sl.sl_n + 1, 1);
+	do {
+		again = 0;
+		free(events);
+		events = NULL;
+		elen = 0;
+		for (i = 0; i < sl.sl_n && !again; i++) {
+			if (failed[i])
+				continue;
+			log_mark();
+			log_hold(1);
+			r = read_log(st, &sl.sl_v[i], in, rs);
+			log_hold(0);
+			if (r == 0) {
+				held = log_held_text();
+				if (held[0] != '\0') {
+					events = xreallocarray(events, elen + strlen(held) + 2, 1);
+					elen += (size_t)snprintf(events + elen, strlen(held) + 2,
+					    "%s%s", elen > 0 ? "\n" : "", held);
+				}
+				continue;
+			}
+			if (store_errors(st) != nerr) {
+				r = log_error("%s", log_first());
+				goto out;
+			}
+			failed[i] = again = 1;
+			nbad++;
+			held = log_first()[0] != '\0' ? log_first() : "unknown error";
+			add_line(why, len, "; ", held);
+			snprintf(line, sizeof(line), "%s; %s", held, FOLLOWS_LOG);
+			add_line(say, saylen, "\n", line);
+			if (discard(st, cfg, fs, in, rs, now) == -1) {
+				r = -1;
+				goto out;
+			}
+		}
+	} while (again);
+	/* What the reader went on after (bytes lost, ...): said once, as it is. */
+	for (held = events != NULL ? events : ""; *held != '\0';) {
+		size_t k = strcspn(held, "\n");
+
+		log_error("%.*s", (int)k, held);
+		held += k + (held[k] != '\0');
+	}
+	r = nbad > 0;
+out:
+	free(events);
+	free(failed);
+	source_logs_free(&sl);
+	return r;
 }
 
 int
@@ -328,7 +448,7 @@ cmd_run(int argc, char **argv)
 	if (!dbfail && store_failure_maxid(st, &maxid) == -1)
 		dbfail = 1;
 	if (!dbfail)
-		switch (read_source(st, cfg, &in, &rs, now, srcwhy, sizeof(srcwhy),
+		switch (read_source(st, cfg, fs, &in, &rs, now, srcwhy, sizeof(srcwhy),
 		    srcsay, sizeof(srcsay))) {
 		case 0:
 			/* The last good read, for status (in the run's transaction). */
@@ -340,17 +460,9 @@ cmd_run(int argc, char **argv)
 			dbfail = 1;
 			break;
 		case 1:
-			/* Nothing of the unreadable source is kept: it is read again. */
+			/* Nothing of what could not be read is kept (read_source):
+			 * it is read again; the other logs were read. */
 			srcfail = 1;
-			store_rollback(st);
-			intx = 0;
-			ingest_free(&in);
-			ingest_init(&in, cfg, fs, st, now);
-			memset(&rs, 0, sizeof(rs));
-			if (store_begin(st) == -1)
-				dbfail = 1;
-			else
-				intx = 1;
 			break;
 		}
 	if (!dbfail && (bans_window(st, cfg, maxid, 1, &newbans) == -1 ||

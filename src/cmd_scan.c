@@ -50,6 +50,7 @@
 #include "lines.h"
 #include "log.h"
 #include "reader.h"
+#include "source.h"
 #include "store.h"
 #include "util.h"
 
@@ -881,7 +882,7 @@ cmd_scan(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (live && same_file(argv[i], cfg->c_logpath)) {
+		if (live && source_follows(cfg, argv[i])) {
 			log_error("%s: is the logpath that mailban run reads; scanning it "
 			    "into the live database would count its failures twice",
 			    argv[i]);

@@ -18,9 +18,91 @@
 #include "log.h"
 #include "policy.h"
 #include "problem.h"
+#include "reader.h"
 #include "source.h"
 #include "store.h"
 #include "util.h"
+
+/* The positions' keys and when each was last written (by a good read). */
+struct readtimes {
+	char	**rt_key;
+	int64_t	 *rt_at;
+	size_t	  rt_n;
+};
+
+static int
+readtime_add(void *arg, const char *path, const struct logpos *p, int64_t updated)
+{
+	struct readtimes	*rt = arg;
+
+	(void)p;
+	rt->rt_key = xreallocarray(rt->rt_key, rt->rt_n + 1, sizeof(*rt->rt_key));
+	rt->rt_at = xreallocarray(rt->rt_at, rt->rt_n + 1, sizeof(*rt->rt_at));
+	rt->rt_key[rt->rt_n] = xstrdup(path);
+	rt->rt_at[rt->rt_n++] = updated;
+	return 0;
+}
+
+/* "source PATH: last read TIME" (or never). */
+static void
+print_source(const struct readtimes *rt, const char *path, const char *key)
+{
+	char	t[32];
+	size_t	i;
+
+	for (i = 0; i < rt->rt_n; i++)
+		if (strcmp(rt->rt_key[i], key) == 0)
+			break;
+	printf("source %s: last read %s\n", path, i < rt->rt_n ?
+	    fmt_time_utc(rt->rt_at[i], t, sizeof(t)) : "never");
+}
+
+/*
+ * With several paths or a glob in logpath: each file followed now with
+ * its last read (when its position was last saved), in logpath's order;
+ * a glob that matches nothing says so.
+ */
+static int
+print_sources(struct store *st, const struct config *cfg)
+{
+	struct readtimes	 rt;
+	struct srclogs		 sl;
+	char			 why[4096], *key;
+	size_t			 i, k, n;
+	int			 rc = -1;
+
+	if (cfg->c_journal || (cfg->c_nlogpaths == 1 && !path_has_glob(cfg->c_logpaths[0])))
+		return 0;
+	memset(&rt, 0, sizeof(rt));
+	source_logs(cfg, 0, &sl, why, sizeof(why));
+	if (store_pos_each(st, readtime_add, &rt) == -1)
+		goto out;
+	for (i = 0; i < cfg->c_nlogpaths; i++) {
+		const char *w = cfg->c_logpaths[i];
+
+		if (!path_has_glob(w)) {
+			key = reader_key(w);
+			print_source(&rt, w, key);
+			free(key);
+			continue;
+		}
+		for (k = n = 0; k < sl.sl_n; k++)
+			if (sl.sl_v[k].sl_word == w) {
+				print_source(&rt, sl.sl_v[k].sl_path, sl.sl_v[k].sl_key);
+				n++;
+			}
+		if (n == 0)
+			printf("source %s: no file matches\n", w);
+	}
+	rc = 0;
+out:
+	for (i = 0; i < rt.rt_n; i++)
+		free(rt.rt_key[i]);
+	free(rt.rt_key);
+	free(rt.rt_at);
+	source_logs_free(&sl);
+	return rc;
+}
 
 /* The pause, the problems in force, the source and its last good read. */
 static int
@@ -57,7 +139,7 @@ print_first(struct store *st, const struct config *cfg, const char *srcdesc)
 	printf("last read: %s\n", r == 1 ? fmt_time_utc(strtoll(v, NULL, 10), t,
 	    sizeof(t)) : "never");
 	free(v);
-	return 0;
+	return print_sources(st, cfg);
 }
 
 static int

@@ -90,7 +90,7 @@ static const struct kenum logwords = { journal_word, NULL, N(journal_word), NULL
  */
 const struct key config_keys[] = {
 /*	  name			sect		type		min	max	enum		default			lands in		count			help */
-	{ "logpath",		KS_DEFAULT,	KT_PATH,	0,	0,	&logwords,	"/var/log/mail.log",	C(c_logpath),		0,			"/var/log/mail.log, or journal" },
+	{ "logpath",		KS_DEFAULT,	KT_PATHS,	0,	0,	&logwords,	"/var/log/mail.log",	C(c_logpath),		0,			"/var/log/mail.log, or journal" },
 	{ "journalmatch",	KS_DEFAULT,	KT_MATCHES,	0,	0,	NULL,		"_SYSTEMD_UNIT=sendmail.service + SYSLOG_IDENTIFIER=sm-mta", C(c_journalmatch), 0, NULL },
 	{ "journalctl",		KS_DEFAULT,	KT_PATH,	0,	0,	NULL,		"/usr/bin/journalctl",	C(c_journalctl),	0,			NULL },
 	{ "database",		KS_DEFAULT,	KT_PATH,	0,	0,	NULL,		"/var/lib/mailban/mailban.db", C(c_database),	0,			NULL },
@@ -292,6 +292,7 @@ load_default(struct ini *ld, struct config *cfg, struct jail *dj, struct seen *s
 		cfg->c_blocktype6 = xstrdup(cfg->c_blocktype);
 	cfg->c_journal = cfg->c_logpath != NULL && strcmp(cfg->c_logpath, "journal") == 0;
 	cfg->c_logauto = cfg->c_logpath != NULL && strcmp(cfg->c_logpath, "auto") == 0;	/* source.c */
+	config_logpaths(cfg);
 	if (cfg->c_ignoreself)
 		add_self(ld, cfg, sn[key_index("ignoreself")].s_pos);
 }
@@ -608,12 +609,36 @@ config_load(const char *path, struct config **out)
 }
 
 void
+config_logpaths(struct config *cfg)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (n = 0; n < cfg->c_nlogpaths; n++)
+		free(cfg->c_logpaths[n]);
+	free(cfg->c_logpaths);
+	cfg->c_logpaths = NULL;
+	cfg->c_nlogpaths = 0;
+	for (p = cfg->c_logpath; p != NULL && *p != '\0'; p += n) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		cfg->c_logpaths = xreallocarray(cfg->c_logpaths, cfg->c_nlogpaths + 1,
+		    sizeof(*cfg->c_logpaths));
+		cfg->c_logpaths[cfg->c_nlogpaths++] = xstrndup(p, n);
+	}
+}
+
+void
 config_free(struct config *cfg)
 {
 	size_t	i, k;
 
 	if (cfg == NULL)
 		return;
+	for (k = 0; k < cfg->c_nlogpaths; k++)
+		free(cfg->c_logpaths[k]);
+	free(cfg->c_logpaths);
 	free(cfg->c_file);
 	free(cfg->c_localfile);
 	for (k = 0; k < config_nkeys; k++)

@@ -44,7 +44,12 @@ struct jail {
 
 struct config {
 	char		*c_file;	/* path of the main file as given */
-	char		*c_logpath;	/* /var/log/mail.log */
+	char		*c_logpath;	/* logpath as checked: paths and globs joined
+					 * by one space, "journal" or "auto"
+					 * [/var/log/mail.log] */
+	char		**c_logpaths;	/* c_logpath split at the spaces
+					 * (config_logpaths()) */
+	size_t		 c_nlogpaths;
 	char		*c_database;	/* /var/lib/mailban/mailban.db */
 	char		*c_chain;	/* fail2ban-mail: [A-Za-z0-9_.-]{1,28} */
 	char		*c_ports;	/* canonical "25" or "25,465,587" */
@@ -97,6 +102,15 @@ struct config {
 /* 0 and *out, or -1 after reporting every error.  Caller: config_free(). */
 int	 config_load(const char *path, struct config **out);
 void	 config_free(struct config *);	/* NULL is fine */
+/*
+ * c_logpaths/c_nlogpaths from c_logpath: config_load() calls it, and so
+ * must whoever changes c_logpath (source_resolve() for logpath = auto).
+ */
+void	 config_logpaths(struct config *);
+/* The wildcards of a logpath glob (fnmatch(3)), allowed in the file name only. */
+#define PATH_GLOB	"*?["
+/* Does the file name of path (its last component) hold a wildcard? */
+int	 path_has_glob(const char *path);
 /* The effective configuration as an ini text (mailban config). */
 void	 config_print(const struct config *, FILE *);
 

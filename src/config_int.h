@@ -30,6 +30,9 @@ struct kv {
 
 enum ktype {
 	KT_PATH,	/* char *: an absolute path, or one of k_enum's words */
+	KT_PATHS,	/* char *: absolute paths or globs (wildcards in the file
+			 * name only) joined by one space, or one of k_enum's
+			 * words alone */
 	KT_CHAIN,	/* char *: an iptables chain of its own */
 	KT_PORTS,	/* char * "25,465,587", size_t count at k_noff */
 	KT_TARGET,	/* char *: an iptables target with its options */

@@ -148,6 +148,80 @@ get_path(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size
 	return -1;
 }
 
+int
+path_has_glob(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	return strpbrk(slash != NULL ? slash + 1 : path, PATH_GLOB) != NULL;
+}
+
+/*
+ * logpath: one or more absolute paths separated by blanks, fail2ban's
+ * several paths on one line (its continuation lines are refused by the
+ * ini reader); or one of k_enum's words alone.  One word is checked as
+ * KT_PATH checks it (the same messages).
+ */
+static int
+get_paths(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_t *nn)
+{
+	char		*buf, **w, *joined;
+	size_t		 n, i, j, e, len = 1, o = 0;
+	int		 bad = 0;
+
+	n = words_sep(kv->k_val, " \t", &buf, &w);
+	if (n <= 1 && (n == 0 || strpbrk(w[0], PATH_GLOB) == NULL)) {
+		free(w);
+		free(buf);
+		return get_path(ld, k, kv, f, nn);
+	}
+	for (i = 0; i < n; i++) {
+		for (e = 0; k->k_enum != NULL && e < k->k_enum->e_n; e++)
+			if (strcmp(w[i], k->k_enum->e_names[e]) == 0)
+				break;
+		if (k->k_enum != NULL && e < k->k_enum->e_n) {
+			config_kvreport(ld, kv, "\"%s\" cannot be mixed with paths (write "
+			    "%s = %s alone, or only paths)", w[i], k->k_name, w[i]);
+			bad = 1;
+		} else if (strcmp(w[i], "tail") == 0 || strcmp(w[i], "head") == 0) {
+			config_kvreport(ld, kv, "\"%s\" is fail2ban's option of where to "
+			    "start, which mailban does not take (remove it: mailban reads on "
+			    "from the saved position, a new file from its start)", w[i]);
+			bad = 1;
+		} else if (w[i][0] != '/') {
+			config_kvreport(ld, kv, "\"%s\" is not an absolute path (write each "
+			    "path from /, such as %s)", w[i], k->k_default);
+			bad = 1;
+		} else if (strpbrk(w[i], PATH_GLOB) != NULL && !path_has_glob(w[i])) {
+			config_kvreport(ld, kv, "\"%s\": a wildcard is allowed only in the "
+			    "file name (write the directory in full, such as "
+			    "/var/log/mail/*.log)", w[i]);
+			bad = 1;
+		}
+		len += strlen(w[i]) + 1;
+	}
+	if (!bad) {
+		joined = xmalloc(len);
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < i; j++)
+				if (strcmp(w[j], w[i]) == 0)
+					break;
+			if (j < i)
+				continue;	/* the same path twice: once */
+			if (o > 0)
+				joined[o++] = ' ';
+			memcpy(joined + o, w[i], strlen(w[i]));
+			o += strlen(w[i]);
+		}
+		joined[o] = '\0';
+		free(*(char **)f);
+		*(char **)f = joined;
+	}
+	free(w);
+	free(buf);
+	return bad ? -1 : 0;
+}
+
 static int
 get_chain(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_t *nn)
 {
@@ -618,7 +692,8 @@ key_print(FILE *fp, const struct key *k, const void *base)
 	if (k->k_noff != 0)
 		n = *(const size_t *)(const void *)((const char *)base + k->k_noff);
 	switch (k->k_type) {
-	case KT_PATH: case KT_CHAIN: case KT_PORTS: case KT_TARGET: case KT_MATCHES:
+	case KT_PATH: case KT_PATHS: case KT_CHAIN: case KT_PORTS: case KT_TARGET:
+	case KT_MATCHES:
 		config_print_kv(fp, k->k_name, *(char *const *)f);
 		break;
 	case KT_CONNINFO: case KT_HOSTNAME:
@@ -678,7 +753,8 @@ key_free(const struct key *k, void *base)
 	size_t	*n = (size_t *)(void *)((char *)base + k->k_noff);
 
 	switch (k->k_type) {
-	case KT_PATH: case KT_CHAIN: case KT_PORTS: case KT_TARGET: case KT_MATCHES:
+	case KT_PATH: case KT_PATHS: case KT_CHAIN: case KT_PORTS: case KT_TARGET:
+	case KT_MATCHES:
 	case KT_CONNINFO: case KT_HOSTNAME:
 		free(*(char **)f);
 		*(char **)f = NULL;
@@ -705,7 +781,8 @@ int
 key_check(struct ini *ld, const struct key *k, const struct kv *kv, void *base)
 {
 	static getter *const get[KT_NTYPES] = {
-		[KT_PATH] = get_path,		[KT_CHAIN] = get_chain,
+		[KT_PATH] = get_path,		[KT_PATHS] = get_paths,
+		[KT_CHAIN] = get_chain,
 		[KT_PORTS] = get_ports,		[KT_TARGET] = get_target,
 		[KT_NUM] = get_num,		[KT_DURATION] = get_duration,
 		[KT_BANTIME] = get_bantime,	[KT_CIDRS] = get_cidrs,

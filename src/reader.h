@@ -96,6 +96,14 @@ int	 reader_follow(const char *path, struct logpos *pos, int have_pos,
 char	*reader_key(const char *path);
 
 /*
+ * 1 if the file name (no directory) is one the reader takes for a rotated
+ * sibling of the log named base (mail.log.1, mail.log-20261126,
+ * mail.log.2.gz for base mail.log), else 0.  For logpath's globs, which
+ * must not follow a rotated file as a log of its own (rotate.c).
+ */
+int	 reader_rotated_name(const char *name, const char *base);
+
+/*
  * Read a whole open stream (a file given to `mailban test`, or stdin) from
  * its current position.  A stream is complete at EOF, so a last line
  * without '\n' is passed on too.

@@ -119,6 +119,14 @@ sib_name(const char *name, const char *base, int *compressed)
 	return 1;
 }
 
+int
+reader_rotated_name(const char *name, const char *base)
+{
+	int	compressed;
+
+	return sib_name(name, base, &compressed);
+}
+
 static void
 dirlist_free(struct dirlist *dl)
 {

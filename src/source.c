@@ -3,8 +3,11 @@
  * cannot work.  No state: everything comes from the config, the file
  * system and `now`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reader.h"
 #include "source.h"
 #include "util.h"
 
@@ -51,6 +55,7 @@ source_resolve(struct config *cfg, int64_t now, char *why, size_t len)
 		free(cfg->c_logpath);
 		cfg->c_logpath = xstrdup("journal");	/* as logpath = journal has it */
 	}
+	config_logpaths(cfg);
 }
 
 const char *
@@ -105,11 +110,6 @@ log_problem(const char *path, int check, char *why, size_t len)
 			snprintf(why, len, "logpath %s: %s", path, strerror(errno));
 			return 1;
 		}
-		if (strpbrk(path, " \t,") != NULL) {
-			snprintf(why, len, "logpath \"%s\": one path only (mailban follows "
-			    "one live log; read old ones with mailban scan)", path);
-			return 1;
-		}
 		if (!dir_exists(path, dir, sizeof(dir))) {
 			snprintf(why, len, "logpath %s: directory %s does not exist (%s)",
 			    path, dir, JOURNAL_FIX);
@@ -135,12 +135,206 @@ log_problem(const char *path, int check, char *why, size_t len)
 	return 0;
 }
 
-int
-source_problem(const struct config *cfg, char *why, size_t len)
+/* Append one line to the problems. */
+static void
+say_add(char *why, size_t len, const char *line)
 {
+	size_t	o = strlen(why);
+	int	n;
+
+	if (o + 1 >= len)
+		return;
+	n = snprintf(why + o, len - o, "%s%s", o > 0 ? "\n" : "", line);
+	if (n < 0 || (size_t)n >= len - o)
+		why[len - 1] = '\0';
+}
+
+static void
+logs_add(struct srclogs *sl, const char *path, const char *word)
+{
+	char	*key = reader_key(path);
+	size_t	 i;
+
+	for (i = 0; i < sl->sl_n; i++)
+		if (strcmp(sl->sl_v[i].sl_key, key) == 0) {
+			free(key);	/* the same file twice: once */
+			return;
+		}
+	sl->sl_v = xreallocarray(sl->sl_v, sl->sl_n + 1, sizeof(*sl->sl_v));
+	sl->sl_v[sl->sl_n].sl_path = xstrdup(path);
+	sl->sl_v[sl->sl_n].sl_key = key;
+	sl->sl_v[sl->sl_n].sl_word = word;
+	sl->sl_n++;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Is name (matched by pat in dir) a rotated sibling of a file that is
+ * followed, or would be: one whose name also matches pat (mail.log.1 for
+ * /var/log/mail*), or one of logpath's own paths (mail.log.1 for
+ * /var/log/mail.log /var/log/mail.log*)?  Then the reader reads it with
+ * that file, and it must not be followed as a log of its own.
+ */
+static int
+rotated_of_followed(const struct config *cfg, const char *dir, const char *pat,
+    const char *name)
+{
+	size_t	n = strlen(name), l, i, dl = strlen(dir);
+	char	base[NAME_MAX + 1];
+
+	for (l = 1; l + 2 <= n && l < sizeof(base); l++) {
+		memcpy(base, name, l);
+		base[l] = '\0';
+		if (!reader_rotated_name(name, base))
+			continue;
+		if (fnmatch(pat, base, FNM_PERIOD) == 0)
+			return 1;
+		for (i = 0; i < cfg->c_nlogpaths; i++) {
+			const char *p = cfg->c_logpaths[i];
+
+			if (strncmp(p, dir, dl) == 0 && p[dl] == '/' &&
+			    strcmp(p + dl + 1, base) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One glob: the regular files (links not followed) of its directory whose
+ * names match, sorted, without compressed files and rotated siblings.
+ * 0, or 1 and a problem (the directory cannot be listed).
+ */
+static int
+glob_logs(const struct config *cfg, const char *word, struct srclogs *sl, char *why,
+    size_t len)
+{
+	const char	*slash = strrchr(word, '/'), *pat = slash + 1;
+	char		 dir[4096], line[8400], *path, **names = NULL;
+	struct dirent	*de;
+	struct stat	 sb;
+	size_t		 n = 0, i;
+	DIR		*d;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == word ? 1 : (int)(slash - word), word);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			snprintf(line, sizeof(line), "logpath %s: directory %s does not exist "
+			    "(%s)", word, dir, JOURNAL_FIX);
+		else
+			snprintf(line, sizeof(line), "logpath %s: cannot list %s: %s", word,
+			    dir, strerror(errno));
+		say_add(why, len, line);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (fnmatch(pat, de->d_name, FNM_PERIOD) != 0 || compressed(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sb.st_mode) ||
+		    rotated_of_followed(cfg, slash == word ? "" : dir, pat, de->d_name))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		path = xmalloc(strlen(dir) + strlen(names[i]) + 2);
+		snprintf(path, strlen(dir) + strlen(names[i]) + 2, "%s/%s",
+		    slash == word ? "" : dir, names[i]);
+		logs_add(sl, path, word);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+int
+source_logs(const struct config *cfg, int check, struct srclogs *sl, char *why,
+    size_t len)
+{
+	char	line[8400];
+	size_t	i, k;
+	int	n = 0;
+
+	memset(sl, 0, sizeof(*sl));
+	why[0] = '\0';
 	if (cfg->c_journal)
-		return 0;	/* journalctl says what is wrong */
-	return log_problem(cfg->c_logpath, 0, why, len);
+		return 0;
+	for (i = 0; i < cfg->c_nlogpaths; i++) {
+		const char	*w = cfg->c_logpaths[i], *slash = strrchr(w, '/');
+
+		if (path_has_glob(w)) {
+			n += glob_logs(cfg, w, sl, why, len);
+			continue;
+		}
+		/* A rotated file of another path: read with it, not as a log. */
+		for (k = 0; k < cfg->c_nlogpaths; k++) {
+			const char *o = cfg->c_logpaths[k], *os = strrchr(o, '/');
+
+			if (k != i && !path_has_glob(o) && os - o == slash - w &&
+			    strncmp(o, w, (size_t)(os - o)) == 0 &&
+			    reader_rotated_name(slash + 1, os + 1))
+				break;
+		}
+		if (k < cfg->c_nlogpaths) {
+			snprintf(line, sizeof(line), "logpath %s: a rotated file of %s, "
+			    "which mailban reads with it (remove it from logpath)", w,
+			    cfg->c_logpaths[k]);
+			say_add(why, len, line);
+			n++;
+			continue;
+		}
+		if (log_problem(w, check, line, sizeof(line))) {
+			say_add(why, len, line);
+			n++;
+			continue;
+		}
+		logs_add(sl, w, w);
+	}
+	return n;
+}
+
+void
+source_logs_free(struct srclogs *sl)
+{
+	size_t	i;
+
+	for (i = 0; i < sl->sl_n; i++) {
+		free(sl->sl_v[i].sl_path);
+		free(sl->sl_v[i].sl_key);
+	}
+	free(sl->sl_v);
+	sl->sl_v = NULL;
+	sl->sl_n = 0;
+}
+
+int
+source_follows(const struct config *cfg, const char *path)
+{
+	struct srclogs	 sl;
+	struct stat	 sa, sb;
+	char		 why[4096];
+	size_t		 i;
+	int		 ea, r = 0;
+
+	source_logs(cfg, 0, &sl, why, sizeof(why));
+	ea = stat(path, &sa) == -1;
+	for (i = 0; i < sl.sl_n && r == 0; i++) {
+		if (stat(sl.sl_v[i].sl_path, &sb) == -1)
+			r = ea && strcmp(path, sl.sl_v[i].sl_path) == 0;
+		else
+			r = !ea && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	}
+	source_logs_free(&sl);
+	return r;
 }
 
 /* One tool: 0, or 1 after saying what is wrong. */
@@ -168,14 +362,28 @@ tool_check(const char *key, const char *path, const char *package)
 int
 source_check(const struct config *cfg)
 {
-	char	why[4200];
-	int	n = 0;
+	struct srclogs	 sl;
+	const char	*p, *nl;
+	char		 why[16384], line[8400];
+	size_t		 i;
+	int		 n = 0;
 
 	if (cfg->c_journal)
 		n += tool_check("journalctl", cfg->c_journalctl, "systemd");
-	else if (log_problem(cfg->c_logpath, 1, why, sizeof(why))) {
-		log_error("%s", why);
-		n++;
+	else {
+		/* Each path as run finds it, and each file a glob matches now. */
+		n += source_logs(cfg, 1, &sl, why, sizeof(why));
+		for (p = why; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+			nl = p + strcspn(p, "\n");
+			log_error("%.*s", (int)(nl - p), p);
+		}
+		for (i = 0; i < sl.sl_n; i++)
+			if (strcmp(sl.sl_v[i].sl_word, sl.sl_v[i].sl_path) != 0 &&
+			    log_problem(sl.sl_v[i].sl_path, 1, line, sizeof(line))) {
+				log_error("%s", line);
+				n++;
+			}
+		source_logs_free(&sl);
 	}
 	n += tool_check("iptables_save", cfg->c_iptables_save, "iptables");
 	n += tool_check("iptables_restore", cfg->c_iptables_restore, "iptables");

@@ -95,7 +95,7 @@ mkconf "$T/mail.lgo"
 ok_eq "check: a misspelt logpath" "mailban: logpath $T/mail.lgo: no such file (check the spelling; without rsyslog, sendmail logs to the journal: write logpath = journal, or auto)
 rc=78" "$(chk)"
 mkconf "$LOG $T/other.log"
-ok_eq "check: two paths in one logpath" "mailban: logpath \"$LOG $T/other.log\": one path only (mailban follows one live log; read old ones with mailban scan)
+ok_eq "check: two paths in one logpath, each checked" "mailban: logpath $T/other.log: no such file (check the spelling; without rsyslog, sendmail logs to the journal: write logpath = journal, or auto)
 rc=78" "$(chk)"
 printf '\037\213\010\000' > "$T/mail.log.2.gz"
 mkconf "$T/mail.log.2.gz"

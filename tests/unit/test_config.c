@@ -1027,6 +1027,60 @@ logpath_journal_selects_the_journal(void **state)
 	config_free(cfg);
 }
 
+/* logpath takes several paths and globs, as fail2ban's; each is checked. */
+static void
+logpath_takes_several_paths_and_globs(void **state)
+{
+	struct config	*cfg;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	cfg = good("[DEFAULT]\nlogpath = /var/log/mail.log \t/var/log/mail/*.log "
+	    "/var/log/mail.log /var/log/sm-?.log\n" JAIL);
+	assert_string_equal(cfg->c_logpath, "/var/log/mail.log /var/log/mail/*.log "
+	    "/var/log/sm-?.log");
+	assert_int_equal(cfg->c_nlogpaths, 3);
+	assert_string_equal(cfg->c_logpaths[0], "/var/log/mail.log");
+	assert_string_equal(cfg->c_logpaths[1], "/var/log/mail/*.log");
+	assert_string_equal(cfg->c_logpaths[2], "/var/log/sm-?.log");
+	assert_int_equal(cfg->c_journal, 0);
+	assert_int_equal(cfg->c_logauto, 0);
+	fp = open_memstream(&out, &len);
+	config_print(cfg, fp);
+	fclose(fp);
+	assert_non_null(strstr(out, "\nlogpath = /var/log/mail.log /var/log/mail/*.log "
+	    "/var/log/sm-?.log\n"));
+	free(out);
+	config_free(cfg);
+	cfg = good("[DEFAULT]\nlogpath = /var/log/mail.log\n" JAIL);
+	assert_int_equal(cfg->c_nlogpaths, 1);
+	assert_string_equal(cfg->c_logpaths[0], "/var/log/mail.log");
+	config_free(cfg);
+	cfg = good("[DEFAULT]\nlogpath = journal\n" JAIL);
+	assert_int_equal(cfg->c_nlogpaths, 1);
+	assert_string_equal(cfg->c_logpaths[0], "journal");
+	config_free(cfg);
+	bad("[DEFAULT]\nlogpath = auto /var/log/mail.log\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"auto\" cannot be mixed with paths "
+	    "(write logpath = auto alone, or only paths)\n");
+	bad("[DEFAULT]\nlogpath = /var/log/mail.log /var/log/journal journal\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"journal\" cannot be mixed with paths "
+	    "(write logpath = journal alone, or only paths)\n");
+	bad("[DEFAULT]\nlogpath = /var/log/*/mail.log\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"/var/log/*/mail.log\": a wildcard is "
+	    "allowed only in the file name (write the directory in full, such as "
+	    "/var/log/mail/*.log)\n");
+	bad("[DEFAULT]\nlogpath = /var/log/mail.log head\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"head\" is fail2ban's option of where "
+	    "to start, which mailban does not take (remove it: mailban reads on from the "
+	    "saved position, a new file from its start)\n");
+	bad("[DEFAULT]\nlogpath = *.log\n" JAIL,
+	    "mailban: t.conf:2: [DEFAULT] logpath: \"*.log\" is not an absolute path "
+	    "(write each path from /, such as /var/log/mail.log)\n");
+}
+
 static void
 bantime_increment_keys_are_checked(void **state)
 {
@@ -1208,6 +1262,7 @@ main(void)
 		cmocka_unit_test(syslog_facility_takes_the_syslog_names),
 		cmocka_unit_test(ignoreself_adds_the_host_addresses),
 		cmocka_unit_test(logpath_journal_selects_the_journal),
+		cmocka_unit_test(logpath_takes_several_paths_and_globs),
 		cmocka_unit_test(bantime_increment_keys_are_checked),
 		cmocka_unit_test_teardown(local_file_overrides_keys_and_adds_sections,
 		    unlink_local),

@@ -102,12 +102,12 @@ firewall_test_blocktype(const struct config *cfg, int family)
 	struct buf	 b;
 	int		 rc;
 
-	if (check_config(cfg, family, &bt) == -1)
+	if (fw_check_config(cfg, family, &bt) == -1)
 		return -1;
 	memset(&b, 0, sizeof(b));
-	buf_adds(&b, "*filter\n:mailban-test - [0:0]\n-A mailban-test -p tcp -j ");
-	buf_adds(&b, bt);
-	buf_adds(&b, "\nCOMMIT\n");
+	fw_buf_adds(&b, "*filter\n:mailban-test - [0:0]\n-A mailban-test -p tcp -j ");
+	fw_buf_adds(&b, bt);
+	fw_buf_adds(&b, "\nCOMMIT\n");
 	snprintf(tail, sizeof(tail), "%s \"%s\" is refused (fix %s)",
 	    family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype",
 	    bt, family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype");
@@ -174,7 +174,7 @@ apply(const struct config *cfg, int family, const struct fwplan *p, FILE *dry)
 	char	what[32];
 
 	if (dry != NULL) {
-		snprintf(what, sizeof(what), "%s-restore --noflush", tool(family));
+		snprintf(what, sizeof(what), "%s-restore --noflush", fw_tool(family));
 		return dry_print(dry, "ipset restore -exist", p->fp_setpre,
 		    p->fp_setprelen) == -1 ||
 		    dry_print(dry, what, p->fp_script, p->fp_len) == -1 ||
@@ -203,7 +203,7 @@ firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
 	addr_str(&d->d_addr, a, sizeof(a));
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
 		set[0] = '\0';
-	excerpt(d->d_rule != NULL ? d->d_rule : "", d->d_rule != NULL ?
+	fw_excerpt(d->d_rule != NULL ? d->d_rule : "", d->d_rule != NULL ?
 	    strlen(d->d_rule) : 0, rule, sizeof(rule));
 	switch (d->d_kind) {
 	case FWD_NOCHAIN:
@@ -269,10 +269,10 @@ old_chain(struct fwplan *p)
 	size_t		 i;
 
 	memset(&q, 0, sizeof(q));
-	diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
+	fw_diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
 	for (i = 0; i < p->fp_ndiff; i++) {
 		if (p->fp_diff[i].d_foreign) {
-			diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
+			fw_diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
 			q.fp_diff[q.fp_ndiff - 1].d_foreign = 1;
 			q.fp_diff[q.fp_ndiff - 1].d_rule = p->fp_diff[i].d_rule;
 			q.fp_diff[q.fp_ndiff - 1].d_chain = p->fp_diff[i].d_chain;
@@ -363,10 +363,10 @@ report_foreign(int family, const struct fwplan *p)
 	for (i = 0; i < p->fp_ndiff; i++) {
 		if (!p->fp_diff[i].d_foreign || p->fp_diff[i].d_rule == NULL)
 			continue;
-		excerpt(p->fp_diff[i].d_rule, strlen(p->fp_diff[i].d_rule), rule,
+		fw_excerpt(p->fp_diff[i].d_rule, strlen(p->fp_diff[i].d_rule), rule,
 		    sizeof(rule));
 		log_warnx("%s: removed a rule that is not mailban's from %s: %s",
-		    tool(family), p->fp_diff[i].d_chain, rule);
+		    fw_tool(family), p->fp_diff[i].d_chain, rule);
 	}
 }
 

@@ -39,7 +39,7 @@
  * failure leaves undone.
  */
 static int
-run(const char *name, const char *tail, char *const argv[], const char *in,
+fw_run(const char *name, const char *tail, char *const argv[], const char *in,
     size_t inlen, char **out, size_t *outlen)
 {
 	struct proc	p;
@@ -72,7 +72,7 @@ firewall_save(const struct config *cfg, int family, char **out, size_t *len)
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_save : cfg->c_iptables_save;
-	return run(family == AF_INET6 ? "ip6tables-save" : "iptables-save",
+	return fw_run(family == AF_INET6 ? "ip6tables-save" : "iptables-save",
 	    UNCHANGED, argv, NULL, 0, out, len);
 }
 
@@ -84,7 +84,7 @@ firewall_restore(const struct config *cfg, int family, const char *script, size_
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
-	return run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
+	return fw_run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
 	    UNCHANGED, argv, script, len, NULL, NULL);
 }
 
@@ -112,8 +112,8 @@ firewall_test_blocktype(const struct config *cfg, int family)
 	    family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype",
 	    bt, family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype");
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
-	rc = run(family == AF_INET6 ? "ip6tables-restore --test" : "iptables-restore --test",
-	    tail, argv, b.b, b.len, NULL, NULL);
+	rc = fw_run(family == AF_INET6 ? "ip6tables-restore --test" :
+	    "iptables-restore --test", tail, argv, b.b, b.len, NULL, NULL);
 	free(b.b);
 	return rc;
 }
@@ -125,7 +125,7 @@ firewall_ipset_save(const struct config *cfg, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	return run("ipset save", UNCHANGED, argv, NULL, 0, out, len);
+	return fw_run("ipset save", UNCHANGED, argv, NULL, 0, out, len);
 }
 
 int
@@ -133,7 +133,7 @@ firewall_ipset_restore(const struct config *cfg, const char *script, size_t len)
 {
 	char	*argv[] = { cfg->c_ipset, "restore", "-exist", NULL };
 
-	return run("ipset restore", "the set may be partly updated, the chain is "
+	return fw_run("ipset restore", "the set may be partly updated, the chain is "
 	    "left unchanged (the next run completes it)", argv, script, len, NULL,
 	    NULL);
 }
@@ -162,7 +162,7 @@ apply_post(const struct config *cfg, int family, const struct fwplan *p)
 		set[0] = '\0';
 	snprintf(tail, sizeof(tail), "set %s kept (the chain no longer uses it; "
 	    "ipset destroy %s once nothing else does)", set, set);
-	return run("ipset restore", tail, argv, p->fp_setpost, p->fp_setpostlen,
+	return fw_run("ipset restore", tail, argv, p->fp_setpost, p->fp_setpostlen,
 	    NULL, NULL);
 }
 

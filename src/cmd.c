@@ -160,3 +160,83 @@ cmd_now(const char *arg, int64_t *now)
 	}
 	return 0;
 }
+
+static const struct option shared_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "now", required_argument, NULL, 'N' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+static int
+cmdopts_build(struct cmdopts *o)
+{
+	size_t	n = 0, i;
+	int	len;
+
+	for (i = 0; i < sizeof(shared_opts) / sizeof(shared_opts[0]); i++)
+		if (shared_opts[i].val != 'N' || (o->co_flags & CMDOPT_NOW))
+			o->co_opts[n++] = shared_opts[i];
+	for (i = 0; o->co_long != NULL && o->co_long[i].name != NULL; i++) {
+		if (n == CMDOPT_MAX)
+			return -1;
+		o->co_opts[n++] = o->co_long[i];
+	}
+	memset(&o->co_opts[n], 0, sizeof(o->co_opts[n]));
+	len = snprintf(o->co_optstring, sizeof(o->co_optstring), "%sc:h%s",
+	    (o->co_flags & CMDOPT_LOUD) ? "" : ":",
+	    o->co_short != NULL ? o->co_short : "");
+	if (len < 0 || (size_t)len >= sizeof(o->co_optstring))
+		return -1;
+	o->co_config = DEFAULT_CONFIG;
+	o->co_now = -1;
+	o->co_rc = EXIT_OK;
+	optind = 1;
+	opterr = (o->co_flags & CMDOPT_LOUD) != 0;
+	return 0;
+}
+
+int
+cmd_getopt(struct cmdopts *o, int argc, char **argv)
+{
+	int	c;
+
+	if (o->co_config == NULL && cmdopts_build(o) == -1)
+		abort();	/* a command's own table is too long */
+	for (;;) {
+		switch ((c = getopt_long(argc, argv, o->co_optstring, o->co_opts, NULL))) {
+		case -1:
+			if ((o->co_flags & CMDOPT_NOARGS) && optind != argc) {
+				o->co_rc = cmd_usage(o->co_cmd, "unexpected argument \"%s\"",
+				    argv[optind]);
+				return CMDOPT_EXIT;
+			}
+			return -1;
+		case 'c':
+			o->co_config = optarg;
+			break;
+		case 'N':
+			if (!(o->co_flags & CMDOPT_NOW))
+				return c;
+			if (cmd_now(optarg, &o->co_now) == -1) {
+				o->co_rc = EXIT_USAGE;
+				return CMDOPT_EXIT;
+			}
+			break;
+		case 'h':
+			if (o->co_help == NULL)
+				return c;
+			fputs(o->co_help, stdout);
+			o->co_rc = EXIT_OK;
+			return CMDOPT_EXIT;
+		case '?':
+		case ':':
+			if (o->co_flags & CMDOPT_LOUD)
+				o->co_rc = cmd_usage(o->co_cmd, "unknown option");
+			else
+				o->co_rc = cmd_badopt(o->co_cmd, c, argc, argv);
+			return CMDOPT_EXIT;
+		default:
+			return c;
+		}
+	}
+}

@@ -93,28 +93,26 @@ int
 cmd_ban(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "for", required_argument, NULL, 'F' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *reason = NULL, *why, *p;
+	struct cmdopts		 o = { .co_cmd = "ban", .co_flags = CMDOPT_NOW,
+	    .co_long = opts, .co_help = "usage: mailban ban ADDR [-c FILE] "
+	    "[--for DURATION] [--reason TEXT] [--force] [--now TIME]\n" };
+	const char		*reason = NULL, *why, *p;
 	const struct cidr	*ign;
 	struct config		*cfg = NULL;
 	struct store		*st = NULL;
 	struct addr		 a;
 	char			 s[ADDR_STRLEN], t[32], c[64];
 	long long		 dur = 0;
-	int64_t			 now = -1, end, added, removed;
+	int64_t			 now, end, added, removed;
 	int			 ch, force = 0, lockfd = -1, intx = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c': cfgpath = optarg; break;
 		case 'F':
 			if ((why = parse_duration(optarg, 1, &dur)) != NULL)
 				return cmd_usage("ban", "--for \"%s\": %s (use a duration "
@@ -131,16 +129,8 @@ cmd_ban(int argc, char **argv)
 			reason = optarg;
 			break;
 		case 'f': force = 1; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban ban ADDR [-c FILE] [--for DURATION] "
-			    "[--reason TEXT] [--force] [--now TIME]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("ban", ch, argc, argv);
+			return o.co_rc;
 		}
 	}
 	if (optind == argc)
@@ -150,9 +140,9 @@ cmd_ban(int argc, char **argv)
 	if (parse_arg_addr("ban", argv[optind], &a) == -1)
 		return EXIT_USAGE;
 	addr_str(&a, s, sizeof(s));
-	if (now == -1)
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if ((ign = ignored_by(cfg, &a)) != NULL && !force) {
@@ -194,34 +184,24 @@ int
 cmd_unban(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts	 o = { .co_cmd = "unban", .co_flags = CMDOPT_NOW,
+	    .co_long = opts,
+	    .co_help = "usage: mailban unban ADDR|--all [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct addr	 a;
 	char		 s[ADDR_STRLEN];
-	int64_t		 now = -1, n, added, removed;
+	int64_t		 now, n, added, removed;
 	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c': cfgpath = optarg; break;
 		case 'a': all = 1; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban unban ADDR|--all [-c FILE] [--now TIME]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("unban", ch, argc, argv);
+			return o.co_rc;
 		}
 	}
 	if (all && optind != argc)
@@ -235,9 +215,9 @@ cmd_unban(int argc, char **argv)
 			return EXIT_USAGE;
 		addr_str(&a, s, sizeof(s));
 	}
-	if (now == -1)
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
@@ -285,14 +265,9 @@ report_plan(const struct config *cfg, int family, const struct fwplan *p)
 int
 cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cmdopts	 o = { .co_cmd = "check", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = "usage: mailban check [-c FILE] [--now TIME]\n" };
 	static const int families[] = { AF_INET, AF_INET6 };
-	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct banrow	*rows = NULL;
@@ -301,29 +276,14 @@ cmd_check(int argc, char **argv)
 	struct fwplan	 plan;
 	struct stat	 sb;
 	size_t		 nrows = 0, nwant = 0, ndiff = 0, i;
-	int64_t		 now = -1;
-	int		 ch, rc, failed = 0;
+	int64_t		 now;
+	int		 rc, failed = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban check [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("check", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("check", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
+	while (cmd_getopt(&o, argc, argv) != -1)
+		return o.co_rc;
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if ((rc = load(cfgpath, 0, &cfg)) != EXIT_OK)
+	if ((rc = load(o.co_config, 0, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	/* No database yet: no ban, but the chains and jumps must exist. */
@@ -382,38 +342,18 @@ set_paused(struct store *st, int64_t now, int on)
 int
 cmd_stop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts	 o = { .co_cmd = "stop", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = "usage: mailban stop [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
-	int64_t		 now = -1;
-	int		 ch, rc, lockfd = -1, fw4, fw6, fwn;
+	int64_t		 now;
+	int		 rc, lockfd = -1, fw4, fw6, fwn;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban stop [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("stop", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("stop", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
+	while (cmd_getopt(&o, argc, argv) != -1)
+		return o.co_rc;
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	/*
@@ -448,40 +388,20 @@ out:
 int
 cmd_start(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts	 o = { .co_cmd = "start", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = "usage: mailban start [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	char		*v = NULL;
-	int64_t		 now = -1, added, removed;
+	int64_t		 now, added, removed;
 	size_t		 nactive = 0;
-	int		 ch, rc, r, lockfd = -1;
+	int		 rc, r, lockfd = -1;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban start [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("start", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("start", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
+	while (cmd_getopt(&o, argc, argv) != -1)
+		return o.co_rc;
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||

@@ -773,24 +773,23 @@ int
 cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "apply", no_argument, NULL, 'A' },
 		{ "format", required_argument, NULL, 'F' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *db = NULL;
+	struct cmdopts		 o = { .co_cmd = "scan", .co_flags = CMDOPT_NOW | CMDOPT_LOUD,
+	    .co_long = opts, .co_help = usage_scan };
+	const char		*db = NULL;
 	struct config		*cfg = NULL;
 	struct filterset	*fs = NULL;
 	struct scan		 sc;
 	struct report		 rep = { NULL, 0 };
 	struct applied		 ap;
 	struct stat		 sb;
-	int64_t			 now = -1, maxid, newbans = 0;
+	int64_t			 now, maxid, newbans = 0;
 	int			 c, i, fmt = FMT_TEXT, apply = 0, live, lockfd = -1;
 	int			 rc = EXIT_RUNTIME, inited = 0, intx = 0, fw = 0;
 
@@ -798,10 +797,8 @@ cmd_scan(int argc, char **argv)
 	memset(&ap, 0, sizeof(ap));
 	sc.since = INT64_MIN;
 	sc.until = INT64_MAX;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
 		case 'd': db = optarg; break;
 		case 'A': apply = 1; break;
 		case 'S':
@@ -822,17 +819,11 @@ cmd_scan(int argc, char **argv)
 				return cmd_usage("scan", "--format %s: use text, tsv or json",
 				    optarg);
 			break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage_scan, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage("scan", "unknown option");
+			return o.co_rc;
 		}
 	}
+	now = o.co_now;
 	if (db == NULL)
 		return cmd_usage("scan", "--db FILE is required (never the live database by "
 		    "default)");
@@ -843,7 +834,7 @@ cmd_scan(int argc, char **argv)
 	if (sc.ranged)
 		snprintf(sc.range, sizeof(sc.range), "[%" PRId64 ",%" PRId64 ")", sc.since,
 		    sc.until);
-	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
+	if ((rc = cmd_load(o.co_config, &cfg, &fs)) != EXIT_OK)
 		return rc;
 	rc = EXIT_USAGE;
 	live = same_file(db, cfg->c_database);

@@ -79,9 +79,6 @@ main(int argc, char **argv)
 
 	umask(077);
 	tzset();
-	/* cmd_badopt() says it, once; scan still has its own loop (getopt
-	 * speaks for it). */
-	opterr = argc > 1 && strcmp(argv[1], "scan") == 0;
 	if (argc < 2)
 		return cmd_usage(NULL, "missing command");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

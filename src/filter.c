@@ -10,10 +10,10 @@
  *   first byte selects the candidate patterns, then its last byte, the
  *   literal runs right after '^', right before '$' or before a final
  *   \d+$ / \S+$, and the longest other run (struct prefilter, found by
- *   filter_lit.c).  Every
- *   match provably passes, so the prefilter never changes a result (the
- *   unit tests compare it with plain PCRE2 on every shipped pattern); it
- *   only saves the regex on ordinary lines, 97% of a mail.log.
+ *   filter_lit.c).  Every match provably passes, so the prefilter never
+ *   changes a result (the unit tests compare it with plain PCRE2 on every
+ *   shipped pattern); it only saves the regex on ordinary lines, 97% of a
+ *   mail.log.
  * - Every match runs under PCRE2 limits (filter.h): a pattern that hits
  *   one does not match that line, and the line is reported to the caller
  *   (filter_limited()), never matched by a half-finished search.

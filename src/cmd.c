@@ -150,6 +150,24 @@ cmd_unlock(int fd)
 }
 
 int
+cmd_open_store(const struct config *cfg, int seconds, int *lockfd, struct store **st)
+{
+	*st = NULL;
+	if (cmd_lock_wait(cfg, lockfd, seconds) == -1 ||
+	    store_open(cfg->c_database, STORE_CREATE, st) == -1)
+		return -1;
+	return 0;
+}
+
+void
+cmd_close(struct store *st, int lockfd, struct config *cfg)
+{
+	store_close(st);
+	cmd_unlock(lockfd);
+	config_free(cfg);
+}
+
+int
 cmd_now(const char *arg, int64_t *now)
 {
 	const char	*why;

@@ -12,6 +12,8 @@
 #include "config.h"
 #include "filter.h"
 
+struct store;
+
 #define EXIT_OK		0
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	64	/* EX_USAGE */
@@ -31,6 +33,15 @@ int	 cmd_lock(const struct config *, int *fd);
  * error or the wait timed out (reported).  For admin commands and scan. */
 int	 cmd_lock_wait(const struct config *, int *fd, int seconds);
 void	 cmd_unlock(int fd);
+/*
+ * The open step of a command that writes the live database: the run lock
+ * (waiting up to `seconds`, as cmd_lock_wait) and the store, created if
+ * absent.  0, or -1 after saying why; cmd_close() undoes what was done.
+ */
+int	 cmd_open_store(const struct config *, int seconds, int *lockfd,
+	    struct store **st);
+/* The end of a command: the store, the lock and the config, each if held. */
+void	 cmd_close(struct store *st, int lockfd, struct config *cfg);
 /* --now: epoch or RFC 3339; reports a usage error and returns -1. */
 int	 cmd_now(const char *arg, int64_t *now);
 /* The default: of a getopt_long loop whose optstring starts with ':':

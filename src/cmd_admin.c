@@ -153,8 +153,7 @@ cmd_ban(int argc, char **argv)
 	if (dur == 0)
 		dur = cfg->c_bantime;	/* the [DEFAULT] bantime */
 	end = dur == -1 || dur > INT64_MAX - now ? TIME_FOREVER : now + dur;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
@@ -174,9 +173,7 @@ cmd_ban(int argc, char **argv)
 out:
 	if (intx)
 		store_rollback(st);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -220,8 +217,7 @@ cmd_unban(int argc, char **argv)
 	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
@@ -242,9 +238,7 @@ cmd_unban(int argc, char **argv)
 out:
 	if (intx)
 		store_rollback(st);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -314,8 +308,7 @@ out:
 	free(want);
 	free(ends);
 	store_banrows_free(rows, nrows);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }
 
@@ -360,8 +353,7 @@ cmd_stop(int argc, char **argv)
 	 * Under the lock, so that a run in progress does not put a rule back;
 	 * the pause is recorded first, so that no later run does either.
 	 */
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    set_paused(st, now, 1) == -1)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
@@ -378,9 +370,7 @@ cmd_stop(int argc, char **argv)
 	if (fw4 == 0 && fw6 == 0 && fwn != -1)
 		rc = EXIT_OK;
 out:
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -404,8 +394,7 @@ cmd_start(int argc, char **argv)
 	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    (r = store_meta_get(st, "paused", &v)) == -1 ||
 	    set_paused(st, now, 0) == -1)
 		goto out;
@@ -417,8 +406,6 @@ cmd_start(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	free(v);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }

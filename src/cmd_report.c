@@ -309,7 +309,6 @@ cmd_report(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	table_free(&t);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }

@@ -175,7 +175,6 @@ cmd_status(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	store_banrows_free(rows, n);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }

@@ -332,29 +332,46 @@ set_paused(struct store *st, int64_t now, int on)
 	return on ? store_meta_put(st, "fw_applied", "") : 0;
 }
 
+/*
+ * The start of stop and start: no operand, the shared options only; the
+ * config, then the run lock and the store.  0 with all held, or -1 and
+ * *rc the exit code (-h included; what was opened is for cmd_close()).
+ */
+static int
+pause_open(const char *cmd, const char *help, int argc, char **argv, int64_t *now,
+    struct config **cfg, int *lockfd, struct store **st, int *rc)
+{
+	struct cmdopts	 o = { .co_cmd = cmd, .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = help };
+
+	while (cmd_getopt(&o, argc, argv) != -1) {
+		*rc = o.co_rc;
+		return -1;
+	}
+	if ((*now = o.co_now) == -1)
+		*now = time(NULL);
+	if ((*rc = load(o.co_config, 1, cfg)) != EXIT_OK)
+		return -1;
+	*rc = EXIT_RUNTIME;
+	return cmd_open_store(*cfg, LOCK_WAIT_S, lockfd, st);
+}
+
 int
 cmd_stop(int argc, char **argv)
 {
-	struct cmdopts	 o = { .co_cmd = "stop", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
-	    .co_help = "usage: mailban stop [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	int64_t		 now;
 	int		 rc, lockfd = -1, fw4, fw6, fwn;
 
-	while (cmd_getopt(&o, argc, argv) != -1)
-		return o.co_rc;
-	if ((now = o.co_now) == -1)
-		now = time(NULL);
-	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
-		return rc;
-	rc = EXIT_RUNTIME;
 	/*
 	 * Under the lock, so that a run in progress does not put a rule back;
 	 * the pause is recorded first, so that no later run does either.
 	 */
-	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
-	    set_paused(st, now, 1) == -1)
+	if (pause_open("stop", "usage: mailban stop [-c FILE] [--now TIME]\n", argc, argv,
+	    &now, &cfg, &lockfd, &st, &rc) == -1)
+		goto out;
+	if (set_paused(st, now, 1) == -1)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
 	fw6 = firewall_stop(cfg, AF_INET6);
@@ -378,8 +395,6 @@ out:
 int
 cmd_start(int argc, char **argv)
 {
-	struct cmdopts	 o = { .co_cmd = "start", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
-	    .co_help = "usage: mailban start [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	char		*v = NULL;
@@ -387,15 +402,10 @@ cmd_start(int argc, char **argv)
 	size_t		 nactive = 0;
 	int		 rc, r, lockfd = -1;
 
-	while (cmd_getopt(&o, argc, argv) != -1)
-		return o.co_rc;
-	if ((now = o.co_now) == -1)
-		now = time(NULL);
-	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
-		return rc;
-	rc = EXIT_RUNTIME;
-	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
-	    (r = store_meta_get(st, "paused", &v)) == -1 ||
+	if (pause_open("start", "usage: mailban start [-c FILE] [--now TIME]\n", argc, argv,
+	    &now, &cfg, &lockfd, &st, &rc) == -1)
+		goto out;
+	if ((r = store_meta_get(st, "paused", &v)) == -1 ||
 	    set_paused(st, now, 0) == -1)
 		goto out;
 	if (apply_bans(cfg, st, now, NULL, &added, &removed, &nactive) == -1)

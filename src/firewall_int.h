@@ -83,6 +83,9 @@ int	 fw_check_config(const struct config *cfg, int family, const char **blocktyp
 void	 fw_plan_finish(struct buf *b, int change, struct fwplan *out);
 int	 fw_target_word(int family, const char *bt, char *target, size_t len);
 int	 fw_mark_jumps(struct live *lv, const struct buf *jump);
+void	 fw_script_head(struct buf *b, const struct config *cfg, const struct live *lv,
+	    struct fwplan *out);
+void	 fw_script_jump(struct buf *b, const struct config *cfg, struct fwplan *out);
 size_t	 fw_put_deletes(int family, struct buf *b, const struct live *lv,
 	    const struct want *w, size_t nw, struct fwplan *out);
 int	 fw_uses_set(struct span line, const char *set);

@@ -551,6 +551,34 @@ fw_target_word(int family, const char *bt, char *target, size_t len)
 }
 
 /* Keep the first INPUT jump spelled as wanted; mark every other one. */
+/*
+ * The start of a chain backend's restore script: the filter table and,
+ * when it is not there, the chain (FWD_NOCHAIN).
+ */
+void
+fw_script_head(struct buf *b, const struct config *cfg, const struct live *lv,
+    struct fwplan *out)
+{
+	fw_buf_adds(b, "*filter\n");
+	if (!lv->l_havechain) {
+		fw_buf_adds(b, ":");
+		fw_buf_adds(b, cfg->c_chain);
+		fw_buf_adds(b, " - [0:0]\n");
+		out->fp_newchain = 1;
+		fw_diff_add(out, FWD_NOCHAIN, NULL, NULL);
+	}
+}
+
+/* The missing jump from INPUT, first (FWD_NOJUMP). */
+void
+fw_script_jump(struct buf *b, const struct config *cfg, struct fwplan *out)
+{
+	fw_jump_rule(b, "-I INPUT 1", cfg);
+	fw_buf_adds(b, "\n");
+	out->fp_newjump = 1;
+	fw_diff_add(out, FWD_NOJUMP, NULL, NULL);
+}
+
 int
 fw_mark_jumps(struct live *lv, const struct buf *jump)
 {
@@ -729,14 +757,7 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 			r->r_del = 1;
 	}
 
-	fw_buf_adds(&b, "*filter\n");
-	if (!lv.l_havechain) {
-		fw_buf_adds(&b, ":");
-		fw_buf_adds(&b, cfg->c_chain);
-		fw_buf_adds(&b, " - [0:0]\n");
-		out->fp_newchain = 1;
-		fw_diff_add(out, FWD_NOCHAIN, NULL, NULL);
-	}
+	fw_script_head(&b, cfg, &lv, out);
 	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
 	for (i = 0; i < nw; i++) {
 		if (w[i].w_keep != -1)
@@ -746,12 +767,8 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 		out->fp_add++;
 		fw_diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
 	}
-	if (!havejump) {
-		fw_jump_rule(&b, "-I INPUT 1", cfg);
-		fw_buf_adds(&b, "\n");
-		out->fp_newjump = 1;
-		fw_diff_add(out, FWD_NOJUMP, NULL, NULL);
-	}
+	if (!havejump)
+		fw_script_jump(&b, cfg, out);
 	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
 	    ndel > 0, out);
 	if (setrule)

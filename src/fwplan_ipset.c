@@ -319,14 +319,7 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		if (r->r_kind == RULE_CHAIN && (ssize_t)i != keep)
 			r->r_del = 1;
 	}
-	fw_buf_adds(&b, "*filter\n");
-	if (!lv.l_havechain) {
-		fw_buf_adds(&b, ":");
-		fw_buf_adds(&b, cfg->c_chain);
-		fw_buf_adds(&b, " - [0:0]\n");
-		out->fp_newchain = 1;
-		fw_diff_add(out, FWD_NOCHAIN, NULL, NULL);
-	}
+	fw_script_head(&b, cfg, &lv, out);
 	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
 	if (keep == -1) {
 		fw_buf_add(&b, rule.b, rule.len);
@@ -334,12 +327,8 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		out->fp_newrule = 1;
 		fw_diff_add(out, FWD_NOSETRULE, NULL, NULL);
 	}
-	if (!havejump) {
-		fw_jump_rule(&b, "-I INPUT 1", cfg);
-		fw_buf_adds(&b, "\n");
-		out->fp_newjump = 1;
-		fw_diff_add(out, FWD_NOJUMP, NULL, NULL);
-	}
+	if (!havejump)
+		fw_script_jump(&b, cfg, out);
 	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
 	    ndel > 0, out);
 	if (pre.len > 0) {

@@ -69,6 +69,7 @@ const char	*fw_tool(int family);
 void	 fw_buf_add(struct buf *b, const char *s, size_t n);
 void	 fw_buf_adds(struct buf *b, const char *s);
 int	 fw_span_eq(struct span a, const char *s);
+int	 fw_next_line(const char **p, const char *end, struct span *line);
 int	 fw_next_token(const char **p, const char *end, struct span *tok);
 void	 fw_excerpt(const char *s, size_t len, char *out, size_t outlen);
 int	 fw_parse_save(const struct config *cfg, int family, const char *save,

@@ -74,6 +74,22 @@ fw_span_eq(struct span a, const char *s)
  * part (with backslash escapes, as iptables-save writes comments) belongs to
  * its word.  Tokens keep their quotes, so a quoted "-j" is never an option.
  */
+/* The next line of [*p, end), without its '\n': 0 at the end. */
+int
+fw_next_line(const char **p, const char *end, struct span *line)
+{
+	const char	*nl;
+
+	if (*p >= end)
+		return 0;
+	if ((nl = memchr(*p, '\n', (size_t)(end - *p))) == NULL)
+		nl = end;
+	line->s = *p;
+	line->len = (size_t)(nl - *p);
+	*p = nl < end ? nl + 1 : end;
+	return 1;
+}
+
 int
 fw_next_token(const char **p, const char *end, struct span *tok)
 {
@@ -205,19 +221,14 @@ static int
 parse_lines(int family, const char *chain, const char *save, size_t len,
     struct live *lv, struct chaincount **cc, size_t *ncc)
 {
-	const char	*p = save, *end = save + len, *nl, *q;
+	const char	*p = save, *end = save + len, *q;
 	struct span	 line, t, name;
 	size_t		 lineno = 0, last = 0, pos;
 	int		 intable = 0, filter = 0;
 
 	memset(lv, 0, sizeof(*lv));
-	while (p < end) {
+	while (fw_next_line(&p, end, &line)) {
 		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		line.s = p;
-		line.len = (size_t)(nl - p);
-		p = nl < end ? nl + 1 : end;
 		if (memchr(line.s, '\0', line.len) != NULL)
 			return save_error(family, lineno, line.s, line.len);
 		if (line.len > 0 && line.s[0] == '#' && incompatible(family, line))

@@ -44,19 +44,14 @@ ipset_error(size_t lineno, const char *s, size_t len)
 static int
 parse_ipset_lines(const char *set, const char *save, size_t len, struct setlive *sl)
 {
-	const char	*p = save, *end = save + len, *nl, *q, *le;
+	const char	*p = save, *end = save + len, *q, *le;
 	struct span	 line, cmd, name, t, v;
 	size_t		 lineno = 0;
 	long long	 n;
 	char		 num[24];
 
-	while (p < end) {
+	while (fw_next_line(&p, end, &line)) {
 		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		line.s = p;
-		line.len = (size_t)(nl - p);
-		p = nl < end ? nl + 1 : end;
 		if (memchr(line.s, '\0', line.len) != NULL)
 			return ipset_error(lineno, line.s, line.len);
 		if (line.len == 0)

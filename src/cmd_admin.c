@@ -77,11 +77,14 @@ ignored_by(const struct config *cfg, const struct addr *a)
 	return NULL;
 }
 
-/* Config, syslog facility; EXIT_OK or EXIT_CONFIG. */
+/* The time (--now, else the clock), the config, its syslog facility;
+ * EXIT_OK or EXIT_CONFIG. */
 static int
-load(const char *path, int syslog_on, struct config **cfg)
+load(const struct cmdopts *o, int syslog_on, int64_t *now, struct config **cfg)
 {
-	if (config_load(path, cfg) == -1)
+	if ((*now = o->co_now) == -1)
+		*now = time(NULL);
+	if (config_load(o->co_config, cfg) == -1)
 		return EXIT_CONFIG;
 	log_facility((*cfg)->c_facility);
 	if (syslog_on)
@@ -140,9 +143,7 @@ cmd_ban(int argc, char **argv)
 	if (parse_arg_addr("ban", argv[optind], &a) == -1)
 		return EXIT_USAGE;
 	addr_str(&a, s, sizeof(s));
-	if ((now = o.co_now) == -1)
-		now = time(NULL);
-	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(&o, 1, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if ((ign = ignored_by(cfg, &a)) != NULL && !force) {
@@ -212,9 +213,7 @@ cmd_unban(int argc, char **argv)
 			return EXIT_USAGE;
 		addr_str(&a, s, sizeof(s));
 	}
-	if ((now = o.co_now) == -1)
-		now = time(NULL);
-	if ((rc = load(o.co_config, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(&o, 1, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
@@ -275,9 +274,7 @@ cmd_check(int argc, char **argv)
 
 	while (cmd_getopt(&o, argc, argv) != -1)
 		return o.co_rc;
-	if ((now = o.co_now) == -1)
-		now = time(NULL);
-	if ((rc = load(o.co_config, 0, &cfg)) != EXIT_OK)
+	if ((rc = load(&o, 0, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	/* No database yet: no ban, but the chains and jumps must exist. */
@@ -348,9 +345,7 @@ pause_open(const char *cmd, const char *help, int argc, char **argv, int64_t *no
 		*rc = o.co_rc;
 		return -1;
 	}
-	if ((*now = o.co_now) == -1)
-		*now = time(NULL);
-	if ((*rc = load(o.co_config, 1, cfg)) != EXIT_OK)
+	if ((*rc = load(&o, 1, now, cfg)) != EXIT_OK)
 		return -1;
 	*rc = EXIT_RUNTIME;
 	return cmd_open_store(*cfg, LOCK_WAIT_S, lockfd, st);

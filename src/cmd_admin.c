@@ -77,11 +77,14 @@ ignored_by(const struct config *cfg, const struct addr *a)
 	return NULL;
 }
 
-/* Config, syslog facility; EXIT_OK or EXIT_CONFIG. */
+/* The time (--now, else the clock), the config, its syslog facility;
+ * EXIT_OK or EXIT_CONFIG. */
 static int
-load(const char *path, int syslog_on, struct config **cfg)
+load(const struct cmdopts *o, int syslog_on, int64_t *now, struct config **cfg)
 {
-	if (config_load(path, cfg) == -1)
+	if ((*now = o->co_now) == -1)
+		*now = time(NULL);
+	if (config_load(o->co_config, cfg) == -1)
 		return EXIT_CONFIG;
 	log_facility((*cfg)->c_facility);
 	if (syslog_on)
@@ -93,28 +96,26 @@ int
 cmd_ban(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "for", required_argument, NULL, 'F' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *reason = NULL, *why, *p;
+	struct cmdopts		 o = { .co_cmd = "ban", .co_flags = CMDOPT_NOW,
+	    .co_long = opts, .co_help = "usage: mailban ban ADDR [-c FILE] "
+	    "[--for DURATION] [--reason TEXT] [--force] [--now TIME]\n" };
+	const char		*reason = NULL, *why, *p;
 	const struct cidr	*ign;
 	struct config		*cfg = NULL;
 	struct store		*st = NULL;
 	struct addr		 a;
 	char			 s[ADDR_STRLEN], t[32], c[64];
 	long long		 dur = 0;
-	int64_t			 now = -1, end, added, removed;
+	int64_t			 now, end, added, removed;
 	int			 ch, force = 0, lockfd = -1, intx = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c': cfgpath = optarg; break;
 		case 'F':
 			if ((why = parse_duration(optarg, 1, &dur)) != NULL)
 				return cmd_usage("ban", "--for \"%s\": %s (use a duration "
@@ -131,16 +132,8 @@ cmd_ban(int argc, char **argv)
 			reason = optarg;
 			break;
 		case 'f': force = 1; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban ban ADDR [-c FILE] [--for DURATION] "
-			    "[--reason TEXT] [--force] [--now TIME]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("ban", ch, argc, argv);
+			return o.co_rc;
 		}
 	}
 	if (optind == argc)
@@ -150,9 +143,7 @@ cmd_ban(int argc, char **argv)
 	if (parse_arg_addr("ban", argv[optind], &a) == -1)
 		return EXIT_USAGE;
 	addr_str(&a, s, sizeof(s));
-	if (now == -1)
-		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(&o, 1, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	if ((ign = ignored_by(cfg, &a)) != NULL && !force) {
@@ -163,8 +154,7 @@ cmd_ban(int argc, char **argv)
 	if (dur == 0)
 		dur = cfg->c_bantime;	/* the [DEFAULT] bantime */
 	end = dur == -1 || dur > INT64_MAX - now ? TIME_FOREVER : now + dur;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
@@ -184,9 +174,7 @@ cmd_ban(int argc, char **argv)
 out:
 	if (intx)
 		store_rollback(st);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -194,34 +182,24 @@ int
 cmd_unban(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts	 o = { .co_cmd = "unban", .co_flags = CMDOPT_NOW,
+	    .co_long = opts,
+	    .co_help = "usage: mailban unban ADDR|--all [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct addr	 a;
 	char		 s[ADDR_STRLEN];
-	int64_t		 now = -1, n, added, removed;
+	int64_t		 now, n, added, removed;
 	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c': cfgpath = optarg; break;
 		case 'a': all = 1; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban unban ADDR|--all [-c FILE] [--now TIME]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("unban", ch, argc, argv);
+			return o.co_rc;
 		}
 	}
 	if (all && optind != argc)
@@ -235,13 +213,10 @@ cmd_unban(int argc, char **argv)
 			return EXIT_USAGE;
 		addr_str(&a, s, sizeof(s));
 	}
-	if (now == -1)
-		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
+	if ((rc = load(&o, 1, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
+	if (cmd_open_store(cfg, LOCK_WAIT_S, &lockfd, &st) == -1 ||
 	    store_begin(st) == -1)
 		goto out;
 	intx = 1;
@@ -262,9 +237,7 @@ cmd_unban(int argc, char **argv)
 out:
 	if (intx)
 		store_rollback(st);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -285,14 +258,9 @@ report_plan(const struct config *cfg, int family, const struct fwplan *p)
 int
 cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cmdopts	 o = { .co_cmd = "check", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = "usage: mailban check [-c FILE] [--now TIME]\n" };
 	static const int families[] = { AF_INET, AF_INET6 };
-	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct banrow	*rows = NULL;
@@ -301,29 +269,12 @@ cmd_check(int argc, char **argv)
 	struct fwplan	 plan;
 	struct stat	 sb;
 	size_t		 nrows = 0, nwant = 0, ndiff = 0, i;
-	int64_t		 now = -1;
-	int		 ch, rc, failed = 0;
+	int64_t		 now;
+	int		 rc, failed = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban check [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("check", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("check", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
-		now = time(NULL);
-	if ((rc = load(cfgpath, 0, &cfg)) != EXIT_OK)
+	while (cmd_getopt(&o, argc, argv) != -1)
+		return o.co_rc;
+	if ((rc = load(&o, 0, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
 	/* No database yet: no ban, but the chains and jumps must exist. */
@@ -354,8 +305,7 @@ out:
 	free(want);
 	free(ends);
 	store_banrows_free(rows, nrows);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }
 
@@ -379,50 +329,44 @@ set_paused(struct store *st, int64_t now, int on)
 	return on ? store_meta_put(st, "fw_applied", "") : 0;
 }
 
+/*
+ * The start of stop and start: no operand, the shared options only; the
+ * config, then the run lock and the store.  0 with all held, or -1 and
+ * *rc the exit code (-h included; what was opened is for cmd_close()).
+ */
+static int
+pause_open(const char *cmd, const char *help, int argc, char **argv, int64_t *now,
+    struct config **cfg, int *lockfd, struct store **st, int *rc)
+{
+	struct cmdopts	 o = { .co_cmd = cmd, .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = help };
+
+	while (cmd_getopt(&o, argc, argv) != -1) {
+		*rc = o.co_rc;
+		return -1;
+	}
+	if ((*rc = load(&o, 1, now, cfg)) != EXIT_OK)
+		return -1;
+	*rc = EXIT_RUNTIME;
+	return cmd_open_store(*cfg, LOCK_WAIT_S, lockfd, st);
+}
+
 int
 cmd_stop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
-	int64_t		 now = -1;
-	int		 ch, rc, lockfd = -1, fw4, fw6, fwn;
+	int64_t		 now;
+	int		 rc, lockfd = -1, fw4, fw6, fwn;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban stop [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("stop", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("stop", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
-		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
-		return rc;
-	rc = EXIT_RUNTIME;
 	/*
 	 * Under the lock, so that a run in progress does not put a rule back;
 	 * the pause is recorded first, so that no later run does either.
 	 */
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
-	    set_paused(st, now, 1) == -1)
+	if (pause_open("stop", "usage: mailban stop [-c FILE] [--now TIME]\n", argc, argv,
+	    &now, &cfg, &lockfd, &st, &rc) == -1)
+		goto out;
+	if (set_paused(st, now, 1) == -1)
 		goto out;
 	fw4 = firewall_stop(cfg, AF_INET);
 	fw6 = firewall_stop(cfg, AF_INET6);
@@ -438,9 +382,7 @@ cmd_stop(int argc, char **argv)
 	if (fw4 == 0 && fw6 == 0 && fwn != -1)
 		rc = EXIT_OK;
 out:
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }
 
@@ -448,45 +390,17 @@ out:
 int
 cmd_start(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*cfgpath = DEFAULT_CONFIG;
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	char		*v = NULL;
-	int64_t		 now = -1, added, removed;
+	int64_t		 now, added, removed;
 	size_t		 nactive = 0;
-	int		 ch, rc, r, lockfd = -1;
+	int		 rc, r, lockfd = -1;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban start [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("start", ch, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("start", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
-		now = time(NULL);
-	if ((rc = load(cfgpath, 1, &cfg)) != EXIT_OK)
-		return rc;
-	rc = EXIT_RUNTIME;
-	if (cmd_lock_wait(cfg, &lockfd, LOCK_WAIT_S) == -1 ||
-	    store_open(cfg->c_database, STORE_CREATE, &st) == -1 ||
-	    (r = store_meta_get(st, "paused", &v)) == -1 ||
+	if (pause_open("start", "usage: mailban start [-c FILE] [--now TIME]\n", argc, argv,
+	    &now, &cfg, &lockfd, &st, &rc) == -1)
+		goto out;
+	if ((r = store_meta_get(st, "paused", &v)) == -1 ||
 	    set_paused(st, now, 0) == -1)
 		goto out;
 	if (apply_bans(cfg, st, now, NULL, &added, &removed, &nactive) == -1)
@@ -497,8 +411,6 @@ cmd_start(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	free(v);
-	store_close(st);
-	cmd_unlock(lockfd);
-	config_free(cfg);
+	cmd_close(st, lockfd, cfg);
 	return rc;
 }

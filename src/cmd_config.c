@@ -44,31 +44,23 @@ int
 cmd_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts		 o = { .co_cmd = "config", .co_flags = CMDOPT_NOARGS,
+	    .co_long = opts, .co_help = "usage: mailban config [-c FILE] [--check]\n" };
 	struct config		*cfg;
 	struct filterset	*fs;
 	int			 c, check = 0, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
 		case 'k': check = 1; break;
-		case 'h':
-			puts("usage: mailban config [-c FILE] [--check]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("config", c, argc, argv);
+			return o.co_rc;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage("config", "unexpected argument \"%s\"", argv[optind]);
-	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
+	if ((rc = cmd_load(o.co_config, &cfg, &fs)) != EXIT_OK)
 		return rc;
 	if (check && check_host(cfg) > 0)
 		rc = EXIT_CONFIG;

@@ -260,33 +260,25 @@ int
 cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *db = NULL;
+	struct cmdopts		 o = { .co_cmd = "report", .co_flags = CMDOPT_NOW,
+	    .co_long = opts };
+	const char		*db = NULL;
 	const struct report	*r;
 	struct config		*cfg = NULL;
 	struct store		*st = NULL;
 	struct table		 t;
-	int64_t			 now = -1;
 	int			 c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
 		case 'd': db = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
 		case 'h':
 			return report_usage(stdout);
 		default:
-			return cmd_badopt("report", c, argc, argv);
+			return o.co_rc;
 		}
 	}
 	if (optind == argc) {
@@ -300,14 +292,14 @@ cmd_report(int argc, char **argv)
 		return cmd_usage("report", "unknown report \"%s\" (`mailban report` "
 		    "lists them)", argv[optind]);
 	if (db == NULL) {
-		if (config_load(cfgpath, &cfg) == -1)
+		if (config_load(o.co_config, &cfg) == -1)
 			return EXIT_CONFIG;
 		db = cfg->c_database;
 	}
 	rc = EXIT_RUNTIME;
 	memset(&t, 0, sizeof(t));
 	if (store_open(db, STORE_RDONLY, &st) == -1 ||
-	    store_report(st, r->r_sql, now, report_row, &t) == -1)
+	    store_report(st, r->r_sql, o.co_now, report_row, &t) == -1)
 		goto out;
 	table_print(&t);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -317,7 +309,6 @@ cmd_report(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	table_free(&t);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }

@@ -357,14 +357,14 @@ int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts		 o = { .co_cmd = "run", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_short = "nv", .co_long = opts,
+	    .co_help = "usage: mailban run [-c FILE] [--now TIME] [--dry-run] [-v]\n" };
+	const char		*cfgpath;
 	struct config		*cfg = NULL;
 	struct filterset	*fs = NULL;
 	struct store		*st = NULL;
@@ -385,26 +385,16 @@ cmd_run(int argc, char **argv)
 	unsigned		 nerr;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:nvh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
 		case 'n': dry = 1; break;
 		case 'v': log_verbose = 1; break;
-		case 'h':
-			puts("usage: mailban run [-c FILE] [--now TIME] [--dry-run] [-v]");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("run", c, argc, argv);
+			return o.co_rc;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage("run", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
+	cfgpath = o.co_config;
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
 	/* A cron run's config errors go to syslog too (LOG_DAEMON until the
 	 * config says otherwise). */

@@ -2,7 +2,7 @@
  * cmd_scan.c -- `mailban scan`: a forensic run over whole logs (plain or
  * gzip-compressed, or - for standard input) into a database of its own,
  * in event time: the result is the ban timeline that would have happened,
- * printed as a report (text, tsv or json).
+ * printed as a report (text, tsv or json: cmd_scan_out.c).
  *
  * Inputs, in the order given, are read through the reader's own line
  * source (lines.h: reader_src, plain or gzip through the reader's inflater, the
@@ -46,6 +46,7 @@
 #include "apply.h"
 #include "bans.h"
 #include "cmd.h"
+#include "cmd_scan.h"
 #include "ingest.h"
 #include "lines.h"
 #include "log.h"
@@ -55,7 +56,6 @@
 #include "util.h"
 
 #define SC_BUFSZ	(1024 * 1024)
-#define SC_TOP		10		/* top offenders listed */
 #define SC_TICK_MS	250		/* progress: at most 4 updates a second */
 #define SC_NOLINE	(16 * 1024 * 1024)	/* a stream with no line end in this: stopped */
 
@@ -73,53 +73,6 @@ static const char usage_scan[] =
 "--until (epoch or RFC 3339) keep failures in [since, until).  --apply needs\n"
 "--db to be the live database and reconciles the chains with its bans in\n"
 "force at --now (default: the clock).  Reader positions are never changed.\n";
-
-struct progress {
-	int		 on;		/* stderr is a terminal */
-	int		 shown;		/* a progress line is on screen */
-	struct timespec	 t0, last;
-	int64_t		 total;		/* on-disk bytes of all, -1 unknown */
-	int64_t		 before;	/* on-disk bytes of the inputs finished */
-	size_t		 file, nfiles;
-};
-
-/* A reader position of the live database: what `run` has read. */
-struct runpos {
-	char		*path;
-	struct logpos	 pos;
-};
-
-struct scan {
-	struct ingest	 in;
-	struct store	*st;
-	int		 ranged;	/* --since or --until given */
-	int64_t		 since, until;	/* [since, until) */
-	char		 range[64];	/* mixed into the fingerprints (ranged) */
-	int		 damaged;	/* the current input's damage was reported */
-	int		 stream;	/* the current input is not a regular file */
-	struct stat	 sb;		/* the current input's fstat */
-	struct runpos	*rp;		/* --db is live: its reader positions */
-	size_t		 nrp;
-	int		 refused;	/* an input was run's: exit 64 */
-	int64_t		 limit;		/* text bytes left to read of it, -1: no limit */
-	char		*buf;		/* SC_BUFSZ */
-	struct progress	 pg;
-	/* Counters of this run (text bytes, i.e. decompressed). */
-	uint64_t	 lines;		/* every line seen, skipped ones too */
-	uint64_t	 bytes, known, overlong, unterminated, outside;
-};
-
-/* One ban as reported. */
-struct rban {
-	char	 addr[ADDR_STRLEN];
-	char	*jail;
-	int64_t	 start, end, failures;
-};
-
-struct report {
-	struct rban	*v;
-	size_t		 n;
-};
 
 static double
 elapsed(const struct timespec *t0, const struct timespec *t1)
@@ -481,286 +434,6 @@ same_file(const char *a, const char *b)
 }
 
 static int
-collect(void *arg, const struct banhist *h)
-{
-	struct report	*r = arg;
-	struct rban	*b;
-
-	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
-	b = &r->v[r->n++];
-	memcpy(b->addr, h->h_addr, sizeof(b->addr));
-	b->jail = xstrdup(h->h_jail);
-	b->start = h->h_start;
-	b->end = h->h_end;
-	b->failures = h->h_failures;
-	return 0;
-}
-
-static void
-report_free(struct report *r)
-{
-	size_t	i;
-
-	for (i = 0; i < r->n; i++)
-		free(r->v[i].jail);
-	free(r->v);
-	r->v = NULL;
-	r->n = 0;
-}
-
-/* Totals of one filter, or of one address (top offenders). */
-struct total {
-	const char	*name;		/* filter, or address */
-	int64_t		 bans, addrs, failures, first;
-	size_t		 order;		/* first index in the report */
-};
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct total *)a)->name, ((const struct total *)b)->name);
-}
-
-static int
-by_failures(const void *a, const void *b)
-{
-	const struct total	*x = a, *y = b;
-
-	if (x->failures != y->failures)
-		return x->failures > y->failures ? -1 : 1;
-	if (x->bans != y->bans)
-		return x->bans > y->bans ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Per filter, sorted by name.  Bans of one address are adjacent. */
-static struct total *
-per_filter(const struct report *r, size_t *n)
-{
-	struct total	*t = xcalloc(r->n + 1, sizeof(*t));
-	const char	*last;
-	size_t		 i, k, f;
-
-	*n = 0;
-	for (i = 0; i < r->n; i++) {
-		for (k = 0; k < *n; k++)
-			if (strcmp(t[k].name, r->v[i].jail) == 0)
-				break;
-		if (k == *n)
-			t[(*n)++].name = r->v[i].jail;
-	}
-	for (f = 0; f < *n; f++) {
-		last = NULL;
-		for (i = 0; i < r->n; i++) {
-			if (strcmp(r->v[i].jail, t[f].name) != 0)
-				continue;
-			t[f].bans++;
-			t[f].failures += r->v[i].failures;
-			if (last == NULL || strcmp(last, r->v[i].addr) != 0)
-				t[f].addrs++;
-			last = r->v[i].addr;
-		}
-	}
-	qsort(t, *n, sizeof(*t), by_name);
-	return t;
-}
-
-/* Per address, most failures first (then most bans, then report order). */
-static struct total *
-per_address(const struct report *r, size_t *n)
-{
-	struct total	*t = xcalloc(r->n + 1, sizeof(*t));
-	size_t		 i;
-
-	*n = 0;
-	for (i = 0; i < r->n; i++) {
-		if (*n == 0 || strcmp(t[*n - 1].name, r->v[i].addr) != 0) {
-			t[*n].name = r->v[i].addr;
-			t[*n].first = r->v[i].start;
-			t[*n].order = *n;
-			(*n)++;
-		}
-		t[*n - 1].bans++;
-		t[*n - 1].failures += r->v[i].failures;
-		if (r->v[i].start < t[*n - 1].first)
-			t[*n - 1].first = r->v[i].start;
-	}
-	qsort(t, *n, sizeof(*t), by_failures);
-	return t;
-}
-
-/* A JSON string: quotes, backslash and control bytes escaped. */
-static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", stdout);
-		else if (*s == '\t')
-			fputs("\\t", stdout);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-/* A time as a JSON string, or null for TIME_FOREVER / unset. */
-static void
-json_time(int64_t t, int set)
-{
-	char	buf[32];
-
-	if (!set || t == TIME_FOREVER)
-		fputs("null", stdout);
-	else
-		json_str(fmt_time_utc(t, buf, sizeof(buf)));
-}
-
-struct applied {
-	int	 done;
-	int64_t	 now, added, removed;
-	size_t	 active;
-};
-
-static uint64_t
-skipped(const struct scan *sc)
-{
-	return sc->in.in_stats.is_unparsed + sc->in.in_stats.is_badaddr + sc->overlong +
-	    sc->unterminated + sc->outside;
-}
-
-static void
-print_tsv(const struct report *r)
-{
-	char	t1[32], t2[32];
-	size_t	i;
-
-	for (i = 0; i < r->n; i++)
-		printf("%s\t%s\t%s\t%" PRId64 "\t%s\n", r->v[i].addr,
-		    fmt_time_utc(r->v[i].start, t1, sizeof(t1)),
-		    r->v[i].end == TIME_FOREVER ? "" :
-		    fmt_time_utc(r->v[i].end, t2, sizeof(t2)), r->v[i].failures, r->v[i].jail);
-}
-
-static void
-print_json(const struct scan *sc, int nfiles, const struct report *r,
-    const struct applied *ap)
-{
-	const struct ingest_stats *is = &sc->in.in_stats;
-	struct total	*f, *a;
-	size_t		 nf, na, i;
-
-	f = per_filter(r, &nf);
-	a = per_address(r, &na);
-	printf("{\n  \"files\": %d,\n  \"bytes\": %" PRIu64 ",\n  \"bytes_known\": %" PRIu64
-	    ",\n  \"lines\": %" PRIu64 ",\n", nfiles, sc->bytes, sc->known, sc->lines);
-	printf("  \"skipped\": {\"total\": %" PRIu64 ", \"unparsed\": %" PRIu64
-	    ", \"badaddr\": %" PRIu64 ", \"overlong\": %" PRIu64 ", \"unterminated\": %"
-	    PRIu64 ", \"outside\": %" PRIu64 "},\n", skipped(sc), is->is_unparsed,
-	    is->is_badaddr, sc->overlong, sc->unterminated, sc->outside);
-	printf("  \"failures\": %" PRIu64 ",\n  \"whitelisted\": %" PRIu64 ",\n",
-	    is->is_failures, is->is_whitelisted);
-	fputs("  \"since\": ", stdout);
-	json_time(sc->since, sc->since != INT64_MIN);
-	fputs(",\n  \"until\": ", stdout);
-	json_time(sc->until, sc->until != INT64_MAX);
-	fputs(",\n  \"bans\": [", stdout);
-	for (i = 0; i < r->n; i++) {
-		fputs(i == 0 ? "\n    {\"address\": " : ",\n    {\"address\": ", stdout);
-		json_str(r->v[i].addr);
-		fputs(", \"start\": ", stdout);
-		json_time(r->v[i].start, 1);
-		fputs(", \"end\": ", stdout);
-		json_time(r->v[i].end, 1);
-		printf(", \"failures\": %" PRId64 ", \"filter\": ", r->v[i].failures);
-		json_str(r->v[i].jail);
-		putchar('}');
-	}
-	fputs(r->n > 0 ? "\n  ],\n  \"filters\": [" : "],\n  \"filters\": [", stdout);
-	for (i = 0; i < nf; i++) {
-		fputs(i == 0 ? "\n    {\"filter\": " : ",\n    {\"filter\": ", stdout);
-		json_str(f[i].name);
-		printf(", \"bans\": %" PRId64 ", \"addresses\": %" PRId64 ", \"failures\": %"
-		    PRId64 "}", f[i].bans, f[i].addrs, f[i].failures);
-	}
-	fputs(nf > 0 ? "\n  ],\n  \"top\": [" : "],\n  \"top\": [", stdout);
-	for (i = 0; i < na && i < SC_TOP; i++) {
-		fputs(i == 0 ? "\n    {\"address\": " : ",\n    {\"address\": ", stdout);
-		json_str(a[i].name);
-		printf(", \"bans\": %" PRId64 ", \"failures\": %" PRId64 ", \"first\": ",
-		    a[i].bans, a[i].failures);
-		json_time(a[i].first, 1);
-		putchar('}');
-	}
-	fputs(na > 0 ? "\n  ]" : "]", stdout);
-	if (ap->done) {
-		fputs(",\n  \"applied\": {\"now\": ", stdout);
-		json_time(ap->now, 1);
-		printf(", \"active\": %zu, \"added\": %" PRId64 ", \"removed\": %" PRId64 "}",
-		    ap->active, ap->added, ap->removed);
-	}
-	fputs("\n}\n", stdout);
-	free(f);
-	free(a);
-}
-
-static void
-print_text(const struct scan *sc, int nfiles, const struct report *r,
-    const struct applied *ap)
-{
-	const struct ingest_stats *is = &sc->in.in_stats;
-	struct total	*f, *a;
-	size_t		 nf, na, i;
-	char		 t1[32], t2[32];
-
-	f = per_filter(r, &nf);
-	a = per_address(r, &na);
-	printf("files: %d, %" PRIu64 " bytes read, %" PRIu64 " bytes already scanned\n",
-	    nfiles, sc->bytes, sc->known);
-	printf("lines: %" PRIu64 " read, %" PRIu64 " skipped (%" PRIu64 " unparsed, %"
-	    PRIu64 " bad address, %" PRIu64 " too long, %" PRIu64 " unterminated, %"
-	    PRIu64 " outside the time range)\n", sc->lines, skipped(sc), is->is_unparsed,
-	    is->is_badaddr, sc->overlong, sc->unterminated, sc->outside);
-	printf("failures: %" PRIu64 " recorded, %" PRIu64 " whitelisted\n",
-	    is->is_failures, is->is_whitelisted);
-	if (sc->ranged)
-		printf("time range: %s to %s\n", sc->since == INT64_MIN ? "the beginning" :
-		    fmt_time_utc(sc->since, t1, sizeof(t1)), sc->until == INT64_MAX ?
-		    "the end" : fmt_time_utc(sc->until, t2, sizeof(t2)));
-	printf("bans: %zu, of %zu addresses\n", r->n, na);
-	for (i = 0; i < r->n; i++) {
-		if (i == 0 || strcmp(r->v[i].addr, r->v[i - 1].addr) != 0)
-			printf("%s\n", r->v[i].addr);
-		printf("  %-20s  %-20s  %5" PRId64 " failures  %s\n",
-		    fmt_time_utc(r->v[i].start, t1, sizeof(t1)),
-		    r->v[i].end == TIME_FOREVER ? "permanent" :
-		    fmt_time_utc(r->v[i].end, t2, sizeof(t2)), r->v[i].failures, r->v[i].jail);
-	}
-	if (nf > 0) {
-		printf("\nper filter:\n%-28s %6s %9s %9s\n", "FILTER", "BANS", "ADDRESSES",
-		    "FAILURES");
-		for (i = 0; i < nf; i++)
-			printf("%-28s %6" PRId64 " %9" PRId64 " %9" PRId64 "\n", f[i].name,
-			    f[i].bans, f[i].addrs, f[i].failures);
-		printf("\ntop offenders:\n%-39s %6s %9s  %s\n", "ADDRESS", "BANS", "FAILURES",
-		    "FIRST BAN");
-		for (i = 0; i < na && i < SC_TOP; i++)
-			printf("%-39s %6" PRId64 " %9" PRId64 "  %s\n", a[i].name, a[i].bans,
-			    a[i].failures, fmt_time_utc(a[i].first, t1, sizeof(t1)));
-	}
-	if (ap->done)
-		printf("\nfirewall at %s: %zu active bans, rules +%" PRId64 " -%" PRId64 "\n",
-		    fmt_time_utc(ap->now, t1, sizeof(t1)), ap->active, ap->added, ap->removed);
-	free(f);
-	free(a);
-}
-
-static int
 time_opt(const char *opt, const char *arg, int64_t *out)
 {
 	const char	*why;
@@ -774,24 +447,23 @@ int
 cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "apply", no_argument, NULL, 'A' },
 		{ "format", required_argument, NULL, 'F' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *db = NULL;
+	struct cmdopts		 o = { .co_cmd = "scan", .co_flags = CMDOPT_NOW | CMDOPT_LOUD,
+	    .co_long = opts, .co_help = usage_scan };
+	const char		*db = NULL;
 	struct config		*cfg = NULL;
 	struct filterset	*fs = NULL;
 	struct scan		 sc;
-	struct report		 rep = { NULL, 0 };
+	struct scan_report	 rep = { NULL, 0 };
 	struct applied		 ap;
 	struct stat		 sb;
-	int64_t			 now = -1, maxid, newbans = 0;
+	int64_t			 now, maxid, newbans = 0;
 	int			 c, i, fmt = FMT_TEXT, apply = 0, live, lockfd = -1;
 	int			 rc = EXIT_RUNTIME, inited = 0, intx = 0, fw = 0;
 
@@ -799,10 +471,8 @@ cmd_scan(int argc, char **argv)
 	memset(&ap, 0, sizeof(ap));
 	sc.since = INT64_MIN;
 	sc.until = INT64_MAX;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
 		case 'd': db = optarg; break;
 		case 'A': apply = 1; break;
 		case 'S':
@@ -823,17 +493,11 @@ cmd_scan(int argc, char **argv)
 				return cmd_usage("scan", "--format %s: use text, tsv or json",
 				    optarg);
 			break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage_scan, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage("scan", "unknown option");
+			return o.co_rc;
 		}
 	}
+	now = o.co_now;
 	if (db == NULL)
 		return cmd_usage("scan", "--db FILE is required (never the live database by "
 		    "default)");
@@ -844,7 +508,7 @@ cmd_scan(int argc, char **argv)
 	if (sc.ranged)
 		snprintf(sc.range, sizeof(sc.range), "[%" PRId64 ",%" PRId64 ")", sc.since,
 		    sc.until);
-	if ((rc = cmd_load(cfgpath, &cfg, &fs)) != EXIT_OK)
+	if ((rc = cmd_load(o.co_config, &cfg, &fs)) != EXIT_OK)
 		return rc;
 	rc = EXIT_USAGE;
 	live = same_file(db, cfg->c_database);
@@ -923,14 +587,14 @@ cmd_scan(int argc, char **argv)
 		ap.now = now != -1 ? now : time(NULL);
 		fw = apply_bans(cfg, sc.st, ap.now, NULL, &ap.added, &ap.removed, &ap.active);
 	}
-	if (store_bans_each(sc.st, sc.since, sc.until, collect, &rep) == -1)
+	if (store_bans_each(sc.st, sc.since, sc.until, scan_collect, &rep) == -1)
 		goto out;
 	if (fmt == FMT_TSV)
-		print_tsv(&rep);
+		scan_print_tsv(&rep);
 	else if (fmt == FMT_JSON)
-		print_json(&sc, argc - optind, &rep, &ap);
+		scan_print_json(&sc, argc - optind, &rep, &ap);
 	else
-		print_text(&sc, argc - optind, &rep, &ap);
+		scan_print_text(&sc, argc - optind, &rep, &ap);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("cannot write the report: %s", strerror(errno));
 		goto out;
@@ -942,7 +606,7 @@ out:
 		store_rollback(sc.st);
 	if (inited)
 		ingest_free(&sc.in);
-	report_free(&rep);
+	scan_report_free(&rep);
 	store_close(sc.st);
 	cmd_unlock(lockfd);
 	free(sc.buf);

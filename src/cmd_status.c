@@ -193,43 +193,23 @@ next_ban(struct store *st, const struct config *cfg, const struct banrow *b, int
 int
 cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*cfgpath = DEFAULT_CONFIG;
+	struct cmdopts	 o = { .co_cmd = "status", .co_flags = CMDOPT_NOW | CMDOPT_NOARGS,
+	    .co_help = "usage: mailban status [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct banrow	*rows = NULL;
 	struct runrec	 rr;
 	struct stat	 sb;
 	char		 t1[32], t2[32], srcdesc[512];
-	int64_t		 now = -1;
+	int64_t		 now;
 	size_t		 n = 0, i;
-	int		 c, r, rc = EXIT_RUNTIME;
+	int		 r, rc = EXIT_RUNTIME;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': cfgpath = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts("usage: mailban status [-c FILE] [--now TIME]");
-			return EXIT_OK;
-		default:
-			return cmd_badopt("status", c, argc, argv);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("status", "unexpected argument \"%s\"", argv[optind]);
-	if (now == -1)
+	while (cmd_getopt(&o, argc, argv) != -1)
+		return o.co_rc;
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
-	if (config_load(cfgpath, &cfg) == -1)
+	if (config_load(o.co_config, &cfg) == -1)
 		return EXIT_CONFIG;
 	source_resolve(cfg, now, srcdesc, sizeof(srcdesc));
 	if (stat(cfg->c_database, &sb) == -1) {
@@ -277,7 +257,6 @@ cmd_status(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	store_banrows_free(rows, n);
-	store_close(st);
-	config_free(cfg);
+	cmd_close(st, -1, cfg);
 	return rc;
 }

@@ -216,16 +216,17 @@ int
 cmd_test(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "regex", required_argument, NULL, 'r' },
-		{ "now", required_argument, NULL, 'N' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "print", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*cfgpath = DEFAULT_CONFIG, *filter = NULL, *regex = NULL;
+	struct cmdopts		 o = { .co_cmd = "test", .co_flags = CMDOPT_NOW,
+	    .co_long = opts, .co_help = "usage: mailban test [-c FILE] "
+	    "[--filter NAME[:MODE]] [--regex RE] [--now TIME] [--format text|tsv] "
+	    "[--print matched|missed|ignored] LOGFILE|-\n" };
+	const char		*cfgpath, *filter = NULL, *regex = NULL;
 	const char		*file;
 	struct config		*cfg = NULL;
 	struct filterset	*fs = NULL;
@@ -236,16 +237,10 @@ cmd_test(int argc, char **argv)
 	int64_t			 now = -1;
 	int			 c, fd = -1, rc = EXIT_RUNTIME, inited = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 'c': cfgpath = optarg; break;
 		case 'f': filter = optarg; break;
 		case 'r': regex = optarg; break;
-		case 'N':
-			if (cmd_now(optarg, &now) == -1)
-				return EXIT_USAGE;
-			break;
 		case 'F':
 			if (strcmp(optarg, "tsv") == 0)
 				to.tsv = 1;
@@ -263,19 +258,15 @@ cmd_test(int argc, char **argv)
 				return cmd_usage("test", "--print %s: use matched, missed or ignored",
 				    optarg);
 			break;
-		case 'h':
-			puts("usage: mailban test [-c FILE] [--filter NAME[:MODE]] [--regex RE] "
-			    "[--now TIME] [--format text|tsv] [--print matched|missed|ignored] "
-			    "LOGFILE|-");
-			return EXIT_OK;
 		default:
-			return cmd_badopt("test", c, argc, argv);
+			return o.co_rc;
 		}
 	}
+	cfgpath = o.co_config;
 	if (optind + 1 != argc)
 		return cmd_usage("test", "give exactly one LOGFILE (or - for standard input)");
 	file = argv[optind];
-	if (now == -1)
+	if ((now = o.co_now) == -1)
 		now = time(NULL);
 	if (config_load(cfgpath, &cfg) == -1)
 		return EXIT_CONFIG;

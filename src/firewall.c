@@ -42,7 +42,7 @@ static int	run_status(const char *, const char *, char *const [], const char *,
 		    size_t, char **, size_t *, int *);
 
 static int
-run(const char *name, const char *tail, char *const argv[], const char *in,
+fw_run(const char *name, const char *tail, char *const argv[], const char *in,
     size_t inlen, char **out, size_t *outlen)
 {
 	return run_status(name, tail, argv, in, inlen, out, outlen, NULL);
@@ -91,7 +91,7 @@ firewall_save(const struct config *cfg, int family, char **out, size_t *len)
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_save : cfg->c_iptables_save;
-	return run(family == AF_INET6 ? "ip6tables-save" : "iptables-save",
+	return fw_run(family == AF_INET6 ? "ip6tables-save" : "iptables-save",
 	    UNCHANGED, argv, NULL, 0, out, len);
 }
 
@@ -103,7 +103,7 @@ firewall_restore(const struct config *cfg, int family, const char *script, size_
 	if (family != AF_INET && family != AF_INET6)
 		return log_error("firewall: internal error: address family %d", family);
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
-	return run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
+	return fw_run(family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
 	    UNCHANGED, argv, script, len, NULL, NULL);
 }
 
@@ -121,18 +121,18 @@ firewall_test_blocktype(const struct config *cfg, int family)
 	struct buf	 b;
 	int		 rc;
 
-	if (check_config(cfg, family, &bt) == -1)
+	if (fw_check_config(cfg, family, &bt) == -1)
 		return -1;
 	memset(&b, 0, sizeof(b));
-	buf_adds(&b, "*filter\n:mailban-test - [0:0]\n-A mailban-test -p tcp -j ");
-	buf_adds(&b, bt);
-	buf_adds(&b, "\nCOMMIT\n");
+	fw_buf_adds(&b, "*filter\n:mailban-test - [0:0]\n-A mailban-test -p tcp -j ");
+	fw_buf_adds(&b, bt);
+	fw_buf_adds(&b, "\nCOMMIT\n");
 	snprintf(tail, sizeof(tail), "%s \"%s\" is refused (fix %s)",
 	    family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype",
 	    bt, family == AF_INET6 && cfg->c_blocktype6 != NULL ? "blocktype6" : "blocktype");
 	argv[0] = family == AF_INET6 ? cfg->c_ip6tables_restore : cfg->c_iptables_restore;
-	rc = run(family == AF_INET6 ? "ip6tables-restore --test" : "iptables-restore --test",
-	    tail, argv, b.b, b.len, NULL, NULL);
+	rc = fw_run(family == AF_INET6 ? "ip6tables-restore --test" :
+	    "iptables-restore --test", tail, argv, b.b, b.len, NULL, NULL);
 	free(b.b);
 	return rc;
 }
@@ -144,7 +144,7 @@ firewall_ipset_save(const struct config *cfg, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	return run("ipset save", UNCHANGED, argv, NULL, 0, out, len);
+	return fw_run("ipset save", UNCHANGED, argv, NULL, 0, out, len);
 }
 
 /*
@@ -172,7 +172,7 @@ firewall_ipset_restore(const struct config *cfg, const char *script, size_t len)
 {
 	char	*argv[] = { cfg->c_ipset, "restore", "-exist", NULL };
 
-	return run("ipset restore", "the set may be partly updated, the chain is "
+	return fw_run("ipset restore", "the set may be partly updated, the chain is "
 	    "left unchanged (the next run completes it)", argv, script, len, NULL,
 	    NULL);
 }
@@ -201,7 +201,7 @@ apply_post(const struct config *cfg, int family, const struct fwplan *p)
 		set[0] = '\0';
 	snprintf(tail, sizeof(tail), "set %s kept (the chain no longer uses it; "
 	    "ipset destroy %s once nothing else does)", set, set);
-	return run("ipset restore", tail, argv, p->fp_setpost, p->fp_setpostlen,
+	return fw_run("ipset restore", tail, argv, p->fp_setpost, p->fp_setpostlen,
 	    NULL, NULL);
 }
 
@@ -213,7 +213,7 @@ apply(const struct config *cfg, int family, const struct fwplan *p, FILE *dry)
 	char	what[32];
 
 	if (dry != NULL) {
-		snprintf(what, sizeof(what), "%s-restore --noflush", tool(family));
+		snprintf(what, sizeof(what), "%s-restore --noflush", fw_tool(family));
 		return dry_print(dry, "ipset restore -exist", p->fp_setpre,
 		    p->fp_setprelen) == -1 ||
 		    dry_print(dry, what, p->fp_script, p->fp_len) == -1 ||
@@ -242,7 +242,7 @@ firewall_diff_text(const struct config *cfg, int family, const struct fwdiff *d,
 	addr_str(&d->d_addr, a, sizeof(a));
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
 		set[0] = '\0';
-	excerpt(d->d_rule != NULL ? d->d_rule : "", d->d_rule != NULL ?
+	fw_excerpt(d->d_rule != NULL ? d->d_rule : "", d->d_rule != NULL ?
 	    strlen(d->d_rule) : 0, rule, sizeof(rule));
 	switch (d->d_kind) {
 	case FWD_NOCHAIN:
@@ -308,10 +308,10 @@ old_chain(struct fwplan *p)
 	size_t		 i;
 
 	memset(&q, 0, sizeof(q));
-	diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
+	fw_diff_add(&q, FWD_OLDCHAIN, NULL, NULL);
 	for (i = 0; i < p->fp_ndiff; i++) {
 		if (p->fp_diff[i].d_foreign) {
-			diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
+			fw_diff_add(&q, p->fp_diff[i].d_kind, &p->fp_diff[i].d_addr, NULL);
 			q.fp_diff[q.fp_ndiff - 1].d_foreign = 1;
 			q.fp_diff[q.fp_ndiff - 1].d_rule = p->fp_diff[i].d_rule;
 			q.fp_diff[q.fp_ndiff - 1].d_chain = p->fp_diff[i].d_chain;
@@ -405,10 +405,10 @@ report_foreign(int family, const struct fwplan *p)
 	for (i = 0; i < p->fp_ndiff; i++) {
 		if (!p->fp_diff[i].d_foreign || p->fp_diff[i].d_rule == NULL)
 			continue;
-		excerpt(p->fp_diff[i].d_rule, strlen(p->fp_diff[i].d_rule), rule,
+		fw_excerpt(p->fp_diff[i].d_rule, strlen(p->fp_diff[i].d_rule), rule,
 		    sizeof(rule));
 		log_warnx("%s: removed a rule that is not mailban's from %s: %s",
-		    tool(family), p->fp_diff[i].d_chain, rule);
+		    fw_tool(family), p->fp_diff[i].d_chain, rule);
 	}
 }
 

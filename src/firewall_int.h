@@ -65,30 +65,34 @@ struct want {
 };
 
 /* fwplan.c */
-const char	*tool(int family);
-void	 buf_add(struct buf *b, const char *s, size_t n);
-void	 buf_adds(struct buf *b, const char *s);
-int	 span_eq(struct span a, const char *s);
-int	 next_token(const char **p, const char *end, struct span *tok);
-void	 excerpt(const char *s, size_t len, char *out, size_t outlen);
-int	 parse_save(const struct config *cfg, int family, const char *save,
+const char	*fw_tool(int family);
+void	 fw_buf_add(struct buf *b, const char *s, size_t n);
+void	 fw_buf_adds(struct buf *b, const char *s);
+int	 fw_span_eq(struct span a, const char *s);
+int	 fw_next_line(const char **p, const char *end, struct span *line);
+int	 fw_next_token(const char **p, const char *end, struct span *tok);
+void	 fw_excerpt(const char *s, size_t len, char *out, size_t outlen);
+int	 fw_parse_save(const struct config *cfg, int family, const char *save,
 	    size_t len, struct live *lv);
-void	 diff_add(struct fwplan *out, int kind, const struct addr *a,
+void	 fw_diff_add(struct fwplan *out, int kind, const struct addr *a,
 	    const struct rule *r);
-int	 want_find(const void *key, const void *elem);
-struct want	*want_build(const struct config *cfg, int family,
+int	 fw_want_find(const void *key, const void *elem);
+struct want	*fw_want_build(const struct config *cfg, int family,
 	    const struct addr *want, size_t nwant, size_t *n);
-void	 jump_rule(struct buf *b, const char *op, const struct config *cfg);
-int	 check_config(const struct config *cfg, int family, const char **blocktype);
-void	 plan_finish(struct buf *b, int change, struct fwplan *out);
-int	 target_word(int family, const char *bt, char *target, size_t len);
-int	 mark_jumps(struct live *lv, const struct buf *jump);
-size_t	 put_deletes(int family, struct buf *b, const struct live *lv,
+void	 fw_jump_rule(struct buf *b, const char *op, const struct config *cfg);
+int	 fw_check_config(const struct config *cfg, int family, const char **blocktype);
+void	 fw_plan_finish(struct buf *b, int change, struct fwplan *out);
+int	 fw_target_word(int family, const char *bt, char *target, size_t len);
+int	 fw_mark_jumps(struct live *lv, const struct buf *jump);
+void	 fw_script_head(struct buf *b, const struct config *cfg, const struct live *lv,
+	    struct fwplan *out);
+void	 fw_script_jump(struct buf *b, const struct config *cfg, struct fwplan *out);
+size_t	 fw_put_deletes(int family, struct buf *b, const struct live *lv,
 	    const struct want *w, size_t nw, struct fwplan *out);
-int	 uses_set(struct span line, const char *set);
-void	 plan_destroy_set(const struct config *cfg, int family, struct fwplan *out);
+int	 fw_uses_set(struct span line, const char *set);
+void	 fw_plan_destroy_set(const struct config *cfg, int family, struct fwplan *out);
 
 /* fwplan_ipset.c */
-int	 is_set_rule(struct span line, const char *set, const char *target);
+int	 fw_is_set_rule(struct span line, const char *set, const char *target);
 
 #endif

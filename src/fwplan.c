@@ -31,13 +31,13 @@
 #include "util.h"
 
 const char *
-tool(int family)
+fw_tool(int family)
 {
 	return family == AF_INET6 ? "ip6tables" : "iptables";
 }
 
 void
-buf_add(struct buf *b, const char *s, size_t n)
+fw_buf_add(struct buf *b, const char *s, size_t n)
 {
 	size_t	ncap;
 
@@ -58,13 +58,13 @@ buf_add(struct buf *b, const char *s, size_t n)
 }
 
 void
-buf_adds(struct buf *b, const char *s)
+fw_buf_adds(struct buf *b, const char *s)
 {
-	buf_add(b, s, strlen(s));
+	fw_buf_add(b, s, strlen(s));
 }
 
 int
-span_eq(struct span a, const char *s)
+fw_span_eq(struct span a, const char *s)
 {
 	return a.len == strlen(s) && memcmp(a.s, s, a.len) == 0;
 }
@@ -74,8 +74,24 @@ span_eq(struct span a, const char *s)
  * part (with backslash escapes, as iptables-save writes comments) belongs to
  * its word.  Tokens keep their quotes, so a quoted "-j" is never an option.
  */
+/* The next line of [*p, end), without its '\n': 0 at the end. */
 int
-next_token(const char **p, const char *end, struct span *tok)
+fw_next_line(const char **p, const char *end, struct span *line)
+{
+	const char	*nl;
+
+	if (*p >= end)
+		return 0;
+	if ((nl = memchr(*p, '\n', (size_t)(end - *p))) == NULL)
+		nl = end;
+	line->s = *p;
+	line->len = (size_t)(nl - *p);
+	*p = nl < end ? nl + 1 : end;
+	return 1;
+}
+
+int
+fw_next_token(const char **p, const char *end, struct span *tok)
 {
 	const char	*s = *p;
 	int		 quoted = 0;
@@ -106,17 +122,17 @@ jumps_to(struct span line, const char *chain)
 	struct span	 t;
 	int		 target = 0;
 
-	while (next_token(&p, end, &t)) {
-		if (target && span_eq(t, chain))
+	while (fw_next_token(&p, end, &t)) {
+		if (target && fw_span_eq(t, chain))
 			return 1;
-		target = span_eq(t, "-j") || span_eq(t, "-g");
+		target = fw_span_eq(t, "-j") || fw_span_eq(t, "-g");
 	}
 	return 0;
 }
 
 /* Quote at most ERRLINE_MAX bytes of foreign text, non-printables as '?'. */
 void
-excerpt(const char *s, size_t len, char *out, size_t outlen)
+fw_excerpt(const char *s, size_t len, char *out, size_t outlen)
 {
 	size_t	i, n = len < outlen - 1 ? len : outlen - 1;
 
@@ -131,9 +147,9 @@ save_error(int family, size_t lineno, const char *s, size_t len)
 {
 	char	ex[ERRLINE_MAX + 1];
 
-	excerpt(s, len, ex, sizeof(ex));
+	fw_excerpt(s, len, ex, sizeof(ex));
 	return log_error("%s-save output line %zu not understood: \"%s\"; "
-	    "chain left unchanged", tool(family), lineno, ex);
+	    "chain left unchanged", fw_tool(family), lineno, ex);
 }
 
 static void
@@ -190,7 +206,7 @@ incompatible(int family, struct span line)
 		return 0;
 	log_error("%s-save: table filter is incompatible (native nft rules were "
 	    "added to it); mailban changed nothing; move those rules to a table "
-	    "of their own (nft list table %s filter shows them)", tool(family),
+	    "of their own (nft list table %s filter shows them)", fw_tool(family),
 	    family == AF_INET6 ? "ip6" : "ip");
 	return 1;
 }
@@ -205,19 +221,14 @@ static int
 parse_lines(int family, const char *chain, const char *save, size_t len,
     struct live *lv, struct chaincount **cc, size_t *ncc)
 {
-	const char	*p = save, *end = save + len, *nl, *q;
+	const char	*p = save, *end = save + len, *q;
 	struct span	 line, t, name;
 	size_t		 lineno = 0, last = 0, pos;
 	int		 intable = 0, filter = 0;
 
 	memset(lv, 0, sizeof(*lv));
-	while (p < end) {
+	while (fw_next_line(&p, end, &line)) {
 		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		line.s = p;
-		line.len = (size_t)(nl - p);
-		p = nl < end ? nl + 1 : end;
 		if (memchr(line.s, '\0', line.len) != NULL)
 			return save_error(family, lineno, line.s, line.len);
 		if (line.len > 0 && line.s[0] == '#' && incompatible(family, line))
@@ -228,41 +239,42 @@ parse_lines(int family, const char *chain, const char *save, size_t len,
 			if (intable)
 				return save_error(family, lineno, line.s, line.len);
 			intable = 1;
-			filter = span_eq(line, "*filter");
+			filter = fw_span_eq(line, "*filter");
 			continue;
 		}
 		if (!intable)
 			return save_error(family, lineno, line.s, line.len);
-		if (span_eq(line, "COMMIT")) {
+		if (fw_span_eq(line, "COMMIT")) {
 			intable = 0;
 			continue;
 		}
 		q = line.s + 1;
 		if (line.s[0] == ':') {
-			if (!next_token(&q, line.s + line.len, &name) || name.s != line.s + 1)
+			if (!fw_next_token(&q, line.s + line.len, &name) ||
+			    name.s != line.s + 1)
 				return save_error(family, lineno, line.s, line.len);
-			if (filter && span_eq(name, chain))
+			if (filter && fw_span_eq(name, chain))
 				lv->l_havechain = 1;
 			continue;
 		}
 		q = line.s;
-		if (!next_token(&q, line.s + line.len, &t) || !span_eq(t, "-A") ||
-		    !next_token(&q, line.s + line.len, &name))
+		if (!fw_next_token(&q, line.s + line.len, &t) || !fw_span_eq(t, "-A") ||
+		    !fw_next_token(&q, line.s + line.len, &name))
 			return save_error(family, lineno, line.s, line.len);
 		if (!filter)
 			continue;
 		pos = chain_next(cc, ncc, &last, name);
-		if (span_eq(name, chain)) {
+		if (fw_span_eq(name, chain)) {
 			/* Never seen without its declaration; never flush it then. */
 			lv->l_havechain = 1;
 			live_add(lv, line, name, pos, RULE_CHAIN);
 		} else if (jumps_to(line, chain))
-			live_add(lv, line, name, pos, span_eq(name, "INPUT") ?
+			live_add(lv, line, name, pos, fw_span_eq(name, "INPUT") ?
 			    RULE_JUMP_INPUT : RULE_JUMP_OTHER);
 	}
 	if (intable)
 		return log_error("%s-save output ends inside a table (no COMMIT); "
-		    "chain left unchanged", tool(family));
+		    "chain left unchanged", fw_tool(family));
 	return 0;
 }
 
@@ -278,30 +290,30 @@ is_own_jump(struct span line, const char *chain)
 	const char	*p = line.s, *end = line.s + line.len;
 	struct span	 t;
 
-	if (!next_token(&p, end, &t) || !span_eq(t, "-A") ||
-	    !next_token(&p, end, &t) || !next_token(&p, end, &t))
+	if (!fw_next_token(&p, end, &t) || !fw_span_eq(t, "-A") ||
+	    !fw_next_token(&p, end, &t) || !fw_next_token(&p, end, &t))
 		return 0;
-	if (span_eq(t, "-p")) {
-		if (!next_token(&p, end, &t) || !span_eq(t, "tcp") ||
-		    !next_token(&p, end, &t))
+	if (fw_span_eq(t, "-p")) {
+		if (!fw_next_token(&p, end, &t) || !fw_span_eq(t, "tcp") ||
+		    !fw_next_token(&p, end, &t))
 			return 0;
-		if (span_eq(t, "-m")) {
-			if (!next_token(&p, end, &t))
+		if (fw_span_eq(t, "-m")) {
+			if (!fw_next_token(&p, end, &t))
 				return 0;
-			if (span_eq(t, "tcp")) {
-				if (!next_token(&p, end, &t) || !span_eq(t, "--dport"))
+			if (fw_span_eq(t, "tcp")) {
+				if (!fw_next_token(&p, end, &t) || !fw_span_eq(t, "--dport"))
 					return 0;
-			} else if (span_eq(t, "multiport")) {
-				if (!next_token(&p, end, &t) || !span_eq(t, "--dports"))
+			} else if (fw_span_eq(t, "multiport")) {
+				if (!fw_next_token(&p, end, &t) || !fw_span_eq(t, "--dports"))
 					return 0;
 			} else
 				return 0;
-			if (!next_token(&p, end, &t) || !next_token(&p, end, &t))
+			if (!fw_next_token(&p, end, &t) || !fw_next_token(&p, end, &t))
 				return 0;
 		}
 	}
-	return span_eq(t, "-j") && next_token(&p, end, &t) && span_eq(t, chain) &&
-	    !next_token(&p, end, &t);
+	return fw_span_eq(t, "-j") && fw_next_token(&p, end, &t) && fw_span_eq(t, chain) &&
+	    !fw_next_token(&p, end, &t);
 }
 
 /* Which rules are spelled as mailban writes them (see struct rule). */
@@ -320,14 +332,14 @@ mark_own(const struct config *cfg, int family, struct live *lv)
 		r = &lv->l_rule[i];
 		if (r->r_kind == RULE_CHAIN)
 			r->r_own = ban_shape(family, r->r_line, &a, &tgt) ||
-			    (sn != NULL && is_set_rule(r->r_line, sn, NULL));
+			    (sn != NULL && fw_is_set_rule(r->r_line, sn, NULL));
 		else
 			r->r_own = is_own_jump(r->r_line, cfg->c_chain);
 	}
 }
 
 int
-parse_save(const struct config *cfg, int family, const char *save, size_t len,
+fw_parse_save(const struct config *cfg, int family, const char *save, size_t len,
     struct live *lv)
 {
 	struct chaincount	*cc = NULL;
@@ -347,7 +359,7 @@ parse_save(const struct config *cfg, int family, const char *save, size_t len,
 
 /* Append one difference to the plan; rule and chain are copied. */
 void
-diff_add(struct fwplan *out, int kind, const struct addr *a, const struct rule *r)
+fw_diff_add(struct fwplan *out, int kind, const struct addr *a, const struct rule *r)
 {
 	struct fwdiff	*d;
 
@@ -386,7 +398,7 @@ want_cmp_pos(const void *a, const void *b)
 }
 
 int
-want_find(const void *key, const void *elem)
+fw_want_find(const void *key, const void *elem)
 {
 	const struct want	*w = elem;
 
@@ -398,7 +410,7 @@ want_find(const void *key, const void *elem)
  * Over the cap, the first maxbans in the caller's order are kept.
  */
 struct want *
-want_build(const struct config *cfg, int family, const struct addr *want,
+fw_want_build(const struct config *cfg, int family, const struct addr *want,
     size_t nwant, size_t *n)
 {
 	struct want	*w;
@@ -419,7 +431,7 @@ want_build(const struct config *cfg, int family, const struct addr *want,
 			w[(*n)++] = w[i];
 	if (cfg->c_maxbans > 0 && *n > (unsigned long long)cfg->c_maxbans) {
 		log_warnx("%s: %zu addresses to ban but maxbans is %lld; only the "
-		    "first %lld are banned (raise maxbans)", tool(family), *n,
+		    "first %lld are banned (raise maxbans)", fw_tool(family), *n,
 		    cfg->c_maxbans, cfg->c_maxbans);
 		qsort(w, *n, sizeof(*w), want_cmp_pos);
 		*n = (size_t)cfg->c_maxbans;
@@ -435,28 +447,28 @@ ban_rule(struct buf *b, const char *op, const char *chain, const struct addr *a,
 {
 	char	s[ADDR_STRLEN];
 
-	buf_adds(b, op);
-	buf_adds(b, " ");
-	buf_adds(b, chain);
-	buf_adds(b, " -s ");
-	buf_adds(b, addr_str(a, s, sizeof(s)));
-	buf_adds(b, a->a_family == AF_INET6 ? "/128" : "/32");
-	buf_adds(b, " -p tcp -j ");
-	buf_adds(b, blocktype);
+	fw_buf_adds(b, op);
+	fw_buf_adds(b, " ");
+	fw_buf_adds(b, chain);
+	fw_buf_adds(b, " -s ");
+	fw_buf_adds(b, addr_str(a, s, sizeof(s)));
+	fw_buf_adds(b, a->a_family == AF_INET6 ? "/128" : "/32");
+	fw_buf_adds(b, " -p tcp -j ");
+	fw_buf_adds(b, blocktype);
 }
 
 /* "-A INPUT -p tcp -m tcp --dport 25 -j CHAIN", or multiport --dports. */
 void
-jump_rule(struct buf *b, const char *op, const struct config *cfg)
+fw_jump_rule(struct buf *b, const char *op, const struct config *cfg)
 {
-	buf_adds(b, op);
+	fw_buf_adds(b, op);
 	if (strchr(cfg->c_ports, ',') != NULL)
-		buf_adds(b, " -p tcp -m multiport --dports ");
+		fw_buf_adds(b, " -p tcp -m multiport --dports ");
 	else
-		buf_adds(b, " -p tcp -m tcp --dport ");
-	buf_adds(b, cfg->c_ports);
-	buf_adds(b, " -j ");
-	buf_adds(b, cfg->c_chain);
+		fw_buf_adds(b, " -p tcp -m tcp --dport ");
+	fw_buf_adds(b, cfg->c_ports);
+	fw_buf_adds(b, " -j ");
+	fw_buf_adds(b, cfg->c_chain);
 }
 
 /*
@@ -475,10 +487,10 @@ ban_shape(int family, struct span line, struct addr *a, struct span *tgt)
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(shape); i++)
-		if (!next_token(&p, end, &t[i]) ||
-		    (shape[i] != NULL && !span_eq(t[i], shape[i])))
+		if (!fw_next_token(&p, end, &t[i]) ||
+		    (shape[i] != NULL && !fw_span_eq(t[i], shape[i])))
 			return 0;
-	if (!next_token(&p, end, tgt))
+	if (!fw_next_token(&p, end, tgt))
 		return 0;
 	if ((slash = memchr(t[3].s, '/', t[3].len)) == NULL ||
 	    addr_parse(t[3].s, (size_t)(slash - t[3].s), a) == -1 ||
@@ -486,7 +498,7 @@ ban_shape(int family, struct span line, struct addr *a, struct span *tgt)
 		return 0;
 	prefix.s = slash;
 	prefix.len = (size_t)(t[3].s + t[3].len - slash);
-	return span_eq(prefix, family == AF_INET6 ? "/128" : "/32");
+	return fw_span_eq(prefix, family == AF_INET6 ? "/128" : "/32");
 }
 
 static struct want *
@@ -496,13 +508,13 @@ rule_bans(int family, struct span line, const char *target, struct want *w,
 	struct span	tgt;
 	struct addr	a;
 
-	if (!ban_shape(family, line, &a, &tgt) || !span_eq(tgt, target))
+	if (!ban_shape(family, line, &a, &tgt) || !fw_span_eq(tgt, target))
 		return NULL;
-	return bsearch(&a, w, nw, sizeof(*w), want_find);
+	return bsearch(&a, w, nw, sizeof(*w), fw_want_find);
 }
 
 int
-check_config(const struct config *cfg, int family, const char **blocktype)
+fw_check_config(const struct config *cfg, int family, const char **blocktype)
 {
 	const char	*bt;
 
@@ -518,40 +530,68 @@ check_config(const struct config *cfg, int family, const char **blocktype)
 	    bt == NULL || bt[0] == '\0' || bt[0] == ' ' ||
 	    strpbrk(bt, "\r\n") != NULL)
 		return log_error("%s: chain, ports or blocktype is empty or holds "
-		    "a blank or line break; chain left unchanged", tool(family));
+		    "a blank or line break; chain left unchanged", fw_tool(family));
 	*blocktype = bt;
 	return 0;
 }
 
 void
-plan_finish(struct buf *b, int change, struct fwplan *out)
+fw_plan_finish(struct buf *b, int change, struct fwplan *out)
 {
 	if (!change) {
 		free(b->b);
 		return;
 	}
-	buf_adds(b, "COMMIT\n");
+	fw_buf_adds(b, "COMMIT\n");
 	out->fp_script = b->b;
 	out->fp_len = b->len;
 }
 
 /* The first word of the blocktype: what a kept rule must jump to. */
 int
-target_word(int family, const char *bt, char *target, size_t len)
+fw_target_word(int family, const char *bt, char *target, size_t len)
 {
 	size_t	tlen = strcspn(bt, " \t");
 
 	if (tlen >= len)
 		return log_error("%s: blocktype target \"%.*s\" is too long",
-		    tool(family), (int)tlen, bt);
+		    fw_tool(family), (int)tlen, bt);
 	memcpy(target, bt, tlen);
 	target[tlen] = '\0';
 	return 0;
 }
 
 /* Keep the first INPUT jump spelled as wanted; mark every other one. */
+/*
+ * The start of a chain backend's restore script: the filter table and,
+ * when it is not there, the chain (FWD_NOCHAIN).
+ */
+void
+fw_script_head(struct buf *b, const struct config *cfg, const struct live *lv,
+    struct fwplan *out)
+{
+	fw_buf_adds(b, "*filter\n");
+	if (!lv->l_havechain) {
+		fw_buf_adds(b, ":");
+		fw_buf_adds(b, cfg->c_chain);
+		fw_buf_adds(b, " - [0:0]\n");
+		out->fp_newchain = 1;
+		fw_diff_add(out, FWD_NOCHAIN, NULL, NULL);
+	}
+}
+
+/* The missing jump from INPUT, first (FWD_NOJUMP). */
+void
+fw_script_jump(struct buf *b, const struct config *cfg, struct fwplan *out)
+{
+	fw_jump_rule(b, "-I INPUT 1", cfg);
+	fw_buf_adds(b, "\n");
+	out->fp_newjump = 1;
+	fw_diff_add(out, FWD_NOJUMP, NULL, NULL);
+}
+
 int
-mark_jumps(struct live *lv, const struct buf *jump)
+fw_mark_jumps(struct live *lv, const struct buf *jump)
 {
 	struct rule	*r;
 	size_t		 i;
@@ -579,13 +619,13 @@ diff_deleted(int family, const struct rule *r, const struct want *w, size_t nw,
 	struct span	tgt;
 
 	if (r->r_kind != RULE_CHAIN)
-		diff_add(out, FWD_STALEJUMP, NULL, r);
+		fw_diff_add(out, FWD_STALEJUMP, NULL, r);
 	else if (!ban_shape(family, r->r_line, &a, &tgt))
-		diff_add(out, FWD_NOBAN, NULL, r);
-	else if (bsearch(&a, w, nw, sizeof(*w), want_find) != NULL)
-		diff_add(out, FWD_UNEXPECTED, &a, r);
+		fw_diff_add(out, FWD_NOBAN, NULL, r);
+	else if (bsearch(&a, w, nw, sizeof(*w), fw_want_find) != NULL)
+		fw_diff_add(out, FWD_UNEXPECTED, &a, r);
 	else
-		diff_add(out, FWD_NOTBANNED, &a, r);
+		fw_diff_add(out, FWD_NOTBANNED, &a, r);
 }
 
 /*
@@ -596,7 +636,7 @@ diff_deleted(int family, const struct rule *r, const struct want *w, size_t nw,
  * listing order; the chain's deletes count in fp_del.
  */
 size_t
-put_deletes(int family, struct buf *b, const struct live *lv,
+fw_put_deletes(int family, struct buf *b, const struct live *lv,
     const struct want *w, size_t nw, struct fwplan *out)
 {
 	const struct rule	*r;
@@ -608,9 +648,9 @@ put_deletes(int family, struct buf *b, const struct live *lv,
 		if (!r->r_del || r->r_own)
 			continue;
 		snprintf(num, sizeof(num), " %zu\n", r->r_pos);
-		buf_adds(b, "-D ");
-		buf_add(b, r->r_chain.s, r->r_chain.len);
-		buf_adds(b, num);
+		fw_buf_adds(b, "-D ");
+		fw_buf_add(b, r->r_chain.s, r->r_chain.len);
+		fw_buf_adds(b, num);
 	}
 	for (i = 0; i < lv->l_nrule; i++) {
 		r = &lv->l_rule[i];
@@ -622,9 +662,9 @@ put_deletes(int family, struct buf *b, const struct live *lv,
 			out->fp_del++;
 		if (!r->r_own)
 			continue;
-		buf_adds(b, "-D");
-		buf_add(b, r->r_line.s + 2, r->r_line.len - 2);
-		buf_adds(b, "\n");
+		fw_buf_adds(b, "-D");
+		fw_buf_add(b, r->r_line.s + 2, r->r_line.len - 2);
+		fw_buf_adds(b, "\n");
 	}
 	return n;
 }
@@ -642,23 +682,23 @@ firewall_setname(const struct config *cfg, int family, char *buf, size_t len)
 
 /* Does this saved rule match on set ("--match-set SET ...")? */
 int
-uses_set(struct span line, const char *set)
+fw_uses_set(struct span line, const char *set)
 {
 	const char	*p = line.s, *end = line.s + line.len;
 	struct span	 t;
 	int		 next = 0;
 
-	while (next_token(&p, end, &t)) {
-		if (next && span_eq(t, set))
+	while (fw_next_token(&p, end, &t)) {
+		if (next && fw_span_eq(t, set))
 			return 1;
-		next = span_eq(t, "--match-set");
+		next = fw_span_eq(t, "--match-set");
 	}
 	return 0;
 }
 
 /* fp_setpost = "destroy SET": for when the chain no longer uses it. */
 void
-plan_destroy_set(const struct config *cfg, int family, struct fwplan *out)
+fw_plan_destroy_set(const struct config *cfg, int family, struct fwplan *out)
 {
 	struct buf	b;
 	char		set[SETNAME_MAX + 1];
@@ -666,9 +706,9 @@ plan_destroy_set(const struct config *cfg, int family, struct fwplan *out)
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
 		return;
 	memset(&b, 0, sizeof(b));
-	buf_adds(&b, "destroy ");
-	buf_adds(&b, set);
-	buf_adds(&b, "\n");
+	fw_buf_adds(&b, "destroy ");
+	fw_buf_adds(&b, set);
+	fw_buf_adds(&b, "\n");
 	out->fp_setpost = b.b;
 	out->fp_setpostlen = b.len;
 }
@@ -691,14 +731,14 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 	memset(&b, 0, sizeof(b));
 	memset(&exact, 0, sizeof(exact));
 	memset(&jump, 0, sizeof(jump));
-	if (check_config(cfg, family, &bt) == -1 ||
-	    target_word(family, bt, target, sizeof(target)) == -1)
+	if (fw_check_config(cfg, family, &bt) == -1 ||
+	    fw_target_word(family, bt, target, sizeof(target)) == -1)
 		return -1;
-	if (parse_save(cfg, family, save, savelen, &lv) == -1)
+	if (fw_parse_save(cfg, family, save, savelen, &lv) == -1)
 		goto out;
-	w = want_build(cfg, family, want, nwant, &nw);
-	jump_rule(&jump, "-A INPUT", cfg);
-	havejump = mark_jumps(&lv, &jump);
+	w = fw_want_build(cfg, family, want, nwant, &nw);
+	fw_jump_rule(&jump, "-A INPUT", cfg);
+	havejump = fw_mark_jumps(&lv, &jump);
 
 	for (i = 0; i < lv.l_nrule; i++) {
 		r = &lv.l_rule[i];
@@ -708,7 +748,7 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 			r->r_del = 1;
 			/* Left by backend = ipset: the set goes once unused. */
 			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
-			    uses_set(r->r_line, set))
+			    fw_uses_set(r->r_line, set))
 				setrule = 1;
 			continue;
 		}
@@ -728,33 +768,22 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 			r->r_del = 1;
 	}
 
-	buf_adds(&b, "*filter\n");
-	if (!lv.l_havechain) {
-		buf_adds(&b, ":");
-		buf_adds(&b, cfg->c_chain);
-		buf_adds(&b, " - [0:0]\n");
-		out->fp_newchain = 1;
-		diff_add(out, FWD_NOCHAIN, NULL, NULL);
-	}
-	ndel = put_deletes(family, &b, &lv, w, nw, out);
+	fw_script_head(&b, cfg, &lv, out);
+	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
 	for (i = 0; i < nw; i++) {
 		if (w[i].w_keep != -1)
 			continue;
 		ban_rule(&b, "-A", cfg->c_chain, &w[i].w_addr, bt);
-		buf_adds(&b, "\n");
+		fw_buf_adds(&b, "\n");
 		out->fp_add++;
-		diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
+		fw_diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
 	}
-	if (!havejump) {
-		jump_rule(&b, "-I INPUT 1", cfg);
-		buf_adds(&b, "\n");
-		out->fp_newjump = 1;
-		diff_add(out, FWD_NOJUMP, NULL, NULL);
-	}
-	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
+	if (!havejump)
+		fw_script_jump(&b, cfg, out);
+	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
 	    ndel > 0, out);
 	if (setrule)
-		plan_destroy_set(cfg, family, out);
+		fw_plan_destroy_set(cfg, family, out);
 	rc = 0;
 out:
 	free(exact.b);

@@ -32,7 +32,7 @@ ipset_error(size_t lineno, const char *s, size_t len)
 {
 	char	ex[ERRLINE_MAX + 1];
 
-	excerpt(s, len, ex, sizeof(ex));
+	fw_excerpt(s, len, ex, sizeof(ex));
 	return log_error("ipset save output line %zu not understood: \"%s\"; "
 	    "chain left unchanged", lineno, ex);
 }
@@ -44,33 +44,28 @@ ipset_error(size_t lineno, const char *s, size_t len)
 static int
 parse_ipset_lines(const char *set, const char *save, size_t len, struct setlive *sl)
 {
-	const char	*p = save, *end = save + len, *nl, *q, *le;
+	const char	*p = save, *end = save + len, *q, *le;
 	struct span	 line, cmd, name, t, v;
 	size_t		 lineno = 0;
 	long long	 n;
 	char		 num[24];
 
-	while (p < end) {
+	while (fw_next_line(&p, end, &line)) {
 		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		line.s = p;
-		line.len = (size_t)(nl - p);
-		p = nl < end ? nl + 1 : end;
 		if (memchr(line.s, '\0', line.len) != NULL)
 			return ipset_error(lineno, line.s, line.len);
 		if (line.len == 0)
 			continue;
 		q = line.s;
 		le = line.s + line.len;
-		if (!next_token(&q, le, &cmd) || !next_token(&q, le, &name) ||
-		    (!span_eq(cmd, "create") && !span_eq(cmd, "add")))
+		if (!fw_next_token(&q, le, &cmd) || !fw_next_token(&q, le, &name) ||
+		    (!fw_span_eq(cmd, "create") && !fw_span_eq(cmd, "add")))
 			return ipset_error(lineno, line.s, line.len);
-		if (!next_token(&q, le, &t))
+		if (!fw_next_token(&q, le, &t))
 			return ipset_error(lineno, line.s, line.len);
-		if (!span_eq(name, set))
+		if (!fw_span_eq(name, set))
 			continue;
-		if (span_eq(cmd, "add")) {
+		if (fw_span_eq(cmd, "add")) {
 			if (sl->sl_nelem == sl->sl_cap) {
 				sl->sl_cap = sl->sl_cap == 0 ? 64 : sl->sl_cap * 2;
 				sl->sl_elem = xreallocarray(sl->sl_elem, sl->sl_cap,
@@ -83,12 +78,12 @@ parse_ipset_lines(const char *set, const char *save, size_t len, struct setlive 
 			return ipset_error(lineno, line.s, line.len);
 		sl->sl_exists = 1;
 		sl->sl_type = t;
-		while (next_token(&q, le, &t)) {
-			if (!span_eq(t, "family") && !span_eq(t, "maxelem"))
+		while (fw_next_token(&q, le, &t)) {
+			if (!fw_span_eq(t, "family") && !fw_span_eq(t, "maxelem"))
 				continue;
-			if (!next_token(&q, le, &v))
+			if (!fw_next_token(&q, le, &v))
 				return ipset_error(lineno, line.s, line.len);
-			if (span_eq(t, "family")) {
+			if (fw_span_eq(t, "family")) {
 				sl->sl_family = v;
 				continue;
 			}
@@ -124,18 +119,18 @@ static void
 set_rule(struct buf *b, const char *op, const char *chain, const char *set,
     const char *blocktype)
 {
-	buf_adds(b, op);
-	buf_adds(b, " ");
-	buf_adds(b, chain);
-	buf_adds(b, " -p tcp -m set --match-set ");
-	buf_adds(b, set);
-	buf_adds(b, " src -j ");
-	buf_adds(b, blocktype);
+	fw_buf_adds(b, op);
+	fw_buf_adds(b, " ");
+	fw_buf_adds(b, chain);
+	fw_buf_adds(b, " -p tcp -m set --match-set ");
+	fw_buf_adds(b, set);
+	fw_buf_adds(b, " src -j ");
+	fw_buf_adds(b, blocktype);
 }
 
 /* Is this saved chain rule the set rule, with TARGET the blocktype's word? */
 int
-is_set_rule(struct span line, const char *set, const char *target)
+fw_is_set_rule(struct span line, const char *set, const char *target)
 {
 	const char	*p = line.s, *end = line.s + line.len;
 	const char	*shape[] = { "-A", NULL, "-p", "tcp", "-m", "set",
@@ -144,8 +139,8 @@ is_set_rule(struct span line, const char *set, const char *target)
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(shape); i++)
-		if (!next_token(&p, end, &t) ||
-		    (shape[i] != NULL && !span_eq(t, shape[i])))
+		if (!fw_next_token(&p, end, &t) ||
+		    (shape[i] != NULL && !fw_span_eq(t, shape[i])))
 			return 0;
 	return 1;
 }
@@ -154,12 +149,12 @@ is_set_rule(struct span line, const char *set, const char *target)
 static void
 set_line(struct buf *b, const char *verb, const char *set, const char *s, size_t n)
 {
-	buf_adds(b, verb);
-	buf_adds(b, " ");
-	buf_adds(b, set);
-	buf_adds(b, " ");
-	buf_add(b, s, n);
-	buf_adds(b, "\n");
+	fw_buf_adds(b, verb);
+	fw_buf_adds(b, " ");
+	fw_buf_adds(b, set);
+	fw_buf_adds(b, " ");
+	fw_buf_add(b, s, n);
+	fw_buf_adds(b, "\n");
 }
 
 static void
@@ -198,10 +193,10 @@ plan_members(int family, const char *set, long long maxelem,
 
 	if (!sl->sl_exists) {
 		set_create(pre, set, family, maxelem);
-		diff_add(out, FWD_NOSET, NULL, NULL);
+		fw_diff_add(out, FWD_NOSET, NULL, NULL);
 		for (i = 0; i < nw; i++) {
 			set_add(pre, set, &w[i].w_addr);
-			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+			fw_diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
 		}
 		out->fp_newset = 1;
 		out->fp_add = nw;
@@ -211,7 +206,7 @@ plan_members(int family, const char *set, long long maxelem,
 	for (i = 0; i < sl->sl_nelem; i++) {
 		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0 &&
 		    a.a_family == family &&
-		    (hit = bsearch(&a, w, nw, sizeof(*w), want_find)) != NULL &&
+		    (hit = bsearch(&a, w, nw, sizeof(*w), fw_want_find)) != NULL &&
 		    hit->w_keep == -1) {
 			hit->w_keep = 0;	/* present */
 			continue;
@@ -219,34 +214,34 @@ plan_members(int family, const char *set, long long maxelem,
 		set_line(&del, "del", set, sl->sl_elem[i].s, sl->sl_elem[i].len);
 		out->fp_del++;
 		if (addr_parse(sl->sl_elem[i].s, sl->sl_elem[i].len, &a) == 0)
-			diff_add(out, FWD_SETNOTBANNED, &a, NULL);
+			fw_diff_add(out, FWD_SETNOTBANNED, &a, NULL);
 	}
 	for (i = 0; i < nw; i++)
 		if (w[i].w_keep == -1) {
 			out->fp_add++;
-			diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
+			fw_diff_add(out, FWD_SETMISSING, &w[i].w_addr, NULL);
 		}
 	if (sl->sl_maxelem != maxelem) {
-		diff_add(out, FWD_MAXELEM, NULL, NULL);
+		fw_diff_add(out, FWD_MAXELEM, NULL, NULL);
 		/* maxelem is fixed at create: fill a new set and swap it in. */
 		snprintf(tmp, sizeof(tmp), "%s.n", set);
-		buf_adds(pre, "destroy ");
-		buf_adds(pre, tmp);
-		buf_adds(pre, "\n");
+		fw_buf_adds(pre, "destroy ");
+		fw_buf_adds(pre, tmp);
+		fw_buf_adds(pre, "\n");
 		set_create(pre, tmp, family, maxelem);
 		for (i = 0; i < nw; i++)
 			set_add(pre, tmp, &w[i].w_addr);
-		buf_adds(pre, "swap ");
-		buf_adds(pre, set);
-		buf_adds(pre, " ");
-		buf_adds(pre, tmp);
-		buf_adds(pre, "\ndestroy ");
-		buf_adds(pre, tmp);
-		buf_adds(pre, "\n");
+		fw_buf_adds(pre, "swap ");
+		fw_buf_adds(pre, set);
+		fw_buf_adds(pre, " ");
+		fw_buf_adds(pre, tmp);
+		fw_buf_adds(pre, "\ndestroy ");
+		fw_buf_adds(pre, tmp);
+		fw_buf_adds(pre, "\n");
 		out->fp_newset = 1;
 	} else {
 		if (del.len > 0)
-			buf_add(pre, del.b, del.len);
+			fw_buf_add(pre, del.b, del.len);
 		for (i = 0; i < nw; i++)
 			if (w[i].w_keep == -1)
 				set_add(pre, set, &w[i].w_addr);
@@ -278,8 +273,8 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 	memset(&pre, 0, sizeof(pre));
 	memset(&rule, 0, sizeof(rule));
 	memset(&jump, 0, sizeof(jump));
-	if (check_config(cfg, family, &bt) == -1 ||
-	    target_word(family, bt, target, sizeof(target)) == -1)
+	if (fw_check_config(cfg, family, &bt) == -1 ||
+	    fw_target_word(family, bt, target, sizeof(target)) == -1)
 		return -1;
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
 		return log_error("ipset: the set name %s%s is longer than %d "
@@ -287,23 +282,23 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		    family == AF_INET6 ? "6" : "", SETNAME_MAX);
 	if (parse_ipset(set, setsave, setsavelen, &sl) == -1)
 		return -1;
-	if (sl.sl_exists && (!span_eq(sl.sl_type, "hash:ip") ||
-	    !span_eq(sl.sl_family, fam))) {
+	if (sl.sl_exists && (!fw_span_eq(sl.sl_type, "hash:ip") ||
+	    !fw_span_eq(sl.sl_family, fam))) {
 		log_error("ipset: set %s is %.*s family %.*s, not hash:ip family %s; "
 		    "remove it (mailban stop, or ipset destroy %s) and run again",
 		    set, (int)sl.sl_type.len, sl.sl_type.s, (int)sl.sl_family.len,
 		    sl.sl_family.s, fam, set);
 		goto out;
 	}
-	if (parse_save(cfg, family, save, savelen, &lv) == -1)
+	if (fw_parse_save(cfg, family, save, savelen, &lv) == -1)
 		goto out;
-	w = want_build(cfg, family, want, nwant, &nw);
+	w = fw_want_build(cfg, family, want, nwant, &nw);
 	maxelem = cfg->c_maxbans > 0 ? cfg->c_maxbans : MAXELEM_DEFAULT;
 	plan_members(family, set, maxelem, &sl, w, nw, &pre, out);
 
 	/* The chain: the set rule (the exact one if there), nothing else. */
-	jump_rule(&jump, "-A INPUT", cfg);
-	havejump = mark_jumps(&lv, &jump);
+	fw_jump_rule(&jump, "-A INPUT", cfg);
+	havejump = fw_mark_jumps(&lv, &jump);
 	set_rule(&rule, "-A", cfg->c_chain, set, bt);
 	for (i = 0; i < lv.l_nrule && keep == -1; i++)
 		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
@@ -312,35 +307,24 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 			keep = (ssize_t)i;
 	for (i = 0; i < lv.l_nrule && keep == -1; i++)
 		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
-		    is_set_rule(lv.l_rule[i].r_line, set, target))
+		    fw_is_set_rule(lv.l_rule[i].r_line, set, target))
 			keep = (ssize_t)i;
 	for (i = 0; i < lv.l_nrule; i++) {
 		r = &lv.l_rule[i];
 		if (r->r_kind == RULE_CHAIN && (ssize_t)i != keep)
 			r->r_del = 1;
 	}
-	buf_adds(&b, "*filter\n");
-	if (!lv.l_havechain) {
-		buf_adds(&b, ":");
-		buf_adds(&b, cfg->c_chain);
-		buf_adds(&b, " - [0:0]\n");
-		out->fp_newchain = 1;
-		diff_add(out, FWD_NOCHAIN, NULL, NULL);
-	}
-	ndel = put_deletes(family, &b, &lv, w, nw, out);
+	fw_script_head(&b, cfg, &lv, out);
+	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
 	if (keep == -1) {
-		buf_add(&b, rule.b, rule.len);
-		buf_adds(&b, "\n");
+		fw_buf_add(&b, rule.b, rule.len);
+		fw_buf_adds(&b, "\n");
 		out->fp_newrule = 1;
-		diff_add(out, FWD_NOSETRULE, NULL, NULL);
+		fw_diff_add(out, FWD_NOSETRULE, NULL, NULL);
 	}
-	if (!havejump) {
-		jump_rule(&b, "-I INPUT 1", cfg);
-		buf_adds(&b, "\n");
-		out->fp_newjump = 1;
-		diff_add(out, FWD_NOJUMP, NULL, NULL);
-	}
-	plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
+	if (!havejump)
+		fw_script_jump(&b, cfg, out);
+	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
 	    ndel > 0, out);
 	if (pre.len > 0) {
 		out->fp_setpre = pre.b;
@@ -373,35 +357,35 @@ firewall_plan_stop(const struct config *cfg, int family, const char *save,
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
-	if (check_config(cfg, family, &bt) == -1 ||
-	    parse_save(cfg, family, save, savelen, &lv) == -1)
+	if (fw_check_config(cfg, family, &bt) == -1 ||
+	    fw_parse_save(cfg, family, save, savelen, &lv) == -1)
 		return -1;
-	buf_adds(&b, "*filter\n");
+	fw_buf_adds(&b, "*filter\n");
 	for (i = 0; i < lv.l_nrule; i++) {
 		if (lv.l_rule[i].r_kind == RULE_CHAIN) {
 			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
-			    uses_set(lv.l_rule[i].r_line, set))
+			    fw_uses_set(lv.l_rule[i].r_line, set))
 				setrule = 1;
 			continue;
 		}
 		lv.l_rule[i].r_del = 1;
 		change = 1;
 	}
-	put_deletes(family, &b, &lv, NULL, 0, out);
+	fw_put_deletes(family, &b, &lv, NULL, 0, out);
 	for (i = 0; i < lv.l_nrule; i++)
 		if (lv.l_rule[i].r_kind == RULE_CHAIN)
 			out->fp_del++;
 	if (lv.l_havechain) {
-		buf_adds(&b, "-F ");
-		buf_adds(&b, cfg->c_chain);
-		buf_adds(&b, "\n-X ");
-		buf_adds(&b, cfg->c_chain);
-		buf_adds(&b, "\n");
+		fw_buf_adds(&b, "-F ");
+		fw_buf_adds(&b, cfg->c_chain);
+		fw_buf_adds(&b, "\n-X ");
+		fw_buf_adds(&b, cfg->c_chain);
+		fw_buf_adds(&b, "\n");
 		change = 1;
 	}
-	plan_finish(&b, change, out);
+	fw_plan_finish(&b, change, out);
 	if (setrule || cfg->c_backend == BACKEND_IPSET)
-		plan_destroy_set(cfg, family, out);
+		fw_plan_destroy_set(cfg, family, out);
 	free(lv.l_rule);
 	return 0;
 }

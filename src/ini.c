@@ -467,7 +467,7 @@ clean_line(struct clean *cl, const char *text)
  * does not know this, so such lines are errors.
  */
 static int
-scan(struct ini *ld, FILE *fp, struct clean *cl)
+ini_scan(struct ini *ld, FILE *fp, struct clean *cl)
 {
 	char	 buf[LINE_MAX_CHARS + 2], orig[LINE_MAX_CHARS + 2];
 	size_t	 len, cur = NONE, last = NONE, indent, keyindent = 0;
@@ -790,7 +790,7 @@ ini_read(struct ini *ld, FILE *fp, int fd, int fidx)
 
 	ld->i_fidx = fidx;
 	ld->i_noini = 0;
-	if ((rc = scan(ld, fp, &cl)) == 0) {
+	if ((rc = ini_scan(ld, fp, &cl)) == 0) {
 		find_dups(ld, from);
 		read_dict(ld, fd, &cl, from);
 	}

@@ -74,7 +74,7 @@ ok_rc "mx1 first, no tables yet: exit 0" 0 run mx1 10:00:00
 ok_eq "one warning naming the cause" "mailban: fleet: creating the tables (as the database owner: see mailban(8)): permission denied for schema public; local bans go on, the next run catches up (0 failures waiting to be pushed)" \
     "$(cat "$T/.out")"
 ok_eq "the owner's run creates them, silently" "" "$(run owner 10:00:00 2>&1)"
-ok_eq "version 1 recorded" "1" "$(shared 'SELECT version FROM fleet_version')"
+ok_eq "version 2 recorded" "2" "$(shared 'SELECT version FROM fleet_version')"
 
 # 2. 2 failures on each host of one attacker (maxretry 3): no host alone
 #    bans it; once shared, each host's next run bans it, all alike
@@ -102,6 +102,10 @@ ok_eq "pulled rows are never pushed back" "0" "$(shared "SELECT count(*) FROM fl
 ok_eq "a second pass changes nothing" "||6" "$(run mx2 10:07:00 2>&1)|$(run mx3 10:07:00 2>&1)|$(shared 'SELECT count(*) FROM fleet_failures')"
 ok_eq "each host holds 6 failures, 4 of them pulled with their origin" "6|4|6|4|6|4" \
     "$(for h in mx1 mx2 mx3; do q $h 'select count(*) from failures'; q $h 'select count(*) from fleet_origin'; done | paste -sd'|')"
+ok_eq "the shared rows name the pattern by key" "failregex.1" \
+    "$(shared 'SELECT DISTINCT pattern FROM fleet_failures')"
+ok_eq "each host stores the pulled rows under that key" "failregex.1|failregex.1|failregex.1" \
+    "$(for h in mx1 mx2 mx3; do q $h 'select distinct pattern from failures_named'; done | paste -sd'|')"
 
 # 3. status: this host, waiting rows, every host seen with its last push
 run mx1 10:08:00

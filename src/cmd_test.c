@@ -5,8 +5,9 @@
  * counts or, with --format tsv, one row per failure:
  *   LINE<TAB>TIME<TAB>ADDRESS<TAB>FILTER<TAB>REGEX
  * TIME is local time (TZ) as fail2ban's failJSON writes it; REGEX is the
- * key of the pattern ("failregex.extra.1"), as the database names it.  The queue-id
- * correlation runs in an in-memory database, exactly as in `run`.
+ * key of the pattern ("failregex.extra.1"), as the database names it.
+ * The queue-id correlation runs in an in-memory database, exactly as in
+ * `run`.
  * The whitelist (ignoreip) is not applied: this shows what the patterns see.
  * A gzip file (or stream) is read through the reader's own inflater, as
  * `scan` reads it.

@@ -5,10 +5,10 @@
 -- Every failure still stored counts (older ones are purged after
 -- dbpurgeage).  pattern is the key of the failregex that matched, as in
 -- mailban.conf and `mailban test` ("failregex.extra.1"; "#N" for a failure
--- recorded before schema version 4, N its place then in the filter's
--- active list, 0 for the first), in the order of `mailban config` (by
--- mode, then key number), "#N" last ("#?N": an id of no key, a row
--- edited by hand).  The row "all" sums the filter.
+-- recorded before the database had table patterns, N its place then in
+-- the filter's active list, 0 for the first), in the order of `mailban
+-- config` (by mode, then key number), "#N" last ("#?N": an id of no key,
+-- a row edited by hand).  The row "all" sums the filter.
 -- Columns: failures, distinct addresses, the last failure (UTC).
 SELECT	jail AS filter,
 	CASE WHEN pat IS NULL THEN 'all' ELSE pat END AS pattern,

@@ -1,4 +1,4 @@
--- fleet.sql -- the shared store of a mailban fleet (PostgreSQL), version 1.
+-- fleet.sql -- the shared store of a mailban fleet (PostgreSQL), version 2.
 --
 -- With `fleet = CONNINFO` in mailban.conf, every MX host pushes the
 -- failures it reads here and pulls the other hosts' failures from here;
@@ -7,7 +7,8 @@
 -- file is embedded in the binary) on the first connection whose role may
 -- create tables in the database, records the version in fleet_version,
 -- and upgrades them in place; a store written by a newer mailban is left
--- alone.  Only the first version exists so far.
+-- alone.  History: 1 first version; 2 makes fleet_failures.pattern the
+-- failregex's key (text), "#N" for a row pushed as index N by version 1.
 --
 -- Security: the MX hosts connect as roles of their own, members of the
 -- role mailban_hosts, which must exist before these tables are created
@@ -19,13 +20,14 @@
 --
 -- Conventions: time is UTC epoch seconds of the log line as the host that
 -- read it saw it (bigint); an address is inet (a host address, no mask);
--- jail and pattern are the reading host's section name and failregex
--- index.
+-- jail and pattern are the reading host's section name and the key of
+-- the failregex that matched ("failregex.extra.1"); each host maps a key
+-- to its own local id.
 
 CREATE TABLE fleet_version (
 	version	integer NOT NULL	-- the version of this file
 );
-INSERT INTO fleet_version (version) VALUES (1);
+INSERT INTO fleet_version (version) VALUES (2);
 
 -- One row per failure read by a host of the fleet.  seq is assigned by the
 -- server; mailban's pushes hold one advisory lock (pg_advisory_xact_lock)
@@ -39,7 +41,7 @@ CREATE TABLE fleet_failures (
 	time	bigint NOT NULL,	-- time of the log line
 	address	inet NOT NULL,		-- the offending client
 	jail	text NOT NULL,		-- the jail whose failregex matched
-	pattern	integer NOT NULL,	-- which failregex of the jail (0 = first)
+	pattern	text NOT NULL,		-- the key of the failregex ("failregex.2")
 	pushed	timestamptz NOT NULL DEFAULT now(),	-- when it arrived here
 	UNIQUE (host, rid)
 );

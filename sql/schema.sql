@@ -1,9 +1,10 @@
--- schema.sql -- the mailban database, version 3.
+-- schema.sql -- the mailban database, version 4.
 --
 -- History: 1 first release; 2 adds the table scanned and renames the
 -- column jails of the view offenders to filters; 3 adds the tables
 -- fleet_origin, fleet_ban_origin, fleet_lifts and the index bans_lifted
--- (fleet mode).
+-- (fleet mode); 4 adds the table patterns and the view failures_named
+-- (failures.pattern becomes a stable id of the failregex's key).
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -34,11 +35,32 @@ CREATE TABLE failures (
 					-- the ban this failure counted towards;
 					-- NULL while it has counted towards none
 ) STRICT;
+-- Since version 4, failures.pattern is the id of the failregex in table
+-- patterns (with failures.jail), which names it by its key; before, it was
+-- the pattern's place in the jail's active list, which moved whenever a
+-- pattern was added.  The view failures_named shows the key.
 -- The sliding window: the failures of one (jail, address) in time order.
 CREATE INDEX failures_window ON failures (jail, address, time);
 -- The failures of one ban.  Partial, so that recording a new (unconsumed)
 -- failure does not pay for it.
 CREATE INDEX failures_ban ON failures (ban_id) WHERE ban_id IS NOT NULL;
+
+-- Every failregex that has recorded a failure, by its key in mailban.conf:
+-- (jail, id) is what failures (jail, pattern) hold.  A key gets the next
+-- id of its jail when it first records a failure, and keeps it for good
+-- (rows are never deleted), whatever the config gains or loses later.
+-- A failure recorded before version 4 names its pattern "#N", N being
+-- its place then in the jail's active list (0 = first, by mode, then key
+-- number), which no one can map back to a key: the config may have
+-- changed since.  Such rows have id N.  A key never starts with "#".
+CREATE TABLE patterns (
+	jail	TEXT NOT NULL,		-- the jail (section) of the failregex
+	id	INTEGER NOT NULL,	-- failures.pattern of its failures
+	key	TEXT NOT NULL,		-- "failregex.3", "failregex.extra.1", or
+					-- "#N" (recorded before version 4)
+	PRIMARY KEY (jail, id),
+	UNIQUE (jail, key)
+) STRICT;
 
 -- Every ban ever decided (kept as history; failures may be purged).
 -- failures is 0 for a manual ban.  A lifted ban also holds (through
@@ -166,6 +188,22 @@ CREATE TABLE fleet_lifts (
 ) STRICT;
 -- The lifted bans in time order (the unbans to push).
 CREATE INDEX bans_lifted ON bans (lifted) WHERE lifted IS NOT NULL;
+
+-- Every failure with the key of its failregex, by id.  Columns: those of
+-- failures (id, time, address, jail, ban_id), time_utc, and pattern: the
+-- key ("failregex.extra.1"; "#N" for a failure recorded before version 4;
+-- NULL only for a row edited by hand to a pattern id of no key).
+CREATE VIEW failures_named AS
+SELECT	f.id,
+	f.time,
+	datetime(f.time, 'unixepoch') AS time_utc,
+	f.address,
+	f.jail,
+	p.key AS pattern,
+	f.ban_id
+FROM	failures f
+	LEFT JOIN patterns p ON p.jail = f.jail AND p.id = f.pattern
+ORDER BY f.id;
 
 -- The bans in force now (by the wall clock: a view cannot take a
 -- reference time; sql/reports/active-bans.sql can), by address, then

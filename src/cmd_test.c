@@ -5,8 +5,9 @@
  * counts or, with --format tsv, one row per failure:
  *   LINE<TAB>TIME<TAB>ADDRESS<TAB>FILTER<TAB>REGEX
  * TIME is local time (TZ) as fail2ban's failJSON writes it; REGEX is the
- * 1-based index of the pattern in the filter's list.  The queue-id
- * correlation runs in an in-memory database, exactly as in `run`.
+ * key of the pattern ("failregex.extra.1"), as the database names it.
+ * The queue-id correlation runs in an in-memory database, exactly as in
+ * `run`.
  * The whitelist (ignoreip) is not applied: this shows what the patterns see.
  * A gzip file (or stream) is read through the reader's own inflater, as
  * `scan` reads it.
@@ -46,9 +47,9 @@ emit_tsv(void *arg, const struct ingest_fail *f)
 		return;
 	localtime_r(&tt, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	printf("%" PRIu64 "\t%s\t%s\t%s\t%d\n", f->if_lineno, t,
+	printf("%" PRIu64 "\t%s\t%s\t%s\t%s\n", f->if_lineno, t,
 	    addr_str(f->if_addr, a, sizeof(a)), to->cfg->c_jails[f->if_jail].j_name,
-	    f->if_pattern + 1);
+	    to->cfg->c_jails[f->if_jail].j_fail[f->if_pattern].p_key);
 }
 
 static void
@@ -142,8 +143,9 @@ summary(const struct ingest *in, const struct reader_stats *rs, const struct con
 		for (p = 0; p < jl->j_nfail; p++) {
 			if (jl->j_fail[p].p_minmode > jl->j_mode)
 				continue;
-			printf("  %3zu) [%" PRIu64 "] %s %s\n", p + 1,
-			    in->in_hits[in->in_hitoff[j] + p], jl->j_name, jl->j_fail[p].p_key);
+			/* By key, as the database names it: no place in a list. */
+			printf("  [%" PRIu64 "] %s %s\n", in->in_hits[in->in_hitoff[j] + p],
+			    jl->j_name, jl->j_fail[p].p_key);
 		}
 	}
 	printf("Date formats: BSD %" PRIu64 ", RFC 3339 %" PRIu64 ", ISO %" PRIu64 "\n",

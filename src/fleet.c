@@ -43,11 +43,18 @@
 
 /*
  * Versions of sql/fleet.sql.  FLEET_SQL creates FLEET_VERSION from
- * nothing; fleet_upgrade[v] takes a store of version v - 1 to v (none
- * yet).  Creation and upgrades run under FLEET_LOCK in one transaction.
+ * nothing; fleet_upgrade[v] takes a store of version v - 1 to v, and
+ * records v in fleet_version.  Creation and upgrades run under FLEET_LOCK
+ * in one transaction.
  */
-#define FLEET_VERSION	1
-static const char *const fleet_upgrade[FLEET_VERSION + 1] = { NULL, NULL };
+#define FLEET_VERSION	2
+static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
+	NULL, NULL,
+	/* 2: a failure's pattern is the key of its failregex, not its place
+	 * in a list (which no one can map back: "#N", as in the local store). */
+	"ALTER TABLE fleet_failures ALTER COLUMN pattern TYPE text "
+	"USING '#' || pattern::text; INSERT INTO fleet_version (version) VALUES (2)",
+};
 
 #define FLEET_LOCK	"5570275409"	/* pg_advisory_xact_lock key ("MLBNF") */
 #define PUSH_BATCH	5000
@@ -316,7 +323,7 @@ keep_rids_unique(struct store *st, int64_t *pushed, int64_t *base)
 static const char SQL_PUSH[] =
     "INSERT INTO fleet_failures (host, rid, time, address, jail, pattern) "
     "SELECT $1, r, t, a, j, p FROM unnest($2::bigint[], $3::bigint[], $4::inet[], "
-    "$5::text[], $6::integer[]) AS u(r, t, a, j, p) "
+    "$5::text[], $6::text[]) AS u(r, t, a, j, p) "
     "ON CONFLICT (host, rid) DO NOTHING";
 static const char SQL_HOST[] =
     "INSERT INTO fleet_hosts (host, last_push, pushed) VALUES ($1, now(), $2) "
@@ -362,7 +369,7 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 			buf_int(&b[1], v[i].fr_time);
 			buf_str(&b[2], v[i].fr_addr);
 			buf_quoted(&b[3], v[i].fr_jail);
-			buf_int(&b[4], v[i].fr_pattern);
+			buf_quoted(&b[4], v[i].fr_key);
 			good++;
 		}
 		for (k = 0; k < 5; k++)
@@ -557,7 +564,6 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	const char	*vals[2];
 	char		 after[32];
 	int64_t		 seq, start, aseq, astart, maxid, newmax, rid, t;
-	long		 pat;
 	int		 i, nt, rc = -2, added;
 
 	if (store_begin(f->f_st) == -1)
@@ -584,14 +590,13 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 			seq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 			rid = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 			t = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-			pat = strtol(PQgetvalue(r, i, 6), NULL, 10);
 			/* What another host wrote is data: re-parsed, canonical.
 			 * Older than dbpurgeage: purged here anyway, not stored. */
 			if (addr_parse(addr, strlen(addr), &a) == -1 ||
 			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
 			if ((added = store_fleet_add(f->f_st, PQgetvalue(r, i, 1), rid, seq,
-			    PQgetvalue(r, i, 5), &a, t, (int)pat)) == -1)
+			    PQgetvalue(r, i, 5), &a, t, PQgetvalue(r, i, 6))) == -1)
 				goto out;
 			*npulled += added;
 		}

@@ -70,7 +70,8 @@ record(struct ingest *in, const struct match *m, const struct addr *a, int64_t t
 	const struct jail	*j = &in->in_cfg->c_jails[m->m_jail];
 	struct ingest_fail	 f;
 
-	if (store_failure_add(in->in_st, j->j_name, a, t, m->m_pattern) == -1)
+	if (store_failure_add(in->in_st, j->j_name, a, t,
+	    j->j_fail[m->m_pattern].p_key) == -1)
 		return -1;
 	in->in_stats.is_failures++;
 	if (in->in_emit != NULL) {

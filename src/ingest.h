@@ -38,7 +38,8 @@ struct ingest_fail {
 	int64_t			 if_time;
 	const struct addr	*if_addr;
 	size_t			 if_jail;
-	int			 if_pattern;	/* index in the jail's j_fail */
+	int			 if_pattern;	/* index in the jail's j_fail (its p_key
+						 * names it: test prints that) */
 };
 
 struct ingest {

@@ -421,6 +421,7 @@ store_close(struct store *s)
 	free(s->s_jails);
 	free(s->s_fb);
 	fb_reset(s);
+	pat_forget(s);
 	free(s->s_arena);
 	free(s->s_hash);
 	free(s->s_fullnote);
@@ -432,6 +433,7 @@ int
 store_begin(struct store *s)
 {
 	fb_reset(s);	/* left from a transaction SQLite rolled back itself */
+	pat_forget(s);
 	return run(s, s->s_st[ST_BEGIN], "starting a transaction");
 }
 
@@ -449,6 +451,7 @@ store_rollback(struct store *s)
 	if (s == NULL)
 		return;
 	fb_reset(s);
+	pat_forget(s);
 	/* After SQLITE_FULL and the like, SQLite may have rolled back already. */
 	if (sqlite3_get_autocommit(s->s_db))
 		return;

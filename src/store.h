@@ -57,14 +57,17 @@ int	 store_pos_del(struct store *, const char *path);
 /* Highest failure id so far (0 if none): failures added after it are "new". */
 int	 store_failure_maxid(struct store *, int64_t *out);
 /*
- * One failure.  pattern: index in the jail's j_fail.  Inside a transaction
+ * One failure.  key: the key of the failregex that matched, as written in
+ * the config ("failregex.extra.1"), recorded as its stable id in table
+ * patterns (interned at its first failure; known ids are kept in memory
+ * until the next store_begin() or store_rollback()).  Inside a transaction
  * the row is buffered and written, sorted, by the next call that reads
  * failures or by store_commit(): an error writing it (disk full) is
  * reported by that call.  Ids of one (jail, addr) with equal times follow
  * the order of the calls; ids grow from one transaction to the next.
  */
 int	 store_failure_add(struct store *, const char *jail, const struct addr *,
-	    int64_t time, int pattern);
+	    int64_t time, const char *key);
 
 /* Every (jail, address) with a failure of id > after_id, with the earliest
  * time among those: the window is re-evaluated from there. */
@@ -263,7 +266,7 @@ struct fleetrow {
 	int64_t	 fr_time;
 	char	 fr_addr[ADDR_STRLEN];	/* as stored; "" if not a C string */
 	char	*fr_jail;
-	int	 fr_pattern;
+	char	*fr_key;	/* the failregex's key; "" if it has none */
 };
 /* The local failures with id > after_id, by id, at most max of them.
  * Caller frees with store_fleetrows_free(). */
@@ -276,7 +279,7 @@ int	 store_fleet_waiting(struct store *, int64_t after_id, int64_t *n);
  * sequence number in the shared store): 1 recorded, 0 already there
  * (a row is stored once whatever the pulls do), -1 error. */
 int	 store_fleet_add(struct store *, const char *host, int64_t rid, int64_t seq,
-	    const char *jail, const struct addr *, int64_t time, int pattern);
+	    const char *jail, const struct addr *, int64_t time, const char *key);
 
 /* A manual ban (fa_kind 'b') or an unban ('u', at fa_start) made here. */
 struct fleetact {

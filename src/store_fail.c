@@ -4,6 +4,7 @@
  * purge of old failures.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,19 @@ struct failbuf {
 	const struct fbkey	*fb_key;
 	uint32_t		 fb_seq;	/* order read */
 	int			 fb_pattern;
+};
+
+/*
+ * A (jail, key) whose patterns.id is known, in s_pats (open addressing,
+ * pt_key NULL: free): failures name their pattern by key, and this makes
+ * that an FNV hash and a strcmp, not SQL, from the second failure of a
+ * pattern on.  Kept until a transaction begins or rolls back: a rollback
+ * may have undone the row of an id interned in it.
+ */
+struct patid {
+	const char	*pt_jail;	/* one of s_jails */
+	char		*pt_key;
+	int64_t		 pt_id;
 };
 
 struct chunk {
@@ -167,13 +181,13 @@ failbuf_cmp(const void *a, const void *b)
 
 int
 failure_insert(struct store *s, const char *jail, const char *addr, int64_t time,
-    int pattern)
+    int64_t pattern)
 {
 	sqlite3_stmt	*st = s->s_st[ST_FAIL_ADD];
 
 	if (sqlite3_bind_int64(st, 1, time) != SQLITE_OK ||
 	    bind_text(st, 2, addr) != SQLITE_OK || bind_text(st, 3, jail) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 4, pattern) != SQLITE_OK)
+	    sqlite3_bind_int64(st, 4, pattern) != SQLITE_OK)
 		return bind_error(s, st, "recording a failure");
 	return run(s, st, "recording a failure");
 }
@@ -352,17 +366,122 @@ jail_intern(struct store *s, const char *jail)
 	return s->s_jails[s->s_njails++] = xstrdup(jail);
 }
 
+static size_t
+patid_hash(const char *jail, const char *key)
+{
+	return hash_fnv1a(key, strlen(key), HASH_FNV_SEED ^ (uintptr_t)jail);
+}
+
+static void
+patid_put(struct store *s, const char *jail, const char *key, int64_t id)
+{
+	struct patid	*old = s->s_pats;
+	size_t		 oldcap = s->s_patcap, i, j;
+
+	if ((s->s_npats + 1) * 2 > s->s_patcap) {
+		s->s_patcap = oldcap ? oldcap * 2 : 64;
+		s->s_pats = xcalloc(s->s_patcap, sizeof(*s->s_pats));
+		for (j = 0; j < oldcap; j++) {
+			if (old[j].pt_key == NULL)
+				continue;
+			i = patid_hash(old[j].pt_jail, old[j].pt_key);
+			while (s->s_pats[i &= s->s_patcap - 1].pt_key != NULL)
+				i++;
+			s->s_pats[i] = old[j];
+		}
+		free(old);
+	}
+	i = patid_hash(jail, key);
+	while (s->s_pats[i &= s->s_patcap - 1].pt_key != NULL)
+		i++;
+	s->s_pats[i].pt_jail = jail;
+	s->s_pats[i].pt_key = xstrdup(key);
+	s->s_pats[i].pt_id = id;
+	s->s_npats++;
+}
+
+/* pattern_id() for a jail already interned by jail_intern(). */
+static int
+patid_get(struct store *s, const char *jail, const char *key, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	if (s->s_patcap > 0)
+		for (i = patid_hash(jail, key); s->s_pats[i &= s->s_patcap - 1].pt_key != NULL;
+		    i++)
+			if (s->s_pats[i].pt_jail == jail && strcmp(s->s_pats[i].pt_key, key) == 0) {
+				*id = s->s_pats[i].pt_id;
+				return 0;
+			}
+	st = s->s_st[ST_PAT_GET];
+	if (bind_pair(st, jail, key) == -1)
+		return bind_error(s, st, "reading a pattern's id");
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		done(st);
+		st = s->s_st[ST_PAT_ADD];
+		if (bind_pair(st, jail, key) == -1)
+			return bind_error(s, st, "recording a pattern");
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		db_error(s, "recording a pattern");
+		done(st);
+		return -1;
+	}
+	*id = sqlite3_column_int64(st, 0);
+	/* A RETURNING statement is done only once stepped to its end. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		db_error(s, "recording a pattern");
+		done(st);
+		return -1;
+	}
+	done(st);
+	patid_put(s, jail, key, *id);
+	return 0;
+}
+
+int
+pattern_id(struct store *s, const char *jail, const char *key, int64_t *id)
+{
+	return patid_get(s, jail_intern(s, jail), key, id);
+}
+
+void
+pat_forget(struct store *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->s_patcap; i++)
+		free(s->s_pats[i].pt_key);
+	free(s->s_pats);
+	s->s_pats = NULL;
+	s->s_npats = s->s_patcap = 0;
+}
+
 int
 store_failure_add(struct store *s, const char *jail, const struct addr *a,
-    int64_t time, int pattern)
+    int64_t time, const char *key)
 {
 	struct failbuf	*fb;
+	const char	*ijail;
 	char		 buf[ADDR_STRLEN];
+	int64_t		 pattern;
 
 	if (a->a_family != AF_INET && a->a_family != AF_INET6)
 		return log_error("%s: recording a failure: address of family %d",
 		    s->s_path, a->a_family);
 	addr_str(a, buf, sizeof(buf));
+	ijail = jail_intern(s, jail);
+	if (patid_get(s, ijail, key, &pattern) == -1)
+		return -1;
+	/* Only an edit by hand makes an id that a buffered row cannot hold. */
+	if (pattern < INT_MIN || pattern > INT_MAX)
+		return log_error("%s: patterns: [%s] %s has id %" PRId64 ", out of range: "
+		    "fix or delete that row", s->s_path, jail, key, pattern);
 	if (sqlite3_get_autocommit(s->s_db))
 		return failure_insert(s, jail, buf, time, pattern);
 	if ((s->s_nfb == FAILBUF_MAX || fb_bytes(s) > FAILBUF_BYTES) && flush(s) == -1)
@@ -374,8 +493,8 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 	fb = &s->s_fb[s->s_nfb];
 	fb->fb_time = time;
 	fb->fb_seq = (uint32_t)s->s_nfb++;
-	fb->fb_pattern = pattern;
-	fb->fb_key = fbkey_intern(s, jail_intern(s, jail), buf);
+	fb->fb_pattern = (int)pattern;
+	fb->fb_key = fbkey_intern(s, ijail, buf);
 	return 0;
 }
 

@@ -37,7 +37,7 @@ store_fleet_outbox(struct store *s, int64_t after_id, size_t max, struct fleetro
 		if (column_str(st, 2, e->fr_addr, sizeof(e->fr_addr)) == -1)
 			e->fr_addr[0] = '\0';	/* not an address: fleet.c skips it */
 		e->fr_jail = column_dup(st, 3);
-		e->fr_pattern = sqlite3_column_int(st, 4);
+		e->fr_key = column_dup(st, 4);
 		nr++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -57,8 +57,10 @@ store_fleetrows_free(struct fleetrow *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; v != NULL && i < n; i++)
+	for (i = 0; v != NULL && i < n; i++) {
 		free(v[i].fr_jail);
+		free(v[i].fr_key);
+	}
 	free(v);
 }
 
@@ -76,11 +78,11 @@ store_fleet_waiting(struct store *s, int64_t after_id, int64_t *n)
 
 int
 store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
-    const char *jail, const struct addr *a, int64_t time, int pattern)
+    const char *jail, const struct addr *a, int64_t time, const char *key)
 {
 	sqlite3_stmt	*st = s->s_st[ST_FLEET_KNOWN];
 	char		 buf[ADDR_STRLEN];
-	int64_t		 known;
+	int64_t		 known, pattern;
 
 	if (a->a_family != AF_INET && a->a_family != AF_INET6)
 		return log_error("%s: recording a pulled failure: address of family %d",
@@ -94,7 +96,8 @@ store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
 	if (known > 0)
 		return 0;
 	addr_str(a, buf, sizeof(buf));
-	if (failure_insert(s, jail, buf, time, pattern) == -1)
+	if (pattern_id(s, jail, key, &pattern) == -1 ||
+	    failure_insert(s, jail, buf, time, pattern) == -1)
 		return -1;
 	st = s->s_st[ST_FLEET_PUT];
 	if (sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->s_db)) != SQLITE_OK ||

@@ -31,6 +31,8 @@ enum stmt {
 	ST_POS_EACH,
 	ST_POS_DEL,
 	ST_FAIL_MAXID,
+	ST_PAT_GET,
+	ST_PAT_ADD,
 	ST_FAIL_ADD,
 	ST_FAIL_ADDN,
 	ST_TOUCHED,
@@ -76,6 +78,7 @@ enum stmt {
 };
 
 struct failbuf;
+struct patid;
 struct chunk;
 struct fbkey;
 
@@ -87,6 +90,8 @@ struct store {
 	size_t		 s_nfb, s_fbcap;
 	char		**s_jails;	/* jail names seen, for s_fb */
 	size_t		 s_njails;
+	struct patid	*s_pats;	/* (jail, key) -> patterns.id known */
+	size_t		 s_npats, s_patcap;	/* s_patcap: a power of 2, or 0 */
 	struct chunk	*s_arena;	/* the fbkeys of s_fb */
 	size_t		 s_nchunks;
 	const struct fbkey **s_hash;	/* the fbkeys in s_arena, open addressing */
@@ -113,7 +118,12 @@ int	 flush(struct store *);
 #define FAILBUF_ROWS	256	/* rows per INSERT statement when flushing */
 const char *failn_sql(char *buf, size_t len);
 int	 failure_insert(struct store *, const char *jail, const char *addr,
-	    int64_t time, int pattern);
+	    int64_t time, int64_t pattern);
+/* The id in patterns of (jail, key), interned at its first use (an
+ * INSERT inside the caller's transaction, if any); 0 or -1. */
+int	 pattern_id(struct store *, const char *jail, const char *key, int64_t *id);
+/* Forget the ids known (a rollback may have undone their rows); free. */
+void	 pat_forget(struct store *);
 
 /* store_ban.c: the canonical text of an address given by a caller, or -1
  * (reported, with what). */

@@ -25,7 +25,9 @@
  * STORE_VERSION, from nothing; upgrade[v] takes a database of version v - 1
  * to version v: first its u_sql ("ALTER TABLE ..."), then the statements
  * of SCHEMA_SQL that create the tables and indexes named in u_create, so
- * that an upgraded file holds the very text a new one does.  Views hold
+ * that an upgraded file holds the very text a new one does, then its
+ * u_then (filling what u_create made).  Each step is self-contained: it
+ * reads and writes only what its own version adds or changes.  Views hold
  * no data: after the steps every view is dropped and the views of
  * SCHEMA_SQL are created anew.  To make version N: change sql/schema.sql,
  * set STORE_VERSION to N, add upgrade[N], keep a copy of the old schema
@@ -34,7 +36,7 @@
  * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	3
+#define STORE_VERSION	4
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -42,14 +44,25 @@
 struct upgrade {
 	const char	*u_sql;		/* run first; NULL if none */
 	const char	*u_create[8];	/* objects of SCHEMA_SQL to create */
+	const char	*u_then;	/* run last; NULL if none */
 };
 
 static const struct upgrade upgrade[STORE_VERSION + 1] = {
-	{ NULL, { NULL } },		/* 0: no database */
-	{ NULL, { NULL } },		/* 1: created by SCHEMA_SQL */
-	{ NULL, { "scanned", "meta", NULL } },	/* 2: scan dedupe, meta; offenders.filters */
+	{ NULL, { NULL }, NULL },	/* 0: no database */
+	{ NULL, { NULL }, NULL },	/* 1: created by SCHEMA_SQL */
+	{ NULL, { "scanned", "meta", NULL }, NULL },	/* 2: scan dedupe, meta; offenders.filters */
 	{ NULL, { "fleet_origin", "fleet_origin_rid", "fleet_ban_origin",
-	    "fleet_ban_origin_rid", "fleet_lifts", "bans_lifted", NULL } },	/* 3: fleet mode */
+	    "fleet_ban_origin_rid", "fleet_lifts", "bans_lifted", NULL }, NULL },	/* 3: fleet mode */
+	/*
+	 * 4: failures.pattern names a key of table patterns.  Until now it
+	 * was the place of the pattern in the jail's active list when the
+	 * row was read, which the config of today cannot give back (it may
+	 * have gained patterns since): place N becomes the key "#N" with id
+	 * N, so that no row of failures is rewritten.
+	 */
+	{ NULL, { "patterns", NULL },
+	    "INSERT INTO patterns (jail, id, key) SELECT DISTINCT jail, pattern, "
+	    "'#' || pattern FROM failures" },
 };
 
 /*
@@ -76,6 +89,11 @@ static const char *const stmt_sql[ST__N] = {
 	    "ORDER BY path",
 	[ST_POS_DEL] = "DELETE FROM positions WHERE path = ?1",
 	[ST_FAIL_MAXID] = "SELECT max(id) FROM failures",
+	/* The id of a (jail, key) of patterns; a new key takes its jail's next. */
+	[ST_PAT_GET] = "SELECT id FROM patterns WHERE jail = ?1 AND key = ?2",
+	[ST_PAT_ADD] =
+	    "INSERT INTO patterns (jail, id, key) SELECT ?1, coalesce(max(id) + 1, 1), ?2 "
+	    "FROM patterns WHERE jail = ?1 RETURNING id",
 	[ST_FAIL_ADD] =
 	    "INSERT INTO failures (time, address, jail, pattern) VALUES (?1, ?2, ?3, ?4)",
 	[ST_FAIL_ADDN] = NULL,	/* FAILBUF_ROWS of (?, ?, ?, ?): failn_sql() */
@@ -182,7 +200,9 @@ static const char *const stmt_sql[ST__N] = {
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	/* Fleet mode: the failures read here (no fleet_origin row) after ?1. */
 	[ST_FLEET_OUTBOX] =
-	    "SELECT f.id, f.time, f.address, f.jail, f.pattern FROM failures f "
+	    "SELECT f.id, f.time, f.address, f.jail, coalesce(p.key, '#' || f.pattern) "
+	    "FROM failures f "
+	    "LEFT JOIN patterns p ON p.jail = f.jail AND p.id = f.pattern "
 	    "WHERE f.id > ?1 AND NOT EXISTS (SELECT 1 FROM fleet_origin o "
 	    "WHERE o.id = f.id) ORDER BY f.id LIMIT ?2",
 	[ST_FLEET_WAITING] =
@@ -386,7 +406,9 @@ db_setup(struct store *s)
 			}
 			if ((upgrade[v].u_sql != NULL &&
 			    exec(s, upgrade[v].u_sql, "upgrading the tables") == -1) ||
-			    schema_create(s, upgrade[v].u_create, 0) == -1)
+			    schema_create(s, upgrade[v].u_create, 0) == -1 ||
+			    (upgrade[v].u_then != NULL &&
+			    exec(s, upgrade[v].u_then, "upgrading the tables") == -1))
 				goto out_rollback;
 		}
 		if (drop_views(s) == -1 || schema_create(s, NULL, 1) == -1)

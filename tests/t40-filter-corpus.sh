@@ -2,8 +2,8 @@
 # t40-filter-corpus.sh -- mailban's own sample lines for every shipped
 # pattern: tests/filter/NAME.log through `mailban test --format tsv` must
 # give exactly NAME.tsv (one row per failure: line, time, address, filter,
-# pattern index).  NAME.args, if present, holds extra options (e.g.
-# --filter sendmail-reject:aggressive).  A case without .tsv fails; no case
+# the pattern's key, e.g. failregex.extra.1).  NAME.args, if present, holds
+# extra options (e.g. --filter sendmail-reject:aggressive).  A case without .tsv fails; no case
 # at all fails.
 . tests/lib.sh
 cases=0

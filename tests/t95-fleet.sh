@@ -74,7 +74,7 @@ ok_rc "mx1 first, no tables yet: exit 0" 0 run mx1 10:00:00
 ok_eq "one warning naming the cause" "mailban: fleet: creating the tables (as the database owner: see mailban(8)): permission denied for schema public; local bans go on, the next run catches up (0 failures waiting to be pushed)" \
     "$(cat "$T/.out")"
 ok_eq "the owner's run creates them, silently" "" "$(run owner 10:00:00 2>&1)"
-ok_eq "version 1 recorded" "1" "$(shared 'SELECT version FROM fleet_version')"
+ok_eq "version 2 recorded" "2" "$(shared 'SELECT version FROM fleet_version')"
 
 # 2. 2 failures on each host of one attacker (maxretry 3): no host alone
 #    bans it; once shared, each host's next run bans it, all alike
@@ -102,6 +102,10 @@ ok_eq "pulled rows are never pushed back" "0" "$(shared "SELECT count(*) FROM fl
 ok_eq "a second pass changes nothing" "||6" "$(run mx2 10:07:00 2>&1)|$(run mx3 10:07:00 2>&1)|$(shared 'SELECT count(*) FROM fleet_failures')"
 ok_eq "each host holds 6 failures, 4 of them pulled with their origin" "6|4|6|4|6|4" \
     "$(for h in mx1 mx2 mx3; do q $h 'select count(*) from failures'; q $h 'select count(*) from fleet_origin'; done | paste -sd'|')"
+ok_eq "the shared rows name the pattern by key" "failregex.1" \
+    "$(shared 'SELECT DISTINCT pattern FROM fleet_failures')"
+ok_eq "each host stores the pulled rows under that key" "failregex.1|failregex.1|failregex.1" \
+    "$(for h in mx1 mx2 mx3; do q $h 'select distinct pattern from failures_named'; done | paste -sd'|')"
 
 # 3. status: this host, waiting rows, every host seen with its last push
 run mx1 10:08:00
@@ -252,3 +256,22 @@ printf 'Dec 30 10:50:0%d mx3 sm-mta[9]: 5CQA000%dq00000%d: ruleset=check_rcpt, a
 ok_eq "mx3 with reused ids: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:51:00Z 2>&1)"
 ok_eq "the ids restarted at 1" "1|2" "$(q mx3 "select group_concat(id, '|') from (select id from failures order by id)")"
 ok_eq "both pushed" "mx3|2" "$(shared "SELECT host, count(DISTINCT rid) FROM fleet_failures WHERE address = '198.51.100.97' GROUP BY host")"
+
+# 11. a shared store of version 1 (pattern: the index of the failregex in
+#     the pushing host's active list) is upgraded in place by the owner's
+#     run: an index N becomes "#N", as in the local store, and pulls keep it
+su_psql "CREATE DATABASE mailban_v1 OWNER mailban" > /dev/null
+printf '*:*:mailban_v1:mailban:owner-pw\n' >> "$T/pgpass"
+v1() { PGPASSFILE=$T/pgpass $PSQL -X -q -A -t -h "$PG" -U mailban -d mailban_v1 "$@" 2>&1; }
+ok_eq "a version-1 store" "" "$(v1 -f sql/fleet.sql && v1 -c "
+ALTER TABLE fleet_failures ALTER COLUMN pattern TYPE integer USING 0;
+UPDATE fleet_version SET version = 1;
+INSERT INTO fleet_failures (host, rid, time, address, jail, pattern)
+    VALUES ('mx9', 1, 1795687200, '192.0.2.9', 'sendmail-reject', 23)")"
+host owner1 mailban
+sed -i 's|dbname=mailban |dbname=mailban_v1 |' "$T/owner1.conf"
+ok_eq "the owner's run upgrades it, silently" "" "$(run owner1 10:00:00 2>&1)"
+ok_eq "version 2, pattern text, index 23 named #23" "2|text|#23" \
+    "$(v1 -c "SELECT (SELECT max(version) FROM fleet_version), (SELECT data_type FROM information_schema.columns WHERE table_name = 'fleet_failures' AND column_name = 'pattern'), (SELECT pattern FROM fleet_failures WHERE host = 'mx9')" | tr -d ' ')"
+ok_eq "pulled under that key" "192.0.2.9|sendmail-reject|#23" \
+    "$(q owner1 'select address, jail, pattern from failures_named')"

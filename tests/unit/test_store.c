@@ -211,7 +211,7 @@ add(struct store *s, const char *jail, const char *addr, int64_t t)
 {
 	struct addr	a = A(addr);
 
-	assert_int_equal(store_failure_add(s, jail, &a, t, 0), 0);
+	assert_int_equal(store_failure_add(s, jail, &a, t, "failregex"), 0);
 }
 
 /* store_open() must fail with exactly this message (and *out NULL). */
@@ -233,7 +233,7 @@ assert_open_fails(const char *path, int flags, const char *want)
 /* ---- opening ---- */
 
 static void
-create_makes_a_0600_wal_database_at_version_3(void **state)
+create_makes_a_0600_wal_database_at_version_4(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*s = open_new(fx);
@@ -243,16 +243,16 @@ create_makes_a_0600_wal_database_at_version_3(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	store_close(s);
 	assert_dump(fx->db, "SELECT * FROM pragma_user_version, pragma_application_id, "
-	    "pragma_journal_mode, pragma_auto_vacuum", "3|1296843342|wal|2\n");
+	    "pragma_journal_mode, pragma_auto_vacuum", "4|1296843342|wal|2\n");
 	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
 	    "'sqlite_%' ORDER BY type, name",
 	    "index|bans_active\nindex|bans_lifted\nindex|bans_window\nindex|failures_ban\n"
 	    "index|failures_window\nindex|fleet_ban_origin_rid\nindex|fleet_origin_rid\n"
 	    "index|pending_addr\nindex|pending_qid\n"
 	    "index|pending_time\ntable|bans\n"
-	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_origin\ntable|meta\ntable|pending\ntable|positions\ntable|runs\n"
+	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_origin\ntable|meta\ntable|patterns\ntable|pending\ntable|positions\ntable|runs\n"
 	    "table|scanned\nview|active_bans\nview|ban_history\n"
-	    "view|offenders\n");
+	    "view|failures_named\nview|offenders\n");
 }
 
 static void
@@ -294,12 +294,12 @@ newer_user_version_is_refused(void **state)
 	char		*want;
 
 	store_close(open_new(fx));
-	raw(fx->db, "PRAGMA user_version = 4");
-	want = fmt("mailban: %s: was written by a newer mailban (schema version 4; "
-	    "this one knows up to 3): upgrade mailban\n", fx->db);
+	raw(fx->db, "PRAGMA user_version = 5");
+	want = fmt("mailban: %s: was written by a newer mailban (schema version 5; "
+	    "this one knows up to 4): upgrade mailban\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
-	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
 	free(want);
 }
 
@@ -354,7 +354,7 @@ missing_column_is_a_schema_mismatch(void **state)
 
 	store_close(open_new(fx));
 	raw(fx->db, "ALTER TABLE runs DROP COLUMN ms");
-	want = fmt("mailban: %s: the tables do not match schema version 3 (table runs "
+	want = fmt("mailban: %s: the tables do not match schema version 4 (table runs "
 	    "has no column named ms): move it away to start afresh\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	free(want);
@@ -379,7 +379,7 @@ empty_file_is_created_only_with_create(void **state)
 	free(want);
 	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "3\n");
+	assert_dump(fx->db, "PRAGMA user_version", "4\n");
 }
 
 static void
@@ -573,15 +573,15 @@ failures_are_stored_as_canonical_text(void **state)
 	assert_int_equal(store_failure_maxid(s, &id), 0);
 	assert_int_equal(id, 0);
 	assert_int_equal(store_begin(s), 0);
-	assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0, 2), 0);
-	assert_int_equal(store_failure_add(s, "sendmail-reject", &m, T0 - 5, 0), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0, "failregex.3"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &m, T0 - 5, "failregex"), 0);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(store_failure_maxid(s, &id), 0);
 	assert_int_equal(id, 2);
 	store_close(s);
 	assert_dump(fx->db, "SELECT * FROM failures ORDER BY id",
-	    "1|1764151200|2001:db8::7|sendmail-auth|2|-\n"
-	    "2|1764151195|192.0.2.9|sendmail-reject|0|-\n");
+	    "1|1764151200|2001:db8::7|sendmail-auth|1|-\n"
+	    "2|1764151195|192.0.2.9|sendmail-reject|1|-\n");
 }
 
 static void
@@ -684,8 +684,8 @@ many_failures_in_one_transaction_are_all_recorded_once_in_order(void **state)
 	struct store	*s = open_new(fx);
 	const char	*jail[] = { "sendmail-auth", "sendmail-reject" };
 	struct addr	 a[7];
-	int64_t		 i, id, N = 262144 + 2 * 256 + 3;
-	char		 text[ADDR_STRLEN];
+	int64_t		 i, id, sum = 0, N = 262144 + 2 * 256 + 3;
+	char		 text[ADDR_STRLEN], key[32];
 	char		*want;
 
 	for (i = 0; i < 7; i++) {
@@ -693,20 +693,29 @@ many_failures_in_one_transaction_are_all_recorded_once_in_order(void **state)
 		a[i] = A(text);
 	}
 	assert_int_equal(store_begin(s), 0);
-	for (i = 0; i < N; i++)
+	/*
+	 * The group of i (equal jail, address, time) is i mod lcm(14, 1000):
+	 * its members are 7000 apart, so the key "k" i / 7000 tells their
+	 * order, and its id grows with it (interned in that order).
+	 */
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "k%d", (int)(i / 7000));
+		sum += i / 7000;
 		assert_int_equal(store_failure_add(s, jail[i % 2], &a[i % 7],
-		    T0 + (i * 7919) % 1000, (int)i), 0);
+		    T0 + (i * 7919) % 1000, key), 0);
+	}
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(store_failure_maxid(s, &id), 0);
 	assert_int_equal(id, N);
 	store_close(s);
-	want = fmt("%" PRId64 "|%" PRId64 "\n", N, N * (N - 1) / 2);
-	assert_dump(fx->db, "SELECT count(*), sum(pattern) FROM failures", want);
+	want = fmt("%" PRId64 "|%" PRId64 "\n", N, sum);
+	assert_dump(fx->db, "SELECT count(*), sum(CAST(substr(p.key, 2) AS INTEGER)) "
+	    "FROM failures f JOIN patterns p ON p.jail = f.jail AND p.id = f.pattern", want);
 	free(want);
 	/*
-	 * Equal (jail, address, time): ids in the order read (pattern = i).
-	 * The group of i is i mod lcm(14, 1000), so N - 7000 rows have a
-	 * predecessor in their group, and none may come before it.
+	 * Equal (jail, address, time): ids in the order read (pattern ids
+	 * grow with it).  N - 7000 rows have a predecessor in their group,
+	 * and none may come before it.
 	 */
 	assert_dump(fx->db, "SELECT count(*), sum(pattern < pp) FROM (SELECT pattern, "
 	    "lag(pattern) OVER (PARTITION BY jail, address, time ORDER BY id) AS pp "
@@ -1124,7 +1133,7 @@ purge_of_many_rows_returns_the_space(void **state)
 
 	assert_int_equal(store_begin(s), 0);
 	for (i = 0; i < 100000; i++)
-		assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0 + i, 0), 0);
+		assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0 + i, "failregex"), 0);
 	assert_int_equal(store_commit(s), 0);
 	assert_dump(fx->db, "SELECT page_count > 1000 FROM pragma_page_count", "1\n");
 	assert_int_equal(store_begin(s), 0);
@@ -1132,7 +1141,8 @@ purge_of_many_rows_returns_the_space(void **state)
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(n, 99990);
 	store_close(s);
-	after = dump(fx->db, "SELECT page_count < 30, freelist_count FROM pragma_page_count, "
+	/* 30 pages, 3 of them those of table patterns (and its 2 keys). */
+	after = dump(fx->db, "SELECT page_count < 33, freelist_count FROM pragma_page_count, "
 	    "pragma_freelist_count");
 	assert_string_equal(after, "1|0\n");
 	free(after);
@@ -1186,6 +1196,8 @@ large_transaction_peak_rss_grows_by_at_most_12_mb(void **state)
 	struct store	*s;
 	struct addr	 a;
 	char		 text[ADDR_STRLEN];
+	const char	*keys[] = { "failregex", "failregex.2", "failregex.extra.1",
+	    "failregex.aggressive.1" };
 	pid_t		 pid;
 	int		 i, status, ok;
 
@@ -1202,7 +1214,7 @@ large_transaction_peak_rss_grows_by_at_most_12_mb(void **state)
 			    "198.51.100", i * 7 % 250);
 			ok = addr_parse(text, strlen(text), &a) == 0 &&
 			    store_failure_add(s, i % 3 ? "sendmail-auth" : "sendmail-reject",
-			    &a, T0 + i / 20, i % 4) == 0;
+			    &a, T0 + i / 20, keys[i % 4]) == 0;
 		}
 		ok = ok && store_commit(s) == 0;
 		store_close(s);
@@ -1778,7 +1790,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	make_v1(fx->db);
 	rows = dump(fx->db, V1_ROWS);
 	assert_int_equal(strlen(rows) > 400, 1);
-	want = fmt("mailban: %s: schema version 1 is older than this mailban's 3 "
+	want = fmt("mailban: %s: schema version 1 is older than this mailban's 4 "
 	    "(a mailban run upgrades it)\n", fx->db);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
 	free(want);
@@ -1788,7 +1800,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	assert_int_equal(store_scanned_put(s, 7, 10, 10, "mail.log.1"), 0);
 	assert_int_equal(store_scanned_get(s, 7, 10, &off), 1);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "3\n");
+	assert_dump(fx->db, "PRAGMA user_version", "4\n");
 	assert_dump(fx->db, V1_ROWS, rows);
 	assert_dump(fx->db, "SELECT name FROM pragma_table_info('offenders')",
 	    "address\nfailures\nfirst_seen\nlast_seen\nbans\nfilters\n");
@@ -1845,7 +1857,7 @@ version_2_file_is_upgraded_to_3_with_the_fleet_table(void **state)
 	    "(1764151200, '192.0.2.7', 'sendmail-auth', 0)");
 	assert_int_equal(store_open(fx->db, 0, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "3\n");
+	assert_dump(fx->db, "PRAGMA user_version", "4\n");
 	assert_dump(fx->db, "SELECT id, time, address FROM failures",
 	    "1|1764151200|192.0.2.7\n");
 	assert_dump(fx->db, "SELECT count(*) FROM fleet_origin", "0\n");
@@ -1858,6 +1870,124 @@ version_2_file_is_upgraded_to_3_with_the_fleet_table(void **state)
 	free(b);
 	free(fresh);
 	free(schema);
+}
+
+/*
+ * A file as mailban 3 left it (tests/db/v3.sql): failures.pattern was the
+ * index of the failregex in the jail's active list then, which no one can
+ * map back to a key (the config has changed since, or not: unknowable).
+ * The upgrade names index N "#N" (patterns row (jail, N, "#N")), so that
+ * the old rows keep their numbers, and new keys get new ids after them.
+ */
+static void
+version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	struct addr	 a = A("192.0.2.7");
+	char		*schema = slurp_schema(3), *fresh = fmt("%s/other.db", fx->dir);
+	char		*a1, *b1;
+
+	raw(fx->db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL");
+	raw(fx->db, schema);
+	raw(fx->db, "PRAGMA application_id = 1296843342; PRAGMA user_version = 3;"
+	    "INSERT INTO failures (time, address, jail, pattern) VALUES "
+	    "(1764151200, '192.0.2.7', 'sendmail-auth', 0),"
+	    "(1764151201, '192.0.2.7', 'sendmail-reject', 10),"
+	    "(1764151202, '192.0.2.8', 'sendmail-reject', 10),"
+	    "(1764151203, '192.0.2.8', 'sendmail-reject', 3)");
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	store_close(s);
+	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "SELECT id, jail, pattern FROM failures ORDER BY id",
+	    "1|sendmail-auth|0\n2|sendmail-reject|10\n3|sendmail-reject|10\n"
+	    "4|sendmail-reject|3\n");
+	assert_dump(fx->db, "SELECT jail, id, key FROM patterns ORDER BY jail, id",
+	    "sendmail-auth|0|#0\nsendmail-reject|3|#3\nsendmail-reject|10|#10\n");
+	assert_dump(fx->db, "SELECT id, time_utc, address, jail, pattern FROM "
+	    "failures_named ORDER BY id",
+	    "1|2025-11-26 10:00:00|192.0.2.7|sendmail-auth|#0\n"
+	    "2|2025-11-26 10:00:01|192.0.2.7|sendmail-reject|#10\n"
+	    "3|2025-11-26 10:00:02|192.0.2.8|sendmail-reject|#10\n"
+	    "4|2025-11-26 10:00:03|192.0.2.8|sendmail-reject|#3\n");
+	/* A key seen after the upgrade: the next id of its jail. */
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0 + 9,
+	    "failregex.extra.1"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0 + 9, "failregex"), 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT f.id, f.pattern, p.key FROM failures f JOIN patterns p "
+	    "ON p.jail = f.jail AND p.id = f.pattern WHERE f.id > 4 ORDER BY f.id",
+	    "5|11|failregex.extra.1\n6|1|failregex\n");
+	assert_int_equal(store_open(fresh, STORE_CREATE, &s), 0);
+	store_close(s);
+	a1 = dump(fx->db, SHAPE);
+	b1 = dump(fresh, SHAPE);
+	assert_string_equal(a1, b1);
+	free(a1);
+	free(b1);
+	free(fresh);
+	free(schema);
+}
+
+/*
+ * A failure is recorded with the key of its failregex and comes back with
+ * it; a key keeps its id across runs (connections), whatever else the
+ * config gains, and a key of another jail is another pattern.
+ */
+static void
+failures_recorded_with_a_key_come_back_with_it(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct addr	 a = A("192.0.2.7");
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0,
+	    "failregex.extra.1"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0 + 1, "failregex.2"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-auth", &a, T0 + 2,
+	    "failregex.extra.1"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0 + 3,
+	    "failregex.extra.1"), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	/* The next run: a new pattern first, then the old keys again. */
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0 + 4, "failregex.24"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0 + 5,
+	    "failregex.extra.1"), 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, jail, pattern FROM failures_named ORDER BY id",
+	    "1|sendmail-auth|failregex.extra.1\n2|sendmail-reject|failregex.extra.1\n"
+	    "3|sendmail-reject|failregex.2\n4|sendmail-reject|failregex.extra.1\n"
+	    "5|sendmail-reject|failregex.24\n6|sendmail-reject|failregex.extra.1\n");
+	assert_dump(fx->db, "SELECT jail, id, key FROM patterns ORDER BY jail, id",
+	    "sendmail-auth|1|failregex.extra.1\nsendmail-reject|1|failregex.extra.1\n"
+	    "sendmail-reject|2|failregex.2\nsendmail-reject|3|failregex.24\n");
+	/* The ids: one per (jail, key), in the order first seen. */
+	assert_dump(fx->db, "SELECT group_concat(pattern) FROM (SELECT pattern FROM "
+	    "failures ORDER BY id)", "1,1,2,1,3,1\n");
+}
+
+/* A rollback takes the patterns it interned along: no id left dangling. */
+static void
+rollback_forgets_the_patterns_it_interned(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct addr	 a = A("192.0.2.7");
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0, "failregex.9"), 0);
+	store_rollback(s);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0, "failregex.3"), 0);
+	assert_int_equal(store_failure_add(s, "sendmail-reject", &a, T0, "failregex.9"), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, pattern FROM failures_named ORDER BY id",
+	    "1|failregex.3\n2|failregex.9\n");
 }
 
 /* ---- fleet mode: what is pushed, what was pulled ---- */
@@ -1874,11 +2004,13 @@ fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once(void **state)
 
 	assert_int_equal(store_begin(s), 0);
 	add(s, "sendmail-auth", "192.0.2.7", T0);
-	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &a, T0 + 5, 1), 1);
+	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &a, T0 + 5,
+	    "failregex.extra.1"), 1);
 	add(s, "sendmail-auth", "192.0.2.8", T0 + 9);
 	/* The same row of mx2 again (a pull repeated after a kill): nothing. */
-	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &b, T0 + 6, 1), 0);
-	assert_int_equal(store_fleet_add(s, "mx3", 41, 1001, "other", &b, T0 + 7, 0), 1);
+	assert_int_equal(store_fleet_add(s, "mx2", 41, 1000, "sendmail-auth", &b, T0 + 6,
+	    "failregex.extra.1"), 0);
+	assert_int_equal(store_fleet_add(s, "mx3", 41, 1001, "other", &b, T0 + 7, "#4"), 1);
 	assert_int_equal(store_commit(s), 0);
 	assert_dump(fx->db, "SELECT f.id, f.address, f.jail, f.time - 1764151200, o.host, "
 	    "o.rid, o.seq FROM failures f LEFT JOIN fleet_origin o USING (id) ORDER BY f.id",
@@ -1886,11 +2018,16 @@ fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once(void **state)
 	    "2|2001:db8::7|sendmail-auth|5|mx2|41|1000\n"
 	    "3|192.0.2.8|sendmail-auth|9|-|-|-\n"
 	    "4|198.51.100.9|other|7|mx3|41|1001\n");
+	/* A pulled row keeps the key its host read it with. */
+	assert_dump(fx->db, "SELECT id, jail, pattern FROM failures_named ORDER BY id",
+	    "1|sendmail-auth|failregex\n2|sendmail-auth|failregex.extra.1\n"
+	    "3|sendmail-auth|failregex\n4|other|#4\n");
 	assert_int_equal(store_fleet_outbox(s, 0, 10, &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].fr_id, 1);
 	assert_string_equal(v[0].fr_addr, "192.0.2.7");
 	assert_string_equal(v[0].fr_jail, "sendmail-auth");
+	assert_string_equal(v[0].fr_key, "failregex");
 	assert_int_equal(v[0].fr_time, T0);
 	assert_int_equal(v[1].fr_id, 3);
 	store_fleetrows_free(v, n);
@@ -1955,11 +2092,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_the_data_and_does_not_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_file_without_create_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_2_file_is_upgraded_to_3_with_the_fleet_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder, setup, teardown),
+		cmocka_unit_test_setup_teardown(failures_recorded_with_a_key_come_back_with_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(rollback_forgets_the_patterns_it_interned, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_actions_out_lists_bans_and_unbans_made_here_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_is_refused_and_left_alone, setup, teardown),

@@ -22,12 +22,19 @@
  *    or changes (meta fleet_problem) and one when it clears; local
  *    protection never waits for it.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -53,6 +60,17 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = { NULL, NULL };
 #define PUSH_BATCH	5000
 #define PULL_BATCH	5000
 #define PURGE_EVERY	3600
+/*
+ * The whole fleet step (connecting included) ends within DEADLINE_S: a
+ * server, a network or a proxy that stops answering must not hold the
+ * run lock.  The server gives up a statement before that (STMT_MS), the
+ * kernel a dead TCP peer (keepalives, tcp_user_timeout).  A query past
+ * the deadline is cancelled (at most CANCEL_MS more) and the connection
+ * closed.
+ */
+#define DEADLINE_S	20
+#define STMT_MS		"15000"
+#define CANCEL_MS	2000
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
@@ -60,6 +78,10 @@ struct fleet {
 	const struct config	*f_cfg;
 	struct store		*f_st;
 	PGconn			*f_pg;
+	struct timespec		 f_deadline;	/* CLOCK_MONOTONIC */
+	int			 f_dead;	/* 1 the deadline passed (f_pg closed);
+						 * -1 for stalled() to finish */
+	int64_t			 f_changed;	/* pulled bans and unbans applied */
 	char			 f_err[512];	/* the problem, one line */
 };
 
@@ -140,6 +162,132 @@ pgerr(struct fleet *f, const PGresult *r)
 	return m;
 }
 
+/* Milliseconds left before the deadline (0 when past). */
+static int
+ms_left(const struct fleet *f)
+{
+	struct timespec	t;
+	int64_t		ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ms = (int64_t)(f->f_deadline.tv_sec - t.tv_sec) * 1000 +
+	    (f->f_deadline.tv_nsec - t.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* Wait until the socket is ready for ev or the deadline: 0, or -1. */
+static int
+wait_sock(struct fleet *f, short ev)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	if ((pfd.fd = PQsocket(f->f_pg)) < 0)
+		return -1;
+	pfd.events = ev;
+	do {
+		pfd.revents = 0;
+		r = poll(&pfd, 1, ms_left(f));
+	} while (r == -1 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * Cancel the query in progress: PQcancel() of libpq 15 may block (a
+ * connect to a host that does not answer), so it runs in a child given
+ * CANCEL_MS; the server's statement_timeout ends the query anyway.
+ */
+static void
+cancel_query(struct fleet *f)
+{
+	PGcancel	*c = PQgetCancel(f->f_pg);
+	char		 e[256];
+	pid_t		 pid;
+	int		 i, status;
+
+	if (c == NULL)
+		return;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		PQcancel(c, e, sizeof(e));
+		_exit(0);
+	}
+	PQfreeCancel(c);
+	if (pid == -1)
+		return;
+	for (i = 0; i < CANCEL_MS / 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) != 0)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* The deadline passed: cancel, close, and say so (once). */
+static void
+stalled(struct fleet *f, const char *what)
+{
+	if (!f->f_dead) {
+		cancel_query(f);
+		PQfinish(f->f_pg);
+		f->f_pg = NULL;
+		f->f_dead = 1;
+	}
+	problem(f, "%s: no answer within %d s (the server or the network stalls)",
+	    what, DEADLINE_S);
+}
+
+/*
+ * Send a statement and wait for its results, within the deadline: the
+ * last result (the first error, if any), or NULL (f_dead set when the
+ * deadline passed).
+ */
+static PGresult *
+pg_exec(struct fleet *f, const char *sql, int n, const char *const *vals)
+{
+	PGresult	*r, *last = NULL;
+	int		 fl;
+
+	if (f->f_dead || f->f_pg == NULL)
+		return NULL;
+	if (!(n == 0 && vals == NULL ? PQsendQuery(f->f_pg, sql) :
+	    PQsendQueryParams(f->f_pg, sql, n, NULL, vals, NULL, NULL, 0)))
+		return NULL;
+	while ((fl = PQflush(f->f_pg)) == 1) {
+		if (wait_sock(f, POLLIN | POLLOUT) == -1)
+			goto stall;
+		if (!PQconsumeInput(f->f_pg))
+			return NULL;
+	}
+	if (fl == -1)
+		return NULL;
+	for (;;) {
+		while (PQisBusy(f->f_pg)) {
+			if (wait_sock(f, POLLIN) == -1)
+				goto stall;
+			if (!PQconsumeInput(f->f_pg)) {
+				PQclear(last);
+				return NULL;
+			}
+		}
+		if ((r = PQgetResult(f->f_pg)) == NULL)
+			return last;
+		if (last != NULL && (PQresultStatus(last) == PGRES_FATAL_ERROR ||
+		    PQresultStatus(last) == PGRES_NONFATAL_ERROR)) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(last);
+		last = r;
+	}
+stall:
+	PQclear(last);
+	f->f_dead = -1;		/* stalled() finishes it */
+	return NULL;
+}
+
 /* Run a statement; -1 (problem set) unless it returned `want`. */
 static PGresult *
 pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int n,
@@ -147,8 +295,15 @@ pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int 
 {
 	PGresult	*r;
 
-	r = n == 0 && vals == NULL ? PQexec(f->f_pg, sql) :
-	    PQexecParams(f->f_pg, sql, n, NULL, vals, NULL, NULL, 0);
+	r = pg_exec(f, sql, n, vals);
+	if (f->f_dead) {
+		if (f->f_dead == -1) {
+			f->f_dead = 0;
+			stalled(f, what);
+		}
+		PQclear(r);
+		return NULL;
+	}
 	if (r == NULL || PQresultStatus(r) != want) {
 		problem(f, "%s: %s", what, pgerr(f, r));
 		PQclear(r);
@@ -169,8 +324,12 @@ pg_ok(struct fleet *f, const char *what, const char *sql, int n, const char *con
 static void
 pg_rollback(struct fleet *f)
 {
-	if (PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
-		PQclear(PQexec(f->f_pg, "ROLLBACK"));
+	if (!f->f_dead && f->f_pg != NULL && PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
+		PQclear(pg_exec(f, "ROLLBACK", 0, NULL));
+	if (f->f_dead == -1) {
+		f->f_dead = 0;
+		stalled(f, "rolling back");
+	}
 }
 
 /* A meta value as a number (0 when absent); -1 on a database error. */
@@ -199,23 +358,44 @@ meta_put_int(struct store *st, const char *key, int64_t v)
 }
 
 /*
- * Connect.  connect_timeout and statement_timeout come first so that the
- * conninfo may override them: a cron run must not hang on a dead server.
+ * Connect, within the deadline (libpq's asynchronous connection).  The
+ * keepalives come first so that the conninfo may override them; the
+ * statement timeout is SET after connecting (an options= of the conninfo
+ * would replace one given as options).
  */
 static int
 connect_pg(struct fleet *f)
 {
-	const char *const kw[] = { "connect_timeout", "options",
+	const char *const kw[] = { "connect_timeout", "keepalives", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
 	    "fallback_application_name", "dbname", NULL };
-	const char *const val[] = { "5", "-c statement_timeout=30000",
+	const char *const val[] = { "5", "1", "10", "5", "3", "20000",
 	    "mailban", f->f_cfg->c_fleet, NULL };
+	PostgresPollingStatusType	 ps = PGRES_POLLING_WRITING;
 
-	f->f_pg = PQconnectdbParams(kw, val, 1);
+	clock_gettime(CLOCK_MONOTONIC, &f->f_deadline);
+	f->f_deadline.tv_sec += DEADLINE_S;
+	f->f_pg = PQconnectStartParams(kw, val, 1);
 	if (f->f_pg == NULL)
 		return problem(f, "cannot connect: out of memory");
+	if (PQstatus(f->f_pg) == CONNECTION_BAD)
+		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
+	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
+		if (ps != PGRES_POLLING_ACTIVE && wait_sock(f,
+		    ps == PGRES_POLLING_READING ? POLLIN : POLLOUT) == -1) {
+			PQfinish(f->f_pg);
+			f->f_pg = NULL;
+			f->f_dead = 1;
+			return problem(f, "cannot connect: no answer within %d s (the "
+			    "server or the network stalls)", DEADLINE_S);
+		}
+		ps = PQconnectPoll(f->f_pg);
+	}
 	if (PQstatus(f->f_pg) != CONNECTION_OK)
 		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
-	return 0;
+	if (PQsetnonblocking(f->f_pg, 1) == -1)
+		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
+	return pg_ok(f, "connecting", "SET statement_timeout = " STMT_MS, 0, NULL);
 }
 
 /*
@@ -231,7 +411,12 @@ schema(struct fleet *f)
 	long		 v = 0;
 	int		 i;
 
-	r = PQexec(f->f_pg, "SELECT max(version) FROM fleet_version");
+	r = pg_exec(f, "SELECT max(version) FROM fleet_version", 0, NULL);
+	if (f->f_dead == -1) {
+		f->f_dead = 0;
+		stalled(f, "reading the version");
+		return -1;
+	}
 	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 	    !PQgetisnull(r, 0, 0)) {
 		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
@@ -499,7 +684,7 @@ pull_actions(struct fleet *f, int64_t *aseq)
 	const char	*vals[2], *addr;
 	char		 after[32], buf[ADDR_STRLEN];
 	int64_t		 end;
-	int		 i, nt;
+	int		 i, nt, k;
 
 	vals[1] = f->f_cfg->c_fleet_host;
 	for (;;) {
@@ -515,9 +700,10 @@ pull_actions(struct fleet *f, int64_t *aseq)
 				continue;
 			addr_str(&a, buf, sizeof(buf));
 			if (strcmp(PQgetvalue(r, i, 2), "unban") == 0) {
-				if (bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
-				    strtoll(PQgetvalue(r, i, 6), NULL, 10)) == -1)
+				if ((k = bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
+				    strtoll(PQgetvalue(r, i, 6), NULL, 10))) == -1)
 					goto out_local;
+				f->f_changed += k;
 				continue;
 			}
 			/* The whitelist here wins over a ban forced elsewhere. */
@@ -525,11 +711,12 @@ pull_actions(struct fleet *f, int64_t *aseq)
 				continue;
 			end = PQgetisnull(r, i, 7) ? TIME_FOREVER :
 			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
-			if (store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
+			if ((k = store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
 			    strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 5), buf,
 			    strtoll(PQgetvalue(r, i, 6), NULL, 10), end,
-			    PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8)) == -1)
+			    PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8))) == -1)
 				goto out_local;
+			f->f_changed += k;
 		}
 		PQclear(r);
 		if (nt < PULL_BATCH)
@@ -676,12 +863,14 @@ report(struct fleet *f, int64_t waiting)
 }
 
 int
-fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *newbans)
+fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *newbans,
+    int *changed)
 {
 	struct fleet	 f;
 	int64_t		 pushed, base, npushed = 0, npulled = 0, nb = 0, waiting = 0;
 	int		 rc;
 
+	*changed = 0;
 	memset(&f, 0, sizeof(f));
 	f.f_cfg = cfg;
 	f.f_st = st;
@@ -698,6 +887,7 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 		return -1;
 	}
 	*newbans += nb;
+	*changed = nb > 0 || f.f_changed > 0;
 	if (store_fleet_waiting(st, pushed, &waiting) == -1)
 		waiting = -1;
 	report(&f, waiting);

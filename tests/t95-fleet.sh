@@ -252,3 +252,62 @@ printf 'Dec 30 10:50:0%d mx3 sm-mta[9]: 5CQA000%dq00000%d: ruleset=check_rcpt, a
 ok_eq "mx3 with reused ids: quiet" "" "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T10:51:00Z 2>&1)"
 ok_eq "the ids restarted at 1" "1|2" "$(q mx3 "select group_concat(id, '|') from (select id from failures order by id)")"
 ok_eq "both pushed" "mx3|2" "$(shared "SELECT host, count(DISTINCT rid) FROM fleet_failures WHERE address = '198.51.100.97' GROUP BY host")"
+
+# 11. a shared store that stops answering in the middle of a push (a relay
+#     that stops forwarding after the push's INSERT): the firewall step has
+#     run before, the fleet step gives up at its deadline (20 s), one
+#     warning, exit 0; the run lock is free again
+cat > "$T/relay.py" <<'PY'
+import os, socket, sys, threading, time
+listen, target, marker = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+srv = socket.socket(socket.AF_UNIX); srv.bind(listen); srv.listen(8)
+open(sys.argv[4], "w").close()
+def pipe(a, b, st, watch):
+	buf = b""
+	while True:
+		try:
+			d = a.recv(65536)
+		except OSError:
+			d = b""
+		if watch:
+			buf = (buf + d)[-4096:]
+			if marker in buf:
+				st[0] = True
+		if st[0]:
+			while True:
+				time.sleep(60)	# stalled: nothing more either way
+		if not d:
+			break
+		b.sendall(d)
+	b.close()
+def serve(c):
+	s = socket.socket(socket.AF_UNIX); s.connect(target); st = [False]
+	threading.Thread(target=pipe, args=(c, s, st, True), daemon=True).start()
+	threading.Thread(target=pipe, args=(s, c, st, False), daemon=True).start()
+while True:
+	c, _ = srv.accept()
+	threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+mkdir "$T/relay"
+python3 "$T/relay.py" "$T/relay/.s.PGSQL.5432" "$PG/.s.PGSQL.5432" \
+    "INSERT INTO fleet_failures" "$T/relay.up" & RELAY=$!
+i=0; while [ ! -e "$T/relay.up" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sed "s|host=$PG |host=$T/relay |" "$T/mx3.conf" > "$T/mx3r.conf"; chmod 600 "$T/mx3r.conf"
+D=203.0.113.77
+for s in 01 02 03; do
+	printf 'Dec 30 11:00:%s mx3 sm-mta[9]: 5CQB00%sq000001: ruleset=check_rcpt, arg1=<k@example.org>, relay=[%s], reject=550 5.7.1 <k@example.org>... Relaying denied. Proper authentication required.\n' \
+	    $s $s $D >> "$T/mx3/mail.log"
+done
+t0=$(date +%s)
+ok_rc "mx3 through a stalling relay: exit 0" 0 timeout 60 "$MAILBAN" run -c "$T/mx3r.conf" \
+    --now 2026-12-30T11:01:00Z
+t1=$(date +%s)
+ok_eq "the run ends within the fleet deadline (20 s, 2 s to cancel)" "yes" \
+    "$([ $((t1 - t0)) -le 30 ] && echo yes || echo "no: $((t1 - t0)) s")"
+ok_eq "one warning: the push did not answer" "mailban: fleet: pushing: no answer within 20 s (the server or the network stalls); local bans go on, the next run catches up (3 failures waiting to be pushed)" \
+    "$(cat "$T/.out")"
+ok_eq "the local ban is in the chain" "-A mb-mx3 -s $D/32" "$(chain mx3 | grep "$D/")"
+kill $RELAY; wait $RELAY 2> /dev/null
+ok_eq "directly again: cleared, one line" "mailban: fleet: the shared store works again; every failure is pushed and pulled" \
+    "$("$MAILBAN" run -c "$T/mx3.conf" --now 2026-12-30T11:02:00Z 2>&1)"
+ok_eq "its 3 failures arrived" "3" "$(shared "SELECT count(*) FROM fleet_failures WHERE address = '$D'")"

@@ -1,9 +1,9 @@
--- schema.sql -- the mailban database, version 3.
+-- schema.sql -- the mailban database, version 4.
 --
 -- History: 1 first release; 2 adds the table scanned and renames the
 -- column jails of the view offenders to filters; 3 adds the tables
 -- fleet_origin, fleet_ban_origin, fleet_lifts and the index bans_lifted
--- (fleet mode).
+-- (fleet mode); 4 adds the table fleet_lifts_pushed.
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -166,6 +166,15 @@ CREATE TABLE fleet_lifts (
 ) STRICT;
 -- The lifted bans in time order (the unbans to push).
 CREATE INDEX bans_lifted ON bans (lifted) WHERE lifted IS NOT NULL;
+-- The unbans made here that are in the shared store: an unban of
+-- `address` at `lifted` without a row here (nor in fleet_lifts) is still
+-- to push, whatever its time (a clock stepped back, unban --now in the
+-- past, two in one second).  Written with the shared commit done.
+CREATE TABLE fleet_lifts_pushed (
+	address	TEXT NOT NULL,
+	lifted	INTEGER NOT NULL,	-- the time of the unban here
+	PRIMARY KEY (address, lifted)
+) STRICT;
 
 -- The bans in force now (by the wall clock: a view cannot take a
 -- reference time; sql/reports/active-bans.sql can), by address, then

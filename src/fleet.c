@@ -600,8 +600,10 @@ static const char SQL_ACT[] =
 
 /*
  * Push the manual bans and unbans made here since the last push, in one
- * shared transaction; then (only then) their watermarks (meta
- * fleet_bans_pushed: a bans.id; fleet_lifts_pushed: a time).
+ * shared transaction; then (only then), in one local transaction, the
+ * bans' watermark (meta fleet_bans_pushed: a bans.id) and a row of
+ * fleet_lifts_pushed for each unban (a time watermark would miss an unban
+ * in the second of the last push, or dated before it).
  */
 static int
 push_actions(struct fleet *f)
@@ -611,13 +613,12 @@ push_actions(struct fleet *f)
 	struct addr	 a;
 	char		 rid[32], start[32], end[32];
 	const char	*vals[8];
-	int64_t		 bw, lw;
+	int64_t		 bw;
 	size_t		 n = 0, i;
 	int		 rc = -2;
 
 	if (meta_int(f->f_st, "fleet_bans_pushed", &bw) == -1 ||
-	    meta_int(f->f_st, "fleet_lifts_pushed", &lw) == -1 ||
-	    store_fleet_actions_out(f->f_st, bw, lw, &v, &n) == -1)
+	    store_fleet_actions_out(f->f_st, bw, &v, &n) == -1)
 		return -2;
 	if (n == 0)
 		return 0;
@@ -631,8 +632,6 @@ push_actions(struct fleet *f)
 	for (i = 0; i < n; i++) {
 		if (v[i].fa_kind == 'b' && v[i].fa_id > bw)
 			bw = v[i].fa_id;
-		if (v[i].fa_kind == 'u' && v[i].fa_start > lw)
-			lw = v[i].fa_start;
 		if (addr_parse(v[i].fa_addr, strlen(v[i].fa_addr), &a) == -1)
 			continue;
 		snprintf(rid, sizeof(rid), "%" PRId64, v[i].fa_kind == 'b' ? v[i].fa_id : 0);
@@ -654,13 +653,18 @@ push_actions(struct fleet *f)
 	rc = -2;
 	if (store_begin(f->f_st) == -1)
 		goto out;
-	if (meta_put_int(f->f_st, "fleet_bans_pushed", bw) == -1 ||
-	    meta_put_int(f->f_st, "fleet_lifts_pushed", lw) == -1 ||
-	    store_commit(f->f_st) == -1) {
-		store_rollback(f->f_st);
-		goto out;
-	}
+	if (meta_put_int(f->f_st, "fleet_bans_pushed", bw) == -1)
+		goto out_local;
+	for (i = 0; i < n; i++)
+		if (v[i].fa_kind == 'u' &&
+		    store_fleet_lift_pushed(f->f_st, v[i].fa_addr, v[i].fa_start) == -1)
+			goto out_local;
+	if (store_commit(f->f_st) == -1)
+		goto out_local;
 	rc = 0;
+	goto out;
+out_local:
+	store_rollback(f->f_st);
 	goto out;
 out_rollback:
 	pg_rollback(f);

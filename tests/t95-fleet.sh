@@ -181,6 +181,25 @@ ok_eq "report shared-offenders (psql)" "203.0.113.50|3|6|mx1,mx2,mx3|2026-11-26 
 ok_eq "mailban config shows the fleet keys" "fleet = host=$PG dbname=mailban user=mx1
 fleet_host = mx1" "$("$MAILBAN" config -c "$T/mx1.conf" | grep '^fleet')"
 
+# 5c. unbans in the same second as the last push, and one dated before it
+#     (unban --now in the past, a clock stepped back): each reaches mx2
+for e in 192.0.2.161 192.0.2.162 192.0.2.163; do
+	"$MAILBAN" ban $e -c "$T/mx1.conf" --for 2h --now 2026-11-26T10:22:00Z
+done
+run mx1 10:22:30; run mx2 10:22:30
+ok_eq "mx2 holds the 3 bans" "3" "$(q mx2 "select count(*) from bans where address like '192.0.2.16_' and lifted is null")"
+"$MAILBAN" unban 192.0.2.161 -c "$T/mx1.conf" --now 2026-11-26T10:24:00Z
+run mx1 10:24:00
+"$MAILBAN" unban 192.0.2.162 -c "$T/mx1.conf" --now 2026-11-26T10:24:00Z
+"$MAILBAN" unban 192.0.2.163 -c "$T/mx1.conf" --now 2026-11-26T10:23:00Z
+ok_eq "the runs are quiet" "" "$(run mx1 10:25:00 2>&1; run mx2 10:25:00 2>&1)"
+ok_eq "all 3 unbans reach mx2" "192.0.2.161|1795688640
+192.0.2.162|1795688640
+192.0.2.163|1795688580" \
+    "$(q mx2 "select address, lifted from bans where address like '192.0.2.16_' order by address")"
+ok_eq "each unban shared once" "3" \
+    "$(shared "SELECT count(*) FROM fleet_actions WHERE kind = 'unban' AND host(address) LIKE '192.0.2.16_'")"
+
 # 6. bad credentials: exit 0, one warning, the next good run catches up
 sed -i 's/:mx3:pw3/:mx3:wrong/' "$T/pgpass"
 fail mx3 10:20:01 192.0.2.99

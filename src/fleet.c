@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -42,6 +43,7 @@
 #include "bans.h"
 #include "fleet.h"
 #include "ingest.h"
+#include "ini.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -71,6 +73,16 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = { NULL, NULL };
 #define DEADLINE_S	20
 #define STMT_MS		"15000"
 #define CANCEL_MS	2000
+/*
+ * What another host wrote is data: a jail must be a section name (or
+ * "manual"), a reason pass the checks of `ban --reason` (at most
+ * REASON_MAX bytes, no control characters; the SQL takes one character
+ * more at most, so that an oversized text never crosses the wire), a
+ * time be neither negative nor more than FUTURE_MAX ahead.
+ */
+#define JAIL_MAX	64	/* as a section name of mailban.conf */
+#define REASON_MAX	200	/* as `mailban ban --reason` */
+#define FUTURE_MAX	86400
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
@@ -82,6 +94,8 @@ struct fleet {
 	int			 f_dead;	/* 1 the deadline passed (f_pg closed);
 						 * -1 for stalled() to finish */
 	int64_t			 f_changed;	/* pulled bans and unbans applied */
+	int64_t			 f_nskip;	/* pulled rows skipped (bad data) */
+	char			 f_skip[256];	/* the first of them, and why */
 	char			 f_err[512];	/* the problem, one line */
 };
 
@@ -673,22 +687,79 @@ out:
 	return rc;
 }
 
+/* Text for a terminal: no control character, C1 in UTF-8 included. */
+static int
+clean_text(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (iscntrl(*p) || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+		    p[1] <= 0x9f))
+			return 0;
+	return 1;
+}
+
+/* Why a pulled jail or reason (NULL: none) cannot be stored, or NULL. */
+static const char *
+bad_text(const char *jail, const char *reason)
+{
+	size_t	n = strlen(jail);
+
+	if (strcmp(jail, "manual") != 0 && (n > JAIL_MAX || !ini_is_name(jail, n)))
+		return "a jail that is not a section name";
+	if (reason != NULL && strlen(reason) > REASON_MAX)
+		return "a reason over " XSTR(REASON_MAX) " bytes";
+	if (reason != NULL && !clean_text(reason))
+		return "a reason with control characters";
+	return NULL;
+}
+
+/* Why pulled times (end TIME_FOREVER: none) cannot be stored, or NULL. */
+static const char *
+bad_time(int64_t start, int64_t end, int64_t now)
+{
+	if (start < 0 || (end != TIME_FOREVER && end < 0))
+		return "a negative time";
+	if (start > now + FUTURE_MAX)
+		return "a time more than a day ahead";
+	if (end != TIME_FOREVER && end <= start)
+		return "an end not after its start";
+	return NULL;
+}
+
+/* Count a skipped row; keep the first (its host shown only if printable). */
+static void
+skip(struct fleet *f, const char *host, const char *what, const char *addr,
+    const char *why)
+{
+	const char	*p;
+
+	if (f->f_nskip++ > 0)
+		return;
+	for (p = host; *p != '\0' && isprint((unsigned char)*p); p++)
+		;
+	snprintf(f->f_skip, sizeof(f->f_skip), "%s's %s of %s: %s",
+	    *p == '\0' && p != host ? host : "a host", what, addr, why);
+}
+
 static const char SQL_PULL_ACT[] =
-    "SELECT seq, host, kind, rid, host(address), jail, start, \"end\", reason "
+    "SELECT seq, host, kind, rid, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
+    "start, \"end\", left(reason, " XSTR(REASON_MAX) " + 1) "
     "FROM fleet_actions WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT "
     XSTR(PULL_BATCH);
 
 /* The other hosts' bans and unbans after meta fleet_actions_pulled, applied
  * in the caller's transaction; *aseq: the new position. */
 static int
-pull_actions(struct fleet *f, int64_t *aseq)
+pull_actions(struct fleet *f, int64_t now, int64_t *aseq)
 {
 	PGresult	*r;
 	struct addr	 a;
-	const char	*vals[2], *addr;
+	const char	*vals[2], *addr, *why, *reason;
 	char		 after[32], buf[ADDR_STRLEN];
-	int64_t		 end;
-	int		 i, nt, k;
+	int64_t		 start, end;
+	int		 i, nt, k, unban;
 
 	vals[1] = f->f_cfg->c_fleet_host;
 	for (;;) {
@@ -703,9 +774,19 @@ pull_actions(struct fleet *f, int64_t *aseq)
 			if (addr_parse(addr, strlen(addr), &a) == -1)
 				continue;
 			addr_str(&a, buf, sizeof(buf));
-			if (strcmp(PQgetvalue(r, i, 2), "unban") == 0) {
+			unban = strcmp(PQgetvalue(r, i, 2), "unban") == 0;
+			start = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+			end = unban || PQgetisnull(r, i, 7) ? TIME_FOREVER :
+			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
+			reason = unban || PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8);
+			if ((why = bad_time(start, end, now)) != NULL ||
+			    (!unban && (why = bad_text(PQgetvalue(r, i, 5), reason)) != NULL)) {
+				skip(f, PQgetvalue(r, i, 1), unban ? "unban" : "ban", buf, why);
+				continue;
+			}
+			if (unban) {
 				if ((k = bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
-				    strtoll(PQgetvalue(r, i, 6), NULL, 10))) == -1)
+				    start)) == -1)
 					goto out_local;
 				f->f_changed += k;
 				continue;
@@ -713,12 +794,9 @@ pull_actions(struct fleet *f, int64_t *aseq)
 			/* The whitelist here wins over a ban forced elsewhere. */
 			if (cidrlist_contains(&f->f_cfg->c_ignoreip, &a))
 				continue;
-			end = PQgetisnull(r, i, 7) ? TIME_FOREVER :
-			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
 			if ((k = store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
 			    strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 5), buf,
-			    strtoll(PQgetvalue(r, i, 6), NULL, 10), end,
-			    PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8))) == -1)
+			    start, end, reason)) == -1)
 				goto out_local;
 			f->f_changed += k;
 		}
@@ -732,7 +810,8 @@ out_local:
 }
 
 static const char SQL_PULL[] =
-    "SELECT seq, host, rid, time, host(address), jail, pattern FROM fleet_failures "
+    "SELECT seq, host, rid, time, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
+    "pattern FROM fleet_failures "
     "WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT " XSTR(PULL_BATCH);
 
 /*
@@ -770,7 +849,8 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 		}
 		nt = PQntuples(r);
 		for (i = 0; i < nt; i++) {
-			const char	*addr = PQgetvalue(r, i, 4);
+			const char	*addr = PQgetvalue(r, i, 4), *why;
+			char		 buf[ADDR_STRLEN];
 
 			seq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 			rid = strtoll(PQgetvalue(r, i, 2), NULL, 10);
@@ -781,6 +861,12 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 			if (addr_parse(addr, strlen(addr), &a) == -1 ||
 			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
+			if ((why = bad_time(t, TIME_FOREVER, now)) != NULL ||
+			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL) {
+				addr_str(&a, buf, sizeof(buf));
+				skip(f, PQgetvalue(r, i, 1), "failure", buf, why);
+				continue;
+			}
 			if ((added = store_fleet_add(f->f_st, PQgetvalue(r, i, 1), rid, seq,
 			    PQgetvalue(r, i, 5), &a, t, (int)pat)) == -1)
 				goto out;
@@ -791,7 +877,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 		if (nt < PULL_BATCH)
 			break;
 	}
-	if ((rc = pull_actions(f, &aseq)) != 0)
+	if ((rc = pull_actions(f, now, &aseq)) != 0)
 		goto out;
 	rc = -2;
 	if (seq == start && aseq == astart && maxid == *pushed) {
@@ -816,6 +902,7 @@ out:
 	PQclear(r);
 	store_rollback(f->f_st);
 	*npulled = 0;
+	f->f_nskip = 0;		/* pulled again by the next run */
 	return rc;
 }
 
@@ -895,6 +982,10 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 	if (store_fleet_waiting(st, pushed, &waiting) == -1)
 		waiting = -1;
 	report(&f, waiting);
+	/* Pulled once (the position moved past them): said once. */
+	if (f.f_nskip > 0)
+		log_warnx("fleet: %" PRId64 " rows pulled from the shared store skipped "
+		    "(the first: %s); fix or delete them there", f.f_nskip, f.f_skip);
 	if (f.f_err[0] == '\0')
 		log_info("fleet: %" PRId64 " failures pushed, %" PRId64 " pulled, %" PRId64
 		    " bans from them", npushed, npulled, nb);

@@ -102,7 +102,9 @@ struct banrow {
 	int64_t	 b_start;
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
-	int	 b_manual;	/* 1: made by an admin (mailban ban) */
+	int	 b_manual;	/* 1: made by an admin (mailban ban); 2: by
+				 * one on another host of the fleet (pulled,
+				 * store_unended() only) */
 	int64_t	 b_id;		/* the row */
 };
 /* The bans not lifted that have not ended by `now` (end > now or

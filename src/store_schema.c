@@ -62,6 +62,10 @@ static const struct upgrade upgrade[STORE_VERSION + 1] = {
  * Deleting a ban un-consumes its failures through the foreign key
  * (failures.ban_id ... ON DELETE SET NULL, foreign_keys=ON).
  */
+/* banrow.b_manual: 2 for a manual ban pulled from the fleet. */
+#define ACTIVE_MANUAL	"CASE WHEN manual = 1 AND EXISTS (SELECT 1 FROM " \
+	"fleet_ban_origin o WHERE o.id = bans.id) THEN 2 ELSE manual END"
+
 static const char *const stmt_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -114,10 +118,10 @@ static const char *const stmt_sql[ST__N] = {
 	 * not.
 	 */
 	[ST_ACTIVE] =
-	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
+	    "SELECT address, jail, start, end, failures, id, " ACTIVE_MANUAL " FROM bans "
 	    "WHERE lifted IS NULL AND end > ?1 "
 	    "UNION ALL "
-	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
+	    "SELECT address, jail, start, end, failures, id, " ACTIVE_MANUAL " FROM bans "
 	    "WHERE lifted IS NULL AND end IS NULL "
 	    "ORDER BY 1, 3, 2, 6",
 	[ST_RUN_ADD] =

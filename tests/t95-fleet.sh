@@ -222,6 +222,15 @@ ok_eq "only the good one is stored" "192.0.2.176|manual|fine|0" \
 ok_eq "status holds no control character" "0" \
     "$("$MAILBAN" status -c "$T/mx1.conf" --now 2026-11-26T10:27:00Z | tr -d '\n' | tr -d '[:print:]' | wc -c)"
 shared "DELETE FROM fleet_failures WHERE host = 'mx2' AND rid = 900001" > /dev/null
+# 5e. a pulled manual ban is not forced here: ignoreip gaining its address
+#     after the pull takes it out of the chain (the ban stays recorded)
+ok_eq "mx1's chain holds the pulled manual ban" "-A mb-mx1 -s 192.0.2.176/32" "$(chain mx1 | grep '192.0.2.176/')"
+cp "$T/mx1.conf" "$T/mx1.conf.keep"
+sed -i 's|^ignoreip .*|ignoreip = 127.0.0.0/8 ::1 192.0.2.176|' "$T/mx1.conf"
+ok_eq "whitelisted here: quiet run" "" "$(run mx1 10:27:00 2>&1)"
+ok_eq "out of mx1's chain" "" "$(chain mx1 | grep '192.0.2.176/')"
+ok_eq "the ban is still recorded" "192.0.2.176|1" "$(q mx1 "select address, manual from bans where address = '192.0.2.176' and lifted is null")"
+mv "$T/mx1.conf.keep" "$T/mx1.conf"
 
 # 6. bad credentials: exit 0, one warning, the next good run catches up
 sed -i 's/:mx3:pw3/:mx3:wrong/' "$T/pgpass"

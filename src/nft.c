@@ -361,6 +361,11 @@ parse_set(json_t *o, struct nftlive *lv)
 		return 0;
 	}
 	ns = &lv->nl_set[fidx(family)];
+	/* nft lists a set once: twice would leave the first's elements
+	 * counted in the second's array. */
+	if (ns->ns_exists)
+		return parse_error(family == AF_INET ? "set ban4 listed twice" :
+		    "set ban6 listed twice");
 	ns->ns_exists = 1;
 	ns->ns_ok = type != NULL && strcmp(type, family == AF_INET6 ?
 	    "ipv6_addr" : "ipv4_addr") == 0 && json_is_array(flags) &&

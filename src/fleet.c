@@ -18,6 +18,11 @@
  *    newest ones: fleet_base then grows so that rids never repeat;
  *  - every SQL text is a constant; values go as parameters (arrays of
  *    them for a batch), never into the text;
+ *  - the whole step, connecting included, ends within DEADLINE_S
+ *    (asynchronous libpq, poll() on its socket): a server, network or
+ *    proxy that stops answering has its query cancelled and the
+ *    connection closed, and is a problem like the others;
+ *  - what another host wrote is data, checked before it is stored;
  *  - a problem with the shared store is one warning line when it starts
  *    or changes (meta fleet_problem) and one when it clears; local
  *    protection never waits for it.
@@ -239,16 +244,23 @@ cancel_query(struct fleet *f)
 		;
 }
 
-/* The deadline passed: cancel, close, and say so (once). */
+/* The deadline passed: cancel and close. */
 static void
-stalled(struct fleet *f, const char *what)
+give_up(struct fleet *f)
 {
-	if (!f->f_dead) {
+	if (f->f_dead != 1) {
 		cancel_query(f);
 		PQfinish(f->f_pg);
 		f->f_pg = NULL;
 		f->f_dead = 1;
 	}
+}
+
+/* The same, and say so. */
+static void
+stalled(struct fleet *f, const char *what)
+{
+	give_up(f);
 	problem(f, "%s: no answer within %d s (the server or the network stalls)",
 	    what, DEADLINE_S);
 }
@@ -311,10 +323,8 @@ pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int 
 
 	r = pg_exec(f, sql, n, vals);
 	if (f->f_dead) {
-		if (f->f_dead == -1) {
-			f->f_dead = 0;
+		if (f->f_dead == -1)
 			stalled(f, what);
-		}
 		PQclear(r);
 		return NULL;
 	}
@@ -341,8 +351,11 @@ pg_rollback(struct fleet *f)
 	if (!f->f_dead && f->f_pg != NULL && PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
 		PQclear(pg_exec(f, "ROLLBACK", 0, NULL));
 	if (f->f_dead == -1) {
-		f->f_dead = 0;
-		stalled(f, "rolling back");
+		/* The problem that led here stays the one said. */
+		if (f->f_err[0] != '\0')
+			give_up(f);
+		else
+			stalled(f, "rolling back");
 	}
 }
 
@@ -427,7 +440,6 @@ schema(struct fleet *f)
 
 	r = pg_exec(f, "SELECT max(version) FROM fleet_version", 0, NULL);
 	if (f->f_dead == -1) {
-		f->f_dead = 0;
 		stalled(f, "reading the version");
 		return -1;
 	}

@@ -1,10 +1,11 @@
--- schema.sql -- the mailban database, version 4.
+-- schema.sql -- the mailban database, version 5.
 --
 -- History: 1 first release; 2 adds the table scanned and renames the
 -- column jails of the view offenders to filters; 3 adds the tables
 -- fleet_origin, fleet_ban_origin, fleet_lifts and the index bans_lifted
 -- (fleet mode); 4 adds the table patterns and the view failures_named
--- (failures.pattern becomes a stable id of the failregex's key).
+-- (failures.pattern becomes a stable id of the failregex's key); 5 adds the
+-- table fleet_lifts_pushed.
 --
 -- This file is a public interface: admins query these tables and views with
 -- the sqlite3 CLI, e.g.
@@ -188,6 +189,15 @@ CREATE TABLE fleet_lifts (
 ) STRICT;
 -- The lifted bans in time order (the unbans to push).
 CREATE INDEX bans_lifted ON bans (lifted) WHERE lifted IS NOT NULL;
+-- The unbans made here that are in the shared store: an unban of
+-- `address` at `lifted` without a row here (nor in fleet_lifts) is still
+-- to push, whatever its time (a clock stepped back, unban --now in the
+-- past, two in one second).  Written with the shared commit done.
+CREATE TABLE fleet_lifts_pushed (
+	address	TEXT NOT NULL,
+	lifted	INTEGER NOT NULL,	-- the time of the unban here
+	PRIMARY KEY (address, lifted)
+) STRICT;
 
 -- Every failure with the key of its failregex, by id.  Columns: those of
 -- failures (id, time, address, jail, ban_id), time_utc, and pattern: the

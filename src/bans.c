@@ -189,8 +189,9 @@ bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwa
 	for (i = 0; i < n; i++) {
 		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
 			continue;	/* not ours: the schema only holds canonical text */
-		/* A manual ban of a whitelisted address was forced (ban --force). */
-		if (!rows[i].b_manual &&
+		/* A manual ban of a whitelisted address was forced (ban --force);
+		 * one pulled from the fleet was forced there, not here. */
+		if (rows[i].b_manual != 1 &&
 		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
 			continue;
 		e[k++] = rows[i].b_end;
@@ -256,7 +257,7 @@ bans_active(struct store *st, int64_t now, struct banrow **v, size_t *n)
 		r.pr_id = b[i].b_id;
 		r.pr_start = b[i].b_start;
 		r.pr_end = b[i].b_end;
-		r.pr_manual = b[i].b_manual;
+		r.pr_manual = b[i].b_manual != 0;
 		if (!policy_in_force(&r, now)) {
 			free(b[i].b_jail);
 			continue;

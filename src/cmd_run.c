@@ -3,7 +3,9 @@
  *   lock -> quick_check once a day -> read the new complete lines ->
  *   record failures, new reader position, the bans they cause and the
  *   run's row in ONE transaction -> commit -> reconcile both chains with
- *   the active bans -> complete the run's row (firewall counts, status).
+ *   the active bans -> fleet mode: push and pull (bounded in time), and
+ *   reconcile again if that changed the bans -> complete the run's row
+ *   (firewall counts, status).
  * A run killed at any instant leaves the database as before or as after
  * the transaction; the firewall is derived from the database on every run,
  * so a failed or interrupted firewall step heals on the next run.
@@ -353,6 +355,37 @@ out:
 	return r;
 }
 
+/*
+ * The firewall step: both chains from the committed bans.  Its errors are
+ * held for problem_say() (*fwsay, *fwwhy the first); the database's are
+ * said at once (*dbfail set).  The counts add up over the calls; the
+ * texts are the last call's.
+ */
+static int
+fw_step(const struct config *cfg, struct store *st, int64_t now, int64_t *added,
+    int64_t *removed, size_t *nactive, char *fwwhy, size_t whylen, char *fwsay,
+    size_t saylen, int *dbfail)
+{
+	unsigned	nerr = store_errors(st);
+	int64_t		a = 0, r = 0;
+	int		fw;
+
+	log_mark();
+	log_hold(1);
+	fw = apply_bans(cfg, st, now, NULL, &a, &r, nactive);
+	log_hold(0);
+	*added += a;
+	*removed += r;
+	snprintf(fwwhy, whylen, "%s", fw == -1 ? log_first() : "");
+	fwsay[0] = '\0';
+	if (store_errors(st) != nerr) {
+		*dbfail = 1;
+		problem_say(st, PROBLEM_FIREWALL, "", log_held_text(), now, 1);
+	} else
+		snprintf(fwsay, saylen, "%s", log_held_text());
+	return fw;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -379,10 +412,9 @@ cmd_run(int argc, char **argv)
 	size_t			 nactive = 0;
 	int			 c, dry = 0, lockfd = -1, rc = EXIT_RUNTIME, fw;
 	int			 intx = 0, inited = 0, dbfail = 0, srcfail = 0, committed = 0;
-	int			 fleet = 0;
+	int			 fleet = 0, changed = 0;
 	int			 paused = 0;
 	int64_t			 pausedat = 0;
-	unsigned		 nerr;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((c = cmd_getopt(&o, argc, argv)) != -1) {
@@ -500,26 +532,21 @@ cmd_run(int argc, char **argv)
 		problem_say(st, PROBLEM_SOURCE, "", srcsay, now, 1);
 		goto out;	/* nothing is applied from a damaged file */
 	}
-	/* Fleet mode (fleet.c): push this host's failures, pull the others';
-	 * it reports its own problems, and the firewall step runs whatever. */
-	fleet = cfg->c_fleet != NULL && committed ? fleet_sync(cfg, st, now, &newbans) : 0;
-
 	/* The firewall's errors are held for problem_say(); the database's
-	 * are said at once. */
+	 * are said at once.  It runs before the fleet step, which waits on
+	 * another machine (within its deadline), and again after it only if
+	 * what was pulled changed the bans. */
 	fw = 0;
-	if (!paused) {
-		nerr = store_errors(st);
-		log_mark();
-		log_hold(1);
-		fw = apply_bans(cfg, st, now, NULL, &added, &removed, &nactive);
-		log_hold(0);
-		snprintf(fwwhy, sizeof(fwwhy), "%s", fw == -1 ? log_first() : "");
-		if (store_errors(st) != nerr) {
-			dbfail = 1;
-			problem_say(st, PROBLEM_FIREWALL, "", log_held_text(), now, 1);
-		} else
-			snprintf(fwsay, sizeof(fwsay), "%s", log_held_text());
-	}
+	if (!paused)
+		fw = fw_step(cfg, st, now, &added, &removed, &nactive, fwwhy,
+		    sizeof(fwwhy), fwsay, sizeof(fwsay), &dbfail);
+	/* Fleet mode (fleet.c): push this host's failures, pull the others';
+	 * it reports its own problems. */
+	if (cfg->c_fleet != NULL && committed)
+		fleet = fleet_sync(cfg, st, now, &newbans, &changed);
+	if (!paused && changed)
+		fw = fw_step(cfg, st, now, &added, &removed, &nactive, fwwhy,
+		    sizeof(fwwhy), fwsay, sizeof(fwsay), &dbfail);
 	/* Quiet, not silent: each problem said when it starts, changes, once a
 	 * day, and when it clears (-v says it every time and keeps no state).
 	 * Without a working database there is no state: said every time. */

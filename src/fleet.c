@@ -18,16 +18,29 @@
  *    newest ones: fleet_base then grows so that rids never repeat;
  *  - every SQL text is a constant; values go as parameters (arrays of
  *    them for a batch), never into the text;
+ *  - the whole step, connecting included, ends within DEADLINE_S
+ *    (asynchronous libpq, poll() on its socket): a server, network or
+ *    proxy that stops answering has its query cancelled and the
+ *    connection closed, and is a problem like the others;
+ *  - what another host wrote is data, checked before it is stored;
  *  - a problem with the shared store is one warning line when it starts
  *    or changes (meta fleet_problem) and one when it clears; local
  *    protection never waits for it.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -35,6 +48,7 @@
 #include "bans.h"
 #include "fleet.h"
 #include "ingest.h"
+#include "ini.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -60,6 +74,27 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
 #define PUSH_BATCH	5000
 #define PULL_BATCH	5000
 #define PURGE_EVERY	3600
+/*
+ * The whole fleet step (connecting included) ends within DEADLINE_S: a
+ * server, a network or a proxy that stops answering must not hold the
+ * run lock.  The server gives up a statement before that (STMT_MS), the
+ * kernel a dead TCP peer (keepalives, tcp_user_timeout).  A query past
+ * the deadline is cancelled (at most CANCEL_MS more) and the connection
+ * closed.
+ */
+#define DEADLINE_S	20
+#define STMT_MS		"15000"
+#define CANCEL_MS	2000
+/*
+ * What another host wrote is data: a jail must be a section name (or
+ * "manual"), a reason pass the checks of `ban --reason` (at most
+ * REASON_MAX bytes, no control characters; the SQL takes one character
+ * more at most, so that an oversized text never crosses the wire), a
+ * time be neither negative nor more than FUTURE_MAX ahead.
+ */
+#define JAIL_MAX	64	/* as a section name of mailban.conf */
+#define REASON_MAX	200	/* as `mailban ban --reason` */
+#define FUTURE_MAX	86400
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
@@ -67,6 +102,12 @@ struct fleet {
 	const struct config	*f_cfg;
 	struct store		*f_st;
 	PGconn			*f_pg;
+	struct timespec		 f_deadline;	/* CLOCK_MONOTONIC */
+	int			 f_dead;	/* 1 the deadline passed (f_pg closed);
+						 * -1 for stalled() to finish */
+	int64_t			 f_changed;	/* pulled bans and unbans applied */
+	int64_t			 f_nskip;	/* pulled rows skipped (bad data) */
+	char			 f_skip[256];	/* the first of them, and why */
 	char			 f_err[512];	/* the problem, one line */
 };
 
@@ -147,6 +188,139 @@ pgerr(struct fleet *f, const PGresult *r)
 	return m;
 }
 
+/* Milliseconds left before the deadline (0 when past). */
+static int
+ms_left(const struct fleet *f)
+{
+	struct timespec	t;
+	int64_t		ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ms = (int64_t)(f->f_deadline.tv_sec - t.tv_sec) * 1000 +
+	    (f->f_deadline.tv_nsec - t.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* Wait until the socket is ready for ev or the deadline: 0, or -1. */
+static int
+wait_sock(struct fleet *f, short ev)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	if ((pfd.fd = PQsocket(f->f_pg)) < 0)
+		return -1;
+	pfd.events = ev;
+	do {
+		pfd.revents = 0;
+		r = poll(&pfd, 1, ms_left(f));
+	} while (r == -1 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * Cancel the query in progress: PQcancel() of libpq 15 may block (a
+ * connect to a host that does not answer), so it runs in a child given
+ * CANCEL_MS; the server's statement_timeout ends the query anyway.
+ */
+static void
+cancel_query(struct fleet *f)
+{
+	PGcancel	*c = PQgetCancel(f->f_pg);
+	char		 e[256];
+	pid_t		 pid;
+	int		 i, status;
+
+	if (c == NULL)
+		return;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		PQcancel(c, e, sizeof(e));
+		_exit(0);
+	}
+	PQfreeCancel(c);
+	if (pid == -1)
+		return;
+	for (i = 0; i < CANCEL_MS / 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) != 0)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* The deadline passed: cancel and close. */
+static void
+give_up(struct fleet *f)
+{
+	if (f->f_dead != 1) {
+		cancel_query(f);
+		PQfinish(f->f_pg);
+		f->f_pg = NULL;
+		f->f_dead = 1;
+	}
+}
+
+/* The same, and say so. */
+static void
+stalled(struct fleet *f, const char *what)
+{
+	give_up(f);
+	problem(f, "%s: no answer within %d s (the server or the network stalls)",
+	    what, DEADLINE_S);
+}
+
+/*
+ * Send a statement and wait for its results, within the deadline: the
+ * last result (the first error, if any), or NULL (f_dead set when the
+ * deadline passed).
+ */
+static PGresult *
+pg_exec(struct fleet *f, const char *sql, int n, const char *const *vals)
+{
+	PGresult	*r, *last = NULL;
+	int		 fl;
+
+	if (f->f_dead || f->f_pg == NULL)
+		return NULL;
+	if (!(n == 0 && vals == NULL ? PQsendQuery(f->f_pg, sql) :
+	    PQsendQueryParams(f->f_pg, sql, n, NULL, vals, NULL, NULL, 0)))
+		return NULL;
+	while ((fl = PQflush(f->f_pg)) == 1) {
+		if (wait_sock(f, POLLIN | POLLOUT) == -1)
+			goto stall;
+		if (!PQconsumeInput(f->f_pg))
+			return NULL;
+	}
+	if (fl == -1)
+		return NULL;
+	for (;;) {
+		while (PQisBusy(f->f_pg)) {
+			if (wait_sock(f, POLLIN) == -1)
+				goto stall;
+			if (!PQconsumeInput(f->f_pg)) {
+				PQclear(last);
+				return NULL;
+			}
+		}
+		if ((r = PQgetResult(f->f_pg)) == NULL)
+			return last;
+		if (last != NULL && (PQresultStatus(last) == PGRES_FATAL_ERROR ||
+		    PQresultStatus(last) == PGRES_NONFATAL_ERROR)) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(last);
+		last = r;
+	}
+stall:
+	PQclear(last);
+	f->f_dead = -1;		/* stalled() finishes it */
+	return NULL;
+}
+
 /* Run a statement; -1 (problem set) unless it returned `want`. */
 static PGresult *
 pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int n,
@@ -154,8 +328,13 @@ pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int 
 {
 	PGresult	*r;
 
-	r = n == 0 && vals == NULL ? PQexec(f->f_pg, sql) :
-	    PQexecParams(f->f_pg, sql, n, NULL, vals, NULL, NULL, 0);
+	r = pg_exec(f, sql, n, vals);
+	if (f->f_dead) {
+		if (f->f_dead == -1)
+			stalled(f, what);
+		PQclear(r);
+		return NULL;
+	}
 	if (r == NULL || PQresultStatus(r) != want) {
 		problem(f, "%s: %s", what, pgerr(f, r));
 		PQclear(r);
@@ -176,8 +355,15 @@ pg_ok(struct fleet *f, const char *what, const char *sql, int n, const char *con
 static void
 pg_rollback(struct fleet *f)
 {
-	if (PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
-		PQclear(PQexec(f->f_pg, "ROLLBACK"));
+	if (!f->f_dead && f->f_pg != NULL && PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
+		PQclear(pg_exec(f, "ROLLBACK", 0, NULL));
+	if (f->f_dead == -1) {
+		/* The problem that led here stays the one said. */
+		if (f->f_err[0] != '\0')
+			give_up(f);
+		else
+			stalled(f, "rolling back");
+	}
 }
 
 /* A meta value as a number (0 when absent); -1 on a database error. */
@@ -206,23 +392,44 @@ meta_put_int(struct store *st, const char *key, int64_t v)
 }
 
 /*
- * Connect.  connect_timeout and statement_timeout come first so that the
- * conninfo may override them: a cron run must not hang on a dead server.
+ * Connect, within the deadline (libpq's asynchronous connection).  The
+ * keepalives come first so that the conninfo may override them; the
+ * statement timeout is SET after connecting (an options= of the conninfo
+ * would replace one given as options).
  */
 static int
 connect_pg(struct fleet *f)
 {
-	const char *const kw[] = { "connect_timeout", "options",
+	const char *const kw[] = { "connect_timeout", "keepalives", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
 	    "fallback_application_name", "dbname", NULL };
-	const char *const val[] = { "5", "-c statement_timeout=30000",
+	const char *const val[] = { "5", "1", "10", "5", "3", "20000",
 	    "mailban", f->f_cfg->c_fleet, NULL };
+	PostgresPollingStatusType	 ps = PGRES_POLLING_WRITING;
 
-	f->f_pg = PQconnectdbParams(kw, val, 1);
+	clock_gettime(CLOCK_MONOTONIC, &f->f_deadline);
+	f->f_deadline.tv_sec += DEADLINE_S;
+	f->f_pg = PQconnectStartParams(kw, val, 1);
 	if (f->f_pg == NULL)
 		return problem(f, "cannot connect: out of memory");
+	if (PQstatus(f->f_pg) == CONNECTION_BAD)
+		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
+	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
+		if (ps != PGRES_POLLING_ACTIVE && wait_sock(f,
+		    ps == PGRES_POLLING_READING ? POLLIN : POLLOUT) == -1) {
+			PQfinish(f->f_pg);
+			f->f_pg = NULL;
+			f->f_dead = 1;
+			return problem(f, "cannot connect: no answer within %d s (the "
+			    "server or the network stalls)", DEADLINE_S);
+		}
+		ps = PQconnectPoll(f->f_pg);
+	}
 	if (PQstatus(f->f_pg) != CONNECTION_OK)
 		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
-	return 0;
+	if (PQsetnonblocking(f->f_pg, 1) == -1)
+		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
+	return pg_ok(f, "connecting", "SET statement_timeout = " STMT_MS, 0, NULL);
 }
 
 /*
@@ -238,7 +445,11 @@ schema(struct fleet *f)
 	long		 v = 0;
 	int		 i;
 
-	r = PQexec(f->f_pg, "SELECT max(version) FROM fleet_version");
+	r = pg_exec(f, "SELECT max(version) FROM fleet_version", 0, NULL);
+	if (f->f_dead == -1) {
+		stalled(f, "reading the version");
+		return -1;
+	}
 	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 	    !PQgetisnull(r, 0, 0)) {
 		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
@@ -422,8 +633,10 @@ static const char SQL_ACT[] =
 
 /*
  * Push the manual bans and unbans made here since the last push, in one
- * shared transaction; then (only then) their watermarks (meta
- * fleet_bans_pushed: a bans.id; fleet_lifts_pushed: a time).
+ * shared transaction; then (only then), in one local transaction, the
+ * bans' watermark (meta fleet_bans_pushed: a bans.id) and a row of
+ * fleet_lifts_pushed for each unban (a time watermark would miss an unban
+ * in the second of the last push, or dated before it).
  */
 static int
 push_actions(struct fleet *f)
@@ -433,13 +646,12 @@ push_actions(struct fleet *f)
 	struct addr	 a;
 	char		 rid[32], start[32], end[32];
 	const char	*vals[8];
-	int64_t		 bw, lw;
+	int64_t		 bw;
 	size_t		 n = 0, i;
 	int		 rc = -2;
 
 	if (meta_int(f->f_st, "fleet_bans_pushed", &bw) == -1 ||
-	    meta_int(f->f_st, "fleet_lifts_pushed", &lw) == -1 ||
-	    store_fleet_actions_out(f->f_st, bw, lw, &v, &n) == -1)
+	    store_fleet_actions_out(f->f_st, bw, &v, &n) == -1)
 		return -2;
 	if (n == 0)
 		return 0;
@@ -453,8 +665,6 @@ push_actions(struct fleet *f)
 	for (i = 0; i < n; i++) {
 		if (v[i].fa_kind == 'b' && v[i].fa_id > bw)
 			bw = v[i].fa_id;
-		if (v[i].fa_kind == 'u' && v[i].fa_start > lw)
-			lw = v[i].fa_start;
 		if (addr_parse(v[i].fa_addr, strlen(v[i].fa_addr), &a) == -1)
 			continue;
 		snprintf(rid, sizeof(rid), "%" PRId64, v[i].fa_kind == 'b' ? v[i].fa_id : 0);
@@ -476,13 +686,18 @@ push_actions(struct fleet *f)
 	rc = -2;
 	if (store_begin(f->f_st) == -1)
 		goto out;
-	if (meta_put_int(f->f_st, "fleet_bans_pushed", bw) == -1 ||
-	    meta_put_int(f->f_st, "fleet_lifts_pushed", lw) == -1 ||
-	    store_commit(f->f_st) == -1) {
-		store_rollback(f->f_st);
-		goto out;
-	}
+	if (meta_put_int(f->f_st, "fleet_bans_pushed", bw) == -1)
+		goto out_local;
+	for (i = 0; i < n; i++)
+		if (v[i].fa_kind == 'u' &&
+		    store_fleet_lift_pushed(f->f_st, v[i].fa_addr, v[i].fa_start) == -1)
+			goto out_local;
+	if (store_commit(f->f_st) == -1)
+		goto out_local;
 	rc = 0;
+	goto out;
+out_local:
+	store_rollback(f->f_st);
 	goto out;
 out_rollback:
 	pg_rollback(f);
@@ -491,22 +706,79 @@ out:
 	return rc;
 }
 
+/* Text for a terminal: no control character, C1 in UTF-8 included. */
+static int
+clean_text(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (iscntrl(*p) || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+		    p[1] <= 0x9f))
+			return 0;
+	return 1;
+}
+
+/* Why a pulled jail or reason (NULL: none) cannot be stored, or NULL. */
+static const char *
+bad_text(const char *jail, const char *reason)
+{
+	size_t	n = strlen(jail);
+
+	if (strcmp(jail, "manual") != 0 && (n > JAIL_MAX || !ini_is_name(jail, n)))
+		return "a jail that is not a section name";
+	if (reason != NULL && strlen(reason) > REASON_MAX)
+		return "a reason over " XSTR(REASON_MAX) " bytes";
+	if (reason != NULL && !clean_text(reason))
+		return "a reason with control characters";
+	return NULL;
+}
+
+/* Why pulled times (end TIME_FOREVER: none) cannot be stored, or NULL. */
+static const char *
+bad_time(int64_t start, int64_t end, int64_t now)
+{
+	if (start < 0 || (end != TIME_FOREVER && end < 0))
+		return "a negative time";
+	if (start > now + FUTURE_MAX)
+		return "a time more than a day ahead";
+	if (end != TIME_FOREVER && end <= start)
+		return "an end not after its start";
+	return NULL;
+}
+
+/* Count a skipped row; keep the first (its host shown only if printable). */
+static void
+skip(struct fleet *f, const char *host, const char *what, const char *addr,
+    const char *why)
+{
+	const char	*p;
+
+	if (f->f_nskip++ > 0)
+		return;
+	for (p = host; *p != '\0' && isprint((unsigned char)*p); p++)
+		;
+	snprintf(f->f_skip, sizeof(f->f_skip), "%s's %s of %s: %s",
+	    *p == '\0' && p != host ? host : "a host", what, addr, why);
+}
+
 static const char SQL_PULL_ACT[] =
-    "SELECT seq, host, kind, rid, host(address), jail, start, \"end\", reason "
+    "SELECT seq, host, kind, rid, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
+    "start, \"end\", left(reason, " XSTR(REASON_MAX) " + 1) "
     "FROM fleet_actions WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT "
     XSTR(PULL_BATCH);
 
 /* The other hosts' bans and unbans after meta fleet_actions_pulled, applied
  * in the caller's transaction; *aseq: the new position. */
 static int
-pull_actions(struct fleet *f, int64_t *aseq)
+pull_actions(struct fleet *f, int64_t now, int64_t *aseq)
 {
 	PGresult	*r;
 	struct addr	 a;
-	const char	*vals[2], *addr;
+	const char	*vals[2], *addr, *why, *reason;
 	char		 after[32], buf[ADDR_STRLEN];
-	int64_t		 end;
-	int		 i, nt;
+	int64_t		 start, end;
+	int		 i, nt, k, unban;
 
 	vals[1] = f->f_cfg->c_fleet_host;
 	for (;;) {
@@ -521,22 +793,31 @@ pull_actions(struct fleet *f, int64_t *aseq)
 			if (addr_parse(addr, strlen(addr), &a) == -1)
 				continue;
 			addr_str(&a, buf, sizeof(buf));
-			if (strcmp(PQgetvalue(r, i, 2), "unban") == 0) {
-				if (bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
-				    strtoll(PQgetvalue(r, i, 6), NULL, 10)) == -1)
+			unban = strcmp(PQgetvalue(r, i, 2), "unban") == 0;
+			start = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+			end = unban || PQgetisnull(r, i, 7) ? TIME_FOREVER :
+			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
+			reason = unban || PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8);
+			if ((why = bad_time(start, end, now)) != NULL ||
+			    (!unban && (why = bad_text(PQgetvalue(r, i, 5), reason)) != NULL)) {
+				skip(f, PQgetvalue(r, i, 1), unban ? "unban" : "ban", buf, why);
+				continue;
+			}
+			if (unban) {
+				if ((k = bans_fleet_lift(f->f_st, PQgetvalue(r, i, 1), buf,
+				    start)) == -1)
 					goto out_local;
+				f->f_changed += k;
 				continue;
 			}
 			/* The whitelist here wins over a ban forced elsewhere. */
 			if (cidrlist_contains(&f->f_cfg->c_ignoreip, &a))
 				continue;
-			end = PQgetisnull(r, i, 7) ? TIME_FOREVER :
-			    strtoll(PQgetvalue(r, i, 7), NULL, 10);
-			if (store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
+			if ((k = store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
 			    strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 5), buf,
-			    strtoll(PQgetvalue(r, i, 6), NULL, 10), end,
-			    PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8)) == -1)
+			    start, end, reason)) == -1)
 				goto out_local;
+			f->f_changed += k;
 		}
 		PQclear(r);
 		if (nt < PULL_BATCH)
@@ -548,7 +829,8 @@ out_local:
 }
 
 static const char SQL_PULL[] =
-    "SELECT seq, host, rid, time, host(address), jail, pattern FROM fleet_failures "
+    "SELECT seq, host, rid, time, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
+    "pattern FROM fleet_failures "
     "WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT " XSTR(PULL_BATCH);
 
 /*
@@ -585,7 +867,8 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 		}
 		nt = PQntuples(r);
 		for (i = 0; i < nt; i++) {
-			const char	*addr = PQgetvalue(r, i, 4);
+			const char	*addr = PQgetvalue(r, i, 4), *why;
+			char		 buf[ADDR_STRLEN];
 
 			seq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 			rid = strtoll(PQgetvalue(r, i, 2), NULL, 10);
@@ -595,6 +878,12 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 			if (addr_parse(addr, strlen(addr), &a) == -1 ||
 			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
+			if ((why = bad_time(t, TIME_FOREVER, now)) != NULL ||
+			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL) {
+				addr_str(&a, buf, sizeof(buf));
+				skip(f, PQgetvalue(r, i, 1), "failure", buf, why);
+				continue;
+			}
 			if ((added = store_fleet_add(f->f_st, PQgetvalue(r, i, 1), rid, seq,
 			    PQgetvalue(r, i, 5), &a, t, PQgetvalue(r, i, 6))) == -1)
 				goto out;
@@ -605,7 +894,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 		if (nt < PULL_BATCH)
 			break;
 	}
-	if ((rc = pull_actions(f, &aseq)) != 0)
+	if ((rc = pull_actions(f, now, &aseq)) != 0)
 		goto out;
 	rc = -2;
 	if (seq == start && aseq == astart && maxid == *pushed) {
@@ -630,6 +919,7 @@ out:
 	PQclear(r);
 	store_rollback(f->f_st);
 	*npulled = 0;
+	f->f_nskip = 0;		/* pulled again by the next run */
 	return rc;
 }
 
@@ -681,12 +971,14 @@ report(struct fleet *f, int64_t waiting)
 }
 
 int
-fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *newbans)
+fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *newbans,
+    int *changed)
 {
 	struct fleet	 f;
 	int64_t		 pushed, base, npushed = 0, npulled = 0, nb = 0, waiting = 0;
 	int		 rc;
 
+	*changed = 0;
 	memset(&f, 0, sizeof(f));
 	f.f_cfg = cfg;
 	f.f_st = st;
@@ -703,9 +995,14 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 		return -1;
 	}
 	*newbans += nb;
+	*changed = nb > 0 || f.f_changed > 0;
 	if (store_fleet_waiting(st, pushed, &waiting) == -1)
 		waiting = -1;
 	report(&f, waiting);
+	/* Pulled once (the position moved past them): said once. */
+	if (f.f_nskip > 0)
+		log_warnx("fleet: %" PRId64 " rows pulled from the shared store skipped "
+		    "(the first: %s); fix or delete them there", f.f_nskip, f.f_skip);
 	if (f.f_err[0] == '\0')
 		log_info("fleet: %" PRId64 " failures pushed, %" PRId64 " pulled, %" PRId64
 		    " bans from them", npushed, npulled, nb);

@@ -1,7 +1,7 @@
 /*
  * fleet.h -- optional (fleet = CONNINFO): share failures, not decisions,
  * with the other MX hosts of a fleet through one PostgreSQL (libpq).
- * After the run's local commit, fleet_sync() pushes the failures this host
+ * After the run's local commit and firewall step, fleet_sync() pushes the failures this host
  * read (exactly once: a unique key on (host, local id) over there, the
  * local watermark advanced only after the shared commit), then pulls the
  * other hosts' failures since the last pull (by the server's sequence),
@@ -22,15 +22,19 @@
 #include "store.h"
 
 /*
- * Push and pull (cfg->c_fleet set; st outside a transaction).  *newbans
- * grows by the bans the pulled failures caused.  Every problem is
+ * Push and pull (cfg->c_fleet set; st outside a transaction), within a
+ * deadline of 20 s for the whole step (a stalled server or network is a
+ * problem reported like any other).  *newbans grows by the bans the
+ * pulled failures caused; *changed is set when what was pulled changed
+ * the bans (new bans, manual bans, unbans): the firewall step, which runs
+ * first, is then run again.  Every problem is
  * reported here; a failed step leaves st as the run's commit left it, or
- * with whole steps done, so the caller goes on to the firewall step.
+ * with whole steps done.
  * 0 in sync, 1 the shared store could not be used, -1 a local database
  * error.
  */
 int	 fleet_sync(const struct config *cfg, struct store *st, int64_t now,
-	    int64_t *newbans);
+	    int64_t *newbans, int *changed);
 
 /*
  * The fleet part of `mailban status`: this host's name, failures waiting

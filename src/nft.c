@@ -373,6 +373,11 @@ parse_set(json_t *o, struct nftlive *lv)
 		return 0;
 	}
 	ns = &lv->nl_set[fidx(family)];
+	/* nft lists a set once: twice would leave the first's elements
+	 * counted in the second's array. */
+	if (ns->ns_exists)
+		return parse_error(family == AF_INET ? "set ban4 listed twice" :
+		    "set ban6 listed twice");
 	ns->ns_exists = 1;
 	ns->ns_ok = type != NULL && strcmp(type, family == AF_INET6 ?
 	    "ipv6_addr" : "ipv4_addr") == 0 && json_is_array(flags) &&
@@ -620,12 +625,19 @@ want_build(const struct config *cfg, int family, const struct addr *want,
 	return w;
 }
 
-/* Seconds left of a ban (at least 1: a ban in force has not ended), -1
- * for a permanent one. */
+/*
+ * Seconds left of a ban (at least 1: a ban in force has not ended), -1
+ * for a permanent one, and for one longer than nft takes (9 digits of
+ * seconds are "value too large" for nft 1.0.6): its element has no
+ * timeout, mailban deletes it when the ban ends, and expiry_ok() sees
+ * -1 on both sides, so the element is kept run after run.
+ */
+#define TIMEOUT_MAX	99999999LL	/* ~3.17 years */
+
 static long long
 left_of(int64_t end, int64_t now)
 {
-	if (end == TIME_FOREVER)
+	if (end == TIME_FOREVER || end - now > TIMEOUT_MAX)
 		return -1;
 	return end - now < 1 ? 1 : (long long)(end - now);
 }

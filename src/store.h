@@ -105,7 +105,9 @@ struct banrow {
 	int64_t	 b_start;
 	int64_t	 b_end;		/* TIME_FOREVER for permanent */
 	int64_t	 b_failures;
-	int	 b_manual;	/* 1: made by an admin (mailban ban) */
+	int	 b_manual;	/* 1: made by an admin (mailban ban); 2: by
+				 * one on another host of the fleet (pulled,
+				 * store_unended() only) */
 	int64_t	 b_id;		/* the row */
 };
 /* The bans not lifted that have not ended by `now` (end > now or
@@ -292,10 +294,12 @@ struct fleetact {
 	char		*fa_reason;	/* 'b': NULL if none */
 };
 /* The manual bans made here with id > ban_after (by id), then the unbans
- * made here at a time > lift_after (by time): what was pulled is not
- * listed.  Caller frees with store_fleetacts_free(). */
-int	 store_fleet_actions_out(struct store *, int64_t ban_after, int64_t lift_after,
+ * made here not yet recorded by store_fleet_lift_pushed() (by time): what
+ * was pulled is not listed.  Caller frees with store_fleetacts_free(). */
+int	 store_fleet_actions_out(struct store *, int64_t ban_after,
 	    struct fleetact **v, size_t *n);
+/* The unban of addr (as listed) at `at` is in the shared store: 0, -1. */
+int	 store_fleet_lift_pushed(struct store *, const char *addr, int64_t at);
 void	 store_fleetacts_free(struct fleetact *, size_t);	/* NULL is fine */
 /* A manual ban pulled from host (its id there rid) / an unban of addr at
  * `at` pulled from host, recorded (bans_fleet_lift() then lifts it with

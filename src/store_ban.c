@@ -140,7 +140,7 @@ store_unended(struct store *s, int64_t now, struct banrow **v, size_t *n)
 		    sqlite3_column_int64(st, 3);
 		e->b_failures = sqlite3_column_int64(st, 4);
 		e->b_id = sqlite3_column_int64(st, 5);
-		e->b_manual = sqlite3_column_int(st, 6) != 0;
+		e->b_manual = sqlite3_column_int(st, 6);	/* 0, 1, 2 */
 		nb++;
 	}
 	if (rc != SQLITE_DONE) {

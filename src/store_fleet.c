@@ -112,11 +112,11 @@ store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
 /*
  * Manual bans (kind 'b': id, addr, jail, start, end, reason) made here
  * with id > ban_after, then unbans (kind 'u': addr, time in start) made
- * here at a time > lift_after, oldest first.
+ * here and not in fleet_lifts_pushed, oldest first.
  */
 int
-store_fleet_actions_out(struct store *s, int64_t ban_after, int64_t lift_after,
-    struct fleetact **v, size_t *n)
+store_fleet_actions_out(struct store *s, int64_t ban_after, struct fleetact **v,
+    size_t *n)
 {
 	sqlite3_stmt	*st;
 	struct fleetact	*r = NULL, *e;
@@ -127,7 +127,7 @@ store_fleet_actions_out(struct store *s, int64_t ban_after, int64_t lift_after,
 	*n = 0;
 	for (k = 0; k < 2; k++) {
 		st = s->s_st[k == 0 ? ST_FLEET_BANS_OUT : ST_FLEET_LIFTS_OUT];
-		if (sqlite3_bind_int64(st, 1, k == 0 ? ban_after : lift_after) != SQLITE_OK) {
+		if (k == 0 && sqlite3_bind_int64(st, 1, ban_after) != SQLITE_OK) {
 			store_fleetacts_free(r, nr);
 			return bind_error(s, st, "reading bans to push");
 		}
@@ -222,4 +222,14 @@ store_fleet_lift_add(struct store *s, const char *host, const char *addr, int64_
 	if (run(s, st, "recording a pulled unban") == -1)
 		return -1;
 	return 1;
+}
+
+int
+store_fleet_lift_pushed(struct store *s, const char *addr, int64_t at)
+{
+	sqlite3_stmt	*st = s->s_st[ST_FLEET_LIFT_PUSHED];
+
+	if (bind_text(st, 1, addr) != SQLITE_OK || sqlite3_bind_int64(st, 2, at) != SQLITE_OK)
+		return bind_error(s, st, "recording a pushed unban");
+	return run(s, st, "recording a pushed unban");
 }

@@ -36,7 +36,7 @@
  * transaction that then sets user_version, so an upgrade is all or
  * nothing; a read-only open of an older file is refused instead.
  */
-#define STORE_VERSION	4
+#define STORE_VERSION	5
 #define STORE_APPID	0x4d4c424e	/* "MLBN", PRAGMA application_id */
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -63,6 +63,10 @@ static const struct upgrade upgrade[STORE_VERSION + 1] = {
 	{ NULL, { "patterns", NULL },
 	    "INSERT INTO patterns (jail, id, key) SELECT DISTINCT jail, pattern, "
 	    "'#' || pattern FROM failures" },
+	/* 5: the unbans pushed, by their own rows (a time watermark missed
+	 * some): every unban made here is pushed once more after the
+	 * upgrade, which the shared store's UNIQUE makes a no-op. */
+	{ NULL, { "fleet_lifts_pushed", NULL }, NULL },
 };
 
 /*
@@ -71,6 +75,10 @@ static const struct upgrade upgrade[STORE_VERSION + 1] = {
  * Deleting a ban un-consumes its failures through the foreign key
  * (failures.ban_id ... ON DELETE SET NULL, foreign_keys=ON).
  */
+/* banrow.b_manual: 2 for a manual ban pulled from the fleet. */
+#define ACTIVE_MANUAL	"CASE WHEN manual = 1 AND EXISTS (SELECT 1 FROM " \
+	"fleet_ban_origin o WHERE o.id = bans.id) THEN 2 ELSE manual END"
+
 static const char *const stmt_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -128,10 +136,10 @@ static const char *const stmt_sql[ST__N] = {
 	 * not.
 	 */
 	[ST_ACTIVE] =
-	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
+	    "SELECT address, jail, start, end, failures, id, " ACTIVE_MANUAL " FROM bans "
 	    "WHERE lifted IS NULL AND end > ?1 "
 	    "UNION ALL "
-	    "SELECT address, jail, start, end, failures, id, manual FROM bans "
+	    "SELECT address, jail, start, end, failures, id, " ACTIVE_MANUAL " FROM bans "
 	    "WHERE lifted IS NULL AND end IS NULL "
 	    "ORDER BY 1, 3, 2, 6",
 	[ST_RUN_ADD] =
@@ -211,15 +219,21 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_FLEET_KNOWN] = "SELECT count(*) FROM fleet_origin WHERE host = ?1 AND rid = ?2",
 	[ST_FLEET_PUT] =
 	    "INSERT INTO fleet_origin (id, host, rid, seq) VALUES (?1, ?2, ?3, ?4)",
-	/* The manual bans made here after ?1; the unbans made here after ?1. */
+	/* The manual bans made here after ?1; the unbans made here not yet
+	 * pushed. */
 	[ST_FLEET_BANS_OUT] =
 	    "SELECT b.id, b.address, b.jail, b.start, b.end, b.reason FROM bans b "
 	    "WHERE b.id > ?1 AND b.manual = 1 AND NOT EXISTS (SELECT 1 FROM "
 	    "fleet_ban_origin o WHERE o.id = b.id) ORDER BY b.id",
 	[ST_FLEET_LIFTS_OUT] =
-	    "SELECT b.address, b.lifted FROM bans b WHERE b.lifted > ?1 AND NOT EXISTS "
-	    "(SELECT 1 FROM fleet_lifts l WHERE l.address = b.address AND "
-	    "l.lifted = b.lifted) GROUP BY b.address, b.lifted ORDER BY 2, 1",
+	    "SELECT b.address, b.lifted FROM bans b WHERE b.lifted IS NOT NULL "
+	    "AND NOT EXISTS (SELECT 1 FROM fleet_lifts l WHERE l.address = b.address "
+	    "AND l.lifted = b.lifted) AND NOT EXISTS (SELECT 1 FROM fleet_lifts_pushed p "
+	    "WHERE p.address = b.address AND p.lifted = b.lifted) "
+	    "GROUP BY b.address, b.lifted ORDER BY 2, 1",
+	[ST_FLEET_LIFT_PUSHED] =
+	    "INSERT INTO fleet_lifts_pushed (address, lifted) VALUES (?1, ?2) "
+	    "ON CONFLICT DO NOTHING",
 	[ST_FLEET_BAN_KNOWN] =
 	    "SELECT count(*) FROM fleet_ban_origin WHERE host = ?1 AND rid = ?2",
 	[ST_FLEET_BAN_PUT] = "INSERT INTO fleet_ban_origin (id, host, rid) VALUES (?1, ?2, ?3)",

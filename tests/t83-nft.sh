@@ -212,6 +212,20 @@ ok_eq "3 s later the kernel has removed it" "" \
 ok_eq "the other elements stay" "192.0.2.10
 203.0.113.5" "$(nft -j list set inet fail2ban-mail ban4 | grep -o '"val": "[0-9.]*"' | cut -d'"' -f4)"
 
+# 8b. a ban longer than nft's timeouts (9 digits of seconds are "value too
+#     large" for nft 1.0.6): its element has no timeout (mailban deletes
+#     it when the ban ends), every transaction still applies, no churn
+#     (30 s later: the 2 s ban is over)
+N8=2026-11-26T10:05:30Z
+ok_eq "ban --for 4y prints nothing" "" \
+    "$("$MAILBAN" ban 198.51.100.30 --for 4y -c "$CONF" --now $N8 2>&1)"
+ok_eq "its element has no timeout" '198.51.100.30 comment "mailban"' \
+    "$(nft list set inet fail2ban-mail ban4 | grep -o '198.51.100.30 [^,}]*')"
+ok_eq "the next run is quiet and changes nothing" "|0|0" "$(run $N8 2>&1)|$(last)"
+ok_rc "check: in sync" 0 check $N8
+ok_eq "unbanned: quiet" "" "$("$MAILBAN" unban 198.51.100.30 -c "$CONF" --now $N8 2>&1)"
+ok_eq "its element is gone" "" "$(nft list set inet fail2ban-mail ban4 | grep -o 198.51.100.30)"
+
 # 9. nft -> chain (30 s later: the 2 s ban is over): the table goes in the
 # same run, nothing of it is left
 NOW=2026-11-26T10:05:30Z

@@ -495,6 +495,13 @@ listings_not_understood_are_refused(void **state)
 		{ LIST("{\"table\": {\"family\": \"inet\", \"name\": \"other\"}}"),
 		    "mailban: nft: the listing of the table is not understood (another "
 		    "table); table left unchanged\n" },
+		/* The same set twice (the second with fewer elements): refused,
+		 * never counted on top of the first's elements. */
+		{ LIST(TABLE ", " SET("ban4", "ipv4_addr", ELEMS(EL("192.0.2.1", 3600, 3599)
+		    ", " EL("192.0.2.2", 3600, 3599) ", " EL("192.0.2.3", 3600, 3599))) ", "
+		    SET("ban4", "ipv4_addr", ELEMS(EL("192.0.2.4", 3600, 3599)))),
+		    "mailban: nft: the listing of the table is not understood (set ban4 "
+		    "listed twice); table left unchanged\n" },
 	};
 	size_t		i;
 

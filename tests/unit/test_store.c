@@ -233,7 +233,7 @@ assert_open_fails(const char *path, int flags, const char *want)
 /* ---- opening ---- */
 
 static void
-create_makes_a_0600_wal_database_at_version_4(void **state)
+create_makes_a_0600_wal_database_at_version_5(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*s = open_new(fx);
@@ -243,14 +243,14 @@ create_makes_a_0600_wal_database_at_version_4(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	store_close(s);
 	assert_dump(fx->db, "SELECT * FROM pragma_user_version, pragma_application_id, "
-	    "pragma_journal_mode, pragma_auto_vacuum", "4|1296843342|wal|2\n");
+	    "pragma_journal_mode, pragma_auto_vacuum", "5|1296843342|wal|2\n");
 	assert_dump(fx->db, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
 	    "'sqlite_%' ORDER BY type, name",
 	    "index|bans_active\nindex|bans_lifted\nindex|bans_window\nindex|failures_ban\n"
 	    "index|failures_window\nindex|fleet_ban_origin_rid\nindex|fleet_origin_rid\n"
 	    "index|pending_addr\nindex|pending_qid\n"
 	    "index|pending_time\ntable|bans\n"
-	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_origin\ntable|meta\ntable|patterns\ntable|pending\ntable|positions\ntable|runs\n"
+	    "table|failures\ntable|fleet_ban_origin\ntable|fleet_lifts\ntable|fleet_lifts_pushed\ntable|fleet_origin\ntable|meta\ntable|patterns\ntable|pending\ntable|positions\ntable|runs\n"
 	    "table|scanned\nview|active_bans\nview|ban_history\n"
 	    "view|failures_named\nview|offenders\n");
 }
@@ -294,12 +294,12 @@ newer_user_version_is_refused(void **state)
 	char		*want;
 
 	store_close(open_new(fx));
-	raw(fx->db, "PRAGMA user_version = 5");
-	want = fmt("mailban: %s: was written by a newer mailban (schema version 5; "
-	    "this one knows up to 4): upgrade mailban\n", fx->db);
+	raw(fx->db, "PRAGMA user_version = 6");
+	want = fmt("mailban: %s: was written by a newer mailban (schema version 6; "
+	    "this one knows up to 5): upgrade mailban\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
-	assert_dump(fx->db, "PRAGMA user_version", "5\n");
+	assert_dump(fx->db, "PRAGMA user_version", "6\n");
 	free(want);
 }
 
@@ -354,7 +354,7 @@ missing_column_is_a_schema_mismatch(void **state)
 
 	store_close(open_new(fx));
 	raw(fx->db, "ALTER TABLE runs DROP COLUMN ms");
-	want = fmt("mailban: %s: the tables do not match schema version 4 (table runs "
+	want = fmt("mailban: %s: the tables do not match schema version 5 (table runs "
 	    "has no column named ms): move it away to start afresh\n", fx->db);
 	assert_open_fails(fx->db, STORE_CREATE, want);
 	free(want);
@@ -379,7 +379,7 @@ empty_file_is_created_only_with_create(void **state)
 	free(want);
 	assert_int_equal(store_open(fx->db, STORE_CREATE, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
 }
 
 static void
@@ -1141,8 +1141,10 @@ purge_of_many_rows_returns_the_space(void **state)
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(n, 99990);
 	store_close(s);
-	/* 30 pages, 3 of them those of table patterns (and its 2 keys). */
-	after = dump(fx->db, "SELECT page_count < 33, freelist_count FROM pragma_page_count, "
+	/* A new file's pages and no more: 3 of them are those of table patterns
+	 * (and its 2 keys), 2
+	 * those of fleet_lifts_pushed (and its key). */
+	after = dump(fx->db, "SELECT page_count < 35, freelist_count FROM pragma_page_count, "
 	    "pragma_freelist_count");
 	assert_string_equal(after, "1|0\n");
 	free(after);
@@ -1790,7 +1792,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	make_v1(fx->db);
 	rows = dump(fx->db, V1_ROWS);
 	assert_int_equal(strlen(rows) > 400, 1);
-	want = fmt("mailban: %s: schema version 1 is older than this mailban's 4 "
+	want = fmt("mailban: %s: schema version 1 is older than this mailban's 5 "
 	    "(a mailban run upgrades it)\n", fx->db);
 	assert_open_fails(fx->db, STORE_RDONLY, want);
 	free(want);
@@ -1800,7 +1802,7 @@ version_1_file_is_upgraded_in_place_keeping_every_row(void **state)
 	assert_int_equal(store_scanned_put(s, 7, 10, 10, "mail.log.1"), 0);
 	assert_int_equal(store_scanned_get(s, 7, 10, &off), 1);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
 	assert_dump(fx->db, V1_ROWS, rows);
 	assert_dump(fx->db, "SELECT name FROM pragma_table_info('offenders')",
 	    "address\nfailures\nfirst_seen\nlast_seen\nbans\nfilters\n");
@@ -1857,7 +1859,7 @@ version_2_file_is_upgraded_to_3_with_the_fleet_table(void **state)
 	    "(1764151200, '192.0.2.7', 'sendmail-auth', 0)");
 	assert_int_equal(store_open(fx->db, 0, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
 	assert_dump(fx->db, "SELECT id, time, address FROM failures",
 	    "1|1764151200|192.0.2.7\n");
 	assert_dump(fx->db, "SELECT count(*) FROM fleet_origin", "0\n");
@@ -1880,7 +1882,7 @@ version_2_file_is_upgraded_to_3_with_the_fleet_table(void **state)
  * the old rows keep their numbers, and new keys get new ids after them.
  */
 static void
-version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder(void **state)
+version_3_file_is_upgraded_to_5_naming_old_indexes_by_placeholder(void **state)
 {
 	struct fixture	*fx = *state;
 	struct store	*s;
@@ -1898,7 +1900,7 @@ version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder(void **state)
 	    "(1764151203, '192.0.2.8', 'sendmail-reject', 3)");
 	assert_int_equal(store_open(fx->db, 0, &s), 0);
 	store_close(s);
-	assert_dump(fx->db, "PRAGMA user_version", "4\n");
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
 	assert_dump(fx->db, "SELECT id, jail, pattern FROM failures ORDER BY id",
 	    "1|sendmail-auth|0\n2|sendmail-reject|10\n3|sendmail-reject|10\n"
 	    "4|sendmail-reject|3\n");
@@ -1926,6 +1928,45 @@ version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder(void **state)
 	assert_string_equal(a1, b1);
 	free(a1);
 	free(b1);
+	free(fresh);
+	free(schema);
+}
+
+/* A file as mailban 3 left it (tests/db/v3.sql), with an unban: upgraded
+ * to 5, the unban listed to push again (a no-op over there). */
+static void
+version_3_file_is_upgraded_to_5_with_the_pushed_unbans(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s;
+	struct fleetact	*v;
+	char		*schema = slurp_schema(3), *fresh = fmt("%s/other.db", fx->dir);
+	char		*a, *b;
+	size_t		 n;
+
+	raw(fx->db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL");
+	raw(fx->db, schema);
+	raw(fx->db, "PRAGMA application_id = 1296843342; PRAGMA user_version = 3;"
+	    "INSERT INTO bans (address, jail, start, end, manual, lifted) VALUES "
+	    "('198.51.100.4', 'manual', 1764151000, NULL, 1, 1764151100);"
+	    "INSERT INTO meta VALUES ('fleet_bans_pushed', '1'), "
+	    "('fleet_lifts_pushed', '1764151100')");
+	assert_int_equal(store_open(fx->db, 0, &s), 0);
+	assert_dump(fx->db, "PRAGMA user_version", "5\n");
+	assert_dump(fx->db, "SELECT count(*) FROM fleet_lifts_pushed", "0\n");
+	assert_int_equal(store_fleet_actions_out(s, 1, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].fa_kind, 'u');
+	assert_int_equal(v[0].fa_start, 1764151100);
+	store_fleetacts_free(v, n);
+	store_close(s);
+	assert_int_equal(store_open(fresh, STORE_CREATE, &s), 0);
+	store_close(s);
+	a = dump(fx->db, SHAPE);
+	b = dump(fresh, SHAPE);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
 	free(fresh);
 	free(schema);
 }
@@ -2071,7 +2112,7 @@ fleet_actions_out_lists_bans_and_unbans_made_here_only(void **state)
 	assert_int_equal(store_commit(s), 0);
 	assert_dump(fx->db, "SELECT id, address, lifted - 1764151200 FROM bans ORDER BY id",
 	    "1|192.0.2.5|10\n2|192.0.2.6|20\n");
-	assert_int_equal(store_fleet_actions_out(s, 0, 0, &v, &n), 0);
+	assert_int_equal(store_fleet_actions_out(s, 0, &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].fa_kind, 'b');
 	assert_int_equal(v[0].fa_id, 1);
@@ -2082,8 +2123,28 @@ fleet_actions_out_lists_bans_and_unbans_made_here_only(void **state)
 	assert_string_equal(v[1].fa_addr, "192.0.2.5");
 	assert_int_equal(v[1].fa_start, T0 + 10);
 	store_fleetacts_free(v, n);
-	assert_int_equal(store_fleet_actions_out(s, 1, T0 + 10, &v, &n), 0);
+	/* Pushed: recorded, never listed again; another unban in the same
+	 * second, or dated before the last one pushed, still is. */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_fleet_lift_pushed(s, "192.0.2.5", T0 + 10), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_fleet_actions_out(s, 1, &v, &n), 0);
 	assert_int_equal(n, 0);
+	store_fleetacts_free(v, n);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.7", T0, TIME_FOREVER,
+	    NULL, NULL), 0);
+	assert_int_equal(store_ban_manual(s, "manual", "192.0.2.8", T0, TIME_FOREVER,
+	    NULL, NULL), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.7", T0 + 10, &lifted), 0);
+	assert_int_equal(bans_unban(s, "192.0.2.8", T0 + 5, &lifted), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_fleet_actions_out(s, 4, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].fa_addr, "192.0.2.8");
+	assert_int_equal(v[0].fa_start, T0 + 5);
+	assert_string_equal(v[1].fa_addr, "192.0.2.7");
+	assert_int_equal(v[1].fa_start, T0 + 10);
 	store_fleetacts_free(v, n);
 	store_close(s);
 }
@@ -2092,14 +2153,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_4, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_makes_a_0600_wal_database_at_version_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_the_data_and_does_not_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_file_without_create_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_user_version_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_2_file_is_upgraded_to_3_with_the_fleet_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(version_3_file_is_upgraded_to_4_naming_old_indexes_by_placeholder, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_3_file_is_upgraded_to_5_naming_old_indexes_by_placeholder, setup, teardown),
 		cmocka_unit_test_setup_teardown(failures_recorded_with_a_key_come_back_with_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_forgets_the_patterns_it_interned, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_3_file_is_upgraded_to_5_with_the_pushed_unbans, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_outbox_holds_local_failures_only_and_a_pull_is_stored_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(fleet_actions_out_lists_bans_and_unbans_made_here_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_is_refused_and_left_alone, setup, teardown),

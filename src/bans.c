@@ -5,6 +5,7 @@
  * unban lifts, and which bans are in force.  The rules are policy's
  * (pure); the store only reads and writes.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,7 +134,7 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 			    b[k].pb_end, ids, b[k].pb_nfail) == -1)
 				goto out;
 			(*newbans)++;
-			if (announce) {
+			if (announce && *newbans <= BANS_LOGMAX) {
 				char	t1[32], t2[32];
 
 				log_event("ban %s (%s) from %s until %s, %zu failures",
@@ -149,6 +150,9 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		free(f);
 		f = NULL;
 	}
+	if (announce && *newbans > BANS_LOGMAX)
+		log_event("and %" PRId64 " more ban%s (see mailban report active-bans)",
+		    *newbans - BANS_LOGMAX, *newbans - BANS_LOGMAX == 1 ? "" : "s");
 	rc = 0;
 out:
 	policy_free(b, nb);

@@ -127,11 +127,24 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		prev = NULL;
 		nprev = 0;
 		for (k = 0; k < nb; k++) {
-			ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
-			for (x = 0; x < b[k].pb_nfail; x++)
-				ids[x] = f[b[k].pb_fail[x]].pf_id;
-			if (store_ban_add(st, tv[i].t_jail, tv[i].t_addr, b[k].pb_start,
-			    b[k].pb_end, ids, b[k].pb_nfail) == -1)
+			/*
+			 * policy takes a run of the window's failures
+			 * (pb_fail[x] = pb_fail[0] + x): one UPDATE of their
+			 * range; the store checks the count.
+			 */
+			for (x = 1; x < b[k].pb_nfail; x++)
+				if (b[k].pb_fail[x] != b[k].pb_fail[0] + x)
+					break;
+			if (x < b[k].pb_nfail) {
+				ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
+				for (x = 0; x < b[k].pb_nfail; x++)
+					ids[x] = f[b[k].pb_fail[x]].pf_id;
+				if (store_ban_add(st, tv[i].t_jail, tv[i].t_addr,
+				    b[k].pb_start, b[k].pb_end, ids, b[k].pb_nfail) == -1)
+					goto out;
+			} else if (store_ban_add_span(st, tv[i].t_jail, tv[i].t_addr,
+			    b[k].pb_start, b[k].pb_end, b[k].pb_nfail ?
+			    &f[b[k].pb_fail[0]] : NULL, b[k].pb_nfail) == -1)
 				goto out;
 			(*newbans)++;
 			if (announce && *newbans <= BANS_LOGMAX) {

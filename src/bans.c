@@ -5,6 +5,7 @@
  * unban lifts, and which bans are in force.  The rules are policy's
  * (pure); the store only reads and writes.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,14 +127,27 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		prev = NULL;
 		nprev = 0;
 		for (k = 0; k < nb; k++) {
-			ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
-			for (x = 0; x < b[k].pb_nfail; x++)
-				ids[x] = f[b[k].pb_fail[x]].pf_id;
-			if (store_ban_add(st, tv[i].t_jail, tv[i].t_addr, b[k].pb_start,
-			    b[k].pb_end, ids, b[k].pb_nfail) == -1)
+			/*
+			 * policy takes a run of the window's failures
+			 * (pb_fail[x] = pb_fail[0] + x): one UPDATE of their
+			 * range; the store checks the count.
+			 */
+			for (x = 1; x < b[k].pb_nfail; x++)
+				if (b[k].pb_fail[x] != b[k].pb_fail[0] + x)
+					break;
+			if (x < b[k].pb_nfail) {
+				ids = xreallocarray(ids, b[k].pb_nfail, sizeof(*ids));
+				for (x = 0; x < b[k].pb_nfail; x++)
+					ids[x] = f[b[k].pb_fail[x]].pf_id;
+				if (store_ban_add(st, tv[i].t_jail, tv[i].t_addr,
+				    b[k].pb_start, b[k].pb_end, ids, b[k].pb_nfail) == -1)
+					goto out;
+			} else if (store_ban_add_span(st, tv[i].t_jail, tv[i].t_addr,
+			    b[k].pb_start, b[k].pb_end, b[k].pb_nfail ?
+			    &f[b[k].pb_fail[0]] : NULL, b[k].pb_nfail) == -1)
 				goto out;
 			(*newbans)++;
-			if (announce) {
+			if (announce && *newbans <= BANS_LOGMAX) {
 				char	t1[32], t2[32];
 
 				log_event("ban %s (%s) from %s until %s, %zu failures",
@@ -149,6 +163,9 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		free(f);
 		f = NULL;
 	}
+	if (announce && *newbans > BANS_LOGMAX)
+		log_event("and %" PRId64 " more ban%s (see mailban report active-bans)",
+		    *newbans - BANS_LOGMAX, *newbans - BANS_LOGMAX == 1 ? "" : "s");
 	rc = 0;
 out:
 	policy_free(b, nb);

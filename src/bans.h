@@ -43,8 +43,10 @@ int	 bans_starts(struct store *, const char *jail, const char *addr, int64_t fro
 /*
  * Re-evaluate the window of every (jail, address) that got a failure with
  * id > after_id.  *newbans counts the bans created; with announce, each new
- * ban is logged to syslog (log_event).  0 or -1.
+ * ban is logged to syslog (log_event), the first BANS_LOGMAX of a call in
+ * evaluation order (jail, address), then one line for the rest.  0 or -1.
  */
+#define BANS_LOGMAX	20
 int	 bans_window(struct store *, const struct config *, int64_t after_id,
 	    int announce, int64_t *newbans);
 

@@ -97,6 +97,13 @@ int	 store_pair_failures(struct store *, const char *jail, const char *addr,
  * of (jail, addr) is an internal error: reported, -1. */
 int	 store_ban_add(struct store *, const char *jail, const char *addr,
 	    int64_t start, int64_t end, const int64_t *ids, size_t nids);
+/* The same for a ban consuming f[0..n), n >= 1, a run of the pair's
+ * unconsumed failures in store_pair_failures' order (time, id): one INSERT
+ * and one UPDATE of the failures of the pair in the (time, id) range from
+ * f[0] to f[n - 1].  A range that does not hold exactly n unconsumed
+ * failures of the pair is an internal error: reported, -1. */
+int	 store_ban_add_span(struct store *, const char *jail, const char *addr,
+	    int64_t start, int64_t end, const struct pfail *f, size_t n);
 
 /* One active ban, for the firewall and `mailban status`. */
 struct banrow {

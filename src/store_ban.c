@@ -65,13 +65,12 @@ store_ban_delete(struct store *s, int64_t id)
 	return run(s, st, "re-evaluating bans");
 }
 
-int
-store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start,
-    int64_t end, const int64_t *ids, size_t nids)
+/* The bans row of an automatic ban of nids failures: its id in *ban. */
+static int
+ban_insert(struct store *s, const char *jail, const char *addr, int64_t start,
+    int64_t end, size_t nids, int64_t *ban)
 {
 	sqlite3_stmt	*st = s->s_st[ST_BAN_ADD];
-	int64_t		 ban;
-	size_t		 i;
 
 	if (nids > INT64_MAX)
 		return log_error("%s: recording a ban: too many failures", s->s_path);
@@ -85,7 +84,51 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 		return bind_error(s, st, "recording a ban");
 	if (run(s, st, "recording a ban") == -1)
 		return -1;
-	ban = sqlite3_last_insert_rowid(s->s_db);
+	*ban = sqlite3_last_insert_rowid(s->s_db);
+	return 0;
+}
+
+int
+store_ban_add_span(struct store *s, const char *jail, const char *addr, int64_t start,
+    int64_t end, const struct pfail *f, size_t n)
+{
+	sqlite3_stmt		*st = s->s_st[ST_BAN_CONSUME_SPAN];
+	const struct pfail	*z;
+	int64_t			 ban, got;
+
+	if (n == 0)
+		return store_ban_add(s, jail, addr, start, end, NULL, 0);
+	if (ban_insert(s, jail, addr, start, end, n, &ban) == -1)
+		return -1;
+	z = &f[n - 1];
+	if (sqlite3_bind_int64(st, 1, ban) != SQLITE_OK ||
+	    bind_text(st, 2, jail) != SQLITE_OK || bind_text(st, 3, addr) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, f[0].pf_time) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, f[0].pf_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, z->pf_time) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, z->pf_id) != SQLITE_OK)
+		return bind_error(s, st, "recording a ban");
+	if (run(s, st, "recording a ban") == -1)
+		return -1;
+	/* A failure counts towards at most one ban: anything else is a bug. */
+	if ((got = sqlite3_changes64(s->s_db)) != (int64_t)n)
+		return log_error("%s: recording a ban of %s in %s: failures %" PRId64
+		    " to %" PRId64 " hold %" PRId64 " unconsumed failures of that pair, "
+		    "not %zu (internal error)", s->s_path, addr, jail, f[0].pf_id,
+		    z->pf_id, got, n);
+	return 0;
+}
+
+int
+store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start,
+    int64_t end, const int64_t *ids, size_t nids)
+{
+	sqlite3_stmt	*st;
+	int64_t		 ban;
+	size_t		 i;
+
+	if (ban_insert(s, jail, addr, start, end, nids, &ban) == -1)
+		return -1;
 	st = s->s_st[ST_BAN_CONSUME];
 	for (i = 0; i < nids; i++) {
 		if (sqlite3_bind_int64(st, 1, ban) != SQLITE_OK ||

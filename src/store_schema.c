@@ -130,6 +130,14 @@ static const char *const stmt_sql[ST__N] = {
 	    "UPDATE failures SET ban_id = ?1 WHERE id = ?2 AND jail = ?3 "
 	    "AND address = ?4 AND ban_id IS NULL",
 	/*
+	 * The same for a run of the pair's unconsumed failures in (time, id)
+	 * order, from (?4, ?5) to (?6, ?7): one range of failures_window.
+	 */
+	[ST_BAN_CONSUME_SPAN] =
+	    "UPDATE failures SET ban_id = ?1 WHERE jail = ?2 AND address = ?3 "
+	    "AND time >= ?4 AND time <= ?6 AND ban_id IS NULL "
+	    "AND (time, id) >= (?4, ?5) AND (time, id) <= (?6, ?7)",
+	/*
 	 * The bans not lifted and not ended by ?1, from which bans_active
 	 * (policy_in_force) takes those in force.  Two halves so that each is
 	 * a range search of bans_active, which "end > ?1 OR end IS NULL" is

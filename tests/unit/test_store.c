@@ -870,6 +870,65 @@ window_counts_lifted_bans_until_lifted_and_ignores_manual_ones(void **state)
 	assert_dump(fx->db, "SELECT ban_id FROM failures", "3\n");
 }
 
+/*
+ * store_ban_add_span: one UPDATE of the pair's unconsumed failures in the
+ * (time, id) range of the span, not another pair's, not another jail's,
+ * not one consumed already; a range holding another count is an error.
+ */
+static void
+ban_add_span_consumes_the_range_of_the_pair_only(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct pfail	*f, stale[3];
+	size_t		 n;
+	struct capture	 c;
+	char		*got, *want;
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);		/* 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 1);		/* 2 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 1);		/* 3 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 2);		/* 4 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 3);		/* 5 */
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 1);		/* 6 */
+	add(s, "sendmail-reject", "192.0.2.7", T0 + 1);		/* 7 */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_pair_failures(s, "sendmail-auth", "192.0.2.7", T0, &f, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(store_ban_add_span(s, "sendmail-auth", "192.0.2.7", T0 + 2,
+	    T0 + 62, &f[1], 3), 0);				/* ban 1: 2, 3, 4 */
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_begin(s), 0);
+	capture_start(&c);
+	/* A stale span 1, 3, 5: 1 and 5 are the range's unconsumed failures. */
+	stale[0] = f[0];
+	stale[1] = f[2];
+	stale[2] = f[4];
+	assert_int_equal(store_ban_add_span(s, "sendmail-auth", "192.0.2.7", T0 + 3,
+	    T0 + 63, stale, 3), -1);
+	store_rollback(s);
+	assert_int_equal(store_begin(s), 0);
+	/* 3 is consumed already. */
+	assert_int_equal(store_ban_add_span(s, "sendmail-auth", "192.0.2.7", T0 + 1,
+	    T0 + 61, &f[2], 1), -1);
+	store_rollback(s);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: recording a ban of 192.0.2.7 in sendmail-auth: failures 1 "
+	    "to 5 hold 2 unconsumed failures of that pair, not 3 (internal error)\n"
+	    "mailban: %s: recording a ban of 192.0.2.7 in sendmail-auth: failures 3 "
+	    "to 3 hold 0 unconsumed failures of that pair, not 1 (internal error)\n",
+	    fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	free(f);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, start, end, failures FROM bans ORDER BY id",
+	    "1|1764151202|1764151262|3\n");
+	assert_dump(fx->db, "SELECT id, ban_id FROM failures ORDER BY id",
+	    "1|-\n2|1\n3|1\n4|1\n5|-\n6|-\n7|-\n");
+}
+
 static void
 ban_add_refuses_a_failure_already_consumed(void **state)
 {
@@ -2185,6 +2244,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(window_until_is_forever_after_a_permanent_ban, setup, teardown),
 		cmocka_unit_test_setup_teardown(window_counts_lifted_bans_until_lifted_and_ignores_manual_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(ban_add_refuses_a_failure_already_consumed, setup, teardown),
+		cmocka_unit_test_setup_teardown(ban_add_span_consumes_the_range_of_the_pair_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(active_holds_bans_with_start_le_now_lt_end_not_lifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(active_canonicalises_and_skips_rows_edited_into_non_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_remembers_addresses_and_waiting_failures, setup, teardown),

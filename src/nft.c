@@ -325,6 +325,23 @@ foreign(struct nftlive *lv, const char *kind, const char *name)
 	lv->nl_foreign = xstrdup(buf);
 }
 
+/* The set was not made by mailban: its elements are no use, the plan
+ * rebuilds the table. */
+static void
+set_odd(struct nftset *ns)
+{
+	ns->ns_ok = 0;
+	ns->ns_odd = 1;
+	free(ns->ns_elem);
+	ns->ns_elem = NULL;
+	ns->ns_nelem = 0;
+}
+
+/*
+ * An element that is not a plain address of family (a catch-all "*",
+ * ::ffff:a.b.c.d in ban6, a range, a name) is no error: it is left with
+ * family AF_UNSPEC, and parse_json() marks its set odd.
+ */
 static int
 parse_elem(int family, json_t *e, struct nftelem *out)
 {
@@ -335,12 +352,13 @@ parse_elem(int family, json_t *e, struct nftelem *out)
 	out->ne_expires = -1;
 	o = json_is_object(e) ? json_object_get(e, "elem") : NULL;
 	val = o != NULL ? json_object_get(o, "val") : e;
-	if (!json_is_string(val))
-		return parse_error("an element that is not an address");
 	s = json_string_value(val);
-	if (addr_parse(s, strlen(s), &out->ne_addr) == -1 ||
-	    out->ne_addr.a_family != family)
-		return parse_error("an element that is not an address of its set");
+	if (s == NULL || addr_parse(s, strlen(s), &out->ne_addr) == -1 ||
+	    out->ne_addr.a_family != family) {
+		memset(&out->ne_addr, 0, sizeof(out->ne_addr));
+		out->ne_addr.a_family = AF_UNSPEC;
+		return 0;
+	}
 	if (o == NULL)
 		return 0;
 	if ((t = json_object_get(o, "expires")) != NULL ||
@@ -479,7 +497,7 @@ parse_json(const struct config *cfg, const char *json, size_t len, int ours,
 {
 	json_error_t	 err;
 	json_t		*root, *items, *item;
-	size_t		 i;
+	size_t		 i, f;
 	int		 rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -506,6 +524,12 @@ parse_json(const struct config *cfg, const char *json, size_t len, int ours,
 		parse_error("objects without their table");
 		goto out;
 	}
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < out->nl_set[f].ns_nelem; i++)
+			if (out->nl_set[f].ns_elem[i].ne_addr.a_family == AF_UNSPEC) {
+				set_odd(&out->nl_set[f]);
+				break;
+			}
 	rc = 0;
 out:
 	json_decref(root);
@@ -898,7 +922,8 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	}
 	for (f = 0; f < 2; f++)
 		if (lv->nl_set[f].ns_exists && !lv->nl_set[f].ns_ok)
-			diff_add(out, FWD_NFT_BADSET, families[f], NULL);
+			diff_add(out, FWD_NFT_BADSET, families[f], NULL)->d_foreign =
+			    lv->nl_set[f].ns_odd;
 	if (lv->nl_chain && !lv->nl_chainok)
 		diff_add(out, FWD_NFT_BADCHAIN, 0, NULL);
 
@@ -1004,6 +1029,12 @@ nft_diff_text(const struct config *cfg, const struct fwdiff *d, char *buf, size_
 		n = snprintf(buf, len, "set %s is missing from table inet %s", set, t);
 		break;
 	case FWD_NFT_BADSET:
+		if (d->d_foreign) {
+			n = snprintf(buf, len, "set %s holds an element that is not a "
+			    "plain %s address (such as * or ::ffff:a.b.c.d)", set,
+			    d->d_addr.a_family == AF_INET6 ? "IPv6" : "IPv4");
+			break;
+		}
 		n = snprintf(buf, len, "set %s is not of type %s with flags timeout "
 		    "only", set, d->d_addr.a_family == AF_INET6 ? "ipv6_addr" :
 		    "ipv4_addr");
@@ -1269,13 +1300,16 @@ struct elemarg {
 	struct nftset	*ea_set;
 	int		 ea_family;
 	int		 ea_bad;	/* not understood (reported) */
+	int		 ea_odd;	/* an element not a plain address */
 	size_t		 ea_cap;
 };
 
 /*
  * One element as `nft -j` lists it: "expires" (seconds left, rounded
  * down) if not 0, else "timeout", else none; own when its comment (user
- * data of type 0, NUL-terminated) is "mailban".
+ * data of type 0, NUL-terminated) is "mailban".  One that is not a plain
+ * address of the set's family (no key, a flag such as catch-all, a key
+ * of another length, ::ffff:a.b.c.d in ban6) is skipped and sets ea_odd.
  */
 static int
 elem_one(struct elemarg *ea, const char *p, size_t len)
@@ -1289,12 +1323,20 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 	size_t			 i, ul, alen = ea->ea_family == AF_INET6 ? 16 : 4;
 
 	nla_index(p, len, tb, NFTA_SET_ELEM_MAX);
-	if (tb[NFTA_SET_ELEM_KEY] == NULL)
-		return parse_error("an element that is not an address");
+	if (tb[NFTA_SET_ELEM_KEY] == NULL || (tb[NFTA_SET_ELEM_FLAGS] != NULL &&
+	    (NLA_LEN(tb[NFTA_SET_ELEM_FLAGS]) != sizeof(uint32_t) ||
+	    memcmp(NLA_DATA(tb[NFTA_SET_ELEM_FLAGS]), "\0\0\0\0", 4) != 0))) {
+		ea->ea_odd = 1;
+		return 0;
+	}
 	nla_index(NLA_DATA(tb[NFTA_SET_ELEM_KEY]), NLA_LEN(tb[NFTA_SET_ELEM_KEY]), kv,
 	    NFTA_DATA_MAX);
-	if (kv[NFTA_DATA_VALUE] == NULL || NLA_LEN(kv[NFTA_DATA_VALUE]) != alen)
-		return parse_error("an element that is not an address of its set");
+	if (kv[NFTA_DATA_VALUE] == NULL || NLA_LEN(kv[NFTA_DATA_VALUE]) != alen ||
+	    (alen == 16 && memcmp(NLA_DATA(kv[NFTA_DATA_VALUE]), v4mapped,
+	    sizeof(v4mapped)) == 0)) {
+		ea->ea_odd = 1;
+		return 0;
+	}
 	if (ea->ea_set->ns_nelem == ea->ea_cap) {
 		ea->ea_cap = ea->ea_cap == 0 ? 1024 : ea->ea_cap * 2;
 		ea->ea_set->ns_elem = xreallocarray(ea->ea_set->ns_elem, ea->ea_cap,
@@ -1306,8 +1348,6 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 	/* As addr_parse() of nft's text: ::ffff:a.b.c.d is IPv4, not of ban6. */
 	memcpy(e->ne_addr.a_b, NLA_DATA(kv[NFTA_DATA_VALUE]), alen);
 	e->ne_addr.a_family = ea->ea_family;
-	if (alen == 16 && memcmp(e->ne_addr.a_b, v4mapped, sizeof(v4mapped)) == 0)
-		return parse_error("an element that is not an address of its set");
 	if ((ms = nla_u64(tb[NFTA_SET_ELEM_EXPIRATION])) != 0 ||
 	    (ms = nla_u64(tb[NFTA_SET_ELEM_TIMEOUT])) != 0)
 		e->ne_expires = (int64_t)(ms / 1000);
@@ -1424,6 +1464,8 @@ list_parse(const struct config *cfg, struct nftlive *lv)
 			ea.ea_family = families[f];
 			r = nl_talk(&ns, NFT_MSG_GETSETELEM, cfg->c_chain,
 			    set_name(families[f]), elem_cb, &ea);
+			if (ea.ea_odd)
+				set_odd(&lv->nl_set[f]);
 		}
 		if (ea.ea_bad)
 			goto out;

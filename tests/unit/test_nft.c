@@ -484,12 +484,6 @@ listings_not_understood_are_refused(void **state)
 		    "(line 1: ']' expected near end of file); table left unchanged\n" },
 		{ "[]", "mailban: nft: the listing of the table is not understood (no "
 		    "\"nftables\" array); table left unchanged\n" },
-		{ LIST(TABLE ", " SET("ban4", "ipv4_addr", ELEMS("\"2001:db8::1\""))),
-		    "mailban: nft: the listing of the table is not understood (an element "
-		    "that is not an address of its set); table left unchanged\n" },
-		{ LIST(TABLE ", " SET("ban4", "ipv4_addr", ELEMS("\"example.org\""))),
-		    "mailban: nft: the listing of the table is not understood (an element "
-		    "that is not an address of its set); table left unchanged\n" },
 		{ LIST(CHAIN), "mailban: nft: the listing of the table is not understood "
 		    "(objects without their table); table left unchanged\n" },
 		{ LIST("{\"table\": {\"family\": \"inet\", \"name\": \"other\"}}"),
@@ -506,6 +500,49 @@ listings_not_understood_are_refused(void **state)
 		assert_string_equal(m, bad[i].msg);
 		free(m);
 		nft_live_free(&lv);
+	}
+}
+
+/*
+ * An element that is not a plain address of its set (a catch-all "*",
+ * ::ffff:a.b.c.d in ban6, another family, a name) is no reason to leave
+ * the table as it is: the set is not mailban's, the table is rebuilt.
+ */
+static void
+unreadable_elements_rebuild_the_table(void **state)
+{
+	struct config		c = cfg_default();
+	const struct ban	b[] = { { "192.0.2.1", 3600 }, { "2001:db8::1", -1 } };
+	static const char	*odd4[] = { "\"*\"", "\"2001:db8::1\"", "\"example.org\"",
+				    "{\"elem\": {\"val\": \"*\", \"comment\": \"mailban\"}}" };
+	static const char	*odd6[] = { "\"*\"", "\"::ffff:192.0.2.1\"",
+				    "\"192.0.2.1\"" };
+	const char		*rebuilt = "delete table " T "\n" CREATE
+				    "add element " T " ban4 { 192.0.2.1 timeout 3600s comment \"mailban\" }\n"
+				    "add element " T " ban6 { 2001:db8::1 comment \"mailban\" }\n";
+	char			 json[4096];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(odd4) / sizeof(odd4[0]); i++) {
+		snprintf(json, sizeof(json), LIST(TABLE ", " SET("ban4", "ipv4_addr",
+		    ELEMS(EL("192.0.2.1", 3600, 3599) ", %s")) ", " SET("ban6",
+		    "ipv6_addr", ELEMS(ELP("2001:db8::1"))) ", " CHAIN ", "
+		    RULE(4, EXPR4) ", " RULE(5, EXPR6)), odd4[i]);
+		check_plan(&c, json, b, 2, rebuilt,
+		    "set ban4 holds an element that is not a plain IPv4 address "
+		    "(such as * or ::ffff:a.b.c.d)\n"
+		    "192.0.2.1 is banned but not in set ban4\n", 1, 0, "");
+	}
+	for (i = 0; i < sizeof(odd6) / sizeof(odd6[0]); i++) {
+		snprintf(json, sizeof(json), LIST(TABLE ", " SET("ban4", "ipv4_addr",
+		    ELEMS(EL("192.0.2.1", 3600, 3599))) ", " SET("ban6", "ipv6_addr",
+		    ELEMS("%s, " ELP("2001:db8::1"))) ", " CHAIN ", " RULE(4, EXPR4)
+		    ", " RULE(5, EXPR6)), odd6[i]);
+		check_plan(&c, json, b, 2, rebuilt,
+		    "set ban6 holds an element that is not a plain IPv6 address "
+		    "(such as * or ::ffff:a.b.c.d)\n"
+		    "2001:db8::1 is banned but not in set ban6\n", 1, 0, "");
 	}
 }
 
@@ -546,6 +583,7 @@ main(void)
 		cmocka_unit_test(a_blocktype_without_verdict_is_refused),
 		cmocka_unit_test(drop_rule_is_matched_as_nft_lists_it),
 		cmocka_unit_test(listings_not_understood_are_refused),
+		cmocka_unit_test(unreadable_elements_rebuild_the_table),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

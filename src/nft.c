@@ -1399,6 +1399,22 @@ elem_cb(void *arg, const struct nlmsghdr *r)
 	return 0;
 }
 
+/*
+ * Before the dump of set ns's elements: netlink is their only source, so
+ * whatever the JSON listing gave (an older libnftables lists elements
+ * even when terse) is dropped; ea_cap then matches ns_elem.
+ */
+static void
+elem_begin(struct elemarg *ea, struct nftset *ns, int family)
+{
+	free(ns->ns_elem);
+	ns->ns_elem = NULL;
+	ns->ns_nelem = 0;
+	memset(ea, 0, sizeof(*ea));
+	ea->ea_set = ns;
+	ea->ea_family = family;
+}
+
 /* Elements in nft's listing order: by value (network order bytes). */
 static int
 elem_cmp(const void *a, const void *b)
@@ -1459,9 +1475,7 @@ list_parse(const struct config *cfg, struct nftlive *lv)
 		for (f = 0; f < 2 && r == 0; f++) {
 			if (!lv->nl_set[f].ns_exists || !lv->nl_set[f].ns_ok)
 				continue;
-			memset(&ea, 0, sizeof(ea));
-			ea.ea_set = &lv->nl_set[f];
-			ea.ea_family = families[f];
+			elem_begin(&ea, &lv->nl_set[f], families[f]);
 			r = nl_talk(&ns, NFT_MSG_GETSETELEM, cfg->c_chain,
 			    set_name(families[f]), elem_cb, &ea);
 			if (ea.ea_odd)

@@ -1,8 +1,9 @@
 /*
  * test_nft.c -- the nft planner: JSON listings (as nft 1.0.6 prints them
  * for `nft -j list table inet fail2ban-mail`) and wanted bans in, the
- * command text and the differences (as check prints them) out.  Pure: no
- * nftables is touched.  Documentation addresses only.
+ * command text and the differences (as check prints them) out; and the
+ * netlink side (element dumps, replies) fed with messages built here.
+ * Pure: no nftables is touched.  Documentation addresses only.
  */
 #include <sys/mman.h>
 
@@ -19,8 +20,10 @@
 #include "addr.h"
 #include "config.h"
 #include "firewall.h"
-#include "nft.h"
 #include "util.h"
+/* The module itself, for its netlink side (static functions) fed with
+ * messages built here; the archive's nft.o is then not linked. */
+#include "nft.c"
 
 #define NOW	1795687200LL	/* 2026-11-26T10:00:00Z */
 
@@ -546,6 +549,106 @@ unreadable_elements_rebuild_the_table(void **state)
 	}
 }
 
+/* --- the netlink side ---------------------------------------------------- */
+
+/* A nested attribute of type at *off: nest_end() sets its length. */
+static size_t
+nest_begin(char *b, size_t *off, uint16_t type)
+{
+	size_t	at = *off;
+
+	nla_put(b, off, type, "", 0);
+	return at;
+}
+
+static void
+nest_end(char *b, size_t at, size_t off)
+{
+	((struct nlattr *)(void *)(b + at))->nla_len = (uint16_t)(off - at);
+}
+
+/* One element: key (klen bytes; NULL: none), flags (0: none), comment. */
+static void
+put_elem(char *b, size_t *off, const void *key, size_t klen, uint32_t flags,
+    const char *comment)
+{
+	unsigned char	ud[32];
+	size_t		el, k;
+
+	el = nest_begin(b, off, NFTA_LIST_ELEM);
+	if (key != NULL) {
+		k = nest_begin(b, off, NFTA_SET_ELEM_KEY);
+		nla_put(b, off, NFTA_DATA_VALUE, key, klen);
+		nest_end(b, k, *off);
+	}
+	if (flags != 0) {
+		flags = htobe32(flags);
+		nla_put(b, off, NFTA_SET_ELEM_FLAGS, &flags, sizeof(flags));
+	}
+	if (comment != NULL) {
+		ud[0] = 0;
+		ud[1] = (unsigned char)(strlen(comment) + 1);
+		memcpy(ud + 2, comment, strlen(comment) + 1);
+		nla_put(b, off, NFTA_SET_ELEM_USERDATA, ud, 2 + strlen(comment) + 1);
+	}
+	nest_end(b, el, *off);
+}
+
+/* A NEWSETELEM message around the elements put by fill(). */
+static size_t
+elem_msg(char *b, size_t cap, void (*fill)(char *, size_t *))
+{
+	struct nlmsghdr	*nh = (struct nlmsghdr *)(void *)b;
+	size_t		 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), l;
+
+	memset(b, 0, cap);
+	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
+	l = nest_begin(b, &off, NFTA_SET_ELEM_LIST_ELEMENTS);
+	fill(b, &off);
+	nest_end(b, l, off);
+	assert_true(off <= cap);
+	nh->nlmsg_len = (uint32_t)off;
+	return off;
+}
+
+static void
+two_v4(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 }, a2[4] = { 192, 0, 2, 2 };
+
+	put_elem(b, off, a1, 4, 0, "mailban");
+	put_elem(b, off, a2, 4, 0, NULL);
+}
+
+/*
+ * A libnftables that lists elements even in the terse JSON: netlink
+ * stays the only source of the elements (the JSON's were in an array of
+ * their own size, which the dump wrote past).
+ */
+static void
+json_elements_are_dropped_before_the_dump(void **state)
+{
+	struct config	c = cfg_default();
+	struct nftlive	lv;
+	struct elemarg	ea;
+	char		msg[512];
+
+	(void)state;
+	assert_int_equal(parse_json(&c, INSYNC, strlen(INSYNC), 1, &lv), 0);
+	assert_int_equal(lv.nl_set[0].ns_nelem, 1);
+	elem_begin(&ea, &lv.nl_set[0], AF_INET);
+	elem_msg(msg, sizeof(msg), two_v4);
+	assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+	assert_int_equal(ea.ea_bad, 0);
+	assert_int_equal(ea.ea_odd, 0);
+	assert_int_equal(lv.nl_set[0].ns_nelem, 2);
+	assert_string_equal(addr_str(&lv.nl_set[0].ns_elem[0].ne_addr, msg, 64), "192.0.2.1");
+	assert_int_equal(lv.nl_set[0].ns_elem[0].ne_own, 1);
+	assert_string_equal(addr_str(&lv.nl_set[0].ns_elem[1].ne_addr, msg, 64), "192.0.2.2");
+	assert_int_equal(lv.nl_set[0].ns_elem[1].ne_own, 0);
+	nft_live_free(&lv);
+}
+
 static void
 stop_deletes_the_table_if_there(void **state)
 {
@@ -584,6 +687,7 @@ main(void)
 		cmocka_unit_test(drop_rule_is_matched_as_nft_lists_it),
 		cmocka_unit_test(listings_not_understood_are_refused),
 		cmocka_unit_test(unreadable_elements_rebuild_the_table),
+		cmocka_unit_test(json_elements_are_dropped_before_the_dump),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

@@ -1169,6 +1169,55 @@ nla_put(char *req, size_t *off, uint16_t type, const void *v, size_t n)
 }
 
 /*
+ * One datagram of replies (n bytes, from the sender at from) to the
+ * request of sequence number seq: each of its messages to cb.  0: the
+ * reply goes on (read the next datagram); 1: it ended (*intr set when
+ * the kernel said the dump was interrupted by a change); -1 with errno.
+ */
+static int
+nl_replies(uint32_t seq, const char *buf, size_t n, const struct sockaddr_nl *from,
+    int (*cb)(void *, const struct nlmsghdr *), void *arg, int *intr)
+{
+	const struct nlmsghdr	*r;
+	int			 len = (int)n, err;
+
+	(void)from;
+	for (r = (const struct nlmsghdr *)(const void *)buf; NLMSG_OK(r, len);
+	    r = NLMSG_NEXT(r, len)) {
+		if (r->nlmsg_seq != seq)
+			continue;
+		if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = 1;
+		if (r->nlmsg_type == NLMSG_DONE) {
+			/* A dump's own error (such as -ENOENT when the set goes
+			 * meanwhile) is the int after the header. */
+			if (r->nlmsg_len >= NLMSG_LENGTH(sizeof(err))) {
+				memcpy(&err, NLMSG_DATA(r), sizeof(err));
+				if (err < 0) {
+					errno = -err;
+					return -1;
+				}
+			}
+			return 1;
+		}
+		if (r->nlmsg_type == NLMSG_ERROR) {
+			if (r->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+				errno = EBADMSG;
+				return -1;
+			}
+			err = ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
+			if (err == 0)
+				return 1;
+			errno = -err;
+			return -1;
+		}
+		if (cb(arg, r) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Send one nf_tables request (table and set: a dump of the set's
  * elements; else NFT_MSG_GETGEN) and pass each reply to cb until the
  * dump or the ack ends.  0, 1 when the kernel says the dump was
@@ -1182,10 +1231,9 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	struct nlmsghdr		*nh = (struct nlmsghdr *)(void *)req;
 	struct nfgenmsg		*ng;
 	struct sockaddr_nl	 sa;
-	const struct nlmsghdr	*r;
 	size_t			 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ng));
 	ssize_t			 n;
-	int			 len, intr = 0, err;
+	int			 intr = 0, rc;
 
 	memset(req, 0, sizeof(req));
 	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
@@ -1217,29 +1265,10 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 			errno = EMSGSIZE;
 			return -1;
 		}
-		len = (int)n;
-		for (r = (const struct nlmsghdr *)(void *)ns->ns_buf; NLMSG_OK(r, len);
-		    r = NLMSG_NEXT(r, len)) {
-			if (r->nlmsg_seq != ns->ns_seq)
-				continue;
-			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = 1;
-			if (r->nlmsg_type == NLMSG_DONE)
-				return intr;
-			if (r->nlmsg_type == NLMSG_ERROR) {
-				if (r->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-					errno = EBADMSG;
-					return -1;
-				}
-				err = ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
-				if (err == 0)
-					return intr;
-				errno = -err;
-				return -1;
-			}
-			if (cb(arg, r) == -1)
-				return -1;
-		}
+		memset(&sa, 0, sizeof(sa));
+		if ((rc = nl_replies(ns->ns_seq, ns->ns_buf, (size_t)n, &sa, cb, arg,
+		    &intr)) != 0)
+			return rc == -1 ? -1 : intr;
 	}
 }
 

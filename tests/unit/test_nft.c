@@ -649,6 +649,57 @@ json_elements_are_dropped_before_the_dump(void **state)
 	nft_live_free(&lv);
 }
 
+/* A message of type with an int payload (NLMSG_DONE, NLMSG_ERROR). */
+static size_t
+int_msg(char *b, size_t off, uint16_t type, uint32_t seq, int v)
+{
+	struct nlmsghdr	*nh = (struct nlmsghdr *)(void *)(b + off);
+	size_t		 n = type == NLMSG_ERROR ? sizeof(struct nlmsgerr) : sizeof(int);
+
+	memset(nh, 0, NLMSG_SPACE(n));
+	nh->nlmsg_type = type;
+	nh->nlmsg_len = (uint32_t)NLMSG_LENGTH(n);
+	nh->nlmsg_seq = seq;
+	memcpy(NLMSG_DATA(nh), &v, sizeof(v));
+	return off + NLMSG_SPACE(n);
+}
+
+static int
+count_cb(void *arg, const struct nlmsghdr *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The kernel puts a dump's error (a set deleted meanwhile) in NLMSG_DONE. */
+static void
+a_dump_ends_with_its_error(void **state)
+{
+	struct sockaddr_nl	kernel;
+	char			b[256];
+	int			intr = 0, calls = 0;
+	size_t			n;
+
+	(void)state;
+	memset(&kernel, 0, sizeof(kernel));
+	kernel.nl_family = AF_NETLINK;
+	n = int_msg(b, 0, NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 1);
+	n = int_msg(b, 0, NLMSG_DONE, 7, -ENOENT);
+	errno = 0;
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(errno, ENOENT);
+	n = int_msg(b, 0, NLMSG_DONE, 6, -ENOENT);	/* another request's */
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 0);
+	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
+	errno = 0;
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(calls, 0);
+	assert_int_equal(intr, 0);
+}
+
 static void
 stop_deletes_the_table_if_there(void **state)
 {
@@ -688,6 +739,7 @@ main(void)
 		cmocka_unit_test(listings_not_understood_are_refused),
 		cmocka_unit_test(unreadable_elements_rebuild_the_table),
 		cmocka_unit_test(json_elements_are_dropped_before_the_dump),
+		cmocka_unit_test(a_dump_ends_with_its_error),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

@@ -1181,7 +1181,8 @@ nl_replies(uint32_t seq, const char *buf, size_t n, const struct sockaddr_nl *fr
 	const struct nlmsghdr	*r;
 	int			 len = (int)n, err;
 
-	(void)from;
+	if (from->nl_family != AF_NETLINK || from->nl_pid != 0)
+		return 0;	/* not the kernel's */
 	for (r = (const struct nlmsghdr *)(const void *)buf; NLMSG_OK(r, len);
 	    r = NLMSG_NEXT(r, len)) {
 		if (r->nlmsg_seq != seq)
@@ -1219,9 +1220,10 @@ nl_replies(uint32_t seq, const char *buf, size_t n, const struct sockaddr_nl *fr
 
 /*
  * Send one nf_tables request (table and set: a dump of the set's
- * elements; else NFT_MSG_GETGEN) and pass each reply to cb until the
- * dump or the ack ends.  0, 1 when the kernel says the dump was
- * interrupted by a change, or -1 with errno.
+ * elements; else NFT_MSG_GETGEN) and pass each reply of the kernel (port id 0; others are dropped) to
+ * cb until the dump or the ack ends.  0, 1 when the kernel says the
+ * dump was interrupted by a change, or -1 with errno (a dump's error
+ * in its NLMSG_DONE too).
  */
 static int
 nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
@@ -1232,6 +1234,7 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	struct nfgenmsg		*ng;
 	struct sockaddr_nl	 sa;
 	size_t			 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ng));
+	socklen_t		 salen;
 	ssize_t			 n;
 	int			 intr = 0, rc;
 
@@ -1256,7 +1259,10 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	if (sendto(ns->ns_fd, req, off, 0, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		return -1;
 	for (;;) {
-		if ((n = recv(ns->ns_fd, ns->ns_buf, NL_BUFSIZE, MSG_TRUNC)) == -1) {
+		memset(&sa, 0, sizeof(sa));
+		salen = sizeof(sa);
+		if ((n = recvfrom(ns->ns_fd, ns->ns_buf, NL_BUFSIZE, MSG_TRUNC,
+		    (struct sockaddr *)&sa, &salen)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -1265,7 +1271,8 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 			errno = EMSGSIZE;
 			return -1;
 		}
-		memset(&sa, 0, sizeof(sa));
+		if (salen != sizeof(sa))
+			continue;	/* no netlink sender: not the kernel */
 		if ((rc = nl_replies(ns->ns_seq, ns->ns_buf, (size_t)n, &sa, cb, arg,
 		    &intr)) != 0)
 			return rc == -1 ? -1 : intr;

@@ -700,6 +700,35 @@ a_dump_ends_with_its_error(void **state)
 	assert_int_equal(intr, 0);
 }
 
+/* Only the kernel (port id 0) answers: a datagram from another socket
+ * with the right sequence number is dropped whole. */
+static void
+replies_from_another_sender_are_dropped(void **state)
+{
+	struct sockaddr_nl	from;
+	char			b[512];
+	int			intr = 0, calls = 0;
+	size_t			n;
+
+	(void)state;
+	memset(&from, 0, sizeof(from));
+	from.nl_family = AF_NETLINK;
+	from.nl_pid = 4242;
+	n = elem_msg(b, sizeof(b) - 64, two_v4);
+	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
+	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	assert_int_equal(calls, 0);
+	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	from.nl_pid = 0;
+	n = elem_msg(b, sizeof(b) - 64, two_v4);
+	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
+	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 1);
+	assert_int_equal(calls, 1);
+}
+
 static void
 stop_deletes_the_table_if_there(void **state)
 {
@@ -740,6 +769,7 @@ main(void)
 		cmocka_unit_test(unreadable_elements_rebuild_the_table),
 		cmocka_unit_test(json_elements_are_dropped_before_the_dump),
 		cmocka_unit_test(a_dump_ends_with_its_error),
+		cmocka_unit_test(replies_from_another_sender_are_dropped),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

@@ -1220,10 +1220,10 @@ nl_replies(uint32_t seq, const char *buf, size_t n, const struct sockaddr_nl *fr
 
 /*
  * Send one nf_tables request (table and set: a dump of the set's
- * elements; else NFT_MSG_GETGEN) and pass each reply of the kernel (port id 0; others are dropped) to
- * cb until the dump or the ack ends.  0, 1 when the kernel says the
- * dump was interrupted by a change, or -1 with errno (a dump's error
- * in its NLMSG_DONE too).
+ * elements; else NFT_MSG_GETGEN) and pass each reply of the kernel
+ * (port id 0; others are dropped) to cb until the dump or the ack ends.
+ * 0, 1 when the kernel says the dump was interrupted by a change, or -1
+ * with errno (a dump's error in its NLMSG_DONE too).
  */
 static int
 nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,

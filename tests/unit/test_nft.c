@@ -730,6 +730,77 @@ replies_from_another_sender_are_dropped(void **state)
 }
 
 static void
+catch_all(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a1, 4, 0, "mailban");
+	put_elem(b, off, NULL, 0, NFT_SET_ELEM_CATCHALL, NULL);
+}
+
+static void
+flagged(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a1, 4, NFT_SET_ELEM_CATCHALL, NULL);
+}
+
+static void
+v4mapped6(char *b, size_t *off)
+{
+	static const unsigned char	a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					    0xff, 0xff, 192, 0, 2, 1 };
+
+	put_elem(b, off, a, 16, 0, "mailban");
+}
+
+static void
+short6(char *b, size_t *off)
+{
+	static const unsigned char	a[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a, 4, 0, "mailban");
+}
+
+/* In a dump: an element that is not a plain address of the set (a
+ * catch-all, ::ffff:a.b.c.d in ban6, a key of another length) is no
+ * error; it is skipped and said odd (the set is then rebuilt). */
+static void
+dumped_elements_not_plain_are_odd(void **state)
+{
+	static const struct {
+		void	(*fill)(char *, size_t *);
+		int	  family;
+		size_t	  nelem;
+	} t[] = {
+		{ catch_all, AF_INET, 1 }, { flagged, AF_INET, 0 },
+		{ v4mapped6, AF_INET6, 0 }, { short6, AF_INET6, 0 },
+	};
+	struct nftset	ns;
+	struct elemarg	ea;
+	char		msg[512], *m;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&ns, 0, sizeof(ns));
+		ns.ns_exists = ns.ns_ok = 1;
+		elem_begin(&ea, &ns, t[i].family);
+		elem_msg(msg, sizeof(msg), t[i].fill);
+		cap_begin();
+		assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+		m = cap_end();
+		assert_string_equal(m, "");
+		free(m);
+		assert_int_equal(ea.ea_bad, 0);
+		assert_int_equal(ea.ea_odd, 1);
+		assert_int_equal(ns.ns_nelem, t[i].nelem);
+		free(ns.ns_elem);
+	}
+}
+
+static void
 stop_deletes_the_table_if_there(void **state)
 {
 	struct config	c = cfg_default();
@@ -770,6 +841,7 @@ main(void)
 		cmocka_unit_test(json_elements_are_dropped_before_the_dump),
 		cmocka_unit_test(a_dump_ends_with_its_error),
 		cmocka_unit_test(replies_from_another_sender_are_dropped),
+		cmocka_unit_test(dumped_elements_not_plain_are_odd),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

@@ -325,6 +325,23 @@ foreign(struct nftlive *lv, const char *kind, const char *name)
 	lv->nl_foreign = xstrdup(buf);
 }
 
+/* The set was not made by mailban: its elements are no use, the plan
+ * rebuilds the table. */
+static void
+set_odd(struct nftset *ns)
+{
+	ns->ns_ok = 0;
+	ns->ns_odd = 1;
+	free(ns->ns_elem);
+	ns->ns_elem = NULL;
+	ns->ns_nelem = 0;
+}
+
+/*
+ * An element that is not a plain address of family (a catch-all "*",
+ * ::ffff:a.b.c.d in ban6, a range, a name) is no error: it is left with
+ * family AF_UNSPEC, and parse_json() marks its set odd.
+ */
 static int
 parse_elem(int family, json_t *e, struct nftelem *out)
 {
@@ -335,12 +352,13 @@ parse_elem(int family, json_t *e, struct nftelem *out)
 	out->ne_expires = -1;
 	o = json_is_object(e) ? json_object_get(e, "elem") : NULL;
 	val = o != NULL ? json_object_get(o, "val") : e;
-	if (!json_is_string(val))
-		return parse_error("an element that is not an address");
 	s = json_string_value(val);
-	if (addr_parse(s, strlen(s), &out->ne_addr) == -1 ||
-	    out->ne_addr.a_family != family)
-		return parse_error("an element that is not an address of its set");
+	if (s == NULL || addr_parse(s, strlen(s), &out->ne_addr) == -1 ||
+	    out->ne_addr.a_family != family) {
+		memset(&out->ne_addr, 0, sizeof(out->ne_addr));
+		out->ne_addr.a_family = AF_UNSPEC;
+		return 0;
+	}
 	if (o == NULL)
 		return 0;
 	if ((t = json_object_get(o, "expires")) != NULL ||
@@ -484,7 +502,7 @@ parse_json(const struct config *cfg, const char *json, size_t len, int ours,
 {
 	json_error_t	 err;
 	json_t		*root, *items, *item;
-	size_t		 i;
+	size_t		 i, f;
 	int		 rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -511,6 +529,12 @@ parse_json(const struct config *cfg, const char *json, size_t len, int ours,
 		parse_error("objects without their table");
 		goto out;
 	}
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < out->nl_set[f].ns_nelem; i++)
+			if (out->nl_set[f].ns_elem[i].ne_addr.a_family == AF_UNSPEC) {
+				set_odd(&out->nl_set[f]);
+				break;
+			}
 	rc = 0;
 out:
 	json_decref(root);
@@ -910,7 +934,8 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	}
 	for (f = 0; f < 2; f++)
 		if (lv->nl_set[f].ns_exists && !lv->nl_set[f].ns_ok)
-			diff_add(out, FWD_NFT_BADSET, families[f], NULL);
+			diff_add(out, FWD_NFT_BADSET, families[f], NULL)->d_foreign =
+			    lv->nl_set[f].ns_odd;
 	if (lv->nl_chain && !lv->nl_chainok)
 		diff_add(out, FWD_NFT_BADCHAIN, 0, NULL);
 
@@ -1016,6 +1041,12 @@ nft_diff_text(const struct config *cfg, const struct fwdiff *d, char *buf, size_
 		n = snprintf(buf, len, "set %s is missing from table inet %s", set, t);
 		break;
 	case FWD_NFT_BADSET:
+		if (d->d_foreign) {
+			n = snprintf(buf, len, "set %s holds an element that is not a "
+			    "plain %s address (such as * or ::ffff:a.b.c.d)", set,
+			    d->d_addr.a_family == AF_INET6 ? "IPv6" : "IPv4");
+			break;
+		}
 		n = snprintf(buf, len, "set %s is not of type %s with flags timeout "
 		    "only", set, d->d_addr.a_family == AF_INET6 ? "ipv6_addr" :
 		    "ipv4_addr");
@@ -1150,10 +1181,61 @@ nla_put(char *req, size_t *off, uint16_t type, const void *v, size_t n)
 }
 
 /*
+ * One datagram of replies (n bytes, from the sender at from) to the
+ * request of sequence number seq: each of its messages to cb.  0: the
+ * reply goes on (read the next datagram); 1: it ended (*intr set when
+ * the kernel said the dump was interrupted by a change); -1 with errno.
+ */
+static int
+nl_replies(uint32_t seq, const char *buf, size_t n, const struct sockaddr_nl *from,
+    int (*cb)(void *, const struct nlmsghdr *), void *arg, int *intr)
+{
+	const struct nlmsghdr	*r;
+	int			 len = (int)n, err;
+
+	if (from->nl_family != AF_NETLINK || from->nl_pid != 0)
+		return 0;	/* not the kernel's */
+	for (r = (const struct nlmsghdr *)(const void *)buf; NLMSG_OK(r, len);
+	    r = NLMSG_NEXT(r, len)) {
+		if (r->nlmsg_seq != seq)
+			continue;
+		if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = 1;
+		if (r->nlmsg_type == NLMSG_DONE) {
+			/* A dump's own error (such as -ENOENT when the set goes
+			 * meanwhile) is the int after the header. */
+			if (r->nlmsg_len >= NLMSG_LENGTH(sizeof(err))) {
+				memcpy(&err, NLMSG_DATA(r), sizeof(err));
+				if (err < 0) {
+					errno = -err;
+					return -1;
+				}
+			}
+			return 1;
+		}
+		if (r->nlmsg_type == NLMSG_ERROR) {
+			if (r->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+				errno = EBADMSG;
+				return -1;
+			}
+			err = ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
+			if (err == 0)
+				return 1;
+			errno = -err;
+			return -1;
+		}
+		if (cb(arg, r) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Send one nf_tables request (table and set: a dump of the set's
- * elements; else NFT_MSG_GETGEN) and pass each reply to cb until the
- * dump or the ack ends.  0, 1 when the kernel says the dump was
- * interrupted by a change, or -1 with errno.
+ * elements; else NFT_MSG_GETGEN) and pass each reply of the kernel
+ * (port id 0; others are dropped) to cb until the dump or the ack ends.
+ * 0, 1 when the kernel says the dump was interrupted by a change, or -1
+ * with errno (a dump's error in its NLMSG_DONE too).
  */
 static int
 nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
@@ -1163,10 +1245,10 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	struct nlmsghdr		*nh = (struct nlmsghdr *)(void *)req;
 	struct nfgenmsg		*ng;
 	struct sockaddr_nl	 sa;
-	const struct nlmsghdr	*r;
 	size_t			 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ng));
+	socklen_t		 salen;
 	ssize_t			 n;
-	int			 len, intr = 0, err;
+	int			 intr = 0, rc;
 
 	memset(req, 0, sizeof(req));
 	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
@@ -1189,7 +1271,10 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	if (sendto(ns->ns_fd, req, off, 0, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		return -1;
 	for (;;) {
-		if ((n = recv(ns->ns_fd, ns->ns_buf, NL_BUFSIZE, MSG_TRUNC)) == -1) {
+		memset(&sa, 0, sizeof(sa));
+		salen = sizeof(sa);
+		if ((n = recvfrom(ns->ns_fd, ns->ns_buf, NL_BUFSIZE, MSG_TRUNC,
+		    (struct sockaddr *)&sa, &salen)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -1198,29 +1283,11 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 			errno = EMSGSIZE;
 			return -1;
 		}
-		len = (int)n;
-		for (r = (const struct nlmsghdr *)(void *)ns->ns_buf; NLMSG_OK(r, len);
-		    r = NLMSG_NEXT(r, len)) {
-			if (r->nlmsg_seq != ns->ns_seq)
-				continue;
-			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = 1;
-			if (r->nlmsg_type == NLMSG_DONE)
-				return intr;
-			if (r->nlmsg_type == NLMSG_ERROR) {
-				if (r->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-					errno = EBADMSG;
-					return -1;
-				}
-				err = ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
-				if (err == 0)
-					return intr;
-				errno = -err;
-				return -1;
-			}
-			if (cb(arg, r) == -1)
-				return -1;
-		}
+		if (salen != sizeof(sa))
+			continue;	/* no netlink sender: not the kernel */
+		if ((rc = nl_replies(ns->ns_seq, ns->ns_buf, (size_t)n, &sa, cb, arg,
+		    &intr)) != 0)
+			return rc == -1 ? -1 : intr;
 	}
 }
 
@@ -1281,13 +1348,16 @@ struct elemarg {
 	struct nftset	*ea_set;
 	int		 ea_family;
 	int		 ea_bad;	/* not understood (reported) */
+	int		 ea_odd;	/* an element not a plain address */
 	size_t		 ea_cap;
 };
 
 /*
  * One element as `nft -j` lists it: "expires" (seconds left, rounded
  * down) if not 0, else "timeout", else none; own when its comment (user
- * data of type 0, NUL-terminated) is "mailban".
+ * data of type 0, NUL-terminated) is "mailban".  One that is not a plain
+ * address of the set's family (no key, a flag such as catch-all, a key
+ * of another length, ::ffff:a.b.c.d in ban6) is skipped and sets ea_odd.
  */
 static int
 elem_one(struct elemarg *ea, const char *p, size_t len)
@@ -1301,12 +1371,20 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 	size_t			 i, ul, alen = ea->ea_family == AF_INET6 ? 16 : 4;
 
 	nla_index(p, len, tb, NFTA_SET_ELEM_MAX);
-	if (tb[NFTA_SET_ELEM_KEY] == NULL)
-		return parse_error("an element that is not an address");
+	if (tb[NFTA_SET_ELEM_KEY] == NULL || (tb[NFTA_SET_ELEM_FLAGS] != NULL &&
+	    (NLA_LEN(tb[NFTA_SET_ELEM_FLAGS]) != sizeof(uint32_t) ||
+	    memcmp(NLA_DATA(tb[NFTA_SET_ELEM_FLAGS]), "\0\0\0\0", 4) != 0))) {
+		ea->ea_odd = 1;
+		return 0;
+	}
 	nla_index(NLA_DATA(tb[NFTA_SET_ELEM_KEY]), NLA_LEN(tb[NFTA_SET_ELEM_KEY]), kv,
 	    NFTA_DATA_MAX);
-	if (kv[NFTA_DATA_VALUE] == NULL || NLA_LEN(kv[NFTA_DATA_VALUE]) != alen)
-		return parse_error("an element that is not an address of its set");
+	if (kv[NFTA_DATA_VALUE] == NULL || NLA_LEN(kv[NFTA_DATA_VALUE]) != alen ||
+	    (alen == 16 && memcmp(NLA_DATA(kv[NFTA_DATA_VALUE]), v4mapped,
+	    sizeof(v4mapped)) == 0)) {
+		ea->ea_odd = 1;
+		return 0;
+	}
 	if (ea->ea_set->ns_nelem == ea->ea_cap) {
 		ea->ea_cap = ea->ea_cap == 0 ? 1024 : ea->ea_cap * 2;
 		ea->ea_set->ns_elem = xreallocarray(ea->ea_set->ns_elem, ea->ea_cap,
@@ -1318,8 +1396,6 @@ elem_one(struct elemarg *ea, const char *p, size_t len)
 	/* As addr_parse() of nft's text: ::ffff:a.b.c.d is IPv4, not of ban6. */
 	memcpy(e->ne_addr.a_b, NLA_DATA(kv[NFTA_DATA_VALUE]), alen);
 	e->ne_addr.a_family = ea->ea_family;
-	if (alen == 16 && memcmp(e->ne_addr.a_b, v4mapped, sizeof(v4mapped)) == 0)
-		return parse_error("an element that is not an address of its set");
 	if ((ms = nla_u64(tb[NFTA_SET_ELEM_EXPIRATION])) != 0 ||
 	    (ms = nla_u64(tb[NFTA_SET_ELEM_TIMEOUT])) != 0)
 		e->ne_expires = (int64_t)(ms / 1000);
@@ -1369,6 +1445,22 @@ elem_cb(void *arg, const struct nlmsghdr *r)
 		p += NLA_ALIGN(a->nla_len);
 	}
 	return 0;
+}
+
+/*
+ * Before the dump of set ns's elements: netlink is their only source, so
+ * whatever the JSON listing gave (an older libnftables lists elements
+ * even when terse) is dropped; ea_cap then matches ns_elem.
+ */
+static void
+elem_begin(struct elemarg *ea, struct nftset *ns, int family)
+{
+	free(ns->ns_elem);
+	ns->ns_elem = NULL;
+	ns->ns_nelem = 0;
+	memset(ea, 0, sizeof(*ea));
+	ea->ea_set = ns;
+	ea->ea_family = family;
 }
 
 /* Elements in nft's listing order: by value (network order bytes). */
@@ -1431,11 +1523,11 @@ list_parse(const struct config *cfg, struct nftlive *lv)
 		for (f = 0; f < 2 && r == 0; f++) {
 			if (!lv->nl_set[f].ns_exists || !lv->nl_set[f].ns_ok)
 				continue;
-			memset(&ea, 0, sizeof(ea));
-			ea.ea_set = &lv->nl_set[f];
-			ea.ea_family = families[f];
+			elem_begin(&ea, &lv->nl_set[f], families[f]);
 			r = nl_talk(&ns, NFT_MSG_GETSETELEM, cfg->c_chain,
 			    set_name(families[f]), elem_cb, &ea);
+			if (ea.ea_odd)
+				set_odd(&lv->nl_set[f]);
 		}
 		if (ea.ea_bad)
 			goto out;

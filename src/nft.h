@@ -24,8 +24,9 @@
  *   - a missing table, set, chain or rule is added; a rule of the chain
  *     other than the two is deleted by handle;
  *   - anything else in the table (a set or chain of another shape, an
- *     object mailban never makes) -> the table is deleted and rebuilt in
- *     the same transaction.
+ *     object mailban never makes, an element that is not a plain address
+ *     of its set) -> the table is deleted and rebuilt in the same
+ *     transaction.
  * A repair of what mailban did not do itself (a flushed or deleted table,
  * set, chain or rule, an element without mailban's comment) is reported
  * once, in one line, when applied.
@@ -52,7 +53,11 @@ struct nftelem {
 
 struct nftset {
 	int		 ns_exists;
-	int		 ns_ok;		/* type and flags as mailban makes it */
+	int		 ns_ok;		/* type and flags as mailban makes it,
+					 * every element a plain address */
+	int		 ns_odd;	/* not ok for an element that is not a
+					 * plain address of the set's family (a
+					 * catch-all, ::ffff:a.b.c.d in ban6) */
 	struct nftelem	*ns_elem;	/* listing order */
 	size_t		 ns_nelem;
 };

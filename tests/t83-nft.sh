@@ -153,6 +153,25 @@ ok_eq "mailban's table unchanged" "$FULL" "$(table)"
 ok_eq "the other table untouched" "$OTHER" "$(nft list table inet other | sed 's/ expires [0-9dhms]*//g')"
 nft delete table inet other
 
+# 5c. an element mailban cannot read (a catch-all in ban4, an IPv4-mapped
+# address in ban6): the table is rebuilt in the same transaction, said
+# once, and the runs after are quiet
+nft add element inet fail2ban-mail ban4 '{ * }'
+ok_rc "check of a catch-all element: exit 1" 1 check
+ok_eq "check names the set" "nft: set ban4 holds an element that is not a plain IPv4 address (such as * or ::ffff:a.b.c.d)
+nft: 192.0.2.10 is banned but not in set ban4
+nft: 203.0.113.5 is banned but not in set ban4" "$(cat "$T/.out")"
+ok_eq "the run rebuilds for a catch-all, one line" "mailban: nft: repaired table inet fail2ban-mail: set ban4 holds an element that is not a plain IPv4 address (such as * or ::ffff:a.b.c.d)" \
+    "$(run 2>&1)"
+ok_eq "catch-all gone" "$FULL" "$(table)"
+ok_eq "then quiet after the catch-all" "" "$(run 2>&1)"
+nft add element inet fail2ban-mail ban6 '{ ::ffff:192.0.2.1 }'
+ok_eq "the run rebuilds for an IPv4-mapped element, one line" "mailban: nft: repaired table inet fail2ban-mail: set ban6 holds an element that is not a plain IPv6 address (such as * or ::ffff:a.b.c.d)" \
+    "$(run 2>&1)"
+ok_eq "IPv4-mapped element gone" "$FULL" "$(table)"
+ok_eq "then quiet after the IPv4-mapped element" "" "$(run 2>&1)"
+ok_rc "and in sync" 0 check
+
 # 6. maxbans 1: the oldest IPv4 ban only (ties by address), IPv6 apart
 sed -i 's|^maxbans .*|maxbans = 1|' "$CONF"
 ok_eq "maxbans warns once per run" "mailban: nft: 2 IPv4 addresses to ban but maxbans is 1; only the first 1 are banned (raise maxbans)" \

@@ -1,8 +1,9 @@
 /*
  * test_nft.c -- the nft planner: JSON listings (as nft 1.0.6 prints them
  * for `nft -j list table inet fail2ban-mail`) and wanted bans in, the
- * command text and the differences (as check prints them) out.  Pure: no
- * nftables is touched.  Documentation addresses only.
+ * command text and the differences (as check prints them) out; and the
+ * netlink side (element dumps, replies) fed with messages built here.
+ * Pure: no nftables is touched.  Documentation addresses only.
  */
 #include <sys/mman.h>
 
@@ -19,8 +20,10 @@
 #include "addr.h"
 #include "config.h"
 #include "firewall.h"
-#include "nft.h"
 #include "util.h"
+/* The module itself, for its netlink side (static functions) fed with
+ * messages built here; the archive's nft.o is then not linked. */
+#include "nft.c"
 
 #define NOW	1795687200LL	/* 2026-11-26T10:00:00Z */
 
@@ -484,12 +487,6 @@ listings_not_understood_are_refused(void **state)
 		    "(line 1: ']' expected near end of file); table left unchanged\n" },
 		{ "[]", "mailban: nft: the listing of the table is not understood (no "
 		    "\"nftables\" array); table left unchanged\n" },
-		{ LIST(TABLE ", " SET("ban4", "ipv4_addr", ELEMS("\"2001:db8::1\""))),
-		    "mailban: nft: the listing of the table is not understood (an element "
-		    "that is not an address of its set); table left unchanged\n" },
-		{ LIST(TABLE ", " SET("ban4", "ipv4_addr", ELEMS("\"example.org\""))),
-		    "mailban: nft: the listing of the table is not understood (an element "
-		    "that is not an address of its set); table left unchanged\n" },
 		{ LIST(CHAIN), "mailban: nft: the listing of the table is not understood "
 		    "(objects without their table); table left unchanged\n" },
 		{ LIST("{\"table\": {\"family\": \"inet\", \"name\": \"other\"}}"),
@@ -513,6 +510,300 @@ listings_not_understood_are_refused(void **state)
 		assert_string_equal(m, bad[i].msg);
 		free(m);
 		nft_live_free(&lv);
+	}
+}
+
+/*
+ * An element that is not a plain address of its set (a catch-all "*",
+ * ::ffff:a.b.c.d in ban6, another family, a name) is no reason to leave
+ * the table as it is: the set is not mailban's, the table is rebuilt.
+ */
+static void
+unreadable_elements_rebuild_the_table(void **state)
+{
+	struct config		c = cfg_default();
+	const struct ban	b[] = { { "192.0.2.1", 3600 }, { "2001:db8::1", -1 } };
+	static const char	*odd4[] = { "\"*\"", "\"2001:db8::1\"", "\"example.org\"",
+				    "{\"elem\": {\"val\": \"*\", \"comment\": \"mailban\"}}" };
+	static const char	*odd6[] = { "\"*\"", "\"::ffff:192.0.2.1\"",
+				    "\"192.0.2.1\"" };
+	const char		*rebuilt = "delete table " T "\n" CREATE
+				    "add element " T " ban4 { 192.0.2.1 timeout 3600s comment \"mailban\" }\n"
+				    "add element " T " ban6 { 2001:db8::1 comment \"mailban\" }\n";
+	char			 json[4096];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(odd4) / sizeof(odd4[0]); i++) {
+		snprintf(json, sizeof(json), LIST(TABLE ", " SET("ban4", "ipv4_addr",
+		    ELEMS(EL("192.0.2.1", 3600, 3599) ", %s")) ", " SET("ban6",
+		    "ipv6_addr", ELEMS(ELP("2001:db8::1"))) ", " CHAIN ", "
+		    RULE(4, EXPR4) ", " RULE(5, EXPR6)), odd4[i]);
+		check_plan(&c, json, b, 2, rebuilt,
+		    "set ban4 holds an element that is not a plain IPv4 address "
+		    "(such as * or ::ffff:a.b.c.d)\n"
+		    "192.0.2.1 is banned but not in set ban4\n", 1, 0, "");
+	}
+	for (i = 0; i < sizeof(odd6) / sizeof(odd6[0]); i++) {
+		snprintf(json, sizeof(json), LIST(TABLE ", " SET("ban4", "ipv4_addr",
+		    ELEMS(EL("192.0.2.1", 3600, 3599))) ", " SET("ban6", "ipv6_addr",
+		    ELEMS("%s, " ELP("2001:db8::1"))) ", " CHAIN ", " RULE(4, EXPR4)
+		    ", " RULE(5, EXPR6)), odd6[i]);
+		check_plan(&c, json, b, 2, rebuilt,
+		    "set ban6 holds an element that is not a plain IPv6 address "
+		    "(such as * or ::ffff:a.b.c.d)\n"
+		    "2001:db8::1 is banned but not in set ban6\n", 1, 0, "");
+	}
+}
+
+/* --- the netlink side ---------------------------------------------------- */
+
+/* A nested attribute of type at *off: nest_end() sets its length. */
+static size_t
+nest_begin(char *b, size_t *off, uint16_t type)
+{
+	size_t	at = *off;
+
+	nla_put(b, off, type, "", 0);
+	return at;
+}
+
+static void
+nest_end(char *b, size_t at, size_t off)
+{
+	((struct nlattr *)(void *)(b + at))->nla_len = (uint16_t)(off - at);
+}
+
+/* One element: key (klen bytes; NULL: none), flags (0: none), comment. */
+static void
+put_elem(char *b, size_t *off, const void *key, size_t klen, uint32_t flags,
+    const char *comment)
+{
+	unsigned char	ud[32];
+	size_t		el, k;
+
+	el = nest_begin(b, off, NFTA_LIST_ELEM);
+	if (key != NULL) {
+		k = nest_begin(b, off, NFTA_SET_ELEM_KEY);
+		nla_put(b, off, NFTA_DATA_VALUE, key, klen);
+		nest_end(b, k, *off);
+	}
+	if (flags != 0) {
+		flags = htobe32(flags);
+		nla_put(b, off, NFTA_SET_ELEM_FLAGS, &flags, sizeof(flags));
+	}
+	if (comment != NULL) {
+		ud[0] = 0;
+		ud[1] = (unsigned char)(strlen(comment) + 1);
+		memcpy(ud + 2, comment, strlen(comment) + 1);
+		nla_put(b, off, NFTA_SET_ELEM_USERDATA, ud, 2 + strlen(comment) + 1);
+	}
+	nest_end(b, el, *off);
+}
+
+/* A NEWSETELEM message around the elements put by fill(). */
+static size_t
+elem_msg(char *b, size_t cap, void (*fill)(char *, size_t *))
+{
+	struct nlmsghdr	*nh = (struct nlmsghdr *)(void *)b;
+	size_t		 off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), l;
+
+	memset(b, 0, cap);
+	nh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
+	l = nest_begin(b, &off, NFTA_SET_ELEM_LIST_ELEMENTS);
+	fill(b, &off);
+	nest_end(b, l, off);
+	assert_true(off <= cap);
+	nh->nlmsg_len = (uint32_t)off;
+	return off;
+}
+
+static void
+two_v4(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 }, a2[4] = { 192, 0, 2, 2 };
+
+	put_elem(b, off, a1, 4, 0, "mailban");
+	put_elem(b, off, a2, 4, 0, NULL);
+}
+
+/*
+ * A libnftables that lists elements even in the terse JSON: netlink
+ * stays the only source of the elements (the JSON's were in an array of
+ * their own size, which the dump wrote past).
+ */
+static void
+json_elements_are_dropped_before_the_dump(void **state)
+{
+	struct config	c = cfg_default();
+	struct nftlive	lv;
+	struct elemarg	ea;
+	char		msg[512];
+
+	(void)state;
+	assert_int_equal(parse_json(&c, INSYNC, strlen(INSYNC), 1, &lv), 0);
+	assert_int_equal(lv.nl_set[0].ns_nelem, 1);
+	elem_begin(&ea, &lv.nl_set[0], AF_INET);
+	elem_msg(msg, sizeof(msg), two_v4);
+	assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+	assert_int_equal(ea.ea_bad, 0);
+	assert_int_equal(ea.ea_odd, 0);
+	assert_int_equal(lv.nl_set[0].ns_nelem, 2);
+	assert_string_equal(addr_str(&lv.nl_set[0].ns_elem[0].ne_addr, msg, 64), "192.0.2.1");
+	assert_int_equal(lv.nl_set[0].ns_elem[0].ne_own, 1);
+	assert_string_equal(addr_str(&lv.nl_set[0].ns_elem[1].ne_addr, msg, 64), "192.0.2.2");
+	assert_int_equal(lv.nl_set[0].ns_elem[1].ne_own, 0);
+	nft_live_free(&lv);
+}
+
+/* A message of type with an int payload (NLMSG_DONE, NLMSG_ERROR). */
+static size_t
+int_msg(char *b, size_t off, uint16_t type, uint32_t seq, int v)
+{
+	struct nlmsghdr	*nh = (struct nlmsghdr *)(void *)(b + off);
+	size_t		 n = type == NLMSG_ERROR ? sizeof(struct nlmsgerr) : sizeof(int);
+
+	memset(nh, 0, NLMSG_SPACE(n));
+	nh->nlmsg_type = type;
+	nh->nlmsg_len = (uint32_t)NLMSG_LENGTH(n);
+	nh->nlmsg_seq = seq;
+	memcpy(NLMSG_DATA(nh), &v, sizeof(v));
+	return off + NLMSG_SPACE(n);
+}
+
+static int
+count_cb(void *arg, const struct nlmsghdr *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The kernel puts a dump's error (a set deleted meanwhile) in NLMSG_DONE. */
+static void
+a_dump_ends_with_its_error(void **state)
+{
+	struct sockaddr_nl	kernel;
+	char			b[256];
+	int			intr = 0, calls = 0;
+	size_t			n;
+
+	(void)state;
+	memset(&kernel, 0, sizeof(kernel));
+	kernel.nl_family = AF_NETLINK;
+	n = int_msg(b, 0, NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 1);
+	n = int_msg(b, 0, NLMSG_DONE, 7, -ENOENT);
+	errno = 0;
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(errno, ENOENT);
+	n = int_msg(b, 0, NLMSG_DONE, 6, -ENOENT);	/* another request's */
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 0);
+	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
+	errno = 0;
+	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(calls, 0);
+	assert_int_equal(intr, 0);
+}
+
+/* Only the kernel (port id 0) answers: a datagram from another socket
+ * with the right sequence number is dropped whole. */
+static void
+replies_from_another_sender_are_dropped(void **state)
+{
+	struct sockaddr_nl	from;
+	char			b[512];
+	int			intr = 0, calls = 0;
+	size_t			n;
+
+	(void)state;
+	memset(&from, 0, sizeof(from));
+	from.nl_family = AF_NETLINK;
+	from.nl_pid = 4242;
+	n = elem_msg(b, sizeof(b) - 64, two_v4);
+	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
+	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	assert_int_equal(calls, 0);
+	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	from.nl_pid = 0;
+	n = elem_msg(b, sizeof(b) - 64, two_v4);
+	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
+	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
+	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 1);
+	assert_int_equal(calls, 1);
+}
+
+static void
+catch_all(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a1, 4, 0, "mailban");
+	put_elem(b, off, NULL, 0, NFT_SET_ELEM_CATCHALL, NULL);
+}
+
+static void
+flagged(char *b, size_t *off)
+{
+	static const unsigned char	a1[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a1, 4, NFT_SET_ELEM_CATCHALL, NULL);
+}
+
+static void
+v4mapped6(char *b, size_t *off)
+{
+	static const unsigned char	a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					    0xff, 0xff, 192, 0, 2, 1 };
+
+	put_elem(b, off, a, 16, 0, "mailban");
+}
+
+static void
+short6(char *b, size_t *off)
+{
+	static const unsigned char	a[4] = { 192, 0, 2, 1 };
+
+	put_elem(b, off, a, 4, 0, "mailban");
+}
+
+/* In a dump: an element that is not a plain address of the set (a
+ * catch-all, ::ffff:a.b.c.d in ban6, a key of another length) is no
+ * error; it is skipped and said odd (the set is then rebuilt). */
+static void
+dumped_elements_not_plain_are_odd(void **state)
+{
+	static const struct {
+		void	(*fill)(char *, size_t *);
+		int	  family;
+		size_t	  nelem;
+	} t[] = {
+		{ catch_all, AF_INET, 1 }, { flagged, AF_INET, 0 },
+		{ v4mapped6, AF_INET6, 0 }, { short6, AF_INET6, 0 },
+	};
+	struct nftset	ns;
+	struct elemarg	ea;
+	char		msg[512], *m;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&ns, 0, sizeof(ns));
+		ns.ns_exists = ns.ns_ok = 1;
+		elem_begin(&ea, &ns, t[i].family);
+		elem_msg(msg, sizeof(msg), t[i].fill);
+		cap_begin();
+		assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+		m = cap_end();
+		assert_string_equal(m, "");
+		free(m);
+		assert_int_equal(ea.ea_bad, 0);
+		assert_int_equal(ea.ea_odd, 1);
+		assert_int_equal(ns.ns_nelem, t[i].nelem);
+		free(ns.ns_elem);
 	}
 }
 
@@ -553,6 +844,11 @@ main(void)
 		cmocka_unit_test(a_blocktype_without_verdict_is_refused),
 		cmocka_unit_test(drop_rule_is_matched_as_nft_lists_it),
 		cmocka_unit_test(listings_not_understood_are_refused),
+		cmocka_unit_test(unreadable_elements_rebuild_the_table),
+		cmocka_unit_test(json_elements_are_dropped_before_the_dump),
+		cmocka_unit_test(a_dump_ends_with_its_error),
+		cmocka_unit_test(replies_from_another_sender_are_dropped),
+		cmocka_unit_test(dumped_elements_not_plain_are_odd),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
 	};
 

@@ -150,9 +150,34 @@ struct reader_src {
 };
 
 /*
+ * Read more compressed bytes after the zs->avail_in still unused (moved
+ * to the start of zin).  The read's result; a read error is put in zbad.
+ */
+static ssize_t
+gz_fill(struct reader_src *src)
+{
+	z_stream	*zs = &src->zs;
+	ssize_t		 r;
+
+	if (zs->avail_in > 0 && zs->next_in != src->zin)
+		memmove(src->zin, zs->next_in, zs->avail_in);
+	zs->next_in = src->zin;
+	while ((r = read(src->fd, src->zin + zs->avail_in,
+	    LN_GZBUF - zs->avail_in)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		snprintf(src->zbad, sizeof(src->zbad), "%s", strerror(errno));
+	else
+		zs->avail_in += (uInt)r;
+	return r;
+}
+
+/*
  * Inflate up to n bytes of gzip data: members one after the other.
- * Broken data stops the stream with the reason in zbad; the bytes
- * inflated before it are returned.
+ * After a member, bytes that do not start with the gzip magic (0x1f
+ * 0x8b) are trailing garbage, ignored as gzip -d does.  Broken data
+ * stops the stream with the reason in zbad; the bytes inflated before it
+ * are returned.
  */
 static ssize_t
 gz_read(struct reader_src *src, char *b, size_t n)
@@ -165,22 +190,18 @@ gz_read(struct reader_src *src, char *b, size_t n)
 	zs->avail_out = (uInt)n;
 	while (zs->avail_out > 0 && src->zbad[0] == '\0') {
 		if (zs->avail_in == 0) {
-			while ((r = read(src->fd, src->zin, LN_GZBUF)) == -1 &&
-			    errno == EINTR)
-				;
-			if (r == -1)
-				snprintf(src->zbad, sizeof(src->zbad), "%s",
-				    strerror(errno));
-			else if (r == 0 && !src->zend)
+			if ((r = gz_fill(src)) == 0 && !src->zend)
 				snprintf(src->zbad, sizeof(src->zbad),
 				    "compressed data ends early");
 			if (r <= 0)
 				break;
-			zs->next_in = src->zin;
-			zs->avail_in = (uInt)r;
 		}
 		if (src->zend) {
-			if (zs->next_in[0] != 0x1f)
+			if (zs->avail_in < 2 && zs->next_in[0] == 0x1f &&
+			    gz_fill(src) == -1)
+				break;
+			if (zs->avail_in < 2 || zs->next_in[0] != 0x1f ||
+			    zs->next_in[1] != 0x8b)
 				break;	/* trailing bytes, not a member */
 			if (inflateReset(zs) != Z_OK)
 				break;

@@ -86,8 +86,8 @@ int	 lines_read(struct lines *, struct reader_src *, enum lines_end);
  * corrupt data: those lines would be neither read nor counted), so that
  * every command reads the same bytes of a damaged file.  Several gzip
  * members are read one after the other (as gzip -d); bytes after a member
- * that do not start another one are ignored, as gzip does with trailing
- * zeros.  Broken data ends the input; reader_src_damage says why.
+ * that do not start with the gzip magic (0x1f 0x8b) are trailing garbage,
+ * ignored as gzip -d does ("trailing garbage ignored"), not damage.  Broken data ends the input; reader_src_damage says why.
  * (The reader_src_ names are older than this module: scan and test call
  * them.)
  *

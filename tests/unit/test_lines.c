@@ -276,6 +276,45 @@ plain_and_gzip_inputs(void **state)
 	reader_src_close(NULL);
 }
 
+/*
+ * Two members of "a\nb\n", then bytes that start with 0x1f but are not a
+ * member: trailing garbage, ignored as gzip -d does ("decompression OK,
+ * trailing garbage ignored"), not damage.  A 0x1f alone at the end too.
+ */
+static void
+trailing_garbage_after_members(void **state)
+{
+	unsigned char	 z[4096];
+	struct got	 g;
+	const char	*why;
+	size_t		 n1, n2;
+	int		 fd, isgz;
+
+	(void)state;
+	n1 = gz("a\nb\n", z, sizeof(z));
+	n2 = gz("a\nb\n", z + n1, sizeof(z) - n1);
+	memcpy(z + n1 + n2, "\x1f\x00junk", 6);
+	fd = mem(z, n1 + n2 + 6);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_int_equal(isgz, 1);
+	assert_null(why);
+	close(fd);
+	fd = mem(z, n1 + n2 + 1);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_null(why);
+	close(fd);
+	/* A real second header, then broken data: that is damage. */
+	memcpy(z + n1 + n2, z, 10);
+	memset(z + n1 + n2 + 10, 0xff, 8);
+	fd = mem(z, n1 + n2 + 18);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_string_equal(why, "invalid block type");
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -284,6 +323,7 @@ main(void)
 		cmocka_unit_test(overlong_lines_are_skipped_and_counted),
 		cmocka_unit_test(the_callback_stops),
 		cmocka_unit_test(plain_and_gzip_inputs),
+		cmocka_unit_test(trailing_garbage_after_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

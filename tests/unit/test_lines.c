@@ -315,6 +315,104 @@ trailing_garbage_after_members(void **state)
 	close(fd);
 }
 
+static int
+count_line(void *arg, const char *name, const char *line, size_t len)
+{
+	uint64_t	*n = arg;
+
+	(void)name;
+	if (len != 1 || line[0] != 'x')
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* gzip of total bytes of "x\n" (one member, level 9) into *out; its length. */
+static size_t
+gz_x(size_t total, unsigned char **out)
+{
+	const size_t	 chunk = 1 << 20, cap = 4 << 20;
+	unsigned char	*in;
+	z_stream	 zs;
+	size_t		 i, k;
+
+	assert_non_null(*out = malloc(cap));
+	assert_non_null(in = malloc(chunk));
+	for (i = 0; i < chunk; i += 2)
+		memcpy(in + i, "x\n", 2);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_out = *out;
+	zs.avail_out = (uInt)cap;
+	for (i = 0; i < total; i += k) {
+		k = total - i < chunk ? total - i : chunk;
+		zs.next_in = in;
+		zs.avail_in = (uInt)k;
+		assert_int_equal(deflate(&zs, i + k < total ? Z_NO_FLUSH : Z_FINISH),
+		    i + k < total ? Z_OK : Z_STREAM_END);
+	}
+	deflateEnd(&zs);
+	free(in);
+	return cap - zs.avail_out;
+}
+
+/* Lines of "x" read from fd through reader_src_open; *rsp still open. */
+static uint64_t
+read_x(int fd, struct lines *l, struct reader_src **rsp)
+{
+	static char	 buf[1 << 16];
+	static uint64_t	 n;
+
+	n = 0;
+	assert_non_null(*rsp = reader_src_open(fd, "in"));
+	lines_init(l, buf, sizeof(buf), 64, 1, "in", count_line, &n, 0);
+	assert_int_equal(lines_read(l, *rsp, LINES_ROTATED), 0);
+	return n;
+}
+
+/*
+ * A gzip bomb: 100 MiB of "x\n" deflate to ~100 KB.  The limit (64 times
+ * the compressed bytes read, at least LINES_GZFLOOR) stops it at exactly
+ * LINES_GZFLOOR bytes: half as many lines, and the reason names the
+ * limit.  Exactly LINES_GZFLOOR bytes is not over it: read whole.
+ */
+static void
+gzip_output_is_capped(void **state)
+{
+	struct reader_src	*rs;
+	struct lines		 l;
+	unsigned char		*z;
+	size_t			 zlen;
+	char			 want[128];
+	int			 fd;
+
+	(void)state;
+	zlen = gz_x((size_t)100 << 20, &z);
+	assert_true(zlen * LINES_GZRATIO < LINES_GZFLOOR);
+	fd = mem(z, zlen);
+	assert_int_equal(read_x(fd, &l, &rs), LINES_GZFLOOR / 2);
+	assert_int_equal(l.l_done, LINES_GZFLOOR);
+	assert_int_equal(l.l_tail, 0);
+	assert_int_equal(reader_src_capped(rs), LINES_GZFLOOR);
+	snprintf(want, sizeof(want), "over the limit of %lld uncompressed bytes",
+	    (long long)LINES_GZFLOOR);
+	assert_string_equal(reader_src_damage(rs), want);
+	reader_src_close(rs);
+	close(fd);
+	free(z);
+
+	zlen = gz_x(LINES_GZFLOOR, &z);
+	fd = mem(z, zlen);
+	assert_int_equal(read_x(fd, &l, &rs), LINES_GZFLOOR / 2);
+	assert_int_equal(l.l_done, LINES_GZFLOOR);
+	assert_int_equal(reader_src_capped(rs), 0);
+	assert_null(reader_src_damage(rs));
+	reader_src_close(rs);
+	close(fd);
+	free(z);
+}
+
 int
 main(void)
 {
@@ -324,6 +422,7 @@ main(void)
 		cmocka_unit_test(the_callback_stops),
 		cmocka_unit_test(plain_and_gzip_inputs),
 		cmocka_unit_test(trailing_garbage_after_members),
+		cmocka_unit_test(gzip_output_is_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

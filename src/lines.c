@@ -12,6 +12,7 @@
  *  - a line is never cut into pieces that could pass for lines.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,14 +146,83 @@ struct reader_src {
 	unsigned char	*zin;		/* LN_GZBUF compressed bytes */
 	int		 zend;		/* a member ended: another may follow */
 	char		 zbad[128];	/* why the gzip data ended early, or "" */
+	int64_t		 zread, zmade;	/* bytes inflated from and to, all members */
+	int64_t		 zcap;		/* the limit that ended it, or 0 */
 	char		 peek[2];	/* the first bytes of a plain input */
 	size_t		 npeek, ipeek;
 };
 
 /*
+ * Read more compressed bytes after the zs->avail_in still unused (moved
+ * to the start of zin).  The read's result; a read error is put in zbad.
+ */
+static ssize_t
+gz_fill(struct reader_src *src)
+{
+	z_stream	*zs = &src->zs;
+	ssize_t		 r;
+
+	if (zs->avail_in > 0 && zs->next_in != src->zin)
+		memmove(src->zin, zs->next_in, zs->avail_in);
+	zs->next_in = src->zin;
+	while ((r = read(src->fd, src->zin + zs->avail_in,
+	    LN_GZBUF - zs->avail_in)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		snprintf(src->zbad, sizeof(src->zbad), "%s", strerror(errno));
+	else
+		zs->avail_in += (uInt)r;
+	return r;
+}
+
+/*
+ * One inflate() into zs's output, within the limit (lines.h): at most
+ * max(LINES_GZFLOOR, LINES_GZRATIO * compressed bytes read) bytes in all.
+ * At the limit one byte more is tried, into a scratch byte: if there is
+ * one, the input ends here (zbad, zcap); a member that ends exactly at the
+ * limit is not over it.
+ */
+static int
+gz_inflate(struct reader_src *src)
+{
+	z_stream	*zs = &src->zs;
+	unsigned char	 extra, *out = zs->next_out;
+	uInt		 in = zs->avail_in, room = zs->avail_out, give;
+	int64_t		 max, allow;
+	int		 zr;
+
+	max = src->zread > LINES_GZFLOOR / LINES_GZRATIO ?
+	    src->zread * LINES_GZRATIO : LINES_GZFLOOR;
+	if ((allow = max - src->zmade) <= 0) {
+		zs->next_out = &extra;
+		give = 1;
+	} else
+		give = (int64_t)room > allow ? (uInt)allow : room;
+	zs->avail_out = give;
+	zr = inflate(zs, Z_NO_FLUSH);
+	src->zread += in - zs->avail_in;
+	if (allow > 0) {
+		src->zmade += give - zs->avail_out;
+		zs->avail_out = room - (give - zs->avail_out);
+		return zr;
+	}
+	zs->next_out = out;
+	if (zs->avail_out == 0) {
+		src->zcap = max;
+		snprintf(src->zbad, sizeof(src->zbad),
+		    "over the limit of %" PRId64 " uncompressed bytes", max);
+		zr = Z_OK;
+	}
+	zs->avail_out = room;
+	return zr;
+}
+
+/*
  * Inflate up to n bytes of gzip data: members one after the other.
- * Broken data stops the stream with the reason in zbad; the bytes
- * inflated before it are returned.
+ * After a member, bytes that do not start with the gzip magic (0x1f
+ * 0x8b) are trailing garbage, ignored as gzip -d does.  Broken data
+ * stops the stream with the reason in zbad; the bytes inflated before it
+ * are returned.
  */
 static ssize_t
 gz_read(struct reader_src *src, char *b, size_t n)
@@ -165,28 +235,24 @@ gz_read(struct reader_src *src, char *b, size_t n)
 	zs->avail_out = (uInt)n;
 	while (zs->avail_out > 0 && src->zbad[0] == '\0') {
 		if (zs->avail_in == 0) {
-			while ((r = read(src->fd, src->zin, LN_GZBUF)) == -1 &&
-			    errno == EINTR)
-				;
-			if (r == -1)
-				snprintf(src->zbad, sizeof(src->zbad), "%s",
-				    strerror(errno));
-			else if (r == 0 && !src->zend)
+			if ((r = gz_fill(src)) == 0 && !src->zend)
 				snprintf(src->zbad, sizeof(src->zbad),
 				    "compressed data ends early");
 			if (r <= 0)
 				break;
-			zs->next_in = src->zin;
-			zs->avail_in = (uInt)r;
 		}
 		if (src->zend) {
-			if (zs->next_in[0] != 0x1f)
+			if (zs->avail_in < 2 && zs->next_in[0] == 0x1f &&
+			    gz_fill(src) == -1)
+				break;
+			if (zs->avail_in < 2 || zs->next_in[0] != 0x1f ||
+			    zs->next_in[1] != 0x8b)
 				break;	/* trailing bytes, not a member */
 			if (inflateReset(zs) != Z_OK)
 				break;
 			src->zend = 0;
 		}
-		zr = inflate(zs, Z_NO_FLUSH);
+		zr = gz_inflate(src);
 		if (zr == Z_STREAM_END)
 			src->zend = 1;
 		else if (zr != Z_OK && zr != Z_BUF_ERROR)
@@ -289,6 +355,12 @@ const char *
 reader_src_damage(const struct reader_src *rs)
 {
 	return rs->zbad[0] != '\0' ? rs->zbad : NULL;
+}
+
+int64_t
+reader_src_capped(const struct reader_src *rs)
+{
+	return rs->zcap;
 }
 
 void

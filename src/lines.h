@@ -86,8 +86,8 @@ int	 lines_read(struct lines *, struct reader_src *, enum lines_end);
  * corrupt data: those lines would be neither read nor counted), so that
  * every command reads the same bytes of a damaged file.  Several gzip
  * members are read one after the other (as gzip -d); bytes after a member
- * that do not start another one are ignored, as gzip does with trailing
- * zeros.  Broken data ends the input; reader_src_damage says why.
+ * that do not start with the gzip magic (0x1f 0x8b) are trailing garbage,
+ * ignored as gzip -d does ("trailing garbage ignored"), not damage.  Broken data ends the input; reader_src_damage says why.
  * (The reader_src_ names are older than this module: scan and test call
  * them.)
  *
@@ -98,11 +98,23 @@ int	 lines_read(struct lines *, struct reader_src *, enum lines_end);
  * at the end, -1 on a read error of a plain input (reported).
  * reader_src_close does not close fd.
  */
+/*
+ * A gzip input inflates to at most LINES_GZRATIO times the compressed
+ * bytes read so far, and at least LINES_GZFLOOR bytes: more ends it as
+ * damage does, with the reason "over the limit of N uncompressed bytes"
+ * (reader_src_capped: N).  Text logs deflate 5 to 20 times, so a real
+ * rotated log of any size passes; a bomb (deflate reaches ~1000 times)
+ * costs no more work than a plain log 64 times its size.
+ */
+#define LINES_GZRATIO	64
+#define LINES_GZFLOOR	((int64_t)64 << 20)
+
 struct reader_src *reader_src_open(int fd, const char *name);
 struct reader_src *reader_src_new(int fd, const char *name, int gz);
 ssize_t		 reader_src_read(struct reader_src *, char *buf, size_t len);
 int		 reader_src_gz(const struct reader_src *);		/* 1 if gzip */
 const char	*reader_src_damage(const struct reader_src *);	/* reason, or NULL */
+int64_t		 reader_src_capped(const struct reader_src *);	/* the limit hit, or 0 */
 void		 reader_src_close(struct reader_src *);		/* NULL is fine */
 
 #endif

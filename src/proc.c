@@ -9,6 +9,7 @@
  *    closed) and a fixed environment;
  *  - the parent waits for the child on every path: no zombie, no child
  *    left running (killed first when the parent gives up on it);
+ *  - the timeout bounds the whole run, the wait for the exit included;
  *  - one poll loop serves stdin, stdout and stderr, so no pipe can fill
  *    up and block the child while the parent waits on another.
  */
@@ -30,6 +31,7 @@
 #include "util.h"
 
 #define PR_ERRBUF	4096		/* stderr kept for the message */
+#define WAIT_STEP_MS	50		/* longest nap while waiting for the exit */
 
 struct pbuf {
 	char	*b;
@@ -69,6 +71,15 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep ms milliseconds (a signal may cut it short: the callers loop). */
+static void
+ms_sleep(long long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
 }
 
 /*
@@ -194,6 +205,8 @@ proc_run(struct proc *p)
 	pid_t		 pid = -1;
 	int		 cerr, status, rc = -1, np, d, i, oflow = 0, eflow = 0;
 	int		 timedout = 0, waited = 0;
+	long long	 step;
+	pid_t		 w;
 
 	p->p_out = NULL;
 	p->p_outlen = 0;
@@ -307,12 +320,29 @@ proc_run(struct proc *p)
 			}
 		}
 	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
+	/*
+	 * Its pipes have ended, but the child may still run (it closed its
+	 * stdout and stderr, or handed them to a child of its own): the
+	 * deadline holds here too.  Polled, 1 ms at first, doubled up to
+	 * WAIT_STEP_MS, so that a child that exits at once costs ~1 ms.
+	 */
+	for (step = 1;;) {
+		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
+			break;
+		if (w == -1 && errno != EINTR) {
 			log_error("%s: waitpid: %s", p->p_name, strerror(errno));
 			waited = 1;
 			goto out;
 		}
+		if (w == -1)
+			continue;
+		if ((left = deadline - mono_ms()) <= 0) {
+			timedout = 1;
+			goto out_kill;
+		}
+		ms_sleep(left < step ? left : step);
+		if (step < WAIT_STEP_MS)
+			step *= 2;
 	}
 	waited = 1;
 	first_line(eb.b, p->p_errline, sizeof(p->p_errline));

@@ -11,7 +11,9 @@
  * there as it comes (lines.h; the caller calls lines_end after a run that
  * succeeded).  stderr: its first non-empty line is kept (p_errline, at
  * most PROC_ERRLINE characters, non-printables as '?') for the message.
- * p_timeout seconds: in all (the child is killed: "NAME did not finish
+ * p_timeout seconds: in all, the wait for its exit included (a child
+ * that closes stdout and stderr and hangs is no exception; the child is
+ * killed: "NAME did not finish
  * within N s and was killed; TAIL"), or with p_idle since stdout last
  * gave bytes ("NAME printed nothing for N s and was killed; TAIL").
  *

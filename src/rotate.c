@@ -34,7 +34,10 @@
  *   read.  Otherwise the loss is unknown and the warning says so.
  * - A .gz whose data is corrupt or ends early is read up to that point;
  *   the rest is reported lost (one warning), never an error: the same
- *   broken file must not stop every later run.
+ *   broken file must not stop every later run.  A .gz that inflates to more
+ *   than its limit (lines.h: LINES_GZRATIO times its size, at least
+ *   LINES_GZFLOOR) is read up to the limit and the rest skipped, with one
+ *   warning: a bomb must not hold the run lock for hours.
  * - Limit of the fingerprint: it covers only what was consumed, at most
  *   READER_FPMAX bytes.  A file replaced in place by one whose first
  *   lp_fplen bytes are identical is taken as the same file; with the
@@ -384,7 +387,11 @@ read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
 	    inside, &done, &tail) == -1)
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
-	if ((why = reader_src_damage(src)) != NULL)
+	if (reader_src_capped(src) != 0)
+		log_warnx("%s: %s (%d times its compressed size, at least %d MiB):"
+		    " the rest of it is skipped", shown, reader_src_damage(src),
+		    LINES_GZRATIO, (int)(LINES_GZFLOOR >> 20));
+	else if ((why = reader_src_damage(src)) != NULL)
 		log_warnx("%s: %s at offset %" PRId64 ": the rest of it is lost",
 		    shown, why, (pos != NULL ? pos->lp_offset : 0) + done + tail);
 	else if (tail > 0)

@@ -276,6 +276,143 @@ plain_and_gzip_inputs(void **state)
 	reader_src_close(NULL);
 }
 
+/*
+ * Two members of "a\nb\n", then bytes that start with 0x1f but are not a
+ * member: trailing garbage, ignored as gzip -d does ("decompression OK,
+ * trailing garbage ignored"), not damage.  A 0x1f alone at the end too.
+ */
+static void
+trailing_garbage_after_members(void **state)
+{
+	unsigned char	 z[4096];
+	struct got	 g;
+	const char	*why;
+	size_t		 n1, n2;
+	int		 fd, isgz;
+
+	(void)state;
+	n1 = gz("a\nb\n", z, sizeof(z));
+	n2 = gz("a\nb\n", z + n1, sizeof(z) - n1);
+	memcpy(z + n1 + n2, "\x1f\x00junk", 6);
+	fd = mem(z, n1 + n2 + 6);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_int_equal(isgz, 1);
+	assert_null(why);
+	close(fd);
+	fd = mem(z, n1 + n2 + 1);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_null(why);
+	close(fd);
+	/* A real second header, then broken data: that is damage. */
+	memcpy(z + n1 + n2, z, 10);
+	memset(z + n1 + n2 + 10, 0xff, 8);
+	fd = mem(z, n1 + n2 + 18);
+	read_all(fd, &g, &isgz, &why);
+	assert_string_equal(g.s, "in:a|in:b|in:a|in:b|");
+	assert_string_equal(why, "invalid block type");
+	close(fd);
+}
+
+static int
+count_line(void *arg, const char *name, const char *line, size_t len)
+{
+	uint64_t	*n = arg;
+
+	(void)name;
+	if (len != 1 || line[0] != 'x')
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* gzip of total bytes of "x\n" (one member, level 9) into *out; its length. */
+static size_t
+gz_x(size_t total, unsigned char **out)
+{
+	const size_t	 chunk = 1 << 20, cap = 4 << 20;
+	unsigned char	*in;
+	z_stream	 zs;
+	size_t		 i, k;
+
+	assert_non_null(*out = malloc(cap));
+	assert_non_null(in = malloc(chunk));
+	for (i = 0; i < chunk; i += 2)
+		memcpy(in + i, "x\n", 2);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_out = *out;
+	zs.avail_out = (uInt)cap;
+	for (i = 0; i < total; i += k) {
+		k = total - i < chunk ? total - i : chunk;
+		zs.next_in = in;
+		zs.avail_in = (uInt)k;
+		assert_int_equal(deflate(&zs, i + k < total ? Z_NO_FLUSH : Z_FINISH),
+		    i + k < total ? Z_OK : Z_STREAM_END);
+	}
+	deflateEnd(&zs);
+	free(in);
+	return cap - zs.avail_out;
+}
+
+/* Lines of "x" read from fd through reader_src_open; *rsp still open. */
+static uint64_t
+read_x(int fd, struct lines *l, struct reader_src **rsp)
+{
+	static char	 buf[1 << 16];
+	static uint64_t	 n;
+
+	n = 0;
+	assert_non_null(*rsp = reader_src_open(fd, "in"));
+	lines_init(l, buf, sizeof(buf), 64, 1, "in", count_line, &n, 0);
+	assert_int_equal(lines_read(l, *rsp, LINES_ROTATED), 0);
+	return n;
+}
+
+/*
+ * A gzip bomb: 100 MiB of "x\n" deflate to ~100 KB.  The limit (64 times
+ * the compressed bytes read, at least LINES_GZFLOOR) stops it at exactly
+ * LINES_GZFLOOR bytes: half as many lines, and the reason names the
+ * limit.  Exactly LINES_GZFLOOR bytes is not over it: read whole.
+ */
+static void
+gzip_output_is_capped(void **state)
+{
+	struct reader_src	*rs;
+	struct lines		 l;
+	unsigned char		*z;
+	size_t			 zlen;
+	char			 want[128];
+	int			 fd;
+
+	(void)state;
+	zlen = gz_x((size_t)100 << 20, &z);
+	assert_true(zlen * LINES_GZRATIO < LINES_GZFLOOR);
+	fd = mem(z, zlen);
+	assert_int_equal(read_x(fd, &l, &rs), LINES_GZFLOOR / 2);
+	assert_int_equal(l.l_done, LINES_GZFLOOR);
+	assert_int_equal(l.l_tail, 0);
+	assert_int_equal(reader_src_capped(rs), LINES_GZFLOOR);
+	snprintf(want, sizeof(want), "over the limit of %lld uncompressed bytes",
+	    (long long)LINES_GZFLOOR);
+	assert_string_equal(reader_src_damage(rs), want);
+	reader_src_close(rs);
+	close(fd);
+	free(z);
+
+	zlen = gz_x(LINES_GZFLOOR, &z);
+	fd = mem(z, zlen);
+	assert_int_equal(read_x(fd, &l, &rs), LINES_GZFLOOR / 2);
+	assert_int_equal(l.l_done, LINES_GZFLOOR);
+	assert_int_equal(reader_src_capped(rs), 0);
+	assert_null(reader_src_damage(rs));
+	reader_src_close(rs);
+	close(fd);
+	free(z);
+}
+
 int
 main(void)
 {
@@ -284,6 +421,8 @@ main(void)
 		cmocka_unit_test(overlong_lines_are_skipped_and_counted),
 		cmocka_unit_test(the_callback_stops),
 		cmocka_unit_test(plain_and_gzip_inputs),
+		cmocka_unit_test(trailing_garbage_after_members),
+		cmocka_unit_test(gzip_output_is_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

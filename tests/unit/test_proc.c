@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -256,6 +257,43 @@ timeouts_kill_the_child(void **state)
 	    "mailban: t printed nothing for 1 s and was killed; tail\n");
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A child that closes stdout and stderr and then hangs: the limit still
+ * holds after its pipes have ended (it is killed after 1 s, not reaped
+ * after its 60 s).  The bound of 30 s only tells "killed" from "waited
+ * for"; no machine is that slow to kill a sleep.
+ */
+static void
+timeout_after_stdio_closed(void **state)
+{
+	char		*argv[4];
+	struct proc	 p = sh(argv, "exec >&- 2>&-; exec sleep 60");
+	long long	 t0;
+
+	(void)state;
+	p.p_timeout = 1;
+	t0 = now_ms();
+	assert_logged(proc_run(&p), -1,
+	    "mailban: t did not finish within 1 s and was killed; tail\n");
+	assert_true(now_ms() - t0 < 30000);
+	p = sh(argv, "echo one; exec >&- 2>&-; exec sleep 60");
+	p.p_timeout = 1;
+	p.p_idle = 1;
+	t0 = now_ms();
+	assert_logged(proc_run(&p), -1,
+	    "mailban: t printed nothing for 1 s and was killed; tail\n");
+	assert_true(now_ms() - t0 < 30000);
+}
+
 struct got {
 	char	 s[256];
 	int	 n, stop;
@@ -311,6 +349,7 @@ main(void)
 		cmocka_unit_test(cannot_start),
 		cmocka_unit_test(output_over_the_bound),
 		cmocka_unit_test(timeouts_kill_the_child),
+		cmocka_unit_test(timeout_after_stdio_closed),
 		cmocka_unit_test(stdout_as_lines),
 	};
 

@@ -1337,6 +1337,42 @@ compressed_file_ending_early_keeps_what_was_read(void **state)
 	assert_int_equal(pos.lp_offset, 3);
 }
 
+/*
+ * A gzip bomb as the old file's .gz: "A1\nA2\n" then 100 MiB of zeros
+ * (~100 KB compressed).  Read up to the limit (LINES_GZFLOOR bytes, as
+ * 64 times its size is less), one warning, the rest skipped; the
+ * unterminated zeros up to the limit are counted lost.
+ */
+static void
+compressed_bomb_is_read_up_to_the_limit(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	static char		 zero[1 << 20];
+	char			 b[PATH_MAX], want[256];
+	gzFile			 gz;
+	int			 i;
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	mkd(t, "keep");
+	mv(t, "mail.log", "keep/mail.log");
+	assert_non_null(gz = gzopen(P(t, "mail.log.1.gz", b), "wb9"));
+	assert_int_equal(gzwrite(gz, "A1\nA2\nA3\n", 9), 9);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(gzwrite(gz, zero, sizeof(zero)), (int)sizeof(zero));
+	assert_int_equal(gzclose(gz), Z_OK);
+	put(t, "mail.log", "B1\n");
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
+	snprintf(want, sizeof(want), "mailban: D/mail.log.1.gz: over the limit "
+	    "of %lld uncompressed bytes (64 times its compressed size, at least "
+	    "64 MiB): the rest of it is skipped\n", (long long)LINES_GZFLOOR);
+	assert_string_equal(t->err, want);
+	assert_stats(&st, 2, 6, 0, 2, LINES_GZFLOOR - 9, 1, 0);
+}
+
 static void
 corrupt_compressed_data_is_a_warning_not_an_error(void **state)
 {
@@ -2009,6 +2045,7 @@ main(void)
 		T(compressed_tail_incomplete_line_is_counted_lost),
 		T(compressed_file_ending_early_keeps_what_was_read),
 		T(corrupt_compressed_data_is_a_warning_not_an_error),
+		T(compressed_bomb_is_read_up_to_the_limit),
 		T(trailing_zeros_after_gz_member_are_ignored),
 		T(compressed_file_shorter_than_offset_is_reported),
 		T(callback_error_in_compressed_file_keeps_position),

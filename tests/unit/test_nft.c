@@ -6,7 +6,15 @@
  * Pure: no nftables is touched.  Documentation addresses only.
  */
 #include <sys/mman.h>
+#include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include <endian.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,10 +28,10 @@
 #include "addr.h"
 #include "config.h"
 #include "firewall.h"
+#include "nft.h"
+/* The netlink side, fed with messages built here. */
+#include "nft_int.h"
 #include "util.h"
-/* The module itself, for its netlink side (static functions) fed with
- * messages built here; the archive's nft.o is then not linked. */
-#include "nft.c"
 
 #define NOW	1795687200LL	/* 2026-11-26T10:00:00Z */
 
@@ -564,7 +572,7 @@ nest_begin(char *b, size_t *off, uint16_t type)
 {
 	size_t	at = *off;
 
-	nla_put(b, off, type, "", 0);
+	nft_nla_put(b, off, type, "", 0);
 	return at;
 }
 
@@ -585,18 +593,18 @@ put_elem(char *b, size_t *off, const void *key, size_t klen, uint32_t flags,
 	el = nest_begin(b, off, NFTA_LIST_ELEM);
 	if (key != NULL) {
 		k = nest_begin(b, off, NFTA_SET_ELEM_KEY);
-		nla_put(b, off, NFTA_DATA_VALUE, key, klen);
+		nft_nla_put(b, off, NFTA_DATA_VALUE, key, klen);
 		nest_end(b, k, *off);
 	}
 	if (flags != 0) {
 		flags = htobe32(flags);
-		nla_put(b, off, NFTA_SET_ELEM_FLAGS, &flags, sizeof(flags));
+		nft_nla_put(b, off, NFTA_SET_ELEM_FLAGS, &flags, sizeof(flags));
 	}
 	if (comment != NULL) {
 		ud[0] = 0;
 		ud[1] = (unsigned char)(strlen(comment) + 1);
 		memcpy(ud + 2, comment, strlen(comment) + 1);
-		nla_put(b, off, NFTA_SET_ELEM_USERDATA, ud, 2 + strlen(comment) + 1);
+		nft_nla_put(b, off, NFTA_SET_ELEM_USERDATA, ud, 2 + strlen(comment) + 1);
 	}
 	nest_end(b, el, *off);
 }
@@ -635,17 +643,17 @@ two_v4(char *b, size_t *off)
 static void
 json_elements_are_dropped_before_the_dump(void **state)
 {
-	struct config	c = cfg_default();
-	struct nftlive	lv;
-	struct elemarg	ea;
-	char		msg[512];
+	struct config		c = cfg_default();
+	struct nftlive		lv;
+	struct nft_elemarg	ea;
+	char			msg[512];
 
 	(void)state;
-	assert_int_equal(parse_json(&c, INSYNC, strlen(INSYNC), 1, &lv), 0);
+	assert_int_equal(nft_parse_json(&c, INSYNC, strlen(INSYNC), 1, &lv), 0);
 	assert_int_equal(lv.nl_set[0].ns_nelem, 1);
-	elem_begin(&ea, &lv.nl_set[0], AF_INET);
+	nft_elem_begin(&ea, &lv.nl_set[0], AF_INET);
 	elem_msg(msg, sizeof(msg), two_v4);
-	assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+	assert_int_equal(nft_elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
 	assert_int_equal(ea.ea_bad, 0);
 	assert_int_equal(ea.ea_odd, 0);
 	assert_int_equal(lv.nl_set[0].ns_nelem, 2);
@@ -692,16 +700,16 @@ a_dump_ends_with_its_error(void **state)
 	memset(&kernel, 0, sizeof(kernel));
 	kernel.nl_family = AF_NETLINK;
 	n = int_msg(b, 0, NLMSG_DONE, 7, 0);
-	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 1);
+	assert_int_equal(nft_nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 1);
 	n = int_msg(b, 0, NLMSG_DONE, 7, -ENOENT);
 	errno = 0;
-	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(nft_nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
 	assert_int_equal(errno, ENOENT);
 	n = int_msg(b, 0, NLMSG_DONE, 6, -ENOENT);	/* another request's */
-	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 0);
+	assert_int_equal(nft_nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), 0);
 	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
 	errno = 0;
-	assert_int_equal(nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
+	assert_int_equal(nft_nl_replies(7, b, n, &kernel, count_cb, &calls, &intr), -1);
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(calls, 0);
 	assert_int_equal(intr, 0);
@@ -724,15 +732,15 @@ replies_from_another_sender_are_dropped(void **state)
 	n = elem_msg(b, sizeof(b) - 64, two_v4);
 	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
 	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
-	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	assert_int_equal(nft_nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
 	assert_int_equal(calls, 0);
 	n = int_msg(b, 0, NLMSG_ERROR, 7, -EPERM);
-	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
+	assert_int_equal(nft_nl_replies(7, b, n, &from, count_cb, &calls, &intr), 0);
 	from.nl_pid = 0;
 	n = elem_msg(b, sizeof(b) - 64, two_v4);
 	((struct nlmsghdr *)(void *)b)->nlmsg_seq = 7;
 	n = int_msg(b, NLMSG_ALIGN(n), NLMSG_DONE, 7, 0);
-	assert_int_equal(nl_replies(7, b, n, &from, count_cb, &calls, &intr), 1);
+	assert_int_equal(nft_nl_replies(7, b, n, &from, count_cb, &calls, &intr), 1);
 	assert_int_equal(calls, 1);
 }
 
@@ -784,19 +792,19 @@ dumped_elements_not_plain_are_odd(void **state)
 		{ catch_all, AF_INET, 1 }, { flagged, AF_INET, 0 },
 		{ v4mapped6, AF_INET6, 0 }, { short6, AF_INET6, 0 },
 	};
-	struct nftset	ns;
-	struct elemarg	ea;
-	char		msg[512], *m;
-	size_t		i;
+	struct nftset		ns;
+	struct nft_elemarg	ea;
+	char			msg[512], *m;
+	size_t			i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		memset(&ns, 0, sizeof(ns));
 		ns.ns_exists = ns.ns_ok = 1;
-		elem_begin(&ea, &ns, t[i].family);
+		nft_elem_begin(&ea, &ns, t[i].family);
 		elem_msg(msg, sizeof(msg), t[i].fill);
 		cap_begin();
-		assert_int_equal(elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
+		assert_int_equal(nft_elem_cb(&ea, (struct nlmsghdr *)(void *)msg), 0);
 		m = cap_end();
 		assert_string_equal(m, "");
 		free(m);

@@ -1,9 +1,11 @@
 /*
  * test_policy.c -- policy_eval(): the exact findtime window, bans that
- * consume their failures, failures during a ban, permanent bans, and a
- * million failures in one linear pass; the manual and lifted rules of a
- * re-evaluation (policy_window_redo, policy_prev_starts) and of unban
- * (policy_in_force, policy_lift).  Times are plain numbers.
+ * consume their failures, failures during a ban, permanent bans, as the
+ * cases of tests/policy/cases.txt (one cmocka test each, read from $TOP or
+ * the current directory), and a million failures in one linear pass;
+ * repeat offenders (policy_bantime, policy_eval_inc); the manual and
+ * lifted rules of a re-evaluation (policy_window_redo, policy_prev_starts)
+ * and of unban (policy_in_force, policy_lift).  Times are plain numbers.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,9 +1,11 @@
 /*
  * test_policy.c -- policy_eval(): the exact findtime window, bans that
- * consume their failures, failures during a ban, permanent bans, and a
- * million failures in one linear pass; the manual and lifted rules of a
- * re-evaluation (policy_window_redo, policy_prev_starts) and of unban
- * (policy_in_force, policy_lift).  Times are plain numbers.
+ * consume their failures, failures during a ban, permanent bans, as the
+ * cases of tests/policy/cases.txt (one cmocka test each, read from $TOP or
+ * the current directory), and a million failures in one linear pass;
+ * repeat offenders (policy_bantime, policy_eval_inc); the manual and
+ * lifted rules of a re-evaluation (policy_window_redo, policy_prev_starts)
+ * and of unban (policy_in_force, policy_lift).  Times are plain numbers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,260 +70,352 @@ assert_ban(const struct run *r, size_t i, int64_t start, int64_t end,
 		assert_int_equal(r->b[i].pb_fail[k], idx[k]);
 }
 
-static void
-maxretry_minus_one_failures_do_not_ban(void **state)
-{
-	static const int64_t	t[] = { 100, 200 };
-	struct run		r;
+/* ---- the policy_eval() cases of tests/policy/cases.txt ---------------- */
 
-	(void)state;
-	eval(3, 600, 3600, 0, t, 2, &r);
-	assert_int_equal(r.n, 0);
-	assert_null(r.b);
-	policy_free(r.b, r.n);
-}
+struct xban {
+	int64_t	 xb_start;
+	int64_t	 xb_end;
+	size_t	*xb_idx;
+	size_t	 xb_nidx;
+};
 
-static void
-maxretry_within_findtime_bans_at_completing_failure(void **state)
-{
-	static const int64_t	t[] = { 100, 200, 300 };
-	static const size_t	i0[] = { 0, 1, 2 };
-	struct run		r;
-
-	(void)state;
-	eval(3, 600, 3600, 0, t, 3, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 300, 3900, i0, 3);
-	policy_free(r.b, r.n);
-}
+struct pcase {
+	char		*pc_name;
+	int		 pc_line;	/* of the name: line */
+	long long	 pc_maxretry;
+	long long	 pc_findtime;
+	long long	 pc_bantime;
+	int64_t		 pc_until;
+	int64_t		*pc_t;
+	size_t		 pc_nt;
+	struct xban	*pc_ban;
+	size_t		 pc_nban;
+};
 
 static void
-spread_wider_than_findtime_does_not_ban(void **state)
+pcase_free(struct pcase *c, size_t n)
 {
-	static const int64_t	t[] = { 0, 300, 601 };
-	static const int64_t	t2[] = { 0, 300, 601, 700 };
-	static const size_t	i1[] = { 1, 2, 3 };
-	struct run		r;
+	size_t	i, k;
 
-	(void)state;
-	eval(3, 600, 3600, 0, t, 3, &r);
-	assert_int_equal(r.n, 0);
-	policy_free(r.b, r.n);
-	/* The window slides: the first failure drops out, the next three ban. */
-	eval(3, 600, 3600, 0, t2, 4, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 700, 4300, i1, 3);
-	policy_free(r.b, r.n);
-}
-
-static void
-exactly_findtime_apart_bans(void **state)
-{
-	static const int64_t	t[] = { 0, 300, 600 };
-	static const size_t	i0[] = { 0, 1, 2 };
-	struct run		r;
-
-	(void)state;
-	eval(3, 600, 3600, 0, t, 3, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 600, 4200, i0, 3);
-	policy_free(r.b, r.n);
-}
-
-static void
-failures_during_ban_neither_count_nor_are_consumed(void **state)
-{
-	/* ban 10..1010; 20, 500, 1009 fall inside it */
-	static const int64_t	t[] = { 0, 10, 20, 500, 1009, 1010, 1015 };
-	static const size_t	i0[] = { 0, 1 }, i1[] = { 5, 6 };
-	struct run		r;
-
-	(void)state;
-	eval(2, 600, 1000, 0, t, 7, &r);
-	assert_int_equal(r.n, 2);
-	assert_ban(&r, 0, 10, 1010, i0, 2);
-	assert_ban(&r, 1, 1015, 2015, i1, 2);
-	policy_free(r.b, r.n);
-}
-
-static void
-after_ban_ends_counting_restarts_from_zero(void **state)
-{
-	/* ban 2..102; 150 and 160 alone are 2 of 3, the consumed do not help */
-	static const int64_t	t[] = { 0, 1, 2, 150, 160 };
-	static const int64_t	t2[] = { 0, 1, 2, 150, 160, 170 };
-	static const size_t	i0[] = { 0, 1, 2 }, i1[] = { 3, 4, 5 };
-	struct run		r;
-
-	(void)state;
-	eval(3, 1000, 100, 0, t, 5, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 2, 102, i0, 3);
-	policy_free(r.b, r.n);
-	eval(3, 1000, 100, 0, t2, 6, &r);
-	assert_int_equal(r.n, 2);
-	assert_ban(&r, 0, 2, 102, i0, 3);
-	assert_ban(&r, 1, 170, 270, i1, 3);
-	policy_free(r.b, r.n);
-}
-
-static void
-ban_until_from_before_ignores_earlier_failures(void **state)
-{
-	/* 900, 950, 999 are before the old ban's end; 1000 is not */
-	static const int64_t	t[] = { 900, 950, 999, 1000, 1001 };
-	static const int64_t	t2[] = { 900, 950, 999, 1000, 1001, 1002 };
-	static const size_t	i3[] = { 3, 4, 5 };
-	struct run		r;
-
-	(void)state;
-	eval(3, 600, 60, 1000, t, 5, &r);
-	assert_int_equal(r.n, 0);
-	policy_free(r.b, r.n);
-	eval(3, 600, 60, 1000, t2, 6, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 1002, 1062, i3, 3);
-	policy_free(r.b, r.n);
-}
-
-static void
-permanent_ban_ends_never_and_nothing_after_counts(void **state)
-{
-	static const int64_t	t[] = { 0, 1, 2, 3, 1000000000 };
-	static const size_t	i0[] = { 0, 1 };
-	struct run		r;
-
-	(void)state;
-	eval(2, 600, -1, 0, t, 5, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 1, TIME_FOREVER, i0, 2);
-	policy_free(r.b, r.n);
-	/* Not even failures stamped at the end of time count. */
-	{
-		static const int64_t	te[] = { 0, 1, INT64_MAX, INT64_MAX };
-
-		eval(2, 600, -1, 0, te, 4, &r);
-		assert_int_equal(r.n, 1);
-		assert_ban(&r, 0, 1, TIME_FOREVER, i0, 2);
-		policy_free(r.b, r.n);
+	for (i = 0; i < n; i++) {
+		free(c[i].pc_name);
+		free(c[i].pc_t);
+		for (k = 0; k < c[i].pc_nban; k++)
+			free(c[i].pc_ban[k].xb_idx);
+		free(c[i].pc_ban);
 	}
-	/* Already banned for ever before the first failure. */
-	eval(2, 600, -1, TIME_FOREVER, t, 5, &r);
-	assert_int_equal(r.n, 0);
-	policy_free(r.b, r.n);
+	free(c);
+}
+
+/* A number: decimal, or max, min, forever, each with an optional -N/+N. */
+static int
+case_num(const char *s, int64_t *v)
+{
+	static const struct {
+		const char	*w;
+		int64_t		 v;
+	} word[] = {
+		{ "max", INT64_MAX }, { "min", INT64_MIN },
+		{ "forever", TIME_FOREVER },
+	};
+	long long	 d;
+	int64_t		 base = 0;
+	char		*end;
+	size_t		 i, l;
+
+	for (i = 0; i < sizeof(word) / sizeof(word[0]); i++) {
+		l = strlen(word[i].w);
+		if (strncmp(s, word[i].w, l) == 0) {
+			base = word[i].v;
+			s += l;
+			if (*s == '\0') {
+				*v = base;
+				return 0;
+			}
+			if (*s != '+' && *s != '-')
+				return -1;
+			break;
+		}
+	}
+	if (*s == '\0' || (*s != '-' && *s != '+' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	d = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return __builtin_add_overflow(base, (int64_t)d, v) ? -1 : 0;
+}
+
+/* The numbers of line s (space-separated) into v[0..*n), at most max. */
+static int
+case_nums(char *s, int64_t *v, size_t max, size_t *n)
+{
+	char	*tok, *sp;
+
+	*n = 0;
+	for (tok = strtok_r(s, " \t", &sp); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &sp)) {
+		if (*n == max || case_num(tok, &v[*n]) == -1)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* "start end idx,idx,..." */
+static int
+case_ban(char *s, struct xban *b)
+{
+	char		*f[4], *sp, *tok, *end;
+	size_t		 n = 0, l;
+	unsigned long long u;
+
+	memset(b, 0, sizeof(*b));
+	for (tok = strtok_r(s, " \t", &sp); tok != NULL && n < 4;
+	    tok = strtok_r(NULL, " \t", &sp))
+		f[n++] = tok;
+	if (n != 3 || case_num(f[0], &b->xb_start) == -1 ||
+	    case_num(f[1], &b->xb_end) == -1)
+		return -1;
+	l = strlen(f[2]);
+	if (strspn(f[2], "0123456789,") != l || f[2][0] == ',' ||
+	    f[2][l - 1] == ',' || strstr(f[2], ",,") != NULL)
+		return -1;
+	b->xb_idx = calloc(l / 2 + 1, sizeof(*b->xb_idx));
+	assert_non_null(b->xb_idx);
+	for (tok = strtok_r(f[2], ",", &sp); tok != NULL;
+	    tok = strtok_r(NULL, ",", &sp)) {
+		errno = 0;
+		u = strtoull(tok, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+		b->xb_idx[b->xb_nidx++] = (size_t)u;
+	}
+	return 0;
+}
+
+#define CASE_MAXLINES	64
+
+/* One block: the lines l[0..n) of the file, l[i] from line ln[i]. */
+static int
+case_block(const char *file, char **l, const int *ln, size_t n,
+    struct pcase *c)
+{
+	int64_t		v[4];
+	size_t		nv, i;
+	const char	*p;
+
+	memset(c, 0, sizeof(*c));
+	c->pc_line = ln[0];
+	if (strncmp(l[0], "name: ", 6) != 0 || l[0][6] == '\0') {
+		fprintf(stderr, "%s:%d: a case starts with \"name: NAME\"\n",
+		    file, ln[0]);
+		return -1;
+	}
+	for (p = l[0] + 6; *p != '\0'; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') &&
+		    *p != '_') {
+			fprintf(stderr, "%s:%d: a case name is [a-z0-9_]+\n",
+			    file, ln[0]);
+			return -1;
+		}
+	c->pc_name = strdup(l[0] + 6);
+	assert_non_null(c->pc_name);
+	if (n < 4) {
+		fprintf(stderr, "%s:%d: case %s: want name, settings, failures "
+		    "and at least one ban line (or -), got %zu lines\n", file,
+		    ln[0], c->pc_name, n);
+		return -1;
+	}
+	if (case_nums(l[1], v, 4, &nv) == -1 || nv != 4) {
+		fprintf(stderr, "%s:%d: case %s: want \"maxretry findtime bantime "
+		    "until\"\n", file, ln[1], c->pc_name);
+		return -1;
+	}
+	c->pc_maxretry = v[0];
+	c->pc_findtime = v[1];
+	c->pc_bantime = v[2];
+	c->pc_until = v[3];
+	c->pc_t = calloc(strlen(l[2]) / 2 + 1, sizeof(*c->pc_t));
+	assert_non_null(c->pc_t);
+	if (strcmp(l[2], "-") != 0 && (case_nums(l[2], c->pc_t,
+	    strlen(l[2]) / 2 + 1, &c->pc_nt) == -1 || c->pc_nt == 0)) {
+		fprintf(stderr, "%s:%d: case %s: want the failure times, or -\n",
+		    file, ln[2], c->pc_name);
+		return -1;
+	}
+	if (strcmp(l[3], "-") == 0) {
+		if (n == 4)
+			return 0;
+		fprintf(stderr, "%s:%d: case %s: a ban after \"-\" (no ban)\n",
+		    file, ln[4], c->pc_name);
+		return -1;
+	}
+	c->pc_ban = calloc(n - 3, sizeof(*c->pc_ban));
+	assert_non_null(c->pc_ban);
+	for (i = 3; i < n; i++) {
+		if (case_ban(l[i], &c->pc_ban[c->pc_nban++]) == -1) {
+			fprintf(stderr, "%s:%d: case %s: want \"start end "
+			    "idx,idx,...\", or -\n", file, ln[i], c->pc_name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The cases of fp (named file in messages) into *cv[0..*cn).  -1 with a
+ * message file:line on a malformed block, a duplicate name or no case.
+ */
+static int
+case_read(FILE *fp, const char *file, struct pcase **cv, size_t *cn)
+{
+	char		*line = NULL, *l[CASE_MAXLINES];
+	int		 ln[CASE_MAXLINES], lineno = 0, rc = 0;
+	size_t		 cap = 0, n = 0, i, k;
+	ssize_t		 len;
+	struct pcase	*c = NULL;
+	size_t		 nc = 0;
+
+	for (;;) {
+		len = getline(&line, &cap, fp);
+		if (len >= 0) {
+			lineno++;
+			while (len > 0 && (line[len - 1] == '\n' ||
+			    line[len - 1] == ' ' || line[len - 1] == '\t'))
+				line[--len] = '\0';
+			if (line[0] == '#')
+				continue;
+			if (len > 0) {
+				if (n == CASE_MAXLINES) {
+					fprintf(stderr, "%s:%d: a case of over "
+					    "%d lines\n", file, lineno,
+					    CASE_MAXLINES);
+					rc = -1;
+					break;
+				}
+				ln[n] = lineno;
+				l[n] = strdup(line);
+				assert_non_null(l[n++]);
+				continue;
+			}
+		}
+		if (n > 0) {
+			c = realloc(c, (nc + 1) * sizeof(*c));
+			assert_non_null(c);
+			rc = case_block(file, l, ln, n, &c[nc++]);
+			for (i = 0; i < n; i++)
+				free(l[i]);
+			n = 0;
+			for (k = 0; rc == 0 && k + 1 < nc; k++)
+				if (strcmp(c[k].pc_name, c[nc - 1].pc_name) == 0) {
+					fprintf(stderr, "%s:%d: case %s: the "
+					    "name of line %d again\n", file,
+					    c[nc - 1].pc_line, c[k].pc_name,
+					    c[k].pc_line);
+					rc = -1;
+				}
+			if (rc == -1)
+				break;
+		}
+		if (len < 0)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(line);
+	if (rc == 0 && nc == 0) {
+		fprintf(stderr, "%s: no case (\"name: NAME\" block)\n", file);
+		rc = -1;
+	}
+	if (rc == -1) {
+		pcase_free(c, nc);
+		return -1;
+	}
+	*cv = c;
+	*cn = nc;
+	return 0;
 }
 
 static void
-maxretry_one_bans_each_eligible_failure(void **state)
+run_case(void **state)
 {
-	/* bans 0..10, 10..20, 25..35; 5 and the second 10 fall inside */
-	static const int64_t	t[] = { 0, 5, 10, 10, 25 };
-	static const size_t	i0[] = { 0 }, i2[] = { 2 }, i4[] = { 4 };
-	struct run		r;
+	const struct pcase	*c = *state;
+	struct run		 r;
+	size_t			 i;
 
-	(void)state;
-	eval(1, 600, 10, 0, t, 5, &r);
-	assert_int_equal(r.n, 3);
-	assert_ban(&r, 0, 0, 10, i0, 1);
-	assert_ban(&r, 1, 10, 20, i2, 1);
-	assert_ban(&r, 2, 25, 35, i4, 1);
+	eval(c->pc_maxretry, c->pc_findtime, c->pc_bantime, c->pc_until,
+	    c->pc_t, c->pc_nt, &r);
+	assert_int_equal(r.n, c->pc_nban);
+	if (c->pc_nban == 0)
+		assert_null(r.b);
+	for (i = 0; i < c->pc_nban; i++)
+		assert_ban(&r, i, c->pc_ban[i].xb_start, c->pc_ban[i].xb_end,
+		    c->pc_ban[i].xb_idx, c->pc_ban[i].xb_nidx);
 	policy_free(r.b, r.n);
 }
 
+/* The reader of the case file refuses what it cannot take for a case. */
 static void
-several_bans_in_sequence(void **state)
+case_file_refuses_malformed_blocks(void **state)
 {
-	/* 400 is alone: 470 is 70 s later, more than findtime 60 */
-	static const int64_t	t[] = { 0, 10, 200, 210, 400, 470, 480 };
-	static const size_t	i0[] = { 0, 1 }, i1[] = { 2, 3 }, i2[] = { 5, 6 };
-	struct run		r;
+	static const char	*bad[] = {
+		"",					/* no case */
+		"# only a comment\n\n",
+		"3 600 3600 0\n1 2 3\n-\n",		/* no name */
+		"name: x\n3 600 3600\n1 2 3\n-\n",	/* 3 settings */
+		"name: x\n3 600 3600 0 1\n1 2 3\n-\n",	/* 5 settings */
+		"name: x\n3 600 3600 0\n1 2 3\n",	/* no ban line */
+		"name: x\n3 600 3600 zero\n1 2 3\n-\n",
+		"name: x\n3 600 3600 0\n1 2x 3\n-\n",
+		"name: x\n3 600 3600 0\n1 2 3\n3 3603\n",
+		"name: x\n3 600 3600 0\n1 2 3\n3 3603 0,1,\n",
+		"name: x\n3 600 3600 0\n1 2 3\n3 3603 0,,1\n",
+		"name: x\n3 600 3600 0\n1 2 3\n3 3603 ,0\n",
+		"name: x\n3 600 3600 0\n1 2 3\n3 3603 0,-1,2\n",
+		"name: x\n3 600 3600 0\n1 2 3\n-\n3 3603 0,1,2\n",
+		"name: x\n3 600 3600 0\n1\n-\n\nname: x\n3 600 3600 0\n1\n-\n",
+		"name: X\n3 600 3600 0\n1\n-\n",
+		"name: x\n3 600 max+1 0\n1\n-\n",
+		"name: x\n3 600 maxi 0\n1\n-\n",
+	};
+	static const char	 good[] = "# a comment\nname: a\n"
+	    "3 600 max-1 forever\n-\n-\n\n\n# c\nname: b_2\n1 0 -1 min+1\n"
+	    "5\n5 forever 0\n";
+	struct pcase		*c;
+	size_t			 nc, i;
+	FILE			*fp;
 
 	(void)state;
-	eval(2, 60, 100, 0, t, 7, &r);
-	assert_int_equal(r.n, 3);
-	assert_ban(&r, 0, 10, 110, i0, 2);
-	assert_ban(&r, 1, 210, 310, i1, 2);
-	assert_ban(&r, 2, 480, 580, i2, 2);
-	policy_free(r.b, r.n);
-}
-
-static void
-equal_timestamps_lie_within_any_findtime(void **state)
-{
-	/* ban 50..51 from the first three; the other 50s are inside it */
-	static const int64_t	t[] = { 50, 50, 50, 50, 50, 50, 51 };
-	static const size_t	i0[] = { 0, 1, 2 };
-	struct run		r;
-
-	(void)state;
-	eval(3, 0, 1, 0, t, 7, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 50, 51, i0, 3);
-	policy_free(r.b, r.n);
-}
-
-static void
-no_failures_give_no_bans(void **state)
-{
-	struct run	r;
-
-	(void)state;
-	eval(3, 600, 60, 0, NULL, 0, &r);
-	assert_int_equal(r.n, 0);
-	assert_null(r.b);
-	policy_free(NULL, 0);
-}
-
-static void
-ban_end_saturates_at_forever(void **state)
-{
-	static const int64_t	t[] = { INT64_MAX - 10 };
-	static const size_t	i0[] = { 0 };
-	struct run		r;
-
-	(void)state;
-	eval(1, 600, 100, 0, t, 1, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, INT64_MAX - 10, TIME_FOREVER, i0, 1);
-	policy_free(r.b, r.n);
-}
-
-static void
-out_of_range_settings_are_clamped(void **state)
-{
-	static const int64_t	t[] = { 0, 1, 2 };
-	static const size_t	i0[] = { 0 };
-	struct run		r;
-
-	(void)state;
-	/* maxretry below 1 counts as 1; a negative bantime is permanent */
-	eval(0, 600, -5, 0, t, 3, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 0, TIME_FOREVER, i0, 1);
-	policy_free(r.b, r.n);
-	eval(-3, 600, -5, 0, t, 3, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, 0, TIME_FOREVER, i0, 1);
-	policy_free(r.b, r.n);
-	/* findtime below 0 counts as 0: only equal times share a window */
-	eval(2, -10, 5, 0, t, 3, &r);
-	assert_int_equal(r.n, 0);
-	policy_free(r.b, r.n);
-}
-
-static void
-unsorted_input_does_not_crash(void **state)
-{
-	static const int64_t	t[] = { 500, 100, INT64_MIN, INT64_MAX, INT64_MAX };
-	static const size_t	i3[] = { 3, 4 };
-	struct run		r;
-
-	(void)state;
-	/* A span that goes backwards never fits any findtime. */
-	eval(2, INT64_MAX, 10, INT64_MIN, t, 5, &r);
-	assert_int_equal(r.n, 1);
-	assert_ban(&r, 0, INT64_MAX, TIME_FOREVER, i3, 2);
-	policy_free(r.b, r.n);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fp = *bad[i] == '\0' ? fopen("/dev/null", "r") :
+		    fmemopen((void *)bad[i], strlen(bad[i]), "r");
+		assert_non_null(fp);
+		if (case_read(fp, "bad", &c, &nc) != -1)
+			fail_msg("bad case %zu taken", i);
+		fclose(fp);
+	}
+	fp = fmemopen((void *)good, strlen(good), "r");
+	assert_non_null(fp);
+	assert_int_equal(case_read(fp, "good", &c, &nc), 0);
+	fclose(fp);
+	assert_int_equal(nc, 2);
+	assert_string_equal(c[0].pc_name, "a");
+	assert_int_equal(c[0].pc_bantime, INT64_MAX - 1);
+	assert_int_equal(c[0].pc_until, TIME_FOREVER);
+	assert_int_equal(c[0].pc_nt, 0);
+	assert_int_equal(c[0].pc_nban, 0);
+	assert_string_equal(c[1].pc_name, "b_2");
+	assert_int_equal(c[1].pc_findtime, 0);
+	assert_int_equal(c[1].pc_bantime, -1);
+	assert_int_equal(c[1].pc_until, INT64_MIN + 1);
+	assert_int_equal(c[1].pc_nt, 1);
+	assert_int_equal(c[1].pc_t[0], 5);
+	assert_int_equal(c[1].pc_nban, 1);
+	assert_int_equal(c[1].pc_ban[0].xb_end, TIME_FOREVER);
+	assert_int_equal(c[1].pc_ban[0].xb_nidx, 1);
+	assert_int_equal(c[1].pc_ban[0].xb_idx[0], 0);
+	pcase_free(c, nc);
 }
 
 #define MILLION	1000000
@@ -761,22 +857,8 @@ lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest(void **stat
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(maxretry_minus_one_failures_do_not_ban),
-		cmocka_unit_test(maxretry_within_findtime_bans_at_completing_failure),
-		cmocka_unit_test(spread_wider_than_findtime_does_not_ban),
-		cmocka_unit_test(exactly_findtime_apart_bans),
-		cmocka_unit_test(failures_during_ban_neither_count_nor_are_consumed),
-		cmocka_unit_test(after_ban_ends_counting_restarts_from_zero),
-		cmocka_unit_test(ban_until_from_before_ignores_earlier_failures),
-		cmocka_unit_test(permanent_ban_ends_never_and_nothing_after_counts),
-		cmocka_unit_test(maxretry_one_bans_each_eligible_failure),
-		cmocka_unit_test(several_bans_in_sequence),
-		cmocka_unit_test(equal_timestamps_lie_within_any_findtime),
-		cmocka_unit_test(no_failures_give_no_bans),
-		cmocka_unit_test(ban_end_saturates_at_forever),
-		cmocka_unit_test(out_of_range_settings_are_clamped),
-		cmocka_unit_test(unsorted_input_does_not_crash),
+	const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(case_file_refuses_malformed_blocks),
 		cmocka_unit_test(million_failures_take_one_linear_pass),
 		cmocka_unit_test(bantime_doubles_per_earlier_ban_up_to_2_pow_20),
 		cmocka_unit_test(bantime_multipliers_last_one_repeats),
@@ -792,6 +874,37 @@ main(void)
 		cmocka_unit_test(in_force_is_start_to_end_and_not_lifted),
 		cmocka_unit_test(lift_takes_in_force_bans_and_the_last_of_each_address_takes_the_rest),
 	};
+	const size_t		 nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	const char		*top = getenv("TOP");
+	char			 path[4096];
+	struct CMUnitTest	*t;
+	struct pcase		*c;
+	size_t			 nc, i;
+	FILE			*fp;
+	int			 rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* TOP as tests/run.sh sets it, else the top directory as cwd. */
+	snprintf(path, sizeof(path), "%s/tests/policy/cases.txt",
+	    top != NULL && *top != '\0' ? top : ".");
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "test_policy: cannot read %s: %s\n", path,
+		    strerror(errno));
+		return 1;
+	}
+	rc = case_read(fp, path, &c, &nc);
+	fclose(fp);
+	if (rc == -1)
+		return 1;
+	if ((t = calloc(nc + nfixed, sizeof(*t))) == NULL)
+		return 1;
+	for (i = 0; i < nc; i++) {
+		t[i].name = c[i].pc_name;
+		t[i].test_func = run_case;
+		t[i].initial_state = &c[i];
+	}
+	memcpy(t + nc, fixed, sizeof(fixed));
+	rc = _cmocka_run_group_tests("policy", t, nc + nfixed, NULL, NULL);
+	free(t);
+	pcase_free(c, nc);
+	return rc;
 }

@@ -241,15 +241,35 @@ gz_put(struct t *t, const char *name, const char *s)
 	assert_int_equal(gzclose(gz), Z_OK);
 }
 
-#define assert_stats(st, lines, bytes, lng, files, lost, rot, trunc) do {	\
-	assert_int_equal((st)->rs_lines, (lines));				\
-	assert_int_equal((st)->rs_bytes, (bytes));				\
-	assert_int_equal((st)->rs_long, (lng));					\
-	assert_int_equal((st)->rs_files, (files));				\
-	assert_int_equal((st)->rs_lost, (lost));				\
-	assert_int_equal((st)->rs_rotated, (rot));				\
-	assert_int_equal((st)->rs_truncated, (trunc));				\
+/* Every field of *st equals the one of want (named fields; zeros implied). */
+#define assert_stats(st, ...) assert_stats_eq((st),			\
+	&(const struct reader_stats)__VA_ARGS__, __FILE__, __LINE__)
+
+static void
+assert_stats_eq(const struct reader_stats *st, const struct reader_stats *want,
+    const char *file, int line)
+{
+	int	bad = 0;
+
+#define STATS_FIELD(f) do {						\
+	if ((uint64_t)st->f != (uint64_t)want->f) {			\
+		print_error("reader_stats ." #f " is %llu, want %llu\n",	\
+		    (unsigned long long)st->f,				\
+		    (unsigned long long)want->f);			\
+		bad = 1;						\
+	}								\
 } while (0)
+	STATS_FIELD(rs_lines);
+	STATS_FIELD(rs_bytes);
+	STATS_FIELD(rs_long);
+	STATS_FIELD(rs_files);
+	STATS_FIELD(rs_lost);
+	STATS_FIELD(rs_rotated);
+	STATS_FIELD(rs_truncated);
+#undef STATS_FIELD
+	if (bad)
+		_fail(file, line);
+}
 
 static int
 rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
@@ -303,7 +323,7 @@ first_run_reads_whole_file_and_records_position(void **state)
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:A1\nmail.log:A2\nmail.log:A3\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 1 });
 	assert_int_equal(stat(t->log, &sb), 0);
 	assert_int_equal(pos.lp_dev, sb.st_dev);
 	assert_int_equal(pos.lp_ino, sb.st_ino);
@@ -324,7 +344,7 @@ appended_lines_continue_at_offset(void **state)
 	add(t, "mail.log", "A4\nA5\n");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:A4\nmail.log:A5\n");
-	assert_stats(&st, 2, 6, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 15);
 	assert_int_equal(pos.lp_fplen, 15);
 	assert_int_equal(pos.lp_fp, fp_of("A1\nA2\nA3\nA4\nA5\n", 15));
@@ -343,7 +363,7 @@ nothing_new_reads_nothing_and_keeps_position(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_files = 1 });
 	assert_memory_equal(&pos, &before, sizeof(pos));
 }
 
@@ -357,13 +377,13 @@ partial_last_line_waits_until_completed(void **state)
 	put(t, "mail.log", "A1\nA2");
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:A1\n");
-	assert_stats(&st, 1, 3, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 3);
 	assert_int_equal(pos.lp_fplen, 3);
 	add(t, "mail.log", "-end\nA3");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:A2-end\n");
-	assert_stats(&st, 1, 7, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 7, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 10);
 	assert_int_equal(pos.lp_fp, fp_of("A1\nA2-end\n", 10));
 }
@@ -379,7 +399,7 @@ one_trailing_cr_is_removed(void **state)
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out,
 	    "mail.log:A1\nmail.log:A2\\x0d\nmail.log:\nmail.log:A3\\x0dX\n");
-	assert_stats(&st, 4, 16, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 16, .rs_files = 1 });
 }
 
 static void
@@ -392,7 +412,7 @@ nul_bytes_are_passed_with_exact_length(void **state)
 	wr(t, "mail.log", "a\0b\n\0\n\n", 7, O_TRUNC);
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:a\\x00b\nmail.log:\\x00\nmail.log:\n");
-	assert_stats(&st, 3, 7, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 7, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 7);
 }
 
@@ -414,7 +434,8 @@ line_of_linemax_passes_one_byte_more_is_skipped(void **state)
 	free(b);
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:<65536 bytes>\nmail.log:A1\n");
-	assert_stats(&st, 2, n, 1, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = n, .rs_long = 1,
+	    .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, (int64_t)n);
 }
 
@@ -437,7 +458,8 @@ overlong_line_across_blocks_is_skipped_whole(void **state)
 	free(b);
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:A1\nmail.log:A2\n");
-	assert_stats(&st, 2, n, 1, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = n, .rs_long = 1,
+	    .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, (int64_t)n);
 }
 
@@ -461,22 +483,23 @@ overlong_unterminated_tail_is_skipped_once(void **state)
 	wr(t, "mail.log", b, 100000, O_APPEND);
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:A1\n");
-	assert_stats(&st, 1, 100003, 1, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 100003, .rs_long = 1,
+	    .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 100003);
 	/* Not read again: */
 	wr(t, "mail.log", b, 100000, O_APPEND);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
-	assert_stats(&st, 0, 100000, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_bytes = 100000, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 200003);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
-	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_files = 1 });
 	free(b);
 	/* The rest of the line ends it; the next line is read. */
 	add(t, "mail.log", "zzz\nA2\n");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:A2\n");
-	assert_stats(&st, 1, 7, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 7, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 200010);
 	assert_string_equal(t->err, "");
 }
@@ -501,7 +524,8 @@ overlong_tail_continued_in_rotated_file_is_skipped(void **state)
 	put(t, "mail.log", "B1\n");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.1:A2\nmail.log:B1\n");
-	assert_stats(&st, 2, 10, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 10, .rs_files = 2,
+	    .rs_rotated = 1 });
 	assert_string_equal(t->err, "");
 }
 
@@ -670,7 +694,8 @@ copytruncate_reads_from_start(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 1, 3, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_truncated = 1 });
 	assert_int_equal(pos.lp_ino, ino);
 	assert_int_equal(pos.lp_offset, 3);
 	assert_int_equal(pos.lp_fp, fp_of("B1\n", 3));
@@ -700,7 +725,8 @@ copytruncate_reads_tail_of_the_copy_first(void **state)
 	assert_string_equal(t->out, "mail.log.1:A3\nmail.log.1:A4\n"
 	    "mail.log:B1\nmail.log:B2\nmail.log:B3\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 5, 15, 0, 2, 0, 1, 1);
+	assert_stats(&st, { .rs_lines = 5, .rs_bytes = 15, .rs_files = 2,
+	    .rs_rotated = 1, .rs_truncated = 1 });
 	assert_int_equal(pos.lp_ino, ino);
 	assert_int_equal(pos.lp_offset, 9);
 	assert_int_equal(pos.lp_fp, fp_of("B1\nB2\nB3\n", 9));
@@ -729,7 +755,8 @@ copytruncate_twice_with_compressed_copies(void **state)
 	assert_string_equal(t->out, "mail.log.2.gz:A2\nmail.log.1.gz:B1\n"
 	    "mail.log.1.gz:B2\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 4, 12, 0, 3, 0, 1, 1);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 12, .rs_files = 3,
+	    .rs_rotated = 1, .rs_truncated = 1 });
 }
 
 /*
@@ -752,7 +779,8 @@ reused_inode_reads_old_tail_from_gz_then_new_file(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 1);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1, .rs_truncated = 1 });
 	assert_int_equal(pos.lp_offset, 3);
 }
 
@@ -772,7 +800,8 @@ truncated_without_copy_reads_from_start_only(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 1, 3, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_truncated = 1 });
 }
 
 static void
@@ -794,7 +823,8 @@ same_inode_other_content_reads_from_start(void **state)
 	assert_int_equal(ino_of(t, "mail.log"), pos.lp_ino);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:X1\nmail.log:X2\nmail.log:X3\n");
-	assert_stats(&st, 3, 9, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 1,
+	    .rs_truncated = 1 });
 	assert_int_equal(pos.lp_offset, 9);
 }
 
@@ -815,7 +845,8 @@ shrunk_then_grown_past_offset_reads_from_start(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out,
 	    "mail.log:B1\nmail.log:B2\nmail.log:B3\nmail.log:B4\n");
-	assert_stats(&st, 4, 12, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 12, .rs_files = 1,
+	    .rs_truncated = 1 });
 	assert_int_equal(pos.lp_offset, 12);
 }
 
@@ -840,7 +871,8 @@ shrunk_below_offset_with_same_head_reads_from_start(void **state)
 	assert_int_equal(truncate(P(t, "mail.log", b), 4550), 0);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_int_equal(st.rs_lines, 91);
-	assert_stats(&st, 91, 4550, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 91, .rs_bytes = 4550, .rs_files = 1,
+	    .rs_truncated = 1 });
 	assert_int_equal(pos.lp_offset, 4550);
 }
 
@@ -859,7 +891,8 @@ empty_first_line_does_not_hide_a_rewrite(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out,
 	    "mail.log:\nmail.log:B1\nmail.log:B2\nmail.log:B3\n");
-	assert_stats(&st, 4, 10, 0, 1, 0, 0, 1);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 10, .rs_files = 1,
+	    .rs_truncated = 1 });
 }
 
 static void
@@ -883,7 +916,8 @@ empty_first_line_new_file_is_not_taken_for_old(void **state)
 	    "lost; reading D/mail.log from the start\n",
 	    (uintmax_t)ino_of(t, "keep/mail.log"));
 	assert_string_equal(t->err, want);
-	assert_stats(&st, 4, 10, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 10, .rs_files = 1,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -935,7 +969,7 @@ changed_device_number_alone_is_not_a_new_file(void **state)
 	add(t, "mail.log", "A2\n");
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:A2\n");
-	assert_stats(&st, 1, 3, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1 });
 	assert_int_equal(pos.lp_dev, dev);
 }
 
@@ -958,14 +992,15 @@ rename_and_create_reads_old_tail_then_new_file(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.1:A3\nmail.log:B1\nmail.log:B2\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 2,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
 	assert_int_equal(pos.lp_offset, 6);
 	assert_int_equal(pos.lp_fp, fp_of("B1\nB2\n", 6));
 	/* None twice: */
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
-	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_files = 1 });
 }
 
 static void
@@ -991,7 +1026,8 @@ two_rotations_finish_old_then_middle_then_new(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1:B1\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 3,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
 	assert_int_equal(pos.lp_offset, 3);
 }
@@ -1019,7 +1055,8 @@ equal_mtimes_ordered_by_rotation_number(void **state)
 	set_mtime(t, "mail.log", T0);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1:B1\nmail.log:C1\n");
-	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 3,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1042,7 +1079,8 @@ date_suffixed_rotation_is_followed(void **state)
 	assert_string_equal(t->out,
 	    "mail.log-20261126:A2\nmail.log-20261126:A3\nmail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1064,7 +1102,8 @@ hard_link_of_old_file_is_not_read_twice(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	/* Both names, same time: the larger number is taken as the older. */
 	assert_string_equal(t->out, "mail.log-20261126:A2\nmail.log:B1\n");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1085,7 +1124,8 @@ rotated_file_incomplete_tail_is_counted_lost(void **state)
 	assert_string_equal(t->out, "mail.log.1:A2\nmail.log:B1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1: rotated file ends in an "
 	    "incomplete line: 6 bytes lost\n");
-	assert_stats(&st, 2, 6, 0, 2, 6, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_lost = 6, .rs_rotated = 1 });
 }
 
 static void
@@ -1104,13 +1144,14 @@ renamed_before_new_file_exists_waits(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 0, 0, 0, 0, 0, 0, 0);
+	assert_stats(&st, { 0 });
 	assert_memory_equal(&pos, &before, sizeof(pos));
 	put(t, "mail.log", "B1\n");
 	set_mtime(t, "mail.log", T0 + 1);
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.1:A2\nmail.log:B1\n");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1130,7 +1171,8 @@ replaced_by_copy_of_itself_goes_on_at_offset(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log:A3\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_offset, 9);
 }
 
@@ -1156,7 +1198,8 @@ old_file_gone_warns_once_and_reads_new_file(void **state)
 	    "lost; reading D/mail.log from the start\n",
 	    (uintmax_t)ino_of(t, "keep/mail.log"));
 	assert_string_equal(t->err, want);
-	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
 	assert_int_equal(pos.lp_offset, 3);
 }
@@ -1186,7 +1229,8 @@ old_file_gone_names_compressed_sibling(void **state)
 	    "read); reading D/mail.log from the start\n",
 	    (uintmax_t)ino_of(t, "keep/mail.log"));
 	assert_string_equal(t->err, want);
-	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1210,13 +1254,14 @@ old_file_compressed_tail_is_read_from_gz(void **state)
 	assert_string_equal(t->out,
 	    "mail.log.1.gz:A3\nmail.log.1.gz:A4-x\nmail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 11, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 11, .rs_files = 2,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
 	assert_int_equal(pos.lp_offset, 3);
 	/* None twice: */
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
-	assert_stats(&st, 0, 0, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_files = 1 });
 }
 
 static void
@@ -1240,7 +1285,8 @@ old_file_compressed_newer_uncompressed_still_read(void **state)
 	assert_string_equal(t->out, "mail.log.2.gz:A3\nmail.log.1:B1\n"
 	    "mail.log.1:B2\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 4, 12, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 12, .rs_files = 3,
+	    .rs_rotated = 1 });
 }
 
 /* A fingerprint found in two .gz files names neither: the loss is unknown. */
@@ -1269,7 +1315,8 @@ old_file_fingerprint_in_two_gz_is_not_guessed(void **state)
 	    "read); reading D/mail.log from the start\n",
 	    (uintmax_t)ino_of(t, "keep/mail.log"));
 	assert_string_equal(t->err, want);
-	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1289,7 +1336,8 @@ compressed_tail_incomplete_line_is_counted_lost(void **state)
 	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: rotated file ends "
 	    "in an incomplete line: 2 bytes lost\n");
-	assert_stats(&st, 2, 6, 0, 2, 2, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_lost = 2, .rs_rotated = 1 });
 }
 
 /* Append one gzip member of s to name; keep only its first cut bytes (0: all). */
@@ -1332,7 +1380,8 @@ compressed_file_ending_early_keeps_what_was_read(void **state)
 	    "mail.log.1.gz:A3\nmail.log.1.gz:A4\nmail.log:B1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: compressed data "
 	    "ends early at offset 12: the rest of it is lost\n");
-	assert_stats(&st, 3, 9, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 2,
+	    .rs_rotated = 1 });
 	assert_int_equal(pos.lp_ino, ino_of(t, "mail.log"));
 	assert_int_equal(pos.lp_offset, 3);
 }
@@ -1370,7 +1419,8 @@ compressed_bomb_is_read_up_to_the_limit(void **state)
 	    "of %lld uncompressed bytes (64 times its compressed size, at least "
 	    "64 MiB): the rest of it is skipped\n", (long long)LINES_GZFLOOR);
 	assert_string_equal(t->err, want);
-	assert_stats(&st, 2, 6, 0, 2, LINES_GZFLOOR - 9, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_lost = LINES_GZFLOOR - 9, .rs_rotated = 1 });
 }
 
 static void
@@ -1395,7 +1445,8 @@ corrupt_compressed_data_is_a_warning_not_an_error(void **state)
 	assert_string_equal(t->out, "mail.log.1.gz:A3\nmail.log:B1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: invalid block "
 	    "type at offset 11: the rest of it is lost\n");
-	assert_stats(&st, 2, 6, 0, 2, 2, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_lost = 2, .rs_rotated = 1 });
 }
 
 /* Past READER_FPMAX the fingerprint cannot see that a .gz is too short. */
@@ -1417,7 +1468,8 @@ trailing_zeros_after_gz_member_are_ignored(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.1.gz:A2\nmail.log:B1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1447,7 +1499,8 @@ compressed_file_shorter_than_offset_is_reported(void **state)
 	assert_string_equal(t->out, "mail.log:B1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: uncompressed data "
 	    "ends before offset 5000: the lines after it are lost\n");
-	assert_stats(&st, 1, 3, 0, 1, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 3, .rs_files = 1,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1492,7 +1545,8 @@ newer_compressed_sibling_is_read_whole(void **state)
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1.gz:B1\n"
 	    "mail.log.1.gz:B2\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 4, 12, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 4, .rs_bytes = 12, .rs_files = 3,
+	    .rs_rotated = 1 });
 }
 
 /* The old file was compressed and removed; a newer .gz got its inode. */
@@ -1518,7 +1572,8 @@ newer_gz_with_the_old_inode_is_still_read(void **state)
 	assert_string_equal(t->out,
 	    "mail.log.2.gz:A2\nmail.log.1.gz:B1\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 3,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1541,7 +1596,8 @@ newer_sibling_of_other_compression_is_reported_lost(void **state)
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log:C1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.xz: rotated after the "
 	    "file read last, but only .gz files are read: its lines are lost\n");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1564,7 +1620,8 @@ newer_gz_that_is_not_gzip_is_reported_lost(void **state)
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log:C1\n");
 	assert_string_equal(t->err, "mailban: D/mail.log.1.gz: not in gzip format: "
 	    "its lines are lost\n");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 /*
@@ -1594,7 +1651,8 @@ gz_being_written_beside_its_source_is_not_read(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log.1:B1\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 3, 9, 0, 3, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 9, .rs_files = 3,
+	    .rs_rotated = 1 });
 }
 
 static void
@@ -1643,7 +1701,8 @@ newer_sibling_symlink_is_not_read(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "mail.log.2:A2\nmail.log:C1\n");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 2, 6, 0, 2, 0, 1, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 2,
+	    .rs_rotated = 1 });
 }
 
 /* ---- no file, odd files, errors ---- */
@@ -1658,7 +1717,7 @@ missing_log_is_not_an_error_and_keeps_position(void **state)
 	assert_int_equal(follow(t, &pos, 1, &st), 0);
 	assert_string_equal(t->out, "");
 	assert_string_equal(t->err, "");
-	assert_stats(&st, 0, 0, 0, 0, 0, 0, 0);
+	assert_stats(&st, { 0 });
 	assert_memory_equal(&pos, &before, sizeof(pos));
 }
 
@@ -1676,7 +1735,7 @@ log_appearing_later_is_read_from_start(void **state)
 	put(t, "mail.log", "A1\nA2\n");
 	assert_int_equal(follow(t, &pos, 0, &st), 0);
 	assert_string_equal(t->out, "mail.log:A1\nmail.log:A2\n");
-	assert_stats(&st, 2, 6, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 1 });
 	assert_int_equal(pos.lp_offset, 6);
 }
 
@@ -1823,7 +1882,7 @@ stream_passes_unterminated_last_line(void **state)
 	assert_int_equal(stream(t, fd, "in.log", &st), 0);
 	close(fd);
 	assert_string_equal(t->out, "in.log:A1\nin.log:A2\n");
-	assert_stats(&st, 2, 7, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 7, .rs_files = 1 });
 }
 
 static void
@@ -1839,7 +1898,7 @@ stream_starts_at_current_offset(void **state)
 	assert_int_equal(stream(t, fd, "in.log", &st), 0);
 	close(fd);
 	assert_string_equal(t->out, "in.log:A2\nin.log:A3\n");
-	assert_stats(&st, 2, 6, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 2, .rs_bytes = 6, .rs_files = 1 });
 }
 
 static void
@@ -1858,7 +1917,8 @@ stream_counts_overlong_unterminated_last_line(void **state)
 	assert_int_equal(stream(t, fd, "in.log", &st), 0);
 	close(fd);
 	assert_string_equal(t->out, "in.log:A1\n");
-	assert_stats(&st, 1, 70003, 1, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 1, .rs_bytes = 70003, .rs_long = 1,
+	    .rs_files = 1 });
 }
 
 static void
@@ -1874,7 +1934,7 @@ stream_reads_a_pipe(void **state)
 	assert_int_equal(stream(t, p[0], "-", &st), 0);
 	close(p[0]);
 	assert_string_equal(t->out, "-:P1\n-:P2\n-:P3\n");
-	assert_stats(&st, 3, 8, 0, 1, 0, 0, 0);
+	assert_stats(&st, { .rs_lines = 3, .rs_bytes = 8, .rs_files = 1 });
 }
 
 static void

@@ -389,9 +389,15 @@ nl_talk(struct nlsock *ns, int msg, const char *table, const char *set,
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (set != NULL ? NLM_F_DUMP : 0);
 	nh->nlmsg_seq = ++ns->ns_seq;
 	ng = NLMSG_DATA(nh);
-	ng->nfgen_family = set != NULL ? NFPROTO_INET : AF_UNSPEC;
+	ng->nfgen_family = table != NULL ? NFPROTO_INET : AF_UNSPEC;
 	ng->version = NFNETLINK_V0;
-	if (set != NULL) {
+	if (table != NULL && set == NULL) {	/* one table, by name */
+		if (strlen(table) >= NFT_NAME_MAXLEN) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		nft_nla_put(req, &off, NFTA_TABLE_NAME, table, strlen(table) + 1);
+	} else if (set != NULL) {
 		if (strlen(table) >= NFT_NAME_MAXLEN || strlen(set) >= NFT_NAME_MAXLEN) {
 			errno = ENAMETOOLONG;
 			return -1;
@@ -449,6 +455,15 @@ nla_index(const char *p, size_t len, const struct nlattr **tb, int max)
 
 #define NLA_DATA(a)	((const char *)(a) + NLA_HDRLEN)
 #define NLA_LEN(a)	((size_t)(a)->nla_len - NLA_HDRLEN)
+
+/* NFT_MSG_GETTABLE answered: the table exists. */
+static int
+table_cb(void *arg, const struct nlmsghdr *r)
+{
+	(void)r;
+	*(int *)arg = 1;
+	return 0;
+}
 
 static int
 gen_cb(void *arg, const struct nlmsghdr *r)
@@ -629,6 +644,21 @@ nft_list_parse(const struct config *cfg, struct nftlive *lv)
 		    "unchanged", cfg->c_chain, strerror(errno));
 	}
 	ns.ns_buf = xmalloc(NL_BUFSIZE);
+	/*
+	 * With another backend, most runs find no table to remove: ask the
+	 * kernel for that one table first.  libnftables would fetch the whole
+	 * ruleset for any listing, iptables-nft's rules included (~100 ms
+	 * with 10,000 bans in the chain).
+	 */
+	if (quiet) {
+		int	found = 0;
+
+		if (nl_talk(&ns, NFT_MSG_GETTABLE, cfg->c_chain, NULL, table_cb,
+		    &found) == -1 || !found) {
+			rc = 0;		/* none, or nftables unusable: none */
+			goto out;
+		}
+	}
 	for (tries = 0; tries < 5; tries++) {
 		nft_live_free(lv);
 		free(json);

@@ -46,6 +46,7 @@
 
 #include "addr.h"
 #include "bans.h"
+#include "config.h"
 #include "fleet.h"
 #include "ingest.h"
 #include "ini.h"
@@ -94,6 +95,7 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
  */
 #define JAIL_MAX	64	/* as a section name of mailban.conf */
 #define REASON_MAX	200	/* as `mailban ban --reason` */
+#define KEY_MAX		64	/* a pulled pattern key */
 #define FUTURE_MAX	86400
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -734,6 +736,23 @@ bad_text(const char *jail, const char *reason)
 	return NULL;
 }
 
+/*
+ * Why a pulled pattern key cannot be stored, or NULL: a failregex key, or
+ * "#N" (the place of the failregex, a shared row of version 1), at most
+ * KEY_MAX bytes.
+ */
+static const char *
+bad_key(const char *key)
+{
+	size_t	n = strlen(key);
+
+	if (n > KEY_MAX || !(config_failkey(key) ||
+	    (n > 1 && key[0] == '#' && strspn(key + 1, "0123456789") == n - 1)))
+		return "a pattern key that is not failregex[.N], failregex.extra.N,"
+		    " failregex.aggressive.N or #N";
+	return NULL;
+}
+
 /* Why pulled times (end TIME_FOREVER: none) cannot be stored, or NULL. */
 static const char *
 bad_time(int64_t start, int64_t end, int64_t now)
@@ -830,7 +849,7 @@ out_local:
 
 static const char SQL_PULL[] =
     "SELECT seq, host, rid, time, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
-    "pattern FROM fleet_failures "
+    "left(pattern, " XSTR(KEY_MAX) " + 1) FROM fleet_failures "
     "WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT " XSTR(PULL_BATCH);
 
 /*
@@ -879,7 +898,8 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
 			if ((why = bad_time(t, TIME_FOREVER, now)) != NULL ||
-			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL) {
+			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL ||
+			    (why = bad_key(PQgetvalue(r, i, 6))) != NULL) {
 				addr_str(&a, buf, sizeof(buf));
 				skip(f, PQgetvalue(r, i, 1), "failure", buf, why);
 				continue;

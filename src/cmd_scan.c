@@ -172,7 +172,9 @@ src_read(struct scan *sc, struct reader_src *rs, const char *name, char *buf, si
 		return n;
 	if ((why = reader_src_damage(rs)) != NULL && !sc->damaged) {
 		progress_clear(&sc->pg);
-		log_warnx("%s: damaged gzip data (%s): read up to the damage", name, why);
+		if (!reader_src_warncap(rs, name))
+			log_warnx("%s: damaged gzip data (%s): read up to the damage",
+			    name, why);
 		sc->damaged = 1;
 	}
 	return 0;

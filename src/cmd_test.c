@@ -205,7 +205,9 @@ test_stream(struct ingest *in, int fd, const char *name, struct reader_stats *rs
 		if (n == 0)
 			break;
 	}
-	if ((why = reader_src_damage(src)) != NULL)
+	if (reader_src_capped(src) != 0)
+		(void)reader_src_warncap(src, name);
+	else if ((why = reader_src_damage(src)) != NULL)
 		log_warnx("%s: damaged gzip data (%s): read up to the damage", name, why);
 	rc = 0;
 out:

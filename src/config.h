@@ -113,5 +113,7 @@ void	 config_logpaths(struct config *);
 int	 path_has_glob(const char *path);
 /* The effective configuration as an ini text (mailban config). */
 void	 config_print(const struct config *, FILE *);
+/* Is key a failregex key: failregex[.N], failregex.extra.N, failregex.aggressive.N? */
+int	 config_failkey(const char *key);
 
 #endif

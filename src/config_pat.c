@@ -66,6 +66,14 @@ patkey(const char *key, struct patkey *pk)
 	return 0;
 }
 
+int
+config_failkey(const char *key)
+{
+	struct patkey	pk;
+
+	return patkey(key, &pk) == 1 && !pk.pk_ignore;
+}
+
 /* The key stem of a pattern family, for messages: "failregex.extra". */
 const char *
 patstem(const struct patkey *pk)

@@ -46,6 +46,7 @@
 
 #include "addr.h"
 #include "bans.h"
+#include "config.h"
 #include "fleet.h"
 #include "ingest.h"
 #include "ini.h"
@@ -94,6 +95,7 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
  */
 #define JAIL_MAX	64	/* as a section name of mailban.conf */
 #define REASON_MAX	200	/* as `mailban ban --reason` */
+#define KEY_MAX		64	/* a pulled pattern key */
 #define FUTURE_MAX	86400
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
@@ -112,13 +114,13 @@ struct fleet {
 };
 
 /* A growing text (the array parameters of a push). */
-struct buf {
+struct fleet_buf {
 	char	*b_p;
 	size_t	 b_len, b_cap;
 };
 
 static void
-buf_add(struct buf *b, const char *s, size_t n)
+fbuf_add(struct fleet_buf *b, const char *s, size_t n)
 {
 	if (b->b_len + n + 1 > b->b_cap) {
 		b->b_cap = (b->b_len + n + 1) * 2;
@@ -130,31 +132,31 @@ buf_add(struct buf *b, const char *s, size_t n)
 }
 
 static void
-buf_str(struct buf *b, const char *s)
+fbuf_str(struct fleet_buf *b, const char *s)
 {
-	buf_add(b, s, strlen(s));
+	fbuf_add(b, s, strlen(s));
 }
 
 static void
-buf_int(struct buf *b, int64_t v)
+fbuf_int(struct fleet_buf *b, int64_t v)
 {
 	char	t[32];
 	int	n = snprintf(t, sizeof(t), "%" PRId64, v);
 
-	buf_add(b, t, (size_t)n);
+	fbuf_add(b, t, (size_t)n);
 }
 
 /* An element of a text[] literal: quoted, with \ and " escaped. */
 static void
-buf_quoted(struct buf *b, const char *s)
+fbuf_quoted(struct fleet_buf *b, const char *s)
 {
-	buf_add(b, "\"", 1);
+	fbuf_add(b, "\"", 1);
 	for (; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\')
-			buf_add(b, "\\", 1);
-		buf_add(b, s, 1);
+			fbuf_add(b, "\\", 1);
+		fbuf_add(b, s, 1);
 	}
-	buf_add(b, "\"", 1);
+	fbuf_add(b, "\"", 1);
 }
 
 /* Record the problem (first line of what libpq or the server said). */
@@ -549,7 +551,7 @@ static int
 push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 {
 	struct fleetrow	*v = NULL;
-	struct buf	 b[5];
+	struct fleet_buf	 b[5];
 	struct addr	 a;
 	PGresult	*r;
 	char		 cnt[32];
@@ -568,23 +570,23 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 			break;
 		for (k = 0; k < 5; k++) {
 			b[k].b_len = 0;
-			buf_str(&b[k], "{");
+			fbuf_str(&b[k], "{");
 		}
 		for (i = 0, good = 0; i < n; i++) {
 			/* Not an address (a row edited by hand): never leaves. */
 			if (addr_parse(v[i].fr_addr, strlen(v[i].fr_addr), &a) == -1)
 				continue;
 			for (k = 0; good > 0 && k < 5; k++)
-				buf_str(&b[k], ",");
-			buf_int(&b[0], v[i].fr_id + base);
-			buf_int(&b[1], v[i].fr_time);
-			buf_str(&b[2], v[i].fr_addr);
-			buf_quoted(&b[3], v[i].fr_jail);
-			buf_quoted(&b[4], v[i].fr_key);
+				fbuf_str(&b[k], ",");
+			fbuf_int(&b[0], v[i].fr_id + base);
+			fbuf_int(&b[1], v[i].fr_time);
+			fbuf_str(&b[2], v[i].fr_addr);
+			fbuf_quoted(&b[3], v[i].fr_jail);
+			fbuf_quoted(&b[4], v[i].fr_key);
 			good++;
 		}
 		for (k = 0; k < 5; k++)
-			buf_str(&b[k], "}");
+			fbuf_str(&b[k], "}");
 		vals[0] = f->f_cfg->c_fleet_host;
 		for (k = 0; k < 5; k++)
 			vals[k + 1] = b[k].b_p;
@@ -734,6 +736,23 @@ bad_text(const char *jail, const char *reason)
 	return NULL;
 }
 
+/*
+ * Why a pulled pattern key cannot be stored, or NULL: a failregex key, or
+ * "#N" (the place of the failregex, a shared row of version 1), at most
+ * KEY_MAX bytes.
+ */
+static const char *
+bad_key(const char *key)
+{
+	size_t	n = strlen(key);
+
+	if (n > KEY_MAX || !(config_failkey(key) ||
+	    (n > 1 && key[0] == '#' && strspn(key + 1, "0123456789") == n - 1)))
+		return "a pattern key that is not failregex[.N], failregex.extra.N,"
+		    " failregex.aggressive.N or #N";
+	return NULL;
+}
+
 /* Why pulled times (end TIME_FOREVER: none) cannot be stored, or NULL. */
 static const char *
 bad_time(int64_t start, int64_t end, int64_t now)
@@ -830,7 +849,7 @@ out_local:
 
 static const char SQL_PULL[] =
     "SELECT seq, host, rid, time, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
-    "pattern FROM fleet_failures "
+    "left(pattern, " XSTR(KEY_MAX) " + 1) FROM fleet_failures "
     "WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT " XSTR(PULL_BATCH);
 
 /*
@@ -879,7 +898,8 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 			    t < now - (int64_t)f->f_cfg->c_dbpurgeage)
 				continue;
 			if ((why = bad_time(t, TIME_FOREVER, now)) != NULL ||
-			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL) {
+			    (why = bad_text(PQgetvalue(r, i, 5), NULL)) != NULL ||
+			    (why = bad_key(PQgetvalue(r, i, 6))) != NULL) {
 				addr_str(&a, buf, sizeof(buf));
 				skip(f, PQgetvalue(r, i, 1), "failure", buf, why);
 				continue;
@@ -949,7 +969,7 @@ purge(struct fleet *f, int64_t now)
  * nothing while it lasts (cron mails what a run prints).
  */
 static void
-report(struct fleet *f, int64_t waiting)
+fleet_report(struct fleet *f, int64_t waiting)
 {
 	char	*old = NULL;
 	int	 r;
@@ -998,7 +1018,7 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 	*changed = nb > 0 || f.f_changed > 0;
 	if (store_fleet_waiting(st, pushed, &waiting) == -1)
 		waiting = -1;
-	report(&f, waiting);
+	fleet_report(&f, waiting);
 	/* Pulled once (the position moved past them): said once. */
 	if (f.f_nskip > 0)
 		log_warnx("fleet: %" PRId64 " rows pulled from the shared store skipped "

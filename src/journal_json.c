@@ -32,7 +32,7 @@ struct jstr {
 };
 
 static void
-buf_add(struct journal_buf *b, const void *s, size_t n)
+jbuf_add(struct journal_buf *b, const void *s, size_t n)
 {
 	size_t	ncap;
 
@@ -112,7 +112,7 @@ put_utf8(struct journal_buf *b, unsigned cp)
 		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	buf_add(b, u, n);
+	jbuf_add(b, u, n);
 }
 
 /*
@@ -134,7 +134,7 @@ jstring(struct jp *j, struct journal_buf *b)
 	while (s < j->end) {
 		if (*s == '"') {
 			if (b != NULL)
-				buf_add(b, run, (size_t)(s - run));
+				jbuf_add(b, run, (size_t)(s - run));
 			j->p = s + 1;
 			return 0;
 		}
@@ -145,7 +145,7 @@ jstring(struct jp *j, struct journal_buf *b)
 			continue;
 		}
 		if (b != NULL)
-			buf_add(b, run, (size_t)(s - run));
+			jbuf_add(b, run, (size_t)(s - run));
 		if (++s == j->end)
 			return -1;
 		switch (*s) {
@@ -188,7 +188,7 @@ jstring(struct jp *j, struct journal_buf *b)
 			return -1;
 		}
 		if (b != NULL)
-			buf_add(b, &c, 1);
+			jbuf_add(b, &c, 1);
 		run = ++s;
 	}
 	return -1;
@@ -342,7 +342,7 @@ message(struct jp *j, struct journal_buf *b, struct jstr *m, int *unusable)
 		if (nd == 0)
 			return -1;
 		byte = (unsigned char)v;
-		buf_add(b, &byte, 1);
+		jbuf_add(b, &byte, 1);
 		ws(j);
 		if (j->p >= j->end)
 			return -1;
@@ -462,7 +462,7 @@ journal_parse_line(const char *json, size_t len, struct journal_buf *b,
 		org->jo_uid = -1;
 	}
 	b->jb_len = 0;
-	buf_add(b, "", 0);
+	jbuf_add(b, "", 0);
 	ws(&j);
 	if (j.p >= j.end || *j.p++ != '{')
 		goto out;

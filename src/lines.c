@@ -363,6 +363,17 @@ reader_src_capped(const struct reader_src *rs)
 	return rs->zcap;
 }
 
+int
+reader_src_warncap(const struct reader_src *rs, const char *name)
+{
+	if (rs == NULL || rs->zcap == 0)
+		return 0;
+	log_warnx("%s: %s (%d times its compressed size, at least %d MiB):"
+	    " the rest of it is skipped", name, reader_src_damage(rs),
+	    LINES_GZRATIO, (int)(LINES_GZFLOOR >> 20));
+	return 1;
+}
+
 void
 reader_src_close(struct reader_src *rs)
 {

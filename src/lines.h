@@ -105,6 +105,9 @@ int	 lines_read(struct lines *, struct reader_src *, enum lines_end);
  * (reader_src_capped: N).  Text logs deflate 5 to 20 times, so a real
  * rotated log of any size passes; a bomb (deflate reaches ~1000 times)
  * costs no more work than a plain log 64 times its size.
+ * reader_src_warncap: if the input hit the limit, one warning "NAME: over
+ * the limit of N uncompressed bytes (64 times its compressed size, at
+ * least 64 MiB): the rest of it is skipped" and 1; else 0, nothing said.
  */
 #define LINES_GZRATIO	64
 #define LINES_GZFLOOR	((int64_t)64 << 20)
@@ -115,6 +118,7 @@ ssize_t		 reader_src_read(struct reader_src *, char *buf, size_t len);
 int		 reader_src_gz(const struct reader_src *);		/* 1 if gzip */
 const char	*reader_src_damage(const struct reader_src *);	/* reason, or NULL */
 int64_t		 reader_src_capped(const struct reader_src *);	/* the limit hit, or 0 */
+int		 reader_src_warncap(const struct reader_src *, const char *name);
 void		 reader_src_close(struct reader_src *);		/* NULL is fine */
 
 #endif

@@ -388,9 +388,7 @@ read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
 	if (reader_src_capped(src) != 0)
-		log_warnx("%s: %s (%d times its compressed size, at least %d MiB):"
-		    " the rest of it is skipped", shown, reader_src_damage(src),
-		    LINES_GZRATIO, (int)(LINES_GZFLOOR >> 20));
+		(void)reader_src_warncap(src, shown);
 	else if ((why = reader_src_damage(src)) != NULL)
 		log_warnx("%s: %s at offset %" PRId64 ": the rest of it is lost",
 		    shown, why, (pos != NULL ? pos->lp_offset : 0) + done + tail);

@@ -434,7 +434,7 @@ store_begin(struct store *s)
 {
 	fb_reset(s);	/* left from a transaction SQLite rolled back itself */
 	pat_forget(s);
-	return run(s, s->s_st[ST_BEGIN], "starting a transaction");
+	return st_run(s, s->s_st[ST_BEGIN], "starting a transaction");
 }
 
 int
@@ -442,7 +442,7 @@ store_commit(struct store *s)
 {
 	if (flush(s) == -1)
 		return -1;
-	return run(s, s->s_st[ST_COMMIT], "committing");
+	return st_run(s, s->s_st[ST_COMMIT], "committing");
 }
 
 void
@@ -545,7 +545,7 @@ store_meta_put(struct store *s, const char *key, const char *value)
 
 	if (bind_text(st, 1, key) != SQLITE_OK || bind_text(st, 2, value) != SQLITE_OK)
 		return bind_error(s, st, "recording a setting");
-	return run(s, st, "recording a setting");
+	return st_run(s, st, "recording a setting");
 }
 
 int64_t

@@ -62,7 +62,7 @@ store_ban_delete(struct store *s, int64_t id)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		return bind_error(s, st, "re-evaluating bans");
-	return run(s, st, "re-evaluating bans");
+	return st_run(s, st, "re-evaluating bans");
 }
 
 /* The bans row of an automatic ban of nids failures: its id in *ban. */
@@ -82,7 +82,7 @@ ban_insert(struct store *s, const char *jail, const char *addr, int64_t start,
 	    sqlite3_bind_int64(st, 4, end)) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 5, (int64_t)nids) != SQLITE_OK)
 		return bind_error(s, st, "recording a ban");
-	if (run(s, st, "recording a ban") == -1)
+	if (st_run(s, st, "recording a ban") == -1)
 		return -1;
 	*ban = sqlite3_last_insert_rowid(s->s_db);
 	return 0;
@@ -108,7 +108,7 @@ store_ban_add_span(struct store *s, const char *jail, const char *addr, int64_t 
 	    sqlite3_bind_int64(st, 6, z->pf_time) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, z->pf_id) != SQLITE_OK)
 		return bind_error(s, st, "recording a ban");
-	if (run(s, st, "recording a ban") == -1)
+	if (st_run(s, st, "recording a ban") == -1)
 		return -1;
 	/* A failure counts towards at most one ban: anything else is a bug. */
 	if ((got = sqlite3_changes64(s->s_db)) != (int64_t)n)
@@ -135,7 +135,7 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 		    sqlite3_bind_int64(st, 2, ids[i]) != SQLITE_OK ||
 		    bind_text(st, 3, jail) != SQLITE_OK || bind_text(st, 4, addr) != SQLITE_OK)
 			return bind_error(s, st, "recording a ban");
-		if (run(s, st, "recording a ban") == -1)
+		if (st_run(s, st, "recording a ban") == -1)
 			return -1;
 		/* A failure counts towards at most one ban: anything else is a bug. */
 		if (sqlite3_changes64(s->s_db) != 1)
@@ -224,7 +224,7 @@ store_run_add(struct store *s, const struct runrec *r)
 			return bind_error(s, st, "recording the run");
 	if (bind_text(st, 12, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
 		return bind_error(s, st, "recording the run");
-	if (run(s, st, "recording the run") == -1)
+	if (st_run(s, st, "recording the run") == -1)
 		return -1;
 	s->s_runid = sqlite3_last_insert_rowid(s->s_db);
 	return 0;
@@ -246,7 +246,7 @@ store_run_update(struct store *s, const struct runrec *r)
 			return bind_error(s, st, "recording the run");
 	if (bind_text(st, 6, r->r_status != NULL ? r->r_status : "") != SQLITE_OK)
 		return bind_error(s, st, "recording the run");
-	return run(s, st, "recording the run");
+	return st_run(s, st, "recording the run");
 }
 
 int
@@ -314,7 +314,7 @@ store_ban_manual(struct store *s, const char *jail, const char *addr, int64_t st
 	    (reason == NULL ? sqlite3_bind_null(st, 5) :
 	    bind_text(st, 5, reason)) != SQLITE_OK)
 		return bind_error(s, st, "recording a manual ban");
-	if (run(s, st, "recording a manual ban") == -1)
+	if (st_run(s, st, "recording a manual ban") == -1)
 		return -1;
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(s->s_db);
@@ -378,7 +378,7 @@ store_ban_lift(struct store *s, int64_t id, int64_t now)
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK)
 		return bind_error(s, st, "lifting bans");
-	return run(s, st, "lifting bans");
+	return st_run(s, st, "lifting bans");
 }
 
 int
@@ -402,7 +402,7 @@ store_ban_take(struct store *s, int64_t id, const char *jail, const char *addr,
 		    sqlite3_bind_int64(st, 3, upto) != SQLITE_OK)
 			return bind_error(s, st, "lifting bans");
 	}
-	return run(s, st, "lifting bans");
+	return st_run(s, st, "lifting bans");
 }
 
 int
@@ -484,7 +484,7 @@ store_scanned_put(struct store *s, uint64_t fp, int64_t fplen, int64_t offset,
 	    sqlite3_bind_int64(st, 3, offset) != SQLITE_OK ||
 	    bind_text(st, 4, name) != SQLITE_OK)
 		return bind_error(s, st, "recording a scanned file");
-	return run(s, st, "recording a scanned file");
+	return st_run(s, st, "recording a scanned file");
 }
 
 /* Step one report statement, handing fn its names, then its rows. */

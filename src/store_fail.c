@@ -189,7 +189,7 @@ failure_insert(struct store *s, const char *jail, const char *addr, int64_t time
 	    bind_text(st, 2, addr) != SQLITE_OK || bind_text(st, 3, jail) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, pattern) != SQLITE_OK)
 		return bind_error(s, st, "recording a failure");
-	return run(s, st, "recording a failure");
+	return st_run(s, st, "recording a failure");
 }
 
 /* FAILBUF_ROWS failures in one statement: far less work per row. */
@@ -205,7 +205,7 @@ failure_insertn(struct store *s, const struct failbuf *fb)
 		    bind_text(st, p + 2, fb[i].fb_key->k_jail) != SQLITE_OK ||
 		    sqlite3_bind_int(st, p + 3, fb[i].fb_pattern) != SQLITE_OK)
 			return bind_error(s, st, "recording failures");
-	return run(s, st, "recording failures");
+	return st_run(s, st, "recording failures");
 }
 
 int
@@ -307,7 +307,7 @@ store_pos_put(struct store *s, const char *path, const struct logpos *p)
 	    (s->s_now == -1 ? sqlite3_bind_null(st, 7) :
 	    sqlite3_bind_int64(st, 7, s->s_now)) != SQLITE_OK)
 		return bind_error(s, st, "saving a log position");
-	return run(s, st, "saving a log position");
+	return st_run(s, st, "saving a log position");
 }
 
 int
@@ -317,7 +317,7 @@ store_pos_del(struct store *s, const char *path)
 
 	if (bind_text(st, 1, path) != SQLITE_OK)
 		return bind_error(s, st, "removing a log position");
-	return run(s, st, "removing a log position");
+	return st_run(s, st, "removing a log position");
 }
 
 int
@@ -635,7 +635,7 @@ store_pending_put(struct store *s, const char *jail, const char *qid,
 		    sqlite3_bind_int64(st, 3, time) != SQLITE_OK)
 			return bind_error(s, st, "recording a queue id");
 	}
-	return run(s, st, "recording a queue id");
+	return st_run(s, st, "recording a queue id");
 }
 
 int
@@ -647,7 +647,7 @@ store_pending_take(struct store *s, const char *jail, const char *qid, int64_t s
 	*count = 0;
 	if (bind_pair(st, jail, qid) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
 		return bind_error(s, st, "completing a queue id");
-	if (run(s, st, "completing a queue id") == -1)
+	if (st_run(s, st, "completing a queue id") == -1)
 		return -1;
 	*count = sqlite3_changes64(s->s_db);
 	return 0;
@@ -660,7 +660,7 @@ store_pending_expire(struct store *s, int64_t before)
 
 	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
 		return bind_error(s, st, "expiring queue ids");
-	return run(s, st, "expiring queue ids");
+	return st_run(s, st, "expiring queue ids");
 }
 
 int
@@ -675,7 +675,7 @@ store_purge(struct store *s, int64_t before, int64_t *n)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
 		return bind_error(s, st, "purging old failures");
-	if (run(s, st, "purging old failures") == -1)
+	if (st_run(s, st, "purging old failures") == -1)
 		return -1;
 	*n = sqlite3_changes64(s->s_db);
 	if (*n == 0)

@@ -104,7 +104,7 @@ store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
 	    bind_text(st, 2, host) != SQLITE_OK || sqlite3_bind_int64(st, 3, rid) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, seq) != SQLITE_OK)
 		return bind_error(s, st, "recording a pulled failure");
-	if (run(s, st, "recording a pulled failure") == -1)
+	if (st_run(s, st, "recording a pulled failure") == -1)
 		return -1;
 	return 1;
 }
@@ -197,7 +197,7 @@ store_fleet_ban_add(struct store *s, const char *host, int64_t rid, const char *
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK || bind_text(st, 2, host) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, rid) != SQLITE_OK)
 		return bind_error(s, st, "recording a pulled ban");
-	return run(s, st, "recording a pulled ban") == -1 ? -1 : 1;
+	return st_run(s, st, "recording a pulled ban") == -1 ? -1 : 1;
 }
 
 int
@@ -219,7 +219,7 @@ store_fleet_lift_add(struct store *s, const char *host, const char *addr, int64_
 	if (bind_text(st, 1, a) != SQLITE_OK || sqlite3_bind_int64(st, 2, at) != SQLITE_OK ||
 	    bind_text(st, 3, host) != SQLITE_OK)
 		return bind_error(s, st, "recording a pulled unban");
-	if (run(s, st, "recording a pulled unban") == -1)
+	if (st_run(s, st, "recording a pulled unban") == -1)
 		return -1;
 	return 1;
 }
@@ -231,5 +231,5 @@ store_fleet_lift_pushed(struct store *s, const char *addr, int64_t at)
 
 	if (bind_text(st, 1, addr) != SQLITE_OK || sqlite3_bind_int64(st, 2, at) != SQLITE_OK)
 		return bind_error(s, st, "recording a pushed unban");
-	return run(s, st, "recording a pushed unban");
+	return st_run(s, st, "recording a pushed unban");
 }

@@ -141,7 +141,7 @@ done(sqlite3_stmt *st)
 
 /* Step a statement that returns no row; always leaves it reset. */
 static inline int
-run(struct store *s, sqlite3_stmt *st, const char *what)
+st_run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, what);

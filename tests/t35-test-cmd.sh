@@ -117,3 +117,14 @@ ok_eq "a cut .gz is read up to the damage, never the cut line" "1	2026-11-26T10:
 rc=0
 mailban: $T/cut.gz: damaged gzip data (compressed data ends early): read up to the damage" \
     "$(cat "$T/out" "$T/err")"
+python3 -c 'import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, 31)
+o = open(sys.argv[1], "wb")
+for i in range(100):
+    o.write(c.compress(b"x\n" * 524288))
+o.write(c.flush())' "$T/bomb.gz"
+TZ=UTC "$MAILBAN" test -c conf/mailban.conf --now $NOW --format tsv --regex '\[<HOST>' \
+    "$T/bomb.gz" > "$T/out" 2> "$T/err"; echo "rc=$?" >> "$T/out"
+ok_eq "a .gz over the limit: one warning naming the limit, not damage" "rc=0
+mailban: $T/bomb.gz: over the limit of 67108864 uncompressed bytes (64 times its compressed size, at least 64 MiB): the rest of it is skipped" \
+    "$(cat "$T/out" "$T/err")"

@@ -152,6 +152,16 @@ ok_eq "truncated gzip: the complete lines before the damage" "[14,8,1]" \
     "$(jget "$T/cut.json" '[d["lines"], d["failures"], d["skipped"]["unterminated"]]')"
 ok_eq "the whole .gz then: read from where the damaged one stopped" "[7,6,$(head -n 13 "$M" | wc -c)]" \
     "$(scan --db "$T/cut.db" --format json "$M.gz" | jget /dev/stdin '[d["lines"], d["failures"], d["bytes_known"]]')"
+# A bomb: 100 MiB of "x\n" in about 100 KB of gzip, over the 64 MiB floor.
+python3 -c 'import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, 31)
+o = open(sys.argv[1], "wb")
+for i in range(100):
+    o.write(c.compress(b"x\n" * 524288))
+o.write(c.flush())' "$T/bomb.gz"
+scan --db "$T/bomb.db" --format json "$T/bomb.gz" > "$T/bomb.json" 2> "$T/bomb.err"
+ok_eq "a .gz over the limit: one warning naming the limit, not damage" \
+    "mailban: $T/bomb.gz: over the limit of 67108864 uncompressed bytes (64 times its compressed size, at least 64 MiB): the rest of it is skipped" "$(cat "$T/bomb.err")"
 { printf 'x%.0s' $(seq 1 70000); printf '\n'; sed -n '2,4p' "$M" | sed 's/$/\r/'; } > "$T/odd.log"
 ok_eq "overlong line skipped, CRLF lines read" "[4,1,3]" \
     "$(scan --db "$T/odd.db" --now 2024-04-01T00:00:00Z --format json "$T/odd.log" | jget /dev/stdin '[d["lines"], d["skipped"]["overlong"], d["failures"]]')"

@@ -226,6 +226,21 @@ ok_eq "only the good one is stored" "192.0.2.176|manual|fine|0" \
 ok_eq "status holds no control character" "0" \
     "$("$MAILBAN" status -c "$T/mx1.conf" --now 2026-11-26T10:27:00Z | tr -d '\n' | tr -d '[:print:]' | wc -c)"
 shared "DELETE FROM fleet_failures WHERE host = 'mx2' AND rid = 900001" > /dev/null
+#     and pattern keys outside the key grammar (a junk one, a 65-byte
+#     placeholder, an ignoreregex key) next to a good one: skipped the same way
+psql_as mx2 "INSERT INTO fleet_failures (host, rid, time, address, jail, pattern) VALUES
+ ('mx2', 900011, $N5D - 50, '192.0.2.177', 'sendmail-reject', E'junk\\033[2J key'),
+ ('mx2', 900012, $N5D - 50, '192.0.2.177', 'sendmail-reject', '#' || repeat('9', 64)),
+ ('mx2', 900013, $N5D - 50, '192.0.2.177', 'sendmail-reject', 'ignoreregex.1'),
+ ('mx2', 900014, $N5D - 50, '192.0.2.178', 'sendmail-reject', 'failregex.extra.7')" > /dev/null
+ok_eq "bad pattern keys: skipped, one line" \
+    "mailban: fleet: 3 rows pulled from the shared store skipped (the first: mx2's failure of 192.0.2.177: a pattern key that is not failregex[.N], failregex.extra.N, failregex.aggressive.N or #N); fix or delete them there" \
+    "$(run mx1 10:26:40 2>&1)"
+ok_eq "bad pattern keys: only the good one stored" "0|192.0.2.178|failregex.extra.7" \
+    "$(q mx1 "select count(*) from failures where address = '192.0.2.177'")|$(q mx1 "select address, pattern from failures_named where address like '192.0.2.17_'")"
+ok_eq "no junk key in patterns" "0" \
+    "$(q mx1 "select count(*) from patterns where key not like 'failregex%' and key not glob '#[0-9]*'")"
+shared "DELETE FROM fleet_failures WHERE host = 'mx2' AND rid > 900010" > /dev/null
 # 5e. a pulled manual ban is not forced here: ignoreip gaining its address
 #     after the pull takes it out of the chain (the ban stays recorded)
 ok_eq "mx1's chain holds the pulled manual ban" "-A mb-mx1 -s 192.0.2.176/32" "$(chain mx1 | grep '192.0.2.176/')"

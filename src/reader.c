@@ -363,6 +363,7 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	rd.st = st;
 	rd.headlen = 0;
 	rd.changed = 0;
+	rd.sib_set = 0;
 	/* The head as opened: a file read from 0 must still start with it. */
 	if ((n = rd_read_head(fd, path, ohead, sizeof(ohead))) == -1)
 		goto out;
@@ -424,6 +425,18 @@ reader_follow(const char *path, struct logpos *pos, int have_pos,
 	 * the reader keeps a fingerprint of what was consumed: the next run
 	 * sees the truncation and finishes the copy from the offset.
 	 */
+	if (start == 0 && done == 0 && ohlen == 0 && rd.sib_set) {
+		/*
+		 * Rotated files read, and the file at path was empty: an empty
+		 * fingerprint would match whatever it holds next, and miss the
+		 * copy of it that a copytruncate before the next run makes.
+		 * Keep the end of the last rotated file read instead: the next
+		 * run finds it, and reads every file rotated after it.
+		 */
+		*pos = rd.sib;
+		rc = 0;
+		goto out;
+	}
 	np.lp_dev = sb.st_dev;
 	np.lp_ino = sb.st_ino;
 	np.lp_offset = start + done;

@@ -337,6 +337,30 @@ sib_open(int dfd, const char *path, const struct sib *s)
  * unterminated tail is lost.  A compressed one is a .gz (the caller
  * checks): read through zlib.
  */
+/* rd->sib: the position at `end` of the rotated file on fd. */
+static int
+sib_end(struct rd *rd, int fd, const char *shown, int64_t end)
+{
+	unsigned char	 head[READER_FPMAX];
+	struct stat	 sb;
+	ssize_t		 n;
+	size_t		 len = end < READER_FPMAX ? (size_t)end : READER_FPMAX;
+
+	if (fstat(fd, &sb) == -1)
+		return log_error("cannot stat %s: %s", shown, strerror(errno));
+	if ((n = rd_read_head(fd, shown, head, len)) == -1)
+		return -1;
+	if ((size_t)n < len)
+		return 0;	/* shrank meanwhile: no position from it */
+	rd->sib.lp_dev = sb.st_dev;
+	rd->sib.lp_ino = sb.st_ino;
+	rd->sib.lp_offset = end;
+	rd->sib.lp_fplen = (int64_t)len;
+	rd->sib.lp_fp = hash_fnv1a(head, len, HASH_FNV_SEED);
+	rd->sib_set = 1;
+	return 0;
+}
+
 static int
 read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
     const struct logpos *pos)
@@ -387,6 +411,10 @@ read_sib(struct rd *rd, int fd, const char *path, const struct sib *s,
 	    inside, &done, &tail) == -1)
 		goto out;
 	rd->st->rs_lost += (uint64_t)tail;
+	rd->sib_set = 0;
+	if (!s->compressed && sib_end(rd, fd, shown,
+	    (pos != NULL ? pos->lp_offset : 0) + done + tail) == -1)
+		goto out;
 	if (reader_src_capped(src) != 0)
 		(void)reader_src_warncap(src, shown);
 	else if ((why = reader_src_damage(src)) != NULL)

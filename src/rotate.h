@@ -29,6 +29,13 @@ struct rd {
 	unsigned char		 head[READER_FPMAX];
 	size_t			 headlen;
 	int			 changed;	/* rd_lines stopped: not the file read */
+	/*
+	 * The end of the last rotated file read, when it was not compressed:
+	 * the position to keep when the file at path yields nothing (empty:
+	 * no fingerprint to find its next copy by).
+	 */
+	int			 sib_set;
+	struct logpos		 sib;
 };
 
 /* reader.c */

@@ -735,6 +735,48 @@ copytruncate_reads_tail_of_the_copy_first(void **state)
 	assert_string_equal(t->out, "");
 }
 
+/*
+ * A run finishes a copy and finds the log empty; before the next run the
+ * log gets lines and is copied and truncated again (the torture's seed
+ * 196052).  An empty log gives no fingerprint: the position stays at the
+ * end of the copy read last, so the next run finds it (now mail.log.2),
+ * reads the newer copy, then the log.
+ */
+static void
+copytruncate_of_an_empty_log_between_runs(void **state)
+{
+	struct t		*t = *state;
+	struct logpos		 pos;
+	struct reader_stats	 st;
+	uint64_t		 ino;
+
+	put(t, "mail.log", "A1\nA2\n");
+	assert_int_equal(follow(t, &pos, 0, &st), 0);
+	ino = pos.lp_ino;
+	add(t, "mail.log", "A3\n");
+	put(t, "mail.log.1", "A1\nA2\nA3\n");		/* the copy */
+	set_mtime(t, "mail.log.1", T0);
+	put(t, "mail.log", "");				/* truncated */
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1:A3\n");
+	/* Lines, then the next copytruncate, before the next run. */
+	add(t, "mail.log", "B1\nB2\n");
+	mv(t, "mail.log.1", "mail.log.2");
+	put(t, "mail.log.1", "B1\nB2\n");
+	set_mtime(t, "mail.log.1", T0 + 1);
+	put(t, "mail.log", "C1\n");
+	set_mtime(t, "mail.log", T0 + 2);
+	assert_int_equal(ino_of(t, "mail.log"), ino);
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "mail.log.1:B1\nmail.log.1:B2\nmail.log:C1\n");
+	assert_string_equal(t->err, "");
+	assert_int_equal(pos.lp_ino, ino);
+	assert_int_equal(pos.lp_offset, 3);
+	/* None twice: */
+	assert_int_equal(follow(t, &pos, 1, &st), 0);
+	assert_string_equal(t->out, "");
+}
+
 /* Two copytruncate rotations between runs, the copies compressed. */
 static void
 copytruncate_twice_with_compressed_copies(void **state)
@@ -2079,6 +2121,7 @@ main(void)
 		T(copytruncate_and_rewrite_during_read),
 		T(copytruncate_reads_from_start),
 		T(copytruncate_reads_tail_of_the_copy_first),
+		T(copytruncate_of_an_empty_log_between_runs),
 		T(copytruncate_twice_with_compressed_copies),
 		T(reused_inode_reads_old_tail_from_gz_then_new_file),
 		T(truncated_without_copy_reads_from_start_only),

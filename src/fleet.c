@@ -28,14 +28,9 @@
  *    protection never waits for it.
  */
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,38 +49,11 @@
 #include "store.h"
 #include "util.h"
 
-#include "fleet.inc"
+#include "fleet_int.h"
 
-/*
- * Versions of sql/fleet.sql.  FLEET_SQL creates FLEET_VERSION from
- * nothing; fleet_upgrade[v] takes a store of version v - 1 to v, and
- * records v in fleet_version.  Creation and upgrades run under FLEET_LOCK
- * in one transaction.
- */
-#define FLEET_VERSION	2
-static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
-	NULL, NULL,
-	/* 2: a failure's pattern is the key of its failregex, not its place
-	 * in a list (which no one can map back: "#N", as in the local store). */
-	"ALTER TABLE fleet_failures ALTER COLUMN pattern TYPE text "
-	"USING '#' || pattern::text; INSERT INTO fleet_version (version) VALUES (2)",
-};
-
-#define FLEET_LOCK	"5570275409"	/* pg_advisory_xact_lock key ("MLBNF") */
 #define PUSH_BATCH	5000
 #define PULL_BATCH	5000
 #define PURGE_EVERY	3600
-/*
- * The whole fleet step (connecting included) ends within DEADLINE_S: a
- * server, a network or a proxy that stops answering must not hold the
- * run lock.  The server gives up a statement before that (STMT_MS), the
- * kernel a dead TCP peer (keepalives, tcp_user_timeout).  A query past
- * the deadline is cancelled (at most CANCEL_MS more) and the connection
- * closed.
- */
-#define DEADLINE_S	20
-#define STMT_MS		"15000"
-#define CANCEL_MS	2000
 /*
  * What another host wrote is data: a jail must be a section name (or
  * "manual"), a reason pass the checks of `ban --reason` (at most
@@ -99,19 +67,6 @@ static const char *const fleet_upgrade[FLEET_VERSION + 1] = {
 #define FUTURE_MAX	86400
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
-
-struct fleet {
-	const struct config	*f_cfg;
-	struct store		*f_st;
-	PGconn			*f_pg;
-	struct timespec		 f_deadline;	/* CLOCK_MONOTONIC */
-	int			 f_dead;	/* 1 the deadline passed (f_pg closed);
-						 * -1 for stalled() to finish */
-	int64_t			 f_changed;	/* pulled bans and unbans applied */
-	int64_t			 f_nskip;	/* pulled rows skipped (bad data) */
-	char			 f_skip[256];	/* the first of them, and why */
-	char			 f_err[512];	/* the problem, one line */
-};
 
 /* A growing text (the array parameters of a push). */
 struct fleet_buf {
@@ -159,215 +114,6 @@ fbuf_quoted(struct fleet_buf *b, const char *s)
 	fbuf_add(b, "\"", 1);
 }
 
-/* Record the problem (first line of what libpq or the server said). */
-static int
-problem(struct fleet *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-problem(struct fleet *f, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*p;
-
-	va_start(ap, fmt);
-	vsnprintf(f->f_err, sizeof(f->f_err), fmt, ap);
-	va_end(ap);
-	for (p = f->f_err; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = *p == '\t' ? ' ' : '\0';
-	return -1;
-}
-
-static const char *
-pgerr(struct fleet *f, const PGresult *r)
-{
-	const char	*m = r != NULL ? PQresultErrorMessage(r) : NULL;
-
-	if (m == NULL || *m == '\0')
-		m = PQerrorMessage(f->f_pg);
-	if (strncmp(m, "ERROR:  ", 8) == 0)
-		m += 8;
-	return m;
-}
-
-/* Milliseconds left before the deadline (0 when past). */
-static int
-ms_left(const struct fleet *f)
-{
-	struct timespec	t;
-	int64_t		ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	ms = (int64_t)(f->f_deadline.tv_sec - t.tv_sec) * 1000 +
-	    (f->f_deadline.tv_nsec - t.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-/* Wait until the socket is ready for ev or the deadline: 0, or -1. */
-static int
-wait_sock(struct fleet *f, short ev)
-{
-	struct pollfd	pfd;
-	int		r;
-
-	if ((pfd.fd = PQsocket(f->f_pg)) < 0)
-		return -1;
-	pfd.events = ev;
-	do {
-		pfd.revents = 0;
-		r = poll(&pfd, 1, ms_left(f));
-	} while (r == -1 && errno == EINTR);
-	return r == 1 ? 0 : -1;
-}
-
-/*
- * Cancel the query in progress: PQcancel() of libpq 15 may block (a
- * connect to a host that does not answer), so it runs in a child given
- * CANCEL_MS; the server's statement_timeout ends the query anyway.
- */
-static void
-cancel_query(struct fleet *f)
-{
-	PGcancel	*c = PQgetCancel(f->f_pg);
-	char		 e[256];
-	pid_t		 pid;
-	int		 i, status;
-
-	if (c == NULL)
-		return;
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		PQcancel(c, e, sizeof(e));
-		_exit(0);
-	}
-	PQfreeCancel(c);
-	if (pid == -1)
-		return;
-	for (i = 0; i < CANCEL_MS / 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) != 0)
-			return;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-}
-
-/* The deadline passed: cancel and close. */
-static void
-give_up(struct fleet *f)
-{
-	if (f->f_dead != 1) {
-		cancel_query(f);
-		PQfinish(f->f_pg);
-		f->f_pg = NULL;
-		f->f_dead = 1;
-	}
-}
-
-/* The same, and say so. */
-static void
-stalled(struct fleet *f, const char *what)
-{
-	give_up(f);
-	problem(f, "%s: no answer within %d s (the server or the network stalls)",
-	    what, DEADLINE_S);
-}
-
-/*
- * Send a statement and wait for its results, within the deadline: the
- * last result (the first error, if any), or NULL (f_dead set when the
- * deadline passed).
- */
-static PGresult *
-pg_exec(struct fleet *f, const char *sql, int n, const char *const *vals)
-{
-	PGresult	*r, *last = NULL;
-	int		 fl;
-
-	if (f->f_dead || f->f_pg == NULL)
-		return NULL;
-	if (!(n == 0 && vals == NULL ? PQsendQuery(f->f_pg, sql) :
-	    PQsendQueryParams(f->f_pg, sql, n, NULL, vals, NULL, NULL, 0)))
-		return NULL;
-	while ((fl = PQflush(f->f_pg)) == 1) {
-		if (wait_sock(f, POLLIN | POLLOUT) == -1)
-			goto stall;
-		if (!PQconsumeInput(f->f_pg))
-			return NULL;
-	}
-	if (fl == -1)
-		return NULL;
-	for (;;) {
-		while (PQisBusy(f->f_pg)) {
-			if (wait_sock(f, POLLIN) == -1)
-				goto stall;
-			if (!PQconsumeInput(f->f_pg)) {
-				PQclear(last);
-				return NULL;
-			}
-		}
-		if ((r = PQgetResult(f->f_pg)) == NULL)
-			return last;
-		if (last != NULL && (PQresultStatus(last) == PGRES_FATAL_ERROR ||
-		    PQresultStatus(last) == PGRES_NONFATAL_ERROR)) {
-			PQclear(r);
-			continue;
-		}
-		PQclear(last);
-		last = r;
-	}
-stall:
-	PQclear(last);
-	f->f_dead = -1;		/* stalled() finishes it */
-	return NULL;
-}
-
-/* Run a statement; -1 (problem set) unless it returned `want`. */
-static PGresult *
-pg(struct fleet *f, const char *what, ExecStatusType want, const char *sql, int n,
-    const char *const *vals)
-{
-	PGresult	*r;
-
-	r = pg_exec(f, sql, n, vals);
-	if (f->f_dead) {
-		if (f->f_dead == -1)
-			stalled(f, what);
-		PQclear(r);
-		return NULL;
-	}
-	if (r == NULL || PQresultStatus(r) != want) {
-		problem(f, "%s: %s", what, pgerr(f, r));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-static int
-pg_ok(struct fleet *f, const char *what, const char *sql, int n, const char *const *vals)
-{
-	PGresult	*r = pg(f, what, PGRES_COMMAND_OK, sql, n, vals);
-
-	PQclear(r);
-	return r == NULL ? -1 : 0;
-}
-
-static void
-pg_rollback(struct fleet *f)
-{
-	if (!f->f_dead && f->f_pg != NULL && PQtransactionStatus(f->f_pg) != PQTRANS_IDLE)
-		PQclear(pg_exec(f, "ROLLBACK", 0, NULL));
-	if (f->f_dead == -1) {
-		/* The problem that led here stays the one said. */
-		if (f->f_err[0] != '\0')
-			give_up(f);
-		else
-			stalled(f, "rolling back");
-	}
-}
-
 /* A meta value as a number (0 when absent); -1 on a database error. */
 static int
 meta_int(struct store *st, const char *key, int64_t *out)
@@ -391,115 +137,6 @@ meta_put_int(struct store *st, const char *key, int64_t v)
 
 	snprintf(t, sizeof(t), "%" PRId64, v);
 	return store_meta_put(st, key, t);
-}
-
-/*
- * Connect, within the deadline (libpq's asynchronous connection).  The
- * keepalives come first so that the conninfo may override them; the
- * statement timeout is SET after connecting (an options= of the conninfo
- * would replace one given as options).
- */
-static int
-connect_pg(struct fleet *f)
-{
-	const char *const kw[] = { "connect_timeout", "keepalives", "keepalives_idle",
-	    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-	    "fallback_application_name", "dbname", NULL };
-	const char *const val[] = { "5", "1", "10", "5", "3", "20000",
-	    "mailban", f->f_cfg->c_fleet, NULL };
-	PostgresPollingStatusType	 ps = PGRES_POLLING_WRITING;
-
-	clock_gettime(CLOCK_MONOTONIC, &f->f_deadline);
-	f->f_deadline.tv_sec += DEADLINE_S;
-	f->f_pg = PQconnectStartParams(kw, val, 1);
-	if (f->f_pg == NULL)
-		return problem(f, "cannot connect: out of memory");
-	if (PQstatus(f->f_pg) == CONNECTION_BAD)
-		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
-	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
-		if (ps != PGRES_POLLING_ACTIVE && wait_sock(f,
-		    ps == PGRES_POLLING_READING ? POLLIN : POLLOUT) == -1) {
-			PQfinish(f->f_pg);
-			f->f_pg = NULL;
-			f->f_dead = 1;
-			return problem(f, "cannot connect: no answer within %d s (the "
-			    "server or the network stalls)", DEADLINE_S);
-		}
-		ps = PQconnectPoll(f->f_pg);
-	}
-	if (PQstatus(f->f_pg) != CONNECTION_OK)
-		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
-	if (PQsetnonblocking(f->f_pg, 1) == -1)
-		return problem(f, "cannot connect: %s", PQerrorMessage(f->f_pg));
-	return pg_ok(f, "connecting", "SET statement_timeout = " STMT_MS, 0, NULL);
-}
-
-/*
- * The schema: create it when absent (if this role may), upgrade an older
- * one, refuse a newer one.  Under FLEET_LOCK, so two hosts that find it
- * missing at once create it once.
- */
-static int
-schema(struct fleet *f)
-{
-	PGresult	*r;
-	const char	*state;
-	long		 v = 0;
-	int		 i;
-
-	r = pg_exec(f, "SELECT max(version) FROM fleet_version", 0, NULL);
-	if (f->f_dead == -1) {
-		stalled(f, "reading the version");
-		return -1;
-	}
-	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-	    !PQgetisnull(r, 0, 0)) {
-		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-		if (v == FLEET_VERSION)
-			return 0;
-		if (v > FLEET_VERSION)
-			return problem(f, "the shared store was written by a newer mailban "
-			    "(version %ld; this one knows up to %d): upgrade mailban", v,
-			    FLEET_VERSION);
-	} else {
-		state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-		if (state == NULL || strcmp(state, "42P01") != 0) {	/* undefined_table */
-			problem(f, "reading the version: %s", pgerr(f, r));
-			PQclear(r);
-			return -1;
-		}
-		PQclear(r);
-	}
-	if (pg_ok(f, "creating the tables", "BEGIN", 0, NULL) == -1)
-		return -1;
-	if ((r = pg(f, "creating the tables", PGRES_TUPLES_OK,
-	    "SELECT pg_advisory_xact_lock(" FLEET_LOCK "), "
-	    "to_regclass('fleet_version') IS NOT NULL", 0, NULL)) == NULL)
-		goto out_rollback;
-	i = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-	PQclear(r);
-	if (!i) {
-		if (pg_ok(f, "creating the tables (as the database owner: see "
-		    "mailban(8))", FLEET_SQL, 0, NULL) == -1)
-			goto out_rollback;
-	} else {
-		if ((r = pg(f, "reading the version", PGRES_TUPLES_OK,
-		    "SELECT max(version) FROM fleet_version", 0, NULL)) == NULL)
-			goto out_rollback;
-		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-		for (i = (int)v + 1; i <= FLEET_VERSION; i++)
-			if (fleet_upgrade[i] == NULL || pg_ok(f, "upgrading the tables",
-			    fleet_upgrade[i], 0, NULL) == -1)
-				goto out_rollback;
-	}
-	return pg_ok(f, "creating the tables", "COMMIT", 0, NULL);
-out_rollback:
-	if (f->f_err[0] == '\0')
-		problem(f, "no upgrade to version %ld (internal error)", v + 1);
-	pg_rollback(f);
-	return -1;
 }
 
 /*
@@ -590,21 +227,21 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 		vals[0] = f->f_cfg->c_fleet_host;
 		for (k = 0; k < 5; k++)
 			vals[k + 1] = b[k].b_p;
-		if (pg_ok(f, "pushing", "BEGIN", 0, NULL) == -1)
+		if (fleet_pg_ok(f, "pushing", "BEGIN", 0, NULL) == -1)
 			goto out;
-		if ((r = pg(f, "pushing", PGRES_TUPLES_OK,
+		if ((r = fleet_pg(f, "pushing", PGRES_TUPLES_OK,
 		    "SELECT pg_advisory_xact_lock(" FLEET_LOCK ")", 0, NULL)) == NULL)
 			goto out_rollback;
 		PQclear(r);
-		if ((r = pg(f, "pushing", PGRES_COMMAND_OK, SQL_PUSH, 6, vals)) == NULL)
+		if ((r = fleet_pg(f, "pushing", PGRES_COMMAND_OK, SQL_PUSH, 6, vals)) == NULL)
 			goto out_rollback;
 		/* Rows a repeated push finds there already are not counted. */
 		good = strtoll(PQcmdTuples(r), NULL, 10);
 		PQclear(r);
 		snprintf(cnt, sizeof(cnt), "%" PRId64, good);
 		vals[1] = cnt;
-		if (pg_ok(f, "pushing", SQL_HOST, 2, vals) == -1 ||
-		    pg_ok(f, "pushing", "COMMIT", 0, NULL) == -1)
+		if (fleet_pg_ok(f, "pushing", SQL_HOST, 2, vals) == -1 ||
+		    fleet_pg_ok(f, "pushing", "COMMIT", 0, NULL) == -1)
 			goto out_rollback;
 		/* Shared commit done: now, and only now, the watermark. */
 		if (meta_put_int(f->f_st, "fleet_pushed", v[n - 1].fr_id) == -1) {
@@ -621,7 +258,7 @@ push(struct fleet *f, int64_t *pushed, int64_t base, int64_t *npushed)
 	rc = 0;
 	goto out;
 out_rollback:
-	pg_rollback(f);
+	fleet_pg_rollback(f);
 out:
 	store_fleetrows_free(v, n);
 	for (k = 0; k < 5; k++)
@@ -658,9 +295,9 @@ push_actions(struct fleet *f)
 	if (n == 0)
 		return 0;
 	rc = -1;
-	if (pg_ok(f, "pushing bans", "BEGIN", 0, NULL) == -1)
+	if (fleet_pg_ok(f, "pushing bans", "BEGIN", 0, NULL) == -1)
 		goto out;
-	if ((r = pg(f, "pushing bans", PGRES_TUPLES_OK,
+	if ((r = fleet_pg(f, "pushing bans", PGRES_TUPLES_OK,
 	    "SELECT pg_advisory_xact_lock(" FLEET_LOCK ")", 0, NULL)) == NULL)
 		goto out_rollback;
 	PQclear(r);
@@ -680,10 +317,10 @@ push_actions(struct fleet *f)
 		vals[5] = start;
 		vals[6] = v[i].fa_kind == 'b' && v[i].fa_end != TIME_FOREVER ? end : NULL;
 		vals[7] = v[i].fa_reason;
-		if (pg_ok(f, "pushing bans", SQL_ACT, 8, vals) == -1)
+		if (fleet_pg_ok(f, "pushing bans", SQL_ACT, 8, vals) == -1)
 			goto out_rollback;
 	}
-	if (pg_ok(f, "pushing bans", "COMMIT", 0, NULL) == -1)
+	if (fleet_pg_ok(f, "pushing bans", "COMMIT", 0, NULL) == -1)
 		goto out_rollback;
 	rc = -2;
 	if (store_begin(f->f_st) == -1)
@@ -702,7 +339,7 @@ out_local:
 	store_rollback(f->f_st);
 	goto out;
 out_rollback:
-	pg_rollback(f);
+	fleet_pg_rollback(f);
 out:
 	store_fleetacts_free(v, n);
 	return rc;
@@ -803,7 +440,7 @@ pull_actions(struct fleet *f, int64_t now, int64_t *aseq)
 	for (;;) {
 		snprintf(after, sizeof(after), "%" PRId64, *aseq);
 		vals[0] = after;
-		if ((r = pg(f, "pulling bans", PGRES_TUPLES_OK, SQL_PULL_ACT, 2, vals)) == NULL)
+		if ((r = fleet_pg(f, "pulling bans", PGRES_TUPLES_OK, SQL_PULL_ACT, 2, vals)) == NULL)
 			return -1;
 		nt = PQntuples(r);
 		for (i = 0; i < nt; i++) {
@@ -880,7 +517,7 @@ pull(struct fleet *f, int64_t now, int64_t *pushed, int64_t *npulled, int64_t *n
 	for (;;) {
 		snprintf(after, sizeof(after), "%" PRId64, seq);
 		vals[0] = after;
-		if ((r = pg(f, "pulling", PGRES_TUPLES_OK, SQL_PULL, 2, vals)) == NULL) {
+		if ((r = fleet_pg(f, "pulling", PGRES_TUPLES_OK, SQL_PULL, 2, vals)) == NULL) {
 			rc = -1;
 			goto out;
 		}
@@ -958,7 +595,7 @@ purge(struct fleet *f, int64_t now)
 	snprintf(before, sizeof(before), "%" PRId64, now - (int64_t)f->f_cfg->c_dbpurgeage);
 	vals[0] = f->f_cfg->c_fleet_host;
 	vals[1] = before;
-	if (pg_ok(f, "purging", "DELETE FROM fleet_failures WHERE host = $1 AND time < $2",
+	if (fleet_pg_ok(f, "purging", "DELETE FROM fleet_failures WHERE host = $1 AND time < $2",
 	    2, vals) == -1)
 		return -1;
 	return meta_put_int(f->f_st, "fleet_last_purge", now) == -1 ? -2 : 0;
@@ -1004,7 +641,7 @@ fleet_sync(const struct config *cfg, struct store *st, int64_t now, int64_t *new
 	f.f_st = st;
 	if (keep_rids_unique(st, &pushed, &base) == -1)
 		return -1;
-	if (connect_pg(&f) == -1 || schema(&f) == -1)
+	if (fleet_connect_pg(&f) == -1 || fleet_schema(&f) == -1)
 		rc = -1;
 	else if ((rc = push(&f, &pushed, base, &npushed)) == 0 &&
 	    (rc = push_actions(&f)) == 0 &&
@@ -1051,7 +688,7 @@ fleet_status(const struct config *cfg, struct store *st, FILE *out)
 	if (prob != NULL && prob[0] != '\0')
 		fprintf(out, "fleet: last problem: %s\n", prob);
 	free(prob);
-	if (connect_pg(&f) == 0 && (r = pg(&f, "reading the hosts", PGRES_TUPLES_OK,
+	if (fleet_connect_pg(&f) == 0 && (r = fleet_pg(&f, "reading the hosts", PGRES_TUPLES_OK,
 	    "SELECT host, to_char(last_push AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), pushed FROM fleet_hosts ORDER BY host",
 	    0, NULL)) != NULL) {

@@ -808,7 +808,7 @@ sync_journal(void)
  * name a program was started by, and the sender is root: trusted, as
  * sendmail's own entries are.
  */
-static char	*sm_logger, *sm_cat;
+static char	*sm_logger, *sm_cat, *sm_catter;
 
 static char *
 sm_copy(const char *from, const char *name)
@@ -864,6 +864,13 @@ real_journal_follow_reads_new_entries_once(void **state)
 	}
 	sm_logger = sm_copy("/usr/bin/logger", "sendmail-mta");
 	sm_cat = sm_copy("/bin/cat", "sendmail");
+	/*
+	 * systemd-cat opens the stream, then runs the cat copy: journald may
+	 * take the stream's _COMM before or after that exec, so the opener
+	 * goes by a sendmail name too (else the entry is untrusted by chance).
+	 */
+	sm_catter = sm_copy("/usr/bin/systemd-cat", "sendmail-cat");
+	cat[0] = sm_catter;
 	cat[3] = sm_cat;
 	t0 = time(NULL);
 	/*
@@ -1002,7 +1009,8 @@ real_journal_follow_reads_new_entries_once(void **state)
 	free(nc);
 	free(sm_logger);
 	free(sm_cat);
-	sm_logger = sm_cat = NULL;
+	free(sm_catter);
+	sm_logger = sm_cat = sm_catter = NULL;
 }
 
 static int

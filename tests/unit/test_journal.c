@@ -1032,7 +1032,8 @@ group_teardown(void **state)
 {
 	static const char *const names[] = { "jctl-argv", "jctl-cat", "jctl-skip",
 	    "jctl-skiplast", "jctl-stop", "jctl-fail", "jctl-kill", "jctl-refuse",
-	    "jctl-refuse2", "jctl-max", "jctl-over", "sendmail-mta", "sendmail" };
+	    "jctl-refuse2", "jctl-max", "jctl-over", "sendmail-mta", "sendmail",
+	    "sendmail-cat" };
 	char	path[256];
 	size_t	i;
 

@@ -41,40 +41,6 @@ lines() {
 	done
 }
 
-cat > "$T/listen.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(60)
-out = open(sys.argv[2], "w")
-open(sys.argv[1] + ".ready", "w").close()
-while True:
-    d = s.recv(65536).decode("utf-8", "replace")
-    if d == "END":
-        break
-    out.write(d.rstrip("\n") + "\n")
-    out.flush()
-PY
-# syslog CMD...: as in t60; stdout+stderr in $T/cmd.out, status in $T/cmd.rc
-syslog() {
-	rm -f "$T/log.sock" "$T/log.sock.ready" "$T/syslog.out"
-	mkdir -p "$T/olddev"
-	python3 "$T/listen.py" "$T/log.sock" "$T/syslog.out" &
-	lpid=$!
-	while [ ! -e "$T/log.sock.ready" ]; do sleep 0.05; done
-	unshare -m sh -c '
-	    T=$1; shift
-	    mount --bind /dev "$T/olddev" && mount -t tmpfs -o mode=755 tmpfs /dev &&
-	    for f in null zero random urandom full; do
-		: > /dev/$f && mount --bind "$T/olddev/$f" /dev/$f || exit 99
-	    done &&
-	    : > /dev/log && mount --bind "$T/log.sock" /dev/log || exit 99
-	    "$@" > "$T/cmd.out" 2>&1; echo $? > "$T/cmd.rc"' sh "$T" "$@"
-	python3 -c 'import socket, sys
-socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"END", sys.argv[1])' "$T/log.sock"
-	wait "$lpid"
-	sed -E 's/^(<[0-9]+>)[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} mailban\[[0-9]+\]: /\1/' "$T/syslog.out"
-}
 
 # 1. 20 new bans in one run: one line each, no summary
 : > "$LOG"

@@ -38,7 +38,6 @@
 
 #define MANUAL_JAIL	"manual"	/* the jail of every manual ban */
 #define LOCK_WAIT_S	30	/* wait for a cron run before giving up */
-#define REASON_MAX	200
 
 /* ADDR of the command line; a usage error for a name or garbage. */
 static int
@@ -126,9 +125,9 @@ cmd_ban(int argc, char **argv)
 				if (iscntrl((unsigned char)*p))
 					return cmd_usage("ban", "--reason: one line of text, "
 					    "without control characters");
-			if (strlen(optarg) > REASON_MAX)
+			if (strlen(optarg) > BAN_REASON_MAX)
 				return cmd_usage("ban", "--reason: at most %d characters",
-				    REASON_MAX);
+				    BAN_REASON_MAX);
 			reason = optarg;
 			break;
 		case 'f': force = 1; break;

@@ -57,12 +57,11 @@
 /*
  * What another host wrote is data: a jail must be a section name (or
  * "manual"), a reason pass the checks of `ban --reason` (at most
- * REASON_MAX bytes, no control characters; the SQL takes one character
+ * BAN_REASON_MAX bytes, no control characters; the SQL takes one character
  * more at most, so that an oversized text never crosses the wire), a
  * time be neither negative nor more than FUTURE_MAX ahead.
  */
 #define JAIL_MAX	64	/* as a section name of mailban.conf */
-#define REASON_MAX	200	/* as `mailban ban --reason` */
 #define KEY_MAX		64	/* a pulled pattern key */
 #define FUTURE_MAX	86400
 #define STR(x)		#x
@@ -366,8 +365,8 @@ bad_text(const char *jail, const char *reason)
 
 	if (strcmp(jail, "manual") != 0 && (n > JAIL_MAX || !ini_is_name(jail, n)))
 		return "a jail that is not a section name";
-	if (reason != NULL && strlen(reason) > REASON_MAX)
-		return "a reason over " XSTR(REASON_MAX) " bytes";
+	if (reason != NULL && strlen(reason) > BAN_REASON_MAX)
+		return "a reason over " XSTR(BAN_REASON_MAX) " bytes";
 	if (reason != NULL && !clean_text(reason))
 		return "a reason with control characters";
 	return NULL;
@@ -420,7 +419,7 @@ skip(struct fleet *f, const char *host, const char *what, const char *addr,
 
 static const char SQL_PULL_ACT[] =
     "SELECT seq, host, kind, rid, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
-    "start, \"end\", left(reason, " XSTR(REASON_MAX) " + 1) "
+    "start, \"end\", left(reason, " XSTR(BAN_REASON_MAX) " + 1) "
     "FROM fleet_actions WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT "
     XSTR(PULL_BATCH);
 

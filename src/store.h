@@ -178,6 +178,9 @@ int	 store_purge(struct store *, int64_t before, int64_t *n);
 /*
  * ---- Added for the operator's toolkit (scan, ban/unban, reports) ----
  */
+/* The longest reason a manual ban keeps, in bytes (ban --reason, and
+ * what a fleet peer may send). */
+#define BAN_REASON_MAX	200
 /* A manual ban (mailban ban): manual = 1 (never undone by a re-evaluation:
  * policy_window_redo), end TIME_FOREVER for permanent.  *id gets the row
  * id (may be NULL).

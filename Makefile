@@ -87,7 +87,7 @@ demo: deps all
 
 # Speed: prints one table of figures and ratios (not a test).
 bench: all
-	@sh tests/bench/bench.sh $(BUILD)
+	@BENCH_LDLIBS='$(LDLIBS)' sh tests/bench/bench.sh $(BUILD)
 
 # libFuzzer targets (clang), each for FUZZTIME seconds; and the SIGKILL
 # torture (at least 200 kills).  .ci/run calls both with bounded times.

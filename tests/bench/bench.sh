@@ -52,6 +52,8 @@
 # BENCH_BURST_LINES=25000 BENCH_BURST_BANS=5000
 # BENCH_SKIP="scan f2b stages window cron burst big hostile backends fleet" (any
 # of these words); BENCH_ONLY="hostile" (only these parts)
+# BENCH_LDLIBS: the libraries stages.c links with (make bench passes the
+# Makefile's LDLIBS, so that a library added there is not missed here)
 # Fleet mode: tests/bench/fleet.sh (its own table, after the others):
 #    push/pull cost per cron run for BENCH_HOSTS (10) hosts x
 #    BENCH_FLEET_FAILURES (10,000) failures, through a scratch PostgreSQL.
@@ -318,7 +320,8 @@ fi
 HAVE_STAGES=0
 if ! skipped stages && cc -O2 -std=gnu11 -D_GNU_SOURCE -iquote src \
     -I/usr/include/iniparser -o "$BIN/stages" tests/bench/stages.c "$BIN/libmailban.a" \
-    -lpcre2-8 -lsqlite3 -liniparser -lz 2> "$TMP/stages.err"; then
+    ${BENCH_LDLIBS:--lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq} \
+    2> "$TMP/stages.err"; then
 	HAVE_STAGES=1
 elif ! skipped stages; then
 	note "stages not built: $(head -n 2 "$TMP/stages.err" | tr '\n' ' ')"

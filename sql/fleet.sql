@@ -19,7 +19,8 @@
 -- policies: let it be the database owner, never a host's role.
 --
 -- Conventions: time is UTC epoch seconds of the log line as the host that
--- read it saw it (bigint); an address is inet (a host address, no mask);
+-- read it saw it (bigint); an address is inet (a host address, no mask;
+-- in fleet_actions also a network, "192.0.2.0/24", of `mailban ban NET`);
 -- jail and pattern are the reading host's section name and the key of
 -- the failregex that matched ("failregex.extra.1"); each host maps a key
 -- to its own local id.

@@ -24,6 +24,8 @@
 /* Longest text inet_pton could accept, plus "[IPv6:" "]" and slack. */
 #define ADDR_TEXTMAX	64
 
+static const char	*parse_cidr(const char *, size_t, struct cidr *, int *);
+
 static const unsigned char v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
@@ -96,8 +98,8 @@ addr_parse(const char *s, size_t len, struct addr *out)
 	return 0;
 }
 
-const char *
-addr_str(const struct addr *a, char *buf, size_t len)
+static const char *
+host_str(const struct addr *a, char *buf, size_t len)
 {
 	if (a->a_family == AF_INET) {
 		char	tmp[16], *p = tmp;
@@ -133,14 +135,53 @@ addr_str(const struct addr *a, char *buf, size_t len)
 }
 
 const char *
+addr_str(const struct addr *a, char *buf, size_t len)
+{
+	size_t	n;
+	int	w;
+
+	host_str(a, buf, len);
+	if (a->a_prefix == 0 || len == 0 || buf[0] == '?')
+		return buf;
+	n = strlen(buf);
+	w = snprintf(buf + n, len - n, "/%u", a->a_prefix);
+	if (w < 0 || (size_t)w >= len - n)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *
 addr_why_not(const char *s)
 {
-	size_t	n = strlen(s);
+	static char	 why[160];
+	const char	*slash = strchr(s, '/'), *r;
+	struct cidr	 c;
+	char		 net[ADDR_STRLEN];
+	size_t		 n = strlen(s);
+	int		 hostbits;
 
-	if (n > 0 && strspn(s, "0123456789./") == n && strchr(s, '.') != NULL)
+	if (slash != NULL && parse_cidr(s, n, &c, &hostbits) == NULL &&
+	    (c.c_prefix == 0 || hostbits)) {
+		c.c_net.a_prefix = (unsigned char)c.c_prefix;
+		if (c.c_prefix == 0)
+			return "a network of prefix 0, every address (ban a "
+			    "longer prefix)";
+		snprintf(why, sizeof(why), "not a network: it has host bits set "
+		    "(the network is %s)", addr_str(&c.c_net, net, sizeof(net)));
+		return why;
+	}
+	if (slash != NULL && (r = parse_cidr(s, n, &c, &hostbits)) != NULL &&
+	    addr_parse(s, (size_t)(slash - s), &c.c_net) == 0) {
+		snprintf(why, sizeof(why), "not a network: %s", r);
+		return why;
+	}
+	if (slash != NULL)
+		n = (size_t)(slash - s);
+
+	if (n > 0 && strspn(s, "0123456789.") >= n && memchr(s, '.', n) != NULL)
 		return "not a valid IPv4 address (use four numbers 0 to 255, such as "
 		    "192.0.2.7)";
-	if (n > 0 && strspn(s, "0123456789abcdefABCDEF:./[]") == n && strchr(s, ':') != NULL)
+	if (n > 0 && strspn(s, "0123456789abcdefABCDEF:.[]") >= n && memchr(s, ':', n) != NULL)
 		return "not a valid IPv6 address (such as 2001:db8::7)";
 	return "not an address (mailban never resolves names)";
 }
@@ -151,12 +192,23 @@ addr_len(const struct addr *a)
 	return a->a_family == AF_INET ? 4 : 16;
 }
 
+/* The bits a covers: its prefix, or the whole address. */
+static int
+addr_bits(const struct addr *a)
+{
+	return a->a_prefix != 0 ? a->a_prefix : (int)addr_len(a) * 8;
+}
+
 int
 addr_cmp(const struct addr *a, const struct addr *b)
 {
+	int	c;
+
 	if (a->a_family != b->a_family)
 		return a->a_family < b->a_family ? -1 : 1;
-	return memcmp(a->a_b, b->a_b, addr_len(a));
+	if ((c = memcmp(a->a_b, b->a_b, addr_len(a))) != 0)
+		return c;
+	return addr_bits(a) > addr_bits(b) ? -1 : addr_bits(a) < addr_bits(b);
 }
 
 /* Does a agree with net on the first prefix bits? */
@@ -171,46 +223,59 @@ prefix_match(const unsigned char *a, const unsigned char *net, int prefix)
 	if (rest == 0)
 		return 1;
 	mask = (unsigned char)(0xff << (8 - rest));
-	return (a[full] & mask) == net[full];
+	return (a[full] & mask) == (net[full] & mask);
 }
 
-const char *
-cidrlist_add(struct cidrlist *cl, const char *text)
+int
+addr_overlap(const struct addr *a, const struct addr *b)
 {
-	const char	*slash, *range;
-	struct cidr	 c;
-	size_t		 alen, i;
-	int		 max, min, prefix, mapped;
+	int	ba = addr_bits(a), bb = addr_bits(b);
 
-	if (text == NULL || *text == '\0')
+	return a->a_family == b->a_family &&
+	    prefix_match(a->a_b, b->a_b, ba < bb ? ba : bb);
+}
+
+/*
+ * text[0..tlen) as "ADDR" or "ADDR/N" into c: the address parsed, c_prefix
+ * the prefix (the address's full length without "/"), an IPv4-mapped
+ * network as its IPv4 one.  *hostbits: bits set past the prefix (cleared
+ * in c).  NULL, or the reason, in a buffer valid until the next call.
+ */
+static const char *
+parse_cidr(const char *text, size_t tlen, struct cidr *c, int *hostbits)
+{
+	/* The reasons name the range, and the number as written (at most 10
+	 * digits). */
+	static char	 why[96];
+	const char	*slash, *range, *p, *end = text + tlen;
+	size_t		 alen, i;
+	int		 max, min, prefix, mapped, n;
+
+	*hostbits = 0;
+	memset(c, 0, sizeof(*c));
+	if (tlen == 0)
 		return "empty address";
-	slash = strchr(text, '/');
-	alen = slash != NULL ? (size_t)(slash - text) : strlen(text);
-	memset(&c, 0, sizeof(c));
-	if (addr_parse(text, alen, &c.c_net) == -1)
+	slash = memchr(text, '/', tlen);
+	alen = slash != NULL ? (size_t)(slash - text) : tlen;
+	if (addr_parse(text, alen, &c->c_net) == -1)
 		return "not an IPv4 or IPv6 address";
 	/* ::ffff:a.b.c.d/N: an IPv4 network written in IPv6 bits. */
-	mapped = c.c_net.a_family == AF_INET && memchr(text, ':', alen) != NULL;
-	max = c.c_net.a_family == AF_INET && !mapped ? 32 : 128;
+	mapped = c->c_net.a_family == AF_INET && memchr(text, ':', alen) != NULL;
+	max = c->c_net.a_family == AF_INET && !mapped ? 32 : 128;
 	min = mapped ? 96 : 0;
 	range = mapped ? "96 to 128 for an IPv4-mapped network" :
 	    max == 32 ? "0 to 32" : "0 to 128";
 	prefix = max;
 	if (slash != NULL) {
-		const char	*p = slash + 1;
-		/* The reasons below name the range, and the number as written
-		 * (at most 10 digits), in a buffer valid until the next call. */
-		static char	why[96];
-		int		n;
-
-		if (*p == '\0') {
+		p = slash + 1;
+		if (p == end) {
 			n = snprintf(why, sizeof(why), "missing prefix length after / "
 			    "(use %s)", range);
 			return n < 0 || (size_t)n >= sizeof(why) ? "missing prefix" : why;
 		}
 		/* Three digits at most: anything longer is out of range anyway. */
 		prefix = 0;
-		for (i = 0; p[i] != '\0'; i++) {
+		for (i = 0; p + i < end; i++) {
 			if (p[i] < '0' || p[i] > '9') {
 				n = snprintf(why, sizeof(why), "prefix length is not a "
 				    "number (use %s)", range);
@@ -231,22 +296,54 @@ cidrlist_add(struct cidrlist *cl, const char *text)
 	}
 	if (mapped)
 		prefix -= 96;
-	c.c_prefix = prefix;
+	c->c_prefix = prefix;
 	/* Clear the host bits: "192.0.2.7/24" means 192.0.2.0/24. */
-	for (i = 0; i < addr_len(&c.c_net); i++) {
-		int	bits = prefix - (int)i * 8;
+	for (i = 0; i < addr_len(&c->c_net); i++) {
+		int		bits = prefix - (int)i * 8;
+		unsigned char	keep = bits <= 0 ? 0 : bits < 8 ?
+				    (unsigned char)(0xff << (8 - bits)) : 0xff;
 
-		if (bits <= 0)
-			c.c_net.a_b[i] = 0;
-		else if (bits < 8)
-			c.c_net.a_b[i] &= (unsigned char)(0xff << (8 - bits));
+		if ((c->c_net.a_b[i] & (unsigned char)~keep) != 0)
+			*hostbits = 1;
+		c->c_net.a_b[i] &= keep;
 	}
+	return NULL;
+}
+
+const char *
+cidrlist_add(struct cidrlist *cl, const char *text)
+{
+	const char	*why;
+	struct cidr	 c;
+	int		 hostbits;
+
+	if (text == NULL)
+		return "empty address";
+	if ((why = parse_cidr(text, strlen(text), &c, &hostbits)) != NULL)
+		return why;
 	if (cl->cl_n == cl->cl_cap) {
 		cl->cl_cap = cl->cl_cap ? cl->cl_cap * 2 : 8;
 		cl->cl_v = xreallocarray(cl->cl_v, cl->cl_cap, sizeof(*cl->cl_v));
 	}
 	cl->cl_v[cl->cl_n++] = c;
 	return NULL;
+}
+
+int
+addr_parse_net(const char *s, size_t len, struct addr *out)
+{
+	struct cidr	c;
+	int		hostbits;
+
+	if (memchr(s, '/', len) == NULL)
+		return addr_parse(s, len, out);
+	if (parse_cidr(s, len, &c, &hostbits) != NULL || hostbits ||
+	    c.c_prefix == 0)
+		return -1;
+	*out = c.c_net;
+	if (c.c_prefix < (int)addr_len(out) * 8)
+		out->a_prefix = (unsigned char)c.c_prefix;
+	return 0;
 }
 
 int
@@ -259,11 +356,27 @@ cidrlist_contains(const struct cidrlist *cl, const struct addr *a)
 	for (i = 0; i < cl->cl_n; i++) {
 		const struct cidr *c = &cl->cl_v[i];
 
-		if (c->c_net.a_family == a->a_family &&
+		if (c->c_net.a_family == a->a_family && c->c_prefix <= addr_bits(a) &&
 		    prefix_match(a->a_b, c->c_net.a_b, c->c_prefix))
 			return 1;
 	}
 	return 0;
+}
+
+const struct cidr *
+cidrlist_overlap(const struct cidrlist *cl, const struct addr *a)
+{
+	struct addr	net;
+	size_t		i;
+
+	for (i = 0; cl != NULL && i < cl->cl_n; i++) {
+		net = cl->cl_v[i].c_net;
+		net.a_prefix = (unsigned char)cl->cl_v[i].c_prefix;
+		if (net.a_family == a->a_family &&
+		    (cl->cl_v[i].c_prefix == 0 || addr_overlap(&net, a)))
+			return &cl->cl_v[i];
+	}
+	return NULL;
 }
 
 void

@@ -38,14 +38,14 @@ heal_say(const struct config *cfg, int family, const struct fwplan *p,
 	const char	*tool = family == AF_INET6 ? "ip6tables" : "iptables";
 	struct addr	*old;
 	char		 line[1024], set[64];
-	size_t		 i, nold = 0, nback = 0, off = 0;
+	size_t		 i, nold = 0, nback = 0, nrback = 0, off = 0;
 	int		 stale = 0, rebuilt = 0, n;
 
 	if (p->fp_script == NULL && p->fp_setpre == NULL)
 		return;
 	old = xcalloc(nrows + 1, sizeof(*old));
 	for (i = 0; i < nrows && rows[i].b_start <= applied; i++)
-		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &old[nold]) == 0 &&
+		if (addr_parse_net(rows[i].b_addr, strlen(rows[i].b_addr), &old[nold]) == 0 &&
 		    old[nold].a_family == family)
 			nold++;
 	if (nold > 1)
@@ -59,7 +59,7 @@ heal_say(const struct config *cfg, int family, const struct fwplan *p,
 			rebuilt = 1;
 		else if ((d->d_kind == FWD_MISSING || d->d_kind == FWD_SETMISSING) &&
 		    bsearch(&d->d_addr, old, nold, sizeof(*old), addr_order) != NULL)
-			nback++;
+			*(d->d_kind == FWD_SETMISSING ? &nback : &nrback) += 1;
 	}
 	free(old);
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)
@@ -79,10 +79,10 @@ heal_say(const struct config *cfg, int family, const struct fwplan *p,
 		PART("set %s recreated", set);
 	if (p->fp_newrule && !p->fp_newchain)
 		PART("the rule for set %s restored in %s", set, cfg->c_chain);
-	if (nback > 0 && cfg->c_backend == BACKEND_IPSET)
+	if (nback > 0)
 		PART("%zu %s restored to set %s", nback, nback == 1 ? "address" : "addresses", set);
-	else if (nback > 0)
-		PART("%zu %s restored to %s", nback, nback == 1 ? "rule" : "rules", cfg->c_chain);
+	if (nrback > 0)
+		PART("%zu %s restored to %s", nrback, nrback == 1 ? "rule" : "rules", cfg->c_chain);
 #undef PART
 	if (off > 0)
 		log_event("%s: %s", tool, line);

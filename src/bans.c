@@ -204,12 +204,12 @@ bans_wanted(const struct config *cfg, struct banrow *rows, size_t n, size_t *nwa
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), by_start);
 	for (i = 0; i < n; i++) {
-		if (addr_parse(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
+		if (addr_parse_net(rows[i].b_addr, strlen(rows[i].b_addr), &v[k]) == -1)
 			continue;	/* not ours: the schema only holds canonical text */
 		/* A manual ban of a whitelisted address was forced (ban --force);
 		 * one pulled from the fleet was forced there, not here. */
 		if (rows[i].b_manual != 1 &&
-		    cidrlist_contains(&cfg->c_ignoreip, &v[k]))
+		    cidrlist_overlap(&cfg->c_ignoreip, &v[k]) != NULL)
 			continue;
 		e[k++] = rows[i].b_end;
 	}

@@ -39,11 +39,12 @@
 #define MANUAL_JAIL	"manual"	/* the jail of every manual ban */
 #define LOCK_WAIT_S	30	/* wait for a cron run before giving up */
 
-/* ADDR of the command line; a usage error for a name or garbage. */
+/* ADDR or NET/N of the command line; a usage error for a name or
+ * garbage. */
 static int
 parse_arg_addr(const char *cmd, const char *arg, struct addr *a)
 {
-	if (addr_parse(arg, strlen(arg), a) == 0)
+	if (addr_parse_net(arg, strlen(arg), a) == 0)
 		return 0;
 	log_error("%s: \"%s\" is %s", cmd, arg, addr_why_not(arg));
 	return -1;
@@ -61,19 +62,28 @@ cidr_text(const struct cidr *c, char *buf, size_t len)
 	return buf;
 }
 
-/* The first ignoreip entry that holds a, or NULL. */
-static const struct cidr *
-ignored_by(const struct config *cfg, const struct addr *a)
+/*
+ * The ban in force of a network that holds a (an address), for the
+ * advice of an unban that lifted nothing: 1 (net set), 0 none, -1.
+ */
+static int
+inside_net(struct store *st, const struct addr *a, int64_t now, char net[ADDR_STRLEN])
 {
-	size_t	i;
+	struct banrow	*rows = NULL;
+	struct addr	 b;
+	size_t		 nrows = 0, i;
+	int		 found = 0;
 
-	for (i = 0; i < cfg->c_ignoreip.cl_n; i++) {
-		struct cidrlist	one = { &cfg->c_ignoreip.cl_v[i], 1, 1 };
-
-		if (cidrlist_contains(&one, a))
-			return &cfg->c_ignoreip.cl_v[i];
-	}
-	return NULL;
+	if (a->a_prefix != 0 || bans_active(st, now, &rows, &nrows) == -1)
+		return a->a_prefix != 0 ? 0 : -1;
+	for (i = 0; i < nrows && !found; i++)
+		if (addr_parse_net(rows[i].b_addr, strlen(rows[i].b_addr), &b) == 0 &&
+		    b.a_prefix != 0 && addr_overlap(&b, a)) {
+			memcpy(net, rows[i].b_addr, ADDR_STRLEN);
+			found = 1;
+		}
+	store_banrows_free(rows, nrows);
+	return found;
 }
 
 /* The time (--now, else the clock), the config, its syslog facility;
@@ -101,7 +111,7 @@ cmd_ban(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmdopts		 o = { .co_cmd = "ban", .co_flags = CMDOPT_NOW,
-	    .co_long = opts, .co_help = "usage: mailban ban ADDR [-c FILE] "
+	    .co_long = opts, .co_help = "usage: mailban ban ADDR[/N] [-c FILE] "
 	    "[--for DURATION] [--reason TEXT] [--force] [--now TIME]\n" };
 	const char		*reason = NULL, *why, *p;
 	const struct cidr	*ign;
@@ -145,9 +155,11 @@ cmd_ban(int argc, char **argv)
 	if ((rc = load(&o, 1, &now, &cfg)) != EXIT_OK)
 		return rc;
 	rc = EXIT_RUNTIME;
-	if ((ign = ignored_by(cfg, &a)) != NULL && !force) {
-		log_error("ban: %s is in ignoreip (%s); not banned (use --force to ban "
-		    "it anyway)", s, cidr_text(ign, c, sizeof(c)));
+	/* A network is refused when any address of it is ignored. */
+	if ((ign = cidrlist_overlap(&cfg->c_ignoreip, &a)) != NULL && !force) {
+		log_error("ban: %s %s ignoreip (%s); not banned (use --force to ban "
+		    "it anyway)", s, a.a_prefix != 0 ? "overlaps" : "is in",
+		    cidr_text(ign, c, sizeof(c)));
 		goto out;
 	}
 	if (dur == 0)
@@ -186,11 +198,11 @@ cmd_unban(int argc, char **argv)
 	};
 	struct cmdopts	 o = { .co_cmd = "unban", .co_flags = CMDOPT_NOW,
 	    .co_long = opts,
-	    .co_help = "usage: mailban unban ADDR|--all [-c FILE] [--now TIME]\n" };
+	    .co_help = "usage: mailban unban ADDR[/N]|--all [-c FILE] [--now TIME]\n" };
 	struct config	*cfg = NULL;
 	struct store	*st = NULL;
 	struct addr	 a;
-	char		 s[ADDR_STRLEN];
+	char		 s[ADDR_STRLEN], net[ADDR_STRLEN];
 	int64_t		 now, n, added, removed;
 	int		 ch, all = 0, lockfd = -1, intx = 0, rc;
 
@@ -229,7 +241,11 @@ cmd_unban(int argc, char **argv)
 	if (apply_bans(cfg, st, now, NULL, &added, &removed, NULL) == -1)
 		goto out;
 	if (!all && n == 0) {
-		log_error("unban: %s has no ban in force", s);
+		if (inside_net(st, &a, now, net) == 1)
+			log_error("unban: %s has no ban of its own; it is in the ban "
+			    "of %s (mailban unban %s lifts that)", s, net, net);
+		else
+			log_error("unban: %s has no ban in force", s);
 		goto out;
 	}
 	rc = EXIT_OK;

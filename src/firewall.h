@@ -18,8 +18,9 @@
  *   - the jump "-I INPUT 1 -p tcp -m tcp --dport 25 -j CHAIN" (multiport
  *     "--dports 25,465,587" for several ports) when missing; a stale jump to
  *     CHAIN (other ports) is deleted;
- *   - one "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" per wanted address;
- *     any other rule in CHAIN is deleted.
+ *   - one "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" per wanted address
+ *     (a network of `mailban ban NET/N`: "-s NET/N", as iptables-save
+ *     prints it); any other rule in CHAIN is deleted.
  * A live rule "-A CHAIN -s ADDR/32 -p tcp -j TARGET OPTIONS" also counts as
  * the wanted one when TARGET is the first word of the blocktype, whatever
  * OPTIONS say: iptables-save prints options in its canonical spelling
@@ -37,9 +38,10 @@
  * inet6, maxelem = c_maxbans so it never fills: the wanted list is capped
  * at c_maxbans first), and CHAIN holds ONE rule
  *   "-A CHAIN -p tcp -m set --match-set SET src -j BLOCKTYPE"
- * (kept when its target word matches, as above); any other rule in CHAIN
- * is deleted, so the per-address rules of backend = chain go in the same
- * iptables-restore that adds the set rule.  The live members come from
+ * (kept when its target word matches, as above) and, for each wanted
+ * network (hash:ip holds none), its "-s NET/N" rule as with backend =
+ * chain; any other rule in CHAIN is deleted, so the per-address rules of
+ * backend = chain go in the same iptables-restore that adds the set rule.  The live members come from
  * `ipset save` (every set: the tool has no "this set if it exists"), the
  * difference goes in ONE `ipset restore -exist` run BEFORE the
  * iptables-restore (the rule needs the set): "create" when the set is
@@ -94,7 +96,9 @@ enum fwdiff_kind {
 	FWD_NFT_MISSING,	/* banned, not in the set */
 	FWD_NFT_NOTBANNED,	/* in the set, not banned (d_foreign: without
 				 * mailban's comment) */
-	FWD_NFT_EXPIRY		/* in the set, expiry d_live, ban ends in d_want */
+	FWD_NFT_EXPIRY,		/* in the set, expiry d_live, ban ends in d_want */
+	FWD_NFT_NETMISSING,	/* a banned network (d_addr) has no rule */
+	FWD_NFT_NETNOTBANNED	/* a network's rule, the network not banned */
 };
 
 struct fwdiff {

@@ -90,6 +90,13 @@ void	 fw_script_jump(struct buf *b, const struct config *cfg, struct fwplan *out
 size_t	 fw_put_deletes(int family, struct buf *b, const struct live *lv,
 	    const struct want *w, size_t nw, struct fwplan *out);
 int	 fw_uses_set(struct span line, const char *set);
+void	 fw_ban_rule(struct buf *b, const char *op, const char *chain,
+	    const struct addr *a, const char *blocktype);
+int	 fw_mark_ban_rules(const struct config *cfg, int family, struct live *lv,
+	    const char *bt, const char *target, struct want *w, size_t nw,
+	    ssize_t skip);
+void	 fw_put_ban_rules(struct buf *b, const struct config *cfg, const char *bt,
+	    const struct want *w, size_t nw, struct fwplan *out);
 void	 fw_plan_destroy_set(const struct config *cfg, int family, struct fwplan *out);
 
 /* fwplan_ipset.c */

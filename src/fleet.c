@@ -303,7 +303,7 @@ push_actions(struct fleet *f)
 	for (i = 0; i < n; i++) {
 		if (v[i].fa_kind == 'b' && v[i].fa_id > bw)
 			bw = v[i].fa_id;
-		if (addr_parse(v[i].fa_addr, strlen(v[i].fa_addr), &a) == -1)
+		if (addr_parse_net(v[i].fa_addr, strlen(v[i].fa_addr), &a) == -1)
 			continue;
 		snprintf(rid, sizeof(rid), "%" PRId64, v[i].fa_kind == 'b' ? v[i].fa_id : 0);
 		snprintf(start, sizeof(start), "%" PRId64, v[i].fa_start);
@@ -417,8 +417,9 @@ skip(struct fleet *f, const char *host, const char *what, const char *addr,
 	    *p == '\0' && p != host ? host : "a host", what, addr, why);
 }
 
+/* abbrev(): an address without its /32 (/128), a network with its /N. */
 static const char SQL_PULL_ACT[] =
-    "SELECT seq, host, kind, rid, host(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
+    "SELECT seq, host, kind, rid, abbrev(address), left(jail, " XSTR(JAIL_MAX) " + 1), "
     "start, \"end\", left(reason, " XSTR(BAN_REASON_MAX) " + 1) "
     "FROM fleet_actions WHERE seq > $1 AND host <> $2 ORDER BY seq LIMIT "
     XSTR(PULL_BATCH);
@@ -445,7 +446,7 @@ pull_actions(struct fleet *f, int64_t now, int64_t *aseq)
 		for (i = 0; i < nt; i++) {
 			*aseq = strtoll(PQgetvalue(r, i, 0), NULL, 10);
 			addr = PQgetvalue(r, i, 4);
-			if (addr_parse(addr, strlen(addr), &a) == -1)
+			if (addr_parse_net(addr, strlen(addr), &a) == -1)
 				continue;
 			addr_str(&a, buf, sizeof(buf));
 			unban = strcmp(PQgetvalue(r, i, 2), "unban") == 0;
@@ -466,7 +467,7 @@ pull_actions(struct fleet *f, int64_t now, int64_t *aseq)
 				continue;
 			}
 			/* The whitelist here wins over a ban forced elsewhere. */
-			if (cidrlist_contains(&f->f_cfg->c_ignoreip, &a))
+			if (cidrlist_overlap(&f->f_cfg->c_ignoreip, &a) != NULL)
 				continue;
 			if ((k = store_fleet_ban_add(f->f_st, PQgetvalue(r, i, 1),
 			    strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 5), buf,

@@ -440,9 +440,9 @@ fw_want_build(const struct config *cfg, int family, const struct addr *want,
 	return w;
 }
 
-/* "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" */
-static void
-ban_rule(struct buf *b, const char *op, const char *chain, const struct addr *a,
+/* "-A CHAIN -s ADDR/32 -p tcp -j BLOCKTYPE" (a network: "-s NET/N") */
+void
+fw_ban_rule(struct buf *b, const char *op, const char *chain, const struct addr *a,
     const char *blocktype)
 {
 	char	s[ADDR_STRLEN];
@@ -452,7 +452,8 @@ ban_rule(struct buf *b, const char *op, const char *chain, const struct addr *a,
 	fw_buf_adds(b, chain);
 	fw_buf_adds(b, " -s ");
 	fw_buf_adds(b, addr_str(a, s, sizeof(s)));
-	fw_buf_adds(b, a->a_family == AF_INET6 ? "/128" : "/32");
+	if (a->a_prefix == 0)
+		fw_buf_adds(b, a->a_family == AF_INET6 ? "/128" : "/32");
 	fw_buf_adds(b, " -p tcp -j ");
 	fw_buf_adds(b, blocktype);
 }
@@ -481,9 +482,9 @@ fw_jump_rule(struct buf *b, const char *op, const struct config *cfg)
 static int
 ban_shape(int family, struct span line, struct addr *a, struct span *tgt)
 {
-	const char	*p = line.s, *end = line.s + line.len, *slash;
+	const char	*p = line.s, *end = line.s + line.len;
 	const char	*shape[] = { "-A", NULL, "-s", NULL, "-p", "tcp", "-j" };
-	struct span	 t[NITEMS(shape)], prefix;
+	struct span	 t[NITEMS(shape)];
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(shape); i++)
@@ -492,13 +493,9 @@ ban_shape(int family, struct span line, struct addr *a, struct span *tgt)
 			return 0;
 	if (!fw_next_token(&p, end, tgt))
 		return 0;
-	if ((slash = memchr(t[3].s, '/', t[3].len)) == NULL ||
-	    addr_parse(t[3].s, (size_t)(slash - t[3].s), a) == -1 ||
-	    a->a_family != family)
-		return 0;
-	prefix.s = slash;
-	prefix.len = (size_t)(t[3].s + t[3].len - slash);
-	return fw_span_eq(prefix, family == AF_INET6 ? "/128" : "/32");
+	/* iptables-save always prints the prefix: "/32" for an address. */
+	return memchr(t[3].s, '/', t[3].len) != NULL &&
+	    addr_parse_net(t[3].s, t[3].len, a) == 0 && a->a_family == family;
 }
 
 static struct want *
@@ -713,23 +710,86 @@ fw_plan_destroy_set(const struct config *cfg, int family, struct fwplan *out)
 	out->fp_setpostlen = b.len;
 }
 
+/*
+ * Mark the chain rules of lv: one rule per address of w[0..nw) that bans
+ * it is kept (the one spelled as wanted, if any: w_keep, w_exact); every
+ * other chain rule but the one at skip (-1: none) is deleted.  1 when a
+ * deleted rule matches on the family's set (left by backend = ipset).
+ */
+int
+fw_mark_ban_rules(const struct config *cfg, int family, struct live *lv,
+    const char *bt, const char *target, struct want *w, size_t nw, ssize_t skip)
+{
+	struct want	*hit;
+	struct rule	*r;
+	struct buf	 exact;
+	char		 set[SETNAME_MAX + 1];
+	size_t		 i;
+	int		 isexact, setrule = 0;
+
+	memset(&exact, 0, sizeof(exact));
+	for (i = 0; i < lv->l_nrule; i++) {
+		r = &lv->l_rule[i];
+		if (r->r_kind != RULE_CHAIN || (ssize_t)i == skip)
+			continue;
+		if ((hit = rule_bans(family, r->r_line, target, w, nw)) == NULL) {
+			r->r_del = 1;
+			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
+			    fw_uses_set(r->r_line, set))
+				setrule = 1;
+			continue;
+		}
+		exact.len = 0;
+		fw_ban_rule(&exact, "-A", cfg->c_chain, &hit->w_addr, bt);
+		isexact = r->r_line.len == exact.len &&
+		    memcmp(r->r_line.s, exact.b, exact.len) == 0;
+		if (hit->w_keep == -1) {
+			hit->w_keep = (ssize_t)i;
+			hit->w_exact = isexact;
+		} else if (isexact && !hit->w_exact) {
+			/* One rule per address: prefer the one spelled as wanted. */
+			lv->l_rule[hit->w_keep].r_del = 1;
+			hit->w_keep = (ssize_t)i;
+			hit->w_exact = 1;
+		} else
+			r->r_del = 1;
+	}
+	free(exact.b);
+	return setrule;
+}
+
+/* "-A" a rule for each address of w[0..nw) that has none (FWD_MISSING). */
+void
+fw_put_ban_rules(struct buf *b, const struct config *cfg, const char *bt,
+    const struct want *w, size_t nw, struct fwplan *out)
+{
+	size_t	i;
+
+	for (i = 0; i < nw; i++) {
+		if (w[i].w_keep != -1)
+			continue;
+		fw_ban_rule(b, "-A", cfg->c_chain, &w[i].w_addr, bt);
+		fw_buf_adds(b, "\n");
+		out->fp_add++;
+		fw_diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
+	}
+}
+
 int
 firewall_plan(const struct config *cfg, int family, const char *save, size_t savelen,
     const struct addr *want, size_t nwant, struct fwplan *out)
 {
 	struct live	 lv;
-	struct want	*w = NULL, *hit;
-	struct rule	*r;
-	struct buf	 b, exact, jump;
+	struct want	*w = NULL;
+	struct buf	 b, jump;
 	const char	*bt;
-	char		 target[64], set[SETNAME_MAX + 1];
-	size_t		 nw = 0, i, ndel;
-	int		 havejump, isexact, rc = -1, setrule = 0;
+	char		 target[64];
+	size_t		 nw = 0, ndel;
+	int		 havejump, rc = -1, setrule = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&lv, 0, sizeof(lv));
 	memset(&b, 0, sizeof(b));
-	memset(&exact, 0, sizeof(exact));
 	memset(&jump, 0, sizeof(jump));
 	if (fw_check_config(cfg, family, &bt) == -1 ||
 	    fw_target_word(family, bt, target, sizeof(target)) == -1)
@@ -740,44 +800,12 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 	fw_jump_rule(&jump, "-A INPUT", cfg);
 	havejump = fw_mark_jumps(&lv, &jump);
 
-	for (i = 0; i < lv.l_nrule; i++) {
-		r = &lv.l_rule[i];
-		if (r->r_kind != RULE_CHAIN)
-			continue;
-		if ((hit = rule_bans(family, r->r_line, target, w, nw)) == NULL) {
-			r->r_del = 1;
-			/* Left by backend = ipset: the set goes once unused. */
-			if (firewall_setname(cfg, family, set, sizeof(set)) != NULL &&
-			    fw_uses_set(r->r_line, set))
-				setrule = 1;
-			continue;
-		}
-		exact.len = 0;
-		ban_rule(&exact, "-A", cfg->c_chain, &hit->w_addr, bt);
-		isexact = r->r_line.len == exact.len &&
-		    memcmp(r->r_line.s, exact.b, exact.len) == 0;
-		if (hit->w_keep == -1) {
-			hit->w_keep = (ssize_t)i;
-			hit->w_exact = isexact;
-		} else if (isexact && !hit->w_exact) {
-			/* One rule per address: prefer the one spelled as wanted. */
-			lv.l_rule[hit->w_keep].r_del = 1;
-			hit->w_keep = (ssize_t)i;
-			hit->w_exact = 1;
-		} else
-			r->r_del = 1;
-	}
+	/* A rule left by backend = ipset: the set goes once unused. */
+	setrule = fw_mark_ban_rules(cfg, family, &lv, bt, target, w, nw, -1);
 
 	fw_script_head(&b, cfg, &lv, out);
 	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
-	for (i = 0; i < nw; i++) {
-		if (w[i].w_keep != -1)
-			continue;
-		ban_rule(&b, "-A", cfg->c_chain, &w[i].w_addr, bt);
-		fw_buf_adds(&b, "\n");
-		out->fp_add++;
-		fw_diff_add(out, FWD_MISSING, &w[i].w_addr, NULL);
-	}
+	fw_put_ban_rules(&b, cfg, bt, w, nw, out);
 	if (!havejump)
 		fw_script_jump(&b, cfg, out);
 	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_add > 0 ||
@@ -786,7 +814,6 @@ firewall_plan(const struct config *cfg, int family, const char *save, size_t sav
 		fw_plan_destroy_set(cfg, family, out);
 	rc = 0;
 out:
-	free(exact.b);
 	free(jump.b);
 	free(lv.l_rule);
 	free(w);

@@ -256,12 +256,11 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 {
 	struct live	 lv;
 	struct setlive	 sl;
-	struct want	*w = NULL;
-	struct rule	*r;
+	struct want	*w = NULL, *wh = NULL, *wn = NULL;
 	struct buf	 b, pre, rule, jump;
 	const char	*bt, *fam = family == AF_INET6 ? "inet6" : "inet";
 	char		 target[64], set[SETNAME_MAX + 1];
-	size_t		 nw = 0, i, ndel;
+	size_t		 nw = 0, nh = 0, nn = 0, nadd, i, ndel;
 	ssize_t		 keep = -1;
 	long long	 maxelem;
 	int		 havejump, rc = -1;
@@ -293,8 +292,18 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 	if (fw_parse_save(cfg, family, save, savelen, &lv) == -1)
 		goto out;
 	w = fw_want_build(cfg, family, want, nwant, &nw);
+	/* Addresses go to the set; a network (hash:ip holds none) has a rule
+	 * of its own in CHAIN, as with backend = chain.  Both stay sorted. */
+	wh = xcalloc(nw + 1, sizeof(*wh));
+	wn = xcalloc(nw + 1, sizeof(*wn));
+	for (i = 0; i < nw; i++) {
+		if (w[i].w_addr.a_prefix == 0)
+			wh[nh++] = w[i];
+		else
+			wn[nn++] = w[i];
+	}
 	maxelem = cfg->c_maxbans > 0 ? cfg->c_maxbans : MAXELEM_DEFAULT;
-	plan_members(family, set, maxelem, &sl, w, nw, &pre, out);
+	plan_members(family, set, maxelem, &sl, wh, nh, &pre, out);
 
 	/* The chain: the set rule (the exact one if there), nothing else. */
 	fw_jump_rule(&jump, "-A INPUT", cfg);
@@ -309,13 +318,12 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 		if (lv.l_rule[i].r_kind == RULE_CHAIN &&
 		    fw_is_set_rule(lv.l_rule[i].r_line, set, target))
 			keep = (ssize_t)i;
-	for (i = 0; i < lv.l_nrule; i++) {
-		r = &lv.l_rule[i];
-		if (r->r_kind == RULE_CHAIN && (ssize_t)i != keep)
-			r->r_del = 1;
-	}
+	/* Every other rule goes, but those of the networks. */
+	(void)fw_mark_ban_rules(cfg, family, &lv, bt, target, wn, nn, keep);
 	fw_script_head(&b, cfg, &lv, out);
 	ndel = fw_put_deletes(family, &b, &lv, w, nw, out);
+	nadd = out->fp_add;
+	fw_put_ban_rules(&b, cfg, bt, wn, nn, out);
 	if (keep == -1) {
 		fw_buf_add(&b, rule.b, rule.len);
 		fw_buf_adds(&b, "\n");
@@ -325,7 +333,7 @@ firewall_plan_ipset(const struct config *cfg, int family, const char *save,
 	if (!havejump)
 		fw_script_jump(&b, cfg, out);
 	fw_plan_finish(&b, out->fp_newchain || out->fp_newjump || out->fp_newrule ||
-	    ndel > 0, out);
+	    ndel > 0 || out->fp_add > nadd, out);
 	if (pre.len > 0) {
 		out->fp_setpre = pre.b;
 		out->fp_setprelen = pre.len;
@@ -339,6 +347,8 @@ out:
 	free(lv.l_rule);
 	free(sl.sl_elem);
 	free(w);
+	free(wh);
+	free(wn);
 	if (rc == -1)
 		firewall_plan_free(out);
 	return rc;

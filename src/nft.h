@@ -7,9 +7,13 @@
  *   chain input { type filter hook input priority filter - 1; policy accept; }
  *     ip saddr @ban4 tcp dport PORTS VERDICT4
  *     ip6 saddr @ban6 tcp dport PORTS VERDICT6
+ *     ip saddr NET/N tcp dport PORTS VERDICT4	(one per banned network)
+ *     ip6 saddr NET/N tcp dport PORTS VERDICT6
  * Each element carries comment "mailban" and, unless its ban is
  * permanent, the time left of its ban as its timeout: the kernel lifts
- * it on time even if mailban never runs again.  VERDICT from blocktype
+ * it on time even if mailban never runs again.  A network (`mailban ban
+ * NET/N`) is no element (the sets have no interval flag): it is a rule of
+ * its own, without timeout, deleted by the first run after its ban ends.  VERDICT from blocktype
  * (blocktype6 for IPv6): see nft_verdict().
  *
  * One run: list the table into struct nftlive (its objects from

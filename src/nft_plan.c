@@ -226,16 +226,27 @@ match(const char *proto, const char *field, json_t *right)
 
 /*
  * The "expr" of the rule of family, compact with sorted keys: what
- * `nft -j list` prints for "ip saddr @ban4 tcp dport PORTS VERDICT".
+ * `nft -j list` prints for "ip saddr @ban4 tcp dport PORTS VERDICT", or
+ * with net, for "ip saddr NET/N tcp dport PORTS VERDICT".
  */
 static char *
-rule_expr(int family, const long long *port, size_t nport, const struct verdict *v)
+rule_expr(int family, const struct addr *net, const long long *port, size_t nport,
+    const struct verdict *v)
 {
-	json_t	*e, *right, *set, *verd;
-	char	 setref[8], *s;
+	json_t	*e, *right, *set, *verd, *src;
+	char	 setref[8], a[ADDR_STRLEN], *s;
 	size_t	 i;
 
-	snprintf(setref, sizeof(setref), "@%s", nft_set_name(family));
+	if (net != NULL) {
+		struct addr	base = *net;
+
+		base.a_prefix = 0;
+		src = json_pack("{s:{s:s,s:i}}", "prefix", "addr",
+		    addr_str(&base, a, sizeof(a)), "len", (int)net->a_prefix);
+	} else {
+		snprintf(setref, sizeof(setref), "@%s", nft_set_name(family));
+		src = json_string(setref);
+	}
 	if (nport == 1)
 		right = json_integer(port[0]);
 	else {
@@ -257,7 +268,7 @@ rule_expr(int family, const long long *port, size_t nport, const struct verdict 
 		break;
 	}
 	e = json_pack("[o,o,o]", match(family == AF_INET6 ? "ip6" : "ip", "saddr",
-	    json_string(setref)), match("tcp", "dport", right), verd);
+	    src), match("tcp", "dport", right), verd);
 	if (e == NULL || (s = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		log_error("nft: out of memory building a rule");
 		abort();
@@ -463,15 +474,18 @@ put_delrule(struct nft_buf *b, const char *table, long long handle)
 
 static void
 put_rule(struct nft_buf *b, const struct config *cfg, int family,
-    const long long *port, size_t nport, const struct verdict *v)
+    const struct addr *net, const long long *port, size_t nport,
+    const struct verdict *v)
 {
-	char	num[16], vt[64];
+	char	num[16], vt[64], a[ADDR_STRLEN];
 	size_t	i;
 
 	nft_buf_adds(b, "add rule inet ");
 	nft_buf_adds(b, cfg->c_chain);
-	nft_buf_adds(b, family == AF_INET6 ? " input ip6 saddr @ban6 tcp dport " :
-	    " input ip saddr @ban4 tcp dport ");
+	nft_buf_adds(b, family == AF_INET6 ? " input ip6 saddr " : " input ip saddr ");
+	nft_buf_adds(b, net != NULL ? addr_str(net, a, sizeof(a)) :
+	    family == AF_INET6 ? "@ban6" : "@ban4");
+	nft_buf_adds(b, " tcp dport ");
 	if (nport > 1)
 		nft_buf_adds(b, "{ ");
 	for (i = 0; i < nport; i++) {
@@ -581,19 +595,58 @@ nft_plan_stop(const struct config *cfg, const struct nftlive *lv, struct fwplan 
 	return 0;
 }
 
+/*
+ * A rule of chain input shaped as mailban writes a network's ("ip saddr
+ * NET/N tcp dport PORTS VERDICT", v[0] IPv4, v[1] IPv6): 1 and its
+ * network in *net, else 0.
+ */
+static int
+net_rule_of(const char *expr, const long long *port, size_t nport,
+    const struct verdict *v, struct addr *net)
+{
+	json_t		*e, *m, *pre, *len;
+	json_error_t	 err;
+	const char	*proto, *a;
+	char		 text[ADDR_STRLEN + 8], *want;
+	int		 ok = 0, family;
+
+	if ((e = json_loads(expr, 0, &err)) == NULL)
+		return 0;
+	m = json_object_get(json_array_get(e, 0), "match");
+	pre = json_object_get(json_object_get(m, "right"), "prefix");
+	proto = json_string_value(json_object_get(json_object_get(json_object_get(m,
+	    "left"), "payload"), "protocol"));
+	a = json_string_value(json_object_get(pre, "addr"));
+	len = json_object_get(pre, "len");
+	family = proto == NULL ? 0 : strcmp(proto, "ip") == 0 ? AF_INET :
+	    strcmp(proto, "ip6") == 0 ? AF_INET6 : 0;
+	if (family != 0 && a != NULL && json_is_integer(len) &&
+	    snprintf(text, sizeof(text), "%s/%lld", a,
+	    (long long)json_integer_value(len)) < (int)sizeof(text) &&
+	    addr_parse_net(text, strlen(text), net) == 0 &&
+	    net->a_family == family && net->a_prefix != 0) {
+		want = rule_expr(family, net, port, nport, &v[family == AF_INET6]);
+		ok = strcmp(want, expr) == 0;
+		free(want);
+	}
+	json_decref(e);
+	return ok;
+}
+
 int
 nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *want,
     const int64_t *end, size_t nwant, int64_t now, struct fwplan *out)
 {
 	static const int	 families[] = { AF_INET, AF_INET6 };
-	struct nwant		*w[2] = { NULL, NULL };
+	struct nwant		*w[2] = { NULL, NULL }, *wn[2] = { NULL, NULL };
 	struct verdict		 v[2];
 	struct nft_buf		 b, del, add;
 	struct fwdiff		*d;
+	struct addr		 net;
 	long long		 port[16];
-	char			*expr[2] = { NULL, NULL };
-	size_t			 nw[2] = { 0, 0 }, nport, i, f;
-	int			 rebuild, keep[2] = { 0, 0 }, family;
+	char			*expr[2] = { NULL, NULL }, **nexpr[2] = { NULL, NULL };
+	size_t			 nw[2] = { 0, 0 }, nn[2] = { 0, 0 }, nport, i, j, k, f;
+	int			 rebuild, keep[2] = { 0, 0 }, family, hit;
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
@@ -621,8 +674,22 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 			    blocktype(cfg, family), family == AF_INET6 ? "icmp6" : "icmp");
 	}
 	for (f = 0; f < 2; f++) {
-		expr[f] = rule_expr(families[f], port, nport, &v[f]);
+		expr[f] = rule_expr(families[f], NULL, port, nport, &v[f]);
 		w[f] = want_build(cfg, families[f], want, end, nwant, &nw[f]);
+		/* A network is no element of ban4/ban6 (no interval flag): it
+		 * has a rule of its own, with no timeout.  Both stay sorted. */
+		wn[f] = xcalloc(nw[f] + 1, sizeof(*wn[f]));
+		for (i = 0, k = 0; i < nw[f]; i++) {
+			if (w[f][i].w_addr.a_prefix != 0)
+				wn[f][nn[f]++] = w[f][i];
+			else
+				w[f][k++] = w[f][i];
+		}
+		nw[f] = k;
+		nexpr[f] = xcalloc(nn[f] + 1, sizeof(*nexpr[f]));
+		for (j = 0; j < nn[f]; j++)
+			nexpr[f][j] = rule_expr(families[f], &wn[f][j].w_addr, port,
+			    nport, &v[f]);
 	}
 
 	rebuild = lv->nl_table && (lv->nl_nforeign > 0 ||
@@ -642,7 +709,7 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	if (lv->nl_chain && !lv->nl_chainok)
 		diff_add(out, FWD_NFT_BADCHAIN, 0, NULL);
 
-	/* The rules: the first exact one of each family is kept. */
+	/* The rules: the first exact one of each set and network is kept. */
 	for (i = 0; lv->nl_chain && i < lv->nl_nrule; i++) {
 		for (f = 0; f < 2; f++)
 			if (!keep[f] && strcmp(lv->nl_rule[i].nr_expr, expr[f]) == 0)
@@ -651,8 +718,20 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 			keep[f] = 1;
 			continue;
 		}
-		d = diff_add(out, FWD_NFT_BADRULE, 0, NULL);
-		d->d_rule = xstrdup(lv->nl_rule[i].nr_expr);
+		for (f = 0, hit = 0; f < 2 && !hit; f++)
+			for (j = 0; j < nn[f] && !hit; j++)
+				if (!wn[f][j].w_keep &&
+				    strcmp(lv->nl_rule[i].nr_expr, nexpr[f][j]) == 0)
+					hit = wn[f][j].w_keep = 1;
+		if (hit)
+			continue;
+		if (net_rule_of(lv->nl_rule[i].nr_expr, port, nport, v, &net)) {
+			d = diff_add(out, FWD_NFT_NETNOTBANNED, net.a_family, &net);
+			out->fp_del++;
+		} else {
+			d = diff_add(out, FWD_NFT_BADRULE, 0, NULL);
+			d->d_rule = xstrdup(lv->nl_rule[i].nr_expr);
+		}
 		if (rebuild)
 			continue;
 		put_delrule(&b, cfg->c_chain, lv->nl_rule[i].nr_handle);
@@ -668,6 +747,13 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	for (f = 0; f < 2; f++)
 		if (lv->nl_table && lv->nl_chainok && !keep[f])
 			diff_add(out, FWD_NFT_NORULE, families[f], NULL);
+	for (f = 0; f < 2; f++)
+		for (j = 0; j < nn[f]; j++)
+			if (!wn[f][j].w_keep) {
+				diff_add(out, FWD_NFT_NETMISSING, families[f],
+				    &wn[f][j].w_addr);
+				out->fp_add++;
+			}
 
 	if (!lv->nl_table || rebuild) {
 		/* Everything, from nothing: no half-known state is patched. */
@@ -684,7 +770,11 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 			put_set(&b, cfg->c_chain, families[f]);
 		put_chain(&b, cfg->c_chain);
 		for (f = 0; f < 2; f++)
-			put_rule(&b, cfg, families[f], port, nport, &v[f]);
+			put_rule(&b, cfg, families[f], NULL, port, nport, &v[f]);
+		for (f = 0; f < 2; f++)
+			for (j = 0; j < nn[f]; j++)
+				put_rule(&b, cfg, families[f], &wn[f][j].w_addr, port,
+				    nport, &v[f]);
 		for (f = 0; f < 2; f++)
 			put_all_elems(&b, cfg, families[f], w[f], nw[f], now);
 	} else {
@@ -697,7 +787,12 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 			put_chain(&b, cfg->c_chain);
 		for (f = 0; f < 2; f++)
 			if (!keep[f])
-				put_rule(&b, cfg, families[f], port, nport, &v[f]);
+				put_rule(&b, cfg, families[f], NULL, port, nport, &v[f]);
+		for (f = 0; f < 2; f++)
+			for (j = 0; j < nn[f]; j++)
+				if (!wn[f][j].w_keep)
+					put_rule(&b, cfg, families[f], &wn[f][j].w_addr,
+					    port, nport, &v[f]);
 		if (add.len > 0)
 			nft_buf_add(&b, add.b, add.len);
 	}
@@ -705,6 +800,10 @@ nft_plan(const struct config *cfg, const struct nftlive *lv, const struct addr *
 	for (f = 0; f < 2; f++) {
 		free(expr[f]);
 		free(w[f]);
+		for (j = 0; j < nn[f]; j++)
+			free(nexpr[f][j]);
+		free(nexpr[f]);
+		free(wn[f]);
 	}
 	free(del.b);
 	free(add.b);
@@ -783,6 +882,13 @@ nft_diff_text(const struct config *cfg, const struct fwdiff *d, char *buf, size_
 	case FWD_NFT_EXPIRY:
 		n = snprintf(buf, len, "%s expires %s in set %s but its ban ends %s", a,
 		    secs(d->d_live, s1, sizeof(s1)), set, secs(d->d_want, s2, sizeof(s2)));
+		break;
+	case FWD_NFT_NETMISSING:
+		n = snprintf(buf, len, "%s is banned but has no rule in chain input", a);
+		break;
+	case FWD_NFT_NETNOTBANNED:
+		n = snprintf(buf, len, "a rule in chain input bans %s, which is not "
+		    "banned", a);
 		break;
 	}
 	if (n < 0)

@@ -170,7 +170,7 @@ store_unended(struct store *s, int64_t now, struct banrow **v, size_t *n)
 		 * address, even if the row was edited by hand.
 		 */
 		if (column_str(st, 0, e->b_addr, sizeof(e->b_addr)) == -1 ||
-		    addr_parse(e->b_addr, strlen(e->b_addr), &a) == -1) {
+		    addr_parse_net(e->b_addr, strlen(e->b_addr), &a) == -1) {
 			log_warnx("%s: bans row %" PRId64 ": the address is not an "
 			    "IP address; ignored (fix or delete the row)", s->s_path,
 			    (int64_t)sqlite3_column_int64(st, 5));
@@ -288,7 +288,7 @@ canonical(struct store *s, const char *addr, char buf[ADDR_STRLEN], const char *
 {
 	struct addr	a;
 
-	if (addr_parse(addr, strlen(addr), &a) == -1)
+	if (addr_parse_net(addr, strlen(addr), &a) == -1)
 		return log_error("%s: %s: \"%s\" is not an IP address", s->s_path,
 		    what, addr);
 	addr_str(&a, buf, ADDR_STRLEN);

@@ -250,6 +250,25 @@ ok_eq "whitelisted here: quiet run" "" "$(run mx1 10:27:00 2>&1)"
 ok_eq "out of mx1's chain" "" "$(chain mx1 | grep '192.0.2.176/')"
 ok_eq "the ban is still recorded" "192.0.2.176|1" "$(q mx1 "select address, manual from bans where address = '192.0.2.176' and lifted is null")"
 mv "$T/mx1.conf.keep" "$T/mx1.conf"
+# 5f. a network banned on one host reaches the others as a network (inet
+#     with its mask in the shared store, pulled with it); a host that
+#     whitelists an address in it keeps it out; its unban reaches them too
+ok_rc "mx1: mailban ban 198.51.100.0/24" 0 "$MAILBAN" ban 198.51.100.0/24 -c "$T/mx1.conf" \
+    --for 2h --now 2026-11-26T10:28:00Z
+sed -i 's|^ignoreip .*|ignoreip = 127.0.0.0/8 ::1 192.0.2.151 198.51.100.77|' "$T/mx3.conf"
+ok_eq "network: quiet runs" "" "$(run mx1 10:28:30 2>&1; run mx2 10:28:30 2>&1; run mx3 10:28:30 2>&1)"
+ok_eq "shared as a network" "198.51.100.0/24|ban" \
+    "$(shared "SELECT text(address), kind FROM fleet_actions WHERE masklen(address) < 32")"
+ok_eq "mx2 holds the network's ban" "198.51.100.0/24|manual|1795688880|1795696080|1" \
+    "$(q mx2 "select address, jail, start, \"end\", manual from bans where address like '%/24'")"
+ok_eq "mx2's chain holds its rule" "-A mb-mx2 -s 198.51.100.0/24" "$(chain mx2 | grep '/24')"
+ok_eq "mx3 whitelists 198.51.100.77: neither recorded nor in its chain" "0|" \
+    "$(q mx3 "select count(*) from bans where address = '198.51.100.0/24'")|$(chain mx3 | grep '/24')"
+ok_rc "mx1: mailban unban 198.51.100.0/24" 0 "$MAILBAN" unban 198.51.100.0/24 -c "$T/mx1.conf" \
+    --now 2026-11-26T10:29:00Z
+ok_eq "network unban: quiet runs" "" "$(run mx1 10:29:30 2>&1; run mx2 10:29:30 2>&1)"
+ok_eq "lifted on mx2 at the unban's time" "1795688940|" \
+    "$(q mx2 "select lifted from bans where address = '198.51.100.0/24'")|$(chain mx2 | grep '/24')"
 
 # 6. bad credentials: exit 0, one warning, the next good run catches up
 sed -i 's/:mx3:pw3/:mx3:wrong/' "$T/pgpass"

@@ -558,6 +558,145 @@ ipv4_str_agrees_with_inet_ntop(void **state)
 	}
 }
 
+/* --- networks (ban 192.0.2.0/24) ----------------------------------------- */
+
+/* addr_parse_net of s, canonical text, or "-" (and the reason in why). */
+static const char *
+canon_net(const char *s, char *buf, size_t len)
+{
+	struct addr	a;
+
+	if (addr_parse_net(s, strlen(s), &a) == -1)
+		return "-";
+	return addr_str(&a, buf, len);
+}
+
+#define assert_net(in, want) do {					\
+	char	b_[ADDR_STRLEN];					\
+	assert_string_equal(canon_net((in), b_, sizeof(b_)), (want));	\
+} while (0)
+
+static void
+net_parses_and_prints_canonical(void **state)
+{
+	struct addr	a;
+
+	(void)state;
+	assert_net("192.0.2.0/24", "192.0.2.0/24");
+	assert_net("198.51.100.128/25", "198.51.100.128/25");
+	assert_net("203.0.113.7", "203.0.113.7");
+	assert_net("203.0.113.7/32", "203.0.113.7");	/* a host: one text */
+	assert_net("2001:DB8:0:0::/48", "2001:db8::/48");
+	assert_net("2001:db8::1/128", "2001:db8::1");
+	assert_net("::ffff:192.0.2.0/120", "192.0.2.0/24");
+	assert_net("::ffff:192.0.2.9/128", "192.0.2.9");
+	assert_net("128.0.0.0/1", "128.0.0.0/1");
+	assert_net("8000::/1", "8000::/1");
+	/* The longest text still fits ADDR_STRLEN. */
+	assert_net("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+	assert_int_equal(addr_parse_net("192.0.2.0/24", 12, &a), 0);
+	assert_int_equal(a.a_prefix, 24);
+	assert_int_equal(addr_parse_net("192.0.2.0/24", 9, &a), 0);	/* len, not NUL */
+	assert_int_equal(a.a_prefix, 0);
+}
+
+static void
+net_refusals_say_why(void **state)
+{
+	(void)state;
+	assert_net("192.0.2.5/24", "-");
+	assert_string_equal(addr_why_not("192.0.2.5/24"),
+	    "not a network: it has host bits set (the network is 192.0.2.0/24)");
+	assert_string_equal(addr_why_not("2001:db8::1/32"),
+	    "not a network: it has host bits set (the network is 2001:db8::/32)");
+	assert_net("0.0.0.0/0", "-");
+	assert_net("::/0", "-");
+	assert_string_equal(addr_why_not("0.0.0.0/0"),
+	    "a network of prefix 0, every address (ban a longer prefix)");
+	assert_net("192.0.2.0/33", "-");
+	assert_string_equal(addr_why_not("192.0.2.0/33"),
+	    "not a network: prefix 33 is out of range (use 0 to 32)");
+	assert_net("192.0.2.0/", "-");
+	assert_string_equal(addr_why_not("192.0.2.0/"),
+	    "not a network: missing prefix length after / (use 0 to 32)");
+	assert_net("192.0.2.0/2x", "-");
+	assert_net("192.0.2.0/24/8", "-");
+	assert_net("300.1.2.3/24", "-");
+	assert_string_equal(addr_why_not("300.1.2.3/24"),
+	    "not a valid IPv4 address (use four numbers 0 to 255, such as 192.0.2.7)");
+	assert_string_equal(addr_why_not("300.1.2.3"),
+	    "not a valid IPv4 address (use four numbers 0 to 255, such as 192.0.2.7)");
+	assert_string_equal(addr_why_not("2001:db8::12345/48"),
+	    "not a valid IPv6 address (such as 2001:db8::7)");
+	assert_string_equal(addr_why_not("mail.example.com/24"),
+	    "not an address (mailban never resolves names)");
+	/* A log line never names a network. */
+	assert_canon("192.0.2.0/24", "-");
+}
+
+static void
+net_cmp_and_overlap(void **state)
+{
+	struct addr	host, net24, net25, other, six;
+
+	(void)state;
+	assert_int_equal(addr_parse_net("192.0.2.0", 9, &host), 0);
+	assert_int_equal(addr_parse_net("192.0.2.0/24", 12, &net24), 0);
+	assert_int_equal(addr_parse_net("192.0.2.128/25", 14, &net25), 0);
+	assert_int_equal(addr_parse_net("198.51.100.0/24", 15, &other), 0);
+	assert_int_equal(addr_parse_net("2001:db8::/32", 13, &six), 0);
+	/* Same bytes: the address first, then the wider network last. */
+	assert_true(addr_cmp(&host, &net24) < 0);
+	assert_true(addr_cmp(&net24, &host) > 0);
+	assert_int_equal(addr_cmp(&net24, &net24), 0);
+	assert_true(addr_overlap(&host, &net24));
+	assert_true(addr_overlap(&net24, &net25));
+	assert_true(addr_overlap(&net25, &net24));
+	assert_false(addr_overlap(&host, &net25));
+	assert_false(addr_overlap(&net24, &other));
+	assert_false(addr_overlap(&net24, &six));
+}
+
+static void
+cidr_overlap_and_contains_of_networks(void **state)
+{
+	struct cidrlist		 cl = { 0 };
+	struct addr		 a;
+	const struct cidr	*c;
+
+	(void)state;
+	assert_null(cidrlist_add(&cl, "192.0.2.64/26"));
+	assert_null(cidrlist_add(&cl, "2001:db8:5::/48"));
+	/* A /24 around the whitelisted /26: overlaps, not contained. */
+	assert_int_equal(addr_parse_net("192.0.2.0/24", 12, &a), 0);
+	assert_non_null(c = cidrlist_overlap(&cl, &a));
+	assert_int_equal(c->c_prefix, 26);
+	assert_false(cidrlist_contains(&cl, &a));
+	/* A /27 inside it: both. */
+	assert_int_equal(addr_parse_net("192.0.2.96/27", 13, &a), 0);
+	assert_non_null(cidrlist_overlap(&cl, &a));
+	assert_true(cidrlist_contains(&cl, &a));
+	/* Beside it: neither. */
+	assert_int_equal(addr_parse_net("192.0.2.128/25", 14, &a), 0);
+	assert_null(cidrlist_overlap(&cl, &a));
+	assert_false(cidrlist_contains(&cl, &a));
+	assert_int_equal(addr_parse_net("2001:db8::/32", 13, &a), 0);
+	assert_non_null(c = cidrlist_overlap(&cl, &a));
+	assert_int_equal(c->c_prefix, 48);
+	assert_int_equal(addr_parse_net("192.0.2.65", 10, &a), 0);
+	assert_non_null(cidrlist_overlap(&cl, &a));
+	assert_true(cidrlist_contains(&cl, &a));
+	cidrlist_free(&cl);
+	/* ::ffff:0:0/96 holds every IPv4 network. */
+	assert_null(cidrlist_add(&cl, "::ffff:0:0/96"));
+	assert_int_equal(addr_parse_net("203.0.113.0/24", 14, &a), 0);
+	assert_non_null(cidrlist_overlap(&cl, &a));
+	assert_true(cidrlist_contains(&cl, &a));
+	assert_null(cidrlist_overlap(NULL, &a));
+	cidrlist_free(&cl);
+}
+
 int
 main(void)
 {
@@ -589,6 +728,10 @@ main(void)
 		cmocka_unit_test(cidr_ipv4_mapped_prefix_is_ipv4),
 		cmocka_unit_test(cidr_grows_past_initial_capacity),
 		cmocka_unit_test(cidr_free_and_contains_accept_empty),
+		cmocka_unit_test(net_parses_and_prints_canonical),
+		cmocka_unit_test(net_refusals_say_why),
+		cmocka_unit_test(net_cmp_and_overlap),
+		cmocka_unit_test(cidr_overlap_and_contains_of_networks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

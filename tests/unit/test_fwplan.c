@@ -228,7 +228,7 @@ run_case(void **state)
 		if (*line == '#' || *line == '\0' || setting(&c, &family, line))
 			continue;
 		assert_true(nw < WANT_MAX);
-		if (addr_parse(line, strlen(line), &w[nw]) != 0)
+		if (addr_parse_net(line, strlen(line), &w[nw]) != 0)
 			fail_msg("%s.want: \"%s\" is no address", name, line);
 		nw++;
 	}

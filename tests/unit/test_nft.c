@@ -145,7 +145,7 @@ check_plan(const struct config *c, const char *json, const struct ban *bans,
 
 	assert_true(n <= 16);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(addr_parse(bans[i].b_addr, strlen(bans[i].b_addr),
+		assert_int_equal(addr_parse_net(bans[i].b_addr, strlen(bans[i].b_addr),
 		    &w[i]), 0);
 		end[i] = bans[i].b_left < 0 ? TIME_FOREVER : NOW + bans[i].b_left;
 	}
@@ -816,6 +816,65 @@ dumped_elements_not_plain_are_odd(void **state)
 }
 
 static void
+networks_are_rules_of_their_own(void **state)
+{
+	struct config		c = cfg_default();
+	const struct ban	b[] = { { "192.0.2.1", 3600 }, { "2001:db8::1", -1 },
+				    { "192.0.2.0/24", 3600 }, { "2001:db8:5::/48", -1 },
+				    { "198.51.100.0/25", 600 } };
+	/* 192.0.2.0/24 kept; 203.0.113.0/24's rule is mailban's shape but
+	 * of no ban; the same shape with another port is not mailban's. */
+#define NETX(proto, a, n, port) "[{\"match\": {\"op\": \"==\", \"left\": " \
+		"{\"payload\": {\"protocol\": \"" proto "\", \"field\": \"saddr\"}}, " \
+		"\"right\": {\"prefix\": {\"addr\": \"" a "\", \"len\": " #n "}}}}, " \
+		"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": " \
+		"\"tcp\", \"field\": \"dport\"}}, \"right\": " #port "}}, {\"reject\": " \
+		"{\"type\": \"tcp reset\"}}]"
+	const char		*json = LIST(TABLE ", " SET("ban4", "ipv4_addr",
+				    ELEMS(EL("192.0.2.1", 3600, 3599))) ", "
+				    SET("ban6", "ipv6_addr", ELEMS(ELP("2001:db8::1"))) ", "
+				    CHAIN ", " RULE(4, EXPR4) ", " RULE(5, EXPR6) ", "
+				    RULE(6, NETX("ip", "192.0.2.0", 24, 25)) ", "
+				    RULE(7, NETX("ip", "203.0.113.0", 24, 25)) ", "
+				    RULE(8, NETX("ip", "198.51.100.0", 25, 587)));
+
+	(void)state;
+	check_plan(&c, json, b, 5,
+	    "delete rule " T " input handle 7\n"
+	    "delete rule " T " input handle 8\n"
+	    "add rule " T " input ip saddr 198.51.100.0/25 tcp dport 25 reject with "
+	    "tcp reset\n"
+	    "add rule " T " input ip6 saddr 2001:db8:5::/48 tcp dport 25 reject with "
+	    "icmpv6 type port-unreachable\n",
+	    "a rule in chain input bans 203.0.113.0/24, which is not banned\n"
+	    "a rule in chain input that is not mailban's: [{\"match\":{\"left\":"
+	    "{\"payload\":{\"field\":\"saddr\",\"protocol\":\"ip\"}},\"op\":\"==\","
+	    "\"right\":{\"prefix\":{\"addr\":\"198.51.100.0\",\"len\":25}}}},"
+	    "{\"match\":{\"left\":{\"payload\":{\"field\":\"dport\",\"protocol\":"
+	    "\"tcp\"}},\"op\":\"==\",\"right\":587}},{\"reject\":{\"type\":\"tcp "
+	    "reset\"}}]\n"
+	    "198.51.100.0/25 is banned but has no rule in chain input\n"
+	    "2001:db8:5::/48 is banned but has no rule in chain input\n", 2, 1, "");
+	/* From nothing: the networks' rules after the sets'. */
+	check_plan(&c, NULL, b, 5, CREATE
+	    "add rule " T " input ip saddr 192.0.2.0/24 tcp dport 25 reject with "
+	    "tcp reset\n"
+	    "add rule " T " input ip saddr 198.51.100.0/25 tcp dport 25 reject with "
+	    "tcp reset\n"
+	    "add rule " T " input ip6 saddr 2001:db8:5::/48 tcp dport 25 reject with "
+	    "icmpv6 type port-unreachable\n"
+	    "add element " T " ban4 { 192.0.2.1 timeout 3600s comment \"mailban\" }\n"
+	    "add element " T " ban6 { 2001:db8::1 comment \"mailban\" }\n",
+	    "table inet fail2ban-mail is missing\n"
+	    "192.0.2.1 is banned but not in set ban4\n"
+	    "2001:db8::1 is banned but not in set ban6\n"
+	    "192.0.2.0/24 is banned but has no rule in chain input\n"
+	    "198.51.100.0/25 is banned but has no rule in chain input\n"
+	    "2001:db8:5::/48 is banned but has no rule in chain input\n", 5, 0, "");
+#undef NETX
+}
+
+static void
 stop_deletes_the_table_if_there(void **state)
 {
 	struct config	c = cfg_default();
@@ -858,6 +917,7 @@ main(void)
 		cmocka_unit_test(replies_from_another_sender_are_dropped),
 		cmocka_unit_test(dumped_elements_not_plain_are_odd),
 		cmocka_unit_test(stop_deletes_the_table_if_there),
+		cmocka_unit_test(networks_are_rules_of_their_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,19 +160,19 @@ addr_why_not(const char *s)
 	size_t		 n = strlen(s);
 	int		 hostbits;
 
-	if (slash != NULL && parse_cidr(s, n, &c, &hostbits) == NULL &&
-	    (c.c_prefix == 0 || hostbits)) {
-		c.c_net.a_prefix = (unsigned char)c.c_prefix;
-		if (c.c_prefix == 0)
+	/* The address before "/" is good: the prefix or the host bits are not. */
+	if (slash != NULL && addr_parse(s, (size_t)(slash - s), &c.c_net) == 0) {
+		if ((r = parse_cidr(s, n, &c, &hostbits)) != NULL)
+			snprintf(why, sizeof(why), "not a network: %s", r);
+		else if (c.c_prefix == 0)
 			return "a network of prefix 0, every address (ban a "
 			    "longer prefix)";
-		snprintf(why, sizeof(why), "not a network: it has host bits set "
-		    "(the network is %s)", addr_str(&c.c_net, net, sizeof(net)));
-		return why;
-	}
-	if (slash != NULL && (r = parse_cidr(s, n, &c, &hostbits)) != NULL &&
-	    addr_parse(s, (size_t)(slash - s), &c.c_net) == 0) {
-		snprintf(why, sizeof(why), "not a network: %s", r);
+		else {
+			c.c_net.a_prefix = (unsigned char)c.c_prefix;
+			snprintf(why, sizeof(why), "not a network: it has host bits "
+			    "set (the network is %s)", addr_str(&c.c_net, net,
+			    sizeof(net)));
+		}
 		return why;
 	}
 	if (slash != NULL)

@@ -58,8 +58,12 @@ heal_say(const struct config *cfg, int family, const struct fwplan *p,
 		else if (d->d_kind == FWD_MAXELEM)
 			rebuilt = 1;
 		else if ((d->d_kind == FWD_MISSING || d->d_kind == FWD_SETMISSING) &&
-		    bsearch(&d->d_addr, old, nold, sizeof(*old), addr_order) != NULL)
-			*(d->d_kind == FWD_SETMISSING ? &nback : &nrback) += 1;
+		    bsearch(&d->d_addr, old, nold, sizeof(*old), addr_order) != NULL) {
+			if (d->d_kind == FWD_SETMISSING)
+				nback++;	/* an address back in the set */
+			else
+				nrback++;	/* a rule back in CHAIN */
+		}
 	}
 	free(old);
 	if (firewall_setname(cfg, family, set, sizeof(set)) == NULL)

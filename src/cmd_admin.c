@@ -74,8 +74,10 @@ inside_net(struct store *st, const struct addr *a, int64_t now, char net[ADDR_ST
 	size_t		 nrows = 0, i;
 	int		 found = 0;
 
-	if (a->a_prefix != 0 || bans_active(st, now, &rows, &nrows) == -1)
-		return a->a_prefix != 0 ? 0 : -1;
+	if (a->a_prefix != 0)
+		return 0;
+	if (bans_active(st, now, &rows, &nrows) == -1)
+		return -1;
 	for (i = 0; i < nrows && !found; i++)
 		if (addr_parse_net(rows[i].b_addr, strlen(rows[i].b_addr), &b) == 0 &&
 		    b.a_prefix != 0 && addr_overlap(&b, a)) {

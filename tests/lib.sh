@@ -5,6 +5,7 @@
 #   ok_rc NAME RC CMD...          command must exit RC
 # Helpers: need_root_netns (re-exec inside `unshare -n` as root),
 #   scratch (a fresh directory in $T), mb (the binary, quiet env),
+#   relaying N TIME ADDR (one "Relaying denied" line),
 #   syslog CMD (CMD with /dev/log caught, below).
 set -u
 : "${MAILBAN:?run through tests/run.sh}"
@@ -48,6 +49,12 @@ need_root_netns() {
 	fi
 }
 mb() { "$MAILBAN" "$@"; }
+# relaying N TIME ADDR: sendmail's "Relaying denied" line of failure N (its
+# pid and queue id made from N) at TIME on Nov 26, from ADDR
+relaying() {
+	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
+	    "$2" $((1000 + $1)) "$1" "$1" "$1" "$3" "$1"
+}
 # syslog CMD...: run CMD (its stdout and stderr go to $T/cmd.out, its
 # status to $T/cmd.rc) in a private mount namespace with /dev/log bound to
 # a datagram socket; the messages it sent are printed without their time

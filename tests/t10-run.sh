@@ -18,8 +18,7 @@ chmod 600 "$CONF"
 n=0
 fail() {
 	n=$((n + 1))
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + n)) "$n" "$n" "$n" "$2" "$n"
+	relaying "$n" "$1" "$2"
 }
 noise() {
 	printf 'Nov 26 %s mx sm-mta[999]: 5AQA0000z0000001: from=<a@example.com>, size=1234, class=0, nrcpts=1, msgid=<x@example.com>, proto=ESMTP, daemon=MTA, relay=mail.example.com [198.51.100.200]\n' "$1"

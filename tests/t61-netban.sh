@@ -21,8 +21,7 @@ backend() { sed -i "s|^backend .*|backend = $1|" "$CONF"; }
 nf=0	# (ok_rc sets $n)
 fail() {
 	nf=$((nf + 1))
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + nf)) "$nf" "$nf" "$nf" "$2" "$nf"
+	relaying "$nf" "$1" "$2"
 }
 at() { echo "2026-11-26T$1Z"; }
 run() { "$MAILBAN" run -c "$CONF" --now "$(at "$1")"; }

@@ -17,8 +17,7 @@ chmod 600 "$CONF"
 N=0
 fail() {	# fail TIME ADDR (on Nov 26)
 	N=$((N + 1))
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + N)) "$N" "$N" "$N" "$2" "$N"
+	relaying "$N" "$1" "$2"
 }
 # burst FIRST LAST HOUR: 3 failures of each of 192.0.2.FIRST..LAST at HOUR:00:0[123]
 burst() {

@@ -31,8 +31,7 @@ chmod 600 "$CONF"
 n=0
 fail() {
 	n=$((n + 1))
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + n)) "$n" "$n" "$n" "$2" "$n"
+	relaying "$n" "$1" "$2"
 }
 run() { "$MAILBAN" run -c "$CONF" --now "2026-11-26T$1Z"; }
 q() { sqlite3 "$DB" "$1"; }

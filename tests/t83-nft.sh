@@ -23,8 +23,7 @@ backend() { sed -i "s|^backend .*|backend = $1|" "$CONF"; }
 n=0
 fail() {
 	n=$((n + 1))
-	printf 'Nov 26 %s mx sm-mta[%d]: 5AQA%04dq0%05d: ruleset=check_rcpt, arg1=<u%d@example.org>, relay=[%s], reject=550 5.7.1 <u%d@example.org>... Relaying denied. Proper authentication required.\n' \
-	    "$1" $((1000 + n)) "$n" "$n" "$n" "$2" "$n"
+	relaying "$n" "$1" "$2"
 }
 NOW=2026-11-26T10:05:00Z
 run() { "$MAILBAN" run -c "$CONF" --now "${1:-$NOW}"; }

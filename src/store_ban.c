@@ -74,7 +74,7 @@ ban_insert(struct store *s, const char *jail, const char *addr, int64_t start,
 
 	if (nids > INT64_MAX)
 		return log_error("%s: recording a ban: too many failures", s->s_path);
-	if (flush(s) == -1)
+	if (!s->s_fbids && flush(s) == -1)
 		return -1;
 	if (bind_text(st, 1, addr) != SQLITE_OK || bind_text(st, 2, jail) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, start) != SQLITE_OK ||
@@ -95,12 +95,19 @@ store_ban_add_span(struct store *s, const char *jail, const char *addr, int64_t 
 	sqlite3_stmt		*st = s->s_st[ST_BAN_CONSUME_SPAN];
 	const struct pfail	*z;
 	int64_t			 ban, got;
+	size_t			 i;
 
 	if (n == 0)
 		return store_ban_add(s, jail, addr, start, end, NULL, 0);
 	if (ban_insert(s, jail, addr, start, end, n, &ban) == -1)
 		return -1;
 	z = &f[n - 1];
+	/* Those still buffered (the window of a run), then those in the table. */
+	got = (int64_t)fb_consume_span(s, jail, addr, f, z, ban);
+	for (i = 0; i < n && s->s_fbids && f[i].pf_id > s->s_fbbase; i++)
+		;
+	if (i == n)
+		goto check;
 	if (sqlite3_bind_int64(st, 1, ban) != SQLITE_OK ||
 	    bind_text(st, 2, jail) != SQLITE_OK || bind_text(st, 3, addr) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, f[0].pf_time) != SQLITE_OK ||
@@ -110,8 +117,10 @@ store_ban_add_span(struct store *s, const char *jail, const char *addr, int64_t 
 		return bind_error(s, st, "recording a ban");
 	if (st_run(s, st, "recording a ban") == -1)
 		return -1;
+	got += sqlite3_changes64(s->s_db);
+check:
 	/* A failure counts towards at most one ban: anything else is a bug. */
-	if ((got = sqlite3_changes64(s->s_db)) != (int64_t)n)
+	if (got != (int64_t)n)
 		return log_error("%s: recording a ban of %s in %s: failures %" PRId64
 		    " to %" PRId64 " hold %" PRId64 " unconsumed failures of that pair, "
 		    "not %zu (internal error)", s->s_path, addr, jail, f[0].pf_id,
@@ -126,11 +135,17 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 	sqlite3_stmt	*st;
 	int64_t		 ban;
 	size_t		 i;
+	int		 got;
 
 	if (ban_insert(s, jail, addr, start, end, nids, &ban) == -1)
 		return -1;
 	st = s->s_st[ST_BAN_CONSUME];
 	for (i = 0; i < nids; i++) {
+		/* Still buffered (the window of a run), or in the table. */
+		if ((got = fb_consume_id(s, ids[i], jail, addr, ban)) == 0)
+			goto bad;
+		if (got == 1)
+			continue;
 		if (sqlite3_bind_int64(st, 1, ban) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 2, ids[i]) != SQLITE_OK ||
 		    bind_text(st, 3, jail) != SQLITE_OK || bind_text(st, 4, addr) != SQLITE_OK)
@@ -139,11 +154,13 @@ store_ban_add(struct store *s, const char *jail, const char *addr, int64_t start
 			return -1;
 		/* A failure counts towards at most one ban: anything else is a bug. */
 		if (sqlite3_changes64(s->s_db) != 1)
-			return log_error("%s: recording a ban of %s in %s: failure %" PRId64
-			    " is not an unconsumed failure of that pair (internal error)",
-			    s->s_path, addr, jail, ids[i]);
+			goto bad;
 	}
 	return 0;
+bad:
+	return log_error("%s: recording a ban of %s in %s: failure %" PRId64
+	    " is not an unconsumed failure of that pair (internal error)",
+	    s->s_path, addr, jail, ids[i]);
 }
 
 int

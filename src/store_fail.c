@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@
  * rows a flush sorts, the fewer times each hot index page is written (a
  * replay of 2M failures from 5,000 addresses with a 4 MB page cache: 3x
  * faster with 64k rows per flush than with 16k).  So a row is kept small
- * (24 bytes): its (jail, address) is interned once per flush in an
+ * (32 bytes): its (jail, address) is interned once per flush in an
  * arena.  A flush happens at FAILBUF_MAX rows or
  * when the buffer, arena and hash together pass FAILBUF_BYTES (many
  * distinct addresses).  Every function that reads or changes failures,
@@ -39,6 +40,17 @@
  * (jail, address) with equal times get ids in the order read, which is
  * all that ordering by (time, id) needs, and ids grow from one
  * transaction to the next.
+ *
+ * The one exception is the window of a run (bans.c): store_touched sorts
+ * the buffer and gives each row the id the flush will write (max(id) + 1
+ * on), store_pair_failures reads the pair's buffered rows beside its
+ * rows in the table, and a ban marks the buffered failures it consumes,
+ * so that they are written once, with their ban_id, instead of inserted
+ * and then updated (an UPDATE of a ban's failures cost ~86,000
+ * instructions, more than the whole rest of its ban: a cron run of 5,000
+ * new bans spent 38% of itself there).  Any flush meanwhile writes the
+ * rows as they are, ids and bans included, and what follows finds them in
+ * the table.
  */
 #define FAILBUF_MAX	131072	/* rows: 3 MB */
 #define FAILBUF_BYTES	(4 << 20)	/* rows, arena and hash together */
@@ -53,6 +65,7 @@ struct fbkey {
 struct failbuf {
 	int64_t			 fb_time;
 	const struct fbkey	*fb_key;
+	int64_t			 fb_ban;	/* the ban it counts towards; 0: none */
 	uint32_t		 fb_seq;	/* order read */
 	int			 fb_pattern;
 };
@@ -83,6 +96,8 @@ fb_reset(struct store *s)
 	struct chunk	*c;
 
 	s->s_nfb = 0;
+	s->s_fbids = 0;
+	s->s_fbbase = 0;
 	while (s->s_arena != NULL && s->s_arena->ch_next != NULL) {
 		c = s->s_arena->ch_next;
 		s->s_arena->ch_next = c->ch_next;
@@ -179,31 +194,49 @@ failbuf_cmp(const void *a, const void *b)
 	return x->fb_seq < y->fb_seq ? -1 : x->fb_seq > y->fb_seq;
 }
 
+/* The id buffered row i will have (0: the next free one, SQLite's choice). */
+static int64_t
+fb_id(const struct store *s, size_t i)
+{
+	return s->s_fbids ? s->s_fbbase + 1 + (int64_t)i : 0;
+}
+
+/* An id or ban_id: 0 is NULL. */
+static int
+bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	return v != 0 ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
+}
+
 int
-failure_insert(struct store *s, const char *jail, const char *addr, int64_t time,
-    int64_t pattern)
+failure_insert(struct store *s, int64_t id, const char *jail, const char *addr,
+    int64_t time, int64_t pattern, int64_t ban)
 {
 	sqlite3_stmt	*st = s->s_st[ST_FAIL_ADD];
 
-	if (sqlite3_bind_int64(st, 1, time) != SQLITE_OK ||
-	    bind_text(st, 2, addr) != SQLITE_OK || bind_text(st, 3, jail) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, pattern) != SQLITE_OK)
+	if (bind_id(st, 1, id) != SQLITE_OK || sqlite3_bind_int64(st, 2, time) != SQLITE_OK ||
+	    bind_text(st, 3, addr) != SQLITE_OK || bind_text(st, 4, jail) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, pattern) != SQLITE_OK || bind_id(st, 6, ban) != SQLITE_OK)
 		return bind_error(s, st, "recording a failure");
 	return st_run(s, st, "recording a failure");
 }
 
-/* FAILBUF_ROWS failures in one statement: far less work per row. */
+/* FAILBUF_ROWS failures from buffered row i on in one statement: far less
+ * work per row. */
 static int
-failure_insertn(struct store *s, const struct failbuf *fb)
+failure_insertn(struct store *s, size_t i)
 {
-	sqlite3_stmt	*st = s->s_st[ST_FAIL_ADDN];
-	int		 i, p;
+	sqlite3_stmt		*st = s->s_st[ST_FAIL_ADDN];
+	const struct failbuf	*fb = &s->s_fb[i];
+	int			 k, p;
 
-	for (i = 0, p = 1; i < FAILBUF_ROWS; i++, p += 4)
-		if (sqlite3_bind_int64(st, p, fb[i].fb_time) != SQLITE_OK ||
-		    bind_text(st, p + 1, fb[i].fb_key->k_addr) != SQLITE_OK ||
-		    bind_text(st, p + 2, fb[i].fb_key->k_jail) != SQLITE_OK ||
-		    sqlite3_bind_int(st, p + 3, fb[i].fb_pattern) != SQLITE_OK)
+	for (k = 0, p = 1; k < FAILBUF_ROWS; k++, p += 6)
+		if (bind_id(st, p, fb_id(s, i + (size_t)k)) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, p + 1, fb[k].fb_time) != SQLITE_OK ||
+		    bind_text(st, p + 2, fb[k].fb_key->k_addr) != SQLITE_OK ||
+		    bind_text(st, p + 3, fb[k].fb_key->k_jail) != SQLITE_OK ||
+		    sqlite3_bind_int(st, p + 4, fb[k].fb_pattern) != SQLITE_OK ||
+		    bind_id(st, p + 5, fb[k].fb_ban) != SQLITE_OK)
 			return bind_error(s, st, "recording failures");
 	return st_run(s, st, "recording failures");
 }
@@ -221,13 +254,15 @@ flush(struct store *s)
 		return log_error("%s: recording failures: the transaction was rolled "
 		    "back; nothing was recorded", s->s_path);
 	}
-	qsort(s->s_fb, n, sizeof(*s->s_fb), failbuf_cmp);
+	if (!s->s_fbids)
+		qsort(s->s_fb, n, sizeof(*s->s_fb), failbuf_cmp);
 	for (i = 0; i + FAILBUF_ROWS <= n; i += FAILBUF_ROWS)
-		if (failure_insertn(s, &s->s_fb[i]) == -1)
+		if (failure_insertn(s, i) == -1)
 			goto out;
 	for (; i < n; i++)
-		if (failure_insert(s, s->s_fb[i].fb_key->k_jail, s->s_fb[i].fb_key->k_addr,
-		    s->s_fb[i].fb_time, s->s_fb[i].fb_pattern) == -1)
+		if (failure_insert(s, fb_id(s, i), s->s_fb[i].fb_key->k_jail,
+		    s->s_fb[i].fb_key->k_addr, s->s_fb[i].fb_time,
+		    s->s_fb[i].fb_pattern, s->s_fb[i].fb_ban) == -1)
 			goto out;
 	rc = 0;
 out:
@@ -239,9 +274,9 @@ out:
 const char *
 failn_sql(char *buf, size_t len)
 {
-	static const char	head[] = "INSERT INTO failures (time, address, jail, "
-	    "pattern) VALUES (?, ?, ?, ?)";
-	static const char	row[] = ", (?, ?, ?, ?)";
+	static const char	head[] = "INSERT INTO failures (id, time, address, jail, "
+	    "pattern, ban_id) VALUES (?, ?, ?, ?, ?, ?)";
+	static const char	row[] = ", (?, ?, ?, ?, ?, ?)";
 	size_t			i, n = sizeof(head) - 1;
 
 	if (len < sizeof(head) + (FAILBUF_ROWS - 1) * (sizeof(row) - 1))
@@ -483,8 +518,10 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 		return log_error("%s: patterns: [%s] %s has id %" PRId64 ", out of range: "
 		    "fix or delete that row", s->s_path, jail, key, pattern);
 	if (sqlite3_get_autocommit(s->s_db))
-		return failure_insert(s, jail, buf, time, pattern);
-	if ((s->s_nfb == FAILBUF_MAX || fb_bytes(s) > FAILBUF_BYTES) && flush(s) == -1)
+		return failure_insert(s, 0, jail, buf, time, pattern, 0);
+	/* Rows with their ids given (the window) are written first. */
+	if ((s->s_fbids || s->s_nfb == FAILBUF_MAX || fb_bytes(s) > FAILBUF_BYTES) &&
+	    flush(s) == -1)
 		return -1;
 	if (s->s_nfb == s->s_fbcap) {
 		s->s_fbcap = s->s_fbcap ? s->s_fbcap * 2 : 1024;
@@ -492,53 +529,154 @@ store_failure_add(struct store *s, const char *jail, const struct addr *a,
 	}
 	fb = &s->s_fb[s->s_nfb];
 	fb->fb_time = time;
+	fb->fb_ban = 0;
 	fb->fb_seq = (uint32_t)s->s_nfb++;
 	fb->fb_pattern = (int)pattern;
 	fb->fb_key = fbkey_intern(s, ijail, buf);
 	return 0;
 }
 
+/*
+ * Sort the buffer and give each row the id the flush will write: the
+ * window then reads and consumes the rows where they are.  Rows that
+ * could not all get an id (the table's ids near INT64_MAX, only by a
+ * hand edit) are flushed instead.
+ */
+static int
+fb_give_ids(struct store *s)
+{
+	int64_t	maxid;
+
+	if (s->s_fbids || s->s_nfb == 0)
+		return 0;
+	if (one_int(s, s->s_st[ST_FAIL_MAXID], "reading failures", &maxid) == -1)
+		return -1;
+	if (maxid < 0 || (uint64_t)(INT64_MAX - maxid) <= s->s_nfb)
+		return flush(s);
+	qsort(s->s_fb, s->s_nfb, sizeof(*s->s_fb), failbuf_cmp);
+	s->s_fbbase = maxid;
+	s->s_fbids = 1;
+	return 0;
+}
+
+/* (jail, addr) against a buffered row's pair, as failbuf_cmp orders them. */
+static int
+fbkey_cmp(const char *jail, const char *addr, const struct fbkey *k)
+{
+	int	c;
+
+	if ((c = strcmp(jail, k->k_jail)) != 0)
+		return c;
+	return strcmp(addr, k->k_addr);
+}
+
+/* The buffered rows of (jail, addr), sorted (s_fbids): [*lo, *hi). */
+static void
+fb_pair(const struct store *s, const char *jail, const char *addr, size_t *lo, size_t *hi)
+{
+	size_t	l = 0, h = s->s_nfb, m;
+
+	while (l < h) {
+		m = l + (h - l) / 2;
+		if (fbkey_cmp(jail, addr, s->s_fb[m].fb_key) > 0)
+			l = m + 1;
+		else
+			h = m;
+	}
+	*lo = l;
+	for (h = l; h < s->s_nfb && s->s_fb[h].fb_key == s->s_fb[l].fb_key; h++)
+		;
+	if (l < s->s_nfb && fbkey_cmp(jail, addr, s->s_fb[l].fb_key) != 0)
+		h = l;
+	*hi = h;
+}
+
+static void
+touched_put(struct touched **t, size_t *nt, size_t *cap, const char *jail,
+    const char *addr, int64_t from)
+{
+	struct touched	*e;
+
+	if (*nt == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*t = xreallocarray(*t, *cap, sizeof(**t));
+	}
+	e = &(*t)[(*nt)++];
+	e->t_jail = xstrdup(jail);
+	snprintf(e->t_addr, sizeof(e->t_addr), "%s", addr);
+	e->t_from = from;
+}
+
 int
 store_touched(struct store *s, int64_t after_id, struct touched **v, size_t *n)
 {
 	sqlite3_stmt	*st;
-	struct touched	*t = NULL, *e;
-	size_t		 nt = 0, cap = 0;
+	struct touched	*d = NULL, *t = NULL;
+	size_t		 nd = 0, nt = 0, cap = 0, i, k;
 	int64_t		 maxid;
-	int		 rc;
+	int		 rc, c;
 
 	*v = NULL;
 	*n = 0;
-	if (flush(s) == -1 || store_failure_maxid(s, &maxid) == -1)
+	if (fb_give_ids(s) == -1)
+		return -1;
+	if (s->s_fbids)
+		maxid = s->s_fbbase;	/* the rows in the table, not those buffered */
+	else if (store_failure_maxid(s, &maxid) == -1)
 		return -1;
 	/* Few new rows (a cron run): the rowid range; many (a replay): the index. */
 	st = s->s_st[(maxid - after_id) * 4 < maxid ? ST_TOUCHED_FEW : ST_TOUCHED];
-	if (sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
+	if (maxid > after_id && sqlite3_bind_int64(st, 1, after_id) != SQLITE_OK)
 		return bind_error(s, st, "reading new failures");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nt == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = xreallocarray(t, cap, sizeof(*t));
+	while (maxid > after_id && (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		if (rc != SQLITE_ROW) {
+			db_error(s, "reading new failures");
+			done(st);
+			store_touched_free(d, nd);
+			return -1;
 		}
-		e = &t[nt];
+		if (nd == cap) {
+			cap = cap ? cap * 2 : 16;
+			d = xreallocarray(d, cap, sizeof(*d));
+		}
 		/* Only an edit by hand can put a non-address here. */
-		if (column_str(st, 1, e->t_addr, sizeof(e->t_addr)) == -1) {
+		if (column_str(st, 1, d[nd].t_addr, sizeof(d[nd].t_addr)) == -1) {
 			log_warnx("%s: failures of jail %s: an address that is not "
 			    "one; ignored (fix or delete those rows)", s->s_path,
 			    (const char *)sqlite3_column_text(st, 0));
 			continue;
 		}
-		e->t_jail = column_dup(st, 0);
-		e->t_from = sqlite3_column_int64(st, 2);
-		nt++;
+		d[nd].t_jail = column_dup(st, 0);
+		d[nd].t_from = sqlite3_column_int64(st, 2);
+		nd++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_error(s, "reading new failures");
+	if (maxid > after_id)
 		done(st);
-		store_touched_free(t, nt);
-		return -1;
+	if (!s->s_fbids) {
+		*v = d;
+		*n = nd;
+		return 0;
 	}
-	done(st);
+	/* Both lists are in (jail, address) order: merged, a pair once. */
+	cap = 0;
+	for (i = 0, k = 0; i < nd || k < s->s_nfb; ) {
+		const struct fbkey	*key = k < s->s_nfb ? s->s_fb[k].fb_key : NULL;
+
+		c = key == NULL ? -1 : i == nd ? 1 : fbkey_cmp(d[i].t_jail, d[i].t_addr, key);
+		if (c < 0) {
+			touched_put(&t, &nt, &cap, d[i].t_jail, d[i].t_addr, d[i].t_from);
+			i++;
+			continue;
+		}
+		/* The pair's first buffered row is its earliest (sorted by time). */
+		touched_put(&t, &nt, &cap, key->k_jail, key->k_addr, c == 0 &&
+		    d[i].t_from < s->s_fb[k].fb_time ? d[i].t_from : s->s_fb[k].fb_time);
+		if (c == 0)
+			i++;
+		while (k < s->s_nfb && s->s_fb[k].fb_key == key)
+			k++;
+	}
+	store_touched_free(d, nd);
 	*v = t;
 	*n = nt;
 	return 0;
@@ -560,14 +698,15 @@ int
 store_pair_failures(struct store *s, const char *jail, const char *addr, int64_t since,
     struct pfail **f, size_t *n)
 {
-	sqlite3_stmt	*st;
-	struct pfail	*v = NULL;
-	size_t		 nv = 0, cap = 0;
-	int		 rc;
+	sqlite3_stmt		*st;
+	struct pfail		*v = NULL, *w;
+	const struct failbuf	*b;
+	size_t			 nv = 0, cap = 0, lo = 0, hi = 0, i, k, nb, x;
+	int			 rc;
 
 	*f = NULL;
 	*n = 0;
-	if (flush(s) == -1)
+	if (!s->s_fbids && flush(s) == -1)
 		return -1;
 	st = s->s_st[ST_WIN_FAILS];
 	if (bind_pair(st, jail, addr) == -1 || sqlite3_bind_int64(st, 3, since) != SQLITE_OK)
@@ -588,9 +727,80 @@ store_pair_failures(struct store *s, const char *jail, const char *addr, int64_t
 		return -1;
 	}
 	done(st);
+	if (s->s_fbids)
+		fb_pair(s, jail, addr, &lo, &hi);
+	for (nb = 0, k = lo; k < hi; k++)
+		nb += s->s_fb[k].fb_time >= since && s->s_fb[k].fb_ban == 0;
+	if (nb > 0) {
+		/*
+		 * The buffered rows (ids above every id in the table, in
+		 * (time, id) order) merged into the table's by (time, id).
+		 */
+		w = xreallocarray(NULL, nv + nb, sizeof(*w));
+		for (i = 0, k = lo, x = 0; i < nv || x < nb; ) {
+			while (k < hi && (s->s_fb[k].fb_time < since || s->s_fb[k].fb_ban != 0))
+				k++;
+			b = k < hi ? &s->s_fb[k] : NULL;
+			if (b != NULL && (i == nv || b->fb_time < v[i].pf_time)) {
+				w[i + x].pf_id = fb_id(s, k);
+				w[i + x].pf_time = b->fb_time;
+				x++;
+				k++;
+			} else {
+				w[i + x] = v[i];
+				i++;
+			}
+		}
+		free(v);
+		v = w;
+		nv += nb;
+	}
 	*f = v;
 	*n = nv;
 	return 0;
+}
+
+/* Buffered row k's (time, id) against a pfail's: <0, 0, >0. */
+static int
+fb_cmp(const struct store *s, size_t k, const struct pfail *p)
+{
+	int64_t	id = fb_id(s, k);
+
+	if (s->s_fb[k].fb_time != p->pf_time)
+		return s->s_fb[k].fb_time < p->pf_time ? -1 : 1;
+	return id < p->pf_id ? -1 : id > p->pf_id;
+}
+
+size_t
+fb_consume_span(struct store *s, const char *jail, const char *addr,
+    const struct pfail *lo, const struct pfail *hi, int64_t ban)
+{
+	size_t	l, h, k, got = 0;
+
+	if (!s->s_fbids)
+		return 0;
+	fb_pair(s, jail, addr, &l, &h);
+	for (k = l; k < h; k++)
+		if (s->s_fb[k].fb_ban == 0 && fb_cmp(s, k, lo) >= 0 && fb_cmp(s, k, hi) <= 0) {
+			s->s_fb[k].fb_ban = ban;
+			got++;
+		}
+	return got;
+}
+
+int
+fb_consume_id(struct store *s, int64_t id, const char *jail, const char *addr,
+    int64_t ban)
+{
+	struct failbuf	*b;
+
+	if (!s->s_fbids || id <= s->s_fbbase || (uint64_t)(id - s->s_fbbase) > s->s_nfb)
+		return -1;
+	b = &s->s_fb[id - s->s_fbbase - 1];
+	if (b->fb_ban != 0 || fbkey_cmp(jail, addr, b->fb_key) != 0)
+		return 0;
+	b->fb_ban = ban;
+	return 1;
 }
 
 int

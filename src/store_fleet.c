@@ -97,7 +97,7 @@ store_fleet_add(struct store *s, const char *host, int64_t rid, int64_t seq,
 		return 0;
 	addr_str(a, buf, sizeof(buf));
 	if (pattern_id(s, jail, key, &pattern) == -1 ||
-	    failure_insert(s, jail, buf, time, pattern) == -1)
+	    failure_insert(s, 0, jail, buf, time, pattern, 0) == -1)
 		return -1;
 	st = s->s_st[ST_FLEET_PUT];
 	if (sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->s_db)) != SQLITE_OK ||

@@ -90,6 +90,8 @@ struct store {
 	sqlite3_stmt	*s_st[ST__N];
 	struct failbuf	*s_fb;		/* grows up to FAILBUF_MAX */
 	size_t		 s_nfb, s_fbcap;
+	int		 s_fbids;	/* s_fb sorted, row i has id s_fbbase + 1 + i */
+	int64_t		 s_fbbase;	/* max(failures.id) when those ids were given */
 	char		**s_jails;	/* jail names seen, for s_fb */
 	size_t		 s_njails;
 	struct patid	*s_pats;	/* (jail, key) -> patterns.id known */
@@ -119,8 +121,20 @@ void	 fb_reset(struct store *);
 int	 flush(struct store *);
 #define FAILBUF_ROWS	256	/* rows per INSERT statement when flushing */
 const char *failn_sql(char *buf, size_t len);
-int	 failure_insert(struct store *, const char *jail, const char *addr,
-	    int64_t time, int64_t pattern);
+/* id and ban 0: NULL (the next free id; no ban). */
+int	 failure_insert(struct store *, int64_t id, const char *jail, const char *addr,
+	    int64_t time, int64_t pattern, int64_t ban);
+/*
+ * The window reads and consumes the buffered failures where they are
+ * (store_touched gave them their ids): the unconsumed ones of (jail,
+ * addr) in the (time, id) range from lo to hi now count towards ban, and
+ * how many they were; one by id: 1 consumed, 0 not an unconsumed one of
+ * that pair, -1 not a buffered failure (it is in the table).
+ */
+size_t	 fb_consume_span(struct store *, const char *jail, const char *addr,
+	    const struct pfail *lo, const struct pfail *hi, int64_t ban);
+int	 fb_consume_id(struct store *, int64_t id, const char *jail, const char *addr,
+	    int64_t ban);
 /* The id in patterns of (jail, key), interned at its first use (an
  * INSERT inside the caller's transaction, if any); 0 or -1. */
 int	 pattern_id(struct store *, const char *jail, const char *key, int64_t *id);

@@ -102,9 +102,11 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_PAT_ADD] =
 	    "INSERT INTO patterns (jail, id, key) SELECT ?1, coalesce(max(id) + 1, 1), ?2 "
 	    "FROM patterns WHERE jail = ?1 RETURNING id",
+	/* id and ban_id NULL, or given by the window (store_touched). */
 	[ST_FAIL_ADD] =
-	    "INSERT INTO failures (time, address, jail, pattern) VALUES (?1, ?2, ?3, ?4)",
-	[ST_FAIL_ADDN] = NULL,	/* FAILBUF_ROWS of (?, ?, ?, ?): failn_sql() */
+	    "INSERT INTO failures (id, time, address, jail, pattern, ban_id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_FAIL_ADDN] = NULL,	/* FAILBUF_ROWS of (?, ?, ?, ?, ?, ?): failn_sql() */
 	[ST_TOUCHED] =
 	    "SELECT jail, address, min(time) FROM failures WHERE id > ?1 "
 	    "GROUP BY jail, address ORDER BY jail, address",
@@ -510,7 +512,7 @@ db_check(struct store *s, int flags, int final)
 int
 db_prepare(struct store *s)
 {
-	char		 failn[100 + FAILBUF_ROWS * 16];
+	char		 failn[100 + FAILBUF_ROWS * 24];
 	const char	*sql;
 	int		 i;
 

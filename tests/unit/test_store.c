@@ -929,6 +929,110 @@ ban_add_span_consumes_the_range_of_the_pair_only(void **state)
 	    "1|-\n2|1\n3|1\n4|1\n5|-\n6|-\n7|-\n");
 }
 
+/*
+ * The window of a run reads the failures still buffered in place
+ * (store_touched gives them the ids the flush writes) and a ban marks the
+ * ones it consumes, so that they are written once, with their ban: the
+ * same rows, ids and bans as if they had been flushed first.  Here the
+ * pair's failures are in three places: the table before the run (1, 2),
+ * flushed earlier in the run (3), still buffered (4 to 7).
+ */
+static void
+window_reads_and_consumes_buffered_failures_in_place(void **state)
+{
+	struct fixture	*fx = *state;
+	struct store	*s = open_new(fx);
+	struct touched	*t;
+	struct pfail	*f, stale[2];
+	size_t		 n, i;
+	int64_t		 ids[2], id;
+	struct capture	 c;
+	char		*got, *want;
+	static const int64_t	wid[] = { 1, 4, 2, 5, 3, 6 };
+	static const int64_t	wtime[] = { 0, 0, 1, 1, 2, 3 };
+
+	add(s, "sendmail-auth", "192.0.2.7", T0);		/* 1 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 1);		/* 2 */
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 2);		/* 3: flushed below */
+	assert_int_equal(store_failure_maxid(s, &id), 0);
+	assert_int_equal(id, 3);
+	add(s, "sendmail-auth", "192.0.2.8", T0 + 2);		/* 7 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 3);		/* 6 */
+	add(s, "sendmail-auth", "192.0.2.7", T0 + 1);		/* 5 */
+	add(s, "sendmail-auth", "192.0.2.7", T0);		/* 4 */
+	assert_int_equal(store_touched(s, 2, &t, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].t_addr, "192.0.2.7");
+	assert_int_equal(t[0].t_from, T0);
+	assert_string_equal(t[1].t_addr, "192.0.2.8");
+	assert_int_equal(t[1].t_from, T0 + 2);
+	store_touched_free(t, n);
+	assert_int_equal(store_pair_failures(s, "sendmail-auth", "192.0.2.7", T0, &f, &n), 0);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(f[i].pf_id, wid[i]);
+		assert_int_equal(f[i].pf_time, T0 + wtime[i]);
+	}
+	/* A span across both: 4 and 5 buffered, 2 in the table. */
+	assert_int_equal(store_ban_add_span(s, "sendmail-auth", "192.0.2.7", T0 + 1,
+	    T0 + 61, &f[1], 3), 0);				/* ban 1 */
+	ids[0] = 6;
+	ids[1] = 1;
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.7", T0 + 3,
+	    T0 + 63, ids, 2), 0);				/* ban 2 */
+	free(f);
+	/* What is left unconsumed: 3 only, read in place again. */
+	assert_int_equal(store_pair_failures(s, "sendmail-auth", "192.0.2.7", T0, &f, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].pf_id, 3);
+	free(f);
+	assert_int_equal(store_commit(s), 0);
+
+	/* The same checks as in the table: a stale span, a failure consumed twice. */
+	assert_int_equal(store_begin(s), 0);
+	add(s, "sendmail-auth", "192.0.2.9", T0);		/* 8 */
+	add(s, "sendmail-auth", "192.0.2.9", T0 + 1);		/* 9 */
+	add(s, "sendmail-auth", "192.0.2.9", T0 + 2);		/* 10 */
+	assert_int_equal(store_touched(s, 7, &t, &n), 0);
+	assert_int_equal(n, 1);
+	store_touched_free(t, n);
+	assert_int_equal(store_pair_failures(s, "sendmail-auth", "192.0.2.9", T0, &f, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(f[2].pf_id, 10);
+	capture_start(&c);
+	stale[0] = f[0];
+	stale[1] = f[2];
+	assert_int_equal(store_ban_add_span(s, "sendmail-auth", "192.0.2.9", T0,
+	    T0 + 60, stale, 2), -1);
+	ids[0] = 9;
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.9", T0,
+	    T0 + 60, ids, 1), -1);
+	ids[0] = 7;		/* buffered no more: another pair's, in the table */
+	assert_int_equal(store_ban_add(s, "sendmail-auth", "192.0.2.9", T0,
+	    T0 + 60, ids, 1), -1);
+	got = capture_end(&c);
+	want = fmt("mailban: %s: recording a ban of 192.0.2.9 in sendmail-auth: failures 8 "
+	    "to 10 hold 3 unconsumed failures of that pair, not 2 (internal error)\n"
+	    "mailban: %s: recording a ban of 192.0.2.9 in sendmail-auth: failure 9 "
+	    "is not an unconsumed failure of that pair (internal error)\n"
+	    "mailban: %s: recording a ban of 192.0.2.9 in sendmail-auth: failure 7 "
+	    "is not an unconsumed failure of that pair (internal error)\n",
+	    fx->db, fx->db, fx->db);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	free(f);
+	store_rollback(s);
+	store_close(s);
+	assert_dump(fx->db, "SELECT id, start - 1764151200, failures FROM bans ORDER BY id",
+	    "1|1|3\n2|3|2\n");
+	assert_dump(fx->db, "SELECT id, address, time - 1764151200, ban_id FROM failures "
+	    "ORDER BY id",
+	    "1|192.0.2.7|0|2\n2|192.0.2.7|1|1\n3|192.0.2.7|2|-\n4|192.0.2.7|0|1\n"
+	    "5|192.0.2.7|1|1\n6|192.0.2.7|3|2\n7|192.0.2.8|2|-\n");
+}
+
 static void
 ban_add_refuses_a_failure_already_consumed(void **state)
 {
@@ -2246,6 +2350,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(window_counts_lifted_bans_until_lifted_and_ignores_manual_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(ban_add_refuses_a_failure_already_consumed, setup, teardown),
 		cmocka_unit_test_setup_teardown(ban_add_span_consumes_the_range_of_the_pair_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_reads_and_consumes_buffered_failures_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(active_holds_bans_with_start_le_now_lt_end_not_lifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(active_canonicalises_and_skips_rows_edited_into_non_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_remembers_addresses_and_waiting_failures, setup, teardown),

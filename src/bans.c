@@ -39,13 +39,18 @@ bans_policy_inc(const struct config *cfg, struct policy_inc *pi)
 	pi->pi_window = cfg->c_inc_window;
 }
 
-int
-bans_pair(struct store *st, const char *jail, const char *addr, int64_t from,
-    long long findtime, int64_t *until, struct pfail **f, size_t *n)
+/*
+ * bans_pair(), and in *kept (if not NULL; caller frees) the pair's bans
+ * that stay, by start then id: what bans_starts() would read next.
+ */
+static int
+pair_window(struct store *st, const char *jail, const char *addr, int64_t from,
+    long long findtime, int64_t *until, struct pfail **f, size_t *n,
+    struct prec **kept, size_t *nkept)
 {
 	struct prec	*r = NULL;
 	unsigned char	*undo;
-	size_t		 nr = 0, i;
+	size_t		 nr = 0, i, k;
 	int		 rc = -1;
 
 	*until = 0;
@@ -55,19 +60,34 @@ bans_pair(struct store *st, const char *jail, const char *addr, int64_t from,
 		return -1;
 	undo = xcalloc(nr + 1, 1);
 	*until = policy_window_redo(r, nr, from, undo);
-	for (i = 0; i < nr; i++)
+	for (i = 0, k = 0; i < nr; i++) {
 		if (undo[i] && store_ban_delete(st, r[i].pr_id) == -1)
 			goto out;
+		if (!undo[i])
+			r[k++] = r[i];
+	}
 	if (store_pair_failures(st, jail, addr, policy_window_since(from, findtime),
 	    f, n) == -1)
 		goto out;
 	rc = 0;
+	if (kept != NULL) {
+		*kept = r;
+		*nkept = k;
+		r = NULL;
+	}
 out:
 	if (rc == -1)
 		*until = 0;
 	free(undo);
 	free(r);
 	return rc;
+}
+
+int
+bans_pair(struct store *st, const char *jail, const char *addr, int64_t from,
+    long long findtime, int64_t *until, struct pfail **f, size_t *n)
+{
+	return pair_window(st, jail, addr, from, findtime, until, f, n, NULL, NULL);
 }
 
 int
@@ -93,11 +113,12 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 	struct touched		*tv = NULL;
 	struct pfail		*f = NULL;
 	struct pban		*b = NULL;
+	struct prec		*r = NULL;
 	const struct jail	*j;
 	struct policy		 pl;
 	struct policy_inc	 pi;
 	int64_t			 until, *ids = NULL, *prev = NULL;
-	size_t			 nt = 0, nf, nb = 0, nprev = 0, i, k, x;
+	size_t			 nt = 0, nf, nb = 0, nprev = 0, nr, i, k, x;
 	int			 rc = -1;
 
 	*newbans = 0;
@@ -114,13 +135,15 @@ bans_window(struct store *st, const struct config *cfg, int64_t after_id, int an
 		pl.pl_maxretry = j->j_maxretry;
 		pl.pl_findtime = j->j_findtime;
 		pl.pl_bantime = j->j_bantime;
-		if (bans_pair(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
-		    j->j_findtime, &until, &f, &nf) == -1)
+		if (pair_window(st, tv[i].t_jail, tv[i].t_addr, tv[i].t_from,
+		    j->j_findtime, &until, &f, &nf, &r, &nr) == -1)
 			goto out;
-		/* The bans before `from` that count (bans_pair dropped the later ones). */
-		if (pi.pi_on && bans_starts(st, tv[i].t_jail, tv[i].t_addr,
-		    tv[i].t_from - pi.pi_window, tv[i].t_from, &prev, &nprev) == -1)
-			goto out;
+		/* The bans before `from` that count (pair_window dropped the later ones). */
+		if (pi.pi_on)
+			policy_prev_starts(r, nr, tv[i].t_from - pi.pi_window, tv[i].t_from,
+			    &prev, &nprev);
+		free(r);
+		r = NULL;
 		policy_eval_inc(&pl, &pi, hash_fnv1a(tv[i].t_addr, strlen(tv[i].t_addr),
 		    HASH_FNV_SEED), until, prev, nprev, f, nf, &b, &nb);
 		free(prev);

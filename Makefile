@@ -19,7 +19,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS	?= -O2 -g
 override CFLAGS += -std=gnu11 -MMD -MP $(WARN) -D_GNU_SOURCE -iquote $(BUILD) -iquote src \
 	   $(shell pkg-config --cflags libpcre2-8 sqlite3 libpq 2>/dev/null) -I/usr/include/iniparser
-LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq
+LDLIBS	+= -lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson
 
 # Modules: one per arrow of the data flow (DESIGN.md); commands: main and
 # one file per subcommand.  Unit tests link the modules through an archive,

@@ -11,7 +11,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <libpq-fe.h>
+#include "pq.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,13 +606,17 @@ static int
 get_conninfo(struct ini *ld, const struct key *k, const struct kv *kv, void *f, size_t *nn)
 {
 	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *nl;
+	char			*err = NULL, *nl, why[256];
 	int			 rc = 0;
 
 	(void)k;
 	(void)nn;
 	if (kv->k_val[0] == '\0')
 		return 0;
+	if (pq_load(why, sizeof(why)) == -1) {
+		config_kvreport(ld, kv, "needs %s", why);
+		return -1;
+	}
 	if ((opts = PQconninfoParse(kv->k_val, &err)) == NULL) {
 		if (err != NULL && (nl = strchr(err, '\n')) != NULL)
 			*nl = '\0';

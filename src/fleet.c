@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
+#include "pq.h"
 
 #include "addr.h"
 #include "bans.h"

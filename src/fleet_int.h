@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <libpq-fe.h>
+#include "pq.h"
 
 #include "config.h"
 #include "store.h"

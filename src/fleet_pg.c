@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
+#include "pq.h"
 
 #include "fleet_int.h"
 
@@ -270,9 +270,12 @@ fleet_connect_pg(struct fleet *f)
 	const char *const val[] = { "5", "1", "10", "5", "3", "20000",
 	    "mailban", f->f_cfg->c_fleet, NULL };
 	PostgresPollingStatusType	 ps = PGRES_POLLING_WRITING;
+	char				 why[256];
 
 	clock_gettime(CLOCK_MONOTONIC, &f->f_deadline);
 	f->f_deadline.tv_sec += DEADLINE_S;
+	if (pq_load(why, sizeof(why)) == -1)
+		return fleet_problem(f, "cannot connect: needs %s", why);
 	f->f_pg = PQconnectStartParams(kw, val, 1);
 	if (f->f_pg == NULL)
 		return fleet_problem(f, "cannot connect: out of memory");

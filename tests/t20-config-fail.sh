@@ -66,3 +66,22 @@ cp conf/mailban.conf "$W/conf/mailban.conf" && chmod 644 "$W/conf/mailban.conf"
 check shipped conf/mailban.conf 0
 ok_eq "shipped: stdout" "configuration OK" "$(cat "$T/.out")"
 ok_eq "shipped: stderr" "" "$(cat "$T/shipped.err")"
+
+# libpq is not linked: it and the twenty libraries it pulls in cost every
+# run ~7 ms of CPU at start; it is loaded (dlopen) only for a fleet key.
+ok_eq "the binary does not link libpq" "" \
+    "$(readelf -d "$MAILBAN" | sed -n 's/.*(NEEDED).*\[\(libpq[^]]*\)\]/\1/p')"
+# A fleet key on a host without libpq5: one line naming the key and the
+# package, exit 78, before anything is touched.  libpq is hidden by
+# mounting /dev/null over it in a private mount namespace.
+sed 's/^\[DEFAULT\]$/[DEFAULT]\nfleet = dbname=mailban/' conf/mailban.conf > "$W/conf/fleet.conf" &&
+    chmod 644 "$W/conf/fleet.conf"
+check fleet-libpq-present conf/fleet.conf 0
+ok_eq "fleet, libpq present: stderr" "" "$(cat "$T/fleet-libpq-present.err")"
+PQLIB=$(ldconfig -p | sed -n 's/^[[:space:]]*libpq\.so\.5 (libc6,x86-64) => //p' | head -n 1)
+ok_rc "fleet, libpq hidden: exit 78" 78 unshare -m sh -c \
+    'mount --bind /dev/null "$1" && cd "$2" && exec "$3" config --check -c conf/fleet.conf' \
+    sh "$PQLIB" "$W" "$MAILBAN"
+ok_eq "fleet, libpq hidden: one line naming the key and the package" \
+    "mailban: conf/fleet.conf:$(grep -n '^fleet = ' "$W/conf/fleet.conf" | cut -d: -f1): [DEFAULT] fleet: needs libpq.so.5, which cannot be loaded ($PQLIB: file too short): install libpq5" \
+    "$(cat "$T/.out")"

@@ -72,6 +72,10 @@ ok_eq "conffiles" "/etc/cron.d/mailban
 ok_eq "control" "mailban 0.1 net
 iptables" "$(dpkg-deb -f "$DEB" Package Version Section | sed 's/^[A-Za-z]*: //' | paste -sd' ')
 $(dpkg-deb -f "$DEB" Depends | tr -d ' ' | tr , '\n' | grep -x iptables)"
+# libpq is opened only for a fleet (pq.h): recommended, and no longer a
+# dependency that shlibs finds.
+ok_eq "libpq5 recommended, not a dependency" "libpq5|" \
+    "$(dpkg-deb -f "$DEB" Recommends | tr -d ' ' | tr , '\n' | grep -x libpq5)|$(dpkg-deb -f "$DEB" Depends | tr -d ' ' | tr , '\n' | grep '^libpq')"
 
 # The maintainer scripts, run on a scratch root (DPKG_ROOT) with the
 # systemd helpers replaced by stubs that log their arguments, and with

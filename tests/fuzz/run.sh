@@ -25,7 +25,7 @@ mkdir -p $B/obj
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
  -iquote $B -iquote src $(pkg-config --cflags libpcre2-8 sqlite3 libpq 2>/dev/null) -I/usr/include/iniparser"
-LIBS="-lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson -lpq"
+LIBS="-lpcre2-8 -lsqlite3 -liniparser -lz -lnftables -ljansson"
 
 # The modules (not main.c nor the commands), as the Makefile builds them.
 sh scripts/embed.sh SCHEMA_SQL < sql/schema.sql > $B/schema.inc.tmp &&

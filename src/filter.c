@@ -64,7 +64,7 @@ enum pkind { PK_FAIL, PK_NOHOST, PK_NOFAIL, PK_IGNORE };
 
 struct cpat {
 	pcre2_code	*cp_code;
-	int		 cp_jit;	/* JIT code available */
+	int		 cp_jit;	/* JIT code: 1 made, 0 none, -1 not tried yet */
 	enum pkind	 cp_kind;
 	int		 cp_index;	/* in the jail's j_fail or j_ignore */
 	uint32_t	*cp_host;	/* numbers of the groups named "host" */
@@ -387,7 +387,13 @@ compile_jail(const struct config *cfg, size_t ji, struct cjail *cj, uint32_t *ma
 				continue;
 			}
 			cp.cp_index = (int)i;
-			cp.cp_jit = pcre2_jit_compile(cp.cp_code, PCRE2_JIT_COMPLETE) == 0;
+			/*
+			 * JIT code is made at the pattern's first match
+			 * (cpat_match): it was two thirds of compiling the
+			 * filters, 10M instructions at every start, and a cron
+			 * run with no new line never matches.
+			 */
+			cp.cp_jit = -1;
 			if (pass == 0)
 				cj->cj_fail[cj->cj_nfail++] = cp;
 			else
@@ -553,13 +559,15 @@ prefilter(const struct prefilter *pf, const char *s, size_t n)
  * it hit a PCRE2 limit (the search was cut short: neither).
  */
 static int
-cpat_match(struct filterset *fs, const struct cpat *cp, const char *s, size_t n)
+cpat_match(struct filterset *fs, struct cpat *cp, const char *s, size_t n)
 {
 	int	rc;
 
 	if (!prefilter(&cp->cp_pf, s, n))
 		return 0;
-	if (cp->cp_jit && fs->fs_jit)
+	if (cp->cp_jit == -1 && fs->fs_jit)
+		cp->cp_jit = pcre2_jit_compile(cp->cp_code, PCRE2_JIT_COMPLETE) == 0;
+	if (cp->cp_jit == 1 && fs->fs_jit)
 		rc = pcre2_jit_match(cp->cp_code, (PCRE2_SPTR)s, n, 0, 0, fs->fs_md,
 		    fs->fs_mctx);
 	else
@@ -673,13 +681,13 @@ filter_line(struct filterset *fs, const struct sysline *sl, struct match *out, s
 	last = len > 0 ? (unsigned char)msg[len - 1] : 0;
 
 	for (i = 0; i < fs->fs_njails && n < max; i++) {
-		const struct cjail	*cj = &fs->fs_jails[i];
+		struct cjail		*cj = &fs->fs_jails[i];
 		const struct cpat	*cp = NULL;
 		struct match		*m = &out[n];
 		int			 bad = 0;
 
 		for (k = cj->cj_first[first]; k < cj->cj_first[first + 1]; k++) {
-			const struct cpat	*c = &cj->cj_fail[cj->cj_byfirst[k]];
+			struct cpat		*c = &cj->cj_fail[cj->cj_byfirst[k]];
 
 			/* Correlation needs a queue id; then the last byte. */
 			if ((c->cp_kind != PK_FAIL && qlen == 0) ||
